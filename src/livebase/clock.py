@@ -1,0 +1,96 @@
+"""Time and randomness, real and frozen.
+
+Queries and mutations must be deterministic (Convex freezes ``Date.now()`` and seeds
+``Math.random``). livebase does the same for the Python spellings: inside a query or mutation,
+``time.time()``, ``time.time_ns()``, the ``random`` module's functions and ``uuid.uuid4()``
+answer from a frozen clock and a seeded generator; everywhere else they are untouched. The
+originals are kept here for the engine's own use.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import random
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+real_time = time.time
+real_time_ns = time.time_ns
+_real_uuid4 = uuid.uuid4
+_REAL_RANDOM: dict[str, Callable[..., Any]] = {}
+
+
+@dataclass
+class Frozen:
+    """The frozen clock and seeded generator of one function run."""
+
+    time_ns: int
+    rng: random.Random
+
+
+_current: contextvars.ContextVar[Frozen | None] = contextvars.ContextVar(
+    "livebase_frozen", default=None
+)
+_installed = False
+
+
+@contextmanager
+def frozen(at_ns: int, seed: int) -> Iterator[Frozen]:
+    """Freeze time at ``at_ns`` and seed randomness for the code run inside."""
+    state = Frozen(at_ns, random.Random(seed))
+    token = _current.set(state)
+    try:
+        yield state
+    finally:
+        _current.reset(token)
+
+
+def _time() -> float:
+    state = _current.get()
+    return real_time() if state is None else state.time_ns / 1e9
+
+
+def _time_ns() -> int:
+    state = _current.get()
+    return real_time_ns() if state is None else state.time_ns
+
+
+def _uuid4() -> uuid.UUID:
+    state = _current.get()
+    if state is None:
+        return _real_uuid4()
+    return uuid.UUID(int=state.rng.getrandbits(128), version=4)
+
+
+def _random_dispatch(name: str) -> Callable[..., Any]:
+    original = _REAL_RANDOM[name]
+
+    def dispatch(*args: Any, **kwargs: Any) -> Any:
+        state = _current.get()
+        if state is None:
+            return original(*args, **kwargs)
+        return getattr(state.rng, name)(*args, **kwargs)
+
+    dispatch.__name__ = name
+    dispatch.__doc__ = original.__doc__
+    return dispatch
+
+
+def install() -> None:
+    """Route the module-level clock and random functions through the frozen state (once)."""
+    global _installed
+    if _installed:
+        return
+    _installed = True
+    time.time = _time
+    time.time_ns = _time_ns
+    uuid.uuid4 = _uuid4
+    for name in random.__all__:
+        func = getattr(random, name, None)
+        if getattr(func, "__self__", None) is random._inst:  # type: ignore[attr-defined]
+            _REAL_RANDOM[name] = func  # type: ignore[assignment]
+            setattr(random, name, _random_dispatch(name))

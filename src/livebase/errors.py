@@ -1,0 +1,98 @@
+"""livebase's error taxonomy.
+
+    LivebaseError                 every error livebase raises on purpose
+    ├── ConvexError               raised by app code; its ``data`` reaches the client as is
+    ├── ValidationError           a value, argument or document does not match its validator
+    ├── SchemaError               a schema is malformed or does not fit the stored data
+    ├── InvalidIdError            a string is not a document ID (of the expected table)
+    ├── UnknownTableError         a table the schema does not declare
+    ├── IndexRangeError           an index range that breaks Convex's rules
+    ├── FunctionNotFoundError     no function at that path
+    ├── ReadOnlyError             a write inside a query
+    ├── OccConflictError          a mutation lost an optimistic-concurrency race (retried)
+    └── LimitError                a document or transaction over one of the limits
+
+Each error carries a stable ``code`` so the server can put it on the wire without a traceback.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class LivebaseError(Exception):
+    """Base class of the errors livebase raises on purpose."""
+
+    code = "LivebaseError"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ConvexError(LivebaseError):
+    """An error meant for the client: its ``data`` is sent to the caller unchanged.
+
+    ``ConvexError("Not allowed")`` or ``ConvexError({"code": "forbidden", "table": "trans"})``.
+    """
+
+    code = "ConvexError"
+
+    def __init__(self, data: Any, message: str | None = None) -> None:
+        self.data = data
+        text = message if message is not None else (data if isinstance(data, str) else repr(data))
+        super().__init__(f"ConvexError: {text}")
+
+
+class ValidationError(LivebaseError):
+    """A value does not match its validator; the message names the path of the field."""
+
+    code = "ValidationError"
+
+
+class SchemaError(LivebaseError):
+    """A schema is malformed or the stored data does not fit it."""
+
+    code = "SchemaError"
+
+
+class InvalidIdError(LivebaseError):
+    """A string is not a valid document ID, or names another table."""
+
+    code = "InvalidId"
+
+
+class UnknownTableError(LivebaseError):
+    """A table that the schema does not declare."""
+
+    code = "UnknownTable"
+
+
+class IndexRangeError(LivebaseError):
+    """An index range expression that breaks the eq*-then-bounds rule, or an unknown index."""
+
+    code = "IndexRangeError"
+
+
+class FunctionNotFoundError(LivebaseError):
+    """No public function at that path."""
+
+    code = "FunctionNotFound"
+
+
+class ReadOnlyError(LivebaseError):
+    """A write attempted inside a query."""
+
+    code = "ReadOnly"
+
+
+class OccConflictError(LivebaseError):
+    """A mutation read something that a concurrent commit changed; it is re-run."""
+
+    code = "OptimisticConcurrencyControlFailure"
+
+
+class LimitError(LivebaseError):
+    """A document, value or transaction over one of the limits."""
+
+    code = "LimitExceeded"

@@ -1,0 +1,249 @@
+"""The runtime: runs an app's functions against a database.
+
+Queries run at one snapshot and return their read set; mutations are serializable, atomic and
+re-run on conflict; actions are plain coroutines that call queries and mutations. Queries and
+mutations see a frozen clock and seeded randomness, and may not wait on real I/O.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from livebase import clock, values
+from livebase.app import App, load_app
+from livebase.context import ActionCtx, Identity, MutationCtx, QueryCtx, make_identity
+from livebase.database import Database
+from livebase.errors import (
+    FunctionNotFoundError,
+    LivebaseError,
+    OccConflictError,
+    ValidationError,
+)
+from livebase.functions import FunctionDefinition
+from livebase.persistence.base import Persistence
+from livebase.persistence.sqlite import SqlitePersistence
+from livebase.readset import ReadSet
+
+log = logging.getLogger("livebase.runtime")
+
+OPTIMISTIC_ATTEMPTS = 4
+DATABASE_FILE = "db.sqlite3"
+
+
+@dataclass
+class QueryResult:
+    """A query's value, the snapshot it read at and what it read."""
+
+    value: Any
+    ts: int
+    read_set: ReadSet
+
+
+@dataclass
+class MutationResult:
+    """A mutation's value and its commit timestamp."""
+
+    value: Any
+    ts: int
+    attempts: int
+
+
+def run_to_completion(result: Any, path: str) -> Any:
+    """Finish a query/mutation handler's coroutine without an event loop.
+
+    Their database calls never suspend, so a coroutine that does suspend is waiting on real
+    I/O, which a deterministic function may not do.
+    """
+    if not inspect.iscoroutine(result):
+        return result
+    coro: Coroutine[Any, Any, Any] = result
+    try:
+        coro.send(None)
+    except StopIteration as done:
+        return done.value
+    coro.close()
+    raise LivebaseError(
+        f"{path}: queries and mutations cannot wait on I/O (asyncio.sleep, network calls); "
+        "do that in an action"
+    )
+
+
+class Runtime:
+    """An app bound to its database."""
+
+    def __init__(
+        self,
+        app: str | Path | ModuleType | App,
+        data_dir: str | Path = ".livebase",
+        *,
+        synchronous: str = "NORMAL",
+        persistence: Persistence | None = None,
+    ) -> None:
+        clock.install()
+        self.app = load_app(app)
+        if persistence is None:
+            directory = Path(data_dir)
+            directory.mkdir(parents=True, exist_ok=True)
+            persistence = SqlitePersistence(directory / DATABASE_FILE, synchronous)
+        self.data_dir = Path(data_dir)
+        try:
+            self.db = Database(persistence, self.app.schema)
+        except BaseException:
+            persistence.close()
+            raise
+
+    # --- lookups -----------------------------------------------------------------------
+    def function(self, path: Any, kind: str | None = None, internal_ok: bool = False) -> FunctionDefinition:
+        """The function at a path, checked for kind and visibility."""
+        if isinstance(path, FunctionDefinition):
+            fn = path
+        else:
+            fn = self.app.resolve(path)
+        if fn.internal and not internal_ok:
+            # why: an internal function must look exactly like a missing one from outside.
+            raise FunctionNotFoundError(f"Could not find public function {path!r}")
+        if kind is not None and fn.kind != kind:
+            raise FunctionNotFoundError(
+                f"{fn.path or path} is a {fn.kind}, not a {kind}; call it with {fn.kind}()"
+            )
+        return fn
+
+    def _args(self, fn: FunctionDefinition, args: Any) -> dict[str, Any]:
+        if args is None:
+            args = {}
+        if not isinstance(args, dict):
+            raise ValidationError(f"Arguments of {fn.path} must be an object, got {values.type_name(args)}")
+        try:
+            checked = fn.args.check(args) if fn.args is not None else args
+            return dict(values.normalize(checked))
+        except ValidationError as exc:
+            raise ValidationError(f"ArgumentValidationError in {fn.path}: {exc.message}") from None
+
+    def _returns(self, fn: FunctionDefinition, value: Any) -> Any:
+        try:
+            if fn.returns is not None:
+                value = fn.returns.check(value)
+            return values.normalize(value)
+        except ValidationError as exc:
+            raise ValidationError(f"ReturnsValidationError in {fn.path}: {exc.message}") from None
+
+    # --- queries and mutations ---------------------------------------------------------
+    def run_query(
+        self,
+        path: Any,
+        args: dict[str, Any] | None = None,
+        *,
+        identity: dict[str, Any] | None = None,
+        internal_ok: bool = False,
+    ) -> QueryResult:
+        """Run a query at the latest snapshot."""
+        fn = self.function(path, "query", internal_ok)
+        checked = self._args(fn, args)
+        ident = make_identity(identity)
+        txn = self.db.begin(writable=False)
+        try:
+            with clock.frozen(clock.real_time_ns(), txn.begin_ts):
+                value = run_to_completion(fn.handler(QueryCtx(txn, ident), **checked), fn.path)
+            return QueryResult(self._returns(fn, value), txn.begin_ts, txn.read_set)
+        finally:
+            txn.close()
+
+    def run_mutation(
+        self,
+        path: Any,
+        args: dict[str, Any] | None = None,
+        *,
+        identity: dict[str, Any] | None = None,
+        internal_ok: bool = False,
+    ) -> MutationResult:
+        """Run a mutation: all its writes commit together, or none do.
+
+        A run that loses an OCC race is re-run; after a few lost races the mutation runs while
+        holding the committer, so a busy document cannot starve it.
+        """
+        fn = self.function(path, "mutation", internal_ok)
+        checked = self._args(fn, args)
+        ident = make_identity(identity)
+        for attempt in range(1, OPTIMISTIC_ATTEMPTS + 1):
+            try:
+                return self._mutate_once(fn, checked, ident, attempt)
+            except OccConflictError:
+                log.debug("%s: OCC conflict on attempt %d", fn.path, attempt)
+        with self.db.exclusive():
+            return self._mutate_once(fn, checked, ident, OPTIMISTIC_ATTEMPTS + 1)
+
+    def _mutate_once(
+        self, fn: FunctionDefinition, args: dict[str, Any], ident: Identity | None, attempt: int
+    ) -> MutationResult:
+        txn = self.db.begin(writable=True)
+        try:
+            with clock.frozen(clock.real_time_ns(), txn.begin_ts):
+                value = run_to_completion(fn.handler(MutationCtx(txn, ident), **args), fn.path)
+            value = self._returns(fn, value)
+            ts = self.db.commit(txn)
+            return MutationResult(value, ts, attempt)
+        finally:
+            txn.close()
+
+    # --- actions -----------------------------------------------------------------------
+    async def run_action(
+        self,
+        path: Any,
+        args: dict[str, Any] | None = None,
+        *,
+        identity: dict[str, Any] | None = None,
+        internal_ok: bool = False,
+    ) -> Any:
+        """Run an action; it may await I/O and call queries, mutations and actions."""
+        fn = self.function(path, "action", internal_ok)
+        checked = self._args(fn, args)
+        ident = make_identity(identity)
+
+        async def run_query(target: Any, call_args: dict[str, Any] | None) -> Any:
+            return self.run_query(target, call_args, identity=identity, internal_ok=True).value
+
+        async def run_mutation(target: Any, call_args: dict[str, Any] | None) -> Any:
+            return self.run_mutation(target, call_args, identity=identity, internal_ok=True).value
+
+        async def run_action(target: Any, call_args: dict[str, Any] | None) -> Any:
+            return await self.run_action(target, call_args, identity=identity, internal_ok=True)
+
+        ctx = ActionCtx(ident, run_query, run_mutation, run_action)
+        result = fn.handler(ctx, **checked)
+        if inspect.isawaitable(result):
+            result = await result
+        return self._returns(fn, result)
+
+    # --- any kind ----------------------------------------------------------------------
+    def call(
+        self,
+        path: Any,
+        args: dict[str, Any] | None = None,
+        *,
+        identity: dict[str, Any] | None = None,
+        internal_ok: bool = False,
+    ) -> Any:
+        """Run a function of any kind from synchronous code and return its value."""
+        fn = self.function(path, None, internal_ok)
+        if fn.kind == "query":
+            return self.run_query(fn, args, identity=identity, internal_ok=internal_ok).value
+        if fn.kind == "mutation":
+            return self.run_mutation(fn, args, identity=identity, internal_ok=internal_ok).value
+        return asyncio.run(self.run_action(fn, args, identity=identity, internal_ok=internal_ok))
+
+    def close(self) -> None:
+        """Close the database."""
+        self.db.close()
+
+    def __enter__(self) -> Runtime:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

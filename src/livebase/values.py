@@ -1,0 +1,271 @@
+"""Convex values in Python, and their JSON forms.
+
+Python spelling of Convex's value types:
+
+    null     None                 float64  float (and int, converted)
+    int64    Int64 (an int)       boolean  bool
+    string   str                  bytes    bytes
+    array    list (tuples too)    object   dict with str keys
+
+``to_convex_json`` / ``from_convex_json`` are the lossless "convex_encoded_json" form used on the
+wire and in storage; ``to_clean_json`` is the lossy "json" export form.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import struct
+from typing import Any
+
+from livebase.errors import LimitError, ValidationError
+
+MAX_DOCUMENT_BYTES = 1 << 20
+MAX_NESTING = 16
+MAX_ARRAY_LEN = 8192
+MAX_OBJECT_FIELDS = 1024
+MAX_FIELD_NAME = 1024
+INT64_MIN = -(1 << 63)
+INT64_MAX = (1 << 63) - 1
+_FLOAT_SAFE = 1 << 53
+
+
+class Int64(int):
+    """A 64-bit integer value (Convex's ``bigint``); plain ``int`` means float64."""
+
+    def __new__(cls, value: int = 0) -> Int64:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValidationError(f"Int64 takes an int, not {type(value).__name__}")
+        if not INT64_MIN <= value <= INT64_MAX:
+            raise ValidationError(f"{value} is outside the int64 range")
+        return super().__new__(cls, value)
+
+    def __repr__(self) -> str:
+        return f"Int64({int(self)})"
+
+
+def type_name(value: Any) -> str:
+    """The Convex name of a value's type, for error messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, Int64):
+        return "int64"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bytes | bytearray):
+        return "bytes"
+    if isinstance(value, list | tuple):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__
+
+
+def _float_of_int(value: int, path: str) -> float:
+    if abs(value) > _FLOAT_SAFE:
+        raise ValidationError(
+            f"{value} at {path or 'the top level'} cannot be stored exactly as a float64 number; "
+            "use Int64 (v.int64()) for large integers"
+        )
+    return float(value)
+
+
+def check_field_name(name: Any, path: str, top_level: bool) -> None:
+    """Reject object keys Convex does not allow."""
+    if not isinstance(name, str):
+        raise ValidationError(f"Object keys must be strings, got {type_name(name)} at {path}")
+    if not name:
+        raise ValidationError(f"Empty field name at {path or 'the top level'}")
+    if name.startswith("$"):
+        raise ValidationError(f"Field name {name!r} at {path or 'the top level'} starts with '$'")
+    if len(name) > MAX_FIELD_NAME:
+        raise ValidationError(f"Field name at {path} is longer than {MAX_FIELD_NAME} characters")
+    if not name.isascii() or not name.isprintable():
+        raise ValidationError(f"Field name {name!r} at {path} must be printable ASCII")
+
+
+def normalize(value: Any, path: str = "", depth: int = 0) -> Any:
+    """Check a value and return its canonical form (ints to floats, tuples to lists).
+
+    Raises ValidationError naming the path of the first offending part.
+    """
+    if value is None or isinstance(value, bool | str | Int64):
+        if isinstance(value, str):
+            _check_unicode(value, path)
+        return value
+    if isinstance(value, float):
+        return value
+    if isinstance(value, int):
+        return _float_of_int(value, path)
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    if depth >= MAX_NESTING:
+        raise LimitError(f"Value at {path} is nested deeper than {MAX_NESTING} levels")
+    if isinstance(value, list | tuple):
+        if len(value) > MAX_ARRAY_LEN:
+            raise LimitError(f"Array at {path} has more than {MAX_ARRAY_LEN} elements")
+        return [normalize(item, f"{path}[{i}]", depth + 1) for i, item in enumerate(value)]
+    if isinstance(value, dict):
+        if len(value) > MAX_OBJECT_FIELDS:
+            raise LimitError(f"Object at {path} has more than {MAX_OBJECT_FIELDS} fields")
+        out = {}
+        for key, item in value.items():
+            check_field_name(key, path, depth == 0)
+            out[key] = normalize(item, f"{path}.{key}", depth + 1)
+        return out
+    raise ValidationError(
+        f"{type(value).__name__} at {path or 'the top level'} is not a Convex value"
+    )
+
+
+def _check_unicode(text: str, path: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValidationError(f"String at {path or 'the top level'} is not valid Unicode") from exc
+
+
+# --- lossless JSON ("convex_encoded_json") -------------------------------------------------
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _is_special_float(value: float) -> bool:
+    return math.isnan(value) or math.isinf(value) or (value == 0.0 and math.copysign(1, value) < 0)
+
+
+def to_convex_json(value: Any) -> Any:
+    """Encode a value as Convex's lossless JSON (``$integer``, ``$float``, ``$bytes``)."""
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, Int64):
+        return {"$integer": _b64(struct.pack("<q", int(value)))}
+    if isinstance(value, float):
+        if _is_special_float(value):
+            return {"$float": _b64(struct.pack("<d", value))}
+        return value
+    if isinstance(value, int):
+        return float(value)
+    if isinstance(value, bytes):
+        return {"$bytes": _b64(value)}
+    if isinstance(value, list | tuple):
+        return [to_convex_json(item) for item in value]
+    if isinstance(value, dict):
+        return {key: to_convex_json(item) for key, item in value.items()}
+    raise ValidationError(f"{type(value).__name__} is not a Convex value")
+
+
+def _decode_b64(text: Any, what: str) -> bytes:
+    if not isinstance(text, str):
+        raise ValidationError(f"{what} must hold a base64 string")
+    try:
+        return base64.b64decode(text, validate=True)
+    except ValueError as exc:
+        raise ValidationError(f"{what} holds invalid base64") from exc
+
+
+def _decode_tagged(obj: dict[str, Any]) -> Any:
+    (tag, payload) = next(iter(obj.items()))
+    if tag == "$integer":
+        raw = _decode_b64(payload, "$integer")
+        if len(raw) != 8:
+            raise ValidationError("$integer must hold 8 bytes")
+        return Int64(struct.unpack("<q", raw)[0])
+    if tag == "$float":
+        raw = _decode_b64(payload, "$float")
+        if len(raw) != 8:
+            raise ValidationError("$float must hold 8 bytes")
+        result: float = struct.unpack("<d", raw)[0]
+        if not _is_special_float(result):
+            raise ValidationError("$float must hold NaN, Infinity or -0; send plain numbers")
+        return result
+    if tag == "$bytes":
+        return _decode_b64(payload, "$bytes")
+    raise ValidationError(f"Unsupported tagged value {tag!r}")
+
+
+def from_convex_json(value: Any) -> Any:
+    """Decode Convex's lossless JSON into Python values (the inverse of to_convex_json)."""
+    if isinstance(value, dict):
+        if len(value) == 1:
+            key = next(iter(value))
+            if key.startswith("$"):
+                return _decode_tagged(value)
+        for key in value:
+            if isinstance(key, str) and key.startswith("$"):
+                raise ValidationError(f"Field name {key!r} starts with '$'")
+        return {key: from_convex_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [from_convex_json(item) for item in value]
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+def _object_hook(obj: dict[str, Any]) -> Any:
+    if len(obj) == 1:
+        key = next(iter(obj))
+        if key.startswith("$"):
+            return _decode_tagged(obj)
+    return obj
+
+
+def _int_as_float(text: str) -> float:
+    return float(text)
+
+
+def dumps(value: Any) -> str:
+    """Serialize a (normalized) value as compact lossless JSON text, for storage."""
+    return json.dumps(to_convex_json(value), separators=(",", ":"), ensure_ascii=False)
+
+
+def loads(text: str | bytes) -> Any:
+    """Parse lossless JSON text written by ``dumps``."""
+    return json.loads(text, object_hook=_object_hook, parse_int=_int_as_float)
+
+
+# --- lossy JSON ("json", the clean export form) --------------------------------------------
+
+
+def to_clean_json(value: Any) -> Any:
+    """Convex's clean JSON export: int64 as decimal strings, bytes as base64 strings."""
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, Int64):
+        return str(int(value))
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "NaN"
+        if math.isinf(value):
+            return "Infinity" if value > 0 else "-Infinity"
+        return int(value) if value.is_integer() and abs(value) < _FLOAT_SAFE else value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, bytes):
+        return _b64(value)
+    if isinstance(value, list | tuple):
+        return [to_clean_json(item) for item in value]
+    if isinstance(value, dict):
+        return {key: to_clean_json(item) for key, item in value.items()}
+    return str(value)
+
+
+def encoded_size(value: Any) -> int:
+    """Approximate size in bytes of a stored value (its JSON text)."""
+    return len(dumps(value).encode("utf-8"))
+
+
+def check_document_size(text: str, table: str) -> None:
+    """Refuse documents over Convex's 1 MiB limit."""
+    size = len(text.encode("utf-8"))
+    if size > MAX_DOCUMENT_BYTES:
+        raise LimitError(
+            f"Document in table {table!r} is {size} bytes; the limit is {MAX_DOCUMENT_BYTES}"
+        )

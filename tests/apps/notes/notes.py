@@ -1,0 +1,67 @@
+"""A small notes app used by livebase's own tests."""
+
+from livebase import ConvexError, internal_query, mutation, query, v
+
+
+@mutation(args={"author": v.string(), "body": v.string(), "score": v.optional(v.number())})
+async def add_note(ctx, author, body, score=None):
+    doc = {"author": author, "body": body}
+    if score is not None:
+        doc["score"] = score
+    return await ctx.db.insert("notes", doc)
+
+
+@query(args={"author": v.string()})
+async def by_author(ctx, author):
+    return await ctx.db.query("notes").with_index("by_author", lambda q: q.eq("author", author)).collect()
+
+
+@query
+async def list_all(ctx):
+    return await ctx.db.query("notes").collect()
+
+
+@query(args={"author": v.string(), "min": v.number()})
+async def scored(ctx, author, min):
+    return await (
+        ctx.db.query("notes")
+        .with_index("by_author_score", lambda q: q.eq("author", author).gte("score", min))
+        .order("desc")
+        .collect()
+    )
+
+
+@query(args={"paginationOpts": v.any()})
+async def page(ctx, paginationOpts):
+    return await ctx.db.query("notes").paginate(paginationOpts)
+
+
+@mutation(args={"id": v.id("notes"), "body": v.string()})
+async def edit(ctx, id, body):
+    await ctx.db.patch(id, {"body": body})
+
+
+@mutation(args={"id": v.id("notes")})
+async def remove(ctx, id):
+    await ctx.db.delete(id)
+
+
+@mutation(args={"author": v.string()})
+async def add_then_fail(ctx, author):
+    await ctx.db.insert("notes", {"author": author, "body": "never stored"})
+    raise ConvexError({"code": "nope", "author": author})
+
+
+@query
+async def who_am_i(ctx):
+    return await ctx.auth.get_user_identity()
+
+
+@internal_query
+async def secret(ctx):
+    return "internal"
+
+
+@query
+async def write_in_query(ctx):
+    return await ctx.db.insert("notes", {"author": "x", "body": "y"})
