@@ -135,9 +135,7 @@ def load_app(spec: str | Path | ModuleType | App) -> App:
 def _schema_of(module: ModuleType) -> SchemaDefinition:
     schema = getattr(module, "schema", None) or getattr(module, "default", None)
     if not isinstance(schema, SchemaDefinition):
-        raise SchemaError(
-            f"{module.__name__} must define `schema = define_schema({{...}})`"
-        )
+        raise SchemaError(f"{module.__name__} must define `schema = define_schema({{...}})`")
     return schema
 
 
@@ -150,7 +148,10 @@ def _register_module(app: App, module_path: str, module: ModuleType) -> None:
             value.path = path
         app.functions[path] = value
         camel_module = "/".join(camel_case(p) for p in module_path.split("/"))
-        for alias in {f"{module_path}:{camel_case(attr)}", f"{camel_module}:{camel_case(attr)}",
-                      f"{camel_module}:{attr}"}:
+        for alias in {
+            f"{module_path}:{camel_case(attr)}",
+            f"{camel_module}:{camel_case(attr)}",
+            f"{camel_module}:{attr}",
+        }:
             if alias != path:
                 app.aliases.setdefault(alias, path)

@@ -173,7 +173,9 @@ class Catalog:
             "tables": {
                 name: {
                     "number": t.number,
-                    "indexes": {i.name: {"id": i.id, "fields": list(i.fields)} for i in t.indexes.values()},
+                    "indexes": {
+                        i.name: {"id": i.id, "fields": list(i.fields)} for i in t.indexes.values()
+                    },
                 }
                 for name, t in self.tables.items()
             },

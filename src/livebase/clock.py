@@ -89,8 +89,9 @@ def install() -> None:
     time.time = _time
     time.time_ns = _time_ns
     uuid.uuid4 = _uuid4
+    shared = getattr(random, "_inst")  # noqa: B009 - the generator behind random's functions
     for name in random.__all__:
         func = getattr(random, name, None)
-        if getattr(func, "__self__", None) is random._inst:  # type: ignore[attr-defined]
-            _REAL_RANDOM[name] = func  # type: ignore[assignment]
+        if func is not None and getattr(func, "__self__", None) is shared:
+            _REAL_RANDOM[name] = func
             setattr(random, name, _random_dispatch(name))

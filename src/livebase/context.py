@@ -109,7 +109,7 @@ class DatabaseWriter(DatabaseReader):
         if len(args) == n:
             return (None, *args) if n == 2 else (None, args[0], None)
         if len(args) == n + 1:
-            return args if n == 2 else (args[0], args[1], None)  # type: ignore[return-value]
+            return (args[0], args[1], args[2]) if n == 2 else (args[0], args[1], None)
         raise TypeError(f"ctx.db.{what}() takes {'(id, value)' if n == 2 else '(id)'}")
 
     async def patch(self, *args: Any) -> None:

@@ -36,8 +36,10 @@ def main() -> int:
         print("  tasks:listTasks {done: false} ->")
         print(json.dumps(values.to_clean_json(open_tasks), indent=2))
     print("\nTry it yourself:")
-    print(f"  .venv/bin/livebase run {EXAMPLE.relative_to(ROOT)} tasks:listTasks '{{}}' "
-          f"--data-dir {data_dir}")
+    print(
+        f"  .venv/bin/livebase run {EXAMPLE.relative_to(ROOT)} tasks:listTasks '{{}}' "
+        f"--data-dir {data_dir}"
+    )
     return 0
 
 

@@ -7,7 +7,7 @@ lower bound (``gt``/``gte``) and one upper bound (``lt``/``lte``) on the next fi
 from __future__ import annotations
 
 import base64
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Generator
 from typing import Any
 
 from livebase import values
@@ -188,7 +188,7 @@ class QueryBuilder:
             return b"", None
         return self._range.interval()
 
-    def _docs(self) -> Iterator[dict[str, Any]]:
+    def _docs(self) -> Generator[dict[str, Any], None, None]:
         rows = self._scan(None, None)
         try:
             for _, doc, matched in rows:
@@ -245,7 +245,9 @@ class QueryBuilder:
             raise ValidationError("paginate() takes {'numItems': n, 'cursor': ...}")
         num = opts.get("numItems")
         if isinstance(num, bool) or not isinstance(num, int | float) or num < 0:
-            raise ValidationError(f"paginate(): numItems must be a non-negative number, got {num!r}")
+            raise ValidationError(
+                f"paginate(): numItems must be a non-negative number, got {num!r}"
+            )
         cursor = opts.get("cursor")
         start_key = None if cursor is None else decode_cursor(cursor)
         if cursor is not None and start_key is None:
@@ -291,7 +293,7 @@ class QueryBuilder:
 
     def _scan(
         self, lo: bytes | None, hi: bytes | None
-    ) -> Iterator[tuple[bytes, dict[str, Any], bool]]:
+    ) -> Generator[tuple[bytes, dict[str, Any], bool], None, None]:
         """Rows of the range clipped to ``[lo, hi)``, each with whether it passes the filters."""
         interval = self._interval()
         if interval is None:

@@ -68,8 +68,17 @@ def run_to_completion(result: Any, path: str) -> Any:
         coro.send(None)
     except StopIteration as done:
         return done.value
+    except RuntimeError as exc:
+        # why: outside an event loop, asyncio primitives fail before they can suspend.
+        if "no running event loop" not in str(exc):
+            raise
+        raise _io_error(path) from None
     coro.close()
-    raise LivebaseError(
+    raise _io_error(path)
+
+
+def _io_error(path: str) -> LivebaseError:
+    return LivebaseError(
         f"{path}: queries and mutations cannot wait on I/O (asyncio.sleep, network calls); "
         "do that in an action"
     )
@@ -100,12 +109,11 @@ class Runtime:
             raise
 
     # --- lookups -----------------------------------------------------------------------
-    def function(self, path: Any, kind: str | None = None, internal_ok: bool = False) -> FunctionDefinition:
+    def function(
+        self, path: Any, kind: str | None = None, internal_ok: bool = False
+    ) -> FunctionDefinition:
         """The function at a path, checked for kind and visibility."""
-        if isinstance(path, FunctionDefinition):
-            fn = path
-        else:
-            fn = self.app.resolve(path)
+        fn = path if isinstance(path, FunctionDefinition) else self.app.resolve(path)
         if fn.internal and not internal_ok:
             # why: an internal function must look exactly like a missing one from outside.
             raise FunctionNotFoundError(f"Could not find public function {path!r}")
@@ -119,7 +127,9 @@ class Runtime:
         if args is None:
             args = {}
         if not isinstance(args, dict):
-            raise ValidationError(f"Arguments of {fn.path} must be an object, got {values.type_name(args)}")
+            raise ValidationError(
+                f"Arguments of {fn.path} must be an object, got {values.type_name(args)}"
+            )
         try:
             checked = fn.args.check(args) if fn.args is not None else args
             return dict(values.normalize(checked))

@@ -66,7 +66,9 @@ class TableDefinition:
 
     def export(self) -> dict[str, Any]:
         return {
-            "indexes": [{"indexDescriptor": i.name, "fields": list(i.fields)} for i in self.indexes],
+            "indexes": [
+                {"indexDescriptor": i.name, "fields": list(i.fields)} for i in self.indexes
+            ],
             "documentType": self.document.to_json() if self.document else {"type": "any"},
         }
 

@@ -75,7 +75,9 @@ class Transaction:
         if table is None:
             raise InvalidIdError(f"Invalid ID {doc_id!r}: no such table")
         if expected is not None and table.name != expected:
-            raise InvalidIdError(f"ID {doc_id!r} is an ID of table {table.name!r}, not {expected!r}")
+            raise InvalidIdError(
+                f"ID {doc_id!r} is an ID of table {table.name!r}, not {expected!r}"
+            )
         if expected is None and table.name.startswith("_"):
             raise InvalidIdError(f"ID {doc_id!r} is an ID of the system table {table.name!r}")
         return table
@@ -134,7 +136,9 @@ class Transaction:
             return
         pos = 0
         for key, doc in stored:
-            while pos < len(overlay) and (overlay[pos][0] > key if reverse else overlay[pos][0] < key):
+            while pos < len(overlay) and (
+                overlay[pos][0] > key if reverse else overlay[pos][0] < key
+            ):
                 yield overlay[pos]
                 pos += 1
             yield key, doc
@@ -212,7 +216,9 @@ class Transaction:
         pending = self.writes.get(slot)
         if pending is None:
             if len(self.writes) >= MAX_WRITES:
-                raise LimitError(f"Too many documents written in one transaction (limit {MAX_WRITES})")
+                raise LimitError(
+                    f"Too many documents written in one transaction (limit {MAX_WRITES})"
+                )
             text = None if fresh else self._snap().get(table.number, key)
             original = None if text is None else values.loads(text)
             pending = PendingWrite(table, key, original, None, None)
@@ -233,7 +239,9 @@ class Transaction:
         self._stage(table, id_key(doc_id), full, fresh=True)
         return doc_id
 
-    def _existing(self, doc_id: Any, table_name: str | None, what: str) -> tuple[TableInfo, bytes, dict[str, Any]]:
+    def _existing(
+        self, doc_id: Any, table_name: str | None, what: str
+    ) -> tuple[TableInfo, bytes, dict[str, Any]]:
         self._check_writable(what)
         table = self.table_of_id(doc_id, table_name)
         key = id_key(doc_id)
@@ -247,7 +255,9 @@ class Transaction:
         """Shallow-merge ``fields`` into a document; ``undefined`` removes a field."""
         table, key, current = self._existing(doc_id, table_name, "patch")
         if not isinstance(fields, dict):
-            raise ValidationError(f"patch takes an object of fields, got {values.type_name(fields)}")
+            raise ValidationError(
+                f"patch takes an object of fields, got {values.type_name(fields)}"
+            )
         merged = {k: v for k, v in current.items() if k not in SYSTEM_FIELDS}
         for name, value in fields.items():
             if name in SYSTEM_FIELDS:
@@ -259,7 +269,9 @@ class Transaction:
             else:
                 merged[name] = value
         doc = self._validate(table, merged, "patch")
-        self._stage(table, key, {"_id": current["_id"], "_creationTime": current["_creationTime"], **doc})
+        self._stage(
+            table, key, {"_id": current["_id"], "_creationTime": current["_creationTime"], **doc}
+        )
 
     def replace(self, doc_id: str, value: Any, table_name: str | None = None) -> None:
         """Replace a document's fields entirely (system fields stay)."""
@@ -270,7 +282,9 @@ class Transaction:
                     raise ValidationError(f"replace cannot change the system field {name!r}")
             value = {k: v for k, v in value.items() if k not in SYSTEM_FIELDS}
         doc = self._validate(table, value, "replace")
-        self._stage(table, key, {"_id": current["_id"], "_creationTime": current["_creationTime"], **doc})
+        self._stage(
+            table, key, {"_id": current["_id"], "_creationTime": current["_creationTime"], **doc}
+        )
 
     def delete(self, doc_id: str, table_name: str | None = None) -> None:
         """Delete a document."""
@@ -296,10 +310,9 @@ class Transaction:
                     touched.append(old_key)
                     if old_key != new_key:
                         commit.index_removes.append((index.id, old_key))
-                if new_key is not None:
-                    if new_key != old_key:
-                        commit.index_adds.append((index.id, new_key, pending.key))
-                        touched.append(new_key)
+                if new_key is not None and new_key != old_key:
+                    commit.index_adds.append((index.id, new_key, pending.key))
+                    touched.append(new_key)
         return commit, write_set
 
     def close(self) -> None:
@@ -319,4 +332,3 @@ def _deep(value: Any) -> Any:
     if isinstance(value, list):
         return [_deep(v) for v in value]
     return value
-

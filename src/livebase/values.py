@@ -2,10 +2,14 @@
 
 Python spelling of Convex's value types:
 
-    null     None                 float64  float (and int, converted)
+    null     None                 float64  int or float (see below)
     int64    Int64 (an int)       boolean  bool
     string   str                  bytes    bytes
     array    list (tuples too)    object   dict with str keys
+
+A float64 is one number type, as in JavaScript: its canonical Python form is an ``int`` when the
+value is integral and within 2**53 (so ``range(n)`` works on a number argument), else a
+``float`` (fractions, -0.0, NaN, infinities, huge values). ``Int64`` is the separate int64 type.
 
 ``to_convex_json`` / ``from_convex_json`` are the lossless "convex_encoded_json" form used on the
 wire and in storage; ``to_clean_json`` is the lossy "json" export form.
@@ -66,13 +70,24 @@ def type_name(value: Any) -> str:
     return type(value).__name__
 
 
-def _float_of_int(value: int, path: str) -> float:
+def _check_int(value: int, path: str) -> int:
     if abs(value) > _FLOAT_SAFE:
         raise ValidationError(
             f"{value} at {path or 'the top level'} cannot be stored exactly as a float64 number; "
             "use Int64 (v.int64()) for large integers"
         )
-    return float(value)
+    return int(value)
+
+
+def canonical_number(value: float) -> int | float:
+    """A float64 in canonical form: an int when integral and exact, else the float."""
+    if (
+        value.is_integer()
+        and abs(value) <= _FLOAT_SAFE
+        and not (value == 0.0 and math.copysign(1, value) < 0)
+    ):
+        return int(value)
+    return value
 
 
 def check_field_name(name: Any, path: str, top_level: bool) -> None:
@@ -90,7 +105,7 @@ def check_field_name(name: Any, path: str, top_level: bool) -> None:
 
 
 def normalize(value: Any, path: str = "", depth: int = 0) -> Any:
-    """Check a value and return its canonical form (ints to floats, tuples to lists).
+    """Check a value and return its canonical form (integral numbers as int, tuples as lists).
 
     Raises ValidationError naming the path of the first offending part.
     """
@@ -99,9 +114,9 @@ def normalize(value: Any, path: str = "", depth: int = 0) -> Any:
             _check_unicode(value, path)
         return value
     if isinstance(value, float):
-        return value
+        return canonical_number(value)
     if isinstance(value, int):
-        return _float_of_int(value, path)
+        return _check_int(value, path)
     if isinstance(value, bytes | bytearray | memoryview):
         return bytes(value)
     if depth >= MAX_NESTING:
@@ -152,7 +167,7 @@ def to_convex_json(value: Any) -> Any:
             return {"$float": _b64(struct.pack("<d", value))}
         return value
     if isinstance(value, int):
-        return float(value)
+        return value
     if isinstance(value, bytes):
         return {"$bytes": _b64(value)}
     if isinstance(value, list | tuple):
@@ -204,8 +219,8 @@ def from_convex_json(value: Any) -> Any:
         return {key: from_convex_json(item) for key, item in value.items()}
     if isinstance(value, list):
         return [from_convex_json(item) for item in value]
-    if isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
+    if isinstance(value, float):
+        return canonical_number(value)
     return value
 
 
@@ -217,8 +232,8 @@ def _object_hook(obj: dict[str, Any]) -> Any:
     return obj
 
 
-def _int_as_float(text: str) -> float:
-    return float(text)
+def _parse_float(text: str) -> int | float:
+    return canonical_number(float(text))
 
 
 def dumps(value: Any) -> str:
@@ -228,7 +243,7 @@ def dumps(value: Any) -> str:
 
 def loads(text: str | bytes) -> Any:
     """Parse lossless JSON text written by ``dumps``."""
-    return json.loads(text, object_hook=_object_hook, parse_int=_int_as_float)
+    return json.loads(text, object_hook=_object_hook, parse_float=_parse_float)
 
 
 # --- lossy JSON ("json", the clean export form) --------------------------------------------

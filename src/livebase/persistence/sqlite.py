@@ -156,7 +156,9 @@ class SqlitePersistence(Persistence):
                 if value is None:
                     w.execute("DELETE FROM documents WHERE tbl = ? AND key = ?", (table, key))
                 else:
-                    w.execute("INSERT OR REPLACE INTO documents VALUES (?, ?, ?)", (table, key, value))
+                    w.execute(
+                        "INSERT OR REPLACE INTO documents VALUES (?, ?, ?)", (table, key, value)
+                    )
             if commit.index_removes:
                 w.executemany("DELETE FROM indexes WHERE idx = ? AND key = ?", commit.index_removes)
             if commit.index_adds:

@@ -8,7 +8,9 @@ from livebase import mutation, query, v
 
 @mutation(args={"name": v.string()})
 async def increment(ctx, name):
-    doc = await ctx.db.query("counters").with_index("by_name", lambda q: q.eq("name", name)).unique()
+    doc = (
+        await ctx.db.query("counters").with_index("by_name", lambda q: q.eq("name", name)).unique()
+    )
     if doc is None:
         await ctx.db.insert("counters", {"name": name, "value": 1})
         return 1
@@ -18,7 +20,9 @@ async def increment(ctx, name):
 
 @query(args={"name": v.string()})
 async def get(ctx, name):
-    doc = await ctx.db.query("counters").with_index("by_name", lambda q: q.eq("name", name)).unique()
+    doc = (
+        await ctx.db.query("counters").with_index("by_name", lambda q: q.eq("name", name)).unique()
+    )
     return None if doc is None else doc["value"]
 
 

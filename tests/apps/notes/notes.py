@@ -13,7 +13,11 @@ async def add_note(ctx, author, body, score=None):
 
 @query(args={"author": v.string()})
 async def by_author(ctx, author):
-    return await ctx.db.query("notes").with_index("by_author", lambda q: q.eq("author", author)).collect()
+    return (
+        await ctx.db.query("notes")
+        .with_index("by_author", lambda q: q.eq("author", author))
+        .collect()
+    )
 
 
 @query

@@ -13,9 +13,9 @@ schema = define_schema(
         )
         .index("by_author", ["author"])
         .index("by_author_score", ["author", "score"]),
-        "counters": define_table({"name": v.string(), "value": v.number(), "big": v.optional(v.int64())}).index(
-            "by_name", ["name"]
-        ),
+        "counters": define_table(
+            {"name": v.string(), "value": v.number(), "big": v.optional(v.int64())}
+        ).index("by_name", ["name"]),
         "comments": define_table({"noteId": v.id("notes"), "text": v.string()}).index(
             "by_note", ["noteId"]
         ),

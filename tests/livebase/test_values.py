@@ -1,0 +1,87 @@
+import math
+
+import pytest
+
+from livebase import Int64, LimitError, ValidationError
+from livebase.values import (
+    dumps,
+    from_convex_json,
+    loads,
+    normalize,
+    to_clean_json,
+    to_convex_json,
+)
+
+
+def test_encoding_matches_the_python_client_example():
+    # convex 0.8.1: convex_to_json({'a':1,'b':ConvexInt64(2**60),'c':b'xy','d':nan})
+    encoded = to_convex_json({"a": 1.0, "b": Int64(2**60), "c": b"xy", "d": math.nan})
+    assert encoded == {
+        "a": 1.0,
+        "b": {"$integer": "AAAAAAAAABA="},
+        "c": {"$bytes": "eHk="},
+        "d": {"$float": "AAAAAAAA+H8="},
+    }
+
+
+def test_lossless_json_round_trips_special_values():
+    value = {"i": Int64(-(2**63)), "z": -0.0, "inf": math.inf, "b": b"\x00\xff", "l": [None, True]}
+    back = from_convex_json(to_convex_json(value))
+    assert back["i"] == -(2**63) and isinstance(back["i"], Int64)
+    assert math.copysign(1, back["z"]) == -1
+    assert back["inf"] == math.inf and back["b"] == b"\x00\xff" and back["l"] == [None, True]
+    assert loads(dumps(value)) == back
+
+
+def test_numbers_are_float64_held_as_int_when_integral():
+    assert normalize({"n": 3.0, "f": 2.5}) == {"n": 3, "f": 2.5}
+    assert type(normalize(3.0)) is int and type(normalize(2.5)) is float
+    assert math.copysign(1, normalize(-0.0)) == -1
+    assert type(loads(dumps({"n": 7}))["n"]) is int
+    with pytest.raises(ValidationError, match="Int64"):
+        normalize(2**60)
+
+
+def test_int64_rejects_out_of_range_and_bools():
+    with pytest.raises(ValidationError):
+        Int64(2**63)
+    with pytest.raises(ValidationError):
+        Int64(True)
+
+
+def test_a_float_tag_holding_an_ordinary_number_is_rejected():
+    with pytest.raises(ValidationError, match="plain numbers"):
+        from_convex_json({"$float": "AAAAAAAA8D8="})  # 1.0
+
+
+def test_dollar_keys_are_rejected():
+    with pytest.raises(ValidationError, match=r"\$"):
+        normalize({"$where": 1})
+    with pytest.raises(ValidationError, match=r"\$"):
+        from_convex_json({"a": 1, "$b": 2})
+
+
+def test_clean_json_is_the_lossy_export_form():
+    assert to_clean_json({"i": Int64(5), "f": 2.0, "b": b"xy", "n": math.nan}) == {
+        "i": "5",
+        "f": 2,
+        "b": "eHk=",
+        "n": "NaN",
+    }
+
+
+def test_limits_on_nesting_and_arrays():
+    deep: object = 1
+    for _ in range(20):
+        deep = [deep]
+    with pytest.raises(LimitError, match="nested"):
+        normalize(deep)
+    with pytest.raises(LimitError, match="8192"):
+        normalize(list(range(9000)))
+
+
+def test_unsupported_python_objects_are_named():
+    with pytest.raises(ValidationError, match="set"):
+        normalize({"x": {1, 2}})
+    with pytest.raises(ValidationError, match="not valid Unicode"):
+        normalize("\ud800")
