@@ -39,10 +39,20 @@ class App:
     functions: dict[str, FunctionDefinition] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
     modules: dict[str, ModuleType] = field(default_factory=dict)
+    _resolved: dict[str, FunctionDefinition] = field(default_factory=dict, repr=False)
 
     def resolve(self, path: str) -> FunctionDefinition:
         """The function at a path (``module:fn``, camelCase, ``.js`` suffix, or ``module``
         alone for ``default``)."""
+        cached = self._resolved.get(path)
+        if cached is not None:
+            return cached
+        found = self._resolve(path)
+        if len(self._resolved) < 10_000:
+            self._resolved[path] = found
+        return found
+
+    def _resolve(self, path: str) -> FunctionDefinition:
         canonical = canonical_path(path)
         found = self.functions.get(canonical)
         if found is None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from livebase.errors import UnknownTableError
-from livebase.keys import encode_key, field_value
+from livebase.keys import encode_key, encode_value, field_value
 from livebase.schema import SchemaDefinition
 from livebase.validators import ObjectValidator, id_validators
 
@@ -26,6 +26,10 @@ class IndexInfo:
     id: int
     name: str
     fields: tuple[str, ...]
+    paths: tuple[tuple[str, ...], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "paths", tuple(tuple(f.split(".")) for f in self.fields))
 
     @property
     def is_by_id(self) -> bool:
@@ -40,14 +44,18 @@ class IndexInfo:
             return ("_creationTime",)
         return (*self.fields, "_creationTime")
 
-    def key_of(self, doc: dict[str, Any]) -> bytes:
-        """This index's key for a document (unique: it ends with the document's ID)."""
+    def key_of(self, doc: dict[str, Any], suffix: bytes | None = None) -> bytes:
+        """This index's key for a document (unique: it ends with the document's ID).
+
+        ``suffix`` is ``document_suffix(doc)`` when the caller already has it.
+        """
         if self.name == "by_id":
             return encode_key((doc["_id"],))
-        values = [field_value(doc, f) for f in self.fields]
-        values.append(doc["_creationTime"])
-        values.append(doc["_id"])
-        return encode_key(values)
+        out = bytearray()
+        for path in self.paths:
+            encode_value(field_value(doc, path), out)
+        out += document_suffix(doc) if suffix is None else suffix
+        return bytes(out)
 
 
 @dataclass
@@ -65,6 +73,11 @@ class TableInfo:
 
     def secondary_indexes(self) -> list[IndexInfo]:
         return [i for i in self.indexes.values() if not i.is_by_id]
+
+
+def document_suffix(doc: dict[str, Any]) -> bytes:
+    """The key tail every secondary index shares: ``_creationTime`` then ``_id``."""
+    return encode_key((doc["_creationTime"], doc["_id"]))
 
 
 def id_key(doc_id: str) -> bytes:

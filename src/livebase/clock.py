@@ -13,9 +13,7 @@ import contextvars
 import random
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 real_time = time.time
@@ -24,12 +22,23 @@ _real_uuid4 = uuid.uuid4
 _REAL_RANDOM: dict[str, Callable[..., Any]] = {}
 
 
-@dataclass
 class Frozen:
     """The frozen clock and seeded generator of one function run."""
 
-    time_ns: int
-    rng: random.Random
+    __slots__ = ("_rng", "seed", "time_ns")
+
+    def __init__(self, time_ns: int, seed: int) -> None:
+        self.time_ns = time_ns
+        self.seed = seed
+        self._rng: random.Random | None = None
+
+    @property
+    def rng(self) -> random.Random:
+        # why: seeding a generator costs more than a whole small mutation; most functions
+        # never draw a random number, so it is made on first use.
+        if self._rng is None:
+            self._rng = random.Random(self.seed)
+        return self._rng
 
 
 _current: contextvars.ContextVar[Frozen | None] = contextvars.ContextVar(
@@ -38,15 +47,20 @@ _current: contextvars.ContextVar[Frozen | None] = contextvars.ContextVar(
 _installed = False
 
 
-@contextmanager
-def frozen(at_ns: int, seed: int) -> Iterator[Frozen]:
+class frozen:  # used like a function: ``with frozen(t, seed):``
     """Freeze time at ``at_ns`` and seed randomness for the code run inside."""
-    state = Frozen(at_ns, random.Random(seed))
-    token = _current.set(state)
-    try:
-        yield state
-    finally:
-        _current.reset(token)
+
+    __slots__ = ("_state", "_token")
+
+    def __init__(self, at_ns: int, seed: int) -> None:
+        self._state = Frozen(at_ns, seed)
+
+    def __enter__(self) -> Frozen:
+        self._token = _current.set(self._state)
+        return self._state
+
+    def __exit__(self, *exc: object) -> None:
+        _current.reset(self._token)
 
 
 def _time() -> float:

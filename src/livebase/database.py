@@ -53,7 +53,7 @@ class Database:
     # --- transactions ------------------------------------------------------------------
     def begin(self, writable: bool) -> Transaction:
         """A transaction at the latest committed snapshot."""
-        return Transaction(self, self.persistence.snapshot(), writable)
+        return Transaction(self, writable)
 
     def commit(self, txn: Transaction) -> int:
         """Commit a transaction's writes; returns the commit timestamp.

@@ -49,8 +49,12 @@ def _escape(raw: bytes) -> bytes:
     return raw.replace(b"\x00", b"\x00\xff") + END
 
 
+_DOUBLE = struct.Struct(">d")
+_U64 = struct.Struct(">Q")
+
+
 def _float_bits(value: float) -> bytes:
-    (bits,) = struct.unpack(">Q", struct.pack(">d", value))
+    (bits,) = _U64.unpack(_DOUBLE.pack(value))
     bits = bits ^ _ALL if bits & _SIGN else bits | _SIGN
     return bits.to_bytes(8, "big")
 
@@ -101,21 +105,22 @@ def encode_key(values: Any) -> bytes:
     return bytes(out)
 
 
-def prefix_end(prefix: bytes) -> bytes | None:
-    """The smallest byte string above every string that starts with ``prefix``.
+def values_end(prefix: bytes) -> bytes:
+    """The end of the range of keys whose leading values encode to ``prefix``.
 
-    None when there is none (an empty prefix, or one made only of 0xFF bytes).
+    Every key with those leading values is ``prefix`` itself or ``prefix`` followed by the next
+    value's type tag (at most 0x15), while ``prefix + 0xFF`` is how a longer string or bytes
+    value continues (an escaped zero byte): ``[prefix, prefix + b"\xff")`` holds exactly the
+    keys with those leading values. (A plain byte-prefix range would wrongly take in ``"\x00"``
+    when asked for ``""``.)
     """
-    stripped = prefix.rstrip(b"\xff")
-    if not stripped:
-        return None
-    return stripped[:-1] + bytes([stripped[-1] + 1])
+    return prefix + b"\xff"
 
 
-def field_value(doc: dict[str, Any], path: str) -> Any:
-    """The value at a dotted field path of a document, or ``undefined``."""
+def field_value(doc: dict[str, Any], path: str | tuple[str, ...]) -> Any:
+    """The value at a dotted field path (or its split parts) of a document, or ``undefined``."""
     current: Any = doc
-    for part in path.split("."):
+    for part in path.split(".") if isinstance(path, str) else path:
         if not isinstance(current, dict) or part not in current:
             return undefined
         current = current[part]

@@ -14,7 +14,7 @@ from livebase import values
 from livebase.catalog import IndexInfo, TableInfo
 from livebase.errors import IndexRangeError, ValidationError
 from livebase.filters import Expr, FilterBuilder, compile_filter, matches
-from livebase.keys import encode_key, encode_value, prefix_end, undefined
+from livebase.keys import encode_key, encode_value, undefined, values_end
 from livebase.transaction import Transaction
 
 
@@ -88,15 +88,15 @@ class IndexRange:
         """The key interval ``[start, end)``, or None when the range is empty."""
         prefix = encode_key(self._eqs)
         start = prefix
-        end = prefix_end(prefix) if prefix else None
+        end = values_end(prefix) if prefix else None
         if self._lower is not None:
             op, value = self._lower
             key = _extend(prefix, value)
-            start = key if op == "gte" else (prefix_end(key) or b"\xff" * 9)
+            start = key if op == "gte" else values_end(key)
         if self._upper is not None:
             op, value = self._upper
             key = _extend(prefix, value)
-            end = key if op == "lt" else prefix_end(key)
+            end = key if op == "lt" else values_end(key)
         if end is not None and end <= start:
             return None
         return start, end

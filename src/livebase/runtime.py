@@ -161,9 +161,9 @@ class Runtime:
         try:
             with clock.frozen(clock.real_time_ns(), txn.begin_ts):
                 value = run_to_completion(fn.handler(QueryCtx(txn, ident), **checked), fn.path)
-            return QueryResult(self._returns(fn, value), txn.begin_ts, txn.read_set)
         finally:
             txn.close()
+        return QueryResult(self._returns(fn, value), txn.begin_ts, txn.read_set)
 
     def run_mutation(
         self,
@@ -197,10 +197,9 @@ class Runtime:
             with clock.frozen(clock.real_time_ns(), txn.begin_ts):
                 value = run_to_completion(fn.handler(MutationCtx(txn, ident), **args), fn.path)
             value = self._returns(fn, value)
-            ts = self.db.commit(txn)
-            return MutationResult(value, ts, attempt)
         finally:
             txn.close()
+        return MutationResult(value, self.db.commit(txn), attempt)
 
     # --- actions -----------------------------------------------------------------------
     async def run_action(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from livebase import values
-from livebase.catalog import SYSTEM_FIELDS, IndexInfo, TableInfo, id_key
+from livebase.catalog import SYSTEM_FIELDS, IndexInfo, TableInfo, document_suffix, id_key
 from livebase.errors import InvalidIdError, LimitError, ReadOnlyError, ValidationError
 from livebase.ids import decode_id, new_id
 from livebase.keys import undefined
@@ -42,10 +42,14 @@ class PendingWrite:
 class Transaction:
     """One query's or mutation's view of the database."""
 
-    def __init__(self, db: Database, snapshot: Snapshot, writable: bool) -> None:
+    def __init__(self, db: Database, writable: bool) -> None:
         self.db = db
-        self.snapshot: Snapshot | None = snapshot
-        self.begin_ts = snapshot.ts
+        self.snapshot: Snapshot | None = None
+        # why: the snapshot opens on the first read. Until then nothing was read, so the
+        # latest commit is a correct starting point, and a mutation that only inserts never
+        # holds a reader (an open reader also keeps SQLite from checkpointing its WAL).
+        self.begin_ts = db.latest_ts
+        self._ended = False
         self.writable = writable
         self.read_set = ReadSet()
         self.writes: dict[tuple[int, bytes], PendingWrite] = {}
@@ -54,7 +58,10 @@ class Transaction:
     # --- reading -----------------------------------------------------------------------
     def _snap(self) -> Snapshot:
         if self.snapshot is None:
-            raise RuntimeError("transaction used after it ended")
+            if self._ended:
+                raise RuntimeError("transaction used after it ended")
+            self.snapshot = self.db.persistence.snapshot()
+            self.begin_ts = self.snapshot.ts
         return self.snapshot
 
     def table(self, name: str) -> TableInfo:
@@ -302,9 +309,11 @@ class Transaction:
                 continue
             commit.documents.append((table.number, pending.key, pending.text))
             write_set.setdefault(table.by_id.id, []).append(pending.key)
+            old_tail = None if old is None else document_suffix(old)
+            new_tail = None if new is None else document_suffix(new)
             for index in table.secondary_indexes():
-                old_key = None if old is None else index.key_of(old)
-                new_key = None if new is None else index.key_of(new)
+                old_key = None if old is None else index.key_of(old, old_tail)
+                new_key = None if new is None else index.key_of(new, new_tail)
                 touched = write_set.setdefault(index.id, [])
                 if old_key is not None:
                     touched.append(old_key)
@@ -316,7 +325,8 @@ class Transaction:
         return commit, write_set
 
     def close(self) -> None:
-        """End the transaction and release its snapshot."""
+        """End the transaction and release its snapshot (commit needs only the writes)."""
+        self._ended = True
         snap, self.snapshot = self.snapshot, None
         if snap is not None:
             snap.close()

@@ -120,6 +120,10 @@ class SqlitePersistence(Persistence):
         self._writer = self._connect()
         self._writer.execute("PRAGMA journal_mode=WAL")
         self._writer.execute(f"PRAGMA synchronous={synchronous}")
+        # why: checkpoint in larger steps (fewer, cheaper) and cut the WAL back afterwards so
+        # it cannot grow without bound while readers come and go.
+        self._writer.execute("PRAGMA wal_autocheckpoint=4000")
+        self._writer.execute("PRAGMA journal_size_limit=67108864")
         self._writer.executescript(_SCHEMA)
 
     def _connect(self) -> sqlite3.Connection:

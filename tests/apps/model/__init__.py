@@ -1,0 +1,1 @@
+"""An app for livebase's model-based (hypothesis) tests: one table, several indexes."""
