@@ -1,6 +1,8 @@
 """The ``livebase`` command.
 
     livebase run APP PATH '{"json": "args"}' [--data-dir DIR] [--identity '{"subject": ...}']
+    livebase dev APP [--port 3210] [--data-dir DIR]
+    livebase serve APP [--host 127.0.0.1] [--port 3210] [--data-dir DIR]
 
 APP is an app package's directory or its dotted import name; the data directory defaults to
 ``.livebase/`` in the current directory. The result is printed as JSON; on failure the error
@@ -45,7 +47,36 @@ def build_parser() -> argparse.ArgumentParser:
         default="json",
         help="output format: clean JSON (default) or Convex's lossless encoding",
     )
+    for name, text in (("dev", "serve an app for development"), ("serve", "serve an app")):
+        serve = commands.add_parser(name, help=text)
+        serve.add_argument("app", help="the app's directory or dotted module name")
+        serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+        serve.add_argument("--port", type=int, default=3210, help="port (default 3210)")
+        serve.add_argument("--data-dir", default=".livebase", help="data directory")
+        serve.add_argument(
+            "--synchronous", default="NORMAL", choices=["NORMAL", "FULL"], help="SQLite durability"
+        )
+        serve.add_argument("--log-level", default="info", help="uvicorn log level")
     return parser
+
+
+def _serve(opts: argparse.Namespace) -> int:
+    import uvicorn
+
+    from livebase.server import create_app
+
+    try:
+        runtime = Runtime(opts.app, opts.data_dir, synchronous=opts.synchronous)
+    except LivebaseError as exc:
+        print(f"Error: {exc.message}", file=sys.stderr)
+        return 1
+    app = create_app(runtime)
+    print(f"livebase: serving {runtime.app.name} on http://{opts.host}:{opts.port}", flush=True)
+    try:
+        uvicorn.run(app, host=opts.host, port=opts.port, log_level=opts.log_level)
+    finally:
+        runtime.close()
+    return 0
 
 
 def _run(opts: argparse.Namespace) -> int:
@@ -76,4 +107,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if opts.command == "run":
         return _run(opts)
+    if opts.command in ("dev", "serve"):
+        return _serve(opts)
     return 2

@@ -41,9 +41,11 @@ class Auth:
 
     def __init__(self, identity: Identity | None) -> None:
         self._identity = identity
+        self.read = False  # whether the function looked: if not, its result is the same for all
 
     async def get_user_identity(self) -> Identity | None:
         """The caller's identity (a dict of claims with ``tokenIdentifier``), or None."""
+        self.read = True
         return None if self._identity is None else dict(self._identity)
 
 

@@ -135,8 +135,11 @@ class Database:
     def ensure_system_table(self, name: str, indexes: dict[str, tuple[str, ...]]) -> TableInfo:
         """Create a system table (``_storage``, ...) and its indexes if missing."""
         with self.commit_lock:
-            info = self.catalog.tables.get(name) or self.catalog.add_table(name)
-            missing = [n for n in indexes if n not in info.indexes]
+            info = self.catalog.tables.get(name)
+            missing = list(indexes) if info is None else [n for n in indexes if n not in info.indexes]
+            if info is not None and not missing:
+                return info
+            info = info or self.catalog.add_table(name)
             for index_name in missing:
                 self.catalog._add_index(info, index_name, indexes[index_name])
             self._commit_catalog()

@@ -17,6 +17,7 @@ Each error carries a stable ``code`` so the server can put it on the wire withou
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 
@@ -40,8 +41,9 @@ class ConvexError(LivebaseError):
 
     def __init__(self, data: Any, message: str | None = None) -> None:
         self.data = data
-        text = message if message is not None else (data if isinstance(data, str) else repr(data))
-        super().__init__(f"ConvexError: {text}")
+        if message is None:
+            message = data if isinstance(data, str) else json.dumps(data, default=str)
+        super().__init__(f"ConvexError: {message}")
 
 
 class ValidationError(LivebaseError):

@@ -237,22 +237,21 @@ class QueryBuilder:
         """A page of results: ``{"page", "isDone", "continueCursor"}``.
 
         ``opts``: ``numItems``, ``cursor`` (None for the first page), and optionally
-        ``endCursor`` (read exactly up to it, as a live query re-run does) and
-        ``maximumRowsRead``. Cursors are key positions, so pages stay stable when documents
-        are inserted concurrently.
+        ``endCursor`` and ``maximumRowsRead``. Cursors are key positions, so pages stay stable
+        when documents are inserted concurrently. With ``endCursor`` the page runs exactly up
+        to it, whatever ``numItems`` says: that is how a live query keeps its page's end when
+        it re-runs (the end cursor is recorded in the query's journal and handed back).
         """
         if not isinstance(opts, dict):
             raise ValidationError("paginate() takes {'numItems': n, 'cursor': ...}")
         num = opts.get("numItems")
-        if isinstance(num, bool) or not isinstance(num, int | float) or num < 0:
-            raise ValidationError(
-                f"paginate(): numItems must be a non-negative number, got {num!r}"
-            )
+        if isinstance(num, bool) or not isinstance(num, int | float) or num < 1:
+            raise ValidationError(f"paginate(): numItems must be a number >= 1, got {num!r}")
         cursor = opts.get("cursor")
         start_key = None if cursor is None else decode_cursor(cursor)
         if cursor is not None and start_key is None:
-            return {"page": [], "isDone": True, "continueCursor": END_CURSOR}
-        end_cursor = opts.get("endCursor")
+            return self._txn.record_page({"page": [], "isDone": True, "continueCursor": END_CURSOR})
+        end_cursor = opts.get("endCursor") or self._txn.journal_end_cursor()
         end_key = None if end_cursor is None else decode_cursor(end_cursor)
         max_rows = opts.get("maximumRowsRead")
         lo = hi = None
@@ -266,6 +265,7 @@ class QueryBuilder:
                 lo = end_key
             else:
                 hi = end_key + b"\x00"
+        bounded = end_cursor is None
         page: list[dict[str, Any]] = []
         last_key: bytes | None = None
         done = True
@@ -277,19 +277,19 @@ class QueryBuilder:
                 last_key = key
                 if matched:
                     page.append(doc)
-                if end_key is None and (
-                    len(page) >= num or (max_rows is not None and scanned >= max_rows)
-                ):
+                if bounded and (len(page) >= num or (max_rows is not None and scanned >= max_rows)):
                     done = False
                     break
         finally:
             rows.close()
         if end_cursor is not None:
-            return {"page": page, "isDone": False, "continueCursor": end_cursor}
-        if done:
-            return {"page": page, "isDone": True, "continueCursor": END_CURSOR}
-        assert last_key is not None
-        return {"page": page, "isDone": False, "continueCursor": encode_cursor(last_key)}
+            result = {"page": page, "isDone": end_cursor == END_CURSOR, "continueCursor": end_cursor}
+        elif done:
+            result = {"page": page, "isDone": True, "continueCursor": END_CURSOR}
+        else:
+            assert last_key is not None
+            result = {"page": page, "isDone": False, "continueCursor": encode_cursor(last_key)}
+        return self._txn.record_page(result)
 
     def _scan(
         self, lo: bytes | None, hi: bytes | None

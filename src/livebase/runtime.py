@@ -16,7 +16,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from livebase import clock, values
+from livebase import clock, session_requests, values
 from livebase.app import App, load_app
 from livebase.context import ActionCtx, Identity, MutationCtx, QueryCtx, make_identity
 from livebase.database import Database
@@ -44,6 +44,8 @@ class QueryResult:
     value: Any
     ts: int
     read_set: ReadSet
+    journal: str | None = None
+    reads_auth: bool = True
 
 
 @dataclass
@@ -104,6 +106,7 @@ class Runtime:
         self.data_dir = Path(data_dir)
         try:
             self.db = Database(persistence, self.app.schema)
+            session_requests.ensure_table(self.db)
         except BaseException:
             persistence.close()
             raise
@@ -152,18 +155,26 @@ class Runtime:
         *,
         identity: dict[str, Any] | None = None,
         internal_ok: bool = False,
+        journal: str | None = None,
     ) -> QueryResult:
-        """Run a query at the latest snapshot."""
+        """Run a query at the latest snapshot.
+
+        ``journal`` is the one a previous run of the same subscription returned: a paginated
+        query keeps the page end it recorded there.
+        """
         fn = self.function(path, "query", internal_ok)
         checked = self._args(fn, args)
         ident = make_identity(identity)
         txn = self.db.begin(writable=False)
+        txn.journal_in = journal
+        ctx = QueryCtx(txn, ident)
         try:
             with clock.frozen(clock.real_time_ns(), txn.begin_ts):
-                value = run_to_completion(fn.handler(QueryCtx(txn, ident), **checked), fn.path)
+                value = run_to_completion(fn.handler(ctx, **checked), fn.path)
         finally:
             txn.close()
-        return QueryResult(self._returns(fn, value), txn.begin_ts, txn.read_set)
+        value = self._returns(fn, value)
+        return QueryResult(value, txn.begin_ts, txn.read_set, txn.journal_out, ctx.auth.read)
 
     def run_mutation(
         self,
@@ -172,31 +183,47 @@ class Runtime:
         *,
         identity: dict[str, Any] | None = None,
         internal_ok: bool = False,
+        request: tuple[str, int] | None = None,
     ) -> MutationResult:
         """Run a mutation: all its writes commit together, or none do.
 
         A run that loses an OCC race is re-run; after a few lost races the mutation runs while
-        holding the committer, so a busy document cannot starve it.
+        holding the committer, so a busy document cannot starve it. With ``request`` (a client
+        session and its request id) the mutation runs at most once for that pair: the record
+        is written in the mutation's own transaction, and a resent request gets the first
+        run's result.
         """
         fn = self.function(path, "mutation", internal_ok)
         checked = self._args(fn, args)
         ident = make_identity(identity)
         for attempt in range(1, OPTIMISTIC_ATTEMPTS + 1):
             try:
-                return self._mutate_once(fn, checked, ident, attempt)
+                return self._mutate_once(fn, checked, ident, attempt, request)
             except OccConflictError:
                 log.debug("%s: OCC conflict on attempt %d", fn.path, attempt)
         with self.db.exclusive():
-            return self._mutate_once(fn, checked, ident, OPTIMISTIC_ATTEMPTS + 1)
+            return self._mutate_once(fn, checked, ident, OPTIMISTIC_ATTEMPTS + 1, request)
 
     def _mutate_once(
-        self, fn: FunctionDefinition, args: dict[str, Any], ident: Identity | None, attempt: int
+        self,
+        fn: FunctionDefinition,
+        args: dict[str, Any],
+        ident: Identity | None,
+        attempt: int,
+        request: tuple[str, int] | None,
     ) -> MutationResult:
         txn = self.db.begin(writable=True)
         try:
+            if request is not None:
+                prior = session_requests.find(txn, request)
+                if prior is not None:
+                    # why: the first run committed; its commit is at or before the latest ts.
+                    return MutationResult(prior["value"], self.db.latest_ts, attempt)
             with clock.frozen(clock.real_time_ns(), txn.begin_ts):
                 value = run_to_completion(fn.handler(MutationCtx(txn, ident), **args), fn.path)
             value = self._returns(fn, value)
+            if request is not None:
+                session_requests.record(txn, request, value)
         finally:
             txn.close()
         return MutationResult(value, self.db.commit(txn), attempt)

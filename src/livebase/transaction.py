@@ -7,6 +7,7 @@ actually scanned: a range read that stops after ten rows records the range up to
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -54,6 +55,9 @@ class Transaction:
         self.read_set = ReadSet()
         self.writes: dict[tuple[int, bytes], PendingWrite] = {}
         self.rows_read = 0
+        self.journal_in: str | None = None  # the journal of this query's previous run
+        self.journal_out: str | None = None  # what a re-run must honour (a page's end)
+        self._paginated = False
 
     # --- reading -----------------------------------------------------------------------
     def _snap(self) -> Snapshot:
@@ -191,6 +195,24 @@ class Transaction:
             else:
                 lo = key_successor(last)
             page = min(page * 4, _MAX_PAGE)
+
+    def journal_end_cursor(self) -> str | None:
+        """The end cursor a re-run of a paginated query must keep, from its journal."""
+        if not self.journal_in:
+            return None
+        try:
+            end = json.loads(self.journal_in).get("end")
+        except (ValueError, AttributeError):
+            return None
+        return end if isinstance(end, str) else None
+
+    def record_page(self, result: dict[str, Any]) -> dict[str, Any]:
+        """Note a page's end in the journal; Convex allows one paginated read per query."""
+        if self._paginated:
+            raise ValidationError("A query may call paginate() only once")
+        self._paginated = True
+        self.journal_out = json.dumps({"end": result["continueCursor"]})
+        return result
 
     # --- writing -----------------------------------------------------------------------
     def _check_writable(self, what: str) -> None:

@@ -1,6 +1,6 @@
 """A small notes app used by livebase's own tests."""
 
-from livebase import ConvexError, internal_query, mutation, query, v
+from livebase import ConvexError, action, internal_query, mutation, query, v
 
 
 @mutation(args={"author": v.string(), "body": v.string(), "score": v.optional(v.number())})
@@ -69,3 +69,42 @@ async def secret(ctx):
 @query
 async def write_in_query(ctx):
     return await ctx.db.insert("notes", {"author": "x", "body": "y"})
+
+
+@query(args={"value": v.any()})
+async def echo(ctx, value):
+    return value
+
+
+@mutation(args={"big": v.int64(), "raw": v.bytes()})
+async def store_typed(ctx, big, raw):
+    counter = await ctx.db.insert("counters", {"name": "typed", "value": len(raw), "big": big})
+    return {"id": counter, "big": big, "raw": raw, "doubled": big * 2}
+
+
+@action(args={"author": v.string(), "n": v.number()})
+async def add_many(ctx, author, n):
+    ids = []
+    for i in range(n):
+        ids.append(await ctx.run_mutation("notes:addNote", {"author": author, "body": f"#{i}"}))
+    notes = await ctx.run_query("notes:byAuthor", {"author": author})
+    return {"added": len(ids), "total": len(notes)}
+
+
+@action
+async def fail_action(ctx):
+    raise ConvexError({"code": "action-failed"})
+
+
+@query
+async def crash(ctx):
+    raise RuntimeError("internal detail that must not reach clients")
+
+
+@query(args={"paginationOpts": v.any(), "author": v.string()})
+async def page_by_author(ctx, paginationOpts, author):
+    return (
+        await ctx.db.query("notes")
+        .with_index("by_author", lambda q: q.eq("author", author))
+        .paginate(paginationOpts)
+    )

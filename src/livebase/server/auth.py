@@ -1,0 +1,91 @@
+"""Who a client is: the ``Authenticate`` message and the ``Authorization`` header.
+
+``ServerAuth`` turns a token into an identity (a dict of claims) or refuses it with
+``AuthFailed``. Token verifiers are pluggable (``TokenVerifier``); an admin key, when the
+deployment has one, unlocks internal functions and acting as a user.
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import json
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+Identity = dict[str, Any]
+
+
+class AuthFailed(Exception):
+    """A token that is missing, malformed, expired, forged or for someone else."""
+
+
+class TokenVerifier(Protocol):
+    """Checks a user token (a JWT) and returns its claims as an identity."""
+
+    def verify(self, token: str) -> Identity: ...
+
+
+class ServerAuth:
+    """The deployment's verifiers and admin key."""
+
+    def __init__(self, verifiers: Sequence[TokenVerifier] = (), admin_key: str | None = None) -> None:
+        self.verifiers = list(verifiers)
+        self.admin_key = admin_key
+
+    def user(self, token: Any) -> Identity:
+        """The identity of a user token, or AuthFailed."""
+        if not isinstance(token, str) or not token:
+            raise AuthFailed("The auth token is missing")
+        if not self.verifiers:
+            raise AuthFailed("No auth provider is configured on this deployment")
+        errors = []
+        for verifier in self.verifiers:
+            try:
+                return verifier.verify(token)
+            except AuthFailed as exc:
+                errors.append(str(exc))
+        raise AuthFailed("Could not verify the auth token: " + "; ".join(errors))
+
+    def admin(self, key: Any, acting_as: Any = None) -> tuple[Identity | None, bool]:
+        """Check an admin key; ``acting_as`` (claims) makes the calls run as that user."""
+        if self.admin_key is None or not isinstance(key, str) or not hmac.compare_digest(
+            key.encode(), self.admin_key.encode()
+        ):
+            raise AuthFailed("The admin key is not valid for this deployment")
+        if acting_as is None:
+            return None, True
+        if not isinstance(acting_as, dict) or not acting_as.get("subject"):
+            raise AuthFailed("Acting as a user needs the user's claims with a 'subject'")
+        return dict(acting_as), True
+
+    def from_message(self, message: dict[str, Any]) -> tuple[Identity | None, bool]:
+        """The identity an ``Authenticate`` message asks for, and whether it is an admin."""
+        kind = message.get("tokenType")
+        if kind == "None":
+            return None, False
+        if kind == "User":
+            return self.user(message.get("value")), False
+        if kind == "Admin":
+            acting = message.get("impersonating", message.get("acting_as"))
+            return self.admin(message.get("value"), acting)
+        raise AuthFailed(f"Unknown tokenType {kind!r}")
+
+    def from_header(self, header: str | None) -> tuple[Identity | None, bool]:
+        """The identity of an HTTP ``Authorization`` header (absent: anonymous)."""
+        if not header:
+            return None, False
+        scheme, _, value = header.partition(" ")
+        value = value.strip()
+        if scheme.lower() == "bearer":
+            return self.user(value), False
+        if scheme == "Convex":
+            key, _, acting = value.partition(":")
+            claims = None
+            if acting:
+                try:
+                    claims = json.loads(base64.b64decode(acting))
+                except ValueError as exc:
+                    raise AuthFailed("The acting-as identity is not base64 JSON") from exc
+            return self.admin(key, claims)
+        raise AuthFailed(f"Unsupported Authorization scheme {scheme!r}")

@@ -1,0 +1,208 @@
+"""Convex's HTTP API: ``/api/query``, ``/api/mutation``, ``/api/action``, ``/api/run/...``,
+``/api/function``, ``/api/query_ts``, ``/api/query_at_ts``, ``/api/query_batch``, ``/version``.
+
+Function outcomes, success or failure, are HTTP 200 with ``{"status": "success" | "error"}``;
+a request that is not well-formed gets a 4xx with ``{"code", "message"}``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+import livebase
+from livebase import values
+from livebase.server.auth import AuthFailed
+from livebase.server.errors import client_error
+from livebase.server.protocol import ProtocolError, decode_ts, encode_ts
+
+if TYPE_CHECKING:
+    from livebase.server.app import Server
+
+FORMATS = {
+    "json": values.to_clean_json,
+    "convex_clean_json": values.to_clean_json,
+    "convex_encoded_json": values.to_convex_json,
+    "convex_json": values.to_convex_json,
+}
+
+
+class BadRequest(Exception):
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+def _error_response(exc: BadRequest) -> JSONResponse:
+    return JSONResponse({"code": exc.code, "message": exc.message}, status_code=exc.status)
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    try:
+        body = json.loads(raw or b"{}")
+    except ValueError as exc:
+        raise BadRequest("BadJsonBody", f"The request body is not JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise BadRequest("BadJsonBody", "The request body must be a JSON object")
+    return body
+
+
+def _args(raw: Any) -> dict[str, Any]:
+    if raw is None:
+        return {}
+    if isinstance(raw, list):
+        if len(raw) != 1:
+            raise BadRequest("InvalidArgs", "args must be an object (or a one-element array)")
+        raw = raw[0]
+    try:
+        args = values.from_convex_json(raw)
+    except livebase.LivebaseError as exc:
+        raise BadRequest("InvalidArgs", exc.message) from None
+    if not isinstance(args, dict):
+        raise BadRequest("InvalidArgs", "args must be an object")
+    return args
+
+
+def _encoder(fmt: Any) -> Any:
+    if fmt is None:
+        return values.to_clean_json
+    encoder = FORMATS.get(fmt)
+    if encoder is None:
+        raise BadRequest("InvalidFormat", f"Unknown format {fmt!r}; use json or convex_encoded_json")
+    return encoder
+
+
+class HttpApi:
+    """The HTTP routes, bound to one server."""
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/api/query", self.query, methods=["GET", "POST"]),
+            Route("/api/mutation", self.mutation, methods=["POST"]),
+            Route("/api/action", self.action, methods=["POST"]),
+            Route("/api/function", self.function, methods=["POST"]),
+            Route("/api/run/{path:path}", self.run_path, methods=["POST"]),
+            Route("/api/query_ts", self.query_ts, methods=["GET", "POST"]),
+            Route("/api/query_at_ts", self.query_at_ts, methods=["POST"]),
+            Route("/api/query_batch", self.query_batch, methods=["POST"]),
+            Route("/version", self.version, methods=["GET"]),
+        ]
+
+    def _caller(self, request: Request) -> tuple[dict[str, Any] | None, bool]:
+        try:
+            return self.server.auth.from_header(request.headers.get("authorization"))
+        except AuthFailed as exc:
+            raise BadRequest("Unauthenticated", str(exc), status=401) from None
+
+    async def _call(self, request: Request, kind: str | None, body: dict[str, Any]) -> dict[str, Any]:
+        identity, admin = self._caller(request)
+        encode = _encoder(body.get("format"))
+        path = body.get("path")
+        args = _args(body.get("args"))
+        runtime = self.server.runtime
+        try:
+            fn = runtime.function(path, kind, internal_ok=admin)
+            if fn.kind == "query":
+                value = runtime.run_query(fn, args, identity=identity, internal_ok=admin).value
+            elif fn.kind == "mutation":
+                value = runtime.run_mutation(fn, args, identity=identity, internal_ok=admin).value
+            else:
+                value = await runtime.run_action(fn, args, identity=identity, internal_ok=admin)
+        except Exception as exc:
+            error = client_error(exc, str(path))
+            out: dict[str, Any] = {"status": "error", "errorMessage": error.message, "logLines": []}
+            if error.has_data:
+                out["errorData"] = encode(error.data)
+            return out
+        return {"status": "success", "value": encode(value), "logLines": []}
+
+    async def _respond(self, request: Request, kind: str | None, body: dict[str, Any] | None = None) -> Response:
+        try:
+            payload = await self._call(request, kind, body if body is not None else await _body(request))
+        except BadRequest as exc:
+            return _error_response(exc)
+        return JSONResponse(payload)
+
+    async def query(self, request: Request) -> Response:
+        if request.method == "GET":
+            params = request.query_params
+            try:
+                args = json.loads(params.get("args", "{}"))
+            except ValueError:
+                return _error_response(BadRequest("InvalidArgs", "args must be JSON"))
+            body = {"path": params.get("path"), "args": args, "format": params.get("format")}
+            return await self._respond(request, "query", body)
+        return await self._respond(request, "query")
+
+    async def mutation(self, request: Request) -> Response:
+        return await self._respond(request, "mutation")
+
+    async def action(self, request: Request) -> Response:
+        return await self._respond(request, "action")
+
+    async def function(self, request: Request) -> Response:
+        return await self._respond(request, None)
+
+    async def run_path(self, request: Request) -> Response:
+        try:
+            body = await _body(request)
+        except BadRequest as exc:
+            return _error_response(exc)
+        module, _, name = request.path_params["path"].rstrip("/").rpartition("/")
+        body = {"path": f"{module}:{name}", "args": body.get("args"), "format": body.get("format", "json")}
+        return await self._respond(request, None, body)
+
+    async def query_ts(self, request: Request) -> Response:
+        return JSONResponse({"ts": encode_ts(self.server.runtime.db.latest_ts)})
+
+    async def query_at_ts(self, request: Request) -> Response:
+        try:
+            body = await _body(request)
+            ts = decode_ts(body.get("ts"))
+        except BadRequest as exc:
+            return _error_response(exc)
+        except ProtocolError as exc:
+            return _error_response(BadRequest("InvalidTimestamp", str(exc)))
+        db = self.server.runtime.db
+        if ts > db.latest_ts:
+            return _error_response(BadRequest("InvalidTimestamp", "That timestamp is in the future"))
+        identity, _ = self._caller(request)
+        try:
+            result = self.server.runtime.run_query(body.get("path"), _args(body.get("args")), identity=identity)
+        except BadRequest as exc:
+            return _error_response(exc)
+        except Exception:
+            return await self._respond(request, "query", body)
+        # why: only the latest snapshot is kept; it answers for an older ts exactly when no
+        # commit since then touched what the query read.
+        if db.write_log.conflicts(result.read_set, ts, result.ts):
+            return _error_response(BadRequest(
+                "TimestampOutOfRetention",
+                "The data this query reads changed since that timestamp; query the latest",
+            ))
+        encode = _encoder(body.get("format"))
+        return JSONResponse({"status": "success", "value": encode(result.value), "logLines": []})
+
+    async def query_batch(self, request: Request) -> Response:
+        try:
+            body = await _body(request)
+            queries = body.get("queries")
+            if not isinstance(queries, list):
+                raise BadRequest("BadJsonBody", "query_batch takes {\"queries\": [...]}")
+            results = [await self._call(request, "query", q if isinstance(q, dict) else {}) for q in queries]
+        except BadRequest as exc:
+            return _error_response(exc)
+        return JSONResponse({"results": results})
+
+    async def version(self, request: Request) -> Response:
+        return PlainTextResponse(f"livebase {livebase.__version__}")

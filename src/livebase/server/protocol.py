@@ -1,0 +1,115 @@
+"""Convex's sync protocol: timestamps, versions and the JSON of server messages.
+
+Timestamps are u64 nanoseconds, sent as 8 little-endian bytes in standard base64. Messages
+are built as JSON text; query values are serialized once per result and spliced into every
+client's Transition, since fan-out to many clients is the hot path.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import struct
+from dataclasses import dataclass
+from typing import Any
+
+from livebase import values
+
+_U64 = struct.Struct("<Q")
+MAX_U32 = 2**32 - 1
+
+
+class ProtocolError(Exception):
+    """A client message that breaks the protocol; the connection is closed with it."""
+
+
+def encode_ts(ts: int) -> str:
+    """A timestamp on the wire: base64 of 8 little-endian bytes."""
+    return base64.b64encode(_U64.pack(ts)).decode("ascii")
+
+
+def decode_ts(text: Any) -> int:
+    """Inverse of encode_ts; ProtocolError for anything else."""
+    if not isinstance(text, str):
+        raise ProtocolError(f"Expected a base64 timestamp, got {type(text).__name__}")
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except ValueError as exc:
+        raise ProtocolError("Timestamp is not valid base64") from exc
+    if len(raw) != 8:
+        raise ProtocolError("Timestamp must be 8 bytes")
+    return int(_U64.unpack(raw)[0])
+
+
+def u32(message: dict[str, Any], field: str) -> int:
+    """A required u32 field of a client message."""
+    value = message.get(field)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+        raise ProtocolError(f"{message.get('type')}.{field} must be an integer")
+    if not 0 <= value <= MAX_U32:
+        raise ProtocolError(f"{message.get('type')}.{field} is out of range")
+    return int(value)
+
+
+def udf_args(message: dict[str, Any]) -> Any:
+    """The arguments object of a call: ``args`` is ``[{...}]`` on the wire (or a bare object)."""
+    raw = message.get("args", [{}])
+    if isinstance(raw, list):
+        if len(raw) != 1:
+            raise ProtocolError("args must be a one-element array holding the arguments object")
+        raw = raw[0]
+    return values.from_convex_json(raw)
+
+
+@dataclass(frozen=True)
+class StateVersion:
+    """What a client holds: its query-set version, identity version and timestamp."""
+
+    query_set: int
+    identity: int
+    ts: int
+
+    def to_json(self) -> str:
+        return (
+            f'{{"querySet":{self.query_set},"identity":{self.identity},'
+            f'"ts":"{encode_ts(self.ts)}"}}'
+        )
+
+
+def dumps(obj: Any) -> str:
+    """Compact JSON text."""
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+
+
+def transition(
+    start: StateVersion, end: StateVersion, modifications: list[str], server_ts: int, skew: int | None
+) -> str:
+    """A Transition message from pre-serialized modifications."""
+    return (
+        f'{{"type":"Transition","startVersion":{start.to_json()},"endVersion":{end.to_json()},'
+        f'"modifications":[{",".join(modifications)}],'
+        f'"clientClockSkew":{"null" if skew is None else skew},"serverTs":{server_ts}}}'
+    )
+
+
+def query_updated(query_id: int, value_json: str, journal: str | None) -> str:
+    return (
+        f'{{"type":"QueryUpdated","queryId":{query_id},"value":{value_json},'
+        f'"logLines":[],"journal":{dumps(journal)}}}'
+    )
+
+
+def query_failed(query_id: int, message: str, data_json: str | None, journal: str | None) -> str:
+    out = {"type": "QueryFailed", "queryId": query_id, "errorMessage": message,
+           "logLines": [], "journal": journal}
+    text = dumps(out)
+    if data_json is not None:
+        text = text[:-1] + f',"errorData":{data_json}}}'
+    return text
+
+
+def query_removed(query_id: int) -> str:
+    return f'{{"type":"QueryRemoved","queryId":{query_id}}}'
+
+
+PING = '{"type":"Ping"}'

@@ -1,0 +1,181 @@
+"""Live queries: one shared entry per distinct (function, args, identity), kept current.
+
+After commits, ``catch_up`` walks the write log from the last timestamp every entry is valid
+at, finds the entries whose read sets a commit touched (through an index from index id to
+entries, then the precise interval check), re-runs only those, and leaves the others valid at
+the new timestamp. Identical subscriptions from any number of connections share one entry, so
+each is computed once per commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from livebase import values
+from livebase.readset import ReadSet
+from livebase.runtime import Runtime
+from livebase.server.errors import ClientError, client_error
+from livebase.server.protocol import dumps
+
+log = logging.getLogger("livebase.subscriptions")
+
+EntryKey = tuple[str, str, str]
+_MAX_CATCH_UP_ROUNDS = 8
+
+
+class Subscriber(Protocol):
+    """A connection holding subscriptions (the sync session)."""
+
+    def entry_changed(self, entry: QueryEntry) -> None: ...
+
+
+@dataclass(eq=False)
+class QueryEntry:
+    """One live query result shared by every subscriber with the same key."""
+
+    key: EntryKey
+    path: str
+    args: dict[str, Any]
+    identity: dict[str, Any] | None
+    journal: str | None
+    ts: int = 0
+    version: int = 0
+    value_json: str | None = None
+    error: ClientError | None = None
+    read_set: ReadSet | None = None
+    result_hash: int | None = None
+    subscribers: set[Subscriber] = field(default_factory=set)
+    refs: int = 0
+
+
+def entry_key(path: str, args: dict[str, Any], identity: dict[str, Any] | None, journal: str | None) -> EntryKey:
+    """The identity of a subscription: same function, args, identity and journal share."""
+    ident = "" if identity is None else dumps(values.to_convex_json(identity))
+    args_json = dumps(values.to_convex_json(args))
+    return (path, args_json + ("" if journal is None else "|" + journal), ident)
+
+
+class SubscriptionManager:
+    """All live query entries of a server, and their upkeep after commits."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.entries: dict[EntryKey, QueryEntry] = {}
+        self._by_index: dict[int, set[QueryEntry]] = defaultdict(set)
+        self._unindexed: set[QueryEntry] = set()  # failed runs: re-run on any commit
+        self.ts = runtime.db.latest_ts
+        self.reruns = 0
+
+    # --- subscribing -------------------------------------------------------------------
+    def acquire(
+        self,
+        path: str,
+        args: dict[str, Any],
+        identity: dict[str, Any] | None,
+        journal: str | None,
+        subscriber: Subscriber,
+    ) -> QueryEntry:
+        """The entry for a subscription, computed now if it is new (at ``self.ts``)."""
+        key = entry_key(path, args, identity, journal)
+        entry = self.entries.get(key)
+        if entry is None:
+            entry = QueryEntry(key, path, args, identity, journal)
+            self.entries[key] = entry
+            self._run(entry)
+        entry.refs += 1
+        entry.subscribers.add(subscriber)
+        return entry
+
+    def release(self, entry: QueryEntry, subscriber: Subscriber, still_used: bool) -> None:
+        """Drop one subscription to an entry; the entry goes when nobody holds it."""
+        if self.entries.get(entry.key) is not entry:
+            return  # a failed subscription, never shared
+        entry.refs -= 1
+        if not still_used:
+            entry.subscribers.discard(subscriber)
+        if entry.refs <= 0:
+            self._unindex(entry)
+            self.entries.pop(entry.key, None)
+
+    # --- running -----------------------------------------------------------------------
+    def _unindex(self, entry: QueryEntry) -> None:
+        self._unindexed.discard(entry)
+        if entry.read_set is not None:
+            for index_id in entry.read_set.index_ids():
+                bucket = self._by_index.get(index_id)
+                if bucket is not None:
+                    bucket.discard(entry)
+                    if not bucket:
+                        del self._by_index[index_id]
+
+    def _run(self, entry: QueryEntry) -> bool:
+        """(Re-)run an entry's query; returns whether its result changed."""
+        self._unindex(entry)
+        self.reruns += 1
+        try:
+            result = self.runtime.run_query(
+                entry.path, entry.args, identity=entry.identity, journal=entry.journal
+            )
+        except Exception as exc:
+            entry.read_set = None
+            entry.ts = self.runtime.db.latest_ts
+            entry.error = client_error(exc, entry.path)
+            entry.value_json = None
+            new_hash = hash(("error", entry.error.message, entry.error.data_json()))
+            self._unindexed.add(entry)
+        else:
+            entry.read_set = result.read_set
+            entry.ts = result.ts
+            entry.error = None
+            entry.value_json = dumps(values.to_convex_json(result.value))
+            entry.journal = result.journal if result.journal is not None else entry.journal
+            new_hash = hash((entry.value_json, entry.journal))
+            for index_id in result.read_set.index_ids():
+                self._by_index[index_id].add(entry)
+        changed = new_hash != entry.result_hash
+        entry.result_hash = new_hash
+        if changed:
+            entry.version += 1
+        return changed
+
+    def catch_up(self) -> set[QueryEntry]:
+        """Bring every entry to the latest commit; returns the entries whose result changed."""
+        changed: set[QueryEntry] = set()
+        db = self.runtime.db
+        for _ in range(_MAX_CATCH_UP_ROUNDS):
+            target = db.latest_ts
+            stale = self._stale_entries(self.ts, target) | {
+                e for e in self.entries.values() if e.ts > target
+            }
+            for entry in stale:
+                if self._run(entry):
+                    changed.add(entry)
+            newest = max((e.ts for e in stale), default=target)
+            self.ts = target
+            if newest <= target and db.latest_ts == target:
+                break
+        else:  # commits keep landing from other threads; the next catch_up continues
+            log.debug("catch_up stopped after %d rounds", _MAX_CATCH_UP_ROUNDS)
+        for entry in changed:
+            for subscriber in list(entry.subscribers):
+                subscriber.entry_changed(entry)
+        return changed
+
+    def _stale_entries(self, since: int, until: int) -> set[QueryEntry]:
+        if until <= since:
+            return set()
+        log_ = self.runtime.db.write_log
+        if not log_.covers(since):
+            return set(self.entries.values())
+        stale: set[QueryEntry] = set(self._unindexed)
+        for commit in log_.entries_after(since, until):
+            for index_id, keys in commit.writes.items():
+                for entry in self._by_index.get(index_id, ()):
+                    if entry in stale or entry.read_set is None:
+                        continue
+                    if any(entry.read_set.contains(index_id, key) for key in keys):
+                        stale.add(entry)
+        return stale

@@ -1,0 +1,383 @@
+"""One WebSocket client of the sync protocol (``/api/sync``, ``/api/<version>/sync``).
+
+The session keeps what the client holds (query-set version, identity version, timestamp) and
+sends a Transition whenever its queries change or a mutation it ran needs its timestamp
+reached. Mutations from one connection run one at a time in arrival order, exactly once per
+(session id, request id); actions run concurrently. Outgoing messages go through a bounded
+queue: a client that cannot keep up is disconnected (it reconnects and resyncs) rather than
+holding up the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from typing import TYPE_CHECKING, Any
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from livebase import clock, values
+from livebase.app import canonical_path
+from livebase.errors import LivebaseError
+from livebase.server import protocol
+from livebase.server.auth import AuthFailed
+from livebase.server.errors import client_error
+from livebase.server.protocol import ProtocolError, StateVersion
+from livebase.server.errors import ClientError
+from livebase.server.subscriptions import QueryEntry
+
+FAILED = "\x00failed"
+
+
+def failed_entry(path: str, message: str) -> QueryEntry:
+    """A query that could not be subscribed (unknown function, bad arguments): it only fails."""
+    return QueryEntry((FAILED, path, message), path, {}, None, None, version=1,
+                      error=ClientError(message))
+
+if TYPE_CHECKING:
+    from livebase.server.app import Server
+
+log = logging.getLogger("livebase.sync")
+
+SEND_QUEUE_LIMIT = 1024
+HEARTBEAT_SECONDS = 15.0
+MAX_PENDING_ACTIONS = 1000
+
+
+class SyncSession:
+    """The server side of one sync connection."""
+
+    def __init__(self, server: Server, websocket: WebSocket) -> None:
+        self.server = server
+        self.ws = websocket
+        self.session_id: str | None = None
+        self.query_set = 0
+        self.identity_version = 0
+        self.sent_ts = 0
+        self.identity: dict[str, Any] | None = None
+        self.admin = False
+        self.queries: dict[int, QueryEntry] = {}
+        self.sent_versions: dict[int, int] = {}
+        self.removed: list[int] = []
+        self.dirty = False
+        self.need_ts = 0
+        self.force_transition = False
+        self.clock_skew: int | None = None
+        self.query_set_sent = 0
+        self.identity_sent = 0
+        self.closed = False
+        self._outbox: asyncio.Queue[str | None] = asyncio.Queue(SEND_QUEUE_LIMIT)
+        self._actions: set[asyncio.Task[None]] = set()
+
+    # --- connection lifecycle ----------------------------------------------------------
+    async def run(self) -> None:
+        """Serve the connection until it closes."""
+        await self.ws.accept()
+        self.server.sessions.add(self)
+        sender = asyncio.create_task(self._send_loop())
+        try:
+            while not self.closed:
+                try:
+                    text = await self.ws.receive_text()
+                except WebSocketDisconnect:
+                    break
+                except (KeyError, RuntimeError):
+                    # a binary frame (no "text" key) or a socket closed under us
+                    await self._fatal("Binary frames are not part of the sync protocol")
+                    break
+                try:
+                    await self._handle(text)
+                except ProtocolError as exc:
+                    await self._fatal(str(exc))
+                    break
+        finally:
+            self.closed = True
+            self.server.sessions.discard(self)
+            self._release_all()
+            for task in self._actions:
+                task.cancel()
+            with contextlib.suppress(asyncio.QueueFull):
+                self._outbox.put_nowait(None)
+            sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await sender
+
+    async def _send_loop(self) -> None:
+        while True:
+            try:
+                message = await asyncio.wait_for(self._outbox.get(), HEARTBEAT_SECONDS)
+            except TimeoutError:
+                message = protocol.PING
+            if message is None:
+                return
+            try:
+                await self.ws.send_text(message)
+            except Exception:
+                self.closed = True
+                return
+
+    def send(self, message: str) -> None:
+        """Queue a message; a client too slow to drain its queue is disconnected."""
+        if self.closed:
+            return
+        try:
+            self._outbox.put_nowait(message)
+        except asyncio.QueueFull:
+            log.warning("closing session %s: %d messages unsent", self.session_id, SEND_QUEUE_LIMIT)
+            self.closed = True
+            task = asyncio.get_running_loop().create_task(self.ws.close(code=1013))
+            self._actions.add(task)
+
+    async def _fatal(self, error: str) -> None:
+        log.info("session %s: fatal protocol error: %s", self.session_id, error)
+        with contextlib.suppress(Exception):
+            await self.ws.send_text(protocol.dumps({"type": "FatalError", "error": error}))
+            await self.ws.close(code=1008)
+        self.closed = True
+
+    def _release_all(self) -> None:
+        for entry in self.queries.values():
+            self.server.subscriptions.release(entry, self, still_used=False)
+        self.queries.clear()
+
+    # --- incoming messages -------------------------------------------------------------
+    async def _handle(self, text: str) -> None:
+        try:
+            message = json.loads(text)
+        except ValueError as exc:
+            raise ProtocolError(f"Malformed message: not JSON ({exc.msg})") from None
+        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+            raise ProtocolError("Malformed message: expected an object with a 'type'")
+        kind = message["type"]
+        handler = _HANDLERS.get(kind)
+        if handler is None:
+            raise ProtocolError(f"Unknown message type {kind!r}")
+        await handler(self, message)
+
+    async def _on_connect(self, message: dict[str, Any]) -> None:
+        session_id = message.get("sessionId")
+        if not isinstance(session_id, str) or not session_id:
+            raise ProtocolError("Connect.sessionId must be a string")
+        self.session_id = session_id
+        observed = message.get("maxObservedTimestamp")
+        if observed is not None:
+            seen = protocol.decode_ts(observed)
+            if seen > self.server.runtime.db.latest_ts:
+                raise ProtocolError(
+                    "Client has observed a timestamp ahead of the backend; was the data reset?"
+                )
+        client_ts = message.get("clientTs")
+        if isinstance(client_ts, int | float) and not isinstance(client_ts, bool) and client_ts > 0:
+            self.clock_skew = int(client_ts - clock.real_time() * 1000)
+
+    async def _on_modify_query_set(self, message: dict[str, Any]) -> None:
+        base = protocol.u32(message, "baseVersion")
+        new = protocol.u32(message, "newVersion")
+        if base != self.query_set:
+            raise ProtocolError(f"BaseVersionMismatch: expected {self.query_set}, got {base}")
+        if new <= base:
+            raise ProtocolError("ModifyQuerySet.newVersion must be greater than baseVersion")
+        modifications = message.get("modifications")
+        if not isinstance(modifications, list):
+            raise ProtocolError("ModifyQuerySet.modifications must be a list")
+        manager = self.server.subscriptions
+        manager.catch_up()
+        for mod in modifications:
+            if not isinstance(mod, dict):
+                raise ProtocolError("A query-set modification must be an object")
+            query_id = protocol.u32(mod, "queryId")
+            if mod.get("type") == "Add":
+                self._add_query(query_id, mod)
+            elif mod.get("type") == "Remove":
+                entry = self.queries.pop(query_id, None)
+                if entry is None:
+                    raise ProtocolError(f"Remove of unknown query {query_id}")
+                self.sent_versions.pop(query_id, None)
+                manager.release(entry, self, still_used=entry in self.queries.values())
+                self.removed.append(query_id)
+            else:
+                raise ProtocolError(f"Unknown query-set modification {mod.get('type')!r}")
+        self.query_set = new
+        self.force_transition = True
+        self.server.schedule_flush()
+
+    def _add_query(self, query_id: int, mod: dict[str, Any]) -> None:
+        if query_id in self.queries:
+            raise ProtocolError(f"Query {query_id} is already in the query set")
+        path = mod.get("udfPath")
+        journal = mod.get("journal")
+        if journal is not None and not isinstance(journal, str):
+            raise ProtocolError("Add.journal must be a string or null")
+        try:
+            path = self._public_query(path)
+            args = protocol.udf_args(mod)
+            if not isinstance(args, dict):
+                raise LivebaseError("Query arguments must be an object")
+        except LivebaseError as exc:
+            # why: a bad path or bad args fail this query only; the connection stays up.
+            entry = failed_entry(str(path), exc.message)
+        else:
+            entry = self.server.subscriptions.acquire(path, args, self.identity, journal, self)
+        self.queries[query_id] = entry
+        self.dirty = True
+
+    def _public_query(self, path: Any) -> str:
+        fn = self.server.runtime.function(path, "query", internal_ok=self.admin)
+        return fn.path or canonical_path(path)
+
+    async def _on_mutation(self, message: dict[str, Any]) -> None:
+        request_id = protocol.u32(message, "requestId")
+        path = message.get("udfPath")
+        runtime = self.server.runtime
+        try:
+            args = protocol.udf_args(message)
+            request = (self.session_id, request_id) if self.session_id else None
+            result = runtime.run_mutation(
+                path, args, identity=self.identity, internal_ok=self.admin, request=request
+            )
+        except Exception as exc:
+            error = client_error(exc, str(path))
+            reply: dict[str, Any] = {
+                "type": "MutationResponse", "requestId": request_id, "success": False,
+                "result": error.message, "ts": None, "logLines": [],
+            }
+            text = protocol.dumps(reply)
+            data = error.data_json()
+            if data is not None:
+                text = text[:-1] + f',"errorData":{data}}}'
+            self.send(text)
+            # why: the Rust client settles a failed mutation only on the next Transition.
+            self.force_transition = True
+        else:
+            value = protocol.dumps(values.to_convex_json(result.value))
+            self.send(
+                f'{{"type":"MutationResponse","requestId":{request_id},"success":true,'
+                f'"result":{value},"ts":"{protocol.encode_ts(result.ts)}","logLines":[]}}'
+            )
+            self.need_ts = max(self.need_ts, result.ts)
+        self.server.schedule_flush()
+
+    async def _on_action(self, message: dict[str, Any]) -> None:
+        request_id = protocol.u32(message, "requestId")
+        if len(self._actions) >= MAX_PENDING_ACTIONS:
+            raise ProtocolError("TooManyConcurrentRequests: more than 1000 actions in flight")
+        task = asyncio.get_running_loop().create_task(self._run_action(request_id, message))
+        self._actions.add(task)
+        task.add_done_callback(self._actions.discard)
+
+    async def _run_action(self, request_id: int, message: dict[str, Any]) -> None:
+        path = message.get("udfPath")
+        try:
+            args = protocol.udf_args(message)
+            value = await self.server.runtime.run_action(
+                path, args, identity=self.identity, internal_ok=self.admin
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            error = client_error(exc, str(path))
+            text = protocol.dumps({
+                "type": "ActionResponse", "requestId": request_id, "success": False,
+                "result": error.message, "logLines": [],
+            })
+            data = error.data_json()
+            if data is not None:
+                text = text[:-1] + f',"errorData":{data}}}'
+            self.send(text)
+            return
+        result = protocol.dumps(values.to_convex_json(value))
+        self.send(
+            f'{{"type":"ActionResponse","requestId":{request_id},"success":true,'
+            f'"result":{result},"logLines":[]}}'
+        )
+
+    async def _on_authenticate(self, message: dict[str, Any]) -> None:
+        base = protocol.u32(message, "baseVersion")
+        if base != self.identity_version:
+            raise ProtocolError(
+                f"IdentityVersionMismatch: expected {self.identity_version}, got {base}"
+            )
+        try:
+            identity, admin = self.server.auth.from_message(message)
+        except AuthFailed as exc:
+            with contextlib.suppress(Exception):
+                await self.ws.send_text(protocol.dumps({
+                    "type": "AuthError", "error": str(exc), "baseVersion": base,
+                    "authUpdateAttempted": True,
+                }))
+                await self.ws.close(code=1000)
+            self.closed = True
+            return
+        self.identity = identity
+        self.admin = admin
+        self.identity_version = base + 1
+        self._resubscribe_all()
+        self.force_transition = True
+        self.server.schedule_flush()
+
+    def _resubscribe_all(self) -> None:
+        """Identity changed: every query runs again as the new identity."""
+        manager = self.server.subscriptions
+        manager.catch_up()
+        old = self.queries
+        self.queries = {}
+        for query_id, entry in old.items():
+            if entry.key[0] == FAILED:
+                self.queries[query_id] = entry
+                continue
+            self.queries[query_id] = manager.acquire(
+                entry.path, entry.args, self.identity, entry.journal, self
+            )
+            manager.release(entry, self, still_used=entry in self.queries.values())
+        self.sent_versions.clear()
+        self.dirty = True
+
+    async def _on_event(self, message: dict[str, Any]) -> None:
+        """Client telemetry events: accepted and ignored."""
+
+    # --- outgoing transitions ----------------------------------------------------------
+    def entry_changed(self, entry: QueryEntry) -> None:
+        self.dirty = True
+
+    def flush(self, ts: int) -> None:
+        """Send a Transition to ``ts`` if the client has anything to learn."""
+        if self.closed or self.session_id is None:
+            return
+        modifications: list[str] = [protocol.query_removed(q) for q in self.removed]
+        self.removed.clear()
+        if self.dirty:
+            for query_id, entry in self.queries.items():
+                if self.sent_versions.get(query_id) == entry.version:
+                    continue
+                self.sent_versions[query_id] = entry.version
+                if entry.error is not None:
+                    modifications.append(protocol.query_failed(
+                        query_id, entry.error.message, entry.error.data_json(), entry.journal
+                    ))
+                else:
+                    assert entry.value_json is not None
+                    modifications.append(
+                        protocol.query_updated(query_id, entry.value_json, entry.journal)
+                    )
+            self.dirty = False
+        if not (modifications or self.force_transition or self.need_ts > self.sent_ts):
+            return
+        start = StateVersion(self.query_set_sent, self.identity_sent, self.sent_ts)
+        end = StateVersion(self.query_set, self.identity_version, max(ts, self.sent_ts))
+        self.send(
+            protocol.transition(start, end, modifications, clock.real_time_ns(), self.clock_skew)
+        )
+        self.query_set_sent, self.identity_sent, self.sent_ts = end.query_set, end.identity, end.ts
+        self.force_transition = False
+
+
+_HANDLERS = {
+    "Connect": SyncSession._on_connect,
+    "ModifyQuerySet": SyncSession._on_modify_query_set,
+    "Mutation": SyncSession._on_mutation,
+    "Action": SyncSession._on_action,
+    "Authenticate": SyncSession._on_authenticate,
+    "Event": SyncSession._on_event,
+}

@@ -1,0 +1,41 @@
+"""``_session_requests``: which client requests already ran, for exactly-once mutations.
+
+A client resends its unacknowledged mutations after a reconnect; a record written in the
+mutation's own transaction tells a resend from a new request (Convex does the same).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from livebase.database import Database
+from livebase.query import IndexRange
+from livebase.transaction import Transaction
+
+TABLE = "_session_requests"
+INDEX = "by_session_request"
+
+
+def ensure_table(db: Database) -> None:
+    """Create the system table and its index if missing."""
+    db.ensure_system_table(TABLE, {INDEX: ("sessionId", "requestId")})
+
+
+def find(txn: Transaction, request: tuple[str, int]) -> dict[str, Any] | None:
+    """The record of an earlier run of this (session, request id), or None."""
+    table = txn.table(TABLE)
+    index = table.indexes[INDEX]
+    interval = IndexRange(index).eq("sessionId", request[0]).eq("requestId", request[1]).interval()
+    assert interval is not None
+    rows = txn.scan(table, index, *interval)
+    try:
+        for _, doc in rows:
+            return doc
+    finally:
+        rows.close()
+    return None
+
+
+def record(txn: Transaction, request: tuple[str, int], value: Any) -> None:
+    """Note that this request ran, with its result, in the running transaction."""
+    txn.insert(TABLE, {"sessionId": request[0], "requestId": request[1], "value": value})
