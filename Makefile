@@ -6,15 +6,23 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install test lint format bench demo clean
 
+NODE_E2E := tests/e2e/node
+NODE_STAMP := $(NODE_E2E)/node_modules/.installed
+
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# the official npm client, for the acceptance tests
+$(NODE_STAMP): $(NODE_E2E)/package.json $(NODE_E2E)/package-lock.json
+	cd $(NODE_E2E) && npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
 
-test: $(STAMP)
+install: $(STAMP) $(NODE_STAMP)
+
+test: $(STAMP) $(NODE_STAMP)
 	$(PY) -m pytest -q
 
 lint: $(STAMP)

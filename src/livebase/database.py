@@ -136,7 +136,9 @@ class Database:
         """Create a system table (``_storage``, ...) and its indexes if missing."""
         with self.commit_lock:
             info = self.catalog.tables.get(name)
-            missing = list(indexes) if info is None else [n for n in indexes if n not in info.indexes]
+            missing = (
+                list(indexes) if info is None else [n for n in indexes if n not in info.indexes]
+            )
             if info is not None and not missing:
                 return info
             info = info or self.catalog.add_table(name)

@@ -283,7 +283,11 @@ class QueryBuilder:
         finally:
             rows.close()
         if end_cursor is not None:
-            result = {"page": page, "isDone": end_cursor == END_CURSOR, "continueCursor": end_cursor}
+            result = {
+                "page": page,
+                "isDone": end_cursor == END_CURSOR,
+                "continueCursor": end_cursor,
+            }
         elif done:
             result = {"page": page, "isDone": True, "continueCursor": END_CURSOR}
         else:

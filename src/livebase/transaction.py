@@ -8,7 +8,7 @@ actually scanned: a range read that stops after ten rows records the range up to
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -115,7 +115,7 @@ class Transaction:
         start: bytes,
         end: bytes | None,
         reverse: bool = False,
-    ) -> Iterator[tuple[bytes, dict[str, Any]]]:
+    ) -> Generator[tuple[bytes, dict[str, Any]], None, None]:
         """Documents with ``start <= key < end`` in an index, merged with pending writes.
 
         The read set grows as the iterator advances: it covers exactly the keys handed out

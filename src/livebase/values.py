@@ -49,6 +49,44 @@ class Int64(int):
         return f"Int64({int(self)})"
 
 
+def _int64_op(name: str) -> Any:
+    op = getattr(int, name)
+
+    def apply(self: Int64, *other: Any) -> Any:
+        result = op(self, *other)
+        # why: arithmetic on an int64 should stay int64 (as bigint does in JavaScript), not
+        # turn into a plain int, which livebase reads as a float64 number.
+        if isinstance(result, int) and not isinstance(result, bool):
+            return Int64(result)
+        return result
+
+    apply.__name__ = name
+    return apply
+
+
+for _name in (
+    "__add__",
+    "__radd__",
+    "__sub__",
+    "__rsub__",
+    "__mul__",
+    "__rmul__",
+    "__floordiv__",
+    "__rfloordiv__",
+    "__mod__",
+    "__rmod__",
+    "__pow__",
+    "__neg__",
+    "__abs__",
+    "__and__",
+    "__or__",
+    "__xor__",
+    "__lshift__",
+    "__rshift__",
+):
+    setattr(Int64, _name, _int64_op(_name))
+
+
 def type_name(value: Any) -> str:
     """The Convex name of a value's type, for error messages."""
     if value is None:

@@ -48,9 +48,22 @@ def start_server(app: Path, data_dir: Path, port: int | None = None) -> RunningS
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "ab") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "livebase", "serve", str(app), "--port", str(port),
-             "--data-dir", str(data_dir), "--log-level", "warning"],
-            stdout=out, stderr=subprocess.STDOUT, cwd=ROOT,
+            [
+                sys.executable,
+                "-m",
+                "livebase",
+                "serve",
+                str(app),
+                "--port",
+                str(port),
+                "--data-dir",
+                str(data_dir),
+                "--log-level",
+                "warning",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
             env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
         )
     server = RunningServer(f"http://127.0.0.1:{port}", port, data_dir, process, log)

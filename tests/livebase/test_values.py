@@ -85,3 +85,11 @@ def test_unsupported_python_objects_are_named():
         normalize({"x": {1, 2}})
     with pytest.raises(ValidationError, match="not valid Unicode"):
         normalize("\ud800")
+
+
+def test_int64_arithmetic_stays_int64_and_checks_the_range():
+    n = Int64(2**40)
+    assert isinstance(n * 2, Int64) and isinstance(1 + n, Int64) and isinstance(-n, Int64)
+    assert not isinstance(n / 2, Int64) and n / 2 == 2**39
+    with pytest.raises(ValidationError, match="int64 range"):
+        Int64(2**62) * 4

@@ -24,8 +24,11 @@ log = logging.getLogger("livebase.server")
 class Server:
     """A runtime served to clients: its sessions, live queries and auth."""
 
-    def __init__(self, runtime: Runtime, auth: ServerAuth | None = None) -> None:
+    def __init__(
+        self, runtime: Runtime, auth: ServerAuth | None = None, heartbeat: float = 15.0
+    ) -> None:
         self.runtime = runtime
+        self.heartbeat = heartbeat
         self.auth = auth or ServerAuth()
         self.subscriptions = SubscriptionManager(runtime)
         self.sessions: set[SyncSession] = set()
@@ -68,9 +71,14 @@ class Server:
         await SyncSession(self, websocket).run()
 
 
-def create_app(runtime: Runtime, auth: ServerAuth | None = None) -> Starlette:
-    """The ASGI app serving ``runtime``'s functions to Convex clients."""
-    server = Server(runtime, auth)
+def create_app(
+    runtime: Runtime, auth: ServerAuth | None = None, *, heartbeat: float = 15.0
+) -> Starlette:
+    """The ASGI app serving ``runtime``'s functions to Convex clients.
+
+    ``heartbeat``: seconds of silence after which a connection gets a ``Ping``.
+    """
+    server = Server(runtime, auth, heartbeat)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

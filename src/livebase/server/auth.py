@@ -29,7 +29,9 @@ class TokenVerifier(Protocol):
 class ServerAuth:
     """The deployment's verifiers and admin key."""
 
-    def __init__(self, verifiers: Sequence[TokenVerifier] = (), admin_key: str | None = None) -> None:
+    def __init__(
+        self, verifiers: Sequence[TokenVerifier] = (), admin_key: str | None = None
+    ) -> None:
         self.verifiers = list(verifiers)
         self.admin_key = admin_key
 
@@ -49,8 +51,10 @@ class ServerAuth:
 
     def admin(self, key: Any, acting_as: Any = None) -> tuple[Identity | None, bool]:
         """Check an admin key; ``acting_as`` (claims) makes the calls run as that user."""
-        if self.admin_key is None or not isinstance(key, str) or not hmac.compare_digest(
-            key.encode(), self.admin_key.encode()
+        if (
+            self.admin_key is None
+            or not isinstance(key, str)
+            or not hmac.compare_digest(key.encode(), self.admin_key.encode())
         ):
             raise AuthFailed("The admin key is not valid for this deployment")
         if acting_as is None:

@@ -75,7 +75,9 @@ def _encoder(fmt: Any) -> Any:
         return values.to_clean_json
     encoder = FORMATS.get(fmt)
     if encoder is None:
-        raise BadRequest("InvalidFormat", f"Unknown format {fmt!r}; use json or convex_encoded_json")
+        raise BadRequest(
+            "InvalidFormat", f"Unknown format {fmt!r}; use json or convex_encoded_json"
+        )
     return encoder
 
 
@@ -104,7 +106,9 @@ class HttpApi:
         except AuthFailed as exc:
             raise BadRequest("Unauthenticated", str(exc), status=401) from None
 
-    async def _call(self, request: Request, kind: str | None, body: dict[str, Any]) -> dict[str, Any]:
+    async def _call(
+        self, request: Request, kind: str | None, body: dict[str, Any]
+    ) -> dict[str, Any]:
         identity, admin = self._caller(request)
         encode = _encoder(body.get("format"))
         path = body.get("path")
@@ -126,9 +130,13 @@ class HttpApi:
             return out
         return {"status": "success", "value": encode(value), "logLines": []}
 
-    async def _respond(self, request: Request, kind: str | None, body: dict[str, Any] | None = None) -> Response:
+    async def _respond(
+        self, request: Request, kind: str | None, body: dict[str, Any] | None = None
+    ) -> Response:
         try:
-            payload = await self._call(request, kind, body if body is not None else await _body(request))
+            payload = await self._call(
+                request, kind, body if body is not None else await _body(request)
+            )
         except BadRequest as exc:
             return _error_response(exc)
         return JSONResponse(payload)
@@ -159,7 +167,11 @@ class HttpApi:
         except BadRequest as exc:
             return _error_response(exc)
         module, _, name = request.path_params["path"].rstrip("/").rpartition("/")
-        body = {"path": f"{module}:{name}", "args": body.get("args"), "format": body.get("format", "json")}
+        body = {
+            "path": f"{module}:{name}",
+            "args": body.get("args"),
+            "format": body.get("format", "json"),
+        }
         return await self._respond(request, None, body)
 
     async def query_ts(self, request: Request) -> Response:
@@ -175,10 +187,14 @@ class HttpApi:
             return _error_response(BadRequest("InvalidTimestamp", str(exc)))
         db = self.server.runtime.db
         if ts > db.latest_ts:
-            return _error_response(BadRequest("InvalidTimestamp", "That timestamp is in the future"))
+            return _error_response(
+                BadRequest("InvalidTimestamp", "That timestamp is in the future")
+            )
         identity, _ = self._caller(request)
         try:
-            result = self.server.runtime.run_query(body.get("path"), _args(body.get("args")), identity=identity)
+            result = self.server.runtime.run_query(
+                body.get("path"), _args(body.get("args")), identity=identity
+            )
         except BadRequest as exc:
             return _error_response(exc)
         except Exception:
@@ -186,10 +202,12 @@ class HttpApi:
         # why: only the latest snapshot is kept; it answers for an older ts exactly when no
         # commit since then touched what the query read.
         if db.write_log.conflicts(result.read_set, ts, result.ts):
-            return _error_response(BadRequest(
-                "TimestampOutOfRetention",
-                "The data this query reads changed since that timestamp; query the latest",
-            ))
+            return _error_response(
+                BadRequest(
+                    "TimestampOutOfRetention",
+                    "The data this query reads changed since that timestamp; query the latest",
+                )
+            )
         encode = _encoder(body.get("format"))
         return JSONResponse({"status": "success", "value": encode(result.value), "logLines": []})
 
@@ -198,8 +216,11 @@ class HttpApi:
             body = await _body(request)
             queries = body.get("queries")
             if not isinstance(queries, list):
-                raise BadRequest("BadJsonBody", "query_batch takes {\"queries\": [...]}")
-            results = [await self._call(request, "query", q if isinstance(q, dict) else {}) for q in queries]
+                raise BadRequest("BadJsonBody", 'query_batch takes {"queries": [...]}')
+            results = [
+                await self._call(request, "query", q if isinstance(q, dict) else {})
+                for q in queries
+            ]
         except BadRequest as exc:
             return _error_response(exc)
         return JSONResponse({"results": results})

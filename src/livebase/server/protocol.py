@@ -82,7 +82,11 @@ def dumps(obj: Any) -> str:
 
 
 def transition(
-    start: StateVersion, end: StateVersion, modifications: list[str], server_ts: int, skew: int | None
+    start: StateVersion,
+    end: StateVersion,
+    modifications: list[str],
+    server_ts: int,
+    skew: int | None,
 ) -> str:
     """A Transition message from pre-serialized modifications."""
     return (
@@ -100,8 +104,13 @@ def query_updated(query_id: int, value_json: str, journal: str | None) -> str:
 
 
 def query_failed(query_id: int, message: str, data_json: str | None, journal: str | None) -> str:
-    out = {"type": "QueryFailed", "queryId": query_id, "errorMessage": message,
-           "logLines": [], "journal": journal}
+    out = {
+        "type": "QueryFailed",
+        "queryId": query_id,
+        "errorMessage": message,
+        "logLines": [],
+        "journal": journal,
+    }
     text = dumps(out)
     if data_json is not None:
         text = text[:-1] + f',"errorData":{data_json}}}'

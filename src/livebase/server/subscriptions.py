@@ -51,7 +51,9 @@ class QueryEntry:
     refs: int = 0
 
 
-def entry_key(path: str, args: dict[str, Any], identity: dict[str, Any] | None, journal: str | None) -> EntryKey:
+def entry_key(
+    path: str, args: dict[str, Any], identity: dict[str, Any] | None, journal: str | None
+) -> EntryKey:
     """The identity of a subscription: same function, args, identity and journal share."""
     ident = "" if identity is None else dumps(values.to_convex_json(identity))
     args_json = dumps(values.to_convex_json(args))

@@ -23,9 +23,8 @@ from livebase.app import canonical_path
 from livebase.errors import LivebaseError
 from livebase.server import protocol
 from livebase.server.auth import AuthFailed
-from livebase.server.errors import client_error
+from livebase.server.errors import ClientError, client_error
 from livebase.server.protocol import ProtocolError, StateVersion
-from livebase.server.errors import ClientError
 from livebase.server.subscriptions import QueryEntry
 
 FAILED = "\x00failed"
@@ -33,8 +32,10 @@ FAILED = "\x00failed"
 
 def failed_entry(path: str, message: str) -> QueryEntry:
     """A query that could not be subscribed (unknown function, bad arguments): it only fails."""
-    return QueryEntry((FAILED, path, message), path, {}, None, None, version=1,
-                      error=ClientError(message))
+    return QueryEntry(
+        (FAILED, path, message), path, {}, None, None, version=1, error=ClientError(message)
+    )
+
 
 if TYPE_CHECKING:
     from livebase.server.app import Server
@@ -42,7 +43,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("livebase.sync")
 
 SEND_QUEUE_LIMIT = 1024
-HEARTBEAT_SECONDS = 15.0
 MAX_PENDING_ACTIONS = 1000
 
 
@@ -107,7 +107,7 @@ class SyncSession:
     async def _send_loop(self) -> None:
         while True:
             try:
-                message = await asyncio.wait_for(self._outbox.get(), HEARTBEAT_SECONDS)
+                message = await asyncio.wait_for(self._outbox.get(), self.server.heartbeat)
             except TimeoutError:
                 message = protocol.PING
             if message is None:
@@ -146,7 +146,7 @@ class SyncSession:
     async def _handle(self, text: str) -> None:
         try:
             message = json.loads(text)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             raise ProtocolError(f"Malformed message: not JSON ({exc.msg})") from None
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):
             raise ProtocolError("Malformed message: expected an object with a 'type'")
@@ -240,8 +240,12 @@ class SyncSession:
         except Exception as exc:
             error = client_error(exc, str(path))
             reply: dict[str, Any] = {
-                "type": "MutationResponse", "requestId": request_id, "success": False,
-                "result": error.message, "ts": None, "logLines": [],
+                "type": "MutationResponse",
+                "requestId": request_id,
+                "success": False,
+                "result": error.message,
+                "ts": None,
+                "logLines": [],
             }
             text = protocol.dumps(reply)
             data = error.data_json()
@@ -278,10 +282,15 @@ class SyncSession:
             raise
         except Exception as exc:
             error = client_error(exc, str(path))
-            text = protocol.dumps({
-                "type": "ActionResponse", "requestId": request_id, "success": False,
-                "result": error.message, "logLines": [],
-            })
+            text = protocol.dumps(
+                {
+                    "type": "ActionResponse",
+                    "requestId": request_id,
+                    "success": False,
+                    "result": error.message,
+                    "logLines": [],
+                }
+            )
             data = error.data_json()
             if data is not None:
                 text = text[:-1] + f',"errorData":{data}}}'
@@ -303,10 +312,16 @@ class SyncSession:
             identity, admin = self.server.auth.from_message(message)
         except AuthFailed as exc:
             with contextlib.suppress(Exception):
-                await self.ws.send_text(protocol.dumps({
-                    "type": "AuthError", "error": str(exc), "baseVersion": base,
-                    "authUpdateAttempted": True,
-                }))
+                await self.ws.send_text(
+                    protocol.dumps(
+                        {
+                            "type": "AuthError",
+                            "error": str(exc),
+                            "baseVersion": base,
+                            "authUpdateAttempted": True,
+                        }
+                    )
+                )
                 await self.ws.close(code=1000)
             self.closed = True
             return
@@ -353,9 +368,11 @@ class SyncSession:
                     continue
                 self.sent_versions[query_id] = entry.version
                 if entry.error is not None:
-                    modifications.append(protocol.query_failed(
-                        query_id, entry.error.message, entry.error.data_json(), entry.journal
-                    ))
+                    modifications.append(
+                        protocol.query_failed(
+                            query_id, entry.error.message, entry.error.data_json(), entry.journal
+                        )
+                    )
                 else:
                     assert entry.value_json is not None
                     modifications.append(
