@@ -14,6 +14,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from livebase.errors import FunctionNotFoundError, SchemaError
 from livebase.functions import FunctionDefinition
@@ -39,6 +40,9 @@ class App:
     functions: dict[str, FunctionDefinition] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
     modules: dict[str, ModuleType] = field(default_factory=dict)
+    crons: Any = None  # livebase.crons.Crons from crons.py
+    http: Any = None  # livebase.http_router.HttpRouter from http.py
+    auth_providers: list[Any] = field(default_factory=list)  # `providers` in auth.py
     _resolved: dict[str, FunctionDefinition] = field(default_factory=dict, repr=False)
 
     def resolve(self, path: str) -> FunctionDefinition:
@@ -60,9 +64,14 @@ class App:
             found = self.functions.get(alias) if alias else None
         if found is None:
             module = canonical.split(":")[0]
-            known = sorted(p for p in self.functions if p.split(":")[0] == module)
-            hint = f" (functions in {module}: {', '.join(known)})" if known else ""
-            raise FunctionNotFoundError(f"Could not find function {path!r}{hint}")
+            # why: the hint helps a developer with a typo; internal functions stay unnamed.
+            known = sorted(
+                p
+                for p, fn in self.functions.items()
+                if p.split(":")[0] == module and not fn.internal
+            )
+            hint = f" (public functions in {module}: {', '.join(known)})" if known else ""
+            raise FunctionNotFoundError(f"Could not find public function for {path!r}{hint}")
         return found
 
 
@@ -129,17 +138,42 @@ def load_app(spec: str | Path | ModuleType | App) -> App:
     app = App(package.__name__, package, None)
     for info in sorted(pkgutil.walk_packages(package.__path__, prefix), key=lambda i: i.name):
         relative = info.name[len(prefix) :]
-        if any(part.startswith("_") for part in relative.split(".")) or relative == "http":
+        if any(part.startswith("_") for part in relative.split(".")):
+            continue
+        if relative == "http":
+            app.http = _http_of(importlib.import_module(info.name))
             continue
         module = importlib.import_module(info.name)
         if relative == "schema":
             schema = _schema_of(module)
             continue
+        if relative == "crons":
+            app.crons = _crons_of(module)
+        if relative == "auth":
+            app.auth_providers = list(getattr(module, "providers", []) or [])
         module_path = relative.replace(".", "/")
         app.modules[module_path] = module
         _register_module(app, module_path, module)
     app.schema = schema
     return app
+
+
+def _crons_of(module: ModuleType) -> Any:
+    from livebase.crons import Crons
+
+    crons = getattr(module, "crons", None) or getattr(module, "default", None)
+    if not isinstance(crons, Crons):
+        raise SchemaError(f"{module.__name__} must define `crons = cron_jobs()`")
+    return crons
+
+
+def _http_of(module: ModuleType) -> Any:
+    from livebase.http_router import HttpRouter
+
+    router = getattr(module, "http", None) or getattr(module, "default", None)
+    if not isinstance(router, HttpRouter):
+        raise SchemaError(f"{module.__name__} must define `http = HttpRouter()`")
+    return router
 
 
 def _schema_of(module: ModuleType) -> SchemaDefinition:

@@ -60,7 +60,7 @@ def test_run_fails_with_the_error_and_writes_nothing(tmp_path):
     raised = livebase("run", app, "notes:addThenFail", '{"author": "z"}', cwd=tmp_path)
     assert raised.returncode == 1 and '"code": "nope"' in raised.stderr
     missing = livebase("run", app, "notes:nothing", cwd=tmp_path)
-    assert missing.returncode == 1 and "Could not find function" in missing.stderr
+    assert missing.returncode == 1 and "Could not find public function" in missing.stderr
     not_json = livebase("run", app, "notes:listAll", "{oops", cwd=tmp_path)
     assert not_json.returncode != 0 and "not valid JSON" in not_json.stderr
     listed = livebase("run", app, "notes:listAll", cwd=tmp_path)
