@@ -131,19 +131,27 @@ class DatabaseWriter(DatabaseReader):
 
 
 class QueryCtx:
-    """``ctx`` of a query."""
+    """``ctx`` of a query: ``db`` (read only), ``auth``, ``storage`` (URLs and metadata)."""
 
-    def __init__(self, txn: Transaction, identity: Identity | None) -> None:
+    def __init__(self, txn: Transaction, identity: Identity | None, storage: Any = None) -> None:
         self.db: DatabaseReader = DatabaseReader(txn)
         self.auth = Auth(identity)
+        self.storage = storage
 
 
 class MutationCtx(QueryCtx):
-    """``ctx`` of a mutation."""
+    """``ctx`` of a mutation: adds writes, upload URLs and ``scheduler``."""
 
-    def __init__(self, txn: Transaction, identity: Identity | None) -> None:
-        super().__init__(txn, identity)
+    def __init__(
+        self,
+        txn: Transaction,
+        identity: Identity | None,
+        storage: Any = None,
+        scheduler: Any = None,
+    ) -> None:
+        super().__init__(txn, identity, storage)
         self.db = DatabaseWriter(txn)
+        self.scheduler = scheduler
 
 
 Runner = Callable[[Any, dict[str, Any] | None], Awaitable[Any]]
@@ -158,8 +166,12 @@ class ActionCtx:
         run_query: Runner,
         run_mutation: Runner,
         run_action: Runner,
+        storage: Any = None,
+        scheduler: Any = None,
     ) -> None:
         self.auth = Auth(identity)
+        self.storage = storage
+        self.scheduler = scheduler
         self._run_query = run_query
         self._run_mutation = run_mutation
         self._run_action = run_action

@@ -47,9 +47,11 @@ def main(argv: list[str] | None = None) -> int:
         url = f"http://127.0.0.1:{opts.port}"
         print(f"\nTasks app: {url}")
         print("Try it while it runs:")
-        print(f"  curl -s {url}/api/query -d '{{\"path\": \"tasks:listTasks\", \"args\": {{}}}}'")
-        print(f"  curl -s {url}/api/mutation -d '{{\"path\": \"tasks:addTask\", "
-              f"\"args\": {{\"text\": \"from curl\"}}}}'")
+        print(f'  curl -s {url}/api/query -d \'{{"path": "tasks:listTasks", "args": {{}}}}\'')
+        print(
+            f'  curl -s {url}/api/mutation -d \'{{"path": "tasks:addTask", '
+            f'"args": {{"text": "from curl"}}}}\''
+        )
         print("  or any official Convex client pointed at that URL (ConvexClient(url)).")
         if opts.no_serve:
             return 0

@@ -8,15 +8,16 @@ mutations see a frozen clock and seeded randomness, and may not wait on real I/O
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import logging
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, TypeVar
 
-from livebase import clock, session_requests, values
+from livebase import clock, scheduler, session_requests, values
 from livebase.app import App, load_app
 from livebase.context import ActionCtx, Identity, MutationCtx, QueryCtx, make_identity
 from livebase.database import Database
@@ -29,10 +30,20 @@ from livebase.errors import (
 from livebase.functions import FunctionDefinition
 from livebase.persistence.base import Persistence
 from livebase.persistence.sqlite import SqlitePersistence
+from livebase.deployment import Deployment
 from livebase.readset import ReadSet
+from livebase.storage import (
+    DEFAULT_MAX_UPLOAD,
+    ActionStorage,
+    StorageReader,
+    StorageService,
+    StorageWriter,
+)
+from livebase.transaction import Transaction
 
 log = logging.getLogger("livebase.runtime")
 
+T = TypeVar("T")
 OPTIMISTIC_ATTEMPTS = 4
 DATABASE_FILE = "db.sqlite3"
 
@@ -96,9 +107,13 @@ class Runtime:
         *,
         synchronous: str = "NORMAL",
         persistence: Persistence | None = None,
+        origin: str = "http://127.0.0.1:3210",
+        max_upload: int = DEFAULT_MAX_UPLOAD,
     ) -> None:
         clock.install()
         self.app = load_app(app)
+        self.origin = origin.rstrip("/")  # where clients reach this deployment (absolute URLs)
+        self.scheduler_wakeup: Callable[[], None] = lambda: None  # set by a running worker
         if persistence is None:
             directory = Path(data_dir)
             directory.mkdir(parents=True, exist_ok=True)
@@ -107,6 +122,9 @@ class Runtime:
         try:
             self.db = Database(persistence, self.app.schema)
             session_requests.ensure_table(self.db)
+            self.db.ensure_system_table(scheduler.TABLE, scheduler.INDEXES)
+            self.deployment = Deployment(self.data_dir)
+            self.storage = StorageService(self, self.deployment, max_upload)
         except BaseException:
             persistence.close()
             raise
@@ -167,7 +185,7 @@ class Runtime:
         ident = make_identity(identity)
         txn = self.db.begin(writable=False)
         txn.journal_in = journal
-        ctx = QueryCtx(txn, ident)
+        ctx = QueryCtx(txn, ident, StorageReader(self.storage, txn))
         try:
             with clock.frozen(clock.real_time_ns(), txn.begin_ts):
                 value = run_to_completion(fn.handler(ctx, **checked), fn.path)
@@ -184,6 +202,7 @@ class Runtime:
         identity: dict[str, Any] | None = None,
         internal_ok: bool = False,
         request: tuple[str, int] | None = None,
+        job: str | None = None,
     ) -> MutationResult:
         """Run a mutation: all its writes commit together, or none do.
 
@@ -191,18 +210,19 @@ class Runtime:
         holding the committer, so a busy document cannot starve it. With ``request`` (a client
         session and its request id) the mutation runs at most once for that pair: the record
         is written in the mutation's own transaction, and a resent request gets the first
-        run's result.
+        run's result. With ``job`` (a scheduled function's ID) the mutation runs only if the
+        job is still pending, and marks it done in the same transaction.
         """
         fn = self.function(path, "mutation", internal_ok)
         checked = self._args(fn, args)
         ident = make_identity(identity)
         for attempt in range(1, OPTIMISTIC_ATTEMPTS + 1):
             try:
-                return self._mutate_once(fn, checked, ident, attempt, request)
+                return self._mutate_once(fn, checked, ident, attempt, request, job)
             except OccConflictError:
                 log.debug("%s: OCC conflict on attempt %d", fn.path, attempt)
         with self.db.exclusive():
-            return self._mutate_once(fn, checked, ident, OPTIMISTIC_ATTEMPTS + 1, request)
+            return self._mutate_once(fn, checked, ident, OPTIMISTIC_ATTEMPTS + 1, request, job)
 
     def _mutate_once(
         self,
@@ -211,6 +231,7 @@ class Runtime:
         ident: Identity | None,
         attempt: int,
         request: tuple[str, int] | None,
+        job: str | None = None,
     ) -> MutationResult:
         txn = self.db.begin(writable=True)
         try:
@@ -219,14 +240,69 @@ class Runtime:
                 if prior is not None:
                     # why: the first run committed; its commit is at or before the latest ts.
                     return MutationResult(prior["value"], self.db.latest_ts, attempt)
-            with clock.frozen(clock.real_time_ns(), txn.begin_ts):
-                value = run_to_completion(fn.handler(MutationCtx(txn, ident), **args), fn.path)
-            value = self._returns(fn, value)
+            if job is not None:
+                state = txn.get(job, scheduler.TABLE)
+                if state is None or state["state"]["kind"] != "pending":
+                    return MutationResult(None, self.db.latest_ts, attempt)  # canceled or done
+            value = self._handle(txn, fn, args, ident)
             if request is not None:
                 session_requests.record(txn, request, value)
+            if job is not None:
+                done = {"state": {"kind": "success"}, "completedTime": clock.real_time_ns() / 1e6}
+                txn.patch(job, done, scheduler.TABLE)
         finally:
             txn.close()
-        return MutationResult(value, self.db.commit(txn), attempt)
+        ts = self.db.commit(txn)
+        self._after_commit(txn)
+        return MutationResult(value, ts, attempt)
+
+    def _handle(
+        self, txn: Transaction, fn: FunctionDefinition, args: dict[str, Any], ident: Identity | None
+    ) -> Any:
+        ctx = MutationCtx(
+            txn, ident, StorageWriter(self.storage, txn), scheduler.Scheduler(self, txn)
+        )
+        with clock.frozen(clock.real_time_ns(), txn.begin_ts):
+            value = run_to_completion(fn.handler(ctx, **args), fn.path)
+        return self._returns(fn, value)
+
+    def call_in_transaction(
+        self, txn: Transaction, function: Any, args: dict[str, Any] | None
+    ) -> Any:
+        """Run a mutation's handler inside a transaction someone else commits (crons)."""
+        fn = self.function(function, "mutation", internal_ok=True)
+        return self._handle(txn, fn, self._args(fn, args), None)
+
+    def _after_commit(self, txn: Transaction) -> None:
+        for hook in txn.after_commit:
+            try:
+                hook()
+            except Exception:
+                log.exception("after-commit hook failed")
+
+    def transact(self, work: Callable[[Transaction], T], readonly: bool = False) -> tuple[T, int]:
+        """Run livebase's own code in a serializable transaction (re-run on conflict).
+
+        Returns the work's result and the commit timestamp (the snapshot's, if it wrote
+        nothing). The system's counterpart of a mutation: storage, scheduler and crons use it.
+        """
+        for attempt in range(OPTIMISTIC_ATTEMPTS + 1):
+            lock = (
+                self.db.exclusive() if attempt == OPTIMISTIC_ATTEMPTS else contextlib.nullcontext()
+            )
+            with lock:
+                txn = self.db.begin(writable=not readonly)
+                try:
+                    result = work(txn)
+                finally:
+                    txn.close()
+                try:
+                    ts = self.db.commit(txn)
+                except OccConflictError:
+                    continue
+            self._after_commit(txn)
+            return result, ts
+        raise OccConflictError("transaction kept conflicting")
 
     # --- actions -----------------------------------------------------------------------
     async def run_action(
@@ -251,7 +327,14 @@ class Runtime:
         async def run_action(target: Any, call_args: dict[str, Any] | None) -> Any:
             return await self.run_action(target, call_args, identity=identity, internal_ok=True)
 
-        ctx = ActionCtx(ident, run_query, run_mutation, run_action)
+        ctx = ActionCtx(
+            ident,
+            run_query,
+            run_mutation,
+            run_action,
+            ActionStorage(self.storage),
+            scheduler.Scheduler(self, None),
+        )
         result = fn.handler(ctx, **checked)
         if inspect.isawaitable(result):
             result = await result

@@ -8,7 +8,7 @@ actually scanned: a range read that stops after ten rows records the range up to
 from __future__ import annotations
 
 import json
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -55,6 +55,7 @@ class Transaction:
         self.read_set = ReadSet()
         self.writes: dict[tuple[int, bytes], PendingWrite] = {}
         self.rows_read = 0
+        self.after_commit: list[Callable[[], None]] = []  # run once the writes are durable
         self.journal_in: str | None = None  # the journal of this query's previous run
         self.journal_out: str | None = None  # what a re-run must honour (a page's end)
         self._paginated = False

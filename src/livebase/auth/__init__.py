@@ -1,0 +1,16 @@
+"""Auth providers, declared in an app's ``auth.py``::
+
+from livebase.auth import CustomJwtProvider, OidcProvider, PasswordProvider
+
+providers = [
+    PasswordProvider(),                                   # built in: no third party
+    CustomJwtProvider(issuer="https://id.example", jwks="https://id.example/jwks.json",
+                      algorithm="RS256", application_id="my-app"),
+    OidcProvider(domain="https://accounts.example", application_id="my-client-id"),
+]
+"""
+
+from livebase.auth.jwt_providers import CustomJwtProvider, OidcProvider, identity_from_claims
+from livebase.auth.password import PasswordProvider
+
+__all__ = ["CustomJwtProvider", "OidcProvider", "PasswordProvider", "identity_from_claims"]

@@ -1,0 +1,227 @@
+"""Cron jobs: an app's ``crons.py`` declares recurring functions.
+
+    from livebase import cron_jobs
+
+    crons = cron_jobs()
+    crons.interval("clear stale sessions", {"minutes": 5}, "sessions:clear_stale")
+    crons.cron("nightly report", "0 2 * * *", "reports:nightly", {"full": True})
+    crons.daily("digest", {"hourUTC": 8, "minuteUTC": 30}, "mail:digest")
+
+Times are UTC. A job's next run is kept in the ``_cron_jobs`` system table, so a restart
+neither skips nor repeats a run; runs missed while the server was down are not made up (the
+job runs once, then keeps its schedule). A job never runs twice at the same time: a run that
+is due while the previous one is still going is skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from croniter import croniter
+
+from livebase import clock
+from livebase.errors import LivebaseError, SchemaError
+from livebase.query import IndexRange
+from livebase.transaction import Transaction
+
+if TYPE_CHECKING:
+    from livebase.runtime import Runtime
+
+log = logging.getLogger("livebase.crons")
+
+TABLE = "_cron_jobs"
+INDEXES = {"by_name": ("name",)}
+_DAYS = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]
+
+
+@dataclass
+class CronJob:
+    """One declared job: an interval in ms or a cron expression."""
+
+    name: str
+    function: Any
+    args: dict[str, Any]
+    interval_ms: float | None = None
+    expression: str | None = None
+
+    def next_after(self, after_ms: float) -> float:
+        """The first run time strictly after ``after_ms``."""
+        if self.interval_ms is not None:
+            return after_ms + self.interval_ms
+        assert self.expression is not None
+        base = datetime.fromtimestamp(after_ms / 1000, tz=UTC)
+        return float(croniter(self.expression, base).get_next(float)) * 1000
+
+    def describe(self) -> str:
+        return self.expression or f"every {self.interval_ms} ms"
+
+
+class Crons:
+    """The registry ``cron_jobs()`` returns."""
+
+    def __init__(self) -> None:
+        self.jobs: dict[str, CronJob] = {}
+
+    def _add(self, job: CronJob) -> None:
+        if not isinstance(job.name, str) or not job.name:
+            raise SchemaError("A cron job needs a name")
+        if job.name in self.jobs:
+            raise SchemaError(f"Two cron jobs are named {job.name!r}")
+        if job.args is not None and not isinstance(job.args, dict):
+            raise SchemaError(f"Cron job {job.name!r}: args must be an object")
+        self.jobs[job.name] = job
+
+    def interval(
+        self, name: str, every: dict[str, float], function: Any, args: dict[str, Any] | None = None
+    ) -> None:
+        """Run every ``{"seconds": n}`` / ``{"minutes": n}`` / ``{"hours": n}``."""
+        units = {"seconds": 1000, "minutes": 60_000, "hours": 3_600_000}
+        if not isinstance(every, dict) or len(every) != 1 or next(iter(every)) not in units:
+            raise SchemaError(f"Cron job {name!r}: interval takes one of seconds, minutes, hours")
+        ((unit, amount),) = every.items()
+        if isinstance(amount, bool) or not isinstance(amount, int | float) or amount <= 0:
+            raise SchemaError(f"Cron job {name!r}: the interval must be positive")
+        self._add(CronJob(name, function, args or {}, interval_ms=amount * units[unit]))
+
+    def cron(
+        self, name: str, expression: str, function: Any, args: dict[str, Any] | None = None
+    ) -> None:
+        """Run on a cron expression (five fields, UTC)."""
+        if not isinstance(expression, str) or not croniter.is_valid(expression):
+            raise SchemaError(f"Cron job {name!r}: {expression!r} is not a valid cron expression")
+        self._add(CronJob(name, function, args or {}, expression=expression))
+
+    def hourly(
+        self, name: str, at: dict[str, int], function: Any, args: dict[str, Any] | None = None
+    ) -> None:
+        self.cron(name, f"{at.get('minuteUTC', 0)} * * * *", function, args)
+
+    def daily(
+        self, name: str, at: dict[str, int], function: Any, args: dict[str, Any] | None = None
+    ) -> None:
+        self.cron(name, f"{at.get('minuteUTC', 0)} {at['hourUTC']} * * *", function, args)
+
+    def weekly(
+        self, name: str, at: dict[str, Any], function: Any, args: dict[str, Any] | None = None
+    ) -> None:
+        day = str(at["dayOfWeek"]).lower()
+        if day not in _DAYS:
+            raise SchemaError(f"Cron job {name!r}: unknown dayOfWeek {at['dayOfWeek']!r}")
+        spec = f"{at.get('minuteUTC', 0)} {at['hourUTC']} * * {_DAYS.index(day)}"
+        self.cron(name, spec, function, args)
+
+    def monthly(
+        self, name: str, at: dict[str, int], function: Any, args: dict[str, Any] | None = None
+    ) -> None:
+        self.cron(name, f"{at.get('minuteUTC', 0)} {at['hourUTC']} {at['day']} * *", function, args)
+
+
+def cron_jobs() -> Crons:
+    """A new cron registry for an app's ``crons.py``."""
+    return Crons()
+
+
+def _now_ms() -> float:
+    return clock.real_time_ns() / 1e6
+
+
+class CronRunner:
+    """Runs an app's cron jobs when due, keeping their next run in ``_cron_jobs``."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.jobs = runtime.app.crons.jobs if runtime.app.crons is not None else {}
+        self._running: set[str] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        runtime.db.ensure_system_table(TABLE, INDEXES)
+        for job in self.jobs.values():  # fail at start on a function that does not exist
+            fn = runtime.function(job.function, None, internal_ok=True)
+            if fn.kind == "query":
+                raise SchemaError(f"Cron job {job.name!r}: {fn.path} is a query")
+
+    def _state(self, txn: Transaction, name: str) -> dict[str, Any] | None:
+        table = txn.table(TABLE)
+        index = table.indexes["by_name"]
+        interval = IndexRange(index).eq("name", name).interval()
+        assert interval is not None
+        rows = txn.scan(table, index, *interval)
+        try:
+            for _, doc in rows:
+                return doc
+        finally:
+            rows.close()
+        return None
+
+    def _advance(self, txn: Transaction, job: CronJob, now: float) -> bool:
+        """Claim a due run: move the job's next run past now. False if it is not due."""
+        state = self._state(txn, job.name)
+        if state is None or state.get("schedule") != job.describe():
+            fields = {"name": job.name, "schedule": job.describe(), "nextRun": job.next_after(now)}
+            if state is None:
+                txn.insert(TABLE, fields)
+            else:
+                txn.patch(state["_id"], fields, TABLE)
+            return False
+        if state["nextRun"] > now:
+            return False
+        txn.patch(state["_id"], {"nextRun": job.next_after(now), "lastRun": now}, TABLE)
+        return True
+
+    async def run_due(self) -> float:
+        """Run the jobs that are due; returns seconds until the next one (at most 60)."""
+        now = _now_ms()
+        for job in self.jobs.values():
+            if job.name in self._running:
+                continue  # never two runs of one job at a time
+            try:
+                await self._maybe_run(job, now)
+            except Exception:
+                log.exception("cron job %r failed", job.name)
+        return self._seconds_to_next(now)
+
+    async def _maybe_run(self, job: CronJob, now: float) -> None:
+        fn = self.runtime.function(job.function, None, internal_ok=True)
+        if fn.kind == "mutation":
+            # why: claiming the run and running the mutation in one transaction makes a
+            # cron mutation run exactly once per due time, also across restarts.
+            def run(txn: Transaction) -> None:
+                if self._advance(txn, job, now):
+                    self.runtime.call_in_transaction(txn, fn, job.args)
+
+            try:
+                self.runtime.transact(run)
+            except LivebaseError as exc:
+                log.warning("cron job %r failed: %s", job.name, exc.message)
+                self.runtime.transact(lambda txn: self._advance(txn, job, now))
+            return
+        due, _ = self.runtime.transact(lambda txn: self._advance(txn, job, now))
+        if due:
+            self._running.add(job.name)
+            task = asyncio.get_running_loop().create_task(self._run_action(job, fn))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _run_action(self, job: CronJob, fn: Any) -> None:
+        try:
+            await self.runtime.run_action(fn, job.args, internal_ok=True)
+        except Exception:
+            log.exception("cron job %r failed", job.name)
+        finally:
+            self._running.discard(job.name)
+
+    def _seconds_to_next(self, now: float) -> float:
+        if not self.jobs:
+            return 60.0
+
+        def earliest(txn: Transaction) -> float | None:
+            runs = [s["nextRun"] for j in self.jobs if (s := self._state(txn, j)) is not None]
+            return min(runs) if runs else None
+
+        nxt, _ = self.runtime.transact(earliest, readonly=True)
+        if nxt is None:
+            return 0.0
+        return max(0.0, min(60.0, (nxt - now) / 1000))

@@ -1,0 +1,104 @@
+"""Serving an app's HTTP actions (``http.py``): under ``/http/`` and on an optional port."""
+
+from __future__ import annotations
+
+import inspect
+import json
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.types import Receive, Scope, Send
+
+from livebase import values
+from livebase.context import ActionCtx
+from livebase.scheduler import Scheduler
+from livebase.server.auth import AuthFailed
+from livebase.server.errors import client_error
+from livebase.storage import ActionStorage
+
+if TYPE_CHECKING:
+    from livebase.server.app import Server
+
+MAX_BODY = 20 * 1024 * 1024
+
+
+def to_response(result: Any) -> Response:
+    """What a handler returned, as an HTTP response."""
+    if isinstance(result, Response):
+        return result
+    if result is None:
+        return Response(status_code=204)
+    if isinstance(result, str):
+        return PlainTextResponse(result)
+    if isinstance(result, bytes):
+        return Response(result, media_type="application/octet-stream")
+    return JSONResponse(values.to_clean_json(values.normalize(result)))
+
+
+class HttpActions:
+    """An ASGI app routing requests to the app's HTTP actions; ``prefix`` is stripped."""
+
+    def __init__(self, server: Server, prefix: str = "") -> None:
+        self.server = server
+        self.prefix = prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        request = Request(scope, receive)
+        response = await self.handle(request)
+        await response(scope, receive, send)
+
+    async def handle(self, request: Request) -> Response:
+        router = self.server.runtime.app.http
+        path = request.url.path
+        if self.prefix and path.startswith(self.prefix):
+            path = path[len(self.prefix) :] or "/"
+        if router is None:
+            return JSONResponse(
+                {"code": "NotFound", "message": "This app has no HTTP actions"}, 404
+            )
+        route, path_known = router.lookup(path, request.method)
+        if route is None:
+            status = 405 if path_known else 404
+            return JSONResponse(
+                {"code": "NoRoute", "message": f"No route for {request.method} {path}"}, status
+            )
+        length = request.headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > MAX_BODY:
+            return JSONResponse({"code": "TooLarge", "message": "Request body over 20 MiB"}, 413)
+        try:
+            identity, _ = self.server.auth.from_header(request.headers.get("authorization"))
+        except AuthFailed as exc:
+            return JSONResponse({"code": "Unauthenticated", "message": str(exc)}, 401)
+        runtime = self.server.runtime
+
+        async def run_query(target: Any, args: Any) -> Any:
+            return runtime.run_query(target, args, identity=identity, internal_ok=True).value
+
+        async def run_mutation(target: Any, args: Any) -> Any:
+            return runtime.run_mutation(target, args, identity=identity, internal_ok=True).value
+
+        async def run_action(target: Any, args: Any) -> Any:
+            return await runtime.run_action(target, args, identity=identity, internal_ok=True)
+
+        ctx = ActionCtx(
+            identity,
+            run_query,
+            run_mutation,
+            run_action,
+            ActionStorage(runtime.storage),
+            Scheduler(runtime, None),
+        )
+        try:
+            result = route.action.handler(ctx, request)
+            if inspect.isawaitable(result):
+                result = await result
+            return to_response(result)
+        except Exception as exc:
+            error = client_error(exc, f"{request.method} {path}")
+            body: dict[str, Any] = {"code": "HttpActionError", "message": error.message}
+            if error.has_data:
+                body["data"] = json.loads(error.data_json() or "null")
+            return JSONResponse(body, status_code=500 if not error.has_data else 400)
