@@ -10,6 +10,7 @@ from livebase import clock as _clock
 from livebase.app import App, load_app
 from livebase.context import ActionCtx, MutationCtx, QueryCtx
 from livebase.errors import (
+    AuthFailed,
     ConvexError,
     FunctionNotFoundError,
     IndexRangeError,
@@ -22,6 +23,7 @@ from livebase.errors import (
     UnknownTableError,
     ValidationError,
 )
+from livebase.crons import cron_jobs
 from livebase.functions import (
     action,
     internal_action,
@@ -30,6 +32,7 @@ from livebase.functions import (
     mutation,
     query,
 )
+from livebase.http_router import HttpRouter, http_action
 from livebase.keys import undefined
 from livebase.runtime import Runtime
 from livebase.schema import define_schema, define_table
@@ -43,6 +46,8 @@ _clock.install()
 __all__ = [
     "ActionCtx",
     "App",
+    "AuthFailed",
+    "HttpRouter",
     "ConvexError",
     "FunctionNotFoundError",
     "IndexRangeError",
@@ -60,8 +65,10 @@ __all__ = [
     "ValidationError",
     "__version__",
     "action",
+    "cron_jobs",
     "define_schema",
     "define_table",
+    "http_action",
     "internal_action",
     "internal_mutation",
     "internal_query",

@@ -1,8 +1,10 @@
 """The ``livebase`` command.
 
     livebase run APP PATH '{"json": "args"}' [--data-dir DIR] [--identity '{"subject": ...}']
+    livebase run APP PATH ARGS --url URL     (against a running server, with its admin key)
     livebase dev APP [--port 3210] [--data-dir DIR]
-    livebase serve APP [--host 127.0.0.1] [--port 3210] [--data-dir DIR]
+    livebase serve APP [--host 127.0.0.1] [--port 3210] [--http-port 3211] [--data-dir DIR]
+    livebase admin-key [--data-dir DIR]
 
 APP is an app package's directory or its dotted import name; the data directory defaults to
 ``.livebase/`` in the current directory. The result is printed as JSON; on failure the error
@@ -12,6 +14,7 @@ goes to stderr and the exit status is 1.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import logging
 import sys
@@ -41,6 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("args", nargs="?", default="{}", help="arguments as a JSON object")
     run.add_argument("--data-dir", default=".livebase", help="data directory (default .livebase)")
     run.add_argument("--identity", help="run as this user: JSON claims with a 'subject'")
+    run.add_argument("--url", help="call a running server instead of opening the data directory")
+    run.add_argument(
+        "--admin-key", help="the server's admin key (default: read from the data directory)"
+    )
     run.add_argument(
         "--format",
         choices=["json", "convex_encoded_json"],
@@ -57,23 +64,103 @@ def build_parser() -> argparse.ArgumentParser:
             "--synchronous", default="NORMAL", choices=["NORMAL", "FULL"], help="SQLite durability"
         )
         serve.add_argument("--log-level", default="info", help="uvicorn log level")
+        serve.add_argument("--http-port", type=int, help="also serve HTTP actions on this port")
+        serve.add_argument("--origin", help="public URL of this server (default http://HOST:PORT)")
+        serve.add_argument(
+            "--max-upload", type=int, default=100 * 1024 * 1024, help="largest upload in bytes"
+        )
+    key = commands.add_parser("admin-key", help="print this deployment's admin key")
+    key.add_argument("--data-dir", default=".livebase", help="data directory")
     return parser
+
+
+def _admin_key(opts: argparse.Namespace) -> int:
+    from livebase.deployment import Deployment
+
+    print(Deployment(opts.data_dir).admin_key)
+    return 0
+
+
+def _run_remote(opts: argparse.Namespace, args: Any, identity: Any) -> int:
+    import base64
+
+    import httpx
+
+    from livebase.deployment import Deployment
+
+    key = opts.admin_key or Deployment(opts.data_dir).admin_key
+    header = f"Convex {key}"
+    if identity is not None:
+        acting = base64.b64encode(json.dumps(values.to_clean_json(identity)).encode()).decode()
+        header += f":{acting}"
+    try:
+        reply = httpx.post(
+            opts.url.rstrip("/") + "/api/function",
+            json={
+                "path": opts.path,
+                "args": values.to_convex_json(args),
+                "format": "convex_encoded_json",
+            },
+            headers={"Authorization": header},
+            timeout=600,
+        )
+    except httpx.HTTPError as exc:
+        print(f"Error: cannot reach {opts.url}: {exc}", file=sys.stderr)
+        return 1
+    body = reply.json()
+    if reply.status_code != 200 or body.get("status") != "success":
+        print(f"Error: {body.get('errorMessage') or body.get('message')}", file=sys.stderr)
+        if "errorData" in body:
+            print(json.dumps({"errorData": body["errorData"]}), file=sys.stderr)
+        return 1
+    value = values.from_convex_json(body["value"])
+    encode = values.to_clean_json if opts.format == "json" else values.to_convex_json
+    print(json.dumps(encode(value), indent=2, ensure_ascii=False))
+    return 0
 
 
 def _serve(opts: argparse.Namespace) -> int:
     import uvicorn
 
-    from livebase.server import create_app
+    from livebase.server.app import create_app, create_http_actions_app
 
+    host = "127.0.0.1" if opts.host in ("0.0.0.0", "::") else opts.host
+    origin = opts.origin or f"http://{host}:{opts.port}"
     try:
-        runtime = Runtime(opts.app, opts.data_dir, synchronous=opts.synchronous)
+        runtime = Runtime(
+            opts.app,
+            opts.data_dir,
+            synchronous=opts.synchronous,
+            origin=origin,
+            max_upload=opts.max_upload,
+        )
+        app = create_app(runtime)
     except LivebaseError as exc:
         print(f"Error: {exc.message}", file=sys.stderr)
         return 1
-    app = create_app(runtime)
-    print(f"livebase: serving {runtime.app.name} on http://{opts.host}:{opts.port}", flush=True)
+    configs = [uvicorn.Config(app, host=opts.host, port=opts.port, log_level=opts.log_level)]
+    if opts.http_port:
+        actions = create_http_actions_app(app.state.server)
+        configs.append(
+            uvicorn.Config(
+                actions,
+                host=opts.host,
+                port=opts.http_port,
+                log_level=opts.log_level,
+                lifespan="off",
+            )
+        )
+    print(f"livebase: serving {runtime.app.name} on {origin}", flush=True)
+    if opts.http_port:
+        print(f"livebase: HTTP actions on http://{host}:{opts.http_port}", flush=True)
+
+    async def serve_all() -> None:
+        await asyncio.gather(*(uvicorn.Server(config).serve() for config in configs))
+
     try:
-        uvicorn.run(app, host=opts.host, port=opts.port, log_level=opts.log_level)
+        asyncio.run(serve_all())
+    except KeyboardInterrupt:
+        pass
     finally:
         runtime.close()
     return 0
@@ -82,6 +169,8 @@ def _serve(opts: argparse.Namespace) -> int:
 def _run(opts: argparse.Namespace) -> int:
     args = _json_arg(opts.args, "ARGS")
     identity = _json_arg(opts.identity, "--identity") if opts.identity else None
+    if opts.url:
+        return _run_remote(opts, args, identity)
     try:
         with Runtime(opts.app, opts.data_dir) as runtime:
             value = runtime.call(opts.path, args, identity=identity, internal_ok=True)
@@ -109,4 +198,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(opts)
     if opts.command in ("dev", "serve"):
         return _serve(opts)
+    if opts.command == "admin-key":
+        return _admin_key(opts)
     return 2

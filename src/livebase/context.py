@@ -63,6 +63,11 @@ class DatabaseReader:
     async def get(self, table_or_id: Any, doc_id: Any = None) -> dict[str, Any] | None:
         """The document with this ID (``get(id)`` or ``get(table, id)``), or None."""
         table, value = self._split(table_or_id, doc_id)
+        if table is None and self._system:
+            info = self._txn.db.catalog.table_by_number(decode_id(value))
+            if info is None or not info.name.startswith("_"):
+                raise InvalidIdError(f"{value!r} is not an ID of a system table")
+            table = info.name
         return self._txn.get(value, table)
 
     def query(self, table: str) -> QueryBuilder:

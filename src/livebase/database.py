@@ -12,7 +12,7 @@ import json
 import logging
 import math
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -132,7 +132,7 @@ class Database:
                 self._commit_catalog()
         return self.catalog.table(name)
 
-    def ensure_system_table(self, name: str, indexes: dict[str, tuple[str, ...]]) -> TableInfo:
+    def ensure_system_table(self, name: str, indexes: Mapping[str, tuple[str, ...]]) -> TableInfo:
         """Create a system table (``_storage``, ...) and its indexes if missing."""
         with self.commit_lock:
             info = self.catalog.tables.get(name)

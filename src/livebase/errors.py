@@ -10,6 +10,7 @@
     ├── FunctionNotFoundError     no function at that path
     ├── ReadOnlyError             a write inside a query
     ├── OccConflictError          a mutation lost an optimistic-concurrency race (retried)
+    ├── AuthFailed                a token that does not verify (never becomes an identity)
     └── LimitError                a document or transaction over one of the limits
 
 Each error carries a stable ``code`` so the server can put it on the wire without a traceback.
@@ -92,6 +93,12 @@ class OccConflictError(LivebaseError):
     """A mutation read something that a concurrent commit changed; it is re-run."""
 
     code = "OptimisticConcurrencyControlFailure"
+
+
+class AuthFailed(LivebaseError):
+    """A token that is missing, malformed, expired, forged or for someone else."""
+
+    code = "AuthError"
 
 
 class LimitError(LivebaseError):

@@ -21,6 +21,7 @@ from livebase import clock, scheduler, session_requests, values
 from livebase.app import App, load_app
 from livebase.context import ActionCtx, Identity, MutationCtx, QueryCtx, make_identity
 from livebase.database import Database
+from livebase.deployment import Deployment
 from livebase.errors import (
     FunctionNotFoundError,
     LivebaseError,
@@ -30,7 +31,6 @@ from livebase.errors import (
 from livebase.functions import FunctionDefinition
 from livebase.persistence.base import Persistence
 from livebase.persistence.sqlite import SqlitePersistence
-from livebase.deployment import Deployment
 from livebase.readset import ReadSet
 from livebase.storage import (
     DEFAULT_MAX_UPLOAD,

@@ -12,12 +12,14 @@ restart is marked failed rather than run again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from livebase import clock, values
+from livebase.crons import CronRunner
 from livebase.errors import LimitError, LivebaseError, ValidationError
 from livebase.functions import FunctionDefinition
 from livebase.query import IndexRange
@@ -161,9 +163,6 @@ class SchedulerWorker:
         self._wake = asyncio.Event()
         self._running_actions: set[asyncio.Task[None]] = set()
         self._stopped = False
-        self.crons = None
-        from livebase.crons import CronRunner
-
         self.crons = CronRunner(runtime)
 
     def recover(self) -> int:
@@ -274,10 +273,8 @@ class SchedulerWorker:
             wait = max_sleep if upcoming is None else max(0.0, (upcoming - now_ms()) / 1000)
             wait = min(wait, cron_wait, max_sleep)
             self._wake.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), wait)
-            except TimeoutError:
-                pass
 
     async def stop(self) -> None:
         self._stopped = True

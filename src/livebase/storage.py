@@ -108,7 +108,8 @@ class StorageService:
             separators=(",", ":"),
         ).encode()
         token = base64.urlsafe_b64encode(payload).decode().rstrip("=")
-        return f"{self.runtime.origin}/api/storage/upload?token={token}.{self.deployment.sign(payload)}"
+        token += "." + self.deployment.sign(payload)
+        return f"{self.runtime.origin}/api/storage/upload?token={token}"
 
     def check_token(self, token: str | None) -> str:
         """The nonce of a valid, unexpired upload token; UploadError otherwise."""
@@ -296,7 +297,7 @@ class StorageReader:
             result, _ = self._service.runtime.transact(
                 lambda txn: self._service.metadata(txn, storage_id), readonly=True
             )
-            return result  # type: ignore[no-any-return]
+            return result
         return self._service.metadata(self._txn, storage_id)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import jwt
 
-from livebase.server.auth import AuthFailed
+from livebase.errors import AuthFailed
 
 ALGORITHMS = ("RS256", "ES256")
 _RESERVED = {"iss", "sub", "aud", "exp", "iat", "nbf", "jti"}

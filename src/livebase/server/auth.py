@@ -13,11 +13,11 @@ import json
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+__all__ = ["AuthFailed", "ServerAuth", "TokenVerifier"]
+
+from livebase.errors import AuthFailed
+
 Identity = dict[str, Any]
-
-
-class AuthFailed(Exception):
-    """A token that is missing, malformed, expired, forged or for someone else."""
 
 
 class TokenVerifier(Protocol):
