@@ -9,6 +9,7 @@ against an embedded SQLite store with Convex's semantics::
 from livebase import clock as _clock
 from livebase.app import App, load_app
 from livebase.context import ActionCtx, MutationCtx, QueryCtx
+from livebase.crons import cron_jobs
 from livebase.errors import (
     AuthFailed,
     ConvexError,
@@ -23,7 +24,6 @@ from livebase.errors import (
     UnknownTableError,
     ValidationError,
 )
-from livebase.crons import cron_jobs
 from livebase.functions import (
     action,
     internal_action,
@@ -47,9 +47,9 @@ __all__ = [
     "ActionCtx",
     "App",
     "AuthFailed",
-    "HttpRouter",
     "ConvexError",
     "FunctionNotFoundError",
+    "HttpRouter",
     "IndexRangeError",
     "Int64",
     "InvalidIdError",
