@@ -101,8 +101,18 @@ CREATE INDEX account_district ON account (district_id);
 CREATE INDEX client_district ON client (district_id);
 """
 TABLE_ORDER = ["district", "account", "client", "disp", "card", "loan", "order", "trans"]
-TRANS_COLUMNS = ["trans_id", "account_id", "date", "type", "operation", "amount", "balance",
-                 "k_symbol", "bank", "account"]
+TRANS_COLUMNS = [
+    "trans_id",
+    "account_id",
+    "date",
+    "type",
+    "operation",
+    "amount",
+    "balance",
+    "k_symbol",
+    "bank",
+    "account",
+]
 BANKS = ["AB", "CD", "EF", "GH", "IJ", "KL", "MN", "OP", "QR", "ST", "UV", "WX", "YZ"]
 
 
@@ -140,9 +150,24 @@ def load_shipped() -> dict[str, list[tuple[Any, ...]]]:
     """The seven shipped tables, decoded into the SCHEMA.md shape."""
     tables: dict[str, list[tuple[Any, ...]]] = {}
     tables["district"] = [
-        (int(r[0]), r[1], r[2], r[3], r[4], r[5], r[6], int(r[7]), int(r[8]), float(r[9]),
-         int(r[10]), _truncate_1(r[11]), float(r[12]), int(r[13]), _nullable(r[14], int),
-         int(r[15]))
+        (
+            int(r[0]),
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            r[5],
+            r[6],
+            int(r[7]),
+            int(r[8]),
+            float(r[9]),
+            int(r[10]),
+            _truncate_1(r[11]),
+            float(r[12]),
+            int(r[13]),
+            _nullable(r[14], int),
+            int(r[15]),
+        )
         for r in _rows("district")
     ]
     tables["account"] = [(int(r[0]), int(r[1]), r[2], _date(r[3])) for r in _rows("account")]
@@ -208,23 +233,48 @@ def profiles(tables: dict[str, list[tuple[Any, ...]]], rng: random.Random) -> li
     out = []
     for account_id, district_id, frequency, opened in tables["account"]:
         pensioner = born.get(owner.get(account_id, -1), 1960) < 1936
-        out.append(AccountProfile(
-            account_id=account_id,
-            opened=dt.date.fromisoformat(opened),
-            frequency=frequency,
-            salary=max(salary_of[district_id] * rng.uniform(0.55, 1.45) * (0.45 if pensioner else 1),
-                       sum(o[2] for o in orders.get(account_id, [])) * rng.uniform(1.3, 1.8)),
-            pensioner=pensioner,
-            transfers_income=pensioner or rng.random() < 0.24,
-            orders=orders.get(account_id, []),
-            loan=loans.get(account_id),
-            card_issued=cards.get(account_id),
-        ))
+        out.append(
+            AccountProfile(
+                account_id=account_id,
+                opened=dt.date.fromisoformat(opened),
+                frequency=frequency,
+                salary=max(
+                    salary_of[district_id] * rng.uniform(0.55, 1.45) * (0.45 if pensioner else 1),
+                    sum(o[2] for o in orders.get(account_id, [])) * rng.uniform(1.3, 1.8),
+                ),
+                pensioner=pensioner,
+                transfers_income=pensioner or rng.random() < 0.24,
+                orders=orders.get(account_id, []),
+                loan=loans.get(account_id),
+                card_issued=cards.get(account_id),
+            )
+        )
     return out
 
 
-_ROUND_WITHDRAWALS = [100, 200, 300, 400, 500, 600, 800, 1000, 1200, 1500, 1800, 2000, 2500,
-                      3000, 3500, 4000, 5000, 6000, 8000, 10000, 14000]
+_ROUND_WITHDRAWALS = [
+    100,
+    200,
+    300,
+    400,
+    500,
+    600,
+    800,
+    1000,
+    1200,
+    1500,
+    1800,
+    2000,
+    2500,
+    3000,
+    3500,
+    4000,
+    5000,
+    6000,
+    8000,
+    10000,
+    14000,
+]
 _ROUND_WEIGHTS = [9, 4, 3, 3, 6, 3, 3, 6, 8, 4, 8, 6, 4, 5, 2, 3, 4, 2, 1, 1, 1]
 _CARD_AMOUNTS = [400, 800, 1200, 2000, 2400, 3000, 5000]
 
@@ -238,13 +288,31 @@ class Ledger:
         self.balance = 0
         self.rows: list[list[Any]] = []
 
-    def add(self, day: dt.date, kind: str, operation: str | None, amount: float,
-            k_symbol: str | None = None, bank: str | None = None,
-            account: int | None = None) -> None:
+    def add(
+        self,
+        day: dt.date,
+        kind: str,
+        operation: str | None,
+        amount: float,
+        k_symbol: str | None = None,
+        bank: str | None = None,
+        account: int | None = None,
+    ) -> None:
         value = max(0, round(amount))
         self.balance += value if kind == "PRIJEM" else -value
-        self.rows.append([self.account_id, day.isoformat(), kind, operation, value,
-                          self.balance, k_symbol, bank, account])
+        self.rows.append(
+            [
+                self.account_id,
+                day.isoformat(),
+                kind,
+                operation,
+                value,
+                self.balance,
+                k_symbol,
+                bank,
+                account,
+            ]
+        )
 
     def withdraw(self, day: dt.date, budget: float) -> None:
         """A cash withdrawal of about ``budget``, in round numbers, rarely overdrawn."""
@@ -267,8 +335,9 @@ class Ledger:
             self.add(day, "VYDAJ", None, max(1, -self.balance * 0.02), "SANKC. UROK")
         else:
             interest = self.balance * self.rng.uniform(0.0008, 0.0012) + 1
-            self.add(day, "PRIJEM", None, interest, "UROK", None,
-                     0 if self.rng.random() < 0.1 else None)
+            self.add(
+                day, "PRIJEM", None, interest, "UROK", None, 0 if self.rng.random() < 0.1 else None
+            )
 
 
 def account_transactions(p: AccountProfile, rng: random.Random) -> list[list[Any]]:
@@ -292,19 +361,27 @@ def account_transactions(p: AccountProfile, rng: random.Random) -> list[list[Any
         income = p.salary * rng.uniform(0.85, 1.15)
         if p.transfers_income:
             k_income = "DUCHOD" if p.pensioner else rng.choice([None, None, " "])
-            at(pay_day, 0, "PRIJEM", "PREVOD Z UCTU", income, k_income, income_bank,
-               income_account)
+            at(pay_day, 0, "PRIJEM", "PREVOD Z UCTU", income, k_income, income_bank, income_account)
         else:
             at(pay_day, 0, "PRIJEM", "VKLAD", income)
         if rng.random() < 0.2:
             extra = rng.choice([800, 1000, 2000, 3000, 5000]) * rng.uniform(0.5, 3)
             at(rng.randint(1, 28), 1, "PRIJEM", "VKLAD", extra)
-        for (bank_to, account_to, amount, k_symbol), start in zip(p.orders, order_start,
-                                                                  strict=True):
+        for (bank_to, account_to, amount, k_symbol), start in zip(
+            p.orders, order_start, strict=True
+        ):
             if start > last or not _order_active(p, k_symbol, first):
                 continue
-            at(pay_day + rng.randint(0, 3), 2, "VYDAJ", "PREVOD NA UCET", amount, k_symbol,
-               bank_to, account_to)
+            at(
+                pay_day + rng.randint(0, 3),
+                2,
+                "VYDAJ",
+                "PREVOD NA UCET",
+                amount,
+                k_symbol,
+                bank_to,
+                account_to,
+            )
         withdrawals = _poisson(rng, 1.38)
         budget = max(income - monthly_orders, 300) * rng.uniform(0.75, 1.08) / max(withdrawals, 1)
         for _ in range(withdrawals):
@@ -342,7 +419,8 @@ def _poisson(rng: random.Random, lam: float) -> int:
 
 
 def generate_trans(
-    tables: dict[str, list[tuple[Any, ...]]], seed: int = DEFAULT_SEED,
+    tables: dict[str, list[tuple[Any, ...]]],
+    seed: int = DEFAULT_SEED,
     progress: Callable[[int], None] | None = None,
 ) -> list[tuple[Any, ...]]:
     """All generated transactions, trans_id ascending by date (with gaps, as in Berka)."""
@@ -384,11 +462,20 @@ def build_sqlite(path: str | Path, seed: int = DEFAULT_SEED, progress: bool = Tr
             conn.executemany(
                 f'INSERT INTO "{name}" VALUES ({", ".join("?" * width)})', tables[name]
             )
-        with tqdm(total=len(tables["account"]), desc="generating trans", unit="account",
-                  disable=not progress) as bar:
+        with tqdm(
+            total=len(tables["account"]),
+            desc="generating trans",
+            unit="account",
+            disable=not progress,
+        ) as bar:
             trans = generate_trans(tables, seed, bar.update)
-        with tqdm(total=len(trans), desc="writing trans", unit="row", unit_scale=True,
-                  disable=not progress) as bar:
+        with tqdm(
+            total=len(trans),
+            desc="writing trans",
+            unit="row",
+            unit_scale=True,
+            disable=not progress,
+        ) as bar:
             for start in range(0, len(trans), INSERT_BATCH):
                 chunk = trans[start : start + INSERT_BATCH]
                 conn.executemany("INSERT INTO trans VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", chunk)

@@ -1,0 +1,327 @@
+"""The SQL guard: every SQL statement, from a model, a person or a saved favorite, passes here.
+
+It parses (never keyword-matches) with sqlglot in the target database's dialect and refuses
+anything but one read-only query; it resolves every table reference, through CTEs, subqueries
+and aliases, and checks it and every column against the caller's role; it enforces the role's
+row conditions by rewriting each reference to a restricted table into a filtered subquery; and
+it caps the rows returned. The result is the SQL to run, in the same dialect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import OptimizeError, ParseError
+from sqlglot.optimizer.qualify import qualify
+from sqlglot.optimizer.scope import Scope, traverse_scope
+
+DEFAULT_ROW_LIMIT = 1000
+
+# Statements and clauses that write, change the schema, or reach outside the database.
+_FORBIDDEN_NODES: tuple[type[exp.Expression], ...] = tuple(
+    getattr(exp, name)
+    for name in (
+        "Insert",
+        "Update",
+        "Delete",
+        "Merge",
+        "Create",
+        "Drop",
+        "Alter",
+        "TruncateTable",
+        "Command",
+        "Pragma",
+        "Attach",
+        "Detach",
+        "Copy",
+        "Into",
+        "Transaction",
+        "Commit",
+        "Rollback",
+        "Set",
+        "Use",
+        "Grant",
+        "Revoke",
+        "LoadData",
+        "Analyze",
+        "Kill",
+        "Describe",
+        "Show",
+        "Cache",
+        "Uncache",
+        "Refresh",
+        "Export",
+    )
+    if hasattr(exp, name)
+)
+# Functions that sleep, read or write files, load code, or reveal the server.
+FORBIDDEN_FUNCTIONS = frozenset(
+    {
+        "sleep",
+        "pg_sleep",
+        "pg_sleep_for",
+        "pg_sleep_until",
+        "benchmark",
+        "load_file",
+        "load_extension",
+        "readfile",
+        "writefile",
+        "edit",
+        "fts3_tokenizer",
+        "lo_import",
+        "lo_export",
+        "pg_read_file",
+        "pg_read_binary_file",
+        "pg_ls_dir",
+        "pg_stat_file",
+        "dblink",
+        "dblink_exec",
+        "copy",
+        "sys_exec",
+        "sys_eval",
+        "xp_cmdshell",
+        "randomblob",
+        "zeroblob",
+        "sqlite_version",
+        "version",
+        "current_user",
+        "user",
+        "database",
+        "pg_backend_pid",
+        "get_lock",
+        "release_lock",
+        "master_pos_wait",
+        "sqlite_compileoption_get",
+        "sqlite_compileoption_used",
+        "sqlite_source_id",
+        "unlikely_sleep",
+        "txid_current",
+        "set_config",
+        "current_setting",
+        "inet_server_addr",
+        "pg_terminate_backend",
+        "pg_cancel_backend",
+        "lo_get",
+        "query_to_xml",
+        "database_to_xml",
+    }
+)
+SYSTEM_SCHEMAS = frozenset(
+    {
+        "information_schema",
+        "pg_catalog",
+        "mysql",
+        "performance_schema",
+        "sys",
+        "sqlite_temp_master",
+        "main",
+        "temp",
+    }
+)
+SYSTEM_TABLE_PREFIXES = ("sqlite_", "pg_")
+
+
+class GuardError(Exception):
+    """A statement the guard refuses; ``reason`` says why in words a user can act on."""
+
+    def __init__(self, reason: str, code: str = "refused") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What a role may read: tables, columns, and row conditions per table.
+
+    ``allowed_tables`` None means every table of the schema. ``row_filters`` maps a table to a
+    SQL condition over that table's own columns (``district_id = 3``, or a subquery on
+    another table), which every read of the table is rewritten to respect.
+    """
+
+    name: str = "default"
+    allowed_tables: frozenset[str] | None = None
+    denied_tables: frozenset[str] = frozenset()
+    denied_columns: frozenset[tuple[str, str]] = frozenset()
+    row_filters: Mapping[str, str] = field(default_factory=dict)
+
+    def may_read(self, table: str) -> bool:
+        if table in self.denied_tables:
+            return False
+        return self.allowed_tables is None or table in self.allowed_tables
+
+
+@dataclass(frozen=True)
+class GuardedSql:
+    """A statement the guard accepted: the SQL to run and what it reads."""
+
+    sql: str
+    tables: tuple[str, ...]
+    columns: tuple[tuple[str, str], ...]
+    row_limit: int
+
+
+class SqlGuard:
+    """Checks and rewrites SQL for one database schema and dialect."""
+
+    def __init__(
+        self,
+        schema: Mapping[str, Iterable[str]],
+        dialect: str = "sqlite",
+        row_limit: int = DEFAULT_ROW_LIMIT,
+    ) -> None:
+        self.dialect = dialect
+        self.row_limit = row_limit
+        self.columns = {t.lower(): [c.lower() for c in cols] for t, cols in schema.items()}
+        self._qualify_schema = {t: {c: "TEXT" for c in cols} for t, cols in self.columns.items()}
+
+    # --- the checks, in order --------------------------------------------------------------
+    def check(self, sql: str, policy: Policy, row_limit: int | None = None) -> GuardedSql:
+        """The SQL to run for ``policy``, or GuardError saying why not."""
+        tree = self._parse(sql)
+        self._refuse_writes_and_side_effects(tree)
+        # why: the checks read a fully qualified copy (stars expanded, every column tied to
+        # its table); the SQL that runs keeps the user's own names and aliases.
+        tables, columns = self._reads(self._qualify(tree.copy()))
+        for table in sorted(tables):
+            if table not in self.columns:
+                raise GuardError(f"Unknown table {table!r}", "unknown_table")
+            if not policy.may_read(table):
+                raise GuardError(
+                    f"Your role ({policy.name}) may not read the table {table!r}", "table_denied"
+                )
+        for table, column in sorted(columns):
+            if (table, column) in policy.denied_columns:
+                raise GuardError(
+                    f"Your role ({policy.name}) may not read the column {table}.{column}",
+                    "column_denied",
+                )
+        tree = self._apply_row_filters(tree, policy)
+        limit = self.row_limit if row_limit is None else min(row_limit, self.row_limit)
+        tree = self._cap_rows(tree, limit)
+        return GuardedSql(
+            tree.sql(dialect=self.dialect), tuple(sorted(tables)), tuple(sorted(columns)), limit
+        )
+
+    def _parse(self, sql: str) -> exp.Expression:
+        if not isinstance(sql, str) or not sql.strip():
+            raise GuardError("The SQL is empty", "empty")
+        try:
+            statements = [s for s in sqlglot.parse(sql, read=self.dialect) if s is not None]
+        except ParseError as exc:
+            first = exc.errors[0]["description"] if exc.errors else str(exc)
+            raise GuardError(f"The SQL does not parse: {first}", "parse_error") from None
+        if len(statements) != 1:
+            raise GuardError(
+                f"Exactly one statement is allowed (found {len(statements)})", "multiple_statements"
+            )
+        tree = statements[0]
+        if not isinstance(tree, exp.Query):
+            raise GuardError(
+                f"Only queries (SELECT) are allowed, not {tree.key.upper()}", "not_a_query"
+            )
+        return tree
+
+    def _refuse_writes_and_side_effects(self, tree: exp.Expression) -> None:
+        for node in tree.walk():
+            if isinstance(node, _FORBIDDEN_NODES):
+                raise GuardError(
+                    f"{node.key.upper()} is not allowed: queries only read", "write_refused"
+                )
+            if isinstance(node, exp.Func):
+                name = (node.name if isinstance(node, exp.Anonymous) else node.sql_name()).lower()
+                if name in FORBIDDEN_FUNCTIONS:
+                    raise GuardError(f"The function {name}() is not allowed", "function_refused")
+            if isinstance(node, exp.Table):
+                self._refuse_catalog(node)
+
+    def _refuse_catalog(self, table: exp.Table) -> None:
+        name = table.name.lower()
+        schema = (table.db or "").lower()
+        catalog = (table.catalog or "").lower()
+        if schema or catalog:
+            if schema in SYSTEM_SCHEMAS or catalog in SYSTEM_SCHEMAS:
+                raise GuardError("System catalogs may not be read", "catalog_refused")
+            raise GuardError(
+                f"Tables are named without a schema ({schema}.{name})", "schema_refused"
+            )
+        if name.startswith(SYSTEM_TABLE_PREFIXES) or name in SYSTEM_SCHEMAS:
+            raise GuardError("System catalogs may not be read", "catalog_refused")
+
+    def _qualify(self, tree: exp.Expression) -> exp.Expression:
+        try:
+            return qualify(
+                tree,
+                schema=self._qualify_schema,
+                dialect=self.dialect,
+                expand_stars=True,
+                validate_qualify_columns=True,
+                quote_identifiers=False,
+                identify=False,
+            )
+        except OptimizeError as exc:
+            raise GuardError(
+                f"The SQL refers to something that does not exist: {exc}", "unknown_column"
+            ) from None
+
+    def _reads(self, tree: exp.Expression) -> tuple[set[str], set[tuple[str, str]]]:
+        """Every real table read, and every (table, column) referenced, through all scopes."""
+        tables: set[str] = set()
+        columns: set[tuple[str, str]] = set()
+        for scope in traverse_scope(tree):
+            for source in scope.sources.values():
+                if isinstance(source, exp.Table):
+                    tables.add(source.name.lower())
+            for column in scope.columns:
+                source_name = column.table
+                source = scope.sources.get(source_name)
+                if isinstance(source, exp.Table):
+                    columns.add((source.name.lower(), column.name.lower()))
+                elif source is None and source_name:
+                    raise GuardError(f"Unknown table or alias {source_name!r}", "unknown_table")
+        return tables, columns
+
+    def _apply_row_filters(self, tree: exp.Expression, policy: Policy) -> exp.Expression:
+        if not policy.row_filters:
+            return tree
+        filters = {t.lower(): cond for t, cond in policy.row_filters.items()}
+
+        def restrict(node: exp.Expression) -> exp.Expression:
+            if not isinstance(node, exp.Table) or node.name.lower() not in filters:
+                return node
+            if isinstance(node.parent, exp.Table | exp.Column):
+                return node
+            name = node.name.lower()
+            condition = sqlglot.parse_one(filters[name], read=self.dialect)
+            table = exp.Table(this=exp.to_identifier(name, quoted=True))
+            inner = exp.select("*").from_(table).where(condition)
+            alias = exp.to_identifier(node.alias or node.name, quoted=True)
+            return exp.Subquery(this=inner, alias=exp.TableAlias(this=alias))
+
+        return tree.transform(restrict, copy=True)
+
+    def _cap_rows(self, tree: exp.Expression, limit: int) -> exp.Expression:
+        if isinstance(tree, exp.Select):
+            current = tree.args.get("limit")
+            value = _literal_int(current.expression if current is not None else None)
+            if value is None or value > limit:
+                return tree.limit(limit, copy=True)
+            return tree
+        wrapped = exp.select("*").from_(
+            exp.Subquery(this=tree, alias=exp.TableAlias(this=exp.to_identifier("capped_result")))
+        )
+        return wrapped.limit(limit)
+
+
+def _literal_int(node: exp.Expression | None) -> int | None:
+    if isinstance(node, exp.Literal) and node.is_int:
+        return int(node.this)
+    return None
+
+
+def scope_tables(scope: Scope) -> list[str]:
+    """The real tables a scope reads directly (for diagnostics)."""
+    return [s.name for s in scope.sources.values() if isinstance(s, exp.Table)]
