@@ -45,4 +45,7 @@ class Deployment:
         return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
     def verify(self, payload: bytes, signature: str) -> bool:
-        return hmac.compare_digest(self.sign(payload), signature)
+        """Whether ``signature`` is this deployment's signature of ``payload``."""
+        if not isinstance(signature, str) or not signature.isascii():
+            return False
+        return hmac.compare_digest(self.sign(payload).encode(), signature.encode())

@@ -121,7 +121,8 @@ class StorageService:
             claims = json.loads(payload)
         except ValueError:
             raise UploadError("The upload URL has no valid token", 403) from None
-        if not self.deployment.verify(payload, signature):
+        # why: hmac.compare_digest raises TypeError on non-ASCII str (a 500, not a 403).
+        if not signature.isascii() or not self.deployment.verify(payload, signature):
             raise UploadError("The upload URL's signature is not valid", 403)
         if not isinstance(claims, dict) or claims.get("e", 0) < clock.real_time() * 1000:
             raise UploadError("The upload URL has expired; generate a new one", 403)

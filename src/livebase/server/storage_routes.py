@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
@@ -41,6 +41,10 @@ class StorageRoutes:
             storage_id = storage.commit_upload(tmp, stored, nonce)
         except UploadError as exc:
             return JSONResponse({"code": exc.code, "message": exc.message}, status_code=exc.status)
+        except ClientDisconnect:
+            # The client went away mid-upload (receive() removed the partial file); there is
+            # nobody to answer, and it is not a server error worth a traceback.
+            return Response(status_code=400)
         return JSONResponse({"storageId": storage_id})
 
     async def download(self, request: Request) -> Response:
