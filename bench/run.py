@@ -46,10 +46,14 @@ def table(results: list[Any]) -> str:
     for r in results:
         engine = fmt(r.engine, r.unit)
         baseline = fmt(r.baseline, r.unit)
-        if r.unit != "ops/s":
+        if r.unit == "ops/s":
+            kind = "throughput"
+        elif r.unit in ("B", "KiB", "MiB"):
+            kind = "size"
+        else:
             engine = f"p50 {engine}, p99 {fmt(r.engine_p99, r.unit)}"
             baseline = f"p50 {baseline}, p99 {fmt(r.baseline_p99, r.unit)}"
-        kind = "throughput" if r.unit == "ops/s" else "latency p50"
+            kind = "latency p50"
         rows.append((r.name, engine, baseline, f"{r.ratio:.2f}x {kind}", r.note))
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
@@ -19,11 +20,13 @@ from livebase.server.auth import ServerAuth
 from livebase.server.auth_routes import AuthRoutes
 from livebase.server.http_actions import HttpActions
 from livebase.server.http_api import HttpApi
+from livebase.server.protocol import PING
 from livebase.server.storage_routes import StorageRoutes
 from livebase.server.subscriptions import SubscriptionManager
 from livebase.server.sync import SyncSession
 
 log = logging.getLogger("livebase.server")
+FLUSH_SLICE = 64
 
 
 class Server:
@@ -43,8 +46,11 @@ class Server:
         self._scheduler_task: asyncio.Task[None] | None = None
         self.subscriptions = SubscriptionManager(runtime)
         self.sessions: set[SyncSession] = set()
+        self.pending: set[SyncSession] = set()  # sessions with something to send
         self._loop: asyncio.AbstractEventLoop | None = None
         self._flush_pending = False
+        self._flush_task: asyncio.Task[None] | None = None
+        self._heartbeat_task: asyncio.Task[None] | None = None
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
@@ -56,15 +62,17 @@ class Server:
         self.runtime.scheduler_wakeup = wake
         self.runtime.storage.sweep()
         self._scheduler_task = loop.create_task(self.scheduler.run_forever())
+        self._heartbeat_task = loop.create_task(self._heartbeats())
 
     async def stop(self) -> None:
         with contextlib.suppress(ValueError):
             self.runtime.db.remove_commit_listener(self._on_commit)
         await self.scheduler.stop()
-        if self._scheduler_task is not None:
-            self._scheduler_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._scheduler_task
+        for task in (self._scheduler_task, self._heartbeat_task, self._flush_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     def _on_commit(self, ts: int, writes: WriteSet) -> None:
         # why: commits can come from any thread (an embedding app, a test); the update
@@ -73,22 +81,42 @@ class Server:
         if loop is not None and not loop.is_closed():
             loop.call_soon_threadsafe(self.schedule_flush)
 
+    def mark(self, session: SyncSession) -> None:
+        """A session has something to send: include it in the next update cycle."""
+        self.pending.add(session)
+        self.schedule_flush()
+
     def schedule_flush(self) -> None:
         """Run one update cycle soon; many requests for it coalesce into one."""
-        if self._flush_pending or self._loop is None:
-            return
         self._flush_pending = True
-        self._loop.call_soon(self._flush)
+        if self._loop is None or (self._flush_task is not None and not self._flush_task.done()):
+            return
+        self._flush_task = self._loop.create_task(self._flush_loop())
 
-    def _flush(self) -> None:
-        self._flush_pending = False
-        try:
-            self.subscriptions.catch_up()
-            ts = self.subscriptions.ts
+    async def _flush_loop(self) -> None:
+        while self._flush_pending:
+            self._flush_pending = False
+            try:
+                self.subscriptions.catch_up()
+                sessions = list(self.pending)
+                self.pending.clear()
+                for i, session in enumerate(sessions):
+                    # why: entries are always consistent at subscriptions.ts, which another
+                    # catch_up may advance while this loop yields.
+                    session.flush(self.subscriptions.ts)
+                    if i % FLUSH_SLICE == FLUSH_SLICE - 1:
+                        await asyncio.sleep(0)  # let senders start while the rest is built
+            except Exception:
+                log.exception("update cycle failed")
+
+    async def _heartbeats(self) -> None:
+        """Ping every connection that has been silent for ``heartbeat`` seconds."""
+        while True:
+            await asyncio.sleep(min(self.heartbeat / 2, 5.0))
+            now = time.monotonic()
             for session in list(self.sessions):
-                session.flush(ts)
-        except Exception:
-            log.exception("update cycle failed")
+                if now - session.last_sent >= self.heartbeat:
+                    session.send(PING)
 
     async def sync_endpoint(self, websocket: WebSocket) -> None:
         await SyncSession(self, websocket).run()

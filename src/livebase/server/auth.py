@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hmac
 import json
+import logging
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -18,6 +19,7 @@ __all__ = ["AuthFailed", "ServerAuth", "TokenVerifier"]
 from livebase.errors import AuthFailed
 
 Identity = dict[str, Any]
+log = logging.getLogger("livebase.auth")
 
 
 class TokenVerifier(Protocol):
@@ -47,6 +49,11 @@ class ServerAuth:
                 return verifier.verify(token)
             except AuthFailed as exc:
                 errors.append(str(exc))
+            except Exception:
+                # why: a provider that breaks (bad discovery document, bug) refuses the token
+                # instead of crashing the connection or the request that carried it.
+                log.exception("auth provider %s failed", type(verifier).__name__)
+                errors.append(f"{type(verifier).__name__} could not check the token")
         raise AuthFailed("Could not verify the auth token: " + "; ".join(errors))
 
     def admin(self, key: Any, acting_as: Any = None) -> tuple[Identity | None, bool]:
@@ -59,7 +66,10 @@ class ServerAuth:
             raise AuthFailed("The admin key is not valid for this deployment")
         if acting_as is None:
             return None, True
-        if not isinstance(acting_as, dict) or not acting_as.get("subject"):
+        subject = (
+            acting_as.get("subject", acting_as.get("sub")) if isinstance(acting_as, dict) else None
+        )
+        if not isinstance(subject, str) or not subject:
             raise AuthFailed("Acting as a user needs the user's claims with a 'subject'")
         return dict(acting_as), True
 

@@ -11,7 +11,8 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import Receive, Scope, Send
 
 from livebase import values
-from livebase.context import ActionCtx
+from livebase.context import ActionCtx, make_identity
+from livebase.errors import ValidationError
 from livebase.scheduler import Scheduler
 from livebase.server.auth import AuthFailed
 from livebase.server.errors import client_error
@@ -69,8 +70,11 @@ class HttpActions:
         if length is not None and length.isdigit() and int(length) > MAX_BODY:
             return JSONResponse({"code": "TooLarge", "message": "Request body over 20 MiB"}, 413)
         try:
-            identity, _ = self.server.auth.from_header(request.headers.get("authorization"))
-        except AuthFailed as exc:
+            claims, _ = self.server.auth.from_header(request.headers.get("authorization"))
+            # why: an admin acting as a user passes bare claims; the handler's ctx.auth must
+            # see the same identity (tokenIdentifier, issuer) as the functions it calls.
+            identity = make_identity(claims)
+        except (AuthFailed, ValidationError) as exc:
             return JSONResponse({"code": "Unauthenticated", "message": str(exc)}, 401)
         runtime = self.server.runtime
 

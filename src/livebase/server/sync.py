@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from typing import TYPE_CHECKING, Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -68,6 +69,7 @@ class SyncSession:
         self.query_set_sent = 0
         self.identity_sent = 0
         self.closed = False
+        self.last_sent = time.monotonic()
         self._outbox: asyncio.Queue[str | None] = asyncio.Queue(SEND_QUEUE_LIMIT)
         self._actions: set[asyncio.Task[None]] = set()
 
@@ -95,6 +97,7 @@ class SyncSession:
         finally:
             self.closed = True
             self.server.sessions.discard(self)
+            self.server.pending.discard(self)
             self._release_all()
             for task in self._actions:
                 task.cancel()
@@ -106,10 +109,7 @@ class SyncSession:
 
     async def _send_loop(self) -> None:
         while True:
-            try:
-                message = await asyncio.wait_for(self._outbox.get(), self.server.heartbeat)
-            except TimeoutError:
-                message = protocol.PING
+            message = await self._outbox.get()
             if message is None:
                 return
             try:
@@ -117,6 +117,7 @@ class SyncSession:
             except Exception:
                 self.closed = True
                 return
+            self.last_sent = time.monotonic()
 
     def send(self, message: str) -> None:
         """Queue a message; a client too slow to drain its queue is disconnected."""
@@ -201,7 +202,7 @@ class SyncSession:
                 raise ProtocolError(f"Unknown query-set modification {mod.get('type')!r}")
         self.query_set = new
         self.force_transition = True
-        self.server.schedule_flush()
+        self.server.mark(self)
 
     def _add_query(self, query_id: int, mod: dict[str, Any]) -> None:
         if query_id in self.queries:
@@ -261,7 +262,7 @@ class SyncSession:
                 f'"result":{value},"ts":"{protocol.encode_ts(result.ts)}","logLines":[]}}'
             )
             self.need_ts = max(self.need_ts, result.ts)
-        self.server.schedule_flush()
+        self.server.mark(self)
 
     async def _on_action(self, message: dict[str, Any]) -> None:
         request_id = protocol.u32(message, "requestId")
@@ -330,7 +331,7 @@ class SyncSession:
         self.identity_version = base + 1
         self._resubscribe_all()
         self.force_transition = True
-        self.server.schedule_flush()
+        self.server.mark(self)
 
     def _resubscribe_all(self) -> None:
         """Identity changed: every query runs again as the new identity."""
@@ -355,6 +356,7 @@ class SyncSession:
     # --- outgoing transitions ----------------------------------------------------------
     def entry_changed(self, entry: QueryEntry) -> None:
         self.dirty = True
+        self.server.mark(self)
 
     def flush(self, ts: int) -> None:
         """Send a Transition to ``ts`` if the client has anything to learn."""
