@@ -153,8 +153,15 @@ def _serve(opts: argparse.Namespace) -> int:
         return 1
     # why: per-message compression costs more CPU per message than the rest of the send path
     # and triples the memory of an idle connection; sync messages are small.
-    configs = [uvicorn.Config(app, host=opts.host, port=opts.port, log_level=opts.log_level,
-                              ws_per_message_deflate=False)]
+    configs = [
+        uvicorn.Config(
+            app,
+            host=opts.host,
+            port=opts.port,
+            log_level=opts.log_level,
+            ws_per_message_deflate=False,
+        )
+    ]
     if opts.http_port:
         actions = create_http_actions_app(app.state.server)
         configs.append(

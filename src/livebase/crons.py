@@ -98,26 +98,39 @@ class Crons:
     def hourly(
         self, name: str, at: dict[str, int], function: Any, args: dict[str, Any] | None = None
     ) -> None:
-        self.cron(name, f"{at.get('minuteUTC', 0)} * * * *", function, args)
+        self.cron(name, f"{_at(name, at, 'minuteUTC', 0)} * * * *", function, args)
 
     def daily(
         self, name: str, at: dict[str, int], function: Any, args: dict[str, Any] | None = None
     ) -> None:
-        self.cron(name, f"{at.get('minuteUTC', 0)} {at['hourUTC']} * * *", function, args)
+        minute, hour = _at(name, at, "minuteUTC", 0), _at(name, at, "hourUTC")
+        self.cron(name, f"{minute} {hour} * * *", function, args)
 
     def weekly(
         self, name: str, at: dict[str, Any], function: Any, args: dict[str, Any] | None = None
     ) -> None:
-        day = str(at["dayOfWeek"]).lower()
+        day = str(_at(name, at, "dayOfWeek")).lower()
         if day not in _DAYS:
             raise SchemaError(f"Cron job {name!r}: unknown dayOfWeek {at['dayOfWeek']!r}")
-        spec = f"{at.get('minuteUTC', 0)} {at['hourUTC']} * * {_DAYS.index(day)}"
-        self.cron(name, spec, function, args)
+        minute, hour = _at(name, at, "minuteUTC", 0), _at(name, at, "hourUTC")
+        self.cron(name, f"{minute} {hour} * * {_DAYS.index(day)}", function, args)
 
     def monthly(
         self, name: str, at: dict[str, int], function: Any, args: dict[str, Any] | None = None
     ) -> None:
-        self.cron(name, f"{at.get('minuteUTC', 0)} {at['hourUTC']} {at['day']} * *", function, args)
+        minute, hour = _at(name, at, "minuteUTC", 0), _at(name, at, "hourUTC")
+        self.cron(name, f"{minute} {hour} {_at(name, at, 'day')} * *", function, args)
+
+
+def _at(name: str, at: Any, key: str, default: int | None = None) -> Any:
+    """One field of an hourly/daily/weekly/monthly schedule (a clear error when missing)."""
+    if not isinstance(at, dict):
+        raise SchemaError(f"Cron job {name!r}: the schedule must be an object")
+    if key in at:
+        return at[key]
+    if default is None:
+        raise SchemaError(f"Cron job {name!r}: the schedule needs {key}")
+    return default
 
 
 def cron_jobs() -> Crons:
@@ -139,7 +152,10 @@ class CronRunner:
         self._tasks: set[asyncio.Task[None]] = set()
         runtime.db.ensure_system_table(TABLE, INDEXES)
         for job in self.jobs.values():  # fail at start on a function that does not exist
-            fn = runtime.function(job.function, None, internal_ok=True)
+            try:
+                fn = runtime.function(job.function, None, internal_ok=True)
+            except LivebaseError as exc:
+                raise SchemaError(f"Cron job {job.name!r}: {exc.message}") from None
             if fn.kind == "query":
                 raise SchemaError(f"Cron job {job.name!r}: {fn.path} is a query")
 
@@ -156,8 +172,12 @@ class CronRunner:
             rows.close()
         return None
 
-    def _advance(self, txn: Transaction, job: CronJob, now: float) -> bool:
-        """Claim a due run: move the job's next run past now. False if it is not due."""
+    def _advance(self, txn: Transaction, job: CronJob, now: float, skip: bool = False) -> bool:
+        """Claim a due run: move the job's next run past now. False if it is not due.
+
+        With ``skip`` the due run is dropped (the previous one is still going): only the next
+        run moves, so the job keeps its schedule instead of running late.
+        """
         state = self._state(txn, job.name)
         if state is None or state.get("schedule") != job.describe():
             fields = {"name": job.name, "schedule": job.describe(), "nextRun": job.next_after(now)}
@@ -168,20 +188,31 @@ class CronRunner:
             return False
         if state["nextRun"] > now:
             return False
-        txn.patch(state["_id"], {"nextRun": job.next_after(now), "lastRun": now}, TABLE)
+        fields = {"nextRun": job.next_after(now)}
+        if not skip:
+            fields["lastRun"] = now
+        txn.patch(state["_id"], fields, TABLE)
         return True
 
     async def run_due(self) -> float:
         """Run the jobs that are due; returns seconds until the next one (at most 60)."""
         now = _now_ms()
         for job in self.jobs.values():
-            if job.name in self._running:
-                continue  # never two runs of one job at a time
             try:
+                if job.name in self._running:
+                    # why: never two runs of one job at a time; a run due meanwhile is skipped
+                    # (and its time passed, or the worker would wake for it again at once).
+                    self._skip(job, now)
+                    continue
                 await self._maybe_run(job, now)
             except Exception:
                 log.exception("cron job %r failed", job.name)
         return self._seconds_to_next(now)
+
+    def _skip(self, job: CronJob, now: float) -> None:
+        skipped, _ = self.runtime.transact(lambda txn: self._advance(txn, job, now, skip=True))
+        if skipped:
+            log.info("cron job %r is still running: its run due now is skipped", job.name)
 
     async def _maybe_run(self, job: CronJob, now: float) -> None:
         fn = self.runtime.function(job.function, None, internal_ok=True)
@@ -196,6 +227,10 @@ class CronRunner:
                 self.runtime.transact(run)
             except LivebaseError as exc:
                 log.warning("cron job %r failed: %s", job.name, exc.message)
+                self.runtime.transact(lambda txn: self._advance(txn, job, now))
+            except Exception:
+                # why: a crash must use up its run too, or the job is re-run without a pause.
+                log.exception("cron job %r failed", job.name)
                 self.runtime.transact(lambda txn: self._advance(txn, job, now))
             return
         due, _ = self.runtime.transact(lambda txn: self._advance(txn, job, now))

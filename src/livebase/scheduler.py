@@ -191,23 +191,29 @@ class SchedulerWorker:
         self._wake.set()
 
     async def run_due(self) -> int:
-        """Run every job due now; returns how many were started."""
+        """Run every job due now; returns how many were started.
+
+        Only jobs due when the call starts are run: a job that schedules another with
+        ``run_after(0)`` (a chain of batches) leaves the next one to the next cycle, and the
+        loop gets a turn between jobs, so such a chain neither starves crons nor blocks the
+        server (scheduled mutations run on the event loop).
+        """
+        until = now_ms()
         started = 0
         while True:
-            jobs, _ = self.runtime.transact(
-                lambda txn: due_jobs(txn, now_ms(), BATCH), readonly=True
-            )
+            jobs, _ = self.runtime.transact(lambda txn: due_jobs(txn, until, BATCH), readonly=True)
             if not jobs:
                 return started
             for job in jobs:
                 await self._run_job(job)
                 started += 1
+                await asyncio.sleep(0)
 
     async def _run_job(self, job: dict[str, Any]) -> None:
         try:
             fn = self.runtime.function(job["name"], None, internal_ok=True)
         except LivebaseError as exc:
-            self._finish(job["_id"], "failed", exc.message)
+            self._finish(job["_id"], "failed", exc.message, only_if="pending")
             return
         if fn.kind == "mutation":
             self._run_mutation_job(fn, job)
@@ -229,19 +235,21 @@ class SchedulerWorker:
         try:
             self.runtime.run_mutation(fn, job["args"], internal_ok=True, job=job["_id"])
         except LivebaseError as exc:
-            self._finish(job["_id"], "failed", exc.message)
+            # why: only_if keeps a job canceled while the mutation ran canceled.
+            self._finish(job["_id"], "failed", exc.message, only_if="pending")
         except Exception as exc:
             log.exception("scheduled mutation %s failed", fn.path)
-            self._finish(job["_id"], "failed", f"{type(exc).__name__}: {exc}")
+            self._finish(job["_id"], "failed", f"{type(exc).__name__}: {exc}", only_if="pending")
 
     async def _run_action_job(self, fn: FunctionDefinition, job: dict[str, Any]) -> None:
         try:
             await self.runtime.run_action(fn, job["args"], internal_ok=True)
         except LivebaseError as exc:
-            self._finish(job["_id"], "failed", exc.message)
+            # why: an action canceled while it ran stays canceled, however it ends.
+            self._finish(job["_id"], "failed", exc.message, only_if="inProgress")
         except Exception as exc:
             log.exception("scheduled action %s failed", fn.path)
-            self._finish(job["_id"], "failed", f"{type(exc).__name__}: {exc}")
+            self._finish(job["_id"], "failed", f"{type(exc).__name__}: {exc}", only_if="inProgress")
         else:
             self._finish(job["_id"], "success", None, only_if="inProgress")
 

@@ -352,11 +352,7 @@ def account_transactions(p: AccountProfile, rng: random.Random) -> list[list[Any
     weekly = p.frequency == "POPLATEK TYDNE"
     for first, last in _months(p.opened):
         events: list[tuple[int, int, tuple[Any, ...]]] = []
-
-        def at(day: int, seq: int, *event: Any) -> None:
-            day = min(day, last.day)
-            if first.replace(day=day) >= p.opened:
-                events.append((day, seq, event))
+        at = _scheduler(events, first, last, p.opened)
 
         income = p.salary * rng.uniform(0.85, 1.15)
         if p.transfers_income:
@@ -398,6 +394,22 @@ def account_transactions(p: AccountProfile, rng: random.Random) -> list[list[Any
         if last <= END:
             ledger.month_end(last, weekly)
     return ledger.rows
+
+
+def _scheduler(
+    events: list[tuple[int, int, tuple[Any, ...]]],
+    first: dt.date,
+    last: dt.date,
+    opened: dt.date,
+) -> Callable[..., None]:
+    """``at(day, seq, *event)``: plan an event on a day of the month (not before opening)."""
+
+    def at(day: int, seq: int, *event: Any) -> None:
+        day = min(day, last.day)
+        if first.replace(day=day) >= opened:
+            events.append((day, seq, event))
+
+    return at
 
 
 def _order_active(p: AccountProfile, k_symbol: str, month: dt.date) -> bool:
@@ -447,7 +459,7 @@ INSERT_BATCH = 20_000
 
 def build_sqlite(path: str | Path, seed: int = DEFAULT_SEED, progress: bool = True) -> Path:
     """Write the whole bank database to a new SQLite file (replacing a half-built one)."""
-    from tqdm import tqdm
+    from tqdm import tqdm  # type: ignore[import-untyped]
 
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import cast
 
 import sqlglot
 from sqlglot import exp
@@ -176,7 +177,9 @@ class SqlGuard:
         self.dialect = dialect
         self.row_limit = row_limit
         self.columns = {t.lower(): [c.lower() for c in cols] for t, cols in schema.items()}
-        self._qualify_schema = {t: {c: "TEXT" for c in cols} for t, cols in self.columns.items()}
+        self._qualify_schema: dict[str, object] = {
+            t: {c: "TEXT" for c in cols} for t, cols in self.columns.items()
+        }
 
     # --- the checks, in order --------------------------------------------------------------
     def check(self, sql: str, policy: Policy, row_limit: int | None = None) -> GuardedSql:
@@ -223,7 +226,7 @@ class SqlGuard:
             raise GuardError(
                 f"Only queries (SELECT) are allowed, not {tree.key.upper()}", "not_a_query"
             )
-        return tree
+        return cast(exp.Expression, tree)
 
     def _refuse_writes_and_side_effects(self, tree: exp.Expression) -> None:
         for node in tree.walk():
@@ -272,12 +275,12 @@ class SqlGuard:
         tables: set[str] = set()
         columns: set[tuple[str, str]] = set()
         for scope in traverse_scope(tree):
-            for source in scope.sources.values():
-                if isinstance(source, exp.Table):
-                    tables.add(source.name.lower())
+            for found in scope.sources.values():
+                if isinstance(found, exp.Table):
+                    tables.add(found.name.lower())
             for column in scope.columns:
                 source_name = column.table
-                source = scope.sources.get(source_name)
+                source: exp.Table | Scope | None = scope.sources.get(source_name)
                 if isinstance(source, exp.Table):
                     columns.add((source.name.lower(), column.name.lower()))
                 elif source is None and source_name:

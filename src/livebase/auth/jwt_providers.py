@@ -22,6 +22,9 @@ from livebase.errors import AuthFailed
 ALGORITHMS = ("RS256", "ES256")
 _RESERVED = {"iss", "sub", "aud", "exp", "iat", "nbf", "jti"}
 JWKS_CACHE_SECONDS = 300
+# why: an unknown key id (or a failed fetch) triggers a refetch; without a pause between
+# attempts, every forged token would cost an outbound request to the provider.
+JWKS_REFETCH_COOLDOWN = 10
 JwksSource = str | Path | dict[str, Any] | Callable[[], str]
 
 
@@ -43,6 +46,7 @@ class _Jwks:
         self.source = source
         self._keys: jwt.PyJWKSet | None = None
         self._fetched = 0.0
+        self._attempted: float | None = None
         self._lock = threading.Lock()
 
     def _load(self) -> jwt.PyJWKSet:
@@ -59,14 +63,19 @@ class _Jwks:
 
     def key(self, kid: str | None) -> Any:
         with self._lock:
-            stale = time.monotonic() - self._fetched > JWKS_CACHE_SECONDS
-            if self._keys is None or stale or not self._find(kid):
+            now = time.monotonic()
+            stale = now - self._fetched > JWKS_CACHE_SECONDS
+            resting = self._attempted is not None and now - self._attempted < JWKS_REFETCH_COOLDOWN
+            if (self._keys is None or stale or not self._find(kid)) and not resting:
+                self._attempted = now
                 try:
                     self._keys = self._load()
                     self._fetched = time.monotonic()
-                except (OSError, ValueError, httpx.HTTPError, jwt.PyJWTError) as exc:
+                except (OSError, ValueError, KeyError, httpx.HTTPError, jwt.PyJWTError) as exc:
                     if self._keys is None:
                         raise AuthFailed(f"Could not load the provider's keys: {exc}") from None
+            if self._keys is None:
+                raise AuthFailed("Could not load the provider's keys; retrying shortly")
             found = self._find(kid)
         if found is None:
             raise AuthFailed("The token was signed by an unknown key")
@@ -151,5 +160,10 @@ class OidcProvider(CustomJwtProvider):
     def _discover(self) -> str:
         """The provider's JWKS URL, from its discovery document."""
         url = f"{self.domain}/.well-known/openid-configuration"
-        config = httpx.get(url, timeout=10).json()
-        return str(config["jwks_uri"])
+        response = httpx.get(url, timeout=10)
+        response.raise_for_status()
+        config = response.json()
+        jwks_uri = config.get("jwks_uri") if isinstance(config, dict) else None
+        if not isinstance(jwks_uri, str) or not jwks_uri.startswith(("http://", "https://")):
+            raise ValueError(f"{url} names no jwks_uri")
+        return jwks_uri
