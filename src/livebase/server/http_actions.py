@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from livebase import values
 from livebase.context import ActionCtx, make_identity
@@ -22,6 +22,26 @@ if TYPE_CHECKING:
     from livebase.server.app import Server
 
 MAX_BODY = 20 * 1024 * 1024
+
+
+class _BodyTooLarge(Exception):
+    """The request body grew past MAX_BODY while the handler read it."""
+
+
+def _limited(receive: Receive) -> Receive:
+    """``receive`` that counts body bytes: a chunked body has no Content-Length to check."""
+    seen = 0
+
+    async def limited() -> Message:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > MAX_BODY:
+                raise _BodyTooLarge
+        return message
+
+    return limited
 
 
 def to_response(result: Any) -> Response:
@@ -47,7 +67,7 @@ class HttpActions:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
-        request = Request(scope, receive)
+        request = Request(scope, _limited(receive))
         response = await self.handle(request)
         await response(scope, receive, send)
 
@@ -66,9 +86,10 @@ class HttpActions:
             return JSONResponse(
                 {"code": "NoRoute", "message": f"No route for {request.method} {path}"}, status
             )
+        too_large = JSONResponse({"code": "TooLarge", "message": "Request body over 20 MiB"}, 413)
         length = request.headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > MAX_BODY:
-            return JSONResponse({"code": "TooLarge", "message": "Request body over 20 MiB"}, 413)
+            return too_large
         try:
             claims, _ = self.server.auth.from_header(request.headers.get("authorization"))
             # why: an admin acting as a user passes bare claims; the handler's ctx.auth must
@@ -100,7 +121,11 @@ class HttpActions:
             if inspect.isawaitable(result):
                 result = await result
             return to_response(result)
+        except _BodyTooLarge:
+            return too_large
         except Exception as exc:
+            if isinstance(exc.__context__, _BodyTooLarge):  # the handler caught and re-raised
+                return too_large
             error = client_error(exc, f"{request.method} {path}")
             body: dict[str, Any] = {"code": "HttpActionError", "message": error.message}
             if error.has_data:
