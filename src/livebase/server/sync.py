@@ -17,6 +17,7 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from livebase import clock, values
@@ -310,7 +311,7 @@ class SyncSession:
                 f"IdentityVersionMismatch: expected {self.identity_version}, got {base}"
             )
         try:
-            identity, admin = self.server.auth.from_message(message)
+            identity, admin = await run_in_threadpool(self.server.auth.from_message, message)
         except AuthFailed as exc:
             with contextlib.suppress(Exception):
                 await self.ws.send_text(
