@@ -7,16 +7,20 @@
     crons.cron("nightly report", "0 2 * * *", "reports:nightly", {"full": True})
     crons.daily("digest", {"hourUTC": 8, "minuteUTC": 30}, "mail:digest")
 
-Times are UTC. A job's next run is kept in the ``_cron_jobs`` system table, so a restart
-neither skips nor repeats a run; runs missed while the server was down are not made up (the
-job runs once, then keeps its schedule). A job never runs twice at the same time: a run that
-is due while the previous one is still going is skipped.
+Times are UTC. As in Convex, an interval job first runs when it is first seen (or when its
+schedule changes), then keeps to its grid: each run is due one interval after the previous
+due time, not after the moment it happened to run. A job's next run is kept in the
+``_cron_jobs`` system table, so a restart neither skips nor repeats a run; runs missed while
+the server was down are not made up (the job runs once, then keeps its schedule). A job never
+runs twice at the same time: a run that is due while the previous one is still going is
+skipped.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -55,6 +59,24 @@ class CronJob:
         assert self.expression is not None
         base = datetime.fromtimestamp(after_ms / 1000, tz=UTC)
         return float(croniter(self.expression, base).get_next(float)) * 1000
+
+    def first_run(self, now_ms: float) -> float:
+        """When a newly seen job first runs: an interval job at once, as Convex does."""
+        return now_ms if self.interval_ms is not None else self.next_after(now_ms)
+
+    def following(self, due_ms: float, now_ms: float) -> float:
+        """The run after the one due at ``due_ms``: the first on the schedule after ``now_ms``.
+
+        Runs whose time has already passed (the server was down, or the job was still
+        running) are skipped, and an interval job stays on its grid of due times.
+        """
+        if self.interval_ms is None:
+            return self.next_after(max(due_ms, now_ms))
+        missed = max(0, math.floor((now_ms - due_ms) / self.interval_ms))
+        nxt = due_ms + (missed + 1) * self.interval_ms
+        while nxt <= now_ms:  # floating-point rounding
+            nxt += self.interval_ms
+        return nxt
 
     def describe(self) -> str:
         return self.expression or f"every {self.interval_ms} ms"
@@ -180,18 +202,18 @@ class CronRunner:
         """
         state = self._state(txn, job.name)
         if state is None or state.get("schedule") != job.describe():
-            fields = {"name": job.name, "schedule": job.describe(), "nextRun": job.next_after(now)}
+            fields = {"name": job.name, "schedule": job.describe(), "nextRun": job.first_run(now)}
             if state is None:
-                txn.insert(TABLE, fields)
+                state = {**fields, "_id": txn.insert(TABLE, fields)}
             else:
                 txn.patch(state["_id"], fields, TABLE)
-            return False
+                state = {**state, **fields}
         if state["nextRun"] > now:
             return False
-        fields = {"nextRun": job.next_after(now)}
+        update: dict[str, Any] = {"nextRun": job.following(state["nextRun"], now)}
         if not skip:
-            fields["lastRun"] = now
-        txn.patch(state["_id"], fields, TABLE)
+            update["lastRun"] = now
+        txn.patch(state["_id"], update, TABLE)
         return True
 
     async def run_due(self) -> float:
@@ -247,6 +269,11 @@ class CronRunner:
             log.exception("cron job %r failed", job.name)
         finally:
             self._running.discard(job.name)
+
+    def stop(self) -> None:
+        """Cancel the cron actions still running (the server is stopping)."""
+        for task in list(self._tasks):
+            task.cancel()
 
     def _seconds_to_next(self, now: float) -> float:
         if not self.jobs:

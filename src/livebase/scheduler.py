@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -44,8 +45,13 @@ def now_ms() -> float:
 def _when(timestamp: Any) -> float:
     if isinstance(timestamp, datetime):
         return timestamp.timestamp() * 1000
-    if isinstance(timestamp, bool) or not isinstance(timestamp, int | float):
-        raise ValidationError("run_at() takes a timestamp in milliseconds or a datetime")
+    if (
+        isinstance(timestamp, bool)
+        or not isinstance(timestamp, int | float)
+        or not math.isfinite(timestamp)
+    ):
+        # why: a NaN or infinite time would sit in the pending index forever, never due.
+        raise ValidationError("run_at() takes a finite timestamp in milliseconds or a datetime")
     return float(timestamp)
 
 
@@ -94,8 +100,13 @@ class Scheduler:
         self, delay_ms: float, function: Any, args: dict[str, Any] | None = None
     ) -> str:
         """Run ``function`` after ``delay_ms`` milliseconds; returns the job's ID."""
-        if isinstance(delay_ms, bool) or not isinstance(delay_ms, int | float) or delay_ms < 0:
-            raise ValidationError("run_after() takes a non-negative delay in milliseconds")
+        if (
+            isinstance(delay_ms, bool)
+            or not isinstance(delay_ms, int | float)
+            or not math.isfinite(delay_ms)
+            or delay_ms < 0
+        ):
+            raise ValidationError("run_after() takes a finite, non-negative delay in milliseconds")
         at = (clock.real_time_ns() if self._txn is None else clock._time_ns()) / 1e6 + delay_ms
         return str(self._in_txn(lambda txn: self._schedule(txn, at, function, args)))
 
@@ -274,12 +285,14 @@ class SchedulerWorker:
             try:
                 await self.run_due()
                 cron_wait = await self.crons.run_due()
+                upcoming, _ = self.runtime.transact(next_due, readonly=True)
+                wait = max_sleep if upcoming is None else max(0.0, (upcoming - now_ms()) / 1000)
+                wait = min(wait, cron_wait, max_sleep)
             except Exception:
+                # why: a failing cycle (say, a full disk) leaves due jobs behind; retrying at
+                # once would spin and flood the log.
                 log.exception("scheduler cycle failed")
-                cron_wait = max_sleep
-            upcoming, _ = self.runtime.transact(next_due, readonly=True)
-            wait = max_sleep if upcoming is None else max(0.0, (upcoming - now_ms()) / 1000)
-            wait = min(wait, cron_wait, max_sleep)
+                wait = max_sleep
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), wait)
@@ -289,3 +302,4 @@ class SchedulerWorker:
         self._wake.set()
         for task in list(self._running_actions):
             task.cancel()
+        self.crons.stop()
