@@ -154,7 +154,8 @@ class SemanticLayer:
         lines = [self.description]
         for name, info in self.tables.items():
             cols = [c.split(".")[1] for c in self.columns if c.startswith(name + ".")]
-            lines.append(f"- {name} (key {info.key}): {', '.join(info.list_columns + cols)}")
+            unique = list(dict.fromkeys(info.list_columns + cols))
+            lines.append(f"- {name} (key {info.key}): {', '.join(unique)}")
         for qualified, codes in self.value_meanings.items():
             pairs = "; ".join(f"{k!r} = {v}" for k, v in codes.items())
             lines.append(f"- {qualified}: {pairs}")
