@@ -1,0 +1,5 @@
+"""``python -m bankchat``."""
+
+from bankchat.cli import main
+
+raise SystemExit(main())

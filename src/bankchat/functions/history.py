@@ -1,0 +1,29 @@
+"""Query history, with re-run."""
+
+from bankchat.functions._access import current_user
+from livebase import ConvexError, action, query, v
+
+
+@query(args={"limit": v.optional(v.number())})
+async def list_history(ctx, limit=50):
+    user = await current_user(ctx)
+    rows = ctx.db.query("queryHistory").with_index("by_user", lambda q: q.eq("userId", user["_id"]))
+    return await rows.order("desc").take(int(min(max(limit, 1), 500)))
+
+
+@query(args={"historyId": v.id("queryHistory")})
+async def get_entry(ctx, historyId):
+    user = await current_user(ctx)
+    entry = await ctx.db.get(historyId)
+    if entry is None or entry["userId"] != user["_id"]:
+        raise ConvexError({"code": "not_found", "message": "No such history entry"})
+    return entry
+
+
+@action(args={"historyId": v.id("queryHistory")})
+async def rerun(ctx, historyId):
+    """Run a past query again: its SQL if it had one, else its question."""
+    entry = await ctx.run_query("history:get_entry", {"historyId": historyId})
+    if entry.get("sql"):
+        return await ctx.run_action("chat:run_sql", {"sql": entry["sql"]})
+    return await ctx.run_action("chat:ask", {"question": entry["question"]})

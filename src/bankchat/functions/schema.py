@@ -1,0 +1,156 @@
+"""bankchat's tables in livebase: everything the application owns (never the bank data)."""
+
+from livebase import define_schema, define_table, v
+
+permission = v.object(
+    {
+        "resource": v.string(),  # table:loan, table:*, column:client.birth_date, rows:account,
+        "action": v.union(v.literal("allow"), v.literal("deny")),  # feature:audit ...
+        "conditions": v.optional(v.object({"filter": v.optional(v.string())})),
+    }
+)
+
+schema = define_schema(
+    {
+        "users": define_table(
+            {
+                "email": v.string(),
+                "name": v.string(),
+                "tokenIdentifier": v.optional(v.string()),
+                "roleIds": v.array(v.id("roles")),
+                "departmentId": v.optional(v.string()),
+                "isActive": v.boolean(),
+                "avatarUrl": v.optional(v.string()),
+                "preferences": v.object(
+                    {
+                        "theme": v.union(v.literal("light"), v.literal("dark")),
+                        "notificationsEnabled": v.boolean(),
+                    }
+                ),
+                "createdAt": v.number(),
+            }
+        )
+        .index("by_email", ["email"])
+        .index("by_token", ["tokenIdentifier"]),
+        "roles": define_table(
+            {"name": v.string(), "description": v.string(), "permissions": v.array(permission)}
+        ).index("by_name", ["name"]),
+        "conversations": define_table(
+            {
+                "userId": v.id("users"),
+                "title": v.string(),
+                "createdAt": v.number(),
+                "updatedAt": v.number(),
+            }
+        ).index("by_user", ["userId", "updatedAt"]),
+        "messages": define_table(
+            {
+                "conversationId": v.id("conversations"),
+                "userId": v.id("users"),
+                "type": v.union(v.literal("user"), v.literal("assistant")),
+                "content": v.string(),
+                "sql": v.optional(v.string()),
+                "resultCount": v.optional(v.number()),
+                "executionTimeMs": v.optional(v.number()),
+                "error": v.optional(v.string()),
+                "denied": v.optional(v.boolean()),
+                "engine": v.optional(v.string()),
+                "columns": v.optional(v.array(v.string())),
+                "rows": v.optional(v.array(v.array(v.any()))),
+                "chart": v.optional(v.any()),
+                "timestamp": v.number(),
+            }
+        ).index("by_conversation", ["conversationId", "timestamp"]),
+        "favorites": define_table(
+            {
+                "userId": v.id("users"),
+                "name": v.string(),
+                "question": v.optional(v.string()),
+                "sql": v.string(),
+                "tags": v.array(v.string()),
+                "isPublic": v.boolean(),
+                "useCount": v.number(),
+                "createdAt": v.number(),
+                "lastUsedAt": v.optional(v.number()),
+            }
+        )
+        .index("by_user", ["userId", "createdAt"])
+        .index("by_public", ["isPublic", "useCount"]),
+        "queryHistory": define_table(
+            {
+                "userId": v.id("users"),
+                "conversationId": v.optional(v.id("conversations")),
+                "question": v.optional(v.string()),
+                "sql": v.optional(v.string()),
+                "status": v.union(
+                    v.literal("success"),
+                    v.literal("error"),
+                    v.literal("denied"),
+                    v.literal("not_understood"),
+                ),
+                "resultCount": v.optional(v.number()),
+                "executionTimeMs": v.optional(v.number()),
+                "engine": v.optional(v.string()),
+                "timestamp": v.number(),
+            }
+        ).index("by_user", ["userId", "timestamp"]),
+        "auditLogs": define_table(
+            {
+                "userId": v.id("users"),
+                "userEmail": v.string(),
+                "action": v.string(),  # ask | sql | rerun | favorite ...
+                "question": v.optional(v.string()),
+                "sql": v.optional(v.string()),
+                "tables": v.array(v.string()),
+                "allowed": v.boolean(),
+                "reason": v.optional(v.string()),
+                "timestamp": v.number(),
+            }
+        )
+        .index("by_user", ["userId", "timestamp"])
+        .index("by_time", ["timestamp"])
+        .index("by_allowed", ["allowed", "timestamp"]),
+        "analytics": define_table(
+            {"day": v.string(), "metric": v.string(), "key": v.string(), "count": v.number()}
+        ).index("by_metric", ["metric", "key", "day"]),
+        "teams": define_table(
+            {
+                "name": v.string(),
+                "description": v.optional(v.string()),
+                "createdBy": v.id("users"),
+                "createdAt": v.number(),
+            }
+        ),
+        "teamMembers": define_table(
+            {
+                "teamId": v.id("teams"),
+                "userId": v.id("users"),
+                "role": v.union(v.literal("owner"), v.literal("member")),
+                "joinedAt": v.number(),
+            }
+        )
+        .index("by_team", ["teamId"])
+        .index("by_user", ["userId"]),
+        "sharedQueries": define_table(
+            {
+                "teamId": v.id("teams"),
+                "sharedBy": v.id("users"),
+                "name": v.string(),
+                "question": v.optional(v.string()),
+                "sql": v.string(),
+                "createdAt": v.number(),
+            }
+        ).index("by_team", ["teamId", "createdAt"]),
+        "notifications": define_table(
+            {
+                "userId": v.id("users"),
+                "type": v.string(),
+                "title": v.string(),
+                "body": v.optional(v.string()),
+                "link": v.optional(v.string()),
+                "read": v.boolean(),
+                "createdAt": v.number(),
+            }
+        ).index("by_user_read", ["userId", "read", "createdAt"]),
+    }
+)
