@@ -18,6 +18,7 @@ from sqlglot import exp
 from sqlglot.errors import OptimizeError, ParseError, TokenError
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import Scope, traverse_scope
+from sqlglot.schema import MappingSchema
 
 DEFAULT_ROW_LIMIT = 1000
 # Size bounds on what is analysed: sqlglot's parser recurses per nesting level and its scope
@@ -221,9 +222,12 @@ class SqlGuard:
         self.dialect = dialect
         self.row_limit = row_limit
         self.columns = {t.lower(): [c.lower() for c in cols] for t, cols in schema.items()}
-        self._qualify_schema: dict[str, object] = {
+        mapping: dict[str, object] = {
             t: {c: "TEXT" for c in cols} for t, cols in self.columns.items()
         }
+        # why: building sqlglot's schema object normalizes every name; once, not per check
+        self._schema = MappingSchema(mapping, dialect=dialect)
+        self._conditions: dict[str, exp.Expression] = {}
 
     # --- the checks, in order --------------------------------------------------------------
     def check(self, sql: str, policy: Policy, row_limit: int | None = None) -> GuardedSql:
@@ -350,7 +354,7 @@ class SqlGuard:
         try:
             return qualify(
                 tree,
-                schema=self._qualify_schema,
+                schema=self._schema,
                 dialect=self.dialect,
                 expand_stars=True,
                 validate_qualify_columns=True,
@@ -408,6 +412,15 @@ class SqlGuard:
                                 columns.add((table, name))
         return tables, columns
 
+    def _condition(self, text: str) -> exp.Expression:
+        """A row filter parsed once (policies repeat), handed out as a fresh copy."""
+        parsed = self._conditions.get(text)
+        if parsed is None:
+            parsed = sqlglot.parse_one(text, read=self.dialect)
+            if len(self._conditions) < 1024:
+                self._conditions[text] = parsed
+        return parsed.copy()
+
     def _apply_row_filters(self, tree: exp.Expression, policy: Policy) -> exp.Expression:
         if not policy.row_filters:
             return tree
@@ -419,9 +432,13 @@ class SqlGuard:
             if isinstance(node.parent, exp.Table | exp.Column):
                 return node
             name = node.name.lower()
-            condition = sqlglot.parse_one(filters[name], read=self.dialect)
+            condition = self._condition(filters[name])
             table = exp.Table(this=exp.to_identifier(name, quoted=True))
-            inner = exp.select("*").from_(table).where(condition)
+            inner = (
+                exp.Select(expressions=[exp.Star()])
+                .from_(table, copy=False)
+                .where(condition, copy=False)
+            )
             # why: the alias keeps the user's own spelling and quoting (and any column
             # aliases), so references to it resolve exactly as before, case-folding included.
             alias = node.args.get("alias")
@@ -437,7 +454,8 @@ class SqlGuard:
                 subquery.set("joins", [join.transform(restrict) for join in joins])
             return subquery
 
-        return tree.transform(restrict, copy=True)
+        # why: the tree was parsed for this check alone, so it is rewritten in place
+        return tree.transform(restrict, copy=False)
 
     def _cap_rows(self, tree: exp.Expression, limit: int) -> exp.Expression:
         if isinstance(tree, exp.Select):
@@ -446,7 +464,7 @@ class SqlGuard:
             count = current.args.get("count") if isinstance(current, exp.Fetch) else None
             value = _literal_int(count or (current.expression if current is not None else None))
             if value is None or value > limit:
-                return tree.limit(limit, copy=True)
+                return tree.limit(limit, copy=False)
             return tree
         wrapped = exp.select("*").from_(
             exp.Subquery(this=tree, alias=exp.TableAlias(this=exp.to_identifier("capped_result")))
