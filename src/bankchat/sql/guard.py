@@ -414,12 +414,12 @@ class SqlGuard:
 
     def _condition(self, text: str) -> exp.Expression:
         """A row filter parsed once (policies repeat), handed out as a fresh copy."""
-        parsed = self._conditions.get(text)
-        if parsed is None:
-            parsed = sqlglot.parse_one(text, read=self.dialect)
+        cached = self._conditions.get(text)
+        if cached is None:
+            cached = cast(exp.Expression, sqlglot.parse_one(text, read=self.dialect))
             if len(self._conditions) < 1024:
-                self._conditions[text] = parsed
-        return parsed.copy()
+                self._conditions[text] = cached
+        return cached.copy()
 
     def _apply_row_filters(self, tree: exp.Expression, policy: Policy) -> exp.Expression:
         if not policy.row_filters:
