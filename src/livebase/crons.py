@@ -29,7 +29,6 @@ from croniter import croniter
 
 from livebase import clock
 from livebase.errors import LivebaseError, SchemaError
-from livebase.query import IndexRange
 from livebase.transaction import Transaction
 
 if TYPE_CHECKING:
@@ -182,17 +181,7 @@ class CronRunner:
                 raise SchemaError(f"Cron job {job.name!r}: {fn.path} is a query")
 
     def _state(self, txn: Transaction, name: str) -> dict[str, Any] | None:
-        table = txn.table(TABLE)
-        index = table.indexes["by_name"]
-        interval = IndexRange(index).eq("name", name).interval()
-        assert interval is not None
-        rows = txn.scan(table, index, *interval)
-        try:
-            for _, doc in rows:
-                return doc
-        finally:
-            rows.close()
-        return None
+        return txn.first_by_index(TABLE, "by_name", name)
 
     def _advance(self, txn: Transaction, job: CronJob, now: float, skip: bool = False) -> bool:
         """Claim a due run: move the job's next run past now. False if it is not due.

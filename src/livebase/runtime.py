@@ -316,7 +316,14 @@ class Runtime:
         """Run an action; it may await I/O and call queries, mutations and actions."""
         fn = self.function(path, "action", internal_ok)
         checked = self._args(fn, args)
-        ident = make_identity(identity)
+        ctx = self.action_ctx(identity)
+        result = fn.handler(ctx, **checked)
+        if inspect.isawaitable(result):
+            result = await result
+        return self._returns(fn, result)
+
+    def action_ctx(self, identity: dict[str, Any] | None) -> ActionCtx:
+        """The ``ctx`` of an action (or HTTP action) running as ``identity``."""
 
         async def run_query(target: Any, call_args: dict[str, Any] | None) -> Any:
             return self.run_query(target, call_args, identity=identity, internal_ok=True).value
@@ -327,18 +334,14 @@ class Runtime:
         async def run_action(target: Any, call_args: dict[str, Any] | None) -> Any:
             return await self.run_action(target, call_args, identity=identity, internal_ok=True)
 
-        ctx = ActionCtx(
-            ident,
+        return ActionCtx(
+            make_identity(identity),
             run_query,
             run_mutation,
             run_action,
             ActionStorage(self.storage),
             scheduler.Scheduler(self, None),
         )
-        result = fn.handler(ctx, **checked)
-        if inspect.isawaitable(result):
-            result = await result
-        return self._returns(fn, result)
 
     # --- any kind ----------------------------------------------------------------------
     def call(

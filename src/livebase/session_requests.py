@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from livebase.database import Database
-from livebase.query import IndexRange
 from livebase.transaction import Transaction
 
 TABLE = "_session_requests"
@@ -23,17 +22,7 @@ def ensure_table(db: Database) -> None:
 
 def find(txn: Transaction, request: tuple[str, int]) -> dict[str, Any] | None:
     """The record of an earlier run of this (session, request id), or None."""
-    table = txn.table(TABLE)
-    index = table.indexes[INDEX]
-    interval = IndexRange(index).eq("sessionId", request[0]).eq("requestId", request[1]).interval()
-    assert interval is not None
-    rows = txn.scan(table, index, *interval)
-    try:
-        for _, doc in rows:
-            return doc
-    finally:
-        rows.close()
-    return None
+    return txn.first_by_index(TABLE, INDEX, request[0], request[1])
 
 
 def record(txn: Transaction, request: tuple[str, int], value: Any) -> None:

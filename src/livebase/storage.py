@@ -27,7 +27,6 @@ from livebase import clock
 from livebase.catalog import TableInfo
 from livebase.deployment import Deployment
 from livebase.errors import InvalidIdError, LimitError, LivebaseError, ValidationError
-from livebase.query import IndexRange
 from livebase.transaction import Transaction
 
 if TYPE_CHECKING:
@@ -223,17 +222,7 @@ class StorageService:
 
     # --- reading and deleting ------------------------------------------------------------
     def _by_index(self, txn: Transaction, index_name: str, value: Any) -> dict[str, Any] | None:
-        table = self.table()
-        index = table.indexes[index_name]
-        interval = IndexRange(index).eq(index.fields[0], value).interval()
-        assert interval is not None
-        rows = txn.scan(table, index, *interval)
-        try:
-            for _, doc in rows:
-                return doc
-        finally:
-            rows.close()
-        return None
+        return txn.first_by_index(TABLE, index_name, value)
 
     def metadata(self, txn: Transaction, storage_id: Any) -> dict[str, Any] | None:
         """``{_id, _creationTime, sha256, size, contentType}`` of a file, or None."""

@@ -215,6 +215,27 @@ class Transaction:
         self.journal_out = json.dumps({"end": result["continueCursor"]})
         return result
 
+    def first_by_index(
+        self, table_name: str, index_name: str, *values: Any
+    ) -> dict[str, Any] | None:
+        """The first document whose index fields equal ``values`` (livebase's own lookups)."""
+        from livebase.query import IndexRange
+
+        table = self.table(table_name)
+        index = table.indexes[index_name]
+        bounds = IndexRange(index)
+        for field_name, value in zip(index.all_fields, values, strict=False):
+            bounds.eq(field_name, value)
+        interval = bounds.interval()
+        assert interval is not None
+        rows = self.scan(table, index, *interval)
+        try:
+            for _, doc in rows:
+                return doc
+        finally:
+            rows.close()
+        return None
+
     # --- writing -----------------------------------------------------------------------
     def _check_writable(self, what: str) -> None:
         if not self.writable:

@@ -32,8 +32,10 @@ def _contains(gold: list[list[Any]], got: list[list[Any]]) -> bool:
     for g in range(len(gold[0])):
         column = sorted((r[g] for r in gold), key=repr)
         if not any(
-            all(_same(x, y) for x, y in zip(column, sorted((r[c] for r in got), key=repr),
-                                            strict=True))
+            all(
+                _same(x, y)
+                for x, y in zip(column, sorted((r[c] for r in got), key=repr), strict=True)
+            )
             for c in range(len(got[0]))
         ):
             return False
@@ -50,8 +52,9 @@ def test_the_question_set_answers_on_mariadb(bank_mysql_url):
     answered = correct = 0
     for q in questions:
         try:
-            gold = raw.run(sqlglot.transpile(q["sql"], read="sqlite", write="mysql")[0],
-                           max_rows=2000).rows
+            gold = raw.run(
+                sqlglot.transpile(q["sql"], read="sqlite", write="mysql")[0], max_rows=2000
+            ).rows
         except BankQueryError:
             continue  # the gold uses a SQLite-only function; not a question of the engine
         result = chat.ask(q["question"], admin)

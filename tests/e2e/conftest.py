@@ -41,8 +41,10 @@ class RunningServer:
                 self.process.wait()
 
 
-def start_server(app: Path, data_dir: Path, port: int | None = None) -> RunningServer:
-    """Start ``livebase serve`` and wait until it answers ``/version``."""
+def start_server(
+    app: Path, data_dir: Path, port: int | None = None, flags: tuple[str, ...] = ()
+) -> RunningServer:
+    """Start ``livebase serve`` (with extra CLI ``flags``) and wait until it answers."""
     port = port or free_port()
     log = data_dir.parent / f"server-{port}.log"
     data_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -60,6 +62,7 @@ def start_server(app: Path, data_dir: Path, port: int | None = None) -> RunningS
                 str(data_dir),
                 "--log-level",
                 "warning",
+                *flags,
             ],
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -7,8 +7,11 @@ from tests.conftest import ROOT
 def test_the_demo_seeds_the_tasks_app_and_prints_its_url(tmp_path):
     def run():
         return subprocess.run(
-            [sys.executable, "-m", "livebase.demo", "--no-serve"], cwd=tmp_path,
-            capture_output=True, text=True, timeout=60,
+            [sys.executable, "-m", "livebase.demo", "--no-serve"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
 
     done = run()

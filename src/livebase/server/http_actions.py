@@ -12,12 +12,10 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 
 from livebase import values
-from livebase.context import ActionCtx, make_identity
+from livebase.context import make_identity
 from livebase.errors import ValidationError
-from livebase.scheduler import Scheduler
 from livebase.server.auth import AuthFailed
 from livebase.server.errors import client_error
-from livebase.storage import ActionStorage
 
 if TYPE_CHECKING:
     from livebase.server.app import Server
@@ -100,25 +98,7 @@ class HttpActions:
             identity = make_identity(claims)
         except (AuthFailed, ValidationError) as exc:
             return JSONResponse({"code": "Unauthenticated", "message": str(exc)}, 401)
-        runtime = self.server.runtime
-
-        async def run_query(target: Any, args: Any) -> Any:
-            return runtime.run_query(target, args, identity=identity, internal_ok=True).value
-
-        async def run_mutation(target: Any, args: Any) -> Any:
-            return runtime.run_mutation(target, args, identity=identity, internal_ok=True).value
-
-        async def run_action(target: Any, args: Any) -> Any:
-            return await runtime.run_action(target, args, identity=identity, internal_ok=True)
-
-        ctx = ActionCtx(
-            identity,
-            run_query,
-            run_mutation,
-            run_action,
-            ActionStorage(runtime.storage),
-            Scheduler(runtime, None),
-        )
+        ctx = self.server.runtime.action_ctx(identity)
         try:
             result = route.action.handler(ctx, request)
             if inspect.isawaitable(result):
