@@ -29,31 +29,17 @@ from livebase import cron_jobs
 from livebase.crons import TABLE as CRON_TABLE
 from livebase.crons import CronRunner
 from livebase.errors import SchemaError
-from livebase.query import IndexRange
 from livebase.runtime import Runtime
 from livebase.scheduler import SchedulerWorker, now_ms
 from tests.conftest import APPS, ROOT
 from tests.e2e.conftest import start_server
+from tests.services.test_scheduler import all_docs
 
 SERVICES = APPS / "services"
 CRONAPP = APPS / "cronapp"
 
 
 # --- helpers ---------------------------------------------------------------------------
-
-
-def all_docs(runtime: Runtime, table: str) -> list[dict[str, Any]]:
-    """Every document of a table (system tables too), read in-process."""
-
-    def read(txn: Any) -> list[dict[str, Any]]:
-        info = txn.table(table)
-        index = info.indexes["by_creation_time"]
-        interval = IndexRange(index).interval()
-        assert interval is not None
-        return [doc for _, doc in txn.scan(info, index, *interval)]
-
-    docs, _ = runtime.transact(read, readonly=True)
-    return list(docs)
 
 
 def cron_state(runtime: Runtime, name: str) -> dict[str, Any]:

@@ -452,6 +452,18 @@ def generate_trans(
     return out
 
 
+def generate_trans_with_progress(
+    tables: dict[str, list[tuple[Any, ...]]], seed: int, progress: bool
+) -> list[tuple[Any, ...]]:
+    """``generate_trans`` with a progress bar over the accounts."""
+    from tqdm import tqdm  # type: ignore[import-untyped]
+
+    with tqdm(
+        total=len(tables["account"]), desc="generating trans", unit="account", disable=not progress
+    ) as bar:
+        return generate_trans(tables, seed, bar.update)
+
+
 # --- writing the database -------------------------------------------------------------------
 
 INSERT_BATCH = 20_000
@@ -459,7 +471,7 @@ INSERT_BATCH = 20_000
 
 def build_sqlite(path: str | Path, seed: int = DEFAULT_SEED, progress: bool = True) -> Path:
     """Write the whole bank database to a new SQLite file (replacing a half-built one)."""
-    from tqdm import tqdm  # type: ignore[import-untyped]
+    from tqdm import tqdm
 
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -474,13 +486,7 @@ def build_sqlite(path: str | Path, seed: int = DEFAULT_SEED, progress: bool = Tr
             conn.executemany(
                 f'INSERT INTO "{name}" VALUES ({", ".join("?" * width)})', tables[name]
             )
-        with tqdm(
-            total=len(tables["account"]),
-            desc="generating trans",
-            unit="account",
-            disable=not progress,
-        ) as bar:
-            trans = generate_trans(tables, seed, bar.update)
+        trans = generate_trans_with_progress(tables, seed, progress)
         with tqdm(
             total=len(trans),
             desc="writing trans",

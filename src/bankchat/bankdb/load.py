@@ -37,7 +37,7 @@ from bankchat.bankdb.build import (
     INDEXES,
     TABLE_ORDER,
     build_sqlite,
-    generate_trans,
+    generate_trans_with_progress,
     load_shipped,
 )
 
@@ -287,13 +287,7 @@ def load_database(
     try:
         backend = _backend(engine)
         tables = load_shipped()
-        with tqdm(
-            total=len(tables["account"]),
-            desc="generating trans",
-            unit="account",
-            disable=not progress,
-        ) as bar:
-            trans = generate_trans(tables, seed, bar.update)
+        trans = generate_trans_with_progress(tables, seed, progress)
         tables["trans"] = trans if trans_limit is None else trans[: max(trans_limit, 0)]
         with engine.connect() as conn:
             metadata = bank_metadata(backend, _text_collation(conn, backend))
