@@ -5,24 +5,23 @@ sync ``Authenticate``) and acting as a user; ``livebase run --url`` uses it.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
-import websockets
 from convex import ConvexClient
 
 from tests.conftest import APPS, ROOT
 from tests.e2e.conftest import RunningServer, start_server
+from tests.services.test_auth import WATCH_WHOAMI
+from tests.services.test_auth import sync_exchange as raw_sync_exchange
 
 APP = APPS / "services"
 
@@ -81,40 +80,8 @@ def runs(url: str, job: str) -> list[Any]:
 def sync_exchange(url: str, authenticate: dict[str, Any]) -> list[Any]:
     """Connect, ``authenticate``, subscribe to jobs:whoami: the frames until the query's
     Transition, or until the server closes the socket (then ``("closed", code)``)."""
-
-    async def run() -> list[Any]:
-        received: list[Any] = []
-        async with websockets.connect(url.replace("http://", "ws://") + "/api/sync") as ws:
-            for message in (
-                {
-                    "type": "Connect",
-                    "sessionId": str(uuid.uuid4()),
-                    "connectionCount": 0,
-                    "lastCloseReason": "InitialConnect",
-                    "clientTs": 0,
-                },
-                {"baseVersion": 0, **authenticate, "type": "Authenticate"},
-                {
-                    "type": "ModifyQuerySet",
-                    "baseVersion": 0,
-                    "newVersion": 1,
-                    "modifications": [
-                        {"type": "Add", "queryId": 0, "udfPath": "jobs:whoami", "args": [{}]}
-                    ],
-                },
-            ):
-                await ws.send(json.dumps(message))
-            try:
-                while True:
-                    frame = json.loads(await asyncio.wait_for(ws.recv(), 5))
-                    received.append(frame)
-                    if frame["type"] == "Transition" and frame["endVersion"]["querySet"] == 1:
-                        return received
-            except websockets.ConnectionClosed as closed:
-                received.append(("closed", closed.rcvd.code if closed.rcvd else None))
-        return received
-
-    return asyncio.run(run())
+    message = {"baseVersion": 0, **authenticate, "type": "Authenticate"}
+    return raw_sync_exchange(url, [message, WATCH_WHOAMI])
 
 
 def test_the_admin_key_command_prints_the_key_the_server_uses_every_time(

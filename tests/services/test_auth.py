@@ -187,13 +187,14 @@ def whoami_over_http(server: RunningServer, token: str) -> httpx.Response:
     )
 
 
-def sync_exchange(server: RunningServer, messages: list[dict[str, Any]]) -> list[Any]:
+def sync_exchange(server: RunningServer | str, messages: list[dict[str, Any]]) -> list[Any]:
     """Send Connect then ``messages`` on a raw sync socket; every frame until it closes (or
     the Transition that answers WATCH_WHOAMI), then ``("closed", code)`` if the server closed
     it."""
 
     async def run() -> list[Any]:
-        url = server.url.replace("http://", "ws://") + "/api/sync"
+        base = server if isinstance(server, str) else server.url
+        url = base.replace("http://", "ws://") + "/api/sync"
         received: list[Any] = []
         async with websockets.connect(url) as ws:
             connect = {
@@ -541,7 +542,8 @@ def sync_exchange_after_transition(server: RunningServer, good: str, bad: str) -
     """Authenticate with ``good``, wait for its Transition, then send ``bad``."""
 
     async def run() -> list[Any]:
-        url = server.url.replace("http://", "ws://") + "/api/sync"
+        base = server if isinstance(server, str) else server.url
+        url = base.replace("http://", "ws://") + "/api/sync"
         received: list[Any] = []
         async with websockets.connect(url) as ws:
             await ws.send(
