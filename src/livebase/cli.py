@@ -70,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
         serve.add_argument(
             "--max-upload", type=int, default=100 * 1024 * 1024, help="largest upload in bytes"
         )
+        serve.add_argument("--static", help="a built web app directory to serve at /")
     key = commands.add_parser("admin-key", help="print this deployment's admin key")
     key.add_argument("--data-dir", default=".livebase", help="data directory")
     return parser
@@ -147,7 +148,7 @@ def _serve(opts: argparse.Namespace) -> int:
             origin=origin,
             max_upload=opts.max_upload,
         )
-        app = create_app(runtime)
+        app = create_app(runtime, static_dir=opts.static)
     except LivebaseError as exc:
         print(f"Error: {exc.message}", file=sys.stderr)
         return 1

@@ -7,12 +7,18 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
 from starlette.websockets import WebSocket
 
 from livebase.auth.password import PasswordProvider
+from livebase.errors import LivebaseError
 from livebase.readset import WriteSet
 from livebase.runtime import Runtime
 from livebase.scheduler import SchedulerWorker
@@ -122,17 +128,40 @@ class Server:
         await SyncSession(self, websocket).run()
 
 
+class SinglePageApp(StaticFiles):
+    """Static files, with index.html for any path that is not a file (client-side routes)."""
+
+    def __init__(self, directory: str | Path) -> None:
+        if not (Path(directory) / "index.html").is_file():
+            raise LivebaseError(f"No index.html in the web app directory {directory}")
+        super().__init__(directory=directory, html=True)
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        try:
+            return await super().get_response(path, scope)
+        except HTTPException as exc:
+            if exc.status_code != 404 or path.startswith(("api/", "http/")) or "." in path:
+                raise
+            return await super().get_response("index.html", scope)
+
+
 def create_http_actions_app(server: Server) -> HttpActions:
     """The app for a separate HTTP-actions port (Convex's 3211): routes at the root."""
     return HttpActions(server)
 
 
 def create_app(
-    runtime: Runtime, auth: ServerAuth | None = None, *, heartbeat: float = 15.0
+    runtime: Runtime,
+    auth: ServerAuth | None = None,
+    *,
+    heartbeat: float = 15.0,
+    static_dir: str | Path | None = None,
 ) -> Starlette:
     """The ASGI app serving ``runtime``'s functions to Convex clients.
 
     ``heartbeat``: seconds of silence after which a connection gets a ``Ping``.
+    ``static_dir``: a built web app (index.html and assets) served at ``/``; paths that name
+    no file get index.html, so a single-page app's own routes load on refresh.
     """
     server = Server(runtime, auth, heartbeat)
 
@@ -153,6 +182,8 @@ def create_app(
     ]
     if server.password is not None:
         routes.extend(AuthRoutes(server.password).routes())
+    if static_dir is not None:
+        routes.append(Mount("/", app=SinglePageApp(static_dir)))
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.server = server
     return app
