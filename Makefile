@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint format bench demo clean
+.PHONY: install system test lint format bench demo clean
 
 NODE_E2E := tests/e2e/node
 NODE_STAMP := $(NODE_E2E)/node_modules/.installed
@@ -20,9 +20,13 @@ $(NODE_STAMP): $(NODE_E2E)/package.json $(NODE_E2E)/package-lock.json
 	cd $(NODE_E2E) && npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
-install: $(STAMP) $(NODE_STAMP)
+# Debian packages (Tesseract, Xvfb, Chromium, fonts), only those missing
+system:
+	scripts/system-packages
 
-test: $(STAMP) $(NODE_STAMP)
+install: system $(STAMP) $(NODE_STAMP)
+
+test: system $(STAMP) $(NODE_STAMP)
 	$(PY) -m pytest -q
 
 lint: $(STAMP)
@@ -34,10 +38,10 @@ format: $(STAMP)
 	$(PY) -m ruff format src tests bench examples
 	$(PY) -m ruff check --fix src tests bench examples
 
-bench: $(STAMP)
+bench: system $(STAMP)
 	$(PY) bench/run.py
 
-demo: $(STAMP)
+demo: system $(STAMP)
 	$(PY) -m livebase.demo
 
 clean:

@@ -1,0 +1,1 @@
+"""sessiondocs: screenshot sessions turned into step-by-step documentation, on livebase."""
