@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install system test lint format bench demo clean
+.PHONY: install system web test lint format bench demo clean
 
 NODE_E2E := tests/e2e/node
 NODE_STAMP := $(NODE_E2E)/node_modules/.installed
@@ -24,9 +24,13 @@ $(NODE_STAMP): $(NODE_E2E)/package.json $(NODE_E2E)/package-lock.json
 system:
 	scripts/system-packages
 
-install: system $(STAMP) $(NODE_STAMP)
+# the browser apps (React + convex/react, built with Vite to static files livebase serves)
+web:
+	scripts/build-web
 
-test: system $(STAMP) $(NODE_STAMP)
+install: system $(STAMP) $(NODE_STAMP) web
+
+test: system $(STAMP) $(NODE_STAMP) web
 	$(PY) -m pytest -q
 
 lint: $(STAMP)
@@ -41,7 +45,7 @@ format: $(STAMP)
 bench: system $(STAMP)
 	$(PY) bench/run.py
 
-demo: system $(STAMP)
+demo: system $(STAMP) web
 	$(PY) -m livebase.demo
 
 clean:
