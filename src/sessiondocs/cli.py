@@ -1,0 +1,82 @@
+"""``python -m sessiondocs``: OCR an image, run the capture agent, serve the backend.
+
+python -m sessiondocs ocr IMAGE [--engine tesseract|rapidocr] [--json]
+python -m sessiondocs agent --url URL [--interval SECONDS]
+python -m sessiondocs serve [--port 3230] [--data-dir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+APP = Path(__file__).resolve().parent / "functions"
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_DATA_DIR = Path(".livebase") / "sessiondocs"
+WEB_DIST = REPO / "web" / "sessiondocs" / "dist"
+
+
+def _ocr(opts: argparse.Namespace) -> int:
+    from sessiondocs.ocr import ENGINES, read_image
+
+    if opts.engine is not None and opts.engine not in ENGINES:
+        print(
+            f"Error: unknown engine {opts.engine!r} (one of {', '.join(ENGINES)})", file=sys.stderr
+        )
+        return 2
+    path = Path(opts.image)
+    if not path.is_file():
+        print(f"Error: no such file: {path}", file=sys.stderr)
+        return 2
+    try:
+        result = read_image(path, engine=opts.engine)
+    except ValueError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
+    if opts.json:
+        data = result.to_json()
+        print(json.dumps(data, ensure_ascii=False))
+    else:
+        print(result.text)
+    return 0
+
+
+def _serve(opts: argparse.Namespace) -> int:
+    from livebase.cli import main as livebase_main
+
+    args = ["serve", str(APP), "--port", str(opts.port), "--data-dir", opts.data_dir]
+    static = opts.static if opts.static is not None else (WEB_DIST if WEB_DIST.is_dir() else None)
+    if static:
+        args += ["--static", str(static)]
+    args += ["--log-level", opts.log_level]
+    return livebase_main(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sessiondocs", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    ocr = commands.add_parser("ocr", help="read the text of a screenshot")
+    ocr.add_argument("image")
+    ocr.add_argument("--engine", help="tesseract or rapidocr (default: the measured best)")
+    ocr.add_argument("--json", action="store_true", help="print text, words and engine as JSON")
+    commands.add_parser("agent", help="capture this PC's screen into a session", add_help=False)
+    serve = commands.add_parser("serve", help="serve the sessiondocs backend (and web app)")
+    serve.add_argument("--port", type=int, default=3230)
+    serve.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
+    serve.add_argument("--static", help="the built web app (default web/sessiondocs/dist)")
+    serve.add_argument("--log-level", default="warning")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["agent"]:
+        from sessiondocs.agent import main as agent_main
+
+        return agent_main(argv[1:])
+    opts = build_parser().parse_args(argv)
+    if opts.command == "ocr":
+        return _ocr(opts)
+    return _serve(opts)

@@ -1,0 +1,1 @@
+"""sessiondocs as a livebase app: sessions, screenshots, OCR results and documentation."""

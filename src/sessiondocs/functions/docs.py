@@ -1,0 +1,203 @@
+"""A session's documentation: written offline from its screenshots and OCR text, rewritten as
+prose by a language model when one is configured, regenerated on demand."""
+
+import asyncio
+
+from livebase import (
+    internal_action,
+    internal_mutation,
+    internal_query,
+    mutation,
+    query,
+    undefined,
+    v,
+)
+from sessiondocs.functions._common import now_ms, session_by_id
+
+
+async def _doc_of(ctx, session_id):
+    return (
+        await ctx.db.query("documentation")
+        .with_index("by_session", lambda q: q.eq("sessionId", session_id))
+        .first()
+    )
+
+
+async def _request(ctx, session_id):
+    session = await session_by_id(ctx, session_id)
+    doc = await _doc_of(ctx, session_id)
+    fields = {"status": "generating", "requestedAt": now_ms(), "error": undefined}
+    if doc is None:
+        await ctx.db.insert(
+            "documentation",
+            {
+                "sessionId": session_id,
+                "title": session.get("title") or f"Session on {session['pcName']}",
+                "summary": "",
+                "content": "",
+                "steps": [],
+                "engine": "offline",
+                **{k: val for k, val in fields.items() if val is not undefined},
+            },
+        )
+    else:
+        await ctx.db.patch(doc["_id"], fields)
+    await ctx.scheduler.run_after(0, "docs:generate", {"sessionId": session_id})
+
+
+@internal_mutation(args={"sessionId": v.string()})
+async def request(ctx, sessionId):
+    """Have the documentation (re)written in the background."""
+    await _request(ctx, sessionId)
+
+
+@mutation(args={"sessionId": v.string()})
+async def regenerate(ctx, sessionId):
+    """Write the documentation again now, from whatever screenshots are read so far."""
+    await _request(ctx, sessionId)
+
+
+@query(args={"sessionId": v.string()})
+async def get_documentation(ctx, sessionId):
+    """The session's documentation (status, title, summary, steps, Markdown), or None."""
+    return await _doc_of(ctx, sessionId)
+
+
+def _step_json(step):
+    return {
+        "number": step.number,
+        "title": step.title,
+        "description": step.description,
+        "screenshotId": step.screenshot_id,
+        "filename": step.filename,
+        "highlight": list(step.highlight) if step.highlight is not None else None,
+        "changedFraction": float(step.changed_fraction),
+        "capturedAt": float(step.captured_at),
+    }
+
+
+def documentation_from(stored):
+    """The stored documentation row as a ``docgen.Documentation`` (for export)."""
+    from sessiondocs.docgen import Documentation, Step
+
+    steps = [
+        Step(
+            number=int(s["number"]),
+            title=s["title"],
+            description=s["description"],
+            screenshot_id=s["screenshotId"],
+            filename=s["filename"],
+            highlight=tuple(int(x) for x in s["highlight"]) if s["highlight"] else None,
+            changed_fraction=s["changedFraction"],
+            captured_at=s["capturedAt"],
+        )
+        for s in stored["steps"]
+    ]
+    return Documentation(
+        title=stored["title"], summary=stored["summary"], steps=steps, engine=stored["engine"]
+    )
+
+
+def _write(frames, title):
+    """The offline steps, then the prose rewrite when a model is configured (off the loop)."""
+    from sessiondocs.docgen import generate, prose_from_env, rewrite_or_keep, to_markdown
+
+    doc = generate(frames, title)
+    doc, prose_error = rewrite_or_keep(prose_from_env(), doc)
+    return doc, to_markdown(doc), prose_error
+
+
+@internal_action(args={"sessionId": v.string()})
+async def generate(ctx, sessionId):
+    """Write the documentation from the session's read screenshots and store it."""
+    from sessiondocs.docgen import Frame
+    from sessiondocs.words import OcrResult
+
+    try:
+        session = await ctx.run_query("sessions:getSession", {"sessionId": sessionId})
+        if session is None:
+            return
+        rows = await ctx.run_query("pipeline:frames", {"sessionId": sessionId})
+        frames = []
+        for row in rows:
+            image = await ctx.storage.get(row["shot"]["fileId"])
+            if image is None:
+                continue
+            frames.append(
+                Frame(
+                    screenshot_id=row["shot"]["_id"],
+                    filename=row["shot"]["filename"],
+                    captured_at=row["shot"]["capturedAt"],
+                    image=image,
+                    ocr=OcrResult.from_json(row["ocr"]),
+                )
+            )
+        title = session.get("title") or ""
+        doc, content, prose_error = await asyncio.to_thread(_write, frames, title)
+    except Exception as exc:
+        await ctx.run_mutation(
+            "docs:store",
+            {"sessionId": sessionId, "error": (str(exc) or type(exc).__name__)[:500]},
+        )
+        raise
+    stored = {
+        "sessionId": sessionId,
+        "title": doc.title or session.get("title") or f"Session on {session['pcName']}",
+        "summary": doc.summary,
+        "content": content,
+        "steps": [_step_json(step) for step in doc.steps],
+        "engine": doc.engine,
+    }
+    if prose_error is not None:
+        stored["error"] = f"The language model was not used: {prose_error}"[:500]
+    await ctx.run_mutation("docs:store", stored)
+
+
+@internal_mutation(
+    args={
+        "sessionId": v.string(),
+        "title": v.optional(v.string()),
+        "summary": v.optional(v.string()),
+        "content": v.optional(v.string()),
+        "steps": v.optional(v.array(v.any())),
+        "engine": v.optional(v.string()),
+        "error": v.optional(v.string()),
+    }
+)
+async def store(
+    ctx, sessionId, title=None, summary=None, content=None, steps=None, engine=None, error=None
+):
+    """Store a generated documentation, or (with only ``error``) record that writing failed."""
+    doc = await _doc_of(ctx, sessionId)
+    if doc is None:
+        return
+    if content is None:
+        await ctx.db.patch(doc["_id"], {"status": "failed", "error": error or "unknown error"})
+        return
+    await ctx.db.patch(
+        doc["_id"],
+        {
+            "status": "ready",
+            "title": title,
+            "summary": summary,
+            "content": content,
+            "steps": steps,
+            "engine": engine,
+            "error": error if error is not None else undefined,
+            "generatedAt": now_ms(),
+        },
+    )
+
+
+@internal_query(args={"sessionId": v.string()})
+async def export_source(ctx, sessionId):
+    """The stored documentation and each step's file ID, for the export routes."""
+    doc = await _doc_of(ctx, sessionId)
+    if doc is None or doc["status"] != "ready":
+        return None
+    files = {}
+    for step in doc["steps"]:
+        shot = await ctx.db.get(step["screenshotId"])
+        if shot is not None:
+            files[step["screenshotId"]] = shot["fileId"]
+    return {"doc": doc, "files": files}

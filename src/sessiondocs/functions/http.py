@@ -1,0 +1,62 @@
+"""Exports of a session's documentation over HTTP: Markdown, a Markdown ZIP with images, HTML.
+
+GET /http/export?sessionId=ID&format=md|zip|html
+"""
+
+import re
+
+from starlette.responses import JSONResponse, Response
+
+from livebase import HttpRouter, http_action
+from sessiondocs.functions.docs import documentation_from
+
+http = HttpRouter()
+
+FORMATS = {
+    "md": ("text/markdown; charset=utf-8", "md"),
+    "zip": ("application/zip", "zip"),
+    "html": ("text/html; charset=utf-8", "html"),
+}
+
+
+def _filename(title: str, extension: str) -> str:
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", title).strip("-.")[:60] or "documentation"
+    return f"{stem}.{extension}"
+
+
+@http_action
+async def export(ctx, request):
+    from sessiondocs.docgen import markdown_zip, to_html, to_markdown
+
+    session_id = request.query_params.get("sessionId", "")
+    fmt = request.query_params.get("format", "md")
+    if fmt not in FORMATS:
+        return JSONResponse(
+            {"code": "bad_request", "message": "format must be one of md, zip, html"}, 400
+        )
+    source = await ctx.run_query("docs:exportSource", {"sessionId": session_id})
+    if source is None:
+        return JSONResponse(
+            {"code": "not_found", "message": f"No documentation for session {session_id!r}"},
+            404,
+        )
+    doc = documentation_from(source["doc"])
+    if fmt == "md":
+        body = to_markdown(doc).encode()
+    else:
+        images = {}
+        for shot_id, file_id in source["files"].items():
+            data = await ctx.storage.get(file_id)
+            if data is not None:
+                images[shot_id] = data
+        body = markdown_zip(doc, images) if fmt == "zip" else to_html(doc, images).encode()
+    media_type, extension = FORMATS[fmt]
+    name = _filename(doc.title, extension)
+    return Response(
+        body,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+http.route(path="/export", method="GET", handler=export)

@@ -1,0 +1,184 @@
+"""The OCR pipeline: each registered screenshot is read, redacted if asked, and stored.
+
+A screenshot goes pending -> processing -> done. A failure (an unreadable image, an OCR
+crash) is recorded on the screenshot and retried with a growing delay; after MAX_ATTEMPTS it
+is marked failed with the error, never dropped. When the last screenshot of a completed
+session is done, the session's documentation is written.
+"""
+
+import asyncio
+import logging
+import os
+import threading
+
+from livebase import internal_action, internal_mutation, internal_query, undefined, v
+from sessiondocs.functions._common import now_ms, screenshots_of
+
+log = logging.getLogger("sessiondocs.pipeline")
+
+MAX_ATTEMPTS = 3
+RETRY_BASE_MS = 2000
+# why: OCR is CPU-bound; more concurrent reads than cores only adds switching and memory.
+_CPU_SLOTS = threading.BoundedSemaphore(max(1, len(os.sched_getaffinity(0))))
+
+
+def _ocr_and_redact(image: bytes, redact: bool):
+    """OCR ``image`` (and redact it when asked), off the event loop, one core per call."""
+    from sessiondocs.ocr import read_image
+    from sessiondocs.redact import redact as redact_image
+
+    with _CPU_SLOTS:
+        result = read_image(image)
+        if not redact:
+            return image, result, []
+        redacted, clean, findings = redact_image(image, result)
+        return redacted, clean, findings
+
+
+def _image_size(image: bytes):
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(image)) as img:
+        return img.size
+
+
+@internal_mutation(args={"screenshotId": v.id("screenshots")})
+async def claim(ctx, screenshotId):
+    """Mark a pending screenshot as processing; returns what the OCR needs, or None."""
+    shot = await ctx.db.get(screenshotId)
+    if shot is None or shot["status"] != "pending":
+        return None
+    session = (
+        await ctx.db.query("sessions")
+        .with_index("by_sessionId", lambda q: q.eq("sessionId", shot["sessionId"]))
+        .first()
+    )
+    await ctx.db.patch(screenshotId, {"status": "processing", "attempts": shot["attempts"] + 1})
+    return {"fileId": shot["fileId"], "redact": bool(session and session["redact"])}
+
+
+@internal_mutation(
+    args={
+        "screenshotId": v.id("screenshots"),
+        "result": v.any(),
+        "width": v.number(),
+        "height": v.number(),
+        "redactedFileId": v.optional(v.id("_storage")),
+        "redactions": v.array(v.string()),
+    }
+)
+async def save(ctx, screenshotId, result, width, height, redactions, redactedFileId=None):
+    """Store the OCR result and mark the screenshot done (the original file replaced by its
+    redacted copy when redaction is on)."""
+    shot = await ctx.db.get(screenshotId)
+    if shot is None or shot["status"] != "processing":
+        # why: deleted or retried meanwhile; the redacted copy would be an orphan
+        if redactedFileId is not None:
+            await ctx.storage.delete(redactedFileId)
+        return
+    patch = {
+        "status": "done",
+        "error": undefined,
+        "width": width,
+        "height": height,
+        "redactions": redactions,
+    }
+    if redactedFileId is not None:
+        await ctx.storage.delete(shot["fileId"])
+        patch["fileId"] = redactedFileId
+        patch["redacted"] = True
+    await ctx.db.patch(screenshotId, patch)
+    await ctx.db.insert(
+        "ocrResults",
+        {
+            "screenshotId": screenshotId,
+            "sessionId": shot["sessionId"],
+            "text": result["text"],
+            "words": result["words"],
+            "engine": result["engine"],
+            "seconds": result["seconds"],
+            "processedAt": now_ms(),
+        },
+    )
+    await _document_when_finished(ctx, shot["sessionId"])
+
+
+async def _document_when_finished(ctx, session_id):
+    session = (
+        await ctx.db.query("sessions")
+        .with_index("by_sessionId", lambda q: q.eq("sessionId", session_id))
+        .first()
+    )
+    if session is None or session["status"] != "completed":
+        return
+    shots = await screenshots_of(ctx, session_id)
+    if all(s["status"] in ("done", "failed") for s in shots):
+        await ctx.scheduler.run_after(0, "docs:request", {"sessionId": session_id})
+
+
+@internal_mutation(args={"screenshotId": v.id("screenshots"), "error": v.string()})
+async def fail(ctx, screenshotId, error):
+    """Record a failed attempt: retry later, or mark failed after MAX_ATTEMPTS."""
+    shot = await ctx.db.get(screenshotId)
+    if shot is None or shot["status"] != "processing":
+        return
+    if shot["attempts"] < MAX_ATTEMPTS:
+        await ctx.db.patch(screenshotId, {"status": "pending", "error": error})
+        delay = RETRY_BASE_MS * 2 ** (shot["attempts"] - 1)
+        await ctx.scheduler.run_after(delay, "pipeline:process", {"screenshotId": screenshotId})
+        return
+    await ctx.db.patch(screenshotId, {"status": "failed", "error": error})
+    await _document_when_finished(ctx, shot["sessionId"])
+
+
+@internal_action(args={"screenshotId": v.id("screenshots")})
+async def process(ctx, screenshotId):
+    """Read one screenshot: claim it, OCR (and redact) it off the loop, store the result."""
+    job = await ctx.run_mutation("pipeline:claim", {"screenshotId": screenshotId})
+    if job is None:
+        return
+    try:
+        image = await ctx.storage.get(job["fileId"])
+        if image is None:
+            raise ValueError("the screenshot's file is gone from storage")
+        width, height = _image_size(image)
+        kept, result, findings = await asyncio.to_thread(_ocr_and_redact, image, job["redact"])
+        redacted_id = None
+        if job["redact"]:
+            redacted_id = await ctx.storage.store(kept, "image/png")
+    except Exception as exc:
+        message = str(exc) or type(exc).__name__
+        log.warning("OCR of screenshot %s failed: %s", screenshotId, message)
+        await ctx.run_mutation(
+            "pipeline:fail", {"screenshotId": screenshotId, "error": message[:500]}
+        )
+        return
+    saved = {
+        "screenshotId": screenshotId,
+        "result": result.to_json(),
+        "width": width,
+        "height": height,
+        "redactions": sorted({f.kind for f in findings}),
+    }
+    if redacted_id is not None:
+        saved["redactedFileId"] = redacted_id
+    await ctx.run_mutation("pipeline:save", saved)
+
+
+@internal_query(args={"sessionId": v.string()})
+async def frames(ctx, sessionId):
+    """What the documentation is written from: done screenshots with their OCR results."""
+    out = []
+    for shot in await screenshots_of(ctx, sessionId):
+        if shot["status"] != "done":
+            continue
+        ocr = (
+            await ctx.db.query("ocrResults")
+            .with_index("by_screenshot", lambda q, s=shot: q.eq("screenshotId", s["_id"]))
+            .first()
+        )
+        if ocr is not None:
+            out.append({"shot": shot, "ocr": ocr})
+    return out

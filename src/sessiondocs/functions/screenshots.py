@@ -1,0 +1,126 @@
+"""Screenshots: uploaded to file storage, registered, then read by OCR in the background."""
+
+from livebase import ConvexError, mutation, query, undefined, v
+from sessiondocs.functions._common import checked_text, now_ms, screenshots_of, session_by_id
+
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp")
+MAX_IMAGE_BYTES = 20 * 1024 * 1024
+
+
+@mutation
+async def generate_upload_url(ctx):
+    """A one-time URL to POST one screenshot to; the answer carries its ``storageId``."""
+    return await ctx.storage.generate_upload_url()
+
+
+@mutation(
+    args={
+        "sessionId": v.string(),
+        "filename": v.string(),
+        "storageId": v.id("_storage"),
+        "capturedAt": v.optional(v.number()),
+    }
+)
+async def register_screenshot(ctx, sessionId, filename, storageId, capturedAt=None):
+    """Register an uploaded screenshot and schedule its OCR; returns the screenshot's ID.
+
+    Registering the same file name twice in a session returns the first registration, so an
+    agent that retries after a lost answer does not add the screenshot twice.
+    """
+    session = await session_by_id(ctx, sessionId)
+    name = checked_text(filename, "filename")
+    existing = (
+        await ctx.db.query("screenshots")
+        .with_index(
+            "by_session_filename", lambda q: q.eq("sessionId", sessionId).eq("filename", name)
+        )
+        .first()
+    )
+    if existing is not None:
+        if existing["fileId"] != storageId:
+            # why: the retried upload made a second blob; only the registered one is kept
+            await ctx.storage.delete(storageId)
+        return existing["_id"]
+    if session["status"] != "active":
+        raise ConvexError(
+            {"code": "session_completed", "message": f"Session {sessionId!r} is completed"}
+        )
+    meta = await ctx.storage.get_metadata(storageId)
+    if meta is None:
+        raise ConvexError({"code": "not_found", "message": "No uploaded file with that storageId"})
+    if meta.get("contentType") not in IMAGE_TYPES:
+        raise ConvexError(
+            {
+                "code": "bad_request",
+                "message": f"A screenshot must be PNG, JPEG or WebP, not {meta.get('contentType')}",
+            }
+        )
+    if meta["size"] > MAX_IMAGE_BYTES:
+        raise ConvexError({"code": "too_large", "message": "The screenshot is larger than 20 MB"})
+    now = now_ms()
+    shot_id = await ctx.db.insert(
+        "screenshots",
+        {
+            "sessionId": sessionId,
+            "filename": name,
+            "fileId": storageId,
+            "uploadedAt": now,
+            "capturedAt": capturedAt if capturedAt is not None else now,
+            "status": "pending",
+            "attempts": 0,
+        },
+    )
+    await ctx.scheduler.run_after(0, "pipeline:process", {"screenshotId": shot_id})
+    return shot_id
+
+
+@query(args={"sessionId": v.string()})
+async def list_by_session(ctx, sessionId):
+    """A session's screenshots in capture order, each with its image URL and OCR text."""
+    out = []
+    for shot in await screenshots_of(ctx, sessionId):
+        ocr = (
+            await ctx.db.query("ocrResults")
+            .with_index("by_screenshot", lambda q, s=shot: q.eq("screenshotId", s["_id"]))
+            .first()
+        )
+        out.append(
+            {
+                **shot,
+                "url": await ctx.storage.get_url(shot["fileId"]),
+                "ocr": None
+                if ocr is None
+                else {
+                    "text": ocr["text"],
+                    "engine": ocr["engine"],
+                    "wordCount": len(ocr["words"]),
+                    "seconds": ocr["seconds"],
+                    "processedAt": ocr["processedAt"],
+                },
+            }
+        )
+    return out
+
+
+@query(args={"screenshotId": v.id("screenshots")})
+async def get_ocr(ctx, screenshotId):
+    """A screenshot's full OCR result (text, word boxes, confidences), or None."""
+    return (
+        await ctx.db.query("ocrResults")
+        .with_index("by_screenshot", lambda q: q.eq("screenshotId", screenshotId))
+        .first()
+    )
+
+
+@mutation(args={"screenshotId": v.id("screenshots")})
+async def retry(ctx, screenshotId):
+    """Run OCR again for a screenshot that failed."""
+    shot = await ctx.db.get(screenshotId)
+    if shot is None:
+        raise ConvexError({"code": "not_found", "message": "No such screenshot"})
+    if shot["status"] != "failed":
+        raise ConvexError(
+            {"code": "bad_request", "message": f"The screenshot is {shot['status']}, not failed"}
+        )
+    await ctx.db.patch(screenshotId, {"status": "pending", "attempts": 0, "error": undefined})
+    await ctx.scheduler.run_after(0, "pipeline:process", {"screenshotId": screenshotId})
