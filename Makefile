@@ -34,19 +34,19 @@ test: system $(STAMP) $(NODE_STAMP) web
 	$(PY) -m pytest -q
 
 lint: $(STAMP)
-	$(PY) -m ruff check src tests bench examples
-	$(PY) -m ruff format --check src tests bench examples
+	$(PY) -m ruff check src tests bench examples scripts
+	$(PY) -m ruff format --check src tests bench examples scripts
 	$(PY) -m mypy
 
 format: $(STAMP)
-	$(PY) -m ruff format src tests bench examples
-	$(PY) -m ruff check --fix src tests bench examples
+	$(PY) -m ruff format src tests bench examples scripts
+	$(PY) -m ruff check --fix src tests bench examples scripts
 
 bench: system $(STAMP)
 	$(PY) bench/run.py
 
 demo: system $(STAMP) web
-	$(PY) -m livebase.demo
+	$(PY) scripts/demo.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -17,7 +17,8 @@ from sessiondocs.functions._common import now_ms, screenshots_of
 log = logging.getLogger("sessiondocs.pipeline")
 
 MAX_ATTEMPTS = 3
-RETRY_BASE_MS = 2000
+# the first retry's delay; each next one doubles it (SESSIONDOCS_RETRY_MS sets it, e.g. in tests)
+RETRY_BASE_MS = float(os.environ.get("SESSIONDOCS_RETRY_MS", "2000"))
 # why: OCR is CPU-bound; more concurrent reads than cores only adds switching and memory.
 _CPU_SLOTS = threading.BoundedSemaphore(max(1, len(os.sched_getaffinity(0))))
 

@@ -1,0 +1,160 @@
+"""A demo session for a fresh sessiondocs: five screenshots of someone creating an invoice.
+
+The frames are drawn here (a window with a title bar, a toolbar, a form), uploaded through the
+same HTTP API the capture agent uses, read by the real OCR pipeline and documented when the
+session completes. ``seed(url)`` does nothing when the server already has sessions.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from dataclasses import dataclass, field
+
+import httpx
+from PIL import Image, ImageDraw, ImageFont
+
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+BOLD = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+SIZE = (1280, 800)
+DEMO_PC = "DEMO-PC"
+DEMO_TITLE = "Create an invoice in Ledger"
+
+
+@dataclass(frozen=True)
+class Screen:
+    """One drawn screen: window title, toolbar buttons, a heading and labelled fields."""
+
+    title: str
+    heading: str
+    buttons: tuple[str, ...] = ("New invoice", "Customers", "Reports", "Settings")
+    fields: tuple[tuple[str, str], ...] = ()
+    lines: tuple[str, ...] = ()
+    pressed: str | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+FLOW = (
+    Screen(
+        "Invoices - Ledger",
+        "Invoices",
+        lines=(
+            "INV-2039  Novak Trading   1,250.00 CZK  Paid",
+            "INV-2040  Horak s.r.o.   830.00 CZK  Due",
+        ),
+    ),
+    Screen(
+        "New invoice - Ledger",
+        "New invoice",
+        pressed="New invoice",
+        fields=(("Customer", ""), ("Amount", ""), ("Due date", "")),
+    ),
+    Screen(
+        "New invoice - Ledger",
+        "New invoice",
+        pressed="New invoice",
+        fields=(("Customer", "Dvorak Logistics"), ("Amount", "4,200.00"), ("Due date", "")),
+    ),
+    Screen(
+        "New invoice - Ledger",
+        "New invoice",
+        pressed="New invoice",
+        fields=(
+            ("Customer", "Dvorak Logistics"),
+            ("Email", "billing@dvorak-logistics.cz"),
+            ("Amount", "4,200.00"),
+            ("Due date", "2026-12-15"),
+        ),
+    ),
+    Screen(
+        "Invoices - Ledger",
+        "Invoices",
+        lines=(
+            "INV-2039  Novak Trading   1,250.00 CZK  Paid",
+            "INV-2040  Horak s.r.o.   830.00 CZK  Due",
+            "INV-2041  Dvorak Logistics   4,200.00 CZK  Draft",
+        ),
+        notes=("Invoice INV-2041 saved",),
+    ),
+)
+
+
+def render(screen: Screen) -> bytes:
+    """``screen`` as a 1280x800 PNG."""
+    image = Image.new("RGB", SIZE, "#f8fafc")
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(FONT, 16)
+    bold = ImageFont.truetype(BOLD, 22)
+    draw.rectangle((0, 0, SIZE[0], 36), fill="#1e293b")
+    draw.text((16, 8), screen.title, fill="#f8fafc", font=font)
+    x = 16
+    for label in screen.buttons:
+        width = int(draw.textlength(label, font=font)) + 28
+        fill = "#2563eb" if label == screen.pressed else "#e2e8f0"
+        ink = "#ffffff" if label == screen.pressed else "#0f172a"
+        draw.rounded_rectangle((x, 50, x + width, 84), radius=6, fill=fill)
+        draw.text((x + 14, 58), label, fill=ink, font=font)
+        x += width + 12
+    draw.text((32, 110), screen.heading, fill="#0f172a", font=bold)
+    y = 160
+    for label, value in screen.fields:
+        draw.text((32, y + 8), label, fill="#334155", font=font)
+        draw.rectangle((180, y, 620, y + 36), outline="#94a3b8", fill="#ffffff")
+        draw.text((192, y + 8), value, fill="#0f172a", font=font)
+        y += 56
+    if screen.fields:
+        draw.rounded_rectangle((180, y + 8, 300, y + 44), radius=6, fill="#16a34a")
+        draw.text((214, y + 16), "Save", fill="#ffffff", font=font)
+    for line in screen.lines:
+        draw.text((32, y), line, fill="#0f172a", font=font)
+        y += 36
+    for note in screen.notes:
+        draw.rounded_rectangle((860, 720, 1260, 770), radius=8, fill="#dcfce7")
+        draw.text((880, 734), note, fill="#14532d", font=font)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def _call(http: httpx.Client, kind: str, path: str, args: dict) -> object:
+    answer = http.post(f"/api/{kind}", json={"path": path, "args": args, "format": "json"})
+    answer.raise_for_status()
+    body = answer.json()
+    if body.get("status") != "success":
+        raise RuntimeError(f"{path}: {body.get('errorMessage')}")
+    return body.get("value")
+
+
+def seed(url: str, *, force: bool = False) -> str | None:
+    """Upload the demo session to the server at ``url`` unless it has sessions; its ID."""
+    with httpx.Client(base_url=url, timeout=30) as http:
+        if not force and _call(http, "query", "sessions:listSessions", {}):
+            return None
+        session = str(
+            _call(
+                http,
+                "mutation",
+                "sessions:createSession",
+                {"pcName": DEMO_PC, "title": DEMO_TITLE, "redact": True},
+            )
+        )
+        start = time.time() * 1000
+        for number, screen in enumerate(FLOW, start=1):
+            upload_url = str(_call(http, "mutation", "screenshots:generateUploadUrl", {}))
+            stored = httpx.post(
+                upload_url, content=render(screen), headers={"Content-Type": "image/png"}
+            )
+            stored.raise_for_status()
+            _call(
+                http,
+                "mutation",
+                "screenshots:registerScreenshot",
+                {
+                    "sessionId": session,
+                    "filename": f"{number:04d}.png",
+                    "storageId": stored.json()["storageId"],
+                    "capturedAt": start + number * 4000,
+                },
+            )
+        _call(http, "mutation", "sessions:completeSession", {"sessionId": session})
+        return session

@@ -1,0 +1,359 @@
+"""The sessiondocs backend end to end: a real server, real uploads, real OCR, real documents."""
+
+from __future__ import annotations
+
+import io
+import os
+import time
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from tests.conftest import ROOT
+from tests.e2e.conftest import RunningServer, start_server
+
+APP = ROOT / "src" / "sessiondocs" / "functions"
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+
+
+def screen(title: str, lines: list[str], size: tuple[int, int] = (800, 500)) -> bytes:
+    """A window-like screenshot: a title bar and lines of body text, as PNG."""
+    image = Image.new("RGB", size, "#f4f4f5")
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(FONT, 18)
+    draw.rectangle((0, 0, size[0], 40), fill="#1f2937")
+    draw.text((16, 10), title, fill="#ffffff", font=font)
+    for i, line in enumerate(lines):
+        draw.text((24, 70 + i * 36), line, fill="#111827", font=font)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+class Client:
+    """The HTTP API as an agent uses it."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.http = httpx.Client(base_url=url, timeout=30)
+
+    def call(self, kind: str, path: str, args: dict[str, Any] | None = None) -> dict[str, Any]:
+        body = {"path": path, "args": args or {}, "format": "json"}
+        return self.http.post(f"/api/{kind}", json=body).json()
+
+    def ok(self, kind: str, path: str, args: dict[str, Any] | None = None) -> Any:
+        answer = self.call(kind, path, args)
+        assert answer["status"] == "success", answer
+        return answer["value"]
+
+    def upload(self, data: bytes, content_type: str = "image/png") -> str:
+        url = self.ok("mutation", "screenshots:generateUploadUrl")
+        answer = httpx.post(url, content=data, headers={"Content-Type": content_type})
+        assert answer.status_code == 200, answer.text
+        return str(answer.json()["storageId"])
+
+    def add(self, session: str, name: str, data: bytes, at: float) -> str:
+        storage_id = self.upload(data)
+        return str(
+            self.ok(
+                "mutation",
+                "screenshots:registerScreenshot",
+                {"sessionId": session, "filename": name, "storageId": storage_id, "capturedAt": at},
+            )
+        )
+
+    def wait(self, what: str, check: Any, timeout: float = 60) -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = check()
+            if value:
+                return value
+            time.sleep(0.2)
+        raise AssertionError(f"timed out waiting for {what}")
+
+    def shots(self, session: str) -> list[dict[str, Any]]:
+        return list(self.ok("query", "screenshots:listBySession", {"sessionId": session}))
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    os.environ["SESSIONDOCS_RETRY_MS"] = "100"
+    try:
+        running = start_server(APP, tmp_path_factory.mktemp("sessiondocs") / "data")
+    finally:
+        del os.environ["SESSIONDOCS_RETRY_MS"]
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def client(server: RunningServer) -> Iterator[Client]:
+    client = Client(server.url)
+    yield client
+    client.http.close()
+
+
+def blob_count(server: RunningServer) -> int:
+    return sum(1 for p in (server.data_dir / "storage").rglob("*") if p.is_file())
+
+
+def test_a_session_is_uploaded_read_and_documented(client: Client, server: RunningServer) -> None:
+    session = client.ok(
+        "mutation", "sessions:createSession", {"pcName": "ACCOUNTS-PC", "redact": False}
+    )
+    frames = [
+        screen("Invoices - Ledger", ["Welcome back", "Open the invoice list"]),
+        screen("Invoices - Ledger", ["Welcome back", "Invoice 2041 selected", "Total 1250"]),
+        screen("Settings", ["Notifications", "Save changes"]),
+    ]
+    for i, frame in enumerate(frames):
+        client.add(session, f"{i + 1:04d}.png", frame, 1_700_000_000_000 + i * 5000)
+    shots = client.wait(
+        "OCR of every screenshot",
+        lambda: (s := client.shots(session)) and all(x["status"] == "done" for x in s) and s,
+    )
+    assert [s["filename"] for s in shots] == ["0001.png", "0002.png", "0003.png"]
+    texts = [s["ocr"]["text"] for s in shots]
+    assert "Ledger" in texts[0] and "invoice" in texts[0].lower()
+    assert "2041" in texts[1]
+    assert "Notifications" in texts[2]
+    full = client.ok("query", "screenshots:getOcr", {"screenshotId": shots[1]["_id"]})
+    words = {w["text"] for w in full["words"]}
+    assert "2041" in words
+    assert all(0 <= w["conf"] <= 100 and w["width"] > 0 for w in full["words"])
+    # the image is served back as uploaded (no redaction asked)
+    served = httpx.get(shots[0]["url"])
+    assert served.status_code == 200 and served.content == frames[0]
+
+    listed = client.ok("query", "sessions:listSessions")
+    mine = next(s for s in listed if s["sessionId"] == session)
+    assert mine["status"] == "active" and mine["pcName"] == "ACCOUNTS-PC"
+    assert mine["counts"]["screenshots"] == 3 and mine["counts"]["done"] == 3
+
+    client.ok("mutation", "sessions:completeSession", {"sessionId": session})
+    doc = client.wait(
+        "the documentation",
+        lambda: (
+            (d := client.ok("query", "docs:getDocumentation", {"sessionId": session}))
+            and d["status"] == "ready"
+            and d
+        ),
+    )
+    assert doc["steps"], doc
+    assert [s["number"] for s in doc["steps"]] == list(range(1, len(doc["steps"]) + 1))
+    assert {s["screenshotId"] for s in doc["steps"]} <= {s["_id"] for s in shots}
+    assert "1." in doc["content"] or "Step 1" in doc["content"]
+    assert client.ok("query", "sessions:getSession", {"sessionId": session})["status"] == (
+        "completed"
+    )
+
+    exported = httpx.get(f"{server.url}/http/export", params={"sessionId": session, "format": "md"})
+    assert exported.status_code == 200 and exported.text == doc["content"]
+    html = httpx.get(f"{server.url}/http/export", params={"sessionId": session, "format": "html"})
+    assert html.status_code == 200 and "data:image/png;base64," in html.text
+    assert "attachment" in html.headers["content-disposition"]
+    packed = httpx.get(f"{server.url}/http/export", params={"sessionId": session, "format": "zip"})
+    names = zipfile.ZipFile(io.BytesIO(packed.content)).namelist()
+    assert "index.md" in names and any(n.startswith("images/") for n in names)
+
+
+def test_redaction_keeps_only_the_redacted_image_and_text(
+    client: Client, server: RunningServer
+) -> None:
+    session = client.ok("mutation", "sessions:createSession", {"pcName": "HR-PC"})
+    before = blob_count(server)
+    frame = screen("Customer record", ["Email jane.doe@example.com", "Card 4111 1111 1111 1111"])
+    client.add(session, "0001.png", frame, 1_700_000_000_000)
+    [shot] = client.wait(
+        "OCR", lambda: (s := client.shots(session)) and s[0]["status"] == "done" and s
+    )
+    assert shot["redacted"] is True
+    assert set(shot["redactions"]) >= {"email", "card"}
+    text = shot["ocr"]["text"]
+    assert "jane.doe" not in text and "4111" not in text
+    assert "[email]" in text and "[card]" in text
+    full = client.ok("query", "screenshots:getOcr", {"screenshotId": shot["_id"]})
+    assert not any("example.com" in w["text"] or "4111" in w["text"] for w in full["words"])
+    served = httpx.get(shot["url"]).content
+    assert served != frame
+    image = Image.open(io.BytesIO(served)).convert("RGB")
+    email_row = [image.getpixel((x, 70 + 10)) for x in range(90, 300)]
+    assert sum(1 for p in email_row if p == (0, 0, 0)) > 150, "the email is covered with black"
+    # the original upload is gone: one blob for the one screenshot
+    assert blob_count(server) == before + 1
+
+
+def test_an_unreadable_screenshot_is_retried_then_marked_failed(client: Client) -> None:
+    session = client.ok("mutation", "sessions:createSession", {"pcName": "BROKEN-PC"})
+    storage_id = client.upload(b"this is not a png", "image/png")
+    shot_id = client.ok(
+        "mutation",
+        "screenshots:registerScreenshot",
+        {"sessionId": session, "filename": "bad.png", "storageId": storage_id},
+    )
+    [shot] = client.wait(
+        "the failure", lambda: (s := client.shots(session)) and s[0]["status"] == "failed" and s
+    )
+    assert shot["attempts"] == 3
+    assert "image" in shot["error"].lower()
+    # completing the session still documents it (the failure is shown, not dropped)
+    client.ok("mutation", "sessions:completeSession", {"sessionId": session})
+    doc = client.wait(
+        "the documentation",
+        lambda: (
+            (d := client.ok("query", "docs:getDocumentation", {"sessionId": session}))
+            and d["status"] == "ready"
+            and d
+        ),
+    )
+    assert doc["steps"] == []
+    # a manual retry runs it again (and fails again, recorded)
+    client.ok("mutation", "screenshots:retry", {"screenshotId": shot_id})
+    client.wait(
+        "the second failure",
+        lambda: (
+            client.shots(session)[0]["status"] == "failed"
+            and client.shots(session)[0]["attempts"] == 3
+        ),
+    )
+
+
+def test_registering_is_idempotent_per_file_name(client: Client, server: RunningServer) -> None:
+    session = client.ok(
+        "mutation",
+        "sessions:createSession",
+        {"pcName": "DUP-PC", "sessionId": "agent-session-1", "redact": False},
+    )
+    assert session == "agent-session-1"
+    again = client.ok(
+        "mutation", "sessions:createSession", {"pcName": "DUP-PC", "sessionId": "agent-session-1"}
+    )
+    assert again == session
+    frame = screen("Retry", ["Same file twice"])
+    first = client.add(session, "0001.png", frame, 1)
+    before = blob_count(server)
+    second = client.add(session, "0001.png", frame + b"", 1)
+    assert first == second and len(client.shots(session)) == 1
+    assert blob_count(server) == before  # the duplicate upload's blob was not kept
+
+
+@pytest.mark.parametrize(
+    ("path", "args", "code"),
+    [
+        ("sessions:createSession", {"pcName": "  "}, "bad_request"),
+        ("sessions:createSession", {"pcName": "x", "sessionId": "../etc"}, "bad_request"),
+        ("sessions:completeSession", {"sessionId": "nope"}, "not_found"),
+        ("screenshots:listBySession", {"sessionId": "nope"}, None),
+    ],
+)
+def test_bad_input_is_refused_with_its_reason(
+    client: Client, path: str, args: dict[str, Any], code: str | None
+) -> None:
+    kind = "query" if "list" in path else "mutation"
+    answer = client.call(kind, path, args)
+    if code is None:
+        assert answer == {"status": "success", "value": [], "logLines": []} or (
+            answer["status"] == "success" and answer["value"] == []
+        )
+        return
+    assert answer["status"] == "error"
+    assert answer["errorData"]["code"] == code
+    assert "Traceback" not in answer["errorMessage"]
+
+
+def test_wrong_files_and_closed_sessions_are_refused_and_change_nothing(client: Client) -> None:
+    session = client.ok("mutation", "sessions:createSession", {"pcName": "STRICT-PC"})
+    text_id = client.upload(b"hello", "text/plain")
+    answer = client.call(
+        "mutation",
+        "screenshots:registerScreenshot",
+        {"sessionId": session, "filename": "a.txt", "storageId": text_id},
+    )
+    assert answer["status"] == "error" and "PNG" in answer["errorData"]["message"]
+    client.ok("mutation", "sessions:completeSession", {"sessionId": session})
+    png_id = client.upload(screen("Late", ["after the end"]))
+    answer = client.call(
+        "mutation",
+        "screenshots:registerScreenshot",
+        {"sessionId": session, "filename": "late.png", "storageId": png_id},
+    )
+    assert answer["status"] == "error" and answer["errorData"]["code"] == "session_completed"
+    assert client.shots(session) == []
+
+
+def test_regenerate_on_demand_and_delete(client: Client, server: RunningServer) -> None:
+    session = client.ok(
+        "mutation", "sessions:createSession", {"pcName": "REGEN-PC", "redact": False}
+    )
+    client.add(session, "0001.png", screen("Editor", ["Draft one"]), 1_000)
+    client.wait("OCR", lambda: client.shots(session)[0]["status"] == "done")
+    client.ok("mutation", "docs:regenerate", {"sessionId": session})
+    first = client.wait(
+        "a document while the session is active",
+        lambda: (
+            (d := client.ok("query", "docs:getDocumentation", {"sessionId": session}))
+            and d["status"] == "ready"
+            and d
+        ),
+    )
+    assert len(first["steps"]) == 1
+    client.add(
+        session, "0002.png", screen("Editor", ["Draft one", "Second paragraph added"]), 2_000
+    )
+    client.wait("OCR", lambda: all(s["status"] == "done" for s in client.shots(session)))
+    client.ok("mutation", "docs:regenerate", {"sessionId": session})
+    client.wait(
+        "the regenerated document",
+        lambda: (
+            (d := client.ok("query", "docs:getDocumentation", {"sessionId": session}))
+            and d["status"] == "ready"
+            and d["generatedAt"] > first["generatedAt"]
+            and len(d["steps"]) == 2
+        ),
+    )
+    before = blob_count(server)
+    client.ok("mutation", "sessions:deleteSession", {"sessionId": session})
+    assert client.ok("query", "sessions:getSession", {"sessionId": session}) is None
+    assert client.ok("query", "docs:getDocumentation", {"sessionId": session}) is None
+    assert blob_count(server) == before - 2
+
+
+def test_export_of_a_session_without_documentation_is_404(server: RunningServer) -> None:
+    answer = httpx.get(f"{server.url}/http/export", params={"sessionId": "nope", "format": "md"})
+    assert answer.status_code == 404 and answer.json()["code"] == "not_found"
+    answer = httpx.get(f"{server.url}/http/export", params={"sessionId": "x", "format": "pdf"})
+    assert answer.status_code == 400
+
+
+def test_the_ocr_cli_prints_text_words_and_engine(tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    image = tmp_path / "shot.png"
+    image.write_bytes(screen("Quarterly report", ["Revenue 4200", "Export as PDF"]))
+    done = subprocess.run(
+        [sys.executable, "-m", "sessiondocs", "ocr", str(image), "--json"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=True,
+    )
+    data = json.loads(done.stdout)
+    assert data["engine"] in ("tesseract", "rapidocr")
+    assert "Revenue" in data["text"] and "4200" in data["text"]
+    assert {"text", "left", "top", "width", "height", "conf"} <= set(data["words"][0])
+    bad = subprocess.run(
+        [sys.executable, "-m", "sessiondocs", "ocr", str(tmp_path / "missing.png")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert bad.returncode == 2 and "no such file" in bad.stderr
