@@ -1,0 +1,375 @@
+"""The offline documentation generator: changed regions, and steps from a scripted session of
+real PNGs whose OCR words are the boxes where the text was drawn."""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+import sessiondocs.docgen as docgen
+from sessiondocs.docgen import Documentation, Frame, Step, changed_region, generate
+from sessiondocs.docgen.lines import group_lines
+from sessiondocs.words import OcrResult, Word
+
+FONT_PATH = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+WIDTH, HEIGHT = 800, 480
+START = 1_714_559_400_000.0  # 2024-05-01 10:30 UTC, in ms
+
+
+def pixel_box(bbox: tuple[float, float, float, float]) -> tuple[int, int, int, int]:
+    """A text bbox (floats at fractional x) rounded outwards to whole pixels."""
+    return (math.floor(bbox[0]), math.floor(bbox[1]), math.ceil(bbox[2]), math.ceil(bbox[3]))
+
+
+def png_of(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+# --- a painter of application windows with known words ---------------------------------------
+
+
+@dataclass
+class Painter:
+    """An application window drawn step by step, recording each word's box as OCR would."""
+
+    title: str
+    image: Image.Image = field(init=False)
+    words: list[Word] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.image = Image.new("RGB", (WIDTH, HEIGHT), "white")
+        self.draw.rectangle((0, 0, WIDTH - 1, 31), fill="#dde3ea")
+        self.text(12, 7, self.title, 15)
+        self.text(WIDTH - 24, 7, "\u00d7", 15)  # the close button, a glyph far from the title
+
+    @property
+    def draw(self) -> ImageDraw.ImageDraw:
+        return ImageDraw.Draw(self.image)
+
+    def text(self, x: float, y: int, text: str, size: int = 15, fill: str = "black") -> None:
+        font = ImageFont.truetype(FONT_PATH, size)
+        space = font.getlength(" ")
+        for token in text.split():
+            left, top, right, bottom = pixel_box(self.draw.textbbox((x, y), token, font=font))
+            self.draw.text((x, y), token, fill=fill, font=font)
+            self.words.append(Word(token, left, top, right - left, bottom - top, 96.0))
+            x += font.getlength(token) + space
+
+    def box(self, xy: tuple[int, int, int, int], fill: str | None = None) -> None:
+        self.draw.rectangle(xy, outline="#8a94a0", fill=fill)
+
+    def copy(self) -> Painter:
+        twin = Painter.__new__(Painter)
+        twin.title, twin.image, twin.words = self.title, self.image.copy(), list(self.words)
+        return twin
+
+    def frame(self, shot: str, at_seconds: float) -> Frame:
+        text = "\n".join(line.text for line in group_lines(self.words))
+        return Frame(
+            screenshot_id=shot,
+            filename=f"{shot}.png",
+            captured_at=START + at_seconds * 1000,
+            image=png_of(self.image),
+            ocr=OcrResult(text, list(self.words), engine="drawn"),
+        )
+
+
+def bank_window() -> Painter:
+    screen = Painter("Accounts - Bank Portal")
+    screen.text(24, 50, "Overview", 24)
+    screen.box((20, 100, 110, 128))
+    screen.text(30, 105, "Settings")
+    screen.box((130, 100, 240, 128))
+    screen.text(140, 105, "Payments")
+    screen.text(24, 160, "Balance 1,234.56 EUR")
+    screen.text(24, 190, "Last login 2024-04-30")
+    return screen
+
+
+def with_settings_dialog(screen: Painter) -> Painter:
+    dialog = screen.copy()
+    dialog.box((300, 90, 700, 380), fill="#f4f6f8")
+    dialog.text(320, 102, "Settings", 22)
+    dialog.text(320, 170, "Name:")
+    dialog.box((400, 164, 680, 192), fill="white")
+    dialog.text(320, 230, "Language: English")
+    dialog.box((520, 330, 590, 360))
+    dialog.text(538, 336, "OK")
+    dialog.box((600, 330, 680, 360))
+    dialog.text(610, 336, "Cancel")
+    return dialog
+
+
+def typed(screen: Painter, x: float, text: str) -> Painter:
+    after = screen.copy()
+    after.text(x, 170, text)
+    return after
+
+
+def notepad_window() -> Painter:
+    screen = Painter("Invoices - Notepad")
+    screen.text(12, 40, "File Edit Format View Help")
+    screen.text(12, 80, "Invoice 2024-117 for Jane Doe")
+    screen.text(12, 110, "Total due 480.00 EUR")
+    return screen
+
+
+def scripted_session() -> list[Frame]:
+    """Start, an unchanged frame, open Settings, type a name in two bursts, switch windows."""
+    bank = bank_window()
+    dialog = with_settings_dialog(bank)
+    first = typed(dialog, 410, "Jane Doe")
+    font = ImageFont.truetype(FONT_PATH, 15)
+    second = typed(first, 410 + font.getlength("Jane Doe "), "Smith")
+    return [
+        bank.frame("s1", 0),
+        bank.frame("s2", 20),
+        dialog.frame("s3", 45),
+        first.frame("s4", 70),
+        second.frame("s5", 80),
+        notepad_window().frame("s6", 200),
+    ]
+
+
+# --- changed_region ------------------------------------------------------------------------
+
+
+def blank(color: str = "white", size: tuple[int, int] = (320, 200)) -> Image.Image:
+    return Image.new("RGB", size, color)
+
+
+def test_changed_region_finds_a_drawn_rectangle_to_within_a_few_pixels() -> None:
+    before = blank()
+    after = before.copy()
+    ImageDraw.Draw(after).rectangle((60, 40, 179, 89), fill="#2563eb")
+    box, fraction = changed_region(before, after)
+    assert box is not None
+    assert all(abs(a - b) <= 2 for a, b in zip(box, (60, 40, 120, 50), strict=True))
+    assert fraction == pytest.approx(120 * 50 / (320 * 200), rel=0.05)
+
+
+def test_changed_region_ignores_single_pixel_noise() -> None:
+    before = blank()
+    after = before.copy()
+    for xy in [(5, 5), (100, 150), (250, 20), (300, 190), (160, 100)]:
+        after.putpixel(xy, (0, 0, 0))
+    assert changed_region(before, after) == (None, 0.0)
+
+
+def test_changed_region_ignores_noise_beside_a_real_change() -> None:
+    before = blank()
+    after = before.copy()
+    ImageDraw.Draw(after).rectangle((200, 120, 259, 159), fill="black")
+    after.putpixel((10, 10), (0, 0, 0))
+    box, _ = changed_region(before, after)
+    assert box == (200, 120, 60, 40)
+
+
+def test_changed_region_ignores_faint_colour_shifts() -> None:
+    after = blank("#fafafa")  # compression-grade drift everywhere
+    assert changed_region(blank(), after) == (None, 0.0)
+
+
+def test_changed_region_of_identical_images_is_none() -> None:
+    assert changed_region(png_of(blank()), png_of(blank())) == (None, 0.0)
+
+
+def test_changed_region_of_images_of_different_sizes_is_the_whole_image() -> None:
+    assert changed_region(blank(), blank(size=(400, 300))) == ((0, 0, 400, 300), 1.0)
+
+
+def test_changed_region_reads_png_bytes_and_refuses_garbage() -> None:
+    before, after = blank(), blank()
+    ImageDraw.Draw(after).rectangle((10, 10, 29, 29), fill="red")
+    assert changed_region(png_of(before), png_of(after))[0] == (10, 10, 20, 20)
+    with pytest.raises(ValueError, match="not a readable image"):
+        changed_region(b"not a png", png_of(after))
+
+
+# --- generate ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def session_doc() -> Documentation:
+    return generate(scripted_session())
+
+
+def test_a_scripted_session_gives_one_step_per_action(session_doc: Documentation) -> None:
+    assert [s.title for s in session_doc.steps] == [
+        'Start in "Accounts - Bank Portal"',
+        'Open "Settings"',
+        'Type in "Name"',
+        'Switch to "Invoices - Notepad"',
+    ]
+    assert [s.number for s in session_doc.steps] == [1, 2, 3, 4]
+
+
+def test_a_frame_without_change_is_merged_away(session_doc: Documentation) -> None:
+    assert "s2" not in [s.screenshot_id for s in session_doc.steps]
+    assert "1 without a visible change was merged" in session_doc.summary
+
+
+def test_typing_in_the_same_field_twice_is_one_step_showing_the_last_screenshot(
+    session_doc: Documentation,
+) -> None:
+    step = session_doc.steps[2]
+    assert step.screenshot_id == "s5" and step.filename == "s5.png"
+    assert step.description == 'Type into the "Name" field; it now reads "Jane Doe Smith".'
+    assert step.highlight is not None
+    left, top, width, height = step.highlight
+    assert 405 <= left <= 415 and 165 <= top <= 175 and height < 25
+    assert 100 < width < 130  # from "Jane" to "Smith"
+
+
+def test_the_open_step_highlights_the_dialog_and_quotes_its_text(
+    session_doc: Documentation,
+) -> None:
+    step = session_doc.steps[1]
+    assert step.screenshot_id == "s3"
+    assert step.highlight is not None
+    assert all(abs(a - b) <= 3 for a, b in zip(step.highlight, (300, 90, 401, 291), strict=True))
+    assert step.description.startswith('"Settings" opens, showing "Name: / Language: English')
+    assert "Language: English" in step.description
+    assert 0.0 < step.changed_fraction < 0.05  # borders and text; the pale fill is no change
+
+
+def test_the_first_step_shows_the_whole_screen(session_doc: Documentation) -> None:
+    step = session_doc.steps[0]
+    assert step.highlight is None and step.changed_fraction == 1.0
+    assert step.description.startswith('The session starts in the "Accounts - Bank Portal" window')
+    assert "Overview" in step.description
+
+
+def test_the_switch_step_names_the_new_window(session_doc: Documentation) -> None:
+    step = session_doc.steps[3]
+    assert step.screenshot_id == "s6"
+    assert step.description.startswith('The "Invoices - Notepad" window comes to the front')
+
+
+def test_the_title_defaults_to_the_first_window_title_and_the_summary_counts(
+    session_doc: Documentation,
+) -> None:
+    assert session_doc.title == "Accounts - Bank Portal"
+    assert session_doc.engine == "offline"
+    assert session_doc.summary == (
+        "4 steps recorded on 2024-05-01 between 10:30 and 10:33 UTC, from 6 screenshots "
+        "(1 without a visible change was merged)."
+    )
+
+
+def test_a_given_title_wins() -> None:
+    frames = scripted_session()[:1]
+    assert generate(frames, "  Change the account name ").title == "Change the account name"
+
+
+def test_frames_are_read_in_capture_order() -> None:
+    frames = scripted_session()
+    shuffled = [frames[i] for i in (5, 2, 0, 4, 1, 3)]
+    assert generate(shuffled) == generate(frames)
+
+
+def test_the_same_frames_always_give_the_same_documentation(session_doc: Documentation) -> None:
+    assert generate(scripted_session()) == session_doc
+
+
+def test_no_frames_give_no_steps_and_a_summary_that_says_so() -> None:
+    doc = generate([])
+    assert doc.steps == []
+    assert doc.summary == "No steps: no screenshots were recorded."
+    assert doc.title == "Recorded session"
+
+
+def test_an_unreadable_screenshot_is_skipped_and_counted() -> None:
+    frames = scripted_session()
+    broken = Frame("bad", "bad.png", START + 1, b"\x89PNG truncated", OcrResult(""))
+    doc = generate([*frames, broken])
+    assert len(doc.steps) == 4
+    assert "1 unreadable was skipped" in doc.summary
+
+
+def test_closing_a_dialog_is_a_close_step() -> None:
+    bank = bank_window()
+    dialog = with_settings_dialog(bank)
+    doc = generate([bank.frame("a", 0), dialog.frame("b", 5), bank.frame("c", 9)])
+    assert doc.steps[-1].title == 'Close "Settings"'
+    assert doc.steps[-1].description == '"Settings" closes.'
+
+
+def test_a_change_without_new_text_is_a_click_named_by_the_text_beside_it() -> None:
+    before = bank_window()
+    before.box((24, 240, 38, 254))
+    before.text(46, 239, "Remember me")
+    after = before.copy()
+    after.box((27, 243, 35, 251), fill="#2563eb")
+    doc = generate([before.frame("a", 0), after.frame("b", 3)])
+    assert doc.steps[-1].title == 'Click "Remember me"'
+
+
+def test_a_screenshot_of_another_size_in_the_same_window_is_a_resize() -> None:
+    small = bank_window()
+    large = Painter("Accounts - Bank Portal")
+    large.image = large.image.resize((WIDTH + 200, HEIGHT))
+    doc = generate([small.frame("a", 0), large.frame("b", 5)])
+    assert doc.steps[-1].title == 'Resize "Accounts - Bank Portal"'
+    assert doc.steps[-1].highlight == (0, 0, WIDTH + 200, HEIGHT)
+    assert doc.steps[-1].description.endswith("window is now 1000 x 480 pixels.")
+
+
+def test_a_ticking_clock_is_not_a_step() -> None:
+    before = bank_window()
+    after = before.copy()
+    before.text(700, 450, "10:30")
+    after.text(700, 450, "10:31")
+    doc = generate([before.frame("a", 0), after.frame("b", 60)])
+    assert len(doc.steps) == 1
+
+
+def test_typing_without_a_label_quotes_the_text() -> None:
+    screen = Painter("Search")
+    screen.box((100, 160, 500, 194), fill="white")
+    after = typed(screen, 110, "quarterly report")
+    doc = generate([screen.frame("a", 0), after.frame("b", 3)])
+    assert doc.steps[-1].title == 'Type "quarterly report"'
+
+
+def test_titles_are_clipped_and_double_quotes_become_single() -> None:
+    screen = Painter('Report "Q2" for the regional sales team of the northern district office')
+    doc = generate([screen.frame("a", 0)])
+    title = doc.steps[0].title
+    assert title.startswith("Start in \"Report 'Q2' for the")
+    assert title.endswith('\u2026"') and len(title) <= len('Start in ""') + 60
+
+
+# --- the model -----------------------------------------------------------------------------
+
+
+def test_documentation_round_trips_through_json(session_doc: Documentation) -> None:
+    data = session_doc.to_json()
+    assert data["steps"][1]["highlight"] == list(session_doc.steps[1].highlight or ())
+    assert data["steps"][0]["highlight"] is None
+    assert Documentation.from_json(data) == session_doc
+
+
+def test_a_step_from_json_accepts_a_missing_highlight() -> None:
+    step = Step.from_json({"number": 1, "title": "Start", "screenshot_id": "x"})
+    assert step.highlight is None and step.description == "" and step.captured_at == 0.0
+
+
+def test_the_package_exports_exactly_its_public_api() -> None:
+    public = {
+        name
+        for name, value in vars(docgen).items()
+        if not name.startswith("_") and (callable(value) or isinstance(value, type))
+    }
+    assert set(docgen.__all__) == public
+    missing: list[Callable[..., object]] = [
+        getattr(docgen, name) for name in docgen.__all__ if not getattr(docgen, name).__doc__
+    ]
+    assert missing == []
