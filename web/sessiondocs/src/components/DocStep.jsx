@@ -1,0 +1,30 @@
+import { onThisOrigin } from "../api.js";
+import { HighlightedImage } from "./HighlightedImage.jsx";
+
+/** One numbered step: what to do, and its screenshot with the changed region outlined. */
+export function DocStep({ step, shot }) {
+  const src = onThisOrigin(shot?.url);
+  const outlined = step.highlight ? ", with the changed region outlined" : "";
+  return (
+    <li className="step" id={`step-${step.number}`}>
+      <h4 className="step-title">
+        <span className="step-number" aria-hidden="true">
+          {step.number}
+        </span>
+        <span className="visually-hidden">Step {step.number}: </span>
+        {step.title}
+      </h4>
+      {step.description && <p className="step-description">{step.description}</p>}
+      {src ? (
+        <HighlightedImage
+          src={src}
+          alt={`Screenshot for step ${step.number} (${step.filename})${outlined}`}
+          highlight={step.highlight}
+          size={shot?.width && shot?.height ? { width: shot.width, height: shot.height } : null}
+        />
+      ) : (
+        <p className="hint">The screenshot {step.filename} is no longer available.</p>
+      )}
+    </li>
+  );
+}

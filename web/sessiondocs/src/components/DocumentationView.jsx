@@ -1,0 +1,94 @@
+import { useMutation, useQuery } from "convex/react";
+import { api } from "../api.js";
+import { formatDateTime, plural } from "../format.js";
+import { useRun } from "../useRun.js";
+import { DocState } from "./DocState.jsx";
+import { DocStep } from "./DocStep.jsx";
+import { ErrorNote } from "./ErrorNote.jsx";
+import { ExportLinks } from "./ExportLinks.jsx";
+
+/**
+ * The session's generated documentation, rendered from its structured steps (never from its
+ * Markdown as HTML), with Regenerate and the export downloads.
+ */
+export function DocumentationView({ session, shots }) {
+  const doc = useQuery(api.docs.getDocumentation, { sessionId: session.sessionId });
+  const regenerate = useRun(useMutation(api.docs.regenerate));
+  const images = new Map(shots.map((shot) => [shot._id, shot]));
+
+  return (
+    <section className="documentation" aria-labelledby="documentation-heading">
+      <div className="section-head">
+        <h2 id="documentation-heading">Documentation</h2>
+        <DocState status={doc?.status ?? null} />
+        <button
+          type="button"
+          disabled={regenerate.busy || doc?.status === "generating"}
+          onClick={() => regenerate.run({ sessionId: session.sessionId })}
+        >
+          Regenerate
+        </button>
+      </div>
+      <ErrorNote error={regenerate.error} />
+      {doc?.status === "ready" && <ExportLinks sessionId={session.sessionId} />}
+      <UnreadNote session={session} doc={doc} />
+      <DocBody doc={doc} session={session} images={images} />
+    </section>
+  );
+}
+
+/** Says so when a completed session's documentation will be rewritten as OCR catches up. */
+function UnreadNote({ session, doc }) {
+  const unread = session.counts.pending + session.counts.processing;
+  if (!doc || session.status !== "completed" || unread === 0) return null;
+  return (
+    <p className="note">
+      {plural(unread, "screenshot")} still being read; the documentation is written again when they
+      are done.
+    </p>
+  );
+}
+
+function DocBody({ doc, session, images }) {
+  if (doc === undefined) return <p className="hint">Loading the documentation…</p>;
+  if (doc === null) {
+    return (
+      <p className="empty">
+        {session.status === "active"
+          ? "The documentation is written when the session is completed (or now, with Regenerate)."
+          : "No documentation has been written for this session yet."}
+      </p>
+    );
+  }
+  return (
+    <div className="doc-body" aria-busy={doc.status === "generating"}>
+      <p className="hint" aria-live="polite">
+        {doc.status === "generating" &&
+          "Writing the documentation from the screenshots read so far…"}
+        {doc.status === "ready" && doc.generatedAt && (
+          <>
+            Written {formatDateTime(doc.generatedAt)} by the {doc.engine} engine.
+          </>
+        )}
+      </p>
+      {doc.status === "failed" && (
+        <ErrorNote error={`Writing failed: ${doc.error ?? "unknown error"}`} />
+      )}
+      {doc.status !== "failed" && doc.error && <p className="note">{doc.error}</p>}
+      {doc.steps.length > 0 && (
+        <>
+          <h3 className="doc-title">{doc.title}</h3>
+          {doc.summary && <p className="doc-summary">{doc.summary}</p>}
+          <ol className="steps">
+            {doc.steps.map((step) => (
+              <DocStep key={step.number} step={step} shot={images.get(step.screenshotId)} />
+            ))}
+          </ol>
+        </>
+      )}
+      {doc.status === "ready" && doc.steps.length === 0 && (
+        <p className="empty">No steps: none of the session's screenshots has been read yet.</p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,38 @@
+import { useEffect, useRef } from "react";
+
+/** A screenshot at full size in a modal dialog; Escape, Close or a click outside closes it. */
+export function Lightbox({ src, alt, caption, onClose }) {
+  const dialog = useRef(null);
+
+  useEffect(() => {
+    // why: no close() on cleanup (see ConfirmDialog): unmounting removes the dialog anyway.
+    if (!dialog.current.open) dialog.current.showModal();
+  }, []);
+
+  function closeOnBackdrop(event) {
+    if (event.target === dialog.current) dialog.current.close();
+  }
+
+  return (
+    <dialog
+      ref={dialog}
+      className="lightbox"
+      aria-label={caption}
+      onClose={onClose}
+      onClick={closeOnBackdrop}
+    >
+      <figure>
+        <img src={src} alt={alt} />
+        <figcaption>{caption}</figcaption>
+      </figure>
+      <button
+        type="button"
+        className="lightbox-close"
+        autoFocus
+        onClick={() => dialog.current.close()}
+      >
+        Close
+      </button>
+    </dialog>
+  );
+}

@@ -1,0 +1,18 @@
+import { useEffect, useRef } from "react";
+import { takeNavigationFocus } from "../router.js";
+
+/**
+ * The page's <h1>. After a client-side navigation it takes the focus once it appears, as the top
+ * of a freshly loaded page would, so keyboard and screen-reader users start at the new page.
+ */
+export function PageHeading({ children }) {
+  const heading = useRef(null);
+  useEffect(() => {
+    if (takeNavigationFocus()) heading.current.focus();
+  }, []);
+  return (
+    <h1 ref={heading} tabIndex={-1}>
+      {children}
+    </h1>
+  );
+}

@@ -1,0 +1,84 @@
+import { useMutation } from "convex/react";
+import { useState } from "react";
+import { api, onThisOrigin } from "../api.js";
+import { formatTime, isoTime, plural } from "../format.js";
+import { useRun } from "../useRun.js";
+import { Badge } from "./Badge.jsx";
+import { ErrorNote } from "./ErrorNote.jsx";
+import { Lightbox } from "./Lightbox.jsx";
+import { OcrText } from "./OcrText.jsx";
+
+/** One screenshot: its thumbnail (click to enlarge), OCR state, redaction and OCR text. */
+export function ScreenshotCard({ shot, position }) {
+  const [enlarged, setEnlarged] = useState(false);
+  const src = onThisOrigin(shot.url);
+  const alt = `Screenshot ${position}: ${shot.filename}`;
+  return (
+    <li className="shot panel" data-status={shot.status} data-filename={shot.filename}>
+      {src ? (
+        <button
+          type="button"
+          className="thumb"
+          onClick={() => setEnlarged(true)}
+          aria-label={`Enlarge ${alt}`}
+        >
+          <img src={src} alt="" loading="lazy" />
+        </button>
+      ) : (
+        <div className="thumb missing">Image unavailable</div>
+      )}
+      <div className="shot-body">
+        <p className="shot-name">
+          <span className="position">{position}.</span> {shot.filename}
+        </p>
+        <p className="meta">
+          <time dateTime={isoTime(shot.capturedAt)}>{formatTime(shot.capturedAt)}</time>
+          <Badge state={shot.status}>OCR {shot.status}</Badge>
+          <RedactionBadge shot={shot} />
+        </p>
+        <OcrProblem shot={shot} />
+        {shot.ocr && <OcrText ocr={shot.ocr} />}
+      </div>
+      {enlarged && (
+        <Lightbox src={src} alt={alt} caption={shot.filename} onClose={() => setEnlarged(false)} />
+      )}
+    </li>
+  );
+}
+
+function RedactionBadge({ shot }) {
+  if (!shot.redacted) return null;
+  const kinds = shot.redactions ?? [];
+  return (
+    <Badge state="redacted" title="Sensitive text was blacked out before the image was stored">
+      {kinds.length ? `Redacted: ${kinds.join(", ")}` : "Redaction: nothing found"}
+    </Badge>
+  );
+}
+
+/** A failed read (with its error and Retry), or a failed attempt that will be retried. */
+function OcrProblem({ shot }) {
+  const retry = useRun(useMutation(api.screenshots.retry));
+  if (shot.status === "failed") {
+    return (
+      <div className="ocr-problem">
+        <ErrorNote
+          error={`OCR failed after ${plural(shot.attempts, "attempt")}: ${shot.error ?? "unknown error"}`}
+        />
+        <button
+          type="button"
+          disabled={retry.busy}
+          aria-label={`Retry OCR of ${shot.filename}`}
+          onClick={() => retry.run({ screenshotId: shot._id })}
+        >
+          Retry
+        </button>
+        <ErrorNote error={retry.error} />
+      </div>
+    );
+  }
+  if (shot.error && shot.status !== "done") {
+    return <p className="hint">An attempt to read it failed ({shot.error}); trying again.</p>;
+  }
+  return null;
+}

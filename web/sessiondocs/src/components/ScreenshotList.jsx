@@ -1,0 +1,32 @@
+import { plural } from "../format.js";
+import { ScreenshotCard } from "./ScreenshotCard.jsx";
+import { UploadScreenshots } from "./UploadScreenshots.jsx";
+
+/** The session's screenshots in capture order, and (while it is active) an upload input. */
+export function ScreenshotList({ session, shots }) {
+  return (
+    <section className="screenshots" aria-labelledby="screenshots-heading">
+      <div className="section-head">
+        <h2 id="screenshots-heading">Screenshots</h2>
+        {shots !== undefined && <span className="hint">{plural(shots.length, "screenshot")}</span>}
+      </div>
+      {session.status === "active" && (
+        <UploadScreenshots
+          sessionId={session.sessionId}
+          takenNames={(shots ?? []).map((shot) => shot.filename)}
+        />
+      )}
+      {shots === undefined ? (
+        <p className="hint">Loading screenshots…</p>
+      ) : shots.length === 0 ? (
+        <p className="empty">No screenshots yet. They appear here as soon as they are uploaded.</p>
+      ) : (
+        <ol className="shot-grid">
+          {shots.map((shot, index) => (
+            <ScreenshotCard key={shot._id} shot={shot} position={index + 1} />
+          ))}
+        </ol>
+      )}
+    </section>
+  );
+}

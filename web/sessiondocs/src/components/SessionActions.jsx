@@ -1,0 +1,57 @@
+import { useMutation } from "convex/react";
+import { useState } from "react";
+import { api } from "../api.js";
+import { sessionTitle } from "../format.js";
+import { useRun } from "../useRun.js";
+import { ConfirmButton } from "./ConfirmButton.jsx";
+import { ErrorNote } from "./ErrorNote.jsx";
+import { RenameForm } from "./RenameForm.jsx";
+
+/**
+ * Rename and Delete for one session (the list's rows and the session page share them).
+ * ``onDeleted`` runs after the session is gone.
+ */
+export function SessionActions({ session, onDeleted }) {
+  const [renaming, setRenaming] = useState(false);
+  const rename = useRun(useMutation(api.sessions.renameSession));
+  const remove = useRun(useMutation(api.sessions.deleteSession));
+  const name = sessionTitle(session);
+
+  async function save(title) {
+    if ((await rename.run({ sessionId: session.sessionId, title })).ok) setRenaming(false);
+  }
+
+  async function confirmDelete() {
+    if ((await remove.run({ sessionId: session.sessionId })).ok) onDeleted?.();
+  }
+
+  return (
+    <div className="session-actions">
+      {renaming ? (
+        <RenameForm
+          initial={session.title ?? ""}
+          busy={rename.busy}
+          onSave={save}
+          onCancel={() => setRenaming(false)}
+        />
+      ) : (
+        <div className="actions">
+          <button type="button" onClick={() => setRenaming(true)} aria-label={`Rename ${name}`}>
+            Rename
+          </button>
+          <ConfirmButton
+            className="danger"
+            question={`Delete “${name}” with its screenshots and documentation? This cannot be undone.`}
+            confirmLabel="Delete session"
+            disabled={remove.busy}
+            aria-label={`Delete ${name}`}
+            onConfirm={confirmDelete}
+          >
+            Delete
+          </ConfirmButton>
+        </div>
+      )}
+      <ErrorNote error={rename.error || remove.error} />
+    </div>
+  );
+}

@@ -1,0 +1,32 @@
+import { formatDateTime, isoTime, sessionTitle } from "../format.js";
+import { Link, sessionPath } from "../router.js";
+import { Badge } from "./Badge.jsx";
+import { Counts } from "./Counts.jsx";
+import { DocState } from "./DocState.jsx";
+import { SessionActions } from "./SessionActions.jsx";
+
+/** One session in the list: what, where and when, its progress, and Rename / Delete. */
+export function SessionRow({ session }) {
+  return (
+    <li className="session-row panel" data-session-id={session.sessionId}>
+      <div className="session-summary">
+        <h3 className="session-title">
+          <Link to={sessionPath(session.sessionId)}>{sessionTitle(session)}</Link>
+        </h3>
+        <p className="meta">
+          <span>
+            <span className="label">PC</span> {session.pcName}
+          </span>
+          <span>
+            <span className="label">Started</span>{" "}
+            <time dateTime={isoTime(session.startTime)}>{formatDateTime(session.startTime)}</time>
+          </span>
+          <Badge state={session.status} />
+          <DocState status={session.docStatus} />
+        </p>
+        <Counts counts={session.counts} />
+      </div>
+      <SessionActions session={session} />
+    </li>
+  );
+}
