@@ -46,7 +46,10 @@ def _ocr(opts: argparse.Namespace) -> int:
 def _serve(opts: argparse.Namespace) -> int:
     from livebase.cli import main as livebase_main
 
-    args = ["serve", str(APP), "--port", str(opts.port), "--data-dir", opts.data_dir]
+    args = ["serve", str(APP), "--host", opts.host, "--port", str(opts.port)]
+    args += ["--data-dir", opts.data_dir]
+    if opts.origin:
+        args += ["--origin", opts.origin]
     static = opts.static if opts.static is not None else (WEB_DIST if WEB_DIST.is_dir() else None)
     if static:
         args += ["--static", str(static)]
@@ -63,7 +66,11 @@ def build_parser() -> argparse.ArgumentParser:
     ocr.add_argument("--json", action="store_true", help="print text, words and engine as JSON")
     commands.add_parser("agent", help="capture this PC's screen into a session", add_help=False)
     serve = commands.add_parser("serve", help="serve the sessiondocs backend (and web app)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--port", type=int, default=3230)
+    serve.add_argument(
+        "--origin", help="the URL agents reach this server at (file and upload URLs use it)"
+    )
     serve.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
     serve.add_argument("--static", help="the built web app (default web/sessiondocs/dist)")
     serve.add_argument("--log-level", default="warning")

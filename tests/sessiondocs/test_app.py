@@ -357,3 +357,46 @@ def test_the_ocr_cli_prints_text_words_and_engine(tmp_path: Path) -> None:
         timeout=60,
     )
     assert bad.returncode == 2 and "no such file" in bad.stderr
+
+
+def test_a_refused_upload_can_be_discarded_but_a_used_file_cannot(
+    client: Client, server: RunningServer
+) -> None:
+    session = client.ok(
+        "mutation", "sessions:createSession", {"pcName": "DISCARD-PC", "redact": False}
+    )
+    before = blob_count(server)
+    orphan = client.upload(b"not wanted", "text/plain")
+    assert blob_count(server) == before + 1
+    assert client.ok("mutation", "screenshots:discardUpload", {"storageId": orphan}) is True
+    assert blob_count(server) == before
+    assert client.ok("mutation", "screenshots:discardUpload", {"storageId": orphan}) is False
+    shot_id = client.add(session, "0001.png", screen("Kept", ["in use"]), 1)
+    [shot] = client.shots(session)
+    assert shot["_id"] == shot_id
+    assert client.ok("mutation", "screenshots:discardUpload", {"storageId": shot["fileId"]}) is (
+        False
+    )
+    assert httpx.get(shot["url"]).status_code == 200
+
+
+def test_completing_while_screenshots_are_read_documents_once_all_are_read(
+    client: Client,
+) -> None:
+    session = client.ok(
+        "mutation", "sessions:createSession", {"pcName": "EARLY-PC", "redact": False}
+    )
+    for i in range(3):
+        client.add(session, f"{i:04d}.png", screen(f"Window {i}", [f"Line number {i}"]), i * 1000)
+    client.ok("mutation", "sessions:completeSession", {"sessionId": session})
+    doc = client.wait(
+        "the documentation",
+        lambda: (
+            (d := client.ok("query", "docs:getDocumentation", {"sessionId": session}))
+            and d["status"] == "ready"
+            and d
+        ),
+    )
+    # written once, after the last screenshot was read: every screenshot is in it
+    assert all(s["status"] == "done" for s in client.shots(session))
+    assert len(doc["steps"]) == 3

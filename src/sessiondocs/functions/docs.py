@@ -193,7 +193,8 @@ async def store(
 async def export_source(ctx, sessionId):
     """The stored documentation and each step's file ID, for the export routes."""
     doc = await _doc_of(ctx, sessionId)
-    if doc is None or doc["status"] != "ready":
+    # why: while a regeneration runs, the last written version stays exportable
+    if doc is None or doc.get("generatedAt") is None:
         return None
     files = {}
     for step in doc["steps"]:

@@ -67,6 +67,7 @@ schema = define_schema(
         )
         .index("by_session", ["sessionId", "capturedAt"])
         .index("by_session_filename", ["sessionId", "filename"])
+        .index("by_file", ["fileId"])
         .index("by_status", ["status"]),
         "ocrResults": define_table(
             {

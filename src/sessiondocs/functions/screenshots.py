@@ -24,8 +24,11 @@ async def generate_upload_url(ctx):
 async def register_screenshot(ctx, sessionId, filename, storageId, capturedAt=None):
     """Register an uploaded screenshot and schedule its OCR; returns the screenshot's ID.
 
-    Registering the same file name twice in a session returns the first registration, so an
-    agent that retries after a lost answer does not add the screenshot twice.
+    A file name is a screenshot's identity within its session: registering the same name again
+    returns the first registration (and drops the new upload), so an agent that retries after
+    a lost answer does not add the screenshot twice. Clients uploading files of the same name
+    give them distinct names. A refused registration leaves the upload in storage; the
+    client discards it with ``screenshots:discardUpload``.
     """
     session = await session_by_id(ctx, sessionId)
     name = checked_text(filename, "filename")
@@ -72,6 +75,21 @@ async def register_screenshot(ctx, sessionId, filename, storageId, capturedAt=No
     )
     await ctx.scheduler.run_after(0, "pipeline:process", {"screenshotId": shot_id})
     return shot_id
+
+
+@mutation(args={"storageId": v.id("_storage")})
+async def discard_upload(ctx, storageId):
+    """Delete an uploaded file that no screenshot uses (an upload whose registration was
+    refused); a file a screenshot uses is kept. Returns whether it was deleted."""
+    in_use = (
+        await ctx.db.query("screenshots")
+        .with_index("by_file", lambda q: q.eq("fileId", storageId))
+        .first()
+    )
+    if in_use is not None or await ctx.storage.get_metadata(storageId) is None:
+        return False
+    await ctx.storage.delete(storageId)
+    return True
 
 
 @query(args={"sessionId": v.string()})

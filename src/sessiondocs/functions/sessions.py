@@ -67,7 +67,11 @@ async def complete_session(ctx, sessionId):
     if session["status"] == "completed":
         return None
     await ctx.db.patch(session["_id"], {"status": "completed", "endTime": now_ms()})
-    await ctx.scheduler.run_after(0, "docs:request", {"sessionId": sessionId})
+    shots = await screenshots_of(ctx, sessionId)
+    # why: while screenshots are still being read, the pipeline asks for the documentation
+    # when the last one is done; asking now would show a partial version first.
+    if all(shot["status"] in ("done", "failed") for shot in shots):
+        await ctx.scheduler.run_after(0, "docs:request", {"sessionId": sessionId})
     return None
 
 

@@ -1,0 +1,35 @@
+"""OCR of screenshots, offline: words with boxes and confidences, and the text as lines.
+
+    from sessiondocs.ocr import read_image
+    result = read_image("screen.png")           # the default engine, or $SESSIONDOCS_OCR
+    result = read_image(png_bytes, "tesseract")  # a named engine
+    for word in result.words: ...               # Word(text, left, top, width, height, conf)
+
+Engines: ``tesseract`` and ``rapidocr`` (``ENGINES``); ``DEFAULT_ENGINE`` is the one that
+measured better on the synthetic screens of ``sessiondocs.synth``.
+"""
+
+from sessiondocs.ocr.engine import (
+    DEFAULT_ENGINE,
+    ENGINES,
+    ENV_VAR,
+    NotAnImageError,
+    OcrEngine,
+    get_engine,
+    load_image,
+    read_image,
+)
+from sessiondocs.ocr.metrics import cer, word_accuracy
+
+__all__ = [
+    "DEFAULT_ENGINE",
+    "ENGINES",
+    "ENV_VAR",
+    "NotAnImageError",
+    "OcrEngine",
+    "cer",
+    "get_engine",
+    "load_image",
+    "read_image",
+    "word_accuracy",
+]

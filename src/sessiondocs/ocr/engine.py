@@ -1,0 +1,120 @@
+"""Choosing an OCR engine and reading an image with it.
+
+Two engines read screenshots offline: ``tesseract`` (the system Tesseract 5 through pytesseract)
+and ``rapidocr`` (PP-OCR models shipped inside the ``rapidocr`` wheel, on onnxruntime). Each is
+created once per process and shared: ``get_engine`` caches it, and its ``read`` may be called
+from several threads.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import threading
+import warnings
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from PIL import Image, UnidentifiedImageError
+
+from sessiondocs.words import OcrResult
+
+ENGINES: tuple[str, ...] = ("tesseract", "rapidocr")
+ENV_VAR = "SESSIONDOCS_OCR"
+
+# The engine that measured better on the synthetic screens (bench/bench_sessiondocs_ocr.py,
+# 20 screens 1280x800, both themes, pinned to one core): FIGURES_PENDING
+DEFAULT_ENGINE = "rapidocr"
+
+ImageSource = str | Path | bytes | bytearray | memoryview | Image.Image
+
+
+@runtime_checkable
+class OcrEngine(Protocol):
+    """What every engine does: read one image into words, boxes and text."""
+
+    name: str
+
+    def read(self, image: Image.Image) -> OcrResult:
+        """Read ``image``; boxes are in its pixels, text is its rows top to bottom."""
+        ...
+
+
+class NotAnImageError(ValueError):
+    """The bytes or file given to ``read_image`` do not decode as an image."""
+
+
+_engines: dict[str, OcrEngine] = {}
+_engines_lock = threading.Lock()
+
+
+def engine_name(name: str | None = None) -> str:
+    """The engine ``name`` stands for: itself, else ``$SESSIONDOCS_OCR``, else the default."""
+    chosen = name or os.environ.get(ENV_VAR) or DEFAULT_ENGINE
+    if chosen not in ENGINES:
+        where = f"{ENV_VAR}={chosen!r}" if not name else repr(chosen)
+        raise ValueError(f"unknown OCR engine {where}; expected one of: {', '.join(ENGINES)}")
+    return chosen
+
+
+def get_engine(name: str | None = None) -> OcrEngine:
+    """The shared engine called ``name`` (None: ``$SESSIONDOCS_OCR`` or ``DEFAULT_ENGINE``).
+
+    Created on first use and cached, so models load once per process. Raises ValueError for a
+    name not in ``ENGINES``.
+    """
+    chosen = engine_name(name)
+    with _engines_lock:
+        if chosen not in _engines:
+            _engines[chosen] = _create(chosen)
+        return _engines[chosen]
+
+
+def _create(name: str) -> OcrEngine:
+    if name == "tesseract":
+        from sessiondocs.ocr.tesseract import TesseractEngine
+
+        return TesseractEngine()
+    from sessiondocs.ocr.rapid import RapidOcrEngine
+
+    return RapidOcrEngine()
+
+
+def load_image(source: ImageSource) -> Image.Image:
+    """Decode ``source`` (a path, encoded PNG/JPEG/... bytes, or an image) into an image.
+
+    Raises NotAnImageError (a ValueError) when it is not a readable image.
+    """
+    if isinstance(source, Image.Image):
+        return source
+    if isinstance(source, bytes | bytearray | memoryview):
+        data, label = bytes(source), f"{len(source)} bytes"
+    elif isinstance(source, str | Path):
+        try:
+            data, label = Path(source).read_bytes(), str(source)
+        except OSError as exc:
+            raise NotAnImageError(f"not an image: {source} ({exc.strerror or exc})") from exc
+    else:
+        raise TypeError(f"expected a path, bytes or a PIL image, got {type(source).__name__}")
+    try:
+        # why: a crafted file can announce a gigantic size; PIL warns, then errors at twice its
+        # limit. Both become the same clear error instead of a warning in the caller's logs
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise NotAnImageError(f"not an image: {label} ({exc})") from exc
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+        raise NotAnImageError(f"not an image: {label} is too large to decode ({exc})") from exc
+    return image
+
+
+def read_image(source: ImageSource, engine: str | None = None) -> OcrResult:
+    """OCR ``source`` (a path, encoded image bytes, or a PIL image) with ``engine``.
+
+    ``engine`` None means ``$SESSIONDOCS_OCR`` or ``DEFAULT_ENGINE``. Raises NotAnImageError (a
+    ValueError) for anything that is not a readable image, ValueError for an unknown engine.
+    """
+    ocr = get_engine(engine)
+    return ocr.read(load_image(source))

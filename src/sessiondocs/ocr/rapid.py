@@ -1,0 +1,140 @@
+"""The RapidOCR engine: PP-OCR models from the ``rapidocr`` wheel, run by onnxruntime.
+
+Settings, each measured on synthetic UI screens (bench/bench_sessiondocs_ocr.py):
+
+- the text-direction classifier is off: it turns short menu words upside down;
+- the models are named by path, from the wheel's own ``models`` folder, so nothing is ever
+  downloaded (rapidocr fetches a model from the network when its configured one is missing);
+- recognition pads each batch to its widest crop instead of to 320 px (``rec_img_shape``
+  width 48) one crop at a time: UI text is mostly short words, and the padding was two thirds
+  of the recognizer's work (2.2 s -> 0.8 s per screen on one core, same accuracy);
+- detection runs at 3/4 scale (0.9 s -> 0.5 s; 11 px text is still found), while recognition
+  reads crops from the full-size image.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from sessiondocs.ocr.cleanup import clean
+from sessiondocs.ocr.layout import rows_of, text_of
+from sessiondocs.ocr.preprocess import to_rgb
+from sessiondocs.words import OcrResult, Word
+
+DET_MODEL = "PP-OCRv6_det_small.onnx"
+REC_MODEL = "PP-OCRv6_rec_small.onnx"
+DET_SCALE = 0.75  # detection input size relative to the screenshot
+
+
+def models_dir() -> Path:
+    """Where the installed ``rapidocr`` wheel keeps its bundled models."""
+    import rapidocr
+
+    return Path(rapidocr.__file__).resolve().parent / "models"
+
+
+class RapidOcrEngine:
+    """OCR with RapidOCR. Calls are serialized by a lock: the pipeline keeps per-call state."""
+
+    name = "rapidocr"
+
+    def __init__(self, threads: int | None = None) -> None:
+        """``threads``: onnxruntime threads per model (None: onnxruntime's default, all cores)."""
+        from rapidocr import RapidOCR
+
+        models = models_dir()
+        for model in (DET_MODEL, REC_MODEL):
+            if not (models / model).is_file():
+                raise RuntimeError(f"rapidocr's bundled model {model} is missing from {models}")
+        params: dict[str, Any] = {
+            "Global.use_cls": False,
+            "Global.return_word_box": True,
+            "Global.log_level": "error",
+            "Det.model_path": str(models / DET_MODEL),
+            "Det.limit_type": "max",
+            "Rec.model_path": str(models / REC_MODEL),
+            "Rec.rec_img_shape": [3, 48, 48],
+            "Rec.rec_batch_num": 1,
+        }
+        if threads is not None:
+            params["EngineConfig.onnxruntime.intra_op_num_threads"] = threads
+            params["EngineConfig.onnxruntime.inter_op_num_threads"] = 1
+        self._ocr = RapidOCR(params=params)
+        self._lock = threading.Lock()
+
+    def read(self, image: Image.Image) -> OcrResult:
+        """Read ``image``: words with boxes in its own pixels, text as rows top to bottom."""
+        started = time.perf_counter()
+        rgb = to_rgb(image)
+        with self._lock:
+            # why: the detector reads its size limit on every call; set it per image so the
+            # scale (not the absolute size) is fixed, as text size does not grow with screen size
+            detector = self._ocr._load_det_model()
+            detector.limit_side_len = max(32, round(max(rgb.size) * DET_SCALE))
+            out = self._ocr(rgb)
+        rows = rows_of(clean(line_words(out), np.asarray(rgb.convert("L"))))
+        words = [w for row in rows for w in row]
+        return OcrResult(text_of(rows), words, self.name, time.perf_counter() - started)
+
+
+def line_words(out: Any) -> list[list[Word]]:
+    """RapidOCR's lines as words: its word boxes where it gives them, else split by length."""
+    if getattr(out, "txts", None) is None or getattr(out, "boxes", None) is None:
+        return []
+    groups = list(out.word_results or ())
+    lines: list[list[Word]] = []
+    g = 0
+    for box, text, score in zip(out.boxes, out.txts, out.scores, strict=True):
+        # why: rapidocr leaves lines without word boxes out of word_results, so the groups are
+        # matched to lines by their text rather than by position
+        if g < len(groups) and _matches(groups[g], text):
+            lines.append([_word(t, s, b) for t, s, b in groups[g] if str(t).strip()])
+            g += 1
+        else:
+            lines.append(split_line(text, float(score), np.asarray(box, dtype=float)))
+    return lines
+
+
+def _matches(group: Any, text: str) -> bool:
+    try:
+        items = [(str(t), b) for t, _, b in group]
+    except (TypeError, ValueError):
+        return False
+    joined = "".join("".join(t.split()) for t, _ in items)
+    return all(b is not None for _, b in items) and joined == "".join(text.split())
+
+
+def _word(text: Any, score: Any, box: Any) -> Word:
+    pts = np.asarray(box, dtype=float)
+    x0, y0 = np.floor(pts.min(axis=0)).astype(int)
+    x1, y1 = np.ceil(pts.max(axis=0)).astype(int)
+    return Word(str(text).strip(), int(x0), int(y0), int(x1 - x0), int(y1 - y0), _conf(score))
+
+
+def split_line(text: str, score: float, box: np.ndarray) -> list[Word]:
+    """A line's box cut into one box per word, widths in proportion to character counts."""
+    x0, y0 = np.floor(box.min(axis=0)).astype(int)
+    x1, y1 = np.ceil(box.max(axis=0)).astype(int)
+    tokens = text.split()
+    if not tokens:
+        return []
+    per_char = (x1 - x0) / max(1, len(" ".join(tokens)))
+    words, offset = [], 0
+    for token in tokens:
+        left = x0 + round(offset * per_char)
+        right = x0 + round((offset + len(token)) * per_char)
+        words.append(
+            Word(token, int(left), int(y0), max(1, int(right - left)), int(y1 - y0), _conf(score))
+        )
+        offset += len(token) + 1
+    return words
+
+
+def _conf(score: Any) -> float:
+    return round(min(100.0, max(0.0, float(score) * 100.0)), 2)
