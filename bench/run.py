@@ -37,7 +37,7 @@ def describe_machine() -> str:
 def fmt(value: float | None, unit: str) -> str:
     if value is None:
         return ""
-    return f"{value:,.0f} {unit}" if unit == "ops/s" else f"{value:,.1f} {unit}"
+    return f"{value:,.0f} {unit}" if unit.endswith(("/s", "/min")) else f"{value:,.1f} {unit}"
 
 
 def table(results: list[Any]) -> str:
@@ -46,7 +46,7 @@ def table(results: list[Any]) -> str:
     for r in results:
         engine = fmt(r.engine, r.unit)
         baseline = fmt(r.baseline, r.unit)
-        if r.unit == "ops/s":
+        if r.unit.endswith(("/s", "/min")):
             kind = "throughput"
         elif r.unit in ("B", "KiB", "MiB"):
             kind = "size"

@@ -4,10 +4,11 @@
     python -m bankchat load-db URL [--trans-limit N]
     python -m bankchat ask "question" [--user EMAIL] [--json]
     python -m bankchat sql "SELECT ..." [--user EMAIL] [--json]
-    python -m bankchat serve [--port 3220]
+    python -m bankchat serve [--port 3220] [--static DIR]
 
 ``ask`` and ``sql`` take the same path as the chat:ask action (guard, role, audit), as the
 built-in admin unless ``--user`` names another user. The bank database is built on first use.
+``serve`` also serves the web app at / (web/bankchat/dist, once ``make web`` has built it).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 APP = Path(__file__).resolve().parent / "functions"
 DEFAULT_DATA_DIR = Path(".livebase") / "bankchat"
 ADMIN = "admin@bank.example"
+WEB_DIST = Path(__file__).resolve().parents[2] / "web" / "bankchat" / "dist"
 
 
 def _runtime(data_dir: str) -> Any:
@@ -98,17 +100,12 @@ def _serve(opts: argparse.Namespace) -> int:
 
     for email, _, role in DEMO_USERS:
         print(f"  {email:24} {role:8} password {DEMO_PASSWORD}")
+    static = opts.static or (str(WEB_DIST) if (WEB_DIST / "index.html").is_file() else None)
+    if static is None:
+        print("The web app is not built (make web); serving the API only.")
+    args = ["serve", str(APP), "--port", str(opts.port), "--data-dir", opts.data_dir]
     return livebase_main(
-        [
-            "serve",
-            str(APP),
-            "--port",
-            str(opts.port),
-            "--data-dir",
-            opts.data_dir,
-            "--log-level",
-            "warning",
-        ]
+        [*args, *(["--static", static] if static else []), "--log-level", "warning"]
     )
 
 
@@ -127,9 +124,12 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--user", default=ADMIN, help=f"the user's email (default {ADMIN})")
         sub.add_argument("--json", action="store_true", help="print JSON")
         sub.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
-    serve = commands.add_parser("serve", help="serve the bankchat backend")
+    serve = commands.add_parser("serve", help="serve the bankchat backend and its web app")
     serve.add_argument("--port", type=int, default=3220)
     serve.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
+    serve.add_argument(
+        "--static", help="the built web app to serve at / (default: web/bankchat/dist if built)"
+    )
     return parser
 
 

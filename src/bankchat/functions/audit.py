@@ -49,23 +49,54 @@ async def get_audit_logs(
     """Audit entries, newest first, filtered by user, table and time (auditors)."""
     user = await current_user(ctx)
     await require_feature(ctx, user, "audit")
-    if deniedOnly:
-        rows = ctx.db.query("auditLogs").with_index(
-            "by_allowed", lambda q: _range(q.eq("allowed", False), since, until)
-        )
-    else:
-        rows = ctx.db.query("auditLogs").with_index("by_time", lambda q: _range(q, since, until))
-    rows = rows.order("desc")
-    if userEmail:
-        rows = rows.filter(lambda q: q.eq(q.field("userEmail"), userEmail.lower()))
     out = []
-    async for entry in rows:
+    async for entry in _entries(ctx, userEmail, since, until, deniedOnly):
         if table and table not in entry["tables"]:
             continue
         out.append(entry)
         if len(out) >= int(limit):
             break
     return out
+
+
+@query(
+    args={
+        "paginationOpts": v.any(),
+        "userEmail": v.optional(v.string()),
+        "table": v.optional(v.string()),
+        "since": v.optional(v.number()),
+        "until": v.optional(v.number()),
+        "deniedOnly": v.optional(v.boolean()),
+    }
+)
+async def page_audit_logs(
+    ctx, paginationOpts, userEmail=None, table=None, since=None, until=None, deniedOnly=False
+):
+    """Audit entries a page at a time (for usePaginatedQuery), with get_audit_logs' filters.
+
+    The table filter is applied to each page after it is read (an entry's tables are a list,
+    which no filter expression matches), so a page may hold fewer than ``numItems`` entries.
+    """
+    user = await current_user(ctx)
+    await require_feature(ctx, user, "audit")
+    result = await _entries(ctx, userEmail, since, until, deniedOnly).paginate(paginationOpts)
+    if table:
+        result = {**result, "page": [e for e in result["page"] if table in e["tables"]]}
+    return result
+
+
+def _entries(ctx, user_email, since, until, denied_only):
+    """Audit entries newest first, by user, time and verdict (the table filter is the caller's)."""
+    if denied_only:
+        rows = ctx.db.query("auditLogs").with_index(
+            "by_allowed", lambda q: _range(q.eq("allowed", False), since, until)
+        )
+    else:
+        rows = ctx.db.query("auditLogs").with_index("by_time", lambda q: _range(q, since, until))
+    rows = rows.order("desc")
+    if user_email:
+        rows = rows.filter(lambda q: q.eq(q.field("userEmail"), user_email.lower()))
+    return rows
 
 
 def _range(q, since, until):

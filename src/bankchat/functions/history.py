@@ -11,6 +11,14 @@ async def list_history(ctx, limit=50):
     return await rows.order("desc").take(int(min(max(limit, 1), 500)))
 
 
+@query(args={"paginationOpts": v.any()})
+async def page_history(ctx, paginationOpts):
+    """The user's query history, newest first, a page at a time (for usePaginatedQuery)."""
+    user = await current_user(ctx)
+    rows = ctx.db.query("queryHistory").with_index("by_user", lambda q: q.eq("userId", user["_id"]))
+    return await rows.order("desc").paginate(paginationOpts)
+
+
 @query(args={"historyId": v.id("queryHistory")})
 async def get_entry(ctx, historyId):
     user = await current_user(ctx)

@@ -1,0 +1,143 @@
+"""What the sessiondocs browser tests drive: a real ``sessiondocs serve`` on a free loopback port
+(serving the built web app), called the way the capture agent calls it, and drawn screenshots.
+
+The browser, viewports and the web build come from tests/web/conftest.py."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from PIL import Image, ImageDraw, ImageFont
+
+from tests.conftest import ROOT
+from tests.e2e.conftest import free_port
+
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+
+
+@dataclass
+class Sessiondocs:
+    """A running ``python -m sessiondocs serve``, called the way the capture agent calls it."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def call(self, kind: str, path: str, args: dict[str, Any]) -> Any:
+        """Run a public query or mutation over HTTP; its value, or AssertionError with the body."""
+        response = httpx.post(
+            f"{self.url}/api/{kind}", json={"path": path, "args": args, "format": "json"}
+        )
+        response.raise_for_status()
+        body = response.json()
+        assert body["status"] == "success", body
+        return body["value"]
+
+    def mutation(self, path: str, args: dict[str, Any]) -> Any:
+        return self.call("mutation", path, args)
+
+    def query(self, path: str, args: dict[str, Any]) -> Any:
+        return self.call("query", path, args)
+
+    def upload(self, session_id: str, filename: str, image: bytes, captured_at: float) -> str:
+        """Upload and register one PNG, as the agent does; the screenshot's ID."""
+        upload_url = self.mutation("screenshots:generateUploadUrl", {})
+        stored = httpx.post(upload_url, content=image, headers={"Content-Type": "image/png"})
+        stored.raise_for_status()
+        return str(
+            self.mutation(
+                "screenshots:registerScreenshot",
+                {
+                    "sessionId": session_id,
+                    "filename": filename,
+                    "storageId": stored.json()["storageId"],
+                    "capturedAt": captured_at,
+                },
+            )
+        )
+
+    def wait_for_ocr(self, session_id: str, timeout: float = 30) -> None:
+        """Wait until every screenshot of the session is read (done or failed)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            counts = self.query("sessions:getSession", {"sessionId": session_id})["counts"]
+            if counts["pending"] == counts["processing"] == 0:
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"the screenshots of {session_id} were not read in {timeout} s")
+
+    def wait_for_documentation(self, session_id: str, timeout: float = 45) -> dict[str, Any]:
+        """The session's documentation once it is ready (AssertionError if it failed)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            doc = self.query("docs:getDocumentation", {"sessionId": session_id})
+            if doc is not None and doc["status"] != "generating":
+                assert doc["status"] == "ready", doc
+                return dict(doc)
+            time.sleep(0.2)
+        raise AssertionError(f"no documentation for {session_id} after {timeout} s")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start_sessiondocs(data_dir: Path) -> Sessiondocs:
+    """Start ``python -m sessiondocs serve`` (serving web/sessiondocs/dist) and wait for it."""
+    port = free_port()
+    log = data_dir.parent / f"sessiondocs-{port}.log"
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT / "src"),
+        "SESSIONDOCS_RETRY_MS": "100",
+        "SESSIONDOCS_LLM": "offline",
+    }
+    command = [sys.executable, "-m", "sessiondocs", "serve", "--port", str(port)]
+    with open(log, "ab") as out:
+        process = subprocess.Popen(
+            [*command, "--data-dir", str(data_dir)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=env,
+        )
+    server = Sessiondocs(f"http://127.0.0.1:{port}", process, log)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"sessiondocs exited: {log.read_text()}")
+        try:
+            if httpx.get(f"{server.url}/version", timeout=1).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    server.stop()
+    raise RuntimeError(f"sessiondocs did not start: {log.read_text()}")
+
+
+def draw_screen(title: str, lines: list[str], size: tuple[int, int] = (900, 560)) -> bytes:
+    """A PNG of a plain application window: a title bar, then ``lines`` of 18 px text."""
+    image = Image.new("RGB", size, "white")
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(FONT, 18)
+    draw.rectangle((0, 0, size[0], 44), fill=(34, 58, 120))
+    draw.text((16, 12), title, font=font, fill="white")
+    for row, line in enumerate(lines):
+        draw.text((24, 80 + row * 36), line, font=font, fill=(20, 20, 20))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()

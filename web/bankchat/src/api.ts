@@ -1,0 +1,226 @@
+// Typed references to the bankchat functions (src/bankchat/functions), by their wire names.
+// livebase answers to the camelCase form of each snake_case Python function.
+import type { PaginationOptions, PaginationResult } from "convex/server";
+import { makeFunctionReference } from "convex/server";
+
+export type Id = string;
+type NoArgs = Record<string, never>;
+
+export type Theme = "light" | "dark";
+export type Feature = "admin" | "analytics" | "audit";
+
+export interface Me {
+  _id: Id;
+  email: string;
+  name: string;
+  roles: string[];
+  features: Feature[];
+  preferences: { theme: Theme; notificationsEnabled: boolean };
+}
+
+export interface Conversation {
+  _id: Id;
+  title: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type Cell = string | number | boolean | null;
+
+/** The declarative chart spec of service.chart_for: never code, only which columns to plot. */
+export interface ChartSpec {
+  type: "bar" | "line";
+  x: string;
+  y: string;
+  title: string;
+}
+
+export interface Message {
+  _id: Id;
+  conversationId: Id;
+  type: "user" | "assistant";
+  content: string;
+  sql?: string;
+  resultCount?: number;
+  executionTimeMs?: number;
+  error?: string;
+  denied?: boolean;
+  engine?: string;
+  columns?: string[];
+  rows?: Cell[][];
+  chart?: ChartSpec | null;
+  timestamp: number;
+}
+
+/** What chat:ask, chat:runSql, favorites:runFavorite and history:rerun return. */
+export interface AskResult {
+  question: string | null;
+  sql: string | null;
+  columns: string[];
+  rows: Cell[][];
+  row_count: number;
+  truncated: boolean;
+  engine: string | null;
+  explanation: string | null;
+  error: string | null;
+  denied: boolean;
+  not_understood: boolean;
+  tables: string[];
+  execution_ms: number | null;
+  chart: ChartSpec | null;
+  status: "success" | "error" | "denied" | "not_understood";
+  conversationId: Id;
+  messageId: Id | null;
+}
+
+export interface Favorite {
+  _id: Id;
+  name: string;
+  question?: string;
+  sql: string;
+  tags: string[];
+  isPublic: boolean;
+  useCount: number;
+  mine: boolean;
+}
+
+export interface HistoryEntry {
+  _id: Id;
+  question?: string;
+  sql?: string;
+  status: AskResult["status"];
+  resultCount?: number;
+  executionTimeMs?: number;
+  timestamp: number;
+}
+
+export interface Team {
+  _id: Id;
+  name: string;
+  description?: string;
+  myRole: "owner" | "member";
+}
+
+export interface TeamMember {
+  userId: Id;
+  email: string;
+  name: string;
+  role: "owner" | "member";
+}
+
+export interface SharedQuery {
+  _id: Id;
+  name: string;
+  question?: string;
+  sql: string;
+  createdAt: number;
+}
+
+export interface Notification {
+  _id: Id;
+  type: string;
+  title: string;
+  body?: string;
+  read: boolean;
+  createdAt: number;
+}
+
+export interface AuditEntry {
+  _id: Id;
+  userEmail: string;
+  action: string;
+  question?: string;
+  sql?: string;
+  tables: string[];
+  allowed: boolean;
+  reason?: string;
+  timestamp: number;
+}
+
+export type AuditFilter = {
+  userEmail?: string;
+  table?: string;
+  since?: number;
+  until?: number;
+  deniedOnly?: boolean;
+};
+
+export interface Counted {
+  key: string;
+  count: number;
+}
+
+export interface Analytics {
+  queriesPerDay: { day: string; count: number }[];
+  byStatus: Counted[];
+  popularQuestions: Counted[];
+  topTables: Counted[];
+  failures: number;
+}
+
+const q = <Args extends Record<string, unknown>, Ret>(name: string) =>
+  makeFunctionReference<"query", Args, Ret>(name);
+const m = <Args extends Record<string, unknown>, Ret>(name: string) =>
+  makeFunctionReference<"mutation", Args, Ret>(name);
+const a = <Args extends Record<string, unknown>, Ret>(name: string) =>
+  makeFunctionReference<"action", Args, Ret>(name);
+
+type InConversation = { conversationId?: Id };
+
+export const api = {
+  users: {
+    me: q<NoArgs, Me | null>("users:me"),
+    ensureUser: m<NoArgs, Id>("users:ensureUser"),
+    updatePreferences: m<{ theme?: Theme; notificationsEnabled?: boolean }, unknown>(
+      "users:updatePreferences",
+    ),
+  },
+  chat: {
+    listConversations: q<NoArgs, Conversation[]>("chat:listConversations"),
+    getConversationMessages: q<{ conversationId: Id }, Message[]>("chat:getConversationMessages"),
+    renameConversation: m<{ conversationId: Id; title: string }, null>("chat:renameConversation"),
+    deleteConversation: m<{ conversationId: Id }, null>("chat:deleteConversation"),
+    ask: a<{ question: string } & InConversation, AskResult>("chat:ask"),
+    runSql: a<{ sql: string } & InConversation, AskResult>("chat:runSql"),
+  },
+  favorites: {
+    getFavorites: q<{ tag?: string }, Favorite[]>("favorites:getFavorites"),
+    saveFavorite: m<
+      { name: string; sql: string; question?: string; tags?: string[]; isPublic?: boolean },
+      Id
+    >("favorites:saveFavorite"),
+    deleteFavorite: m<{ favoriteId: Id }, null>("favorites:deleteFavorite"),
+    runFavorite: a<{ favoriteId: Id } & InConversation, AskResult>("favorites:runFavorite"),
+  },
+  history: {
+    pageHistory: q<{ paginationOpts: PaginationOptions }, PaginationResult<HistoryEntry>>(
+      "history:pageHistory",
+    ),
+    rerun: a<{ historyId: Id }, AskResult>("history:rerun"),
+  },
+  teams: {
+    myTeams: q<NoArgs, Team[]>("teams:myTeams"),
+    createTeam: m<{ name: string; description?: string }, Id>("teams:createTeam"),
+    members: q<{ teamId: Id }, TeamMember[]>("teams:members"),
+    addMember: m<{ teamId: Id; email: string }, null>("teams:addMember"),
+    shareQuery: m<{ teamId: Id; name: string; sql: string; question?: string }, Id>(
+      "teams:shareQuery",
+    ),
+    getSharedQueries: q<{ teamId: Id }, SharedQuery[]>("teams:getSharedQueries"),
+  },
+  notifications: {
+    getUnread: q<NoArgs, Notification[]>("notifications:getUnread"),
+    listNotifications: q<{ limit?: number }, Notification[]>("notifications:listNotifications"),
+    markRead: m<{ notificationId: Id }, null>("notifications:markRead"),
+    markAllRead: m<NoArgs, null>("notifications:markAllRead"),
+  },
+  audit: {
+    pageAuditLogs: q<
+      AuditFilter & { paginationOpts: PaginationOptions },
+      PaginationResult<AuditEntry>
+    >("audit:pageAuditLogs"),
+  },
+  analytics: {
+    getAnalytics: q<{ sinceDay?: string }, Analytics>("analytics:getAnalytics"),
+  },
+};

@@ -1,0 +1,114 @@
+import { useState } from "react";
+
+import type { Message } from "../api";
+import { plural } from "../lib/format";
+import { useResults } from "../lib/results";
+import { AnswerChart } from "../results/AnswerChart";
+import { ResultTable } from "../results/ResultTable";
+import { SaveFavorite } from "./SaveFavorite";
+import { ShareQuery } from "./ShareQuery";
+import { SqlPanel } from "./SqlPanel";
+
+type Outcome = "success" | "denied" | "not_understood" | "error";
+
+function outcomeOf(message: Message): Outcome {
+  if (message.denied) return "denied";
+  if (message.error && !message.sql) return "not_understood";
+  return message.error ? "error" : "success";
+}
+
+/** An assistant answer: what happened, the SQL (editable), rows, chart, and what to do next. */
+export function Answer({ message, question }: { message: Message; question?: string }) {
+  const full = useResults().byMessage.get(message._id);
+  const outcome = outcomeOf(message);
+  const [tool, setTool] = useState<"none" | "favorite" | "share">("none");
+  const [note, setNote] = useState<string | null>(null);
+  const done = (what?: string) => {
+    setTool("none");
+    setNote(what ?? null);
+  };
+  const columns = full?.columns ?? message.columns ?? [];
+  const rows = full?.rows ?? message.rows ?? [];
+  const total = message.resultCount ?? rows.length;
+
+  return (
+    <article className={`message assistant ${outcome}`} aria-label="Answer">
+      <Verdict outcome={outcome} message={message} />
+      {message.sql && <SqlPanel sql={message.sql} conversationId={message.conversationId} />}
+      {outcome === "success" && columns.length > 0 && (
+        <>
+          <p className="meta">
+            {plural(total, "row")}
+            {message.executionTimeMs !== undefined && ` in ${message.executionTimeMs} ms`}
+            {full?.truncated && " (the first rows only: refine the question for the rest)"}
+            {!full && total > rows.length && (
+              <>
+                {" "}
+                · showing the {rows.length} rows kept with the conversation; run it again for all
+              </>
+            )}
+          </p>
+          {message.chart && <AnswerChart spec={message.chart} columns={columns} rows={rows} />}
+          <ResultTable columns={columns} rows={rows} fileName={`bankchat-${message._id}.csv`} />
+        </>
+      )}
+      {message.sql && outcome !== "denied" && (
+        <div className="answer-actions">
+          <button
+            type="button"
+            className="small"
+            aria-expanded={tool === "favorite"}
+            onClick={() => setTool(tool === "favorite" ? "none" : "favorite")}
+          >
+            Save as favorite
+          </button>
+          <button
+            type="button"
+            className="small"
+            aria-expanded={tool === "share"}
+            onClick={() => setTool(tool === "share" ? "none" : "share")}
+          >
+            Share with a team
+          </button>
+        </div>
+      )}
+      {tool === "favorite" && message.sql && (
+        <SaveFavorite sql={message.sql} question={question} onDone={done} />
+      )}
+      {tool === "share" && message.sql && (
+        <ShareQuery sql={message.sql} question={question} onDone={done} />
+      )}
+      {note && (
+        <p className="status-line" role="status">
+          {note}
+        </p>
+      )}
+    </article>
+  );
+}
+
+function Verdict({ outcome, message }: { outcome: Outcome; message: Message }) {
+  if (outcome === "denied") {
+    return (
+      <div className="alert alert-denied" role="alert">
+        <strong>Query refused.</strong> <span className="reason">{message.error}</span>
+      </div>
+    );
+  }
+  if (outcome === "not_understood") {
+    return (
+      <div className="alert alert-warning" role="alert">
+        <strong>Not understood.</strong> {message.error}. Try naming what to count or list, e.g.
+        “number of accounts per district region”.
+      </div>
+    );
+  }
+  if (outcome === "error") {
+    return (
+      <div className="alert alert-error" role="alert">
+        <strong>The query failed.</strong> {message.error}
+      </div>
+    );
+  }
+  return <p className="explanation">{message.content}</p>;
+}

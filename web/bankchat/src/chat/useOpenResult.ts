@@ -1,0 +1,17 @@
+import { useCallback } from "react";
+
+import type { AskResult } from "../api";
+import { useResults } from "../lib/results";
+import { conversationPath, navigate } from "../lib/router";
+
+/** Keep a run's full result and show the conversation it was recorded in. */
+export function useOpenResult(): (result: AskResult) => void {
+  const { remember } = useResults();
+  return useCallback(
+    (result: AskResult) => {
+      remember(result);
+      navigate(conversationPath(result.conversationId));
+    },
+    [remember],
+  );
+}

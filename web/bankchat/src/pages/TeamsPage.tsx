@@ -1,0 +1,134 @@
+import { useMutation, useQuery } from "convex/react";
+import { useState, type FormEvent } from "react";
+
+import { api, type Team } from "../api";
+import { errorMessage } from "../lib/errors";
+import { SharedQueries } from "./SharedQueries";
+
+/** The user's teams: create one, add members, and the queries shared with each. */
+export default function TeamsPage() {
+  const teams = useQuery(api.teams.myTeams);
+  const [chosen, setChosen] = useState<string | null>(null);
+  const team = teams?.find((t) => t._id === chosen) ?? teams?.[0];
+  return (
+    <section className="page" aria-labelledby="teams-title">
+      <h1 id="teams-title">Teams</h1>
+      <div className="split">
+        <div className="card">
+          <h2>Your teams</h2>
+          {teams === undefined ? (
+            <p className="muted">Loading…</p>
+          ) : teams.length === 0 ? (
+            <p className="muted">You are in no team yet.</p>
+          ) : (
+            <ul className="plain-list">
+              {teams.map((t) => (
+                <li key={t._id}>
+                  <button
+                    type="button"
+                    className={t._id === team?._id ? "link current" : "link"}
+                    aria-pressed={t._id === team?._id}
+                    onClick={() => setChosen(t._id)}
+                  >
+                    {t.name}
+                  </button>{" "}
+                  <span className="muted">({t.myRole})</span>
+                </li>
+              ))}
+            </ul>
+          )}
+          <CreateTeam onCreated={setChosen} />
+        </div>
+        {team && <TeamDetail team={team} />}
+      </div>
+    </section>
+  );
+}
+
+function CreateTeam({ onCreated }: { onCreated: (id: string) => void }) {
+  const create = useMutation(api.teams.createTeam);
+  const [name, setName] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    try {
+      onCreated(await create({ name }));
+      setName("");
+      setError(null);
+    } catch (failure) {
+      setError(errorMessage(failure));
+    }
+  }
+  return (
+    <form className="stack" onSubmit={submit}>
+      <label htmlFor="team-name">New team name</label>
+      <div className="row">
+        <input id="team-name" required value={name} onChange={(e) => setName(e.target.value)} />
+        <button type="submit" className="primary small">
+          Create team
+        </button>
+      </div>
+      {error && (
+        <p className="alert alert-error" role="alert">
+          {error}
+        </p>
+      )}
+    </form>
+  );
+}
+
+function TeamDetail({ team }: { team: Team }) {
+  const members = useQuery(api.teams.members, { teamId: team._id });
+  const add = useMutation(api.teams.addMember);
+  const [email, setEmail] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    try {
+      await add({ teamId: team._id, email });
+      setEmail("");
+      setError(null);
+    } catch (failure) {
+      setError(errorMessage(failure));
+    }
+  }
+  return (
+    <div className="card">
+      <h2>{team.name}</h2>
+      <h3>Members</h3>
+      <ul className="plain-list">
+        {(members ?? []).map((m) => (
+          <li key={m.userId}>
+            {m.name}{" "}
+            <span className="muted">
+              {m.email} ({m.role})
+            </span>
+          </li>
+        ))}
+      </ul>
+      {team.myRole === "owner" && (
+        <form className="stack" onSubmit={submit}>
+          <label htmlFor="member-email">Add a member by email</label>
+          <div className="row">
+            <input
+              id="member-email"
+              type="email"
+              required
+              value={email}
+              onChange={(e) => setEmail(e.target.value)}
+            />
+            <button type="submit" className="small">
+              Add member
+            </button>
+          </div>
+          {error && (
+            <p className="alert alert-error" role="alert">
+              {error}
+            </p>
+          )}
+        </form>
+      )}
+      <SharedQueries teamId={team._id} />
+    </div>
+  );
+}
