@@ -57,6 +57,12 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], log: Path, timeout: f
     raise SystemExit(f"{url} did not answer within {timeout:.0f} s; see {log}")
 
 
+def web_app_served(url: str) -> bool:
+    """Whether the server at ``url`` serves a built web app at ``/``."""
+    answer = httpx.get(url + "/", timeout=5)
+    return answer.status_code == 200 and "<html" in answer.text.lower()
+
+
 def stop(processes: list[subprocess.Popen[bytes]]) -> None:
     for process in processes:
         if process.poll() is None:
@@ -94,6 +100,9 @@ def main(argv: list[str] | None = None) -> int:
         wait_ready(bank_url, processes[0], data / "bankchat.log", 120)
         wait_ready(docs_url, processes[1], data / "sessiondocs.log", 60)
         seeded = sessiondocs_demo.seed(docs_url)
+        for url in (bank_url, docs_url):
+            if not web_app_served(url):
+                print(f"warning: {url} serves no web app; build them with `make web`")
         print("\nlivebase demo is running:\n")
         print(f"  bankchat     {bank_url}")
         for email, _, role in DEMO_USERS:
