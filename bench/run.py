@@ -37,6 +37,8 @@ def describe_machine() -> str:
 def fmt(value: float | None, unit: str) -> str:
     if value is None:
         return ""
+    if unit == "%":
+        return f"{value:,.2f} %"
     return f"{value:,.0f} {unit}" if unit.endswith(("/s", "/min")) else f"{value:,.1f} {unit}"
 
 
@@ -50,6 +52,8 @@ def table(results: list[Any]) -> str:
             kind = "throughput"
         elif r.unit in ("B", "KiB", "MiB"):
             kind = "size"
+        elif r.unit == "%":
+            kind = "share"
         else:
             engine = f"p50 {engine}, p99 {fmt(r.engine_p99, r.unit)}"
             baseline = f"p50 {baseline}, p99 {fmt(r.baseline_p99, r.unit)}"

@@ -76,6 +76,13 @@ def _step_json(step):
     }
 
 
+def _box(stored):
+    if not stored:
+        return None
+    left, top, width, height = (int(x) for x in stored)
+    return (left, top, width, height)
+
+
 def documentation_from(stored):
     """The stored documentation row as a ``docgen.Documentation`` (for export)."""
     from sessiondocs.docgen import Documentation, Step
@@ -87,7 +94,7 @@ def documentation_from(stored):
             description=s["description"],
             screenshot_id=s["screenshotId"],
             filename=s["filename"],
-            highlight=tuple(int(x) for x in s["highlight"]) if s["highlight"] else None,
+            highlight=_box(s["highlight"]),
             changed_fraction=s["changedFraction"],
             captured_at=s["capturedAt"],
         )
