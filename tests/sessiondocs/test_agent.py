@@ -536,9 +536,9 @@ def test_frames_captured_while_the_server_restarts_are_uploaded_once(
 
 @needs_x
 def test_an_agent_whose_session_was_completed_elsewhere_stops_and_keeps_the_frame(
-    sessiondocs_server: str, window: Window, display: str, tmp_path: Path
+    sessiondocs_process: SessiondocsServer, window: Window, display: str, tmp_path: Path
 ) -> None:
-    url = sessiondocs_server
+    url = sessiondocs_process.url
     window.show(*STATES[0])
     running = Agent(url, display, tmp_path)
     try:
@@ -555,6 +555,13 @@ def test_an_agent_whose_session_was_completed_elsewhere_stops_and_keeps_the_fram
     refused = running.queue_dir / session_id / "rejected"
     assert [p.name[:5] for p in refused.glob("*.png")] == ["0002-"]
     assert "1 refused by the server" in out
+    # the refused frame's upload was discarded on the server: one file, the first frame's
+    wait_for(
+        "the first frame's OCR",
+        lambda: shots(url, session_id)[0]["status"] in ("done", "failed"),
+    )
+    storage = sessiondocs_process.data_dir / "storage"
+    assert sum(1 for p in storage.rglob("*") if p.is_file()) == 1
 
 
 @needs_x

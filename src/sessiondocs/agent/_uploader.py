@@ -8,6 +8,8 @@ retries the same step after a growing delay (capped at a few seconds) while capt
 
 from __future__ import annotations
 
+import contextlib
+
 import threading
 import time
 
@@ -158,6 +160,7 @@ class Uploader:
                 # one more try with a fresh upload tells that apart from a refused frame
                 queue.remember_upload(frame, None)
                 return
+            self._discard(frame.storageId)
             self._reject(queue, frame, exc)
             return
         self._recovered()  # why: say the server is back before saying what got through
@@ -167,6 +170,14 @@ class Uploader:
         whose = "" if queue is self.current else f" of earlier session {session_id}"
         queued = f" ({left} queued)" if left else ""
         self.report.info(f"uploaded {frame.filename}{whose}{queued}")
+
+    def _discard(self, storage_id: str | None) -> None:
+        """Have the server drop the upload of a refused frame (the frame stays on disk)."""
+        if storage_id is None:
+            return
+        # why: best effort; an orphaned upload costs disk on the server, not correctness
+        with contextlib.suppress(ServerRejected, ServerUnavailable):
+            self.client.mutation("screenshots:discardUpload", {"storageId": storage_id})
 
     def _reject(self, queue: FrameQueue, frame: QueuedFrame, exc: ServerRejected) -> None:
         kept = queue.set_aside(frame, str(exc))
