@@ -5,7 +5,8 @@ buttons and a search box, an optional sidebar, a form of labels and inputs, a ta
 and rows, a status bar) in a light or a dark theme, with DejaVu Sans or Liberation Sans at 11-13
 px, and returns the image with the text an OCR should read off it: one line per visual row, top
 to bottom, words left to right. Icons (window controls, toolbar glyphs) are drawn as shapes and
-are not part of the text. The same seed always draws the same screen.
+are not part of the text. The same seed always draws the same screen. ``build_screen`` returns
+the same with every word's exact ink box (``Screen.words``), to check where an OCR puts words.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sessiondocs.words import Word
 
 Theme = Literal["light", "dark"]
 THEMES: tuple[Theme, ...] = ("light", "dark")
+MIN_SIZE = (400, 320)  # the smallest screen the layout fits in
 
 _FONT_DIRS = {
     "dejavu": ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "DejaVuSans-Bold.ttf"),
@@ -117,7 +119,7 @@ COMPANIES = ("Acme Corp", "Globex Ltd", "Initech", "Umbrella Inc", "Stark Suppli
 STATUSES = ("Paid", "Pending", "Overdue", "Draft", "Active", "Closed", "Open", "Shipped")
 STEMS = ("report", "budget", "invoice", "notes", "summary", "backup", "photo", "contract", "setup")
 EXTS = ("pdf", "xlsx", "docx", "png", "csv", "txt", "zip", "json")
-MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 MENUS = ("File", "Edit", "View", "Insert", "Format", "Tools", "Window", "Help")
 STATUS_LEFT = ("Ready", "Saved", "Connected", "Synced 2 minutes ago", "All changes saved")
 
@@ -330,8 +332,15 @@ class _Canvas:
                 start = s.index(word, offset)
                 dx = font.getlength(s[:start])
                 left, top, right, bottom = font.getbbox(word, anchor="lm")
-                box = (round(x + dx + left), cy + top, round(right - left), bottom - top)
-                self.rows.setdefault(cy, []).append(Word(word, *box, conf=100.0))
+                ink = Word(
+                    word,
+                    round(x + dx + left),
+                    cy + round(top),
+                    round(right - left),
+                    round(bottom - top),
+                    conf=100.0,
+                )
+                self.rows.setdefault(cy, []).append(ink)
                 offset = start + len(word)
         return font.getlength(s)
 
@@ -406,6 +415,8 @@ def _menu_bar(c: _Canvas, top: int, width: int, r: random.Random) -> int:
     c.box((0, top, width, top + 24), p.menubar, None)
     x: float = 10
     for item in MENUS[: r.randint(5, len(MENUS))]:
+        if x + c.font().getlength(item) > width - 10:
+            break
         x += c.text(x, top + 12, item, p.text, c.font()) + 18
     return top + 24
 
@@ -415,13 +426,16 @@ def _toolbar(c: _Canvas, d: Domain, top: int, width: int, r: random.Random) -> i
     c.box((0, top, width, top + 40), p.panel, None)
     c.draw.line((0, top + 39, width, top + 39), fill=p.border)
     cy, x = top + 20, 10.0
+    search_w = max(180, c.font().getlength(d.search) + 40)
+    left = width - search_w - 12
     for label in d.buttons:
-        if r.random() < 0.5:
+        icon = r.random() < 0.5
+        if x + 18 * icon + c.font().getlength(label) + 24 > left - 8:
+            break  # no room left before the search box
+        if icon:
             c.icon(x, cy, r)
             x += 18
         x = c.button(x, cy, label) + 8
-    search_w = max(180, c.font().getlength(d.search) + 40)
-    left = width - search_w - 12
     c.draw.rounded_rectangle((left, cy - 12, left + search_w, cy + 12), 4, p.input_bg, p.border)
     c.draw.ellipse((left + 8, cy - 5, left + 17, cy + 4), outline=p.muted, width=2)
     c.text(left + 26, cy, d.search, p.muted, c.font())
@@ -444,14 +458,13 @@ def _form(c: _Canvas, d: Domain, left: int, top: int, width: int, r: random.Rand
             box_left = x + label_w
             c.box((box_left, cy - 12, box_left + input_w, cy + 12), p.input_bg, p.border)
             value = gen(r)
-            while font.getlength(value) > input_w - 16:
+            while value and font.getlength(value) > input_w - 16:
                 value = value.rsplit(" ", 1)[0] if " " in value else value[:-1]
             c.text(box_left + 8, cy, value, p.text, font)
         y += 34
-    x = float(left)
     cy = y + 20
-    x = c.button(x, cy, d.actions[0], primary=True) + 10
-    c.button(x, cy, d.actions[1])
+    right = c.button(left, cy, d.actions[0], primary=True)
+    c.button(right + 10, cy, d.actions[1])
     return y + 44
 
 
@@ -459,10 +472,12 @@ def _table(
     c: _Canvas, d: Domain, left: int, top: int, width: int, bottom: int, r: random.Random
 ) -> None:
     p = c.palette
+    if bottom - top < 28 + 28 + 26:
+        return  # no room for a title, a header and one row
     c.text(left, top + 12, d.table_title, p.text, c.font(bold=True, delta=1))
     top += 28
     font, bold = c.font(), c.font(bold=True)
-    rows = max(1, (bottom - top - 28) // 26)
+    rows = (bottom - top - 28) // 26
     cells = [[gen(r) for _, gen in d.columns] for _ in range(rows)]
     widths = [
         max([bold.getlength(h)] + [font.getlength(row[k]) for row in cells]) + 24
@@ -520,6 +535,8 @@ def build_screen(seed: int, theme: Theme = "light", width: int = 1280, height: i
     """Draw the screen for ``seed`` in ``theme`` and return it with its text and word boxes."""
     if theme not in PALETTES:
         raise ValueError(f"unknown theme {theme!r}; expected one of {', '.join(THEMES)}")
+    if width < MIN_SIZE[0] or height < MIN_SIZE[1]:
+        raise ValueError(f"a screen is at least {MIN_SIZE[0]}x{MIN_SIZE[1]}, not {width}x{height}")
     r = random.Random(seed)
     palette = PALETTES[theme]
     family = r.choice(tuple(_FONT_DIRS))
@@ -552,7 +569,7 @@ def render_screen(
 
 def synthetic_set(n: int, seed: int = 0) -> list[tuple[Image.Image, str, str]]:
     """``n`` screens (image, truth, theme), alternating light and dark, from seeds ``seed..``."""
-    out = []
+    out: list[tuple[Image.Image, str, str]] = []
     for i in range(n):
         theme = THEMES[i % 2]
         image, text = render_screen(seed + i, theme)

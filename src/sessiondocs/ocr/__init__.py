@@ -6,7 +6,13 @@
     for word in result.words: ...               # Word(text, left, top, width, height, conf)
 
 Engines: ``tesseract`` and ``rapidocr`` (``ENGINES``); ``DEFAULT_ENGINE`` is the one that
-measured better on the synthetic screens of ``sessiondocs.synth``.
+measured better on the synthetic screens of ``sessiondocs.synth`` (bench/bench_sessiondocs_ocr.py).
+Bad input raises ``NotAnImageError``, a ValueError; an unknown engine name, a ValueError.
+
+Modules: ``engine`` (choosing and caching engines, decoding input), ``tesseract`` and ``rapid``
+(the engines), ``preprocess`` (Tesseract's view of a screenshot), ``recover`` (short words
+Tesseract's layout drops), ``icons`` and ``cleanup`` (icons read as text, split words),
+``layout`` (reading order), ``metrics`` (character error rate, word accuracy).
 """
 
 from sessiondocs.ocr.engine import (

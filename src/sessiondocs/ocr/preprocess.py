@@ -1,10 +1,11 @@
 """Image preparation: any decoded image to RGB, and the Tesseract view of a screenshot.
 
 Tesseract reads dark text on a light, even background. UI screenshots have text of every colour
-on panels, buttons, selected rows and dark themes, so the image is turned into "how far each
-pixel is from its local background": grayscale, minus a median-blurred copy (the median of a
-window wider than any glyph stroke is the background colour there), absolute, inverted. Every
-piece of text comes out dark on white whatever its colours. Then a 2x upscale, because
+on panels, buttons, selected rows and dark themes, so the image becomes "how far each pixel is
+from its background", inverted: every piece of text comes out dark on white whatever its
+colours, and every plain area white. A pixel's background is the colour of the plain area (a
+5x5 square of one colour) nearest to it within a few pixels, which around text there always
+is; where there is none (gradients, photos), a wide median filter's value. Then a 2x upscale:
 Tesseract's recognizer is tuned for text a good deal taller than the 11-13 px of UI fonts.
 """
 
@@ -17,6 +18,7 @@ SCALE = 2  # upscale factor for Tesseract; boxes are divided by it on the way ba
 MEDIAN_SIZE = 9  # median window, in pixels of the half-size image (so ~18 px at full size)
 FLAT_RADIUS = 2  # a pixel whose 5x5 square is plain is background
 FLAT_TOLERANCE = 3  # gray levels of variation a plain area may have (gradients, JPEG noise)
+REACH = 4  # how far, in pixels, a pixel looks for the plain area it sits on
 
 
 def to_rgb(image: Image.Image) -> Image.Image:
@@ -36,12 +38,10 @@ def to_rgb(image: Image.Image) -> Image.Image:
 
 
 def background(gray: Image.Image) -> Image.Image:
-    """The local background of a grayscale image: a wide median filter, computed at half size.
-
+    """The local background of a grayscale image: a wide median filter, computed at half size."""
     # why: a median as wide as a bold word must be about 18 px; PIL's median at that size costs
     # ~0.4 s on a 1280x800 screen, at half size 35 ms. Nearest-neighbour upscaling keeps panel
     # edges sharp (bilinear would smear them into grey halos that read as "l" and "|").
-    """
     if min(gray.size) < 2 * MEDIAN_SIZE:
         return gray.filter(ImageFilter.MedianFilter(3))
     small = gray.reduce(2).filter(ImageFilter.MedianFilter(MEDIAN_SIZE))
@@ -60,20 +60,50 @@ def flat(a: np.ndarray, radius: int = FLAT_RADIUS) -> np.ndarray:
     return (hi - lo) <= FLAT_TOLERANCE
 
 
+def nearest_plain(a: np.ndarray, plain: np.ndarray, reach: int = REACH) -> np.ndarray:
+    """For each pixel, the value of a plain pixel at most ``reach`` steps away, else -1."""
+    value = np.where(plain, a, -1)
+    for _ in range(reach):
+        missing = value < 0
+        if not missing.any():
+            break
+        grown = value.copy()
+        for dy, dx in ((1, 0), (-1, 0), (0, 1), (0, -1)):
+            shifted = _shift(value, dy, dx)
+            take = missing & (grown < 0) & (shifted >= 0)
+            grown[take] = shifted[take]
+        value = grown
+    return value
+
+
+def _shift(a: np.ndarray, dy: int, dx: int) -> np.ndarray:
+    """``a`` moved by (dy, dx), -1 where nothing moved in."""
+    out = np.full_like(a, -1)
+    h, w = a.shape
+    out[max(dy, 0) : h + min(dy, 0), max(dx, 0) : w + min(dx, 0)] = a[
+        max(-dy, 0) : h + min(-dy, 0), max(-dx, 0) : w + min(-dx, 0)
+    ]
+    return out
+
+
 def normalize_background(image: Image.Image) -> Image.Image:
     """Grayscale "distance from the local background", inverted: all text dark on white."""
     gray = to_rgb(image).convert("L")
     a = np.asarray(gray, dtype=np.int16)
-    b = np.asarray(background(gray), dtype=np.int16)
-    distance = np.abs(a - b)
-    # why: in a button smaller than twice the median window, with text the colour of the page
-    # around it, the median flips to the page colour under the text; the button's own plain
-    # pixels then read as a grey bar. A pixel in a plain square is background, whatever the median
-    distance[flat(a)] = 0
-    return Image.fromarray((255 - distance).astype(np.uint8))
+    # why: the median filter alone flips to the page colour inside buttons smaller than its
+    # window, and their edges and corners then read as "r", "t" and "-"; the nearest plain
+    # area is the right background wherever there is one
+    b = nearest_plain(a, flat(a))
+    if (b < 0).any():
+        b = np.where(b >= 0, b, np.asarray(background(gray), dtype=np.int16))
+    return Image.fromarray((255 - np.abs(a - b)).astype(np.uint8))
+
+
+def upscale(image: Image.Image) -> Image.Image:
+    """``image`` enlarged ``SCALE`` times (Lanczos)."""
+    return image.resize((image.width * SCALE, image.height * SCALE), Image.Resampling.LANCZOS)
 
 
 def for_tesseract(image: Image.Image) -> Image.Image:
     """The image Tesseract reads: background-normalized, then upscaled ``SCALE`` times."""
-    flat = normalize_background(image)
-    return flat.resize((flat.width * SCALE, flat.height * SCALE), Image.Resampling.LANCZOS)
+    return upscale(normalize_background(image))

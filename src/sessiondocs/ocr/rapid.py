@@ -2,14 +2,15 @@
 
 Settings, each measured on synthetic UI screens (bench/bench_sessiondocs_ocr.py):
 
-- the text-direction classifier is off: it turns short menu words upside down;
+- the text-direction classifier is off: it misreads short menu words;
 - the models are named by path, from the wheel's own ``models`` folder, so nothing is ever
   downloaded (rapidocr fetches a model from the network when its configured one is missing);
-- recognition pads each batch to its widest crop instead of to 320 px (``rec_img_shape``
-  width 48) one crop at a time: UI text is mostly short words, and the padding was two thirds
-  of the recognizer's work (2.2 s -> 0.8 s per screen on one core, same accuracy);
-- detection runs at 3/4 scale (0.9 s -> 0.5 s; 11 px text is still found), while recognition
-  reads crops from the full-size image.
+- recognition reads one crop at a time at its own width, not padded to at least 320 px
+  (``rec_img_shape`` width 48 lowers that floor): UI text is mostly short words, and the
+  padding was two thirds of the recognizer's work (2.2 s -> 0.8 s per screen on one core, same
+  accuracy; its cost is linear in width, so batching gains nothing);
+- detection runs at 3/4 scale (0.9 s -> 0.5 s; 11 px text is still found, 2/3 scale loses
+  some), while recognition reads its crops from the full-size image.
 """
 
 from __future__ import annotations
@@ -114,7 +115,8 @@ def _word(text: Any, score: Any, box: Any) -> Word:
     pts = np.asarray(box, dtype=float)
     x0, y0 = np.floor(pts.min(axis=0)).astype(int)
     x1, y1 = np.ceil(pts.max(axis=0)).astype(int)
-    return Word(str(text).strip(), int(x0), int(y0), int(x1 - x0), int(y1 - y0), _conf(score))
+    width, height = max(1, int(x1 - x0)), max(1, int(y1 - y0))
+    return Word(str(text).strip(), int(x0), int(y0), width, height, _conf(score))
 
 
 def split_line(text: str, score: float, box: np.ndarray) -> list[Word]:
