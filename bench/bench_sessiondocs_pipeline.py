@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 from tests.e2e.conftest import start_server  # noqa: E402
 
 from bench_engine import Result  # noqa: E402
-from sessiondocs.ocr import DEFAULT_ENGINE, read_image  # noqa: E402
+from sessiondocs.ocr import get_engine, read_image  # noqa: E402
 from sessiondocs.synth import render_screen  # noqa: E402
 
 APP = ROOT / "src" / "sessiondocs" / "functions"
@@ -100,7 +100,7 @@ def run(quick: bool, tmp_root: str | None = None) -> list[Result]:
         served = pipeline_per_minute(pngs, Path(tmp) / "data")
     met = "met" if served >= GOAL_PER_MIN else "NOT met"
     print(
-        f"sessiondocs pipeline ({DEFAULT_ENGINE}): {served:.0f} screenshots/min upload -> OCR "
+        f"sessiondocs pipeline ({get_engine().name}): {served:.0f} screenshots/min upload -> OCR "
         f"stored, vs {direct:.0f}/min OCR alone on 2 threads ({served / direct:.2f}x); "
         f"goal >= {GOAL_PER_MIN:.0f}/min: {met}"
     )

@@ -15,6 +15,8 @@ Settings, each measured on synthetic UI screens (bench/bench_sessiondocs_ocr.py)
 
 from __future__ import annotations
 
+import os
+import queue
 import threading
 import time
 from pathlib import Path
@@ -41,19 +43,24 @@ def models_dir() -> Path:
 
 
 class RapidOcrEngine:
-    """OCR with RapidOCR. Calls are serialized by a lock: the pipeline keeps per-call state."""
+    """OCR with RapidOCR: a pool of model instances, one read at a time on each.
+
+    ``workers`` instances (default: one per core), each with one onnxruntime thread, let
+    concurrent reads (the pipeline's) use every core; a single read on an idle machine is
+    slower than one instance using all cores, but the throughput is higher, as onnxruntime's
+    own threads scale poorly on small models.
+    """
 
     name = "rapidocr"
 
-    def __init__(self, threads: int | None = None) -> None:
-        """``threads``: onnxruntime threads per model (None: onnxruntime's default, all cores)."""
-        from rapidocr import RapidOCR
-
+    def __init__(self, threads: int | None = 1, workers: int | None = None) -> None:
+        """``threads``: onnxruntime threads per instance (None: its default, all cores);
+        ``workers``: instances, created as concurrent reads need them."""
         models = models_dir()
         for model in (DET_MODEL, REC_MODEL):
             if not (models / model).is_file():
                 raise RuntimeError(f"rapidocr's bundled model {model} is missing from {models}")
-        params: dict[str, Any] = {
+        self._params: dict[str, Any] = {
             "Global.use_cls": False,
             "Global.return_word_box": True,
             "Global.log_level": "error",
@@ -64,21 +71,40 @@ class RapidOcrEngine:
             "Rec.rec_batch_num": 1,
         }
         if threads is not None:
-            params["EngineConfig.onnxruntime.intra_op_num_threads"] = threads
-            params["EngineConfig.onnxruntime.inter_op_num_threads"] = 1
-        self._ocr = RapidOCR(params=params)
+            self._params["EngineConfig.onnxruntime.intra_op_num_threads"] = threads
+            self._params["EngineConfig.onnxruntime.inter_op_num_threads"] = 1
+        self._limit = workers or max(1, len(os.sched_getaffinity(0)))
+        self._idle: queue.LifoQueue[Any] = queue.LifoQueue()
+        self._made = 0
         self._lock = threading.Lock()
+        self._idle.put(self._new())  # why: fail at creation, not on the first read
+
+    def _new(self) -> Any:
+        from rapidocr import RapidOCR
+
+        self._made += 1
+        return RapidOCR(params=dict(self._params))
+
+    def _take(self) -> Any:
+        with self._lock:
+            if self._idle.empty() and self._made < self._limit:
+                return self._new()
+        return self._idle.get()
 
     def read(self, image: Image.Image) -> OcrResult:
         """Read ``image``: words with boxes in its own pixels, text as rows top to bottom."""
         started = time.perf_counter()
         rgb = to_rgb(image)
-        with self._lock:
+        ocr = self._take()
+        try:
             # why: the detector reads its size limit on every call; set it per image so the
-            # scale (not the absolute size) is fixed, as text size does not grow with screen size
-            detector = self._ocr._load_det_model()
+            # scale (not the absolute size) is fixed, as text size does not grow with screen
+            # size. Each instance serves one read at a time, so this per-call state is safe.
+            detector = ocr._load_det_model()
             detector.limit_side_len = max(32, round(max(rgb.size) * DET_SCALE))
-            out = self._ocr(rgb)
+            out = ocr(rgb)
+        finally:
+            self._idle.put(ocr)
         rows = rows_of(clean(line_words(out), np.asarray(rgb.convert("L"))))
         words = [w for row in rows for w in row]
         return OcrResult(text_of(rows), words, self.name, time.perf_counter() - started)
