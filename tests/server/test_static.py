@@ -39,7 +39,7 @@ def test_files_routes_and_api_share_one_port(make_server, site):
         # no escaping the directory
         for path in ("/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/assets/..%2f..%2fsecret"):
             leaked = http.get(path)
-            assert "root:" not in leaked.text and "<title>app</title>" in leaked.text or (
+            assert ("root:" not in leaked.text and "<title>app</title>" in leaked.text) or (
                 leaked.status_code == 404
             )
 
@@ -47,7 +47,7 @@ def test_files_routes_and_api_share_one_port(make_server, site):
 def test_a_directory_without_index_is_refused(tmp_path):
     runtime = Runtime(APPS / "notes", tmp_path / "data")
     try:
-        with pytest.raises(LivebaseError, match="index.html"):
+        with pytest.raises(LivebaseError, match=r"index\.html"):
             create_app(runtime, static_dir=tmp_path)
     finally:
         runtime.close()

@@ -9,7 +9,6 @@ retries the same step after a growing delay (capped at a few seconds) while capt
 from __future__ import annotations
 
 import contextlib
-
 import threading
 import time
 
