@@ -400,3 +400,21 @@ def test_completing_while_screenshots_are_read_documents_once_all_are_read(
     # written once, after the last screenshot was read: every screenshot is in it
     assert all(s["status"] == "done" for s in client.shots(session))
     assert len(doc["steps"]) == 3
+
+
+def test_with_redaction_on_the_unredacted_upload_is_never_listed(client: Client) -> None:
+    session = client.ok("mutation", "sessions:createSession", {"pcName": "PRIVATE-PC"})
+    frame = screen("Payroll", ["Contact payroll@example.com"])
+    client.add(session, "0001.png", frame, 1)
+    seen_urls = set()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        [shot] = client.shots(session)
+        if shot["status"] != "done":
+            assert shot["url"] is None and "fileId" not in shot, shot
+        else:
+            seen_urls.add(shot["url"])
+            break
+        time.sleep(0.02)
+    [url] = seen_urls
+    assert httpx.get(url).content != frame

@@ -94,7 +94,17 @@ async def discard_upload(ctx, storageId):
 
 @query(args={"sessionId": v.string()})
 async def list_by_session(ctx, sessionId):
-    """A session's screenshots in capture order, each with its image URL and OCR text."""
+    """A session's screenshots in capture order, each with its image URL and OCR text.
+
+    In a session with redaction on, a screenshot's image is served only once its redacted
+    copy has replaced the upload (``url`` is None until then).
+    """
+    session = (
+        await ctx.db.query("sessions")
+        .with_index("by_sessionId", lambda q: q.eq("sessionId", sessionId))
+        .first()
+    )
+    redacting = bool(session and session["redact"])
     out = []
     for shot in await screenshots_of(ctx, sessionId):
         ocr = (
@@ -102,10 +112,14 @@ async def list_by_session(ctx, sessionId):
             .with_index("by_screenshot", lambda q, s=shot: q.eq("screenshotId", s["_id"]))
             .first()
         )
+        hidden = redacting and not shot.get("redacted")
+        if hidden:
+            # why: the upload's storage ID would reach the unredacted image
+            shot = {k: val for k, val in shot.items() if k != "fileId"}
         out.append(
             {
                 **shot,
-                "url": await ctx.storage.get_url(shot["fileId"]),
+                "url": None if hidden else await ctx.storage.get_url(shot["fileId"]),
                 "ocr": None
                 if ocr is None
                 else {
