@@ -21,15 +21,16 @@ from sessiondocs.words import OcrResult
 ENGINES: tuple[str, ...] = ("tesseract", "rapidocr")
 ENV_VAR = "SESSIONDOCS_OCR"
 
-# The engine with the lower character error rate within the time goal (< 1.5 s per 1280x800
-# screen on one core), measured by bench/bench_sessiondocs_ocr.py on 20 synthetic screens, both
-# themes, interleaved with plain `tesseract` (defaults: 51.3% CER, 0.62 s):
-#   rapidocr   CER 0.07%, word accuracy 99.2%, 1.43 s per image (2.32x the baseline's time)
-#   tesseract  CER 0.42%, word accuracy 97.0%, 0.88 s per image (1.42x)
-# RapidOCR's margin on time is thin on one core; with onnxruntime's default threads, as
-# ``get_engine`` creates it, it took 0.9 s per screen on 2 cores. SESSIONDOCS_OCR=tesseract
-# trades accuracy for speed.
-DEFAULT_ENGINE = "rapidocr"
+# The engine that meets every measured goal with a margin: CER < 1% and < 1.5 s per 1280x800
+# screen on one core (bench/bench_sessiondocs_ocr.py: 20 synthetic screens, both themes,
+# interleaved with plain `tesseract` at its defaults: 51.3% CER, 0.62-0.74 s), and >= 60
+# screenshots a minute through the pipeline on 2 cores (bench/bench_sessiondocs_pipeline.py):
+#   tesseract  CER 0.42%, word accuracy 97.0%, 0.88-1.08 s per image (1.42-1.47x the
+#              baseline's time); pipeline 119 screenshots/min
+#   rapidocr   CER 0.07%, word accuracy 99.2%, 1.43-1.75 s per image (2.32-2.37x): over the
+#              time goal whenever the machine is busy; pipeline 43-71 screenshots/min
+# RapidOCR reads more accurately; SESSIONDOCS_OCR=rapidocr chooses it where time allows.
+DEFAULT_ENGINE = "tesseract"
 
 ImageSource = str | Path | bytes | bytearray | memoryview | Image.Image
 # why: a screenshot of an 8K screen is 33 M pixels; a file announcing far more is an attack or
