@@ -76,6 +76,15 @@ class Client:
             time.sleep(0.2)
         raise AssertionError(f"timed out waiting for {what}")
 
+    def doc(self, session: str) -> dict[str, Any] | None:
+        found: dict[str, Any] | None = self.ok(
+            "query", "docs:getDocumentation", {"sessionId": session}
+        )
+        return found
+
+    def ready_doc(self, session: str, what: str = "the documentation") -> dict[str, Any]:
+        return self.wait(what, lambda: (d := self.doc(session)) and d["status"] == "ready" and d)
+
     def shots(self, session: str) -> list[dict[str, Any]]:
         return list(self.ok("query", "screenshots:listBySession", {"sessionId": session}))
 
@@ -136,14 +145,7 @@ def test_a_session_is_uploaded_read_and_documented(client: Client, server: Runni
     assert mine["counts"]["screenshots"] == 3 and mine["counts"]["done"] == 3
 
     client.ok("mutation", "sessions:completeSession", {"sessionId": session})
-    doc = client.wait(
-        "the documentation",
-        lambda: (
-            (d := client.ok("query", "docs:getDocumentation", {"sessionId": session}))
-            and d["status"] == "ready"
-            and d
-        ),
-    )
+    doc = client.ready_doc(session, "the documentation")
     assert doc["steps"], doc
     assert [s["number"] for s in doc["steps"]] == list(range(1, len(doc["steps"]) + 1))
     assert {s["screenshotId"] for s in doc["steps"]} <= {s["_id"] for s in shots}
@@ -203,14 +205,7 @@ def test_an_unreadable_screenshot_is_retried_then_marked_failed(client: Client) 
     assert "image" in shot["error"].lower()
     # completing the session still documents it (the failure is shown, not dropped)
     client.ok("mutation", "sessions:completeSession", {"sessionId": session})
-    doc = client.wait(
-        "the documentation",
-        lambda: (
-            (d := client.ok("query", "docs:getDocumentation", {"sessionId": session}))
-            and d["status"] == "ready"
-            and d
-        ),
-    )
+    doc = client.ready_doc(session, "the documentation")
     assert doc["steps"] == []
     # a manual retry runs it again (and fails again, recorded)
     client.ok("mutation", "screenshots:retry", {"screenshotId": shot_id})
@@ -293,14 +288,7 @@ def test_regenerate_on_demand_and_delete(client: Client, server: RunningServer) 
     client.add(session, "0001.png", screen("Editor", ["Draft one"]), 1_000)
     client.wait("OCR", lambda: client.shots(session)[0]["status"] == "done")
     client.ok("mutation", "docs:regenerate", {"sessionId": session})
-    first = client.wait(
-        "a document while the session is active",
-        lambda: (
-            (d := client.ok("query", "docs:getDocumentation", {"sessionId": session}))
-            and d["status"] == "ready"
-            and d
-        ),
-    )
+    first = client.ready_doc(session, "a document while the session is active")
     assert len(first["steps"]) == 1
     client.add(
         session, "0002.png", screen("Editor", ["Draft one", "Second paragraph added"]), 2_000
@@ -310,7 +298,7 @@ def test_regenerate_on_demand_and_delete(client: Client, server: RunningServer) 
     client.wait(
         "the regenerated document",
         lambda: (
-            (d := client.ok("query", "docs:getDocumentation", {"sessionId": session}))
+            (d := client.doc(session))
             and d["status"] == "ready"
             and d["generatedAt"] > first["generatedAt"]
             and len(d["steps"]) == 2
@@ -319,7 +307,7 @@ def test_regenerate_on_demand_and_delete(client: Client, server: RunningServer) 
     before = blob_count(server)
     client.ok("mutation", "sessions:deleteSession", {"sessionId": session})
     assert client.ok("query", "sessions:getSession", {"sessionId": session}) is None
-    assert client.ok("query", "docs:getDocumentation", {"sessionId": session}) is None
+    assert client.doc(session) is None
     assert blob_count(server) == before - 2
 
 
@@ -389,14 +377,7 @@ def test_completing_while_screenshots_are_read_documents_once_all_are_read(
     for i in range(3):
         client.add(session, f"{i:04d}.png", screen(f"Window {i}", [f"Line number {i}"]), i * 1000)
     client.ok("mutation", "sessions:completeSession", {"sessionId": session})
-    doc = client.wait(
-        "the documentation",
-        lambda: (
-            (d := client.ok("query", "docs:getDocumentation", {"sessionId": session}))
-            and d["status"] == "ready"
-            and d
-        ),
-    )
+    doc = client.ready_doc(session, "the documentation")
     # written once, after the last screenshot was read: every screenshot is in it
     assert all(s["status"] == "done" for s in client.shots(session))
     assert len(doc["steps"]) == 3
