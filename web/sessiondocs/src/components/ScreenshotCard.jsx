@@ -25,7 +25,12 @@ export function ScreenshotCard({ shot, position }) {
           <img src={src} alt="" loading="lazy" />
         </button>
       ) : (
-        <div className="thumb missing">Image unavailable</div>
+        <div className="thumb missing">
+          {/* a session with redaction on shows an image only once its redacted copy exists */}
+          {shot.status === "pending" || shot.status === "processing"
+            ? "Redacting…"
+            : "Image unavailable"}
+        </div>
       )}
       <div className="shot-body">
         <p className="shot-name">
