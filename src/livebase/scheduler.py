@@ -6,7 +6,8 @@ success, failed, canceled). Scheduling from a mutation is part of its transactio
 mutation that rolls back schedules nothing. A scheduled mutation runs exactly once: the job is
 marked done in the mutation's own transaction. A scheduled action runs at most once: it is
 marked in progress (and committed) before it starts, and a job found in progress after a
-restart is marked failed rather than run again.
+restart is marked failed rather than run again. Finished jobs (success, failed, canceled) are
+deleted once they completed more than ``RETENTION_MS`` ago (Convex keeps them 7 days).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 import math
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -36,6 +38,36 @@ INDEXES = {"by_state_time": ("state.kind", "scheduledTime")}
 MAX_PER_TRANSACTION = 1000
 BATCH = 50
 INTERRUPTED = "The server stopped while this action ran; actions run at most once"
+RETENTION_MS = 7 * 24 * 3600 * 1000
+PRUNE_EVERY_S = 600.0
+FINISHED = ("success", "failed", "canceled")
+
+
+def expired_jobs(txn: Transaction, before_ms: float, limit: int) -> list[str]:
+    """IDs of finished jobs that completed before ``before_ms`` (at most ``limit``)."""
+    table = txn.table(TABLE)
+    index = table.indexes["by_state_time"]
+    out: list[str] = []
+    for kind in FINISHED:
+        interval = IndexRange(index).eq("state.kind", kind)
+        if kind != "canceled":
+            # why: a job that ran completed after its scheduled time, so scanning
+            # scheduledTime up to the cutoff finds every candidate; a canceled one may have
+            # been due long after it was canceled, so all canceled jobs are candidates
+            interval = interval.lte("scheduledTime", before_ms)
+        bounds = interval.interval()
+        if bounds is None:
+            continue
+        rows = txn.scan(table, index, *bounds)
+        try:
+            for _, doc in rows:
+                if doc.get("completedTime", doc["scheduledTime"]) < before_ms:
+                    out.append(doc["_id"])
+                    if len(out) >= limit:
+                        return out
+        finally:
+            rows.close()
+    return out
 
 
 def now_ms() -> float:
@@ -175,6 +207,25 @@ class SchedulerWorker:
         self._running_actions: set[asyncio.Task[None]] = set()
         self._stopped = False
         self.crons = CronRunner(runtime)
+        self.retention_ms = RETENTION_MS
+        self._pruned_at = -math.inf
+
+    def prune(self) -> int:
+        """Delete finished jobs older than ``retention_ms``; returns how many."""
+        before = now_ms() - self.retention_ms
+        deleted = 0
+        while True:
+
+            def delete_batch(txn: Transaction) -> int:
+                ids = expired_jobs(txn, before, MAX_PER_TRANSACTION)
+                for job_id in ids:
+                    txn.delete(job_id, TABLE)
+                return len(ids)
+
+            count, _ = self.runtime.transact(delete_batch)
+            deleted += int(count)
+            if count < MAX_PER_TRANSACTION:
+                return deleted
 
     def recover(self) -> int:
         """Mark actions left in progress by a stopped server as failed (at most once)."""
@@ -283,6 +334,9 @@ class SchedulerWorker:
         self.recover()
         while not self._stopped:
             try:
+                if time.monotonic() - self._pruned_at >= PRUNE_EVERY_S:
+                    self._pruned_at = time.monotonic()
+                    self.prune()
                 await self.run_due()
                 cron_wait = await self.crons.run_due()
                 upcoming, _ = self.runtime.transact(next_due, readonly=True)

@@ -556,3 +556,22 @@ def test_a_function_can_schedule_at_most_1000_functions_and_going_over_rolls_it_
     assert all_docs(services, TABLE) == []
     schedule(1000)
     assert len(all_docs(services, TABLE)) == 1000
+
+
+def test_finished_jobs_are_deleted_after_the_retention_and_pending_ones_kept(services):
+    worker = SchedulerWorker(services)
+    done = services.run_mutation("jobs:scheduleRecord", {"job": "old", "delay": 0}).value
+    canceled = services.run_mutation("jobs:scheduleRecord", {"job": "off", "delay": 60_000}).value
+    asyncio.run(worker.run_due())
+    services.run_mutation("jobs:cancel", {"id": canceled})
+    pending = services.run_mutation("jobs:scheduleRecord", {"job": "later", "delay": 60_000}).value
+    # inside the retention nothing goes
+    assert worker.prune() == 0
+    assert job_doc(services, done)["state"] == {"kind": "success"}
+    # finished more than retention_ms ago: deleted; the pending job stays
+    time.sleep(0.05)
+    worker.retention_ms = 10
+    assert worker.prune() == 2
+    ids = {doc["_id"] for doc in all_docs(services, TABLE)}
+    assert ids == {pending}
+    assert worker.prune() == 0
