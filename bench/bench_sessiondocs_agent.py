@@ -17,30 +17,25 @@ from __future__ import annotations
 
 import contextlib
 import os
-import select
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
-
-from bench_engine import Result, fresh_dir, say
-
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.e2e.conftest import source_env, stop_process  # noqa: E402
+from tests.sessiondocs.conftest import SessiondocsServer, xvfb_display  # noqa: E402
+
+from bench_engine import Result, fresh_dir, say  # noqa: E402
+
 POLL = 0.5  # the agent's default --poll
 WARMUP = 4.0  # seconds before measuring: imports, first frame, first upload
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -60,67 +55,25 @@ def _cpu_seconds(pid: int) -> float:
 
 
 @contextlib.contextmanager
-def _xvfb() -> Iterator[str]:
-    read_end, write_end = os.pipe()
-    xvfb = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-        pass_fds=(write_end,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write_end)
-    try:
-        if not select.select([read_end], [], [], 10)[0]:
-            raise RuntimeError("Xvfb did not start")
-        yield ":" + os.read(read_end, 32).decode().strip()
-    finally:
-        os.close(read_end)
-        xvfb.terminate()
-        xvfb.wait(10)
-
-
-@contextlib.contextmanager
 def _process(args: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
     with open(log, "ab") as out:
         process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
     try:
         yield process
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def _wait_for_server(url: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{url}/version", timeout=1).status_code == 200:
-                return
-        time.sleep(0.1)
-    raise RuntimeError("sessiondocs serve did not start")
+        stop_process(process, signal.SIGINT, grace=30)  # why: on SIGINT the agent ends cleanly
 
 
 def bench_idle_cpu(quick: bool, tmp: Path) -> Result:
     seconds = 6.0 if quick else 20.0
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     python = sys.executable
-    with _xvfb() as display:
-        shown = {**env, "DISPLAY": display}
-        serve = [python, "-m", "sessiondocs", "serve", "--port", str(port)]
-        agent = [python, "-m", "sessiondocs", "agent", "--url", url, "--poll", str(POLL)]
+    with xvfb_display() as display:
+        server = SessiondocsServer(tmp / "data").start()
+        shown = source_env(DISPLAY=display)
+        agent = [python, "-m", "sessiondocs", "agent", "--url", server.url, "--poll", str(POLL)]
         agent += ["--queue-dir", str(tmp / "queue")]
         baseline = [python, str(Path(__file__).resolve()), "--baseline", str(POLL)]
-        with (
-            _process([*serve, "--data-dir", str(tmp / "data")], env, tmp / "server.log"),
-        ):
-            _wait_for_server(url)
+        try:
             with (
                 _process(agent, shown, tmp / "agent.log") as agent_proc,
                 _process(baseline, shown, tmp / "baseline.log") as base_proc,
@@ -131,6 +84,8 @@ def bench_idle_cpu(quick: bool, tmp: Path) -> Result:
                 time.sleep(seconds)
                 agent1, base1 = _cpu_seconds(agent_proc.pid), _cpu_seconds(base_proc.pid)
                 wall = time.monotonic() - start
+        finally:
+            server.stop()
     agent_pct = 100 * (agent1 - agent0) / wall
     base_pct = 100 * (base1 - base0) / wall
     log = (tmp / "agent.log").read_text()

@@ -13,24 +13,18 @@ question, read from between the ``<question>`` tags of the first user turn.
 
 from __future__ import annotations
 
-import asyncio
-import json
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-KEY = "sk-standin-0123456789abcdef"
+from tests.standin import KEY, ModelStandIn, chat_completion, serve
 
 FEMALE_SQL = "SELECT COUNT(*) AS female_clients FROM client WHERE gender = 'F'"
 BROKEN_SQL = "SELECT COUNT(*) FROM client WHERE sex = 'F'"
@@ -38,19 +32,6 @@ FIXED_SQL = "SELECT COUNT(*) FROM client WHERE gender = 'F'"
 HOPELESS_SQL = "SELECT COUNT(*) FROM loan WHERE colour = 'red'"
 LOANS_SQL = "SELECT COUNT(*) FROM loan WHERE status = 'D'"
 REFUSAL_TEXT = "The database refused this SQL"
-
-
-@dataclass
-class Recorded:
-    """One request the stand-in received."""
-
-    api: str  # "openai" or "gemini"
-    path: str
-    url: str
-    query: dict[str, str]
-    headers: dict[str, str]
-    text: str  # the raw body
-    body: Any  # the body as JSON, or None when it was not JSON
 
 
 # An answer is a text for the model to say, or (status, JSON body) for an HTTP error, or one of
@@ -100,43 +81,16 @@ def _question_of(first_user_text: str) -> str:
 
 
 @dataclass
-class StandIn:
-    key: str = KEY
-    slow_seconds: float = 2.0
+class StandIn(ModelStandIn):
     slow_everything: bool = False  # answer every question as if it said "slow"
-    url: str = ""
-    requests: list[Recorded] = field(default_factory=list)
-    _stopping: bool = False
 
     def clear(self) -> None:
         self.requests.clear()
         self.slow_everything = False
 
-    @property
-    def last(self) -> Recorded:
-        return self.requests[-1]
-
     # --- the two APIs ----------------------------------------------------------------------
-    async def _record(self, request: Request, api: str) -> Recorded:
-        raw = (await request.body()).decode("utf-8", "replace")
-        try:
-            body = json.loads(raw)
-        except ValueError:
-            body = None
-        recorded = Recorded(
-            api=api,
-            path=request.url.path,
-            url=str(request.url),
-            query=dict(request.query_params),
-            headers={k.lower(): v for k, v in request.headers.items()},
-            text=raw,
-            body=body,
-        )
-        self.requests.append(recorded)
-        return recorded
-
     async def openai(self, request: Request) -> Response:
-        recorded = await self._record(request, "openai")
+        recorded = await self.record(request, "openai")
         if recorded.headers.get("authorization") != f"Bearer {self.key}":
             given = recorded.headers.get("authorization", "").removeprefix("Bearer ")
             return JSONResponse(  # the real service echoes part of the key: so do we, whole
@@ -157,23 +111,10 @@ class StandIn:
         answer = await self._answer(_question_of(first), recorded.text)
         if isinstance(answer, Response):
             return answer
-        return JSONResponse(
-            {
-                "id": "chatcmpl-standin",
-                "object": "chat.completion",
-                "model": body.get("model"),
-                "choices": [
-                    {
-                        "index": 0,
-                        "message": {"role": "assistant", "content": answer},
-                        "finish_reason": "stop",
-                    }
-                ],
-            }
-        )
+        return chat_completion(body.get("model"), answer)
 
     async def gemini(self, request: Request) -> Response:
-        recorded = await self._record(request, "gemini")
+        recorded = await self.record(request, "gemini")
         given = recorded.headers.get("x-goog-api-key") or recorded.query.get("key")
         if not given:
             return JSONResponse(
@@ -224,9 +165,7 @@ class StandIn:
         if isinstance(answer, tuple):
             return JSONResponse(answer[1], status_code=answer[0])
         if answer == "slow":
-            deadline = time.monotonic() + self.slow_seconds
-            while time.monotonic() < deadline and not self._stopping:
-                await asyncio.sleep(0.02)
+            await self.stall()
             return "```sql\nSELECT 1\n```"
         if answer == "garbled":
             return PlainTextResponse("<html>upstream hiccup</html>", status_code=200)
@@ -246,39 +185,5 @@ class StandIn:
 @contextmanager
 def run_standin(key: str = KEY, slow_seconds: float = 2.0) -> Iterator[StandIn]:
     """Serve a ``StandIn`` on a free loopback port for the duration of the block."""
-    standin = StandIn(key=key, slow_seconds=slow_seconds)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        standin.app(),
-        log_level="warning",
-        access_log=False,
-        lifespan="off",
-        ws="none",
-        timeout_graceful_shutdown=2,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.01)
-    try:
-        if not server.started:
-            raise RuntimeError("the LLM stand-in did not start")
-        standin.url = f"http://127.0.0.1:{port}"
+    with serve(StandIn(key=key, slow_seconds=slow_seconds)) as standin:
         yield standin
-    finally:
-        standin._stopping = True
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
-
-
-def free_port() -> int:
-    """A loopback port with nothing listening on it (for "the model is down" tests)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])

@@ -37,9 +37,9 @@ from tests.bankchat.llm_standin import (
     LOANS_SQL,
     REFUSAL_TEXT,
     StandIn,
-    free_port,
     run_standin,
 )
+from tests.e2e.conftest import free_port
 
 SCHEMA_TEXT = (
     "A Czech bank's accounts and clients.\n"

@@ -3,23 +3,22 @@
 ``sessiondocs_server`` is the URL of ``python -m sessiondocs serve`` on a free loopback port
 and a fresh data directory; ``sessiondocs_process`` is the same server as an object that can
 be stopped and started again on the same port and data directory (a restart).
+``xvfb_display()`` is a virtual X display for the capture agent (its tests and its benchmark).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
-import signal
+import select
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.conftest import ROOT
-from tests.e2e.conftest import free_port
+from tests.e2e.conftest import free_port, start_process, stop_process
 
 
 class SessiondocsServer:
@@ -34,38 +33,36 @@ class SessiondocsServer:
 
     def start(self, timeout: float = 30) -> SessiondocsServer:
         """Start the server and wait until it answers ``/version``."""
-        self.data_dir.parent.mkdir(parents=True, exist_ok=True)
         command = [sys.executable, "-m", "sessiondocs", "serve", "--port", str(self.port)]
-        with open(self.log, "ab") as out:
-            self.process = subprocess.Popen(
-                [*command, "--data-dir", str(self.data_dir)],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                cwd=ROOT,
-                env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
-            )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"sessiondocs serve exited: {self.log.read_text()}")
-            try:
-                if httpx.get(f"{self.url}/version", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"sessiondocs serve did not start: {self.log.read_text()}")
+        command += ["--data-dir", str(self.data_dir)]
+        self.process = start_process(command, self.url, self.log, timeout=timeout)
+        return self
 
     def stop(self) -> None:
         """SIGTERM, then SIGKILL after 10 s; the data directory stays."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        if self.process is not None:
+            stop_process(self.process)
+
+
+@contextlib.contextmanager
+def xvfb_display() -> Iterator[str]:
+    """A fresh Xvfb display (1280x800, 24 bit), numbered by Xvfb itself: its ``DISPLAY``."""
+    read_end, write_end = os.pipe()
+    xvfb = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+        pass_fds=(write_end,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write_end)
+    try:
+        if not select.select([read_end], [], [], 10)[0]:
+            raise RuntimeError("Xvfb did not start")
+        yield ":" + os.read(read_end, 32).decode().strip()
+    finally:
+        os.close(read_end)
+        xvfb.terminate()
+        xvfb.wait(10)
 
 
 @pytest.fixture

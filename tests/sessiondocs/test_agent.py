@@ -13,7 +13,6 @@ import itertools
 import json
 import os
 import re
-import select
 import shutil
 import signal
 import socket
@@ -44,7 +43,7 @@ from sessiondocs.agent import (
 )
 from tests.conftest import ROOT
 from tests.e2e.conftest import free_port
-from tests.sessiondocs.conftest import SessiondocsServer
+from tests.sessiondocs.conftest import SessiondocsServer, xvfb_display
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 SIZE = (1280, 800)
@@ -353,23 +352,8 @@ def wait_for(what: str, check: Callable[[], Any], timeout: float = 20) -> Any:
 @pytest.fixture
 def display() -> Iterator[str]:
     """A fresh Xvfb display (1280x800, 24 bit), numbered by Xvfb itself."""
-    read_end, write_end = os.pipe()
-    xvfb = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-        pass_fds=(write_end,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write_end)
-    try:
-        ready, _, _ = select.select([read_end], [], [], 10)
-        assert ready, "Xvfb did not start"
-        number = os.read(read_end, 32).decode().strip()
-        yield f":{number}"
-    finally:
-        os.close(read_end)
-        xvfb.terminate()
-        xvfb.wait(10)
+    with xvfb_display() as name:
+        yield name
 
 
 class Window:

@@ -18,7 +18,7 @@ from sessiondocs.docgen import (
     rewrite_or_keep,
 )
 from sessiondocs.docgen.prose import SYSTEM_PROMPT
-from tests.bankchat.llm_standin import free_port
+from tests.e2e.conftest import free_port
 from tests.sessiondocs.prose_standin import KEY, ProseStandIn, run_standin
 
 

@@ -4,21 +4,17 @@ Chromium driven by Playwright (no browser download)."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
 from tests.bankchat.conftest import bank_sqlite  # noqa: F401  (the bank the app tests use)
 from tests.conftest import ROOT
-from tests.e2e.conftest import free_port
+from tests.e2e.conftest import ServedProcess, free_port, source_env, start_process
 
 ARTIFACTS = ROOT / "test-artifacts" / "web"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -35,22 +31,8 @@ PHONE = {"width": 390, "height": 844}
 WEB_DIST = ROOT / "web" / "bankchat" / "dist"
 
 
-@dataclass
-class Bankchat:
+class Bankchat(ServedProcess):
     """A running ``python -m bankchat serve`` that serves the web app at its root."""
-
-    url: str
-    process: subprocess.Popen[bytes]
-    log: Path
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
 
 
 def build_web() -> None:
@@ -61,31 +43,13 @@ def build_web() -> None:
 def start_bankchat(data_dir: Path, bank: Path) -> Bankchat:
     """Start ``python -m bankchat serve`` on a free port over ``bank`` and wait until it answers."""
     port = free_port()
+    url = f"http://127.0.0.1:{port}"
     log = data_dir.parent / f"bankchat-{port}.log"
-    data_dir.parent.mkdir(parents=True, exist_ok=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BANKCHAT_")}
-    env.update(PYTHONPATH=str(ROOT / "src"), BANKCHAT_DB_PATH=str(bank))
+    env = {k: v for k, v in source_env().items() if not k.startswith("BANKCHAT_")}
+    env["BANKCHAT_DB_PATH"] = str(bank)
     command = [sys.executable, "-m", "bankchat", "serve", "--port", str(port)]
-    with open(log, "ab") as out:
-        process = subprocess.Popen(
-            [*command, "--data-dir", str(data_dir)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            cwd=ROOT,
-            env=env,
-        )
-    server = Bankchat(f"http://127.0.0.1:{port}", process, log)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"bankchat exited: {log.read_text()}")
-        try:
-            if httpx.get(f"{server.url}/version", timeout=1).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            time.sleep(0.05)
-    server.stop()
-    raise RuntimeError(f"bankchat did not start: {log.read_text()}")
+    command += ["--data-dir", str(data_dir)]
+    return Bankchat(url, start_process(command, url, log, env=env, timeout=60), log)
 
 
 @pytest.fixture(scope="session")

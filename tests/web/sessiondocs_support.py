@@ -6,30 +6,21 @@ The browser, viewports and the web build come from tests/web/conftest.py."""
 from __future__ import annotations
 
 import io
-import os
-import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 from PIL import Image, ImageDraw, ImageFont
 
-from tests.conftest import ROOT
-from tests.e2e.conftest import free_port
+from tests.e2e.conftest import ServedProcess, free_port, source_env, start_process
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
 
-@dataclass
-class Sessiondocs:
+class Sessiondocs(ServedProcess):
     """A running ``python -m sessiondocs serve``, called the way the capture agent calls it."""
-
-    url: str
-    process: subprocess.Popen[bytes]
-    log: Path
 
     def call(self, kind: str, path: str, args: dict[str, Any]) -> Any:
         """Run a public query or mutation over HTTP; its value, or AssertionError with the body."""
@@ -85,48 +76,16 @@ class Sessiondocs:
             time.sleep(0.2)
         raise AssertionError(f"no documentation for {session_id} after {timeout} s")
 
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
 
 def start_sessiondocs(data_dir: Path) -> Sessiondocs:
     """Start ``python -m sessiondocs serve`` (serving web/sessiondocs/dist) and wait for it."""
     port = free_port()
+    url = f"http://127.0.0.1:{port}"
     log = data_dir.parent / f"sessiondocs-{port}.log"
-    data_dir.parent.mkdir(parents=True, exist_ok=True)
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT / "src"),
-        "SESSIONDOCS_RETRY_MS": "100",
-        "SESSIONDOCS_LLM": "offline",
-    }
+    env = source_env(SESSIONDOCS_RETRY_MS="100", SESSIONDOCS_LLM="offline")
     command = [sys.executable, "-m", "sessiondocs", "serve", "--port", str(port)]
-    with open(log, "ab") as out:
-        process = subprocess.Popen(
-            [*command, "--data-dir", str(data_dir)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            cwd=ROOT,
-            env=env,
-        )
-    server = Sessiondocs(f"http://127.0.0.1:{port}", process, log)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"sessiondocs exited: {log.read_text()}")
-        try:
-            if httpx.get(f"{server.url}/version", timeout=1).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            time.sleep(0.05)
-    server.stop()
-    raise RuntimeError(f"sessiondocs did not start: {log.read_text()}")
+    command += ["--data-dir", str(data_dir)]
+    return Sessiondocs(url, start_process(command, url, log, env=env), log)
 
 
 def draw_screen(title: str, lines: list[str], size: tuple[int, int] = (900, 560)) -> bytes:
