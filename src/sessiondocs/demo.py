@@ -1,4 +1,4 @@
-"""A demo session for a fresh sessiondocs: five screenshots of someone creating an invoice.
+"""A demo session for a fresh sessiondocs: seven screenshots of someone creating an invoice.
 
 The frames are drawn here (a window with a title bar, a toolbar, a form), uploaded through the
 same HTTP API the capture agent uses, read by the real OCR pipeline and documented when the
@@ -34,46 +34,32 @@ class Screen:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
+_LIST = (
+    "INV-2039  Novak Trading   1,250.00 CZK  Paid",
+    "INV-2040  Horak s.r.o.   830.00 CZK  Due",
+)
+_VALUES = (
+    ("Customer", "Dvorak Logistics"),
+    ("Email", "billing@dvorak-logistics.cz"),
+    ("Amount", "4,200.00"),
+    ("Due date", "2026-12-15"),
+)
+
+
+def _form(filled: int) -> Screen:
+    """The new-invoice form with its first ``filled`` fields typed in."""
+    fields = tuple((label, value if i < filled else "") for i, (label, value) in enumerate(_VALUES))
+    return Screen("New invoice - Ledger", "New invoice", pressed="New invoice", fields=fields)
+
+
+# one action per frame, as a recorder captures them: open the form, fill each field, save
 FLOW = (
+    Screen("Invoices - Ledger", "Invoices", lines=_LIST),
+    *(_form(filled) for filled in range(len(_VALUES) + 1)),
     Screen(
         "Invoices - Ledger",
         "Invoices",
-        lines=(
-            "INV-2039  Novak Trading   1,250.00 CZK  Paid",
-            "INV-2040  Horak s.r.o.   830.00 CZK  Due",
-        ),
-    ),
-    Screen(
-        "New invoice - Ledger",
-        "New invoice",
-        pressed="New invoice",
-        fields=(("Customer", ""), ("Amount", ""), ("Due date", "")),
-    ),
-    Screen(
-        "New invoice - Ledger",
-        "New invoice",
-        pressed="New invoice",
-        fields=(("Customer", "Dvorak Logistics"), ("Amount", "4,200.00"), ("Due date", "")),
-    ),
-    Screen(
-        "New invoice - Ledger",
-        "New invoice",
-        pressed="New invoice",
-        fields=(
-            ("Customer", "Dvorak Logistics"),
-            ("Email", "billing@dvorak-logistics.cz"),
-            ("Amount", "4,200.00"),
-            ("Due date", "2026-12-15"),
-        ),
-    ),
-    Screen(
-        "Invoices - Ledger",
-        "Invoices",
-        lines=(
-            "INV-2039  Novak Trading   1,250.00 CZK  Paid",
-            "INV-2040  Horak s.r.o.   830.00 CZK  Due",
-            "INV-2041  Dvorak Logistics   4,200.00 CZK  Draft",
-        ),
+        lines=(*_LIST, "INV-2041  Dvorak Logistics   4,200.00 CZK  Draft"),
         notes=("Invoice INV-2041 saved",),
     ),
 )

@@ -135,8 +135,10 @@ def _resize(after: Screen) -> tuple[str, str]:
 
 def _clock_only(change: Change) -> bool:
     moved = change.added + change.removed
+    # why: a clock replaces one time with another; a date typed into an empty field only adds
     return (
-        bool(moved)
+        bool(change.added)
+        and bool(change.removed)
         and change.fraction < CLOCK_FRACTION
         and all(_CLOCK.fullmatch(w.text.strip()) for w in moved)
     )
