@@ -40,6 +40,7 @@ BATCH = 50
 INTERRUPTED = "The server stopped while this action ran; actions run at most once"
 RETENTION_MS = 7 * 24 * 3600 * 1000
 PRUNE_EVERY_S = 600.0
+PRUNE_BATCHES = 5
 FINISHED = ("success", "failed", "canceled")
 
 
@@ -210,11 +211,12 @@ class SchedulerWorker:
         self.retention_ms = RETENTION_MS
         self._pruned_at = -math.inf
 
-    def prune(self) -> int:
-        """Delete finished jobs older than ``retention_ms``; returns how many."""
+    def prune(self, max_batches: int = PRUNE_BATCHES) -> int:
+        """Delete finished jobs older than ``retention_ms``, at most ``max_batches`` transactions
+        of MAX_PER_TRANSACTION; returns how many."""
         before = now_ms() - self.retention_ms
         deleted = 0
-        while True:
+        for _ in range(max_batches):
 
             def delete_batch(txn: Transaction) -> int:
                 ids = expired_jobs(txn, before, MAX_PER_TRANSACTION)
@@ -225,7 +227,8 @@ class SchedulerWorker:
             count, _ = self.runtime.transact(delete_batch)
             deleted += int(count)
             if count < MAX_PER_TRANSACTION:
-                return deleted
+                break
+        return deleted
 
     def recover(self) -> int:
         """Mark actions left in progress by a stopped server as failed (at most once)."""
@@ -336,7 +339,10 @@ class SchedulerWorker:
             try:
                 if time.monotonic() - self._pruned_at >= PRUNE_EVERY_S:
                     self._pruned_at = time.monotonic()
-                    self.prune()
+                    if self.prune() >= PRUNE_BATCHES * MAX_PER_TRANSACTION:
+                        # why: a backlog is deleted a slice per cycle, so the loop (and the
+                        # server's event loop it runs on) gets a turn between slices
+                        self._pruned_at -= PRUNE_EVERY_S - 1
                 await self.run_due()
                 cron_wait = await self.crons.run_due()
                 upcoming, _ = self.runtime.transact(next_due, readonly=True)

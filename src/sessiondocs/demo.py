@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 from PIL import Image, ImageDraw, ImageFont
@@ -102,7 +103,7 @@ def render(screen: Screen) -> bytes:
     return out.getvalue()
 
 
-def _call(http: httpx.Client, kind: str, path: str, args: dict) -> object:
+def _call(http: httpx.Client, kind: str, path: str, args: dict) -> Any:
     answer = http.post(f"/api/{kind}", json={"path": path, "args": args, "format": "json"})
     answer.raise_for_status()
     body = answer.json()
@@ -114,7 +115,11 @@ def _call(http: httpx.Client, kind: str, path: str, args: dict) -> object:
 def seed(url: str, *, force: bool = False) -> str | None:
     """Upload the demo session to the server at ``url`` unless it has sessions; its ID."""
     with httpx.Client(base_url=url, timeout=30) as http:
-        if not force and _call(http, "query", "sessions:listSessions", {}):
+        sessions = _call(http, "query", "sessions:listSessions", {})
+        # why: only a finished demo session counts; one cut off halfway is recorded again
+        if not force and any(
+            s["pcName"] != DEMO_PC or s["status"] == "completed" for s in sessions
+        ):
             return None
         session = str(
             _call(

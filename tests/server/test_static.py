@@ -30,6 +30,9 @@ def test_files_routes_and_api_share_one_port(make_server, site):
         # a client-side route loads the app on refresh
         route = http.get("/sessions/abc123")
         assert route.status_code == 200 and "<title>app</title>" in route.text
+        # a route parameter with a dot is still a route
+        dotted = http.get("/sessions/pc1.morning")
+        assert dotted.status_code == 200 and "<title>app</title>" in dotted.text
         # a missing asset is a real 404, not the page
         assert http.get("/assets/missing.js").status_code == 404
         # the API still answers under the same origin

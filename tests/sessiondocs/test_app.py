@@ -399,3 +399,69 @@ def test_with_redaction_on_the_unredacted_upload_is_never_listed(client: Client)
         time.sleep(0.02)
     [url] = seen_urls
     assert httpx.get(url).content != frame
+
+
+def test_a_file_of_another_screenshot_is_refused_and_a_late_retry_is_answered(
+    client: Client, server: RunningServer
+) -> None:
+    first = client.ok("mutation", "sessions:createSession", {"pcName": "OWNER-PC"})
+    other = client.ok("mutation", "sessions:createSession", {"pcName": "THIEF-PC"})
+    storage_id = client.upload(screen("Owned", ["Private text"]))
+    register = {"sessionId": first, "filename": "0001.png", "storageId": storage_id}
+    shot_id = client.ok("mutation", "screenshots:registerScreenshot", register)
+    # another session cannot take (or delete) that file by naming it
+    stolen = client.call(
+        "mutation",
+        "screenshots:registerScreenshot",
+        {"sessionId": other, "filename": "x.png", "storageId": storage_id},
+    )
+    assert stolen["status"] == "error" and stolen["errorData"]["code"] == "bad_request"
+    client.wait("OCR", lambda: client.shots(first)[0]["status"] == "done")
+    # redaction replaced the upload; the agent's late retry still gets its screenshot back
+    assert client.ok("mutation", "screenshots:registerScreenshot", register) == shot_id
+    [shot] = client.shots(first)
+    assert httpx.get(shot["url"]).status_code == 200
+
+
+def test_a_read_that_died_with_its_server_is_read_again(tmp_path: Path) -> None:
+    from livebase.testing import AppTester
+
+    with AppTester(APP, tmp_path) as t:
+        session = t.mutation("sessions:createSession", {"pcName": "CRASH-PC"})
+        storage = t.runtime.storage.store_bytes(screen("Crash", ["mid read"]), "image/png")
+        shot_id = t.mutation(
+            "screenshots:registerScreenshot",
+            {"sessionId": session, "filename": "0001.png", "storageId": storage},
+        )
+        assert t.mutation("pipeline:claim", {"screenshotId": shot_id}) is not None
+        # a fresh claim is left alone; retry refuses it
+        assert t.mutation("pipeline:requeueStale") == 0
+        with pytest.raises(Exception, match="processing, not failed"):
+            t.mutation("screenshots:retry", {"screenshotId": shot_id})
+        # the server died: the claim grows old
+        t.runtime.transact(lambda txn: txn.patch(shot_id, {"claimedAt": 0.0}))
+        assert t.mutation("pipeline:requeueStale") == 1
+        [shot] = t.query("screenshots:listBySession", {"sessionId": session})
+        assert shot["status"] == "pending"
+
+
+def test_only_the_latest_documentation_request_is_stored(tmp_path: Path) -> None:
+    from livebase.testing import AppTester
+
+    with AppTester(APP, tmp_path) as t:
+        session = t.mutation("sessions:createSession", {"pcName": "RACE-PC"})
+        t.mutation("docs:regenerate", {"sessionId": session})
+        t.mutation("docs:regenerate", {"sessionId": session})
+        stale = {
+            "sessionId": session,
+            "title": "old",
+            "summary": "old",
+            "content": "old run",
+            "steps": [],
+            "engine": "offline",
+        }
+        t.mutation("docs:store", {**stale, "generation": 1})
+        assert t.query("docs:getDocumentation", {"sessionId": session})["status"] == "generating"
+        t.mutation("docs:store", {**stale, "generation": 2, "content": "new run"})
+        doc = t.query("docs:getDocumentation", {"sessionId": session})
+        assert doc["status"] == "ready" and doc["content"] == "new run"

@@ -128,6 +128,9 @@ class Server:
         await SyncSession(self, websocket).run()
 
 
+_ASSET_TYPES = (".js", ".css", ".map", ".png", ".svg", ".ico", ".jpg", ".woff", ".woff2", ".json")
+
+
 class SinglePageApp(StaticFiles):
     """Static files, with index.html for any path that is not a file (client-side routes)."""
 
@@ -140,7 +143,11 @@ class SinglePageApp(StaticFiles):
         try:
             return await super().get_response(path, scope)
         except HTTPException as exc:
-            if exc.status_code != 404 or path.startswith(("api/", "http/")) or "." in path:
+            last = path.rsplit("/", 1)[-1]
+            # why: a missing file (its last segment has an extension) is a real 404; a route
+            # like /sessions/pc1.morning has dots only in a parameter, and /sessions/ has none
+            is_asset = ("." in last and path.startswith("assets/")) or last.endswith(_ASSET_TYPES)
+            if exc.status_code != 404 or path.startswith(("api/", "http/")) or is_asset:
                 raise
             return await super().get_response("index.html", scope)
 

@@ -5,6 +5,9 @@ import time
 from livebase import ConvexError
 
 MAX_NAME = 200
+# a screenshot claimed for OCR longer ago than this is taken for a read that died with its
+# server, and read again
+LEASE_MS = 5 * 60 * 1000
 
 
 def now_ms() -> float:

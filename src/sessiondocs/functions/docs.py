@@ -26,7 +26,13 @@ async def _doc_of(ctx, session_id):
 async def _request(ctx, session_id):
     session = await session_by_id(ctx, session_id)
     doc = await _doc_of(ctx, session_id)
-    fields = {"status": "generating", "requestedAt": now_ms(), "error": undefined}
+    generation = (doc.get("generation", 0) if doc else 0) + 1
+    fields = {
+        "status": "generating",
+        "requestedAt": now_ms(),
+        "generation": generation,
+        "error": undefined,
+    }
     if doc is None:
         await ctx.db.insert(
             "documentation",
@@ -42,7 +48,9 @@ async def _request(ctx, session_id):
         )
     else:
         await ctx.db.patch(doc["_id"], fields)
-    await ctx.scheduler.run_after(0, "docs:generate", {"sessionId": session_id})
+    await ctx.scheduler.run_after(
+        0, "docs:generate", {"sessionId": session_id, "generation": generation}
+    )
 
 
 @internal_mutation(args={"sessionId": v.string()})
@@ -114,11 +122,13 @@ def _write(frames, title):
     return doc, to_markdown(doc), prose_error
 
 
-@internal_action(args={"sessionId": v.string()})
-async def generate(ctx, sessionId):
+@internal_action(args={"sessionId": v.string(), "generation": v.optional(v.number())})
+async def generate(ctx, sessionId, generation=None):
     """Write the documentation from the session's read screenshots and store it."""
     from sessiondocs.docgen import Frame
     from sessiondocs.words import OcrResult
+
+    token = {} if generation is None else {"generation": generation}
 
     try:
         session = await ctx.run_query("sessions:getSession", {"sessionId": sessionId})
@@ -144,11 +154,16 @@ async def generate(ctx, sessionId):
     except Exception as exc:
         await ctx.run_mutation(
             "docs:store",
-            {"sessionId": sessionId, "error": (str(exc) or type(exc).__name__)[:500]},
+            {
+                "sessionId": sessionId,
+                **token,
+                "error": (str(exc) or type(exc).__name__)[:500],
+            },
         )
         raise
     stored = {
         "sessionId": sessionId,
+        **token,
         "title": doc.title or session.get("title") or f"Session on {session['pcName']}",
         "summary": doc.summary,
         "content": content,
@@ -157,12 +172,25 @@ async def generate(ctx, sessionId):
     }
     if prose_error is not None:
         stored["error"] = f"The language model was not used: {prose_error}"[:500]
-    await ctx.run_mutation("docs:store", stored)
+    try:
+        await ctx.run_mutation("docs:store", stored)
+    except Exception as exc:
+        # why: a documentation too large for one document (a very long session) is recorded
+        # as failed, not left "generating"
+        await ctx.run_mutation(
+            "docs:store",
+            {
+                "sessionId": sessionId,
+                **token,
+                "error": f"The documentation could not be stored: {exc}"[:500],
+            },
+        )
 
 
 @internal_mutation(
     args={
         "sessionId": v.string(),
+        "generation": v.optional(v.number()),
         "title": v.optional(v.string()),
         "summary": v.optional(v.string()),
         "content": v.optional(v.string()),
@@ -172,12 +200,22 @@ async def generate(ctx, sessionId):
     }
 )
 async def store(
-    ctx, sessionId, title=None, summary=None, content=None, steps=None, engine=None, error=None
+    ctx,
+    sessionId,
+    generation=None,
+    title=None,
+    summary=None,
+    content=None,
+    steps=None,
+    engine=None,
+    error=None,
 ):
     """Store a generated documentation, or (with only ``error``) record that writing failed."""
     doc = await _doc_of(ctx, sessionId)
     if doc is None:
         return
+    if generation is not None and doc.get("generation", generation) != generation:
+        return  # why: a newer request is running; its result is the one to keep
     if content is None:
         await ctx.db.patch(doc["_id"], {"status": "failed", "error": error or "unknown error"})
         return

@@ -3,6 +3,7 @@
 GET /http/export?sessionId=ID&format=md|zip|html
 """
 
+import asyncio
 import re
 
 from starlette.responses import JSONResponse, Response
@@ -49,7 +50,12 @@ async def export(ctx, request):
             data = await ctx.storage.get(file_id)
             if data is not None:
                 images[shot_id] = data
-        body = markdown_zip(doc, images) if fmt == "zip" else to_html(doc, images).encode()
+        # why: drawing the highlights and encoding every image takes seconds for a long
+        # session; off the event loop, live queries and other requests go on meanwhile
+        if fmt == "zip":
+            body = await asyncio.to_thread(markdown_zip, doc, images)
+        else:
+            body = (await asyncio.to_thread(to_html, doc, images)).encode()
     media_type, extension = FORMATS[fmt]
     name = _filename(doc.title, extension)
     return Response(

@@ -12,15 +12,28 @@ import os
 import threading
 
 from livebase import internal_action, internal_mutation, internal_query, undefined, v
-from sessiondocs.functions._common import now_ms, screenshots_of
+from sessiondocs.functions._common import LEASE_MS, now_ms, screenshots_of
 
 log = logging.getLogger("sessiondocs.pipeline")
 
 MAX_ATTEMPTS = 3
 # the first retry's delay; each next one doubles it (SESSIONDOCS_RETRY_MS sets it, e.g. in tests)
 RETRY_BASE_MS = float(os.environ.get("SESSIONDOCS_RETRY_MS", "2000"))
+CORES = max(1, len(os.sched_getaffinity(0)))
 # why: OCR is CPU-bound; more concurrent reads than cores only adds switching and memory.
-_CPU_SLOTS = threading.BoundedSemaphore(max(1, len(os.sched_getaffinity(0))))
+_CPU_SLOTS = threading.BoundedSemaphore(CORES)
+# why: the scheduler starts every due job at once; a backlog of uploads must not claim and load
+# every image into memory before a core is free for it
+_PROCESSING: dict[int, asyncio.Semaphore] = {}
+# an OCR result keeps at most this many words (a document stays well under livebase's 1 MB)
+MAX_WORDS = 4000
+
+
+def _gate() -> asyncio.Semaphore:
+    loop = id(asyncio.get_running_loop())
+    if loop not in _PROCESSING:
+        _PROCESSING[loop] = asyncio.Semaphore(CORES)
+    return _PROCESSING[loop]
 
 
 def _ocr_and_redact(image: bytes, redact: bool):
@@ -56,7 +69,10 @@ async def claim(ctx, screenshotId):
         .with_index("by_sessionId", lambda q: q.eq("sessionId", shot["sessionId"]))
         .first()
     )
-    await ctx.db.patch(screenshotId, {"status": "processing", "attempts": shot["attempts"] + 1})
+    await ctx.db.patch(
+        screenshotId,
+        {"status": "processing", "attempts": shot["attempts"] + 1, "claimedAt": now_ms()},
+    )
     return {"fileId": shot["fileId"], "redact": bool(session and session["redact"])}
 
 
@@ -119,9 +135,18 @@ async def _document_when_finished(ctx, session_id):
         await ctx.scheduler.run_after(0, "docs:request", {"sessionId": session_id})
 
 
-@internal_mutation(args={"screenshotId": v.id("screenshots"), "error": v.string()})
-async def fail(ctx, screenshotId, error):
-    """Record a failed attempt: retry later, or mark failed after MAX_ATTEMPTS."""
+@internal_mutation(
+    args={
+        "screenshotId": v.id("screenshots"),
+        "error": v.string(),
+        "orphan": v.optional(v.id("_storage")),
+    }
+)
+async def fail(ctx, screenshotId, error, orphan=None):
+    """Record a failed attempt: retry later, or mark failed after MAX_ATTEMPTS. ``orphan``: a
+    redacted copy stored before the failure, deleted here."""
+    if orphan is not None and await ctx.storage.get_metadata(orphan) is not None:
+        await ctx.storage.delete(orphan)
     shot = await ctx.db.get(screenshotId)
     if shot is None or shot["status"] != "processing":
         return
@@ -137,35 +162,66 @@ async def fail(ctx, screenshotId, error):
 @internal_action(args={"screenshotId": v.id("screenshots")})
 async def process(ctx, screenshotId):
     """Read one screenshot: claim it, OCR (and redact) it off the loop, store the result."""
-    job = await ctx.run_mutation("pipeline:claim", {"screenshotId": screenshotId})
-    if job is None:
-        return
-    try:
-        image = await ctx.storage.get(job["fileId"])
-        if image is None:
-            raise ValueError("the screenshot's file is gone from storage")
-        width, height = _image_size(image)
-        kept, result, findings = await asyncio.to_thread(_ocr_and_redact, image, job["redact"])
+    async with _gate():
+        job = await ctx.run_mutation("pipeline:claim", {"screenshotId": screenshotId})
+        if job is None:
+            return
         redacted_id = None
-        if job["redact"]:
-            redacted_id = await ctx.storage.store(kept, "image/png")
-    except Exception as exc:
-        message = str(exc) or type(exc).__name__
-        log.warning("OCR of screenshot %s failed: %s", screenshotId, message)
-        await ctx.run_mutation(
-            "pipeline:fail", {"screenshotId": screenshotId, "error": message[:500]}
-        )
-        return
-    saved = {
-        "screenshotId": screenshotId,
-        "result": result.to_json(),
-        "width": width,
-        "height": height,
-        "redactions": sorted({f.kind for f in findings}),
-    }
-    if redacted_id is not None:
-        saved["redactedFileId"] = redacted_id
-    await ctx.run_mutation("pipeline:save", saved)
+        try:
+            image = await ctx.storage.get(job["fileId"])
+            if image is None:
+                raise ValueError("the screenshot's file is gone from storage")
+            width, height = _image_size(image)
+            kept, result, findings = await asyncio.to_thread(_ocr_and_redact, image, job["redact"])
+            if job["redact"]:
+                redacted_id = await ctx.storage.store(kept, "image/png")
+            ocr = result.to_json()
+            ocr["words"] = ocr["words"][:MAX_WORDS]
+            saved = {
+                "screenshotId": screenshotId,
+                "result": ocr,
+                "width": width,
+                "height": height,
+                "redactions": sorted({f.kind for f in findings}),
+            }
+            if redacted_id is not None:
+                saved["redactedFileId"] = redacted_id
+            await ctx.run_mutation("pipeline:save", saved)
+        except Exception as exc:
+            # why: whatever fails after the claim (OCR, storing, saving) is recorded and retried;
+            # a screenshot left "processing" would hold back its session's documentation
+            message = str(exc) or type(exc).__name__
+            log.warning("OCR of screenshot %s failed: %s", screenshotId, message)
+            await ctx.run_mutation(
+                "pipeline:fail",
+                {
+                    "screenshotId": screenshotId,
+                    "error": message[:500],
+                    **({"orphan": redacted_id} if redacted_id is not None else {}),
+                },
+            )
+
+
+@internal_mutation
+async def requeue_stale(ctx):
+    """Read again the screenshots whose read died with a stopped server (claimed too long ago).
+
+    Run by a cron; scheduled actions run at most once, so a restart during OCR would otherwise
+    leave a screenshot "processing" for good.
+    """
+    stale_before = now_ms() - LEASE_MS
+    shots = (
+        await ctx.db.query("screenshots")
+        .with_index("by_status", lambda q: q.eq("status", "processing"))
+        .collect()
+    )
+    requeued = 0
+    for shot in shots:
+        if shot.get("claimedAt", 0) < stale_before:
+            await ctx.db.patch(shot["_id"], {"status": "pending"})
+            await ctx.scheduler.run_after(0, "pipeline:process", {"screenshotId": shot["_id"]})
+            requeued += 1
+    return requeued
 
 
 @internal_query(args={"sessionId": v.string()})

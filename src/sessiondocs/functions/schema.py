@@ -58,6 +58,7 @@ schema = define_schema(
                     v.literal("failed"),
                 ),
                 "attempts": v.number(),
+                "claimedAt": v.optional(v.number()),
                 "error": v.optional(v.string()),
                 "redacted": v.optional(v.boolean()),
                 "redactions": v.optional(v.array(v.string())),
@@ -93,6 +94,8 @@ schema = define_schema(
                 "engine": v.string(),
                 "error": v.optional(v.string()),
                 "requestedAt": v.number(),
+                # bumped by every request; a run stores its result only if still the latest
+                "generation": v.optional(v.number()),
                 "generatedAt": v.optional(v.number()),
             }
         ).index("by_session", ["sessionId"]),

@@ -1,7 +1,13 @@
 """Screenshots: uploaded to file storage, registered, then read by OCR in the background."""
 
 from livebase import ConvexError, mutation, query, undefined, v
-from sessiondocs.functions._common import checked_text, now_ms, screenshots_of, session_by_id
+from sessiondocs.functions._common import (
+    LEASE_MS,
+    checked_text,
+    now_ms,
+    screenshots_of,
+    session_by_id,
+)
 
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp")
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
@@ -39,11 +45,20 @@ async def register_screenshot(ctx, sessionId, filename, storageId, capturedAt=No
         )
         .first()
     )
+    used_by = (
+        await ctx.db.query("screenshots")
+        .with_index("by_file", lambda q: q.eq("fileId", storageId))
+        .first()
+    )
     if existing is not None:
-        if existing["fileId"] != storageId:
+        if used_by is None and await ctx.storage.get_metadata(storageId) is not None:
             # why: the retried upload made a second blob; only the registered one is kept
             await ctx.storage.delete(storageId)
         return existing["_id"]
+    if used_by is not None:
+        raise ConvexError(
+            {"code": "bad_request", "message": "That file is already another screenshot's"}
+        )
     if session["status"] != "active":
         raise ConvexError(
             {"code": "session_completed", "message": f"Session {sessionId!r} is completed"}
@@ -150,7 +165,8 @@ async def retry(ctx, screenshotId):
     shot = await ctx.db.get(screenshotId)
     if shot is None:
         raise ConvexError({"code": "not_found", "message": "No such screenshot"})
-    if shot["status"] != "failed":
+    stale = shot["status"] == "processing" and shot.get("claimedAt", 0) < now_ms() - LEASE_MS
+    if shot["status"] != "failed" and not stale:
         raise ConvexError(
             {"code": "bad_request", "message": f"The screenshot is {shot['status']}, not failed"}
         )
