@@ -33,10 +33,11 @@ install: system $(STAMP) $(NODE_STAMP) web
 test: system $(STAMP) $(NODE_STAMP) web
 	$(PY) -m pytest -q
 
-lint: $(STAMP)
+lint: $(STAMP) web
 	$(PY) -m ruff check src tests bench examples scripts
 	$(PY) -m ruff format --check src tests bench examples scripts
 	$(PY) -m mypy
+	cd web/bankchat && npm run --silent lint
 
 format: $(STAMP)
 	$(PY) -m ruff format src tests bench examples scripts
