@@ -12,12 +12,12 @@ import contextlib
 import inspect
 import logging
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any, TypeVar
 
-from livebase import clock, scheduler, session_requests, values
+from livebase import clock, logs, scheduler, session_requests, values
 from livebase.app import App, load_app
 from livebase.context import ActionCtx, Identity, MutationCtx, QueryCtx, make_identity
 from livebase.database import Database
@@ -57,6 +57,7 @@ class QueryResult:
     read_set: ReadSet
     journal: str | None = None
     reads_auth: bool = True
+    log_lines: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -66,6 +67,7 @@ class MutationResult:
     value: Any
     ts: int
     attempts: int
+    log_lines: list[str] = field(default_factory=list)
 
 
 def run_to_completion(result: Any, path: str) -> Any:
@@ -186,13 +188,19 @@ class Runtime:
         txn = self.db.begin(writable=False)
         txn.journal_in = journal
         ctx = QueryCtx(txn, ident, StorageReader(self.storage, txn))
-        try:
-            with clock.frozen(clock.real_time_ns(), txn.begin_ts):
-                value = run_to_completion(fn.handler(ctx, **checked), fn.path)
-        finally:
-            txn.close()
-        value = self._returns(fn, value)
-        return QueryResult(value, txn.begin_ts, txn.read_set, txn.journal_out, ctx.auth.read)
+        with logs.capture(fn.path) as lines:
+            try:
+                with clock.frozen(clock.real_time_ns(), txn.begin_ts):
+                    value = run_to_completion(fn.handler(ctx, **checked), fn.path)
+                value = self._returns(fn, value)
+            except Exception as exc:
+                logs.attach(exc, lines)
+                raise
+            finally:
+                txn.close()
+        return QueryResult(
+            value, txn.begin_ts, txn.read_set, txn.journal_out, ctx.auth.read, lines.finish()
+        )
 
     def run_mutation(
         self,
@@ -244,7 +252,12 @@ class Runtime:
                 state = txn.get(job, scheduler.TABLE)
                 if state is None or state["state"]["kind"] != "pending":
                     return MutationResult(None, self.db.latest_ts, attempt)  # canceled or done
-            value = self._handle(txn, fn, args, ident)
+            with logs.capture(fn.path) as lines:
+                try:
+                    value = self._handle(txn, fn, args, ident)
+                except Exception as exc:
+                    logs.attach(exc, lines)
+                    raise
             if request is not None:
                 session_requests.record(txn, request, value)
             if job is not None:
@@ -254,7 +267,7 @@ class Runtime:
             txn.close()
         ts = self.db.commit(txn)
         self._after_commit(txn)
-        return MutationResult(value, ts, attempt)
+        return MutationResult(value, ts, attempt, lines.finish())
 
     def _handle(
         self, txn: Transaction, fn: FunctionDefinition, args: dict[str, Any], ident: Identity | None
@@ -326,10 +339,14 @@ class Runtime:
         """The ``ctx`` of an action (or HTTP action) running as ``identity``."""
 
         async def run_query(target: Any, call_args: dict[str, Any] | None) -> Any:
-            return self.run_query(target, call_args, identity=identity, internal_ok=True).value
+            result = self.run_query(target, call_args, identity=identity, internal_ok=True)
+            logs.forward(result.log_lines)
+            return result.value
 
         async def run_mutation(target: Any, call_args: dict[str, Any] | None) -> Any:
-            return self.run_mutation(target, call_args, identity=identity, internal_ok=True).value
+            result = self.run_mutation(target, call_args, identity=identity, internal_ok=True)
+            logs.forward(result.log_lines)
+            return result.value
 
         async def run_action(target: Any, call_args: dict[str, Any] | None) -> Any:
             return await self.run_action(target, call_args, identity=identity, internal_ok=True)

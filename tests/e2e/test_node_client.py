@@ -128,6 +128,21 @@ def test_mutations_sent_without_waiting_run_in_the_order_they_were_sent(
     assert obs["mixed"] == [21, "ConvexError", 22, "Error", 23]
 
 
+@BOTH_CLIENTS
+def test_what_functions_print_reaches_the_console_with_the_function_name(
+    server: RunningServer, script: str
+) -> None:
+    printed = run_step(server, script, "log_lines")["printed"]
+    for line in (
+        "[CONVEX M(chatter:addLoudly)] [LOG] adding a note for X",
+        "[CONVEX M(chatter:addLoudly)] [ERROR] a warning",
+        "[CONVEX Q(chatter:countBy)] [LOG] counted 1 notes by X",
+        "[CONVEX A(chatter:report)] [LOG] report for X (start)",
+        "[CONVEX A(chatter:report)] [LOG] counted 1 notes by X",
+    ):
+        assert line in printed, printed
+
+
 # Live queries through ConvexClient.
 
 

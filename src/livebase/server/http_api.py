@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 import livebase
-from livebase import values
+from livebase import logs, values
 from livebase.server.auth import AuthFailed
 from livebase.server.errors import client_error
 from livebase.server.protocol import ProtocolError, decode_ts, encode_ts
@@ -126,21 +126,30 @@ class HttpApi:
         path = body.get("path")
         args = _args(body.get("args"))
         runtime = self.server.runtime
+        lines = logs.LogLines(str(path))
         try:
             fn = runtime.function(path, kind, internal_ok=admin)
             if fn.kind == "query":
-                value = runtime.run_query(fn, args, identity=identity, internal_ok=admin).value
+                result = runtime.run_query(fn, args, identity=identity, internal_ok=admin)
+                value, log_lines = result.value, result.log_lines
             elif fn.kind == "mutation":
-                value = runtime.run_mutation(fn, args, identity=identity, internal_ok=admin).value
+                done = runtime.run_mutation(fn, args, identity=identity, internal_ok=admin)
+                value, log_lines = done.value, done.log_lines
             else:
-                value = await runtime.run_action(fn, args, identity=identity, internal_ok=admin)
+                with logs.capture_into(lines):
+                    value = await runtime.run_action(fn, args, identity=identity, internal_ok=admin)
+                log_lines = lines.finish()
         except Exception as exc:
             error = client_error(exc, str(path))
-            out: dict[str, Any] = {"status": "error", "errorMessage": error.message, "logLines": []}
+            out: dict[str, Any] = {
+                "status": "error",
+                "errorMessage": error.message,
+                "logLines": logs.lines_of(exc) or lines.finish(),
+            }
             if error.has_data:
                 out["errorData"] = encode(error.data)
             return out
-        return {"status": "success", "value": encode(value), "logLines": []}
+        return {"status": "success", "value": encode(value), "logLines": log_lines}
 
     async def _respond(
         self, request: Request, kind: str | None, body: dict[str, Any] | None = None
@@ -221,7 +230,9 @@ class HttpApi:
                 )
             )
         encode = _encoder(body.get("format"))
-        return JSONResponse({"status": "success", "value": encode(result.value), "logLines": []})
+        return JSONResponse(
+            {"status": "success", "value": encode(result.value), "logLines": result.log_lines}
+        )
 
     async def query_batch(self, request: Request) -> Response:
         try:

@@ -96,19 +96,27 @@ def transition(
     )
 
 
-def query_updated(query_id: int, value_json: str, journal: str | None) -> str:
+def query_updated(
+    query_id: int, value_json: str, journal: str | None, log_lines: list[str] | None = None
+) -> str:
     return (
         f'{{"type":"QueryUpdated","queryId":{query_id},"value":{value_json},'
-        f'"logLines":[],"journal":{dumps(journal)}}}'
+        f'"logLines":{dumps(log_lines or [])},"journal":{dumps(journal)}}}'
     )
 
 
-def query_failed(query_id: int, message: str, data_json: str | None, journal: str | None) -> str:
+def query_failed(
+    query_id: int,
+    message: str,
+    data_json: str | None,
+    journal: str | None,
+    log_lines: list[str] | None = None,
+) -> str:
     out = {
         "type": "QueryFailed",
         "queryId": query_id,
         "errorMessage": message,
-        "logLines": [],
+        "logLines": log_lines or [],
         "journal": journal,
     }
     text = dumps(out)

@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from livebase import values
+from livebase import logs, values
 from livebase.readset import ReadSet
 from livebase.runtime import Runtime
 from livebase.server.errors import ClientError, client_error
@@ -44,6 +44,7 @@ class QueryEntry:
     ts: int = 0
     version: int = 0
     value_json: str | None = None
+    log_lines: list[str] = field(default_factory=list)
     error: ClientError | None = None
     read_set: ReadSet | None = None
     result_hash: int | None = None
@@ -126,7 +127,10 @@ class SubscriptionManager:
             entry.ts = self.runtime.db.latest_ts
             entry.error = client_error(exc, entry.path)
             entry.value_json = None
-            new_hash = hash(("error", entry.error.message, entry.error.data_json()))
+            entry.log_lines = logs.lines_of(exc)
+            new_hash = hash(
+                ("error", entry.error.message, entry.error.data_json(), *entry.log_lines)
+            )
             self._unindexed.add(entry)
         else:
             entry.read_set = result.read_set
@@ -134,7 +138,9 @@ class SubscriptionManager:
             entry.error = None
             entry.value_json = dumps(values.to_convex_json(result.value))
             entry.journal = result.journal if result.journal is not None else entry.journal
-            new_hash = hash((entry.value_json, entry.journal))
+            entry.log_lines = result.log_lines
+            # why: as on Convex, a re-run is news when its value or its log lines changed
+            new_hash = hash((entry.value_json, entry.journal, *entry.log_lines))
             for index_id in result.read_set.index_ids():
                 self._by_index[index_id].add(entry)
         changed = new_hash != entry.result_hash

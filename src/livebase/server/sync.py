@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from livebase import clock, values
+from livebase import clock, logs, values
 from livebase.app import canonical_path
 from livebase.errors import LivebaseError
 from livebase.server import protocol
@@ -247,7 +247,7 @@ class SyncSession:
                 "success": False,
                 "result": error.message,
                 "ts": None,
-                "logLines": [],
+                "logLines": logs.lines_of(exc),
             }
             text = protocol.dumps(reply)
             data = error.data_json()
@@ -260,7 +260,8 @@ class SyncSession:
             value = protocol.dumps(values.to_convex_json(result.value))
             self.send(
                 f'{{"type":"MutationResponse","requestId":{request_id},"success":true,'
-                f'"result":{value},"ts":"{protocol.encode_ts(result.ts)}","logLines":[]}}'
+                f'"result":{value},"ts":"{protocol.encode_ts(result.ts)}",'
+                f'"logLines":{protocol.dumps(result.log_lines)}}}'
             )
             self.need_ts = max(self.need_ts, result.ts)
         self.server.mark(self)
@@ -275,11 +276,13 @@ class SyncSession:
 
     async def _run_action(self, request_id: int, message: dict[str, Any]) -> None:
         path = message.get("udfPath")
+        lines = logs.LogLines(str(path))
         try:
             args = protocol.udf_args(message)
-            value = await self.server.runtime.run_action(
-                path, args, identity=self.identity, internal_ok=self.admin
-            )
+            with logs.capture_into(lines):
+                value = await self.server.runtime.run_action(
+                    path, args, identity=self.identity, internal_ok=self.admin
+                )
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -290,7 +293,7 @@ class SyncSession:
                     "requestId": request_id,
                     "success": False,
                     "result": error.message,
-                    "logLines": [],
+                    "logLines": lines.finish(),
                 }
             )
             data = error.data_json()
@@ -301,7 +304,7 @@ class SyncSession:
         result = protocol.dumps(values.to_convex_json(value))
         self.send(
             f'{{"type":"ActionResponse","requestId":{request_id},"success":true,'
-            f'"result":{result},"logLines":[]}}'
+            f'"result":{result},"logLines":{protocol.dumps(lines.finish())}}}'
         )
 
     async def _on_authenticate(self, message: dict[str, Any]) -> None:
@@ -373,13 +376,19 @@ class SyncSession:
                 if entry.error is not None:
                     modifications.append(
                         protocol.query_failed(
-                            query_id, entry.error.message, entry.error.data_json(), entry.journal
+                            query_id,
+                            entry.error.message,
+                            entry.error.data_json(),
+                            entry.journal,
+                            entry.log_lines,
                         )
                     )
                 else:
                     assert entry.value_json is not None
                     modifications.append(
-                        protocol.query_updated(query_id, entry.value_json, entry.journal)
+                        protocol.query_updated(
+                            query_id, entry.value_json, entry.journal, entry.log_lines
+                        )
                     )
             self.dirty = False
         if not (modifications or self.force_transition or self.need_ts > self.sent_ts):

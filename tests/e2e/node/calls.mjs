@@ -161,6 +161,29 @@ export async function checkMutationOrder(client, obs, name) {
   assert.deepEqual(obs.mixed, [21, "ConvexError", 22, "Error", 23]);
 }
 
+/** What functions print reaches the console, prefixed with the kind and the function's path. */
+export async function checkLogLines(client, obs) {
+  const printed = [];
+  const original = console.log;
+  // the client styles its prefix with %c and a CSS colour argument; keep the text only
+  const text = (args) =>
+    args
+      .filter((a) => !(typeof a === "string" && a.startsWith("color:")))
+      .join(" ")
+      .replaceAll("%c", "")
+      .replace(/\s+/g, " ");
+  console.log = (...args) => printed.push(text(args));
+  try {
+    const author = uniqueAuthor("logs");
+    await client.mutation("chatter:addLoudly", { author });
+    await client.query("chatter:countBy", { author });
+    await client.action("chatter:report", { author });
+  } finally {
+    console.log = original;
+  }
+  obs.printed = printed.map((line) => line.replace(/logs-[\w-]+/g, "X").trim());
+}
+
 /** The steps above, each on a fresh client from `makeClient()`. */
 export function sharedSteps(makeClient) {
   const on = (check) => (obs, track) => check(track(makeClient()), obs);
@@ -171,6 +194,7 @@ export function sharedSteps(makeClient) {
     crash: on(checkCrash),
     internal: on(checkInternalUnreachable),
     missing_function: on(checkMissingFunction),
+    log_lines: on(checkLogLines),
     mutation_order: (obs, track) =>
       checkMutationOrder(track(makeClient()), obs, uniqueAuthor("order")),
   };
