@@ -9,7 +9,7 @@ session is done, the session's documentation is written.
 import asyncio
 import logging
 import os
-import threading
+import weakref
 
 from livebase import internal_action, internal_mutation, internal_query, undefined, v
 from sessiondocs.functions._common import LEASE_MS, now_ms, screenshots_of
@@ -20,33 +20,33 @@ MAX_ATTEMPTS = 3
 # the first retry's delay; each next one doubles it (SESSIONDOCS_RETRY_MS sets it, e.g. in tests)
 RETRY_BASE_MS = float(os.environ.get("SESSIONDOCS_RETRY_MS", "2000"))
 CORES = max(1, len(os.sched_getaffinity(0)))
-# why: OCR is CPU-bound; more concurrent reads than cores only adds switching and memory.
-_CPU_SLOTS = threading.BoundedSemaphore(CORES)
-# why: the scheduler starts every due job at once; a backlog of uploads must not claim and load
-# every image into memory before a core is free for it
-_PROCESSING: dict[int, asyncio.Semaphore] = {}
+# why: OCR is CPU-bound, and the scheduler starts every due job at once; one read per core
+# at a time, gated before the claim, so a backlog of uploads neither oversubscribes the cores
+# nor loads every image into memory while it waits. One gate per event loop (tests and the
+# CLI run actions on loops of their own).
+_GATES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
 # an OCR result keeps at most this many words (a document stays well under livebase's 1 MB)
 MAX_WORDS = 4000
 
 
 def _gate() -> asyncio.Semaphore:
-    loop = id(asyncio.get_running_loop())
-    if loop not in _PROCESSING:
-        _PROCESSING[loop] = asyncio.Semaphore(CORES)
-    return _PROCESSING[loop]
+    loop = asyncio.get_running_loop()
+    if loop not in _GATES:
+        _GATES[loop] = asyncio.Semaphore(CORES)
+    return _GATES[loop]
 
 
 def _ocr_and_redact(image: bytes, redact: bool):
-    """OCR ``image`` (and redact it when asked), off the event loop, one core per call."""
+    """OCR ``image`` (and redact it when asked); run off the event loop, under the gate."""
     from sessiondocs.ocr import read_image
     from sessiondocs.redact import redact as redact_image
 
-    with _CPU_SLOTS:
-        result = read_image(image)
-        if not redact:
-            return image, result, []
-        redacted, clean, findings = redact_image(image, result)
-        return redacted, clean, findings
+    result = read_image(image)
+    if not redact:
+        return image, result, []
+    return redact_image(image, result)
 
 
 def _image_size(image: bytes):
