@@ -26,7 +26,8 @@ from typing import Any
 from livebase.errors import LimitError, ValidationError
 
 MAX_DOCUMENT_BYTES = 1 << 20
-MAX_NESTING = 16
+MAX_NESTING = 16  # values livebase normalizes (documents, arguments, results): Convex's documents'
+MAX_VALUE_NESTING = 64  # Convex's limit on any value a client sends (function arguments)
 MAX_ARRAY_LEN = 8192
 MAX_OBJECT_FIELDS = 1024
 MAX_FIELD_NAME = 1024
@@ -351,6 +352,62 @@ def loads(text: str) -> Any:
     if '"$' in text:
         return _tagged_loads(text)
     return _plain_loads(text)
+
+
+# --- nesting: checked without recursion ---------------------------------------------------
+
+
+def nesting(value: Any, limit: int = MAX_VALUE_NESTING) -> int:
+    """How deep a value nests, as Convex counts it: a scalar is 0, ``[]`` and ``{}`` are 1,
+    ``[[1]]`` is 2. Takes Python values or their lossless JSON (a tagged ``{"$integer": ...}``
+    is a scalar). Walks without recursion and stops early: any answer over ``limit`` is
+    ``limit + 1``."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            if len(item) == 1 and str(next(iter(item))).startswith("$"):
+                continue
+            children: Any = item.values()
+        elif isinstance(item, list | tuple):
+            children = item
+        else:
+            continue
+        if level > limit:
+            return limit + 1
+        deepest = max(deepest, level)
+        stack.extend(
+            (child, level + 1) for child in children if isinstance(child, dict | list | tuple)
+        )
+    return deepest
+
+
+def too_nested(what: str, limit: int = MAX_VALUE_NESTING) -> LimitError:
+    """The error for a value nested deeper than ``limit`` levels."""
+    return LimitError(
+        f"{what} is nested deeper than {limit} levels; {limit} is the limit (Convex's)"
+    )
+
+
+def check_nesting(value: Any, what: str, limit: int = MAX_VALUE_NESTING) -> Any:
+    """``value`` itself, or LimitError if it nests deeper than ``limit`` levels."""
+    if nesting(value, limit) > limit:
+        raise too_nested(what, limit)
+    return value
+
+
+def parse_json(text: str | bytes | bytearray, what: str = "The message") -> Any:
+    """``json.loads``, refusing input nested too deeply to decode with LimitError.
+
+    ValueError for text that is not JSON, as ``json.loads``. The caller checks the nesting of
+    what it takes from the result (``check_nesting``) against the 64-level limit."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        # why: the C decoder recurses per level and gives up near the interpreter's
+        # recursion limit (about 1,000 levels): far past the limit, and cheap to refuse.
+        raise too_nested(what) from None
 
 
 # --- lossy JSON ("json", the clean export form) --------------------------------------------

@@ -4,10 +4,14 @@ import pytest
 
 from livebase import Int64, LimitError, ValidationError
 from livebase.values import (
+    MAX_VALUE_NESTING,
+    check_nesting,
     dumps,
     from_convex_json,
     loads,
+    nesting,
     normalize,
+    parse_json,
     to_clean_json,
     to_convex_json,
 )
@@ -78,6 +82,40 @@ def test_limits_on_nesting_and_arrays():
         normalize(deep)
     with pytest.raises(LimitError, match="8192"):
         normalize(list(range(9000)))
+
+
+def nested(levels: int) -> object:
+    value: object = 0
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
+def test_nesting_is_counted_as_convex_counts_it_without_recursion():
+    assert nesting(1) == 0
+    assert nesting([]) == nesting({}) == 1
+    assert nesting({"a": [1, {"b": []}]}) == 4
+    assert nesting({"$integer": "AAAAAAAAAAA="}) == 0  # a tagged value is a scalar
+    assert nesting([{"x": {"$bytes": ""}}]) == 2
+    assert nesting(nested(64)) == 64
+    assert nesting(nested(100_000)) == MAX_VALUE_NESTING + 1  # stops early, no recursion
+    assert nesting(nested(10), limit=5) == 6
+
+
+def test_values_past_64_levels_are_refused_naming_the_limit():
+    assert check_nesting(nested(64), "The arguments") == nested(64)
+    for levels in (65, 10_000):
+        with pytest.raises(LimitError, match="The arguments is nested deeper than 64 levels"):
+            check_nesting(nested(levels), "The arguments")
+
+
+def test_json_too_deep_to_decode_is_a_limit_error_not_a_recursion_error():
+    assert nesting(parse_json("[" * 64 + "]" * 64)) == 64
+    assert nesting(parse_json("[" * 65 + "]" * 65)) == 65  # decoded: refusing is the caller's
+    with pytest.raises(LimitError, match="64 levels"):
+        parse_json("[" * 10_000 + "]" * 10_000, "The body")
+    with pytest.raises(ValueError):
+        parse_json("{nope")
 
 
 def test_unsupported_python_objects_are_named():

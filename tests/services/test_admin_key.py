@@ -1,6 +1,7 @@
 """The admin key of a real ``livebase serve tests/apps/services``: ``livebase admin-key``
 prints the key the server checks; it unlocks internal functions (HTTP API, PyPI client,
-sync ``Authenticate``) and acting as a user; ``livebase run --url`` uses it.
+sync ``Authenticate``) and acting as a user; ``livebase run --url`` uses it. Wrong keys are
+throttled per client address.
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -246,3 +249,68 @@ def test_livebase_run_with_a_wrong_admin_key_fails_and_writes_nothing(
     assert result.returncode == 1
     assert "admin key is not valid" in result.stderr
     assert runs(deployment.url, "refused") == []
+
+
+# --- wrong admin keys are throttled per address ---------------------------------------------
+
+
+@pytest.fixture
+def fresh_deployment(tmp_path: Path) -> Iterator[Deployment]:
+    """A deployment of its own: its wrong-key counters start at zero."""
+    data_dir = tmp_path / "data"
+    printed = livebase("admin-key", "--data-dir", str(data_dir))
+    assert printed.returncode == 0, printed.stderr
+    running = start_server(APP, data_dir)
+    try:
+        yield Deployment(running, printed.stdout.strip())
+    finally:
+        running.stop()
+
+
+def test_wrong_admin_keys_lock_the_address_over_http_and_the_sync_socket(
+    fresh_deployment: Deployment,
+) -> None:
+    url, key = fresh_deployment.url, fresh_deployment.key
+    for n in range(10):
+        wrong = call(url, "mutation", "jobs:record", {"job": "guess"}, f"Convex livebase|{n}")
+        assert wrong.status_code == 401
+        frames = sync_exchange(url, {"tokenType": "Admin", "value": f"livebase|{n}"})
+        assert frames[0]["type"] == "AuthError"
+    # 20 wrong keys: now even the right key is refused, unchecked, with the wait.
+    locked = call(url, "mutation", "jobs:record", {"job": "locked"}, f"Convex {key}")
+    assert locked.status_code == 429, locked.text
+    assert locked.json()["code"] == "too_many_attempts"
+    wait = int(locked.headers["Retry-After"])
+    assert 1 <= wait <= 15 * 60
+    assert f"try again in {wait} second" in locked.json()["message"]
+    frames = sync_exchange(url, {"tokenType": "Admin", "value": key})
+    assert frames[0]["type"] == "AuthError", frames
+    assert "Too many wrong admin keys" in frames[0]["error"]
+    assert "try again in" in frames[0]["error"]
+    assert frames[-1][0] == "closed"
+    assert runs(url, "locked") == []
+    # Another address is not locked out; users' own calls never were.
+    transport = httpx.HTTPTransport(local_address="127.0.0.2")
+    with httpx.Client(transport=transport) as other:
+        reply = other.post(
+            f"{url}/api/mutation",
+            json={"path": "jobs:record", "args": {"job": "other"}},
+            headers={"Authorization": f"Convex {key}"},
+        )
+    assert reply.json()["status"] == "success", reply.text
+    assert call(url, "query", "jobs:whoami", {}).status_code == 200
+
+
+def test_the_admin_key_lockout_ends_and_doubles_with_the_next_wrong_key(
+    fresh_deployment: Deployment,
+) -> None:
+    url, key = fresh_deployment.url, fresh_deployment.key
+    for n in range(20):
+        call(url, "query", "jobs:whoami", {}, f"Convex livebase|{n}")
+    first = int(call(url, "query", "jobs:whoami", {}, f"Convex {key}").headers["Retry-After"])
+    time.sleep(first + 0.1)
+    assert call(url, "query", "jobs:whoami", {}, f"Convex {key}").status_code == 200
+    assert call(url, "query", "jobs:whoami", {}, "Convex livebase|again").status_code == 401
+    second = call(url, "query", "jobs:whoami", {}, f"Convex {key}")
+    assert second.status_code == 429
+    assert int(second.headers["Retry-After"]) == 2 * first

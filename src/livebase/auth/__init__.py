@@ -3,7 +3,7 @@
 from livebase.auth import CustomJwtProvider, OidcProvider, PasswordProvider
 
 providers = [
-    PasswordProvider(),                                   # built in: no third party
+    PasswordProvider(signup="open"),                      # built in; sign-up closed by default
     CustomJwtProvider(issuer="https://id.example", jwks="https://id.example/jwks.json",
                       algorithm="RS256", application_id="my-app"),
     OidcProvider(domain="https://accounts.example", application_id="my-client-id"),

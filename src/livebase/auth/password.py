@@ -7,6 +7,19 @@ deployment's origin and audience ``livebase``; they expire after an hour by defa
 renewed with a refresh token, which rotates on every use. Changing a password or signing out
 revokes refresh tokens. The HTTP routes are ``/api/auth/signup``, ``/signin``, ``/refresh``,
 ``/signout`` and ``/password``.
+
+Sign-up is closed unless the app opens it. A sign-up is *admitted by policy* when
+``signup="open"`` or the email's domain is one of ``allowed_domains``. An ``on_signup`` hook (an
+internal mutation of the app) runs inside the transaction that inserts the account and may
+admit anyone else, typically someone holding an invitation; it sees::
+
+    {"email", "name", "subject", "tokenIdentifier", "admittedByPolicy", "invite"?}
+
+and the sign-up succeeds when ``admittedByPolicy`` is true or the hook returned ``True``. A
+``ConvexError`` from the hook refuses the sign-up with that error, and nothing is written. A
+refused sign-up never says whether the email already has an account, and one refused by
+policy costs no password hash. ``create_account`` is the server-side way in (CLIs, seeding):
+it bypasses the policy.
 """
 
 from __future__ import annotations
@@ -15,8 +28,9 @@ import hashlib
 import os
 import re
 import secrets
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import jwt
 from argon2 import PasswordHasher
@@ -26,7 +40,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from livebase import clock
 from livebase.auth.jwt_providers import identity_from_claims
-from livebase.errors import AuthFailed, ConvexError
+from livebase.errors import AuthFailed, ConvexError, LivebaseError
 from livebase.query import IndexRange
 from livebase.transaction import Transaction
 
@@ -37,6 +51,10 @@ ACCOUNTS = "_auth_accounts"
 REFRESH = "_auth_refresh_tokens"
 AUDIENCE = "livebase"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+SIGNUP_CLOSED = {
+    "code": "signup_closed",
+    "message": "Sign-up is closed here: ask an administrator for an invitation",
+}
 
 
 class PasswordProvider:
@@ -45,11 +63,25 @@ class PasswordProvider:
     def __init__(
         self,
         *,
+        signup: Literal["closed", "open"] = "closed",
+        allowed_domains: Iterable[str] = (),
+        on_signup: str | None = None,
         access_ttl: int = 3600,
         refresh_ttl: int = 30 * 86400,
         min_password_length: int = 8,
         hasher: PasswordHasher | None = None,
     ) -> None:
+        """``signup``: "closed" (the default) or "open" to anyone. ``allowed_domains``: email
+        domains (the part after the @, exact match, any case) admitted while closed.
+        ``on_signup``: the path of an internal mutation run in every sign-up's transaction,
+        which admits a sign-up by returning ``True`` (see the module docstring)."""
+        if signup not in ("closed", "open"):
+            raise ValueError(f'signup must be "closed" or "open", not {signup!r}')
+        if isinstance(allowed_domains, str):
+            raise TypeError("allowed_domains takes a list of domains, not one string")
+        self.signup = signup
+        self.allowed_domains = frozenset(d.strip().lower() for d in allowed_domains)
+        self.on_signup = on_signup
         self.access_ttl = access_ttl
         self.refresh_ttl = refresh_ttl
         self.min_password_length = min_password_length
@@ -65,6 +97,11 @@ class PasswordProvider:
         runtime.db.ensure_system_table(ACCOUNTS, {"by_email": ("email",)})
         runtime.db.ensure_system_table(REFRESH, {"by_hash": ("hash",), "by_account": ("account",)})
         self._key = _load_key(runtime.data_dir / "auth_es256.pem")
+        if self.on_signup is not None:
+            hook = runtime.function(self.on_signup, "mutation", internal_ok=True)
+            if not hook.internal:
+                # why: a public hook could be called by anyone with admittedByPolicy=True.
+                raise LivebaseError(f"on_signup {self.on_signup!r} must be an internal mutation")
 
     @property
     def runtime(self) -> Runtime:
@@ -140,30 +177,82 @@ class PasswordProvider:
             raise ConvexError({"code": "weak_password", "message": need})
         return password
 
-    def sign_up(self, email: Any, password: Any, name: str | None = None) -> dict[str, Any]:
-        """Create an account and sign it in; ConvexError if the email is taken or invalid."""
-        if not isinstance(email, str) or not _EMAIL.match(email.strip()):
-            raise ConvexError({"code": "invalid_email", "message": "That is not an email address"})
-        email = email.strip().lower()
+    def admits(self, email: str) -> bool:
+        """Whether the policy alone admits a sign-up of ``email`` (normalized)."""
+        return self.signup == "open" or email.rpartition("@")[2] in self.allowed_domains
+
+    def sign_up(
+        self, email: Any, password: Any, name: Any = None, invite: Any = None
+    ) -> dict[str, Any]:
+        """Create an account and sign it in, if the policy or the ``on_signup`` hook admits it.
+
+        ConvexError: ``invalid_email``, ``signup_closed`` (403), ``weak_password``,
+        ``account_exists`` (only to a sign-up that was admitted), or the hook's own error."""
+        email = _email(email)
+        name = _optional_text(name, "name")
+        invite = _optional_text(invite, "invite") or None
+        admitted = self.admits(email)
+        if not admitted and (self.on_signup is None or invite is None):
+            # why: refused before any hashing, so a flood of closed sign-ups costs no argon2.
+            raise ConvexError(dict(SIGNUP_CLOSED))
         hashed = self.hasher.hash(self._check_password(password))
 
         def create(txn: Transaction) -> dict[str, Any]:
-            if self._find(txn, ACCOUNTS, "by_email", "email", email):
-                raise ConvexError(
-                    {
-                        "code": "account_exists",
-                        "message": "An account with this email already exists",
-                    }
-                )
-            doc = {"email": email, "passwordHash": hashed, "name": name or email.split("@")[0]}
-            account_id = txn.insert(ACCOUNTS, doc)
-            return self._session(txn, {"_id": account_id, **doc})
+            account = self._insert_account(txn, email, hashed, name, admitted, invite)
+            return self._session(txn, account)
 
         session, _ = self.runtime.transact(create)
         return session
 
-    def sign_in(self, email: Any, password: Any) -> dict[str, Any]:
-        """A new session for valid credentials; the same error for any wrong pair."""
+    def create_account(self, email: Any, password: Any, name: Any = None) -> str:
+        """Create an account from the server side (a CLI, seeding), whatever the sign-up
+        policy; ``on_signup`` runs with ``admittedByPolicy=True``. Returns its subject."""
+        email = _email(email)
+        name = _optional_text(name, "name")
+        hashed = self.hasher.hash(self._check_password(password))
+
+        def create(txn: Transaction) -> str:
+            return str(self._insert_account(txn, email, hashed, name, True, None)["_id"])
+
+        subject, _ = self.runtime.transact(create)
+        return subject
+
+    def _insert_account(
+        self,
+        txn: Transaction,
+        email: str,
+        hashed: str,
+        name: str | None,
+        admitted: bool,
+        invite: str | None,
+    ) -> dict[str, Any]:
+        exists = bool(self._find(txn, ACCOUNTS, "by_email", "email", email))
+        if exists and admitted:
+            raise ConvexError(_ACCOUNT_EXISTS)
+        doc = {"email": email, "passwordHash": hashed, "name": name or email.split("@")[0]}
+        account_id = txn.insert(ACCOUNTS, doc)
+        verdict = None
+        if self.on_signup is not None:
+            args: dict[str, Any] = {
+                "email": email,
+                "name": name,
+                "subject": account_id,
+                "tokenIdentifier": f"{self.issuer}|{account_id}",
+                "admittedByPolicy": admitted,
+            }
+            if invite is not None:
+                args["invite"] = invite
+            verdict = self.runtime.call_in_transaction(txn, self.on_signup, args)
+        if not admitted and verdict is not True:
+            raise ConvexError(dict(SIGNUP_CLOSED))
+        if exists:
+            # why: only now, once the hook admitted it: a refused sign-up must not tell
+            # whether the email has an account. Raising discards the transaction.
+            raise ConvexError(_ACCOUNT_EXISTS)
+        return {"_id": account_id, **doc}
+
+    def _verified(self, email: Any, password: Any) -> dict[str, Any]:
+        """The account of a right (email, password) pair; one error for any wrong pair."""
         wrong = ConvexError({"code": "invalid_credentials", "message": "Invalid email or password"})
         if not isinstance(email, str) or not isinstance(password, str):
             raise wrong
@@ -178,7 +267,12 @@ class PasswordProvider:
             raise wrong from None
         if not found:
             raise wrong
-        session, _ = self.runtime.transact(lambda txn: self._session(txn, found[0]))
+        return dict(found[0])
+
+    def sign_in(self, email: Any, password: Any) -> dict[str, Any]:
+        """A new session for valid credentials; the same error for any wrong pair."""
+        account = self._verified(email, password)
+        session, _ = self.runtime.transact(lambda txn: self._session(txn, account))
         return session
 
     def refresh(self, refresh_token: Any) -> dict[str, Any]:
@@ -214,34 +308,65 @@ class PasswordProvider:
 
     def change_password(self, subject: str, old: Any, new: Any) -> dict[str, Any]:
         """Change a password (the old one is required); every other session is signed out."""
-        hashed = self.hasher.hash(self._check_password(new))
+        new = self._check_password(new)
+        unknown = ConvexError({"code": "invalid_credentials", "message": "Unknown account"})
+        account, _ = self.runtime.transact(lambda txn: txn.get(subject, ACCOUNTS), readonly=True)
+        if account is None:
+            raise unknown
+        try:
+            # why: the old password first, so a wrong guess costs one hash, not two.
+            self.hasher.verify(account["passwordHash"], old if isinstance(old, str) else "")
+        except (VerificationError, InvalidHashError):
+            raise ConvexError(
+                {"code": "invalid_credentials", "message": "The current password is wrong"}
+            ) from None
+        hashed = self.hasher.hash(new)
 
         def change(txn: Transaction) -> dict[str, Any]:
-            account = txn.get(subject, ACCOUNTS)
-            if account is None:
-                raise ConvexError({"code": "invalid_credentials", "message": "Unknown account"})
-            try:
-                self.hasher.verify(account["passwordHash"], old if isinstance(old, str) else "")
-            except (VerificationError, InvalidHashError):
+            current = txn.get(subject, ACCOUNTS)
+            if current is None:
+                raise unknown
+            if current["passwordHash"] != account["passwordHash"]:
                 raise ConvexError(
-                    {"code": "invalid_credentials", "message": "The current password is wrong"}
-                ) from None
+                    {"code": "invalid_credentials", "message": "The password changed meanwhile"}
+                )
             txn.patch(subject, {"passwordHash": hashed}, ACCOUNTS)
             for row in self._find(txn, REFRESH, "by_account", "account", subject):
                 txn.delete(row["_id"], REFRESH)
-            return self._session(txn, {**account, "passwordHash": hashed})
+            return self._session(txn, {**current, "passwordHash": hashed})
 
         session, _ = self.runtime.transact(change)
         return session
 
     def ensure_account(self, email: str, password: str, name: str | None = None) -> str:
-        """Create an account if the email has none (seeding demo users); returns its subject."""
-        try:
-            return str(self.sign_up(email, password, name)["subject"])
-        except ConvexError as exc:
-            if isinstance(exc.data, dict) and exc.data.get("code") == "account_exists":
-                return str(self.sign_in(email, password)["subject"])
-            raise
+        """The subject of the account of ``email``, created (bypassing the sign-up policy)
+        if it has none, else checked against ``password`` (seeding demo users)."""
+        address = _email(email)
+        found, _ = self.runtime.transact(
+            lambda txn: self._find(txn, ACCOUNTS, "by_email", "email", address), readonly=True
+        )
+        if not found:
+            try:
+                return self.create_account(address, password, name)
+            except ConvexError as exc:
+                if not (isinstance(exc.data, dict) and exc.data.get("code") == "account_exists"):
+                    raise
+        return str(self._verified(address, password)["_id"])
+
+
+_ACCOUNT_EXISTS = {"code": "account_exists", "message": "An account with this email already exists"}
+
+
+def _email(email: Any) -> str:
+    if not isinstance(email, str) or not _EMAIL.match(email.strip()):
+        raise ConvexError({"code": "invalid_email", "message": "That is not an email address"})
+    return email.strip().lower()
+
+
+def _optional_text(value: Any, field: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise ConvexError({"code": "bad_request", "message": f"{field} must be a string"})
 
 
 def _digest(token: str) -> str:

@@ -3,20 +3,25 @@
 ``ServerAuth`` turns a token into an identity (a dict of claims) or refuses it with
 ``AuthFailed``. Token verifiers are pluggable (``TokenVerifier``); an admin key, when the
 deployment has one, unlocks internal functions and acting as a user.
+
+Wrong admin keys are counted per client address: after ``ADDRESS_LIMIT`` of them, that
+address's admin keys are refused unchecked (``TooManyAttempts``, which names the wait) for a
+lockout that doubles with each further wrong key (see ``livebase.auth.throttle``).
 """
 
 from __future__ import annotations
 
 import base64
 import hmac
-import json
 import logging
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-__all__ = ["AuthFailed", "ServerAuth", "TokenVerifier"]
+__all__ = ["AuthFailed", "ServerAuth", "TokenVerifier", "TooManyAttempts"]
 
-from livebase.errors import AuthFailed
+from livebase import values
+from livebase.auth.throttle import ADDRESS_LIMIT, Throttle, TooManyAttempts
+from livebase.errors import AuthFailed, LimitError
 
 Identity = dict[str, Any]
 log = logging.getLogger("livebase.auth")
@@ -32,10 +37,14 @@ class ServerAuth:
     """The deployment's verifiers and admin key."""
 
     def __init__(
-        self, verifiers: Sequence[TokenVerifier] = (), admin_key: str | None = None
+        self,
+        verifiers: Sequence[TokenVerifier] = (),
+        admin_key: str | None = None,
+        admin_throttle: Throttle | None = None,
     ) -> None:
         self.verifiers = list(verifiers)
         self.admin_key = admin_key
+        self.admin_throttle = admin_throttle or Throttle(ADDRESS_LIMIT)
 
     def user(self, token: Any) -> Identity:
         """The identity of a user token, or AuthFailed."""
@@ -56,13 +65,24 @@ class ServerAuth:
                 errors.append(f"{type(verifier).__name__} could not check the token")
         raise AuthFailed("Could not verify the auth token: " + "; ".join(errors))
 
-    def admin(self, key: Any, acting_as: Any = None) -> tuple[Identity | None, bool]:
-        """Check an admin key; ``acting_as`` (claims) makes the calls run as that user."""
+    def admin(
+        self, key: Any, acting_as: Any = None, client: str | None = None
+    ) -> tuple[Identity | None, bool]:
+        """Check an admin key; ``acting_as`` (claims) makes the calls run as that user.
+
+        ``client``: the caller's address, whose wrong keys are counted (and then refused
+        unchecked with ``TooManyAttempts``)."""
+        if client is not None:
+            wait = self.admin_throttle.retry_after(client)
+            if wait > 0:
+                raise TooManyAttempts("wrong admin keys from this address", wait)
         if (
             self.admin_key is None
             or not isinstance(key, str)
             or not hmac.compare_digest(key.encode(), self.admin_key.encode())
         ):
+            if client is not None:
+                self.admin_throttle.failure(client)
             raise AuthFailed("The admin key is not valid for this deployment")
         if acting_as is None:
             return None, True
@@ -73,7 +93,9 @@ class ServerAuth:
             raise AuthFailed("Acting as a user needs the user's claims with a 'subject'")
         return dict(acting_as), True
 
-    def from_message(self, message: dict[str, Any]) -> tuple[Identity | None, bool]:
+    def from_message(
+        self, message: dict[str, Any], client: str | None = None
+    ) -> tuple[Identity | None, bool]:
         """The identity an ``Authenticate`` message asks for, and whether it is an admin."""
         kind = message.get("tokenType")
         if kind == "None":
@@ -82,10 +104,12 @@ class ServerAuth:
             return self.user(message.get("value")), False
         if kind == "Admin":
             acting = message.get("impersonating", message.get("acting_as"))
-            return self.admin(message.get("value"), acting)
+            return self.admin(message.get("value"), acting, client)
         raise AuthFailed(f"Unknown tokenType {kind!r}")
 
-    def from_header(self, header: str | None) -> tuple[Identity | None, bool]:
+    def from_header(
+        self, header: str | None, client: str | None = None
+    ) -> tuple[Identity | None, bool]:
         """The identity of an HTTP ``Authorization`` header (absent: anonymous)."""
         if not header:
             return None, False
@@ -98,8 +122,10 @@ class ServerAuth:
             claims = None
             if acting:
                 try:
-                    claims = json.loads(base64.b64decode(acting))
+                    claims = values.parse_json(base64.b64decode(acting), "The acting-as identity")
+                except LimitError as exc:
+                    raise AuthFailed(exc.message) from None
                 except ValueError as exc:
                     raise AuthFailed("The acting-as identity is not base64 JSON") from exc
-            return self.admin(key, claims)
+            return self.admin(key, claims, client)
         raise AuthFailed(f"Unsupported Authorization scheme {scheme!r}")

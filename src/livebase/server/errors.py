@@ -33,7 +33,10 @@ def client_error(exc: BaseException, path: str) -> ClientError:
         try:
             data = values.normalize(exc.data)
         except LivebaseError:
-            data = str(exc.data)
+            try:
+                data = str(exc.data)
+            except RecursionError:  # why: repr recurses per level; data can nest thousands
+                data = "ConvexError data nested too deeply to send"
         return ClientError(f"Uncaught {exc.message}", data, True)
     if isinstance(exc, LivebaseError):
         return ClientError(exc.message)

@@ -2,12 +2,14 @@
 ``/api/function``, ``/api/query_ts``, ``/api/query_at_ts``, ``/api/query_batch``, ``/version``.
 
 Function outcomes, success or failure, are HTTP 200 with ``{"status": "success" | "error"}``;
-a request that is not well-formed gets a 4xx with ``{"code", "message"}``.
+a request that is not well-formed gets a 4xx with ``{"code", "message"}``: among them,
+arguments nested deeper than Convex's 64 levels (400 ``TooNested``), and 429
+``too_many_attempts`` with ``Retry-After`` once an address has sent too many wrong admin keys.
 """
 
 from __future__ import annotations
 
-import json
+import math
 from typing import TYPE_CHECKING, Any
 
 from starlette.concurrency import run_in_threadpool
@@ -17,7 +19,7 @@ from starlette.routing import Route
 
 import livebase
 from livebase import logs, values
-from livebase.server.auth import AuthFailed
+from livebase.server.auth import AuthFailed, TooManyAttempts
 from livebase.server.errors import client_error
 from livebase.server.protocol import ProtocolError, decode_ts, encode_ts
 
@@ -35,15 +37,27 @@ FORMATS = {
 
 
 class BadRequest(Exception):
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
+    def __init__(
+        self, code: str, message: str, status: int = 400, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.status = status
+        self.headers = headers
 
 
 def _error_response(exc: BadRequest) -> JSONResponse:
-    return JSONResponse({"code": exc.code, "message": exc.message}, status_code=exc.status)
+    return JSONResponse(
+        {"code": exc.code, "message": exc.message}, status_code=exc.status, headers=exc.headers
+    )
+
+
+def _json(text: str | bytes | bytearray, what: str) -> Any:
+    try:
+        return values.parse_json(text, what)
+    except livebase.LimitError as exc:
+        raise BadRequest("TooNested", exc.message) from None
 
 
 async def _body(request: Request) -> dict[str, Any]:
@@ -53,7 +67,7 @@ async def _body(request: Request) -> dict[str, Any]:
         if len(raw) > MAX_BODY:
             raise BadRequest("TooLarge", f"The request body is over {MAX_BODY} bytes", 413)
     try:
-        body = json.loads(raw or b"{}")
+        body = _json(raw or b"{}", "The request body")
     except ValueError as exc:
         raise BadRequest("BadJsonBody", f"The request body is not JSON: {exc}") from None
     if not isinstance(body, dict):
@@ -69,7 +83,10 @@ def _args(raw: Any) -> dict[str, Any]:
             raise BadRequest("InvalidArgs", "args must be an object (or a one-element array)")
         raw = raw[0]
     try:
-        args = values.from_convex_json(raw)
+        # why: checked before decoding, which recurses once per level
+        args = values.from_convex_json(values.check_nesting(raw, "The arguments object"))
+    except livebase.LimitError as exc:
+        raise BadRequest("TooNested", exc.message) from None
     except livebase.LivebaseError as exc:
         raise BadRequest("InvalidArgs", exc.message) from None
     if not isinstance(args, dict):
@@ -112,9 +129,15 @@ class HttpApi:
         admin_key = request.query_params.get("adminKey")
         if header is None and admin_key:
             header = f"Convex {admin_key}"
+        client = request.client.host if request.client else None
         try:
             # why: a verifier may fetch keys over the network; never block the event loop
-            return await run_in_threadpool(self.server.auth.from_header, header)
+            return await run_in_threadpool(self.server.auth.from_header, header, client)
+        except TooManyAttempts as exc:
+            wait = str(max(1, math.ceil(exc.retry_after)))
+            raise BadRequest(
+                "too_many_attempts", exc.message, status=429, headers={"Retry-After": wait}
+            ) from None
         except AuthFailed as exc:
             raise BadRequest("Unauthenticated", str(exc), status=401) from None
 
@@ -166,7 +189,9 @@ class HttpApi:
         if request.method == "GET":
             params = request.query_params
             try:
-                args = json.loads(params.get("args", "{}"))
+                args = _json(params.get("args", "{}"), "The arguments")
+            except BadRequest as exc:
+                return _error_response(exc)
             except ValueError:
                 return _error_response(BadRequest("InvalidArgs", "args must be JSON"))
             body = {"path": params.get("path"), "args": args, "format": params.get("format")}
@@ -211,8 +236,8 @@ class HttpApi:
             return _error_response(
                 BadRequest("InvalidTimestamp", "That timestamp is in the future")
             )
-        identity, _ = await self._caller(request)
         try:
+            identity, _ = await self._caller(request)
             result = self.server.runtime.run_query(
                 body.get("path"), _args(body.get("args")), identity=identity
             )

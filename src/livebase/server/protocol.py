@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from livebase import values
+from livebase.errors import LimitError
 
 _U64 = struct.Struct("<Q")
 MAX_U32 = 2**32 - 1
@@ -51,14 +52,37 @@ def u32(message: dict[str, Any], field: str) -> int:
     return int(value)
 
 
-def udf_args(message: dict[str, Any]) -> Any:
-    """The arguments object of a call: ``args`` is ``[{...}]`` on the wire (or a bare object)."""
+def parse_message(text: str) -> Any:
+    """A client message's JSON; ProtocolError if it is not JSON or nests too deeply to read."""
+    try:
+        return values.parse_json(text, "The message")
+    except LimitError as exc:
+        raise ProtocolError(f"Malformed message: {exc.message}") from None
+    except json.JSONDecodeError as exc:
+        raise ProtocolError(f"Malformed message: not JSON ({exc.msg})") from None
+
+
+def raw_udf_args(message: dict[str, Any]) -> Any:
+    """The arguments object of a call as sent, still in lossless JSON: ``args`` is
+    ``[{...}]`` on the wire (or a bare object).
+
+    ProtocolError if it nests deeper than Convex's limit (64 levels): the connection ends
+    with a FatalError, as it does for any malformed message."""
     raw = message.get("args", [{}])
     if isinstance(raw, list):
         if len(raw) != 1:
             raise ProtocolError("args must be a one-element array holding the arguments object")
         raw = raw[0]
-    return values.from_convex_json(raw)
+    try:
+        # why: checked before decoding, which recurses once per level
+        return values.check_nesting(raw, "The arguments object")
+    except LimitError as exc:
+        raise ProtocolError(exc.message) from None
+
+
+def udf_args(message: dict[str, Any]) -> Any:
+    """The decoded arguments object of a call (see ``raw_udf_args``)."""
+    return values.from_convex_json(raw_udf_args(message))
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
 from typing import TYPE_CHECKING, Any
@@ -146,10 +145,7 @@ class SyncSession:
 
     # --- incoming messages -------------------------------------------------------------
     async def _handle(self, text: str) -> None:
-        try:
-            message = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ProtocolError(f"Malformed message: not JSON ({exc.msg})") from None
+        message = protocol.parse_message(text)
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):
             raise ProtocolError("Malformed message: expected an object with a 'type'")
         kind = message["type"]
@@ -233,8 +229,9 @@ class SyncSession:
         request_id = protocol.u32(message, "requestId")
         path = message.get("udfPath")
         runtime = self.server.runtime
+        raw_args = protocol.raw_udf_args(message)
         try:
-            args = protocol.udf_args(message)
+            args = values.from_convex_json(raw_args)
             request = (self.session_id, request_id) if self.session_id else None
             result = runtime.run_mutation(
                 path, args, identity=self.identity, internal_ok=self.admin, request=request
@@ -270,15 +267,18 @@ class SyncSession:
         request_id = protocol.u32(message, "requestId")
         if len(self._actions) >= MAX_PENDING_ACTIONS:
             raise ProtocolError("TooManyConcurrentRequests: more than 1000 actions in flight")
-        task = asyncio.get_running_loop().create_task(self._run_action(request_id, message))
+        raw_args = protocol.raw_udf_args(message)
+        task = asyncio.get_running_loop().create_task(
+            self._run_action(request_id, message, raw_args)
+        )
         self._actions.add(task)
         task.add_done_callback(self._actions.discard)
 
-    async def _run_action(self, request_id: int, message: dict[str, Any]) -> None:
+    async def _run_action(self, request_id: int, message: dict[str, Any], raw_args: Any) -> None:
         path = message.get("udfPath")
         lines = logs.LogLines(str(path))
         try:
-            args = protocol.udf_args(message)
+            args = values.from_convex_json(raw_args)
             with logs.capture_into(lines):
                 value = await self.server.runtime.run_action(
                     path, args, identity=self.identity, internal_ok=self.admin
@@ -314,7 +314,10 @@ class SyncSession:
                 f"IdentityVersionMismatch: expected {self.identity_version}, got {base}"
             )
         try:
-            identity, admin = await run_in_threadpool(self.server.auth.from_message, message)
+            client = self.ws.client.host if self.ws.client else None
+            identity, admin = await run_in_threadpool(
+                self.server.auth.from_message, message, client
+            )
         except AuthFailed as exc:
             with contextlib.suppress(Exception):
                 await self.ws.send_text(

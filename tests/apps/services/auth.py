@@ -1,13 +1,23 @@
-"""Auth providers of the services test app."""
+"""Auth providers of the services test app.
 
+Sign-up is open here (the auth tests sign up freely), except when the server runs with
+``SERVICES_SIGNUP=default``: then the provider keeps its default (closed) and only
+``staff.test`` addresses, or an invitation ``accounts:admit`` accepts, get in.
+"""
+
+import os
 from pathlib import Path
+from typing import Any
 
 from livebase.auth import CustomJwtProvider, PasswordProvider
 
 KEYS = Path(__file__).parent / "keys"
+policy: dict[str, Any] = (
+    {} if os.environ.get("SERVICES_SIGNUP") == "default" else {"signup": "open"}
+)
 
 providers = [
-    PasswordProvider(),
+    PasswordProvider(**policy, allowed_domains=["staff.test"], on_signup="accounts:admit"),
     CustomJwtProvider(
         issuer="https://issuer.test",
         jwks=str(KEYS / "rsa_jwks.json"),

@@ -11,5 +11,6 @@ schema = define_schema(
         "profiles": define_table(
             {"tokenIdentifier": v.string(), "email": v.optional(v.string())}
         ).index("by_token", ["tokenIdentifier"]),
+        "deep": define_table({"value": v.any()}),
     }
 )
