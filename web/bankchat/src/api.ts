@@ -13,9 +13,49 @@ export interface Me {
   _id: Id;
   email: string;
   name: string;
+  isActive: boolean;
+  /** Empty until an administrator grants a role: such an account can use none of the app. */
   roles: string[];
   features: Feature[];
   preferences: { theme: Theme; notificationsEnabled: boolean };
+}
+
+/** A user as an administrator sees them (users:listUsers). */
+export interface UserSummary {
+  _id: Id;
+  email: string;
+  name: string;
+  isActive: boolean;
+  roles: string[];
+  createdAt: number;
+}
+
+export interface Role {
+  _id: Id;
+  name: string;
+  description: string;
+}
+
+/** What users:inviteUser returns: the token of the one-time sign-up link, shown only once. */
+export interface Invitation {
+  inviteId: Id;
+  email: string;
+  token: string;
+  expiresAt: number;
+}
+
+export interface PendingInvite {
+  _id: Id;
+  email: string;
+  roles: string[];
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** What the holder of an invitation link may know about it (users:inviteInfo). */
+export interface InviteInfo {
+  email: string;
+  state: "valid" | "used" | "revoked" | "expired";
 }
 
 export interface Conversation {
@@ -108,6 +148,23 @@ export interface TeamMember {
   role: "owner" | "member";
 }
 
+/** A team invitation waiting for the signed-in user's answer (teams:myInvites). */
+export interface TeamInvite {
+  _id: Id;
+  teamId: Id;
+  teamName: string;
+  invitedBy: string | null;
+  createdAt: number;
+}
+
+/** A team's invitation not yet answered, as its owners see it (teams:pendingInvites). */
+export interface TeamPendingInvite {
+  _id: Id;
+  teamId: Id;
+  email: string;
+  createdAt: number;
+}
+
 export interface SharedQuery {
   _id: Id;
   name: string;
@@ -121,6 +178,8 @@ export interface Notification {
   type: string;
   title: string;
   body?: string;
+  /** An in-app path without its leading slash ("teams"). */
+  link?: string;
   read: boolean;
   createdAt: number;
 }
@@ -174,6 +233,14 @@ export const api = {
     updatePreferences: m<{ theme?: Theme; notificationsEnabled?: boolean }, unknown>(
       "users:updatePreferences",
     ),
+    listUsers: q<NoArgs, UserSummary[]>("users:listUsers"),
+    listRoles: q<NoArgs, Role[]>("users:listRoles"),
+    setRoles: m<{ userId: Id; roles: string[] }, null>("users:setRoles"),
+    setActive: m<{ userId: Id; isActive: boolean }, null>("users:setActive"),
+    inviteUser: m<{ email: string; roles: string[] }, Invitation>("users:inviteUser"),
+    listInvites: q<NoArgs, PendingInvite[]>("users:listInvites"),
+    revokeInvite: m<{ inviteId: Id }, null>("users:revokeInvite"),
+    inviteInfo: q<{ token: string }, InviteInfo | null>("users:inviteInfo"),
   },
   chat: {
     listConversations: q<NoArgs, Conversation[]>("chat:listConversations"),
@@ -202,7 +269,13 @@ export const api = {
     myTeams: q<NoArgs, Team[]>("teams:myTeams"),
     createTeam: m<{ name: string; description?: string }, Id>("teams:createTeam"),
     members: q<{ teamId: Id }, TeamMember[]>("teams:members"),
-    addMember: m<{ teamId: Id; email: string }, null>("teams:addMember"),
+    /** Invites (the invitee accepts); the same answer whether or not the email has an account. */
+    addMember: m<{ teamId: Id; email: string }, { invited: string }>("teams:addMember"),
+    myInvites: q<NoArgs, TeamInvite[]>("teams:myInvites"),
+    acceptInvite: m<{ inviteId: Id }, Id>("teams:acceptInvite"),
+    declineInvite: m<{ inviteId: Id }, null>("teams:declineInvite"),
+    pendingInvites: q<{ teamId: Id }, TeamPendingInvite[]>("teams:pendingInvites"),
+    cancelInvite: m<{ inviteId: Id }, null>("teams:cancelInvite"),
     shareQuery: m<{ teamId: Id; name: string; sql: string; question?: string }, Id>(
       "teams:shareQuery",
     ),

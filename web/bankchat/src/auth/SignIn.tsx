@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from "react";
 
+import { Link } from "../lib/Link";
 import { signIn } from "./session";
 
 const DEMO_USERS = [
@@ -60,6 +61,10 @@ export function SignIn() {
         <button type="submit" className="primary" disabled={busy}>
           {busy ? "Signing in…" : "Sign in"}
         </button>
+        <p className="muted small-text">
+          No account? Accounts come from an administrator's invitation link, or{" "}
+          <Link to="/signup">create one</Link> with an email your organisation allows.
+        </p>
         <details className="demo-users">
           <summary>Demo accounts</summary>
           <p className="muted">

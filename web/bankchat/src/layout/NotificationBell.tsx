@@ -1,8 +1,9 @@
 import { useMutation, useQuery } from "convex/react";
 import { useEffect, useRef, useState } from "react";
 
-import { api } from "../api";
+import { api, type Notification } from "../api";
 import { formatTime } from "../lib/format";
+import { Link } from "../lib/Link";
 import { BellIcon } from "./icons";
 
 /** The bell: a live unread count, and a panel to read and dismiss notifications. */
@@ -43,12 +44,17 @@ export function NotificationBell() {
           </span>
         )}
       </button>
-      {open && <NotificationPanel />}
+      {open && <NotificationPanel onClose={() => setOpen(false)} />}
     </div>
   );
 }
 
-function NotificationPanel() {
+/** A notification's link as a path of this app (never another site). */
+function appPath(link: string): string {
+  return `/${link.replace(/^[/\\]+/, "")}`;
+}
+
+function NotificationPanel({ onClose }: { onClose: () => void }) {
   const notes = useQuery(api.notifications.listNotifications, { limit: 20 });
   const markRead = useMutation(api.notifications.markRead);
   const markAllRead = useMutation(api.notifications.markAllRead);
@@ -68,7 +74,7 @@ function NotificationPanel() {
         <ul className="notes">
           {notes.map((note) => (
             <li key={note._id} className={note.read ? "note" : "note unread"}>
-              <strong>{note.title}</strong>
+              <NoteTitle note={note} onOpen={onClose} />
               {note.body && <span className="note-body">{note.body}</span>}
               <span className="muted small-text">{formatTime(note.createdAt)}</span>
               {!note.read && (
@@ -85,5 +91,24 @@ function NotificationPanel() {
         </ul>
       )}
     </section>
+  );
+}
+
+/** The title, as a link to the page to act on when the notification has one (a team
+ * invitation: Teams); following it marks it read and closes the panel. */
+function NoteTitle({ note, onOpen }: { note: Notification; onOpen: () => void }) {
+  const markRead = useMutation(api.notifications.markRead);
+  if (!note.link) return <strong>{note.title}</strong>;
+  return (
+    <Link
+      to={appPath(note.link)}
+      className="note-link"
+      onNavigate={() => {
+        if (!note.read) void markRead({ notificationId: note._id });
+        onOpen();
+      }}
+    >
+      <strong>{note.title}</strong>
+    </Link>
   );
 }

@@ -12,6 +12,7 @@ import { Header } from "./Header";
 const AnalyticsPage = lazy(() => import("../pages/AnalyticsPage"));
 const AuditPage = lazy(() => import("../pages/AuditPage"));
 const HistoryPage = lazy(() => import("../pages/HistoryPage"));
+const PeoplePage = lazy(() => import("../pages/PeoplePage"));
 const TeamsPage = lazy(() => import("../pages/TeamsPage"));
 
 /** The signed-in layout: header, sidebar (a drawer on phones) and the page of the route. */
@@ -72,6 +73,8 @@ function Page({ route, me }: { route: Route; me: Me }) {
       return <AuditPage me={me} />;
     case "analytics":
       return <AnalyticsPage me={me} />;
+    case "people":
+      return <PeoplePage me={me} />;
     default:
       return (
         <section className="page">

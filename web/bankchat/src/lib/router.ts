@@ -9,7 +9,12 @@ export type Route =
   | { page: "teams" }
   | { page: "audit" }
   | { page: "analytics" }
+  | { page: "people" }
+  | { page: "invite"; token: string }
+  | { page: "signup" }
   | { page: "missing" };
+
+const PAGES = ["history", "teams", "audit", "analytics", "people", "signup"];
 
 const listeners = new Set<() => void>();
 
@@ -35,13 +40,17 @@ export function parseRoute(path: string): Route {
   if (parts[0] === "c" && parts.length === 2) {
     return { page: "chat", conversationId: decodeURIComponent(parts[1]) };
   }
-  if (parts.length === 1 && ["history", "teams", "audit", "analytics"].includes(parts[0])) {
+  if (parts[0] === "invite" && parts.length === 2) {
+    return { page: "invite", token: decodeURIComponent(parts[1]) };
+  }
+  if (parts.length === 1 && PAGES.includes(parts[0])) {
     return { page: parts[0] } as Route;
   }
   return { page: "missing" };
 }
 
 export const conversationPath = (id: string) => `/c/${encodeURIComponent(id)}`;
+export const invitePath = (token: string) => `/invite/${encodeURIComponent(token)}`;
 
 /** The current route, re-rendering on navigation. */
 export function useRoute(): Route {

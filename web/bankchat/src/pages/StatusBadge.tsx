@@ -4,6 +4,8 @@ const LABELS: Record<string, string> = {
   denied: "Refused",
   not_understood: "Not understood",
   allowed: "Allowed",
+  disabled: "Disabled",
+  no_role: "No role",
 };
 
 /** An outcome as a word on a coloured badge (the word carries the meaning, not the colour). */

@@ -4,8 +4,10 @@ import { useState, type FormEvent } from "react";
 import { api, type Team } from "../api";
 import { errorMessage } from "../lib/errors";
 import { SharedQueries } from "./SharedQueries";
+import { InvitationsForYou, TeamPending } from "./TeamInvites";
 
-/** The user's teams: create one, add members, and the queries shared with each. */
+/** The user's teams: answer invitations, create a team, invite members, and the queries
+ * shared with each. */
 export default function TeamsPage() {
   const teams = useQuery(api.teams.myTeams);
   const [chosen, setChosen] = useState<string | null>(null);
@@ -13,6 +15,7 @@ export default function TeamsPage() {
   return (
     <section className="page" aria-labelledby="teams-title">
       <h1 id="teams-title">Teams</h1>
+      <InvitationsForYou onJoined={setChosen} />
       <div className="split">
         <div className="card">
           <h2>Your teams</h2>
@@ -39,7 +42,7 @@ export default function TeamsPage() {
           )}
           <CreateTeam onCreated={setChosen} />
         </div>
-        {team && <TeamDetail team={team} />}
+        {team && <TeamDetail key={team._id} team={team} />}
       </div>
     </section>
   );
@@ -79,19 +82,6 @@ function CreateTeam({ onCreated }: { onCreated: (id: string) => void }) {
 
 function TeamDetail({ team }: { team: Team }) {
   const members = useQuery(api.teams.members, { teamId: team._id });
-  const add = useMutation(api.teams.addMember);
-  const [email, setEmail] = useState("");
-  const [error, setError] = useState<string | null>(null);
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    try {
-      await add({ teamId: team._id, email });
-      setEmail("");
-      setError(null);
-    } catch (failure) {
-      setError(errorMessage(failure));
-    }
-  }
   return (
     <div className="card">
       <h2>{team.name}</h2>
@@ -100,35 +90,67 @@ function TeamDetail({ team }: { team: Team }) {
         {(members ?? []).map((m) => (
           <li key={m.userId}>
             {m.name}{" "}
-            <span className="muted">
+            <span className="muted invited">
               {m.email} ({m.role})
             </span>
           </li>
         ))}
       </ul>
       {team.myRole === "owner" && (
-        <form className="stack" onSubmit={submit}>
-          <label htmlFor="member-email">Add a member by email</label>
-          <div className="row">
-            <input
-              id="member-email"
-              type="email"
-              required
-              value={email}
-              onChange={(e) => setEmail(e.target.value)}
-            />
-            <button type="submit" className="small">
-              Add member
-            </button>
-          </div>
-          {error && (
-            <p className="alert alert-error" role="alert">
-              {error}
-            </p>
-          )}
-        </form>
+        <>
+          <InviteMember teamId={team._id} />
+          <TeamPending teamId={team._id} />
+        </>
       )}
       <SharedQueries teamId={team._id} />
     </div>
+  );
+}
+
+/** Owners invite by email; the invitee joins by accepting. The answer never says whether the
+ * email has an account. */
+function InviteMember({ teamId }: { teamId: string }) {
+  const invite = useMutation(api.teams.addMember);
+  const [email, setEmail] = useState("");
+  const [sent, setSent] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setSent(null);
+    try {
+      const { invited } = await invite({ teamId, email });
+      setSent(`Invitation sent to ${invited}.`);
+      setEmail("");
+      setError(null);
+    } catch (failure) {
+      setError(errorMessage(failure));
+    }
+  }
+  return (
+    <form className="stack" onSubmit={submit}>
+      <label htmlFor="member-email">Invite by email</label>
+      <div className="row">
+        <input
+          id="member-email"
+          type="email"
+          required
+          value={email}
+          onChange={(e) => setEmail(e.target.value)}
+        />
+        <button type="submit" className="small">
+          Invite
+        </button>
+      </div>
+      {sent && (
+        <p className="status-line" role="status">
+          {sent}
+        </p>
+      )}
+      {error && (
+        <p className="alert alert-error" role="alert">
+          {error}
+        </p>
+      )}
+    </form>
   );
 }
