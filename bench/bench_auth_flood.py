@@ -19,11 +19,10 @@ Each figure is the ratio of the queries' p99 latency under that flood to their p
 it; the notes give the p50 ratio and what the flood got back (401 from a password check, 503
 ``busy`` from the full hashing pool).
 
-    python bench/auth_flood.py            # about 80 s
-    python bench/auth_flood.py --quick    # about 30 s
+    python bench/bench_auth_flood.py            # about 80 s
+    python bench/bench_auth_flood.py --quick    # about 30 s
 
-It has ``run(quick, tmp_root)`` like the ``bench_*.py`` modules, but ``bench/run.py`` runs
-only those; run it on its own.
+``bench/run.py`` runs it with the others (``--only auth_flood`` alone).
 """
 
 from __future__ import annotations

@@ -71,6 +71,7 @@ def bench_idle_cpu(quick: bool, tmp: Path) -> Result:
         server = SessiondocsServer(tmp / "data").start()
         shown = source_env(DISPLAY=display)
         agent = [python, "-m", "sessiondocs", "agent", "--url", server.url, "--poll", str(POLL)]
+        agent += ["--token", server.account().device_token]
         agent += ["--queue-dir", str(tmp / "queue")]
         baseline = [python, str(Path(__file__).resolve()), "--baseline", str(POLL)]
         try:

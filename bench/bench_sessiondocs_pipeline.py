@@ -10,6 +10,7 @@ database. Goal: at least 60 screenshots a minute on this 2-core machine.
 from __future__ import annotations
 
 import io
+import os
 import sys
 import tempfile
 import time
@@ -23,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.e2e.conftest import start_server  # noqa: E402
+from tests.sessiondocs.conftest import SIGNUP_DOMAIN, Account  # noqa: E402
 
 from bench_engine import Result  # noqa: E402
 from sessiondocs.ocr import get_engine, read_image  # noqa: E402
@@ -50,9 +52,15 @@ def _call(http: httpx.Client, kind: str, path: str, args: dict[str, Any]) -> Any
 
 
 def pipeline_per_minute(pngs: list[bytes], data_dir: Path) -> float:
-    server = start_server(APP, data_dir)
+    os.environ["SESSIONDOCS_SIGNUP_DOMAINS"] = SIGNUP_DOMAIN
     try:
-        with httpx.Client(base_url=server.url, timeout=60) as http:
+        server = start_server(APP, data_dir)
+    finally:
+        del os.environ["SESSIONDOCS_SIGNUP_DOMAINS"]
+    try:
+        token = Account.sign_up(server.url, f"bench@{SIGNUP_DOMAIN}").token
+        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=server.url, timeout=60, headers=headers) as http:
             session = _call(
                 http, "mutation", "sessions:createSession", {"pcName": "BENCH", "redact": False}
             )

@@ -4,11 +4,15 @@
     python -m bankchat load-db URL [--trans-limit N]
     python -m bankchat ask "question" [--user EMAIL] [--json]
     python -m bankchat sql "SELECT ..." [--user EMAIL] [--json]
-    python -m bankchat serve [--port 3220] [--static DIR]
+    python -m bankchat serve [--port 3220] [--static DIR] [--demo]
+    python -m bankchat create-admin EMAIL [--name NAME] [--password-stdin]
 
 ``ask`` and ``sql`` take the same path as the chat:ask action (guard, role, audit), as the
-built-in admin unless ``--user`` names another user. The bank database is built on first use.
-``serve`` also serves the web app at / (web/bankchat/dist, once ``make web`` has built it).
+local operator (an administrator nobody can sign in as) unless ``--user`` names a user. The
+bank database is built on first use. ``serve`` also serves the web app at / (web/bankchat/dist,
+once ``make web`` has built it); ``--demo`` adds the demo users, whose password is public.
+``create-admin`` makes the first administrator (run it while the server is stopped); sign-up
+is otherwise by an administrator's invitation (a one-time link made in the web app).
 """
 
 from __future__ import annotations
@@ -22,16 +26,18 @@ from typing import Any
 
 APP = Path(__file__).resolve().parent / "functions"
 DEFAULT_DATA_DIR = Path(".livebase") / "bankchat"
-ADMIN = "admin@bank.example"
 WEB_DIST = Path(__file__).resolve().parents[2] / "web" / "bankchat" / "dist"
 
 
-def _runtime(data_dir: str) -> Any:
+def _runtime(data_dir: str, demo_users: bool = False) -> Any:
     from bankchat import demo
     from livebase.runtime import Runtime
 
     runtime = Runtime(APP, data_dir)
-    demo.seed(runtime)
+    if demo_users:
+        demo.seed(runtime)
+    else:
+        demo.seed_roles(runtime)
     return runtime
 
 
@@ -43,7 +49,10 @@ def _ask(opts: argparse.Namespace, kind: str) -> int:
     runtime = _runtime(opts.data_dir)
     try:
         try:
-            identity = demo.identity_of(runtime, opts.user)
+            if opts.user is None:
+                identity = demo.operator_identity(runtime)
+            else:
+                identity = demo.identity_of(runtime, opts.user)
         except LookupError as exc:
             print(f"Error: {exc}", file=sys.stderr)
             return 1
@@ -93,13 +102,17 @@ def _serve(opts: argparse.Namespace) -> int:
     from livebase.cli import main as livebase_main
 
     data_url()
-    runtime = _runtime(opts.data_dir)
+    runtime = _runtime(opts.data_dir, demo_users=opts.demo)
+    has_users = runtime.run_query("users:anyAdmin", {}, internal_ok=True).value
     runtime.close()
-    print("Demo users (password: see below):")
-    from bankchat.roles import DEMO_PASSWORD, DEMO_USERS
+    if opts.demo:
+        print("Demo users (password: see below):")
+        from bankchat.roles import DEMO_PASSWORD, DEMO_USERS
 
-    for email, _, role in DEMO_USERS:
-        print(f"  {email:24} {role:8} password {DEMO_PASSWORD}")
+        for email, _, role in DEMO_USERS:
+            print(f"  {email:24} {role:8} password {DEMO_PASSWORD}")
+    elif not has_users:
+        print("No administrator yet: stop the server and run python -m bankchat create-admin EMAIL")
     static = opts.static or (str(WEB_DIST) if (WEB_DIST / "index.html").is_file() else None)
     if static is None:
         print("The web app is not built (make web); serving the API only.")
@@ -107,6 +120,35 @@ def _serve(opts: argparse.Namespace) -> int:
     return livebase_main(
         [*args, *(["--static", static] if static else []), "--log-level", "warning"]
     )
+
+
+def _read_password(opts: argparse.Namespace) -> str:
+    if opts.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    import getpass
+
+    first = getpass.getpass("Password for the new account: ")
+    if getpass.getpass("Again: ") != first:
+        raise SystemExit("Error: the passwords differ")
+    return first
+
+
+def _create_admin(opts: argparse.Namespace) -> int:
+    from bankchat import demo
+    from livebase import ConvexError
+
+    runtime = _runtime(opts.data_dir)
+    try:
+        password = None if demo.user_exists(runtime, opts.email) else _read_password(opts)
+        demo.create_admin(runtime, opts.email, password, opts.name)
+    except ConvexError as exc:
+        data = exc.data if isinstance(exc.data, dict) else {"message": str(exc.data)}
+        print(f"Error: {data.get('message')}", file=sys.stderr)
+        return 1
+    finally:
+        runtime.close()
+    print(f"{opts.email.lower()} is an administrator; sign in at the web app to invite others.")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -121,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name in ("ask", "sql"):
         sub = commands.add_parser(name, help=f"{name} as a user, through the guard")
         sub.add_argument("text")
-        sub.add_argument("--user", default=ADMIN, help=f"the user's email (default {ADMIN})")
+        sub.add_argument("--user", help="the user's email (default: the local operator)")
         sub.add_argument("--json", action="store_true", help="print JSON")
         sub.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
     serve = commands.add_parser("serve", help="serve the bankchat backend and its web app")
@@ -130,6 +172,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--static", help="the built web app to serve at / (default: web/bankchat/dist if built)"
     )
+    serve.add_argument("--demo", action="store_true", help="add the demo users (public password)")
+    admin = commands.add_parser("create-admin", help="make an administrator (server stopped)")
+    admin.add_argument("email")
+    admin.add_argument("--name")
+    admin.add_argument("--password-stdin", action="store_true", help="read the password")
+    admin.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
     return parser
 
 
@@ -149,4 +197,6 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if opts.command in ("ask", "sql"):
         return _ask(opts, opts.command)
+    if opts.command == "create-admin":
+        return _create_admin(opts)
     return _serve(opts)

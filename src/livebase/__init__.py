@@ -25,6 +25,7 @@ from livebase.errors import (
     ValidationError,
 )
 from livebase.functions import (
+    access_rules,
     action,
     internal_action,
     internal_mutation,
@@ -64,6 +65,7 @@ __all__ = [
     "UnknownTableError",
     "ValidationError",
     "__version__",
+    "access_rules",
     "action",
     "cron_jobs",
     "define_schema",

@@ -6,6 +6,8 @@ take ``ctx`` and the arguments as keyword arguments, and may be ``async def`` or
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -76,3 +78,41 @@ action = _decorator("action", False)
 internal_query = _decorator("query", True)
 internal_mutation = _decorator("mutation", True)
 internal_action = _decorator("action", True)
+
+
+AccessCheck = Callable[[Any, str, dict[str, Any]], Any]
+
+
+def access_rules(
+    check: AccessCheck, rules: tuple[str, ...]
+) -> Callable[[str], Callable[[Callable[..., Any]], Callable[..., Any]]]:
+    """An app's ``@allow(RULE)`` decorator: every public function declares who may call it.
+
+    ``check(ctx, rule, kwargs)`` (async) raises the error a caller gets when ``rule`` does not
+    admit them; it runs before the handler. The rule is recorded on the handler as
+    ``__access__``, so a test can require one on every public function::
+
+        allow = access_rules(check_rule, ("anyone", "signed_in", "admin"))
+
+        @query(args={"id": v.id("notes")})
+        @allow("signed_in")
+        async def get_note(ctx, id): ...
+    """
+
+    def allow(rule: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        if rule not in rules:
+            raise ValueError(f"unknown access rule {rule!r}; one of {', '.join(rules)}")
+
+        def decorate(handler: Callable[..., Any]) -> Callable[..., Any]:
+            @functools.wraps(handler)
+            async def checked(ctx: Any, *args: Any, **kwargs: Any) -> Any:
+                await check(ctx, rule, kwargs)
+                result = handler(ctx, *args, **kwargs)
+                return await result if inspect.isawaitable(result) else result
+
+            checked.__access__ = rule  # type: ignore[attr-defined]
+            return checked
+
+        return decorate
+
+    return allow

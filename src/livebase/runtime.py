@@ -155,7 +155,7 @@ class Runtime:
             )
         try:
             checked = fn.args.check(args) if fn.args is not None else args
-            return dict(values.normalize(checked))
+            return dict(values.normalize(checked, limit=values.MAX_VALUE_NESTING))
         except ValidationError as exc:
             raise ValidationError(f"ArgumentValidationError in {fn.path}: {exc.message}") from None
 
@@ -163,7 +163,7 @@ class Runtime:
         try:
             if fn.returns is not None:
                 value = fn.returns.check(value)
-            return values.normalize(value)
+            return values.normalize(value, limit=values.MAX_VALUE_NESTING)
         except ValidationError as exc:
             raise ValidationError(f"ReturnsValidationError in {fn.path}: {exc.message}") from None
 

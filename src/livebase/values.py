@@ -147,18 +147,20 @@ class _Slow(Exception):
     """The fast path met something it does not handle; the careful path takes over."""
 
 
-def normalize(value: Any, path: str = "") -> Any:
+def normalize(value: Any, path: str = "", limit: int = MAX_NESTING) -> Any:
     """Check a value and return its canonical form (integral numbers as int, tuples as lists).
 
-    Raises ValidationError naming the path of the first offending part.
+    ``limit`` is how deep it may nest: a document's 16 levels by default, 64 for function
+    arguments and results (``MAX_VALUE_NESTING``), as in Convex. Raises ValidationError
+    naming the path of the first offending part.
     """
     try:
-        return _fast(value, 0)
+        return _fast(value, 0, limit)
     except _Slow:
-        return _careful(value, path, 0)
+        return _careful(value, path, 0, limit)
 
 
-def _fast(value: Any, depth: int) -> Any:
+def _fast(value: Any, depth: int, limit: int) -> Any:
     # why: documents are normalized on every write; this path builds no field paths and
     # handles the common exact types, leaving errors and rare types to _careful.
     kind = type(value)
@@ -177,7 +179,7 @@ def _fast(value: Any, depth: int) -> Any:
         return canonical_number(value)
     if value is None or kind is bool or kind is Int64 or kind is bytes:
         return value
-    if depth >= MAX_NESTING:
+    if depth >= limit:
         raise _Slow
     if kind is dict:
         if len(value) > MAX_OBJECT_FIELDS:
@@ -193,16 +195,16 @@ def _fast(value: Any, depth: int) -> Any:
                 or not key.isprintable()
             ):
                 raise _Slow
-            out[key] = _fast(item, depth + 1)
+            out[key] = _fast(item, depth + 1, limit)
         return out
     if kind is list:
         if len(value) > MAX_ARRAY_LEN:
             raise _Slow
-        return [_fast(item, depth + 1) for item in value]
+        return [_fast(item, depth + 1, limit) for item in value]
     raise _Slow
 
 
-def _careful(value: Any, path: str, depth: int) -> Any:
+def _careful(value: Any, path: str, depth: int, limit: int) -> Any:
     if value is None or isinstance(value, bool | str | Int64):
         if isinstance(value, str):
             _check_unicode(value, path)
@@ -213,19 +215,19 @@ def _careful(value: Any, path: str, depth: int) -> Any:
         return _check_int(value, path)
     if isinstance(value, bytes | bytearray | memoryview):
         return bytes(value)
-    if depth >= MAX_NESTING:
-        raise LimitError(f"Value at {path} is nested deeper than {MAX_NESTING} levels")
+    if depth >= limit:
+        raise LimitError(f"Value at {path} is nested deeper than {limit} levels")
     if isinstance(value, list | tuple):
         if len(value) > MAX_ARRAY_LEN:
             raise LimitError(f"Array at {path} has more than {MAX_ARRAY_LEN} elements")
-        return [_careful(item, f"{path}[{i}]", depth + 1) for i, item in enumerate(value)]
+        return [_careful(item, f"{path}[{i}]", depth + 1, limit) for i, item in enumerate(value)]
     if isinstance(value, dict):
         if len(value) > MAX_OBJECT_FIELDS:
             raise LimitError(f"Object at {path} has more than {MAX_OBJECT_FIELDS} fields")
         out = {}
         for key, item in value.items():
             check_field_name(key, path, depth == 0)
-            out[key] = _careful(item, f"{path}.{key}", depth + 1)
+            out[key] = _careful(item, f"{path}.{key}", depth + 1, limit)
         return out
     raise ValidationError(
         f"{type(value).__name__} at {path or 'the top level'} is not a Convex value"

@@ -1,8 +1,13 @@
 """``python -m sessiondocs``: OCR an image, run the capture agent, serve the backend.
 
 python -m sessiondocs ocr IMAGE [--engine tesseract|rapidocr] [--json]
-python -m sessiondocs agent --url URL [--interval SECONDS]
-python -m sessiondocs serve [--port 3230] [--data-dir DIR]
+python -m sessiondocs agent --url URL [--token TOKEN] [--interval SECONDS]
+python -m sessiondocs serve [--port 3230] [--data-dir DIR] [--demo]
+python -m sessiondocs create-admin EMAIL [--name NAME] [--password-stdin] [--data-dir DIR]
+
+Sign-up is by an administrator's invitation (made in the web app); ``create-admin`` makes the
+first administrator (run it while the server is stopped). ``serve --demo`` adds the demo
+person, whose password is public.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 APP = Path(__file__).resolve().parent / "functions"
 REPO = Path(__file__).resolve().parents[2]
@@ -43,9 +49,65 @@ def _ocr(opts: argparse.Namespace) -> int:
     return 0
 
 
+def _runtime(data_dir: str) -> Any:
+    from livebase.runtime import Runtime
+
+    return Runtime(APP, data_dir)
+
+
+def _prepare(opts: argparse.Namespace) -> None:
+    """Before serving: the demo person (with --demo), or a hint when nobody administers."""
+    from sessiondocs import accounts
+
+    runtime = _runtime(opts.data_dir)
+    try:
+        if opts.demo:
+            email, password = accounts.seed_demo_user(runtime)
+            print(f"Demo sign-in: {email}  password {password}")
+        elif not runtime.run_query("users:anyAdmin", {}, internal_ok=True).value:
+            print(
+                "No administrator yet: stop the server and run "
+                "python -m sessiondocs create-admin EMAIL"
+            )
+    finally:
+        runtime.close()
+
+
+def _create_admin(opts: argparse.Namespace) -> int:
+    from livebase import ConvexError
+    from sessiondocs import accounts
+
+    runtime = _runtime(opts.data_dir)
+    try:
+        password = None
+        if not accounts.user_exists(runtime, opts.email):
+            password = _read_password(opts.password_stdin)
+        accounts.create_admin(runtime, opts.email, password, opts.name)
+    except ConvexError as exc:
+        data = exc.data if isinstance(exc.data, dict) else {"message": str(exc.data)}
+        print(f"Error: {data.get('message')}", file=sys.stderr)
+        return 1
+    finally:
+        runtime.close()
+    print(f"{opts.email.lower()} is an administrator; sign in at the web app to invite others.")
+    return 0
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    import getpass
+
+    first = getpass.getpass("Password for the new account: ")
+    if getpass.getpass("Again: ") != first:
+        raise SystemExit("Error: the passwords differ")
+    return first
+
+
 def _serve(opts: argparse.Namespace) -> int:
     from livebase.cli import main as livebase_main
 
+    _prepare(opts)
     args = ["serve", str(APP), "--host", opts.host, "--port", str(opts.port)]
     args += ["--data-dir", opts.data_dir]
     if opts.origin:
@@ -74,6 +136,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
     serve.add_argument("--static", help="the built web app (default web/sessiondocs/dist)")
     serve.add_argument("--log-level", default="warning")
+    serve.add_argument("--demo", action="store_true", help="add the demo person (public password)")
+    admin = commands.add_parser("create-admin", help="make an administrator (server stopped)")
+    admin.add_argument("email")
+    admin.add_argument("--name")
+    admin.add_argument("--password-stdin", action="store_true", help="read the password")
+    admin.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
     return parser
 
 
@@ -86,4 +154,6 @@ def main(argv: list[str] | None = None) -> int:
     opts = build_parser().parse_args(argv)
     if opts.command == "ocr":
         return _ocr(opts)
+    if opts.command == "create-admin":
+        return _create_admin(opts)
     return _serve(opts)

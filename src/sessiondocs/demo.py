@@ -112,9 +112,23 @@ def _call(http: httpx.Client, kind: str, path: str, args: dict) -> Any:
     return body.get("value")
 
 
+def sign_in(url: str, email: str, password: str) -> str:
+    """An access token for ``email`` from the server's password provider."""
+    answer = httpx.post(
+        f"{url}/api/auth/signin", json={"email": email, "password": password}, timeout=30
+    )
+    answer.raise_for_status()
+    return str(answer.json()["token"])
+
+
 def seed(url: str, *, force: bool = False) -> str | None:
-    """Upload the demo session to the server at ``url`` unless it has sessions; its ID."""
-    with httpx.Client(base_url=url, timeout=30) as http:
+    """Upload the demo session, as the demo person, to the server at ``url`` unless they have
+    sessions; its ID. The server must have been started with ``--demo``."""
+    from sessiondocs.accounts import DEMO_EMAIL, DEMO_PASSWORD
+
+    token = sign_in(url, DEMO_EMAIL, DEMO_PASSWORD)
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=url, timeout=30, headers=headers) as http:
         sessions = _call(http, "query", "sessions:listSessions", {})
         # why: only a finished demo session counts; one cut off halfway is recorded again
         if not force and any(

@@ -17,6 +17,8 @@ import sqlalchemy as sa
 
 from bankchat.bankdb.build import build_sqlite
 from bankchat.bankdb.load import load_database
+from livebase.runtime import Runtime
+from tests.bankchat.appsupport import bank_runtime
 
 MYSQL_URL = os.environ.get("BANKCHAT_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/test")
 POSTGRES_URL = os.environ.get(
@@ -97,3 +99,9 @@ def bank_postgres_url() -> Iterator[str]:
             conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
             conn.commit()
         engine.dispose()
+
+
+@pytest.fixture
+def bank(bank_sqlite: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Runtime]:
+    """A bankchat deployment over the test bank database, with the demo users."""
+    yield from bank_runtime(bank_sqlite, monkeypatch, tmp_path / "data")

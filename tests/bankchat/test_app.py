@@ -7,57 +7,12 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
 
-from bankchat import demo, service
-from bankchat.cli import APP
 from livebase import ConvexError
-from livebase.runtime import Runtime
+from tests.bankchat.appsupport import ADMIN, ANALYST, AUDITOR, TELLER, as_user, ask, m, q
 from tests.conftest import ROOT
-
-
-@pytest.fixture
-def bank(bank_sqlite: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Runtime]:
-    monkeypatch.setenv("BANKCHAT_DB_PATH", str(bank_sqlite))
-    monkeypatch.delenv("BANKCHAT_DATA_URL", raising=False)
-    monkeypatch.delenv("BANKCHAT_LLM", raising=False)
-    monkeypatch.setattr(service, "_shared", None)
-    runtime = Runtime(APP, tmp_path / "data")
-    demo.seed(runtime)
-    yield runtime
-    runtime.close()
-
-
-def as_user(runtime: Runtime, email: str) -> dict[str, Any]:
-    return demo.identity_of(runtime, email)
-
-
-def ask(runtime: Runtime, email: str, question: str, **extra: Any) -> dict[str, Any]:
-    return asyncio.run(
-        runtime.run_action(
-            "chat:ask", {"question": question, **extra}, identity=as_user(runtime, email)
-        )
-    )
-
-
-def q(runtime: Runtime, email: str, path: str, args: dict[str, Any] | None = None) -> Any:
-    return runtime.run_query(path, args or {}, identity=as_user(runtime, email)).value
-
-
-def m(runtime: Runtime, email: str, path: str, args: dict[str, Any] | None = None) -> Any:
-    return runtime.run_mutation(path, args or {}, identity=as_user(runtime, email)).value
-
-
-ADMIN, ANALYST, TELLER, AUDITOR = (
-    "admin@bank.example",
-    "analyst@bank.example",
-    "teller@bank.example",
-    "auditor@bank.example",
-)
 
 
 def test_ask_answers_and_records_everything(bank):
@@ -170,6 +125,11 @@ def test_favorites_history_rerun_and_sharing(bank):
     assert again["rows"] == rerun["rows"]
     team = m(bank, ANALYST, "teams:createTeam", {"name": "Risk"})
     m(bank, ANALYST, "teams:addMember", {"teamId": team, "email": TELLER})
+    with pytest.raises(ConvexError):  # not a member until the teller accepts
+        q(bank, TELLER, "teams:getSharedQueries", {"teamId": team})
+    (invite,) = q(bank, TELLER, "teams:myInvites")
+    assert invite["teamName"] == "Risk"
+    m(bank, TELLER, "teams:acceptInvite", {"inviteId": invite["_id"]})
     m(
         bank,
         ANALYST,
@@ -179,7 +139,7 @@ def test_favorites_history_rerun_and_sharing(bank):
     shared = q(bank, TELLER, "teams:getSharedQueries", {"teamId": team})
     assert shared[0]["name"] == "Women"
     titles = [n["title"] for n in q(bank, TELLER, "notifications:getUnread")]
-    assert any("shared" in t for t in titles) and any("Risk" in t for t in titles)
+    assert any("shared" in t for t in titles) and any("invited" in t for t in titles)
     with pytest.raises(ConvexError):
         q(bank, AUDITOR, "teams:getSharedQueries", {"teamId": team})
 
@@ -203,7 +163,7 @@ def test_the_cli_asks_through_the_same_path(bank_sqlite, tmp_path):
     data = json.loads(answer.stdout)
     assert data["engine"] == "offline" and data["rows"] == [[88]] and data["denied"] is False
     assert set(data) >= {"sql", "columns", "rows", "engine", "error", "denied"}
-    denied = run("sql", "SELECT birth_date FROM client", "--user", TELLER, "--json")
-    assert denied.returncode == 1 and json.loads(denied.stdout)["denied"] is True
+    nobody = run("sql", "SELECT 1", "--user", TELLER, "--json")
+    assert nobody.returncode == 1 and f"No bankchat user with email {TELLER}" in nobody.stderr
     unknown = run("ask", "what is the weather", "--json")
     assert json.loads(unknown.stdout)["not_understood"] is True

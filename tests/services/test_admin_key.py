@@ -289,6 +289,9 @@ def test_wrong_admin_keys_lock_the_address_over_http_and_the_sync_socket(
     assert "try again in" in frames[0]["error"]
     assert frames[-1][0] == "closed"
     assert runs(url, "locked") == []
+    action = httpx.get(f"{url}/http/whoami", headers={"Authorization": f"Convex {key}"})
+    assert action.status_code == 429 and action.json()["code"] == "too_many_attempts"
+    assert action.headers["Retry-After"].isdigit()
     # Another address is not locked out; users' own calls never were.
     transport = httpx.HTTPTransport(local_address="127.0.0.2")
     with httpx.Client(transport=transport) as other:

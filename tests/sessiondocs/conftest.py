@@ -2,7 +2,8 @@
 
 ``sessiondocs_server`` is the URL of ``python -m sessiondocs serve`` on a free loopback port
 and a fresh data directory; ``sessiondocs_process`` is the same server as an object that can
-be stopped and started again on the same port and data directory (a restart).
+be stopped and started again on the same port and data directory (a restart). Its
+``SIGNUP_DOMAIN`` may sign up; ``account()`` is a person there with a device token.
 ``xvfb_display()`` is a virtual X display for the capture agent (its tests and its benchmark).
 """
 
@@ -15,10 +16,56 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
-from tests.e2e.conftest import free_port, start_process, stop_process
+from tests.e2e.conftest import free_port, source_env, start_process, stop_process
+
+SIGNUP_DOMAIN = "docs.test"
+PASSWORD = "long enough password"
+SERVERS: dict[str, SessiondocsServer] = {}  # by URL, for helpers that know only the URL
+
+
+class Account:
+    """A person on a sessiondocs server: a sign-in token and (``sign_up``) a device token."""
+
+    def __init__(self, email: str, token: str) -> None:
+        self.email = email
+        self.token = token
+        self.device_id = ""
+        self.device_token = ""
+
+    @classmethod
+    def sign_up(cls, url: str, email: str) -> Account:
+        """A new person (their domain may sign up) with a device token of theirs."""
+        signed = httpx.post(f"{url}/api/auth/signup", json={"email": email, "password": PASSWORD})
+        assert signed.status_code == 200, signed.text
+        account = cls(email, str(signed.json()["token"]))
+        device = account.call(url, "mutation", "devices:createDevice", {"name": "test PC"})
+        account.device_id = str(device["deviceId"])
+        account.device_token = str(device["token"])
+        return account
+
+    @classmethod
+    def sign_in(cls, url: str, email: str, password: str = PASSWORD) -> Account:
+        signed = httpx.post(f"{url}/api/auth/signin", json={"email": email, "password": password})
+        assert signed.status_code == 200, signed.text
+        return cls(email, str(signed.json()["token"]))
+
+    def call(self, url: str, kind: str, path: str, args: dict[str, Any] | None = None) -> Any:
+        """Call a function as this person; its value (the call must succeed)."""
+        body = {"path": path, "args": args or {}, "format": "json"}
+        headers = {"Authorization": f"Bearer {self.token}"}
+        answer = httpx.post(f"{url}/api/{kind}", json=body, headers=headers, timeout=10).json()
+        assert answer["status"] == "success", answer
+        return answer["value"]
+
+
+def account_for(url: str) -> Account:
+    """The test person of the server started at ``url``."""
+    return SERVERS[url].account()
 
 
 class SessiondocsServer:
@@ -30,12 +77,21 @@ class SessiondocsServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = data_dir.parent / f"sessiondocs-{self.port}.log"
         self.process: subprocess.Popen[bytes] | None = None
+        self._account: Account | None = None
+
+    def account(self) -> Account:
+        """The person of this server's tests (made on first use; kept across restarts)."""
+        if self._account is None:
+            self._account = Account.sign_up(self.url, f"agent-owner@{SIGNUP_DOMAIN}")
+        return self._account
 
     def start(self, timeout: float = 30) -> SessiondocsServer:
         """Start the server and wait until it answers ``/version``."""
         command = [sys.executable, "-m", "sessiondocs", "serve", "--port", str(self.port)]
         command += ["--data-dir", str(self.data_dir)]
-        self.process = start_process(command, self.url, self.log, timeout=timeout)
+        env = source_env(SESSIONDOCS_SIGNUP_DOMAINS=SIGNUP_DOMAIN)
+        self.process = start_process(command, self.url, self.log, env=env, timeout=timeout)
+        SERVERS[self.url] = self
         return self
 
     def stop(self) -> None:

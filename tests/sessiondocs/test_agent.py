@@ -43,7 +43,7 @@ from sessiondocs.agent import (
 )
 from tests.conftest import ROOT
 from tests.e2e.conftest import free_port
-from tests.sessiondocs.conftest import SessiondocsServer, xvfb_display
+from tests.sessiondocs.conftest import SessiondocsServer, account_for, xvfb_display
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 SIZE = (1280, 800)
@@ -257,7 +257,8 @@ def test_unfinished_queues_come_oldest_first(tmp_path: Path) -> None:
 
 
 def test_the_client_tells_an_unreachable_server_from_a_refusal(sessiondocs_server: str) -> None:
-    client = Client(sessiondocs_server)
+    owner = account_for(sessiondocs_server)
+    client = Client(sessiondocs_server, token=owner.device_token)
     try:
         session_id = client.create_session(session("agent-client-test"))
         assert session_id == "agent-client-test"
@@ -267,13 +268,45 @@ def test_the_client_tells_an_unreachable_server_from_a_refusal(sessiondocs_serve
             client.register_screenshot("no-such-session", "0001.png", storage_id, 1.0)
         assert refused.value.code == "not_found"
         client.complete_session(session_id)
-        assert client.get_session(session_id)["status"] == "completed"  # type: ignore[index]
+        with pytest.raises(ServerRejected) as refused:
+            client.get_session(session_id)  # a device uploads; it reads nothing
+        assert refused.value.code == "forbidden"
     finally:
         client.close()
+    person = Client(sessiondocs_server, token=owner.token)
+    assert person.get_session(session_id)["status"] == "completed"  # type: ignore[index]
+    person.close()
+    revoked = Client(sessiondocs_server, token=owner.device_token)
+    owner.call(
+        sessiondocs_server, "mutation", "devices:revokeDevice", {"deviceId": owner.device_id}
+    )
+    with pytest.raises(ServerRejected) as refused:
+        revoked.create_session(session("after-revoking"))
+    assert refused.value.code == "unauthenticated" and "revoked" in str(refused.value)
+    revoked.close()
     nowhere = Client(f"http://127.0.0.1:{free_port()}")
     with pytest.raises(ServerUnavailable, match="connection refused"):
         nowhere.get_session("x")
     nowhere.close()
+
+
+def test_login_keeps_a_checked_device_token_readable_by_its_user_only(
+    sessiondocs_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    from sessiondocs.agent._token import config_path, load_token
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.delenv("SESSIONDOCS_DEVICE_TOKEN", raising=False)
+    url = sessiondocs_server
+    assert agent.main(["--url", url]) == 2
+    assert "no device token" in capsys.readouterr().err
+    owner = account_for(url)
+    assert agent.main(["login", "--url", url, "--token", owner.token]) == 1  # not a device's
+    assert agent.main(["login", "--url", url, "--token", "sdd_made-up"]) == 1
+    assert load_token(url) is None
+    assert agent.main(["login", "--url", url, "--token", owner.device_token]) == 0
+    assert load_token(url) == owner.device_token
+    assert config_path().stat().st_mode & 0o777 == 0o600
 
 
 def test_the_public_surface_is_exported() -> None:
@@ -400,6 +433,7 @@ class Agent:
         self.queue_dir = tmp / "queue"
         self.log = tmp / f"{log}.log"
         command = [sys.executable, "-m", "sessiondocs", "agent", "--url", url]
+        command += ["--token", account_for(url).device_token]
         options = ["--interval", "2", "--poll", "0.3", "--queue-dir", str(self.queue_dir)]
         with open(self.log, "wb") as out:
             self.process = subprocess.Popen(
@@ -434,10 +468,8 @@ class Agent:
 
 
 def call(url: str, kind: str, path: str, args: dict[str, Any] | None = None) -> Any:
-    body = {"path": path, "args": args or {}, "format": "json"}
-    answer = httpx.post(f"{url}/api/{kind}", json=body, timeout=10).json()
-    assert answer["status"] == "success", answer
-    return answer["value"]
+    """Call a function as the person whose device the agent uses."""
+    return account_for(url).call(url, kind, path, args)
 
 
 def sessions(url: str) -> list[dict[str, Any]]:
@@ -548,11 +580,21 @@ def test_an_agent_whose_session_was_completed_elsewhere_stops_and_keeps_the_fram
     assert sum(1 for p in storage.rglob("*") if p.is_file()) == 1
 
 
+def with_account(server: SessiondocsServer) -> SessiondocsServer:
+    """``server``, stopped, with its person and their device token made (a first run)."""
+    server.start()
+    try:
+        server.account()
+    finally:
+        server.stop()
+    return server
+
+
 @needs_x
 def test_an_agent_started_before_its_server_waits_for_it(
     window: Window, display: str, tmp_path: Path
 ) -> None:
-    server = SessiondocsServer(tmp_path / "server" / "data")
+    server = with_account(SessiondocsServer(tmp_path / "server" / "data"))
     window.show(*STATES[0])
     running = Agent(server.url, display, tmp_path, "--max-frames", "1")
     try:
@@ -576,7 +618,7 @@ def test_an_agent_started_before_its_server_waits_for_it(
 def test_a_crashed_session_is_resumed_and_a_stopped_one_finished_by_the_next_run(
     window: Window, display: str, tmp_path: Path
 ) -> None:
-    server = SessiondocsServer(tmp_path / "server" / "data")
+    server = with_account(SessiondocsServer(tmp_path / "server" / "data"))
     window.show(*STATES[0])
     crashed = Agent(server.url, display, tmp_path, log="crashed")
     queue = crashed.queue_dir
@@ -615,5 +657,5 @@ def test_a_monitor_that_does_not_exist_is_a_usage_error(
     display: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("DISPLAY", display)
-    assert agent.main(["--url", "http://127.0.0.1:1", "--monitor", "7"]) == 2
+    assert agent.main(["--url", "http://127.0.0.1:1", "--token", "sdd_x", "--monitor", "7"]) == 2
     assert "no monitor 7 (this display has 0 = 1280x800, 1 = 1280x800)" in capsys.readouterr().err

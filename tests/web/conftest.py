@@ -47,7 +47,7 @@ def start_bankchat(data_dir: Path, bank: Path) -> Bankchat:
     log = data_dir.parent / f"bankchat-{port}.log"
     env = {k: v for k, v in source_env().items() if not k.startswith("BANKCHAT_")}
     env["BANKCHAT_DB_PATH"] = str(bank)
-    command = [sys.executable, "-m", "bankchat", "serve", "--port", str(port)]
+    command = [sys.executable, "-m", "bankchat", "serve", "--port", str(port), "--demo"]
     command += ["--data-dir", str(data_dir)]
     return Bankchat(url, start_process(command, url, log, env=env, timeout=60), log)
 

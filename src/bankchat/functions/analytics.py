@@ -1,6 +1,6 @@
 """Analytics for admins: query counts, popular questions, most-queried tables, failures."""
 
-from bankchat.functions._access import current_user, require_feature
+from bankchat.functions._access import allow
 from livebase import query, v
 
 
@@ -17,9 +17,8 @@ async def _totals(ctx, metric, since_day):
 
 
 @query(args={"sinceDay": v.optional(v.string())})
+@allow("feature:analytics")
 async def get_analytics(ctx, sinceDay=None):
-    user = await current_user(ctx)
-    await require_feature(ctx, user, "analytics")
     per_day = {}
     async for row in ctx.db.query("analytics").with_index(
         "by_metric", lambda q: q.eq("metric", "queries").eq("key", "all")

@@ -1,35 +1,28 @@
-"""The audit log: every query attempt, allowed or denied. Readable by auditors."""
+"""The audit log: every query attempt, allowed or denied, and every administrative change.
+Readable by auditors.
+
+Entries are written only by the server, by ``record`` inside the transaction of what they
+record (an answer, a role change, an invitation); no public function writes to the table, and
+nothing updates or deletes an entry.
+"""
 
 import time
 
-from bankchat.functions._access import current_user, require_feature
-from livebase import mutation, query, v
+from bankchat.functions._access import allow
+from livebase import query, v
 
 
-@mutation(
-    args={
-        "action": v.string(),
-        "sql": v.optional(v.string()),
-        "question": v.optional(v.string()),
-        "tables": v.optional(v.array(v.string())),
-        "allowed": v.boolean(),
-        "reason": v.optional(v.string()),
-    }
-)
-async def log_query(ctx, action, allowed, sql=None, question=None, tables=None, reason=None):
-    """Record an attempt made outside chat:ask (the client-side path of the brief)."""
-    user = await current_user(ctx)
+async def record(ctx, user, action, *, tables=(), allowed=True, **fields):
+    """Append an audit entry for ``user`` in the calling mutation's transaction."""
     doc = {
         "userId": user["_id"],
         "userEmail": user["email"],
         "action": action,
-        "tables": tables or [],
+        "tables": list(tables),
         "allowed": allowed,
         "timestamp": time.time() * 1000,
     }
-    for key, value in (("sql", sql), ("question", question), ("reason", reason)):
-        if value:
-            doc[key] = value
+    doc.update({key: value for key, value in fields.items() if value})
     return await ctx.db.insert("auditLogs", doc)
 
 
@@ -43,12 +36,11 @@ async def log_query(ctx, action, allowed, sql=None, question=None, tables=None, 
         "limit": v.optional(v.number()),
     }
 )
+@allow("feature:audit")
 async def get_audit_logs(
     ctx, userEmail=None, table=None, since=None, until=None, deniedOnly=False, limit=200
 ):
     """Audit entries, newest first, filtered by user, table and time (auditors)."""
-    user = await current_user(ctx)
-    await require_feature(ctx, user, "audit")
     out = []
     async for entry in _entries(ctx, userEmail, since, until, deniedOnly):
         if table and table not in entry["tables"]:
@@ -69,6 +61,7 @@ async def get_audit_logs(
         "deniedOnly": v.optional(v.boolean()),
     }
 )
+@allow("feature:audit")
 async def page_audit_logs(
     ctx, paginationOpts, userEmail=None, table=None, since=None, until=None, deniedOnly=False
 ):
@@ -77,8 +70,6 @@ async def page_audit_logs(
     The table filter is applied to each page after it is read (an entry's tables are a list,
     which no filter expression matches), so a page may hold fewer than ``numItems`` entries.
     """
-    user = await current_user(ctx)
-    await require_feature(ctx, user, "audit")
     result = await _entries(ctx, userEmail, since, until, deniedOnly).paginate(paginationOpts)
     if table:
         result = {**result, "page": [e for e in result["page"] if table in e["tables"]]}

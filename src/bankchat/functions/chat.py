@@ -3,7 +3,8 @@
 import asyncio
 import time
 
-from bankchat.functions._access import current_user
+from bankchat.functions._access import MEMBER, allow, current_user
+from bankchat.functions.audit import record
 from bankchat.roles import policy_of
 from bankchat.service import CACHED_ROWS, shared
 from livebase import ConvexError, action, internal_mutation, mutation, query, v
@@ -32,6 +33,7 @@ async def _own_conversation(ctx, user, conversation_id):
 
 
 @query
+@allow(MEMBER)
 async def list_conversations(ctx):
     """The user's conversations, most recent first."""
     user = await current_user(ctx)
@@ -42,6 +44,7 @@ async def list_conversations(ctx):
 
 
 @query(args={"conversationId": v.id("conversations")})
+@allow(MEMBER)
 async def get_conversation_messages(ctx, conversationId):
     user = await current_user(ctx)
     await _own_conversation(ctx, user, conversationId)
@@ -55,6 +58,7 @@ async def get_conversation_messages(ctx, conversationId):
 
 
 @mutation(args={"conversationId": v.optional(v.id("conversations")), "content": v.string()})
+@allow(MEMBER)
 async def send_message(ctx, content, conversationId=None):
     """Add a user message (starting a conversation if needed); returns the conversation id."""
     user = await current_user(ctx)
@@ -87,6 +91,7 @@ async def send_message(ctx, content, conversationId=None):
 
 
 @mutation(args={"conversationId": v.id("conversations"), "title": v.string()})
+@allow(MEMBER)
 async def rename_conversation(ctx, conversationId, title):
     user = await current_user(ctx)
     await _own_conversation(ctx, user, conversationId)
@@ -96,6 +101,7 @@ async def rename_conversation(ctx, conversationId, title):
 
 
 @mutation(args={"conversationId": v.id("conversations")})
+@allow(MEMBER)
 async def delete_conversation(ctx, conversationId):
     user = await current_user(ctx)
     await _own_conversation(ctx, user, conversationId)
@@ -205,20 +211,16 @@ async def record_answer(ctx, userId, userEmail, action, result, conversationId=N
     if conversationId is not None:
         history["conversationId"] = conversationId
     await ctx.db.insert("queryHistory", history)
-    audit = {
-        "userId": userId,
-        "userEmail": userEmail,
-        "action": action,
-        "tables": result.get("tables") or [],
-        "allowed": not result.get("denied"),
-        "timestamp": now,
-    }
-    for key in ("question", "sql"):
-        if result.get(key):
-            audit[key] = result[key]
-    if result.get("denied") or result.get("error"):
-        audit["reason"] = result["error"]
-    await ctx.db.insert("auditLogs", audit)
+    await record(
+        ctx,
+        {"_id": userId, "email": userEmail},
+        action,
+        tables=result.get("tables") or [],
+        allowed=not result.get("denied"),
+        question=result.get("question"),
+        sql=result.get("sql"),
+        reason=result["error"] if result.get("denied") or result.get("error") else None,
+    )
     await _count(ctx, "queries", "all")
     await _count(ctx, "status", status)
     for table in result.get("tables") or []:
@@ -281,6 +283,7 @@ async def _answer(ctx, conversationId, text, kind):
 
 
 @action(args={"question": v.string(), "conversationId": v.optional(v.id("conversations"))})
+@allow(MEMBER)
 async def ask(ctx, question, conversationId=None):
     """Plain language -> SQL -> role check -> read-only run -> rows (and a chart spec)."""
     if not question.strip():
@@ -289,6 +292,7 @@ async def ask(ctx, question, conversationId=None):
 
 
 @action(args={"sql": v.string(), "conversationId": v.optional(v.id("conversations"))})
+@allow(MEMBER)
 async def run_sql(ctx, sql, conversationId=None):
     """SQL a person wrote or edited: the same guard, the same records."""
     if not sql.strip():

@@ -2,7 +2,7 @@
 
 import time
 
-from bankchat.functions._access import current_user
+from bankchat.functions._access import MEMBER, allow, current_user
 from livebase import ConvexError, action, mutation, query, v
 
 
@@ -19,6 +19,7 @@ def _now() -> float:
         "isPublic": v.optional(v.boolean()),
     }
 )
+@allow(MEMBER)
 async def save_favorite(ctx, name, sql, question=None, tags=None, isPublic=False):
     user = await current_user(ctx)
     if not name.strip() or not sql.strip():
@@ -38,6 +39,7 @@ async def save_favorite(ctx, name, sql, question=None, tags=None, isPublic=False
 
 
 @query(args={"tag": v.optional(v.string())})
+@allow(MEMBER)
 async def get_favorites(ctx, tag=None):
     """The user's favorites, then public ones from others (most used first)."""
     user = await current_user(ctx)
@@ -75,6 +77,7 @@ async def _mine(ctx, favorite_id):
         "isPublic": v.optional(v.boolean()),
     }
 )
+@allow(MEMBER)
 async def update_favorite(ctx, favoriteId, name=None, tags=None, isPublic=None):
     user, favorite = await _mine(ctx, favoriteId)
     if favorite["userId"] != user["_id"]:
@@ -90,6 +93,7 @@ async def update_favorite(ctx, favoriteId, name=None, tags=None, isPublic=None):
 
 
 @mutation(args={"favoriteId": v.id("favorites")})
+@allow(MEMBER)
 async def delete_favorite(ctx, favoriteId):
     user, favorite = await _mine(ctx, favoriteId)
     if favorite["userId"] != user["_id"]:
@@ -98,6 +102,7 @@ async def delete_favorite(ctx, favoriteId):
 
 
 @mutation(args={"favoriteId": v.id("favorites")})
+@allow(MEMBER)
 async def mark_used(ctx, favoriteId):
     _, favorite = await _mine(ctx, favoriteId)
     await ctx.db.patch(favoriteId, {"useCount": favorite["useCount"] + 1, "lastUsedAt": _now()})
@@ -105,6 +110,7 @@ async def mark_used(ctx, favoriteId):
 
 
 @action(args={"favoriteId": v.id("favorites"), "conversationId": v.optional(v.id("conversations"))})
+@allow(MEMBER)
 async def run_favorite(ctx, favoriteId, conversationId=None):
     """Run a favorite's SQL again (through the guard, as the caller)."""
     favorite = await ctx.run_mutation("favorites:mark_used", {"favoriteId": favoriteId})

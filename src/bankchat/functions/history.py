@@ -1,10 +1,11 @@
 """Query history, with re-run."""
 
-from bankchat.functions._access import current_user
+from bankchat.functions._access import MEMBER, allow, current_user
 from livebase import ConvexError, action, query, v
 
 
 @query(args={"limit": v.optional(v.number())})
+@allow(MEMBER)
 async def list_history(ctx, limit=50):
     user = await current_user(ctx)
     rows = ctx.db.query("queryHistory").with_index("by_user", lambda q: q.eq("userId", user["_id"]))
@@ -12,6 +13,7 @@ async def list_history(ctx, limit=50):
 
 
 @query(args={"paginationOpts": v.any()})
+@allow(MEMBER)
 async def page_history(ctx, paginationOpts):
     """The user's query history, newest first, a page at a time (for usePaginatedQuery)."""
     user = await current_user(ctx)
@@ -20,6 +22,7 @@ async def page_history(ctx, paginationOpts):
 
 
 @query(args={"historyId": v.id("queryHistory")})
+@allow(MEMBER)
 async def get_entry(ctx, historyId):
     user = await current_user(ctx)
     entry = await ctx.db.get(historyId)
@@ -29,6 +32,7 @@ async def get_entry(ctx, historyId):
 
 
 @action(args={"historyId": v.id("queryHistory")})
+@allow(MEMBER)
 async def rerun(ctx, historyId):
     """Run a past query again: its SQL if it had one, else its question."""
     entry = await ctx.run_query("history:get_entry", {"historyId": historyId})

@@ -1,10 +1,11 @@
 """Notifications, with a live unread count."""
 
-from bankchat.functions._access import current_user
+from bankchat.functions._access import SIGNED_IN, allow, current_user
 from livebase import ConvexError, mutation, query, v
 
 
 @query
+@allow(SIGNED_IN)
 async def get_unread(ctx):
     user = await current_user(ctx)
     return (
@@ -16,6 +17,7 @@ async def get_unread(ctx):
 
 
 @query(args={"limit": v.optional(v.number())})
+@allow(SIGNED_IN)
 async def list_notifications(ctx, limit=50):
     user = await current_user(ctx)
     unread = await get_unread.handler(ctx)
@@ -29,6 +31,7 @@ async def list_notifications(ctx, limit=50):
 
 
 @mutation(args={"notificationId": v.id("notifications")})
+@allow(SIGNED_IN)
 async def mark_read(ctx, notificationId):
     user = await current_user(ctx)
     note = await ctx.db.get(notificationId)
@@ -38,6 +41,7 @@ async def mark_read(ctx, notificationId):
 
 
 @mutation
+@allow(SIGNED_IN)
 async def mark_all_read(ctx):
     for note in await get_unread.handler(ctx):
         await ctx.db.patch(note["_id"], {"read": True})

@@ -1,6 +1,9 @@
 """bankchat's tables in livebase: everything the application owns (never the bank data)."""
 
 from livebase import define_schema, define_table, v
+from livebase.auth import Invitations
+
+invitations = Invitations("invites", inviter_table="users")
 
 permission = v.object(
     {
@@ -32,6 +35,8 @@ schema = define_schema(
         )
         .index("by_email", ["email"])
         .index("by_token", ["tokenIdentifier"]),
+        # an administrator's invitation: a one-time sign-up link for one email, with its roles
+        "invites": invitations.table(roleIds=v.array(v.id("roles"))),
         "roles": define_table(
             {"name": v.string(), "description": v.string(), "permissions": v.array(permission)}
         ).index("by_name", ["name"]),
@@ -131,6 +136,17 @@ schema = define_schema(
         )
         .index("by_team", ["teamId"])
         .index("by_user", ["userId"]),
+        # joining a team takes the invitee's consent: an invitation by email, accepted or declined
+        "teamInvites": define_table(
+            {
+                "teamId": v.id("teams"),
+                "email": v.string(),
+                "invitedBy": v.id("users"),
+                "createdAt": v.number(),
+            }
+        )
+        .index("by_team", ["teamId", "email"])
+        .index("by_email", ["email"]),
         "sharedQueries": define_table(
             {
                 "teamId": v.id("teams"),

@@ -2,7 +2,7 @@
 
 import time
 
-from bankchat.functions._access import current_user
+from bankchat.functions._access import MEMBER, allow, current_user
 from livebase import ConvexError, mutation, query, v
 
 
@@ -22,6 +22,7 @@ async def _membership(ctx, team_id, user_id):
 
 
 @mutation(args={"name": v.string(), "description": v.optional(v.string())})
+@allow(MEMBER)
 async def create_team(ctx, name, description=None):
     user = await current_user(ctx)
     if not name.strip():
@@ -38,6 +39,7 @@ async def create_team(ctx, name, description=None):
 
 
 @query
+@allow(MEMBER)
 async def my_teams(ctx):
     user = await current_user(ctx)
     out = []
@@ -53,37 +55,157 @@ async def my_teams(ctx):
 
 
 @mutation(args={"teamId": v.id("teams"), "email": v.string()})
+@allow(MEMBER)
 async def add_member(ctx, teamId, email):
+    """Invite an email to the team (owners). Joining takes the invitee's consent
+    (``teams:acceptInvite``); the answer is the same whether or not the email has an account."""
     user = await current_user(ctx)
-    mine = await _membership(ctx, teamId, user["_id"])
-    if mine is None or mine["role"] != "owner":
-        raise ConvexError({"code": "forbidden", "message": "Only a team owner can add members"})
-    other = (
-        await ctx.db.query("users")
-        .with_index("by_email", lambda q: q.eq("email", email.strip().lower()))
+    await _owner(ctx, teamId, user)
+    address = email.strip().lower()
+    if "@" not in address or len(address) > 254:
+        raise ConvexError(
+            {"code": "invalid_email", "message": f"{email!r} is not an email address"}
+        )
+    pending = (
+        await ctx.db.query("teamInvites")
+        .with_index("by_team", lambda q: q.eq("teamId", teamId).eq("email", address))
         .first()
     )
-    if other is None:
-        raise ConvexError({"code": "unknown_user", "message": f"No user with email {email}"})
-    if await _membership(ctx, teamId, other["_id"]) is None:
+    member = await _member_by_email(ctx, teamId, address)
+    if pending is None and member is None:
+        await ctx.db.insert(
+            "teamInvites",
+            {"teamId": teamId, "email": address, "invitedBy": user["_id"], "createdAt": _now()},
+        )
+        invitee = (
+            await ctx.db.query("users")
+            .with_index("by_email", lambda q: q.eq("email", address))
+            .first()
+        )
+        if invitee is not None:
+            # why: a fixed text; what the inviter wrote (the team's name) shows only in Teams
+            await ctx.db.insert(
+                "notifications",
+                {
+                    "userId": invitee["_id"],
+                    "type": "team_invite",
+                    "title": "You are invited to a team: answer in Teams",
+                    "link": "teams",
+                    "read": False,
+                    "createdAt": _now(),
+                },
+            )
+    return {"invited": address}
+
+
+async def _owner(ctx, team_id, user):
+    mine = await _membership(ctx, team_id, user["_id"])
+    if mine is None or mine["role"] != "owner":
+        raise ConvexError({"code": "forbidden", "message": "Only a team owner can invite"})
+    return mine
+
+
+async def _member_by_email(ctx, team_id, email):
+    for member in (
+        await ctx.db.query("teamMembers")
+        .with_index("by_team", lambda q: q.eq("teamId", team_id))
+        .collect()
+    ):
+        person = await ctx.db.get(member["userId"])
+        if person is not None and person["email"] == email:
+            return member
+    return None
+
+
+@query
+@allow(MEMBER)
+async def my_invites(ctx):
+    """Team invitations waiting for the caller's answer."""
+    user = await current_user(ctx)
+    out = []
+    for invite in (
+        await ctx.db.query("teamInvites")
+        .with_index("by_email", lambda q: q.eq("email", user["email"]))
+        .collect()
+    ):
+        team = await ctx.db.get(invite["teamId"])
+        inviter = await ctx.db.get(invite["invitedBy"])
+        if team is not None:
+            out.append(
+                {
+                    "_id": invite["_id"],
+                    "teamId": team["_id"],
+                    "teamName": team["name"],
+                    "invitedBy": inviter["name"] if inviter else None,
+                    "createdAt": invite["createdAt"],
+                }
+            )
+    return out
+
+
+async def _my_invite(ctx, user, invite_id):
+    invite = await ctx.db.get(invite_id)
+    if invite is None or invite["email"] != user["email"]:
+        raise ConvexError({"code": "not_found", "message": "No such invitation"})
+    return invite
+
+
+@mutation(args={"inviteId": v.id("teamInvites")})
+@allow(MEMBER)
+async def accept_invite(ctx, inviteId):
+    """Join the team of an invitation addressed to the caller."""
+    user = await current_user(ctx)
+    invite = await _my_invite(ctx, user, inviteId)
+    await ctx.db.delete(inviteId)
+    if await _membership(ctx, invite["teamId"], user["_id"]) is None:
         await ctx.db.insert(
             "teamMembers",
-            {"teamId": teamId, "userId": other["_id"], "role": "member", "joinedAt": _now()},
-        )
-        team = await ctx.db.get(teamId)
-        await ctx.db.insert(
-            "notifications",
             {
-                "userId": other["_id"],
-                "type": "team",
-                "title": f"You joined {team['name']}",
-                "read": False,
-                "createdAt": _now(),
+                "teamId": invite["teamId"],
+                "userId": user["_id"],
+                "role": "member",
+                "joinedAt": _now(),
             },
         )
+    return invite["teamId"]
+
+
+@mutation(args={"inviteId": v.id("teamInvites")})
+@allow(MEMBER)
+async def decline_invite(ctx, inviteId):
+    """Turn down an invitation addressed to the caller."""
+    user = await current_user(ctx)
+    await _my_invite(ctx, user, inviteId)
+    await ctx.db.delete(inviteId)
+
+
+@query(args={"teamId": v.id("teams")})
+@allow(MEMBER)
+async def pending_invites(ctx, teamId):
+    """The team's invitations not yet answered (owners)."""
+    user = await current_user(ctx)
+    await _owner(ctx, teamId, user)
+    return (
+        await ctx.db.query("teamInvites")
+        .with_index("by_team", lambda q: q.eq("teamId", teamId))
+        .collect()
+    )
+
+
+@mutation(args={"inviteId": v.id("teamInvites")})
+@allow(MEMBER)
+async def cancel_invite(ctx, inviteId):
+    """Withdraw an invitation (owners of its team)."""
+    user = await current_user(ctx)
+    invite = await ctx.db.get(inviteId)
+    if invite is None:
+        raise ConvexError({"code": "not_found", "message": "No such invitation"})
+    await _owner(ctx, invite["teamId"], user)
+    await ctx.db.delete(inviteId)
 
 
 @mutation(args={"teamId": v.id("teams"), "userId": v.id("users")})
+@allow(MEMBER)
 async def remove_member(ctx, teamId, userId):
     user = await current_user(ctx)
     mine = await _membership(ctx, teamId, user["_id"])
@@ -95,6 +217,7 @@ async def remove_member(ctx, teamId, userId):
 
 
 @query(args={"teamId": v.id("teams")})
+@allow(MEMBER)
 async def members(ctx, teamId):
     user = await current_user(ctx)
     if await _membership(ctx, teamId, user["_id"]) is None:
@@ -126,6 +249,7 @@ async def members(ctx, teamId):
         "question": v.optional(v.string()),
     }
 )
+@allow(MEMBER)
 async def share_query(ctx, teamId, name, sql, question=None):
     """Share a query with a team; every other member gets a notification."""
     user = await current_user(ctx)
@@ -157,6 +281,7 @@ async def share_query(ctx, teamId, name, sql, question=None):
 
 
 @query(args={"teamId": v.id("teams")})
+@allow(MEMBER)
 async def get_shared_queries(ctx, teamId):
     user = await current_user(ctx)
     if await _membership(ctx, teamId, user["_id"]) is None:

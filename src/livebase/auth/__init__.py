@@ -10,7 +10,16 @@ providers = [
 ]
 """
 
+from livebase.auth.invitations import Invitations, checked_email, token_digest
 from livebase.auth.jwt_providers import CustomJwtProvider, OidcProvider, identity_from_claims
 from livebase.auth.password import PasswordProvider
 
-__all__ = ["CustomJwtProvider", "OidcProvider", "PasswordProvider", "identity_from_claims"]
+__all__ = [
+    "CustomJwtProvider",
+    "Invitations",
+    "OidcProvider",
+    "PasswordProvider",
+    "checked_email",
+    "identity_from_claims",
+    "token_digest",
+]

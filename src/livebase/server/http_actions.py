@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import math
 from typing import TYPE_CHECKING, Any
 
 from starlette.concurrency import run_in_threadpool
@@ -14,7 +15,7 @@ from starlette.types import Message, Receive, Scope, Send
 from livebase import values
 from livebase.context import make_identity
 from livebase.errors import ValidationError
-from livebase.server.auth import AuthFailed
+from livebase.server.auth import AuthFailed, TooManyAttempts
 from livebase.server.errors import client_error
 
 if TYPE_CHECKING:
@@ -91,11 +92,17 @@ class HttpActions:
             return too_large
         try:
             claims, _ = await run_in_threadpool(
-                self.server.auth.from_header, request.headers.get("authorization")
+                self.server.auth.from_header,
+                request.headers.get("authorization"),
+                request.client.host if request.client else None,
             )
             # why: an admin acting as a user passes bare claims; the handler's ctx.auth must
             # see the same identity (tokenIdentifier, issuer) as the functions it calls.
             identity = make_identity(claims)
+        except TooManyAttempts as exc:
+            wait = str(max(1, math.ceil(exc.retry_after)))
+            refusal = {"code": "too_many_attempts", "message": exc.message}
+            return JSONResponse(refusal, 429, headers={"Retry-After": wait})
         except (AuthFailed, ValidationError) as exc:
             return JSONResponse({"code": "Unauthenticated", "message": str(exc)}, 401)
         ctx = self.server.runtime.action_ctx(identity)

@@ -24,11 +24,12 @@ from types import FrameType
 from urllib.parse import urlsplit
 
 from sessiondocs.agent._change import DEFAULT_THRESHOLD, CapturePolicy, ChangeDetector
-from sessiondocs.agent._client import Client
+from sessiondocs.agent._client import Client, ServerError
 from sessiondocs.agent._loop import CaptureLoop, CaptureStats
 from sessiondocs.agent._queue import ABANDONED, CAPTURING, STOPPED, FrameQueue, SessionInfo
 from sessiondocs.agent._report import Reporter
 from sessiondocs.agent._screen import Screen, ScreenError
+from sessiondocs.agent._token import ENV, load_token, save_token
 from sessiondocs.agent._uploader import Uploader, plural
 
 SETTLE_TIMEOUT = 2.0  # seconds a change may take to settle before the idle interval takes over
@@ -84,6 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add = parser.add_argument
     add("--url", required=True, type=_url, help="the sessiondocs server, e.g. http://host:3230")
+    add(
+        "--token",
+        help=f"a device token (default: ${ENV}, else the one saved by 'agent login')",
+    )
     add(
         "--interval", type=_positive, default=10.0, metavar="SECONDS", help="the idle interval (10)"
     )
@@ -211,10 +216,49 @@ def summary(queue: FrameQueue, uploader: Uploader, stats: CaptureStats) -> str:
     return ", ".join(parts)
 
 
+def login(argv: list[str]) -> int:
+    """``agent login --url URL``: check a device token and keep it for that server."""
+    parser = argparse.ArgumentParser(
+        prog="python -m sessiondocs agent login",
+        description="Keep a device token (made in the web app, Devices) for a server.",
+    )
+    parser.add_argument("--url", required=True, type=_url, help="the sessiondocs server")
+    parser.add_argument("--token", help="the device token (default: read from standard input)")
+    opts = parser.parse_args(argv)
+    token = (opts.token or sys.stdin.readline()).strip()
+    if not token:
+        print("Error: no device token given", file=sys.stderr)
+        return 2
+    client = Client(opts.url, token=token)
+    try:
+        me = client.whoami()
+    except ServerError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        client.close()
+    if me is None or me.get("device") is None:
+        print("Error: that is not a device token of this server", file=sys.stderr)
+        return 1
+    path = save_token(opts.url, token)
+    print(f"Device {me['device']!r} of {me['email']} saved in {path} for {opts.url}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the agent until Ctrl-C or SIGTERM; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["login"]:
+        return login(argv[1:])
     opts = build_parser().parse_args(argv)
     report = Reporter()
+    opts.token = opts.token or load_token(opts.url)
+    if not opts.token:
+        report.warn(
+            f"Error: no device token for {opts.url}: make one in the web app (Devices), then "
+            f"run python -m sessiondocs agent login --url {opts.url}"
+        )
+        return 2
     try:
         screen = Screen(opts.monitor)
     except ScreenError as exc:
@@ -234,7 +278,7 @@ def run(
 ) -> int:
     """Capture into the last of ``queues`` until stopped, then upload, complete, summarise."""
     current = queues[-1]
-    client = Client(opts.url)
+    client = Client(opts.url, token=opts.token)
     uploader = Uploader(client, queues, report)
     policy = CapturePolicy(
         ChangeDetector(opts.threshold), opts.interval, max(SETTLE_TIMEOUT, 2 * opts.poll)

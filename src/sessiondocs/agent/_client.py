@@ -41,9 +41,16 @@ class ServerRejected(ServerError):
 class Client:
     """Calls the sessiondocs functions at ``url`` (e.g. ``http://127.0.0.1:3230``)."""
 
-    def __init__(self, url: str, *, transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        token: str | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
         self.url = url.rstrip("/")
-        self._http = httpx.Client(timeout=TIMEOUT, transport=transport)
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._http = httpx.Client(timeout=TIMEOUT, transport=transport, headers=headers)
 
     def close(self) -> None:
         self._http.close()
@@ -87,8 +94,13 @@ class Client:
         self.mutation("sessions:completeSession", {"sessionId": session_id})
 
     def get_session(self, session_id: str) -> dict[str, Any] | None:
-        """The session with its counts, or None."""
+        """The session with its counts, or None (a person's token: devices cannot read)."""
         value = self.query("sessions:getSession", {"sessionId": session_id})
+        return dict(value) if value is not None else None
+
+    def whoami(self) -> dict[str, Any] | None:
+        """The person (and device) the token stands for, or None if it stands for nobody."""
+        value = self.query("users:me")
         return dict(value) if value is not None else None
 
     # --- the HTTP API -----------------------------------------------------------------------
@@ -131,6 +143,12 @@ class Client:
             raise ServerUnavailable(_describe(exc)) from exc
         if response.status_code >= 500:
             raise ServerUnavailable(f"server error (HTTP {response.status_code})")
+        if response.status_code == 401:
+            raise ServerRejected(
+                "the device token was refused (revoked?): make a new one in the web app "
+                "(Devices) and run python -m sessiondocs agent login",
+                "unauthenticated",
+            )
         if response.status_code == 403 and "/api/storage/upload" in url:
             # why: an upload URL expires; after a long outage the retry asks for a fresh one
             raise ServerUnavailable("the upload URL was refused (HTTP 403)")

@@ -4,6 +4,7 @@ prose by a language model when one is configured, regenerated on demand."""
 import asyncio
 
 from livebase import (
+    ConvexError,
     internal_action,
     internal_mutation,
     internal_query,
@@ -12,10 +13,12 @@ from livebase import (
     undefined,
     v,
 )
+from sessiondocs.functions._access import SESSION_EDIT, SESSION_READ, allow, check_rule
 from sessiondocs.functions._common import now_ms, session_by_id
 
 
-async def _doc_of(ctx, session_id):
+async def doc_of(ctx, session_id):
+    """The session's documentation row, or None."""
     return (
         await ctx.db.query("documentation")
         .with_index("by_session", lambda q: q.eq("sessionId", session_id))
@@ -25,7 +28,7 @@ async def _doc_of(ctx, session_id):
 
 async def _request(ctx, session_id):
     session = await session_by_id(ctx, session_id)
-    doc = await _doc_of(ctx, session_id)
+    doc = await doc_of(ctx, session_id)
     generation = (doc.get("generation", 0) if doc else 0) + 1
     fields = {
         "status": "generating",
@@ -60,15 +63,17 @@ async def request(ctx, sessionId):
 
 
 @mutation(args={"sessionId": v.string()})
+@allow(SESSION_EDIT)
 async def regenerate(ctx, sessionId):
     """Write the documentation again now, from whatever screenshots are read so far."""
     await _request(ctx, sessionId)
 
 
 @query(args={"sessionId": v.string()})
+@allow(SESSION_READ)
 async def get_documentation(ctx, sessionId):
     """The session's documentation (status, title, summary, steps, Markdown), or None."""
-    return await _doc_of(ctx, sessionId)
+    return await doc_of(ctx, sessionId)
 
 
 def _step_json(step):
@@ -131,7 +136,7 @@ async def generate(ctx, sessionId, generation=None):
     token = {} if generation is None else {"generation": generation}
 
     try:
-        session = await ctx.run_query("sessions:getSession", {"sessionId": sessionId})
+        session = await ctx.run_query("sessions:record", {"sessionId": sessionId})
         if session is None:
             return
         rows = await ctx.run_query("pipeline:frames", {"sessionId": sessionId})
@@ -211,7 +216,7 @@ async def store(
     error=None,
 ):
     """Store a generated documentation, or (with only ``error``) record that writing failed."""
-    doc = await _doc_of(ctx, sessionId)
+    doc = await doc_of(ctx, sessionId)
     if doc is None:
         return
     if generation is not None and doc.get("generation", generation) != generation:
@@ -234,10 +239,21 @@ async def store(
     )
 
 
-@internal_query(args={"sessionId": v.string()})
-async def export_source(ctx, sessionId):
-    """The stored documentation and each step's file ID, for the export routes."""
-    doc = await _doc_of(ctx, sessionId)
+@internal_query(args={"sessionId": v.string(), "shareToken": v.optional(v.string())})
+async def export_source(ctx, sessionId, shareToken=None):
+    """The stored documentation and each step's file ID, for the export route; None when
+    there is none, or when the caller (or the share link) may not read the session."""
+    from sessiondocs.functions.shared import session_of_link
+
+    try:
+        if shareToken is not None:
+            if (await session_of_link(ctx, shareToken))["sessionId"] != sessionId:
+                return None
+        else:
+            await check_rule(ctx, SESSION_READ, {"sessionId": sessionId})
+    except ConvexError:
+        return None  # why: the same answer as a session that does not exist
+    doc = await doc_of(ctx, sessionId)
     # why: while a regeneration runs, the last written version stays exportable
     if doc is None or doc.get("generatedAt") is None:
         return None

@@ -1,6 +1,10 @@
 """Exports of a session's documentation over HTTP: Markdown, a Markdown ZIP with images, HTML.
 
 GET /http/export?sessionId=ID&format=md|zip|html
+
+The caller is checked like any function's: a signed-in person who may read the session
+(``Authorization: Bearer``), or the holder of one of its share links (``&share=TOKEN``).
+Anyone else gets the same 404 as for a session without documentation.
 """
 
 import asyncio
@@ -35,7 +39,10 @@ async def export(ctx, request):
         return JSONResponse(
             {"code": "bad_request", "message": "format must be one of md, zip, html"}, 400
         )
-    source = await ctx.run_query("docs:exportSource", {"sessionId": session_id})
+    args = {"sessionId": session_id}
+    if request.query_params.get("share"):
+        args["shareToken"] = request.query_params["share"]
+    source = await ctx.run_query("docs:exportSource", args)
     if source is None:
         return JSONResponse(
             {"code": "not_found", "message": f"No documentation for session {session_id!r}"},

@@ -1,6 +1,9 @@
 """sessiondocs' tables: what a capture session leaves behind, stage by stage."""
 
 from livebase import define_schema, define_table, v
+from livebase.auth import Invitations
+
+invitations = Invitations("invites", inviter_table="users")
 
 word = v.object(
     {
@@ -30,9 +33,62 @@ step = v.object(
 
 schema = define_schema(
     {
+        # people: made when an invited (or allowed-domain) account signs up
+        "users": define_table(
+            {
+                "email": v.string(),
+                "name": v.string(),
+                "tokenIdentifier": v.optional(v.string()),
+                "isAdmin": v.boolean(),
+                "isActive": v.boolean(),
+                "createdAt": v.number(),
+            }
+        )
+        .index("by_email", ["email"])
+        .index("by_token", ["tokenIdentifier"]),
+        # an administrator's invitation: a one-time sign-up link for one email
+        "invites": invitations.table(isAdmin=v.boolean()),
+        # a capture agent's token: uploads into its person's sessions, revocable
+        "devices": define_table(
+            {
+                "userId": v.id("users"),
+                "name": v.string(),
+                "tokenHash": v.string(),
+                "createdAt": v.number(),
+                "lastUsedAt": v.optional(v.number()),
+                "revoked": v.boolean(),
+            }
+        )
+        .index("by_user", ["userId", "createdAt"])
+        .index("by_hash", ["tokenHash"]),
+        # a session shared with a named person (by email), to read or to edit
+        "shares": define_table(
+            {
+                "sessionId": v.string(),
+                "email": v.string(),
+                "access": v.union(v.literal("read"), v.literal("edit")),
+                "sharedBy": v.id("users"),
+                "createdAt": v.number(),
+            }
+        )
+        .index("by_session", ["sessionId", "email"])
+        .index("by_email", ["email"]),
+        # a read-only link for people without an account, revocable
+        "shareLinks": define_table(
+            {
+                "sessionId": v.string(),
+                "tokenHash": v.string(),
+                "createdBy": v.id("users"),
+                "createdAt": v.number(),
+                "revoked": v.boolean(),
+            }
+        )
+        .index("by_hash", ["tokenHash"])
+        .index("by_session", ["sessionId", "createdAt"]),
         "sessions": define_table(
             {
                 "sessionId": v.string(),
+                "ownerId": v.optional(v.id("users")),  # who recorded it (older sessions: none)
                 "pcName": v.string(),
                 "title": v.optional(v.string()),
                 "startTime": v.number(),
@@ -42,7 +98,8 @@ schema = define_schema(
             }
         )
         .index("by_sessionId", ["sessionId"])
-        .index("by_startTime", ["startTime"]),
+        .index("by_startTime", ["startTime"])
+        .index("by_owner", ["ownerId", "startTime"]),
         "screenshots": define_table(
             {
                 "sessionId": v.string(),

@@ -1,6 +1,13 @@
 """Screenshots: uploaded to file storage, registered, then read by OCR in the background."""
 
 from livebase import ConvexError, mutation, query, undefined, v
+from sessiondocs.functions._access import (
+    SESSION_EDIT,
+    SESSION_READ,
+    SESSION_UPLOAD,
+    UPLOADER,
+    allow,
+)
 from sessiondocs.functions._common import (
     LEASE_MS,
     checked_text,
@@ -14,6 +21,7 @@ MAX_IMAGE_BYTES = 20 * 1024 * 1024
 
 
 @mutation
+@allow(UPLOADER)
 async def generate_upload_url(ctx):
     """A one-time URL to POST one screenshot to; the answer carries its ``storageId``."""
     return await ctx.storage.generate_upload_url()
@@ -27,6 +35,7 @@ async def generate_upload_url(ctx):
         "capturedAt": v.optional(v.number()),
     }
 )
+@allow(SESSION_UPLOAD)
 async def register_screenshot(ctx, sessionId, filename, storageId, capturedAt=None):
     """Register an uploaded screenshot and schedule its OCR; returns the screenshot's ID.
 
@@ -93,6 +102,7 @@ async def register_screenshot(ctx, sessionId, filename, storageId, capturedAt=No
 
 
 @mutation(args={"storageId": v.id("_storage")})
+@allow(UPLOADER)
 async def discard_upload(ctx, storageId):
     """Delete an uploaded file that no screenshot uses (an upload whose registration was
     refused); a file a screenshot uses is kept. Returns whether it was deleted."""
@@ -108,12 +118,18 @@ async def discard_upload(ctx, storageId):
 
 
 @query(args={"sessionId": v.string()})
+@allow(SESSION_READ)
 async def list_by_session(ctx, sessionId):
     """A session's screenshots in capture order, each with its image URL and OCR text.
 
     In a session with redaction on, a screenshot's image is served only once its redacted
     copy has replaced the upload (``url`` is None until then).
     """
+    return await listing(ctx, sessionId)
+
+
+async def listing(ctx, sessionId):
+    """What ``list_by_session`` answers, for whoever may read the session."""
     session = (
         await ctx.db.query("sessions")
         .with_index("by_sessionId", lambda q: q.eq("sessionId", sessionId))
@@ -150,6 +166,7 @@ async def list_by_session(ctx, sessionId):
 
 
 @query(args={"screenshotId": v.id("screenshots")})
+@allow(SESSION_READ)
 async def get_ocr(ctx, screenshotId):
     """A screenshot's full OCR result (text, word boxes, confidences), or None."""
     return (
@@ -160,6 +177,7 @@ async def get_ocr(ctx, screenshotId):
 
 
 @mutation(args={"screenshotId": v.id("screenshots")})
+@allow(SESSION_EDIT)
 async def retry(ctx, screenshotId):
     """Run OCR again for a screenshot that failed."""
     shot = await ctx.db.get(screenshotId)

@@ -1,8 +1,24 @@
-"""Capture sessions: created by the agent with its PC's name, completed when it stops."""
+"""Capture sessions: created by the agent with its PC's name, completed when it stops.
+
+A session belongs to the person who recorded it (directly or through one of their devices) and
+to those it is shared with (``shares``).
+"""
 
 import re
 
-from livebase import ConvexError, mutation, query, v
+from livebase import ConvexError, internal_query, mutation, query, v
+from sessiondocs.functions._access import (
+    SESSION_EDIT,
+    SESSION_OWNER,
+    SESSION_READ,
+    SESSION_UPLOAD,
+    SIGNED_IN,
+    UPLOADER,
+    allow,
+    caller_of,
+    current_user,
+    session_access,
+)
 from sessiondocs.functions._common import checked_text, now_ms, screenshots_of, session_by_id
 
 SESSION_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
@@ -16,12 +32,15 @@ SESSION_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
         "redact": v.optional(v.boolean()),
     }
 )
+@allow(UPLOADER)
 async def create_session(ctx, pcName, sessionId=None, title=None, redact=True):
-    """Start a session and return its ``sessionId``.
+    """Start a session owned by the caller (or the device's person); returns its ``sessionId``.
 
     An agent passes its own ``sessionId`` so that a retried call (the server restarted before
     it answered) finds the session it already made instead of starting a second one.
     """
+    caller = await caller_of(ctx)
+    assert caller is not None  # the UPLOADER rule admitted it
     pc_name = checked_text(pcName, "pcName")
     if sessionId is not None:
         if not SESSION_ID.match(sessionId):
@@ -37,13 +56,16 @@ async def create_session(ctx, pcName, sessionId=None, title=None, redact=True):
             .first()
         )
         if existing is not None:
-            if existing["pcName"] != pc_name:
+            if existing.get("ownerId") != caller.user["_id"] or existing["pcName"] != pc_name:
                 raise ConvexError(
                     {"code": "conflict", "message": f"Session {sessionId!r} belongs to another PC"}
                 )
             return sessionId
+    if caller.device is not None:
+        await ctx.db.patch(caller.device["_id"], {"lastUsedAt": now_ms()})
     doc = {
         "sessionId": sessionId or "",
+        "ownerId": caller.user["_id"],
         "pcName": pc_name,
         "startTime": now_ms(),
         "status": "active",
@@ -61,6 +83,7 @@ async def create_session(ctx, pcName, sessionId=None, title=None, redact=True):
 
 
 @mutation(args={"sessionId": v.string()})
+@allow(SESSION_UPLOAD)
 async def complete_session(ctx, sessionId):
     """Mark the session completed and have its documentation written (idempotent)."""
     session = await session_by_id(ctx, sessionId)
@@ -76,6 +99,7 @@ async def complete_session(ctx, sessionId):
 
 
 @mutation(args={"sessionId": v.string(), "title": v.string()})
+@allow(SESSION_EDIT)
 async def rename_session(ctx, sessionId, title):
     """Give the session a title (shown in the list and on the documentation)."""
     session = await session_by_id(ctx, sessionId)
@@ -83,13 +107,15 @@ async def rename_session(ctx, sessionId, title):
 
 
 @mutation(args={"sessionId": v.string()})
+@allow(SESSION_OWNER)
 async def delete_session(ctx, sessionId):
-    """Delete a session with its screenshots, their files, OCR results and documentation."""
+    """Delete a session with its screenshots, their files, OCR results, documentation, shares
+    and share links."""
     session = await session_by_id(ctx, sessionId)
     for shot in await screenshots_of(ctx, sessionId):
         await ctx.storage.delete(shot["fileId"])
         await ctx.db.delete(shot["_id"])
-    for table in ("ocrResults", "documentation"):
+    for table in ("ocrResults", "documentation", "shares", "shareLinks"):
         rows = (
             await ctx.db.query(table)
             .with_index("by_session", lambda q: q.eq("sessionId", sessionId))
@@ -107,41 +133,67 @@ def _counts(shots):
     return counts
 
 
-@query(args={"limit": v.optional(v.number())})
-async def list_sessions(ctx, limit=100):
-    """Sessions, newest first, each with its screenshot counts by OCR state."""
-    sessions = (
-        await ctx.db.query("sessions")
-        .with_index("by_startTime")
-        .order("desc")
-        .take(max(1, min(int(limit), 500)))
+async def with_counts(ctx, session, access):
+    """A session as the lists show it: its screenshot counts and documentation status."""
+    shots = await screenshots_of(ctx, session["sessionId"])
+    doc = (
+        await ctx.db.query("documentation")
+        .with_index("by_session", lambda q: q.eq("sessionId", session["sessionId"]))
+        .first()
     )
-    out = []
-    for session in sessions:
-        shots = await screenshots_of(ctx, session["sessionId"])
-        doc = (
-            await ctx.db.query("documentation")
-            .with_index("by_session", lambda q, s=session: q.eq("sessionId", s["sessionId"]))
+    return {
+        **session,
+        "counts": _counts(shots),
+        "docStatus": doc["status"] if doc else None,
+        "access": access,
+    }
+
+
+@query(args={"limit": v.optional(v.number())})
+@allow(SIGNED_IN)
+async def list_sessions(ctx, limit=100):
+    """The caller's sessions and those shared with them, newest first, each with its
+    screenshot counts by OCR state and the caller's access (owner, edit or read)."""
+    user = await current_user(ctx)
+    limit = max(1, min(int(limit), 500))
+    mine = (
+        await ctx.db.query("sessions")
+        .with_index("by_owner", lambda q: q.eq("ownerId", user["_id"]))
+        .order("desc")
+        .take(limit)
+    )
+    found = [(session, "owner") for session in mine]
+    for share in (
+        await ctx.db.query("shares")
+        .with_index("by_email", lambda q: q.eq("email", user["email"]))
+        .collect()
+    ):
+        session = (
+            await ctx.db.query("sessions")
+            .with_index("by_sessionId", lambda q, s=share: q.eq("sessionId", s["sessionId"]))
             .first()
         )
-        out.append(
-            {
-                **session,
-                "counts": _counts(shots),
-                "docStatus": doc["status"] if doc else None,
-            }
-        )
-    return out
+        if session is not None:
+            found.append((session, share["access"]))
+    found.sort(key=lambda pair: pair[0]["startTime"], reverse=True)
+    return [await with_counts(ctx, session, access) for session, access in found[:limit]]
 
 
 @query(args={"sessionId": v.string()})
+@allow(SESSION_READ)
 async def get_session(ctx, sessionId):
-    """One session with its counts, or None."""
-    session = (
+    """One session with its counts and the caller's access."""
+    session = await session_by_id(ctx, sessionId)
+    return await with_counts(
+        ctx, session, await session_access(ctx, session, await current_user(ctx))
+    )
+
+
+@internal_query(args={"sessionId": v.string()})
+async def record(ctx, sessionId):
+    """The session document, or None (for the server's own work)."""
+    return (
         await ctx.db.query("sessions")
         .with_index("by_sessionId", lambda q: q.eq("sessionId", sessionId))
         .first()
     )
-    if session is None:
-        return None
-    return {**session, "counts": _counts(await screenshots_of(ctx, sessionId))}
