@@ -1,6 +1,7 @@
 """Accessibility of both web apps in Chromium: readable text contrast (WCAG 2 AA) on every main
 page in the light and the dark theme, a name for every input, button, link and image, and the
-chat, the result table and the session pages used from the keyboard with the focus drawn."""
+chat, the result table, the sign-in form, the session pages and sharing used from the keyboard
+with the focus drawn."""
 
 from __future__ import annotations
 
@@ -35,9 +36,12 @@ from tests.web.test_sessiondocs_web import (  # noqa: F401  (fixtures: the serve
     Documented,
     documented,
     open_session,
+    open_share_panel,
     server,
+    share_with,
     shot_card,
 )
+from tests.web.test_sessiondocs_web import sign_in as sign_in_to_sessiondocs
 
 pytestmark = pytest.mark.slow
 
@@ -215,18 +219,86 @@ def unreadable(server: Sessiondocs) -> str:  # noqa: F811
     return str(session_id)
 
 
+@pytest.fixture(scope="module")
+def disabled_person(server: Sessiondocs) -> str:  # noqa: F811
+    """A person an administrator disabled: the People page shows them in red."""
+    email = server.new_person("disabled")
+    users = server.query("users:listUsers", {})
+    user_id = next(user["_id"] for user in users if user["email"] == email)
+    server.mutation("users:setActive", {"userId": user_id, "isActive": False})
+    return email
+
+
+def show_sessiondocs_page(page: Page, link: str) -> None:
+    page.get_by_role("navigation", name="Pages").get_by_role("link", name=link).click()
+    expect(page.get_by_role("heading", name=link, level=1)).to_be_visible()
+    expect(page.get_by_text(re.compile("^Loading"))).to_have_count(0)
+
+
+def owner_pages(
+    page: Page,
+    server: Sessiondocs,  # noqa: F811
+    session_id: str,
+) -> Iterator[tuple[str, str]]:
+    """Walk the owner's pages with their one-time secrets shown, yielding each page's name:
+    the share panel (with a person and a new link), Devices (a new token) and People (a new
+    invitation). The pair's second item is the link or token the page shows."""
+    open_session(page, server, session_id)
+    panel = open_share_panel(page)
+    share_with(panel, f"reader-{time.monotonic_ns()}@example.org", "Can read")
+    panel.get_by_role("button", name="Create a share link").click()
+    link = panel.get_by_role("textbox", name="New share link").input_value()
+    yield "share panel", link
+
+    show_sessiondocs_page(page, "Devices")
+    page.get_by_label("Device name").fill("Audit PC")
+    page.get_by_role("button", name="Create token").click()
+    token = page.get_by_role("textbox", name="Device token").input_value()
+    yield "devices", token
+
+    show_sessiondocs_page(page, "People")
+    page.get_by_label("Email").fill(f"invited-{time.monotonic_ns()}@example.org")
+    page.get_by_role("button", name="Invite", exact=True).click()
+    invitation = page.get_by_role("textbox", name="Invitation link").input_value()
+    yield "people", invitation
+
+
+def sign_in_refused(page: Page, server: Sessiondocs) -> None:  # noqa: F811
+    """The sign-in page with its error shown (an unknown email, so no account is throttled)."""
+    page.goto(server.url)
+    page.get_by_label("Email").fill("nobody@example.org")
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.get_by_role("alert")).to_be_visible()
+
+
+def open_shared(page: Page, url: str, steps: int) -> None:
+    page.goto(url)
+    expect(page.locator("li.step")).to_have_count(steps)
+    expect(page.locator("li.shot .thumb img").first).to_be_visible()
+
+
+def open_invitation(page: Page, url: str) -> None:
+    page.goto(url)
+    expect(page.get_by_role("button", name="Create account")).to_be_visible()
+
+
 @pytest.mark.parametrize("color_scheme", THEMES)
 def test_sessiondocs_text_is_readable_on_every_main_page(
     server: Sessiondocs,  # noqa: F811
     documented: Documented,  # noqa: F811
     unreadable: str,
+    disabled_person: str,
     new_context: NewContext,
     color_scheme: str,
 ) -> None:
     page = new_context(color_scheme).new_page()
-    page.goto(server.url)
+    sign_in_refused(page, server)
+    failures = {"sign-in": contrast_failures(page)}
+
+    sign_in_to_sessiondocs(page, server)
     expect(page.get_by_role("link", name=documented.title)).to_be_visible()
-    failures = {"sessions": contrast_failures(page)}
+    failures["sessions"] = contrast_failures(page)
 
     open_session(page, server, unreadable)
     expect(page.get_by_role("alert")).to_contain_text("OCR failed")
@@ -241,6 +313,20 @@ def test_sessiondocs_text_is_readable_on_every_main_page(
     card.get_by_role("button", name=re.compile("^Enlarge")).click()
     expect(page.get_by_role("dialog", name="001.png").get_by_role("img")).to_be_visible()
     failures["enlarged screenshot"] = contrast_failures(page)
+    page.keyboard.press("Escape")
+
+    links = {}
+    for name, secret in owner_pages(page, server, documented.session_id):
+        if name == "people":
+            expect(page.get_by_text("Disabled", exact=True)).to_be_visible()
+        failures[name] = contrast_failures(page)
+        links[name] = secret
+
+    visitor = new_context(color_scheme).new_page()
+    open_shared(visitor, links["share panel"], documented.steps)
+    failures["shared by link"] = contrast_failures(visitor)
+    open_invitation(visitor, links["people"])
+    failures["invitation"] = contrast_failures(visitor)
     assert_readable(failures)
 
 
@@ -250,13 +336,43 @@ def test_sessiondocs_inputs_buttons_and_images_have_names(
     new_context: NewContext,
 ) -> None:
     page = new_context().new_page()
-    page.goto(server.url)
+    sign_in_refused(page, server)
+    problems = {"sign-in": unnamed_elements(page)}
+    sign_in_to_sessiondocs(page, server)
     expect(page.get_by_role("link", name=documented.title)).to_be_visible()
-    problems = {"sessions": unnamed_elements(page)}
+    problems["sessions"] = unnamed_elements(page)
     open_session(page, server, documented.session_id)
     expect(page.locator("li.step")).to_have_count(documented.steps)
     problems["session"] = unnamed_elements(page)
+    links = {}
+    for name, secret in owner_pages(page, server, documented.session_id):
+        problems[name] = unnamed_elements(page)
+        links[name] = secret
+
+    visitor = new_context().new_page()
+    open_shared(visitor, links["share panel"], documented.steps)
+    problems["shared by link"] = unnamed_elements(visitor)
+    open_invitation(visitor, links["people"])
+    problems["invitation"] = unnamed_elements(visitor)
     assert not any(problems.values()), problems
+
+
+def test_sessiondocs_sign_in_form_is_used_from_the_keyboard(
+    server: Sessiondocs,  # noqa: F811
+    new_context: NewContext,
+) -> None:
+    page = new_context().new_page()
+    page.goto(server.url)
+    expect(page.get_by_role("heading", name="Sign in", level=1)).to_be_visible()
+
+    stops = tab_to(page, "input[type=email]")
+    page.keyboard.type("demo@sessiondocs.example")
+    stops += tab_to(page, "input[type=password]")
+    page.keyboard.type("livebase-demo")
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    assert not unringed(stops), f"focus not drawn on {unringed(stops)}"
 
 
 def test_sessiondocs_session_link_is_reached_with_tab_and_opened_with_enter(
@@ -264,8 +380,7 @@ def test_sessiondocs_session_link_is_reached_with_tab_and_opened_with_enter(
     documented: Documented,  # noqa: F811
     new_context: NewContext,
 ) -> None:
-    page = new_context().new_page()
-    page.goto(server.url)
+    page = sign_in_to_sessiondocs(new_context().new_page(), server)
     expect(page.get_by_role("link", name=documented.title)).to_be_visible()
 
     stops = tab_to(page, f"a[href$='/sessions/{documented.session_id}']")
@@ -281,7 +396,7 @@ def test_sessiondocs_thumbnail_opens_with_enter_and_closes_with_escape(
     documented: Documented,  # noqa: F811
     new_context: NewContext,
 ) -> None:
-    page = new_context().new_page()
+    page = sign_in_to_sessiondocs(new_context().new_page(), server)
     open_session(page, server, documented.session_id)
     thumbnail = shot_card(page, "001.png").get_by_role("button", name=re.compile("^Enlarge"))
     expect(thumbnail).to_be_visible()
@@ -295,4 +410,24 @@ def test_sessiondocs_thumbnail_opens_with_enter_and_closes_with_escape(
 
     expect(dialog).to_have_count(0)
     expect(thumbnail).to_be_focused()  # back where the user was
+    assert not unringed(stops), f"focus not drawn on {unringed(stops)}"
+
+
+def test_sessiondocs_share_panel_opens_and_makes_a_link_from_the_keyboard(
+    server: Sessiondocs,  # noqa: F811
+    documented: Documented,  # noqa: F811
+    new_context: NewContext,
+) -> None:
+    page = sign_in_to_sessiondocs(new_context().new_page(), server)
+    open_session(page, server, documented.session_id)
+    share = page.get_by_role("button", name="Share", exact=True)
+    expect(share).to_be_visible()
+
+    stops = tab_to(page, "button[aria-controls=share-panel]")
+    page.keyboard.press("Enter")
+    expect(share).to_have_attribute("aria-expanded", "true")
+    stops += tab_to(page, "#share-panel .share-links > button")
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_role("textbox", name="New share link")).to_be_visible()
     assert not unringed(stops), f"focus not drawn on {unringed(stops)}"

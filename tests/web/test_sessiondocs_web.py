@@ -1,6 +1,8 @@
 """The sessiondocs web app (web/sessiondocs, React + convex/react) in Chromium against a real
-``sessiondocs serve``: the capture agent's HTTP calls show up live, OCR and documentation render,
-exports download, and the pages fit a phone."""
+``sessiondocs serve --demo``: nothing shows before signing in; the capture agent's HTTP calls
+show up live, OCR and documentation render, exports download; sessions are shared with people
+and by links that stop working when revoked; device tokens and invitations are shown once; and
+the pages fit a phone."""
 
 from __future__ import annotations
 
@@ -8,12 +10,20 @@ import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from tests.web.conftest import ARTIFACTS, DESKTOP, PHONE, build_web
-from tests.web.sessiondocs_support import Sessiondocs, draw_screen, start_sessiondocs
+from tests.web.sessiondocs_support import (
+    DEMO_EMAIL,
+    DEMO_PASSWORD,
+    PASSWORD,
+    Sessiondocs,
+    draw_screen,
+    start_sessiondocs,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -41,17 +51,37 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sessiondocs]:
         running.stop()
 
 
+def sign_in(page: Page, server: Sessiondocs, email: str = DEMO_EMAIL, password: str = "") -> Page:
+    """Sign in with the form, as a person would (the demo administrator by default)."""
+    page.goto(server.url)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(
+        password or (DEMO_PASSWORD if email == DEMO_EMAIL else PASSWORD)
+    )
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    return page
+
+
 @pytest.fixture
-def page(chromium: Browser) -> Iterator[Page]:
+def browser_context(chromium: Browser) -> Iterator[BrowserContext]:
+    """A desktop browser context, signed out."""
     context = chromium.new_context(viewport=DESKTOP)
-    yield context.new_page()
+    yield context
     context.close()
 
 
 @pytest.fixture
-def phone(chromium: Browser) -> Iterator[Page]:
+def page(browser_context: BrowserContext, server: Sessiondocs) -> Page:
+    """A desktop page signed in as the demo administrator."""
+    return sign_in(browser_context.new_page(), server)
+
+
+@pytest.fixture
+def phone(chromium: Browser, server: Sessiondocs) -> Iterator[Page]:
+    """A phone-sized page signed in as the demo administrator."""
     context = chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
-    yield context.new_page()
+    yield sign_in(context.new_page(), server)
     context.close()
 
 
@@ -107,8 +137,78 @@ def shot_card(page: Page, filename: str):
 
 
 def assert_fits_width(page: Page) -> None:
+    # why: a phone's browser widens its layout viewport (innerWidth) to content that overflows
     scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert scroll <= inner, f"the page is {scroll} px wide in a {inner} px window"
+    viewport = page.viewport_size
+    width = min(inner, viewport["width"]) if viewport else inner
+    assert scroll <= width, f"the page is {scroll} px wide in a {width} px window"
+
+
+# --- signing in ----------------------------------------------------------------------------
+
+
+def test_an_anonymous_visitor_sees_only_the_sign_in_page(
+    browser_context: BrowserContext, server: Sessiondocs, documented: Documented
+) -> None:
+    page = browser_context.new_page()
+    for path in ["/", f"/sessions/{documented.session_id}", "/devices", "/people"]:
+        page.goto(f"{server.url}{path}")
+        expect(page.get_by_role("heading", name="Sign in", level=1)).to_be_visible()
+        expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
+        expect(page.locator("li.session-row, li.shot, li.step")).to_have_count(0)
+        body = page.locator("body").inner_text()
+        assert documented.title not in body and "PC-TEST" not in body, path
+    save_artifact(page, "sessiondocs-sign-in-desktop.png")
+
+
+def test_a_wrong_password_is_refused_with_a_message(
+    browser_context: BrowserContext, server: Sessiondocs
+) -> None:
+    page = browser_context.new_page()
+    page.goto(server.url)
+    page.get_by_label("Email").fill("nobody@people.test")
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Sign in", exact=True).click()
+
+    expect(page.get_by_role("alert")).to_contain_text("Invalid email or password")
+    expect(page.get_by_role("heading", name="Sign in", level=1)).to_be_visible()
+
+
+def test_the_demo_account_button_fills_the_form_and_signing_out_ends_every_tab(
+    browser_context: BrowserContext, server: Sessiondocs
+) -> None:
+    page = browser_context.new_page()
+    page.goto(server.url)
+    page.get_by_role("button", name="Use the demo account").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.get_by_role("banner")).to_contain_text(DEMO_EMAIL)
+    other_tab = browser_context.new_page()
+    other_tab.goto(f"{server.url}/devices")
+    expect(other_tab.get_by_role("heading", name="Devices", level=1)).to_be_visible()
+
+    page.get_by_role("button", name="Sign out").click()
+
+    expect(page.get_by_role("heading", name="Sign in", level=1)).to_be_visible()
+    expect(other_tab.get_by_role("heading", name="Sign in", level=1)).to_be_visible()
+
+
+def test_a_token_about_to_run_out_is_refreshed_on_the_next_visit(
+    page: Page, server: Sessiondocs
+) -> None:
+    read = "() => JSON.parse(localStorage.getItem('sessiondocs.session'))"
+    before = page.evaluate(read)
+    page.evaluate(
+        "s => localStorage.setItem('sessiondocs.session', JSON.stringify(s))",
+        {**before, "expiresAt": int(time.time() * 1000)},
+    )
+
+    page.reload()
+
+    expect(page.get_by_role("heading", name="Sessions", level=1)).to_be_visible()
+    after = page.evaluate(read)
+    assert after["refreshToken"] != before["refreshToken"]  # rotated: the old one is used up
+    assert after["expiresAt"] > time.time() * 1000 + 60_000
+    assert after["id"] == before["id"]  # the same sign-in
 
 
 # --- sessions list -------------------------------------------------------------------------
@@ -173,7 +273,7 @@ def test_deleting_a_session_asks_first_then_removes_it(page: Page, server: Sessi
     page.get_by_role("dialog").get_by_role("button", name="Delete session").click()
 
     expect(row).to_have_count(0)
-    assert server.query("sessions:getSession", {"sessionId": session_id}) is None
+    assert server.refusal("query", "sessions:getSession", {"sessionId": session_id}) == "not_found"
 
 
 # --- session page --------------------------------------------------------------------------
@@ -294,39 +394,286 @@ def test_completing_a_session_renders_its_documentation_steps_with_highlights(
     assert_not_reloaded(page)
 
 
-def test_the_export_links_download_the_documentation(
+def test_the_export_buttons_download_the_documentation_when_signed_in(
     page: Page, server: Sessiondocs, documented: Documented
 ) -> None:
     open_session(page, server, documented.session_id)
-    expected = {
-        "Export HTML": "text/html",
-        "Export Markdown (ZIP)": "application/zip",
-        "Export .md": "text/markdown",
-    }
-    for label, media_type in expected.items():
-        link = page.get_by_role("link", name=label)
-        href = link.get_attribute("href")
-        assert href is not None
-        response = page.request.get(f"{server.url}{href}")
-        assert response.status == 200, label
-        assert response.headers["content-type"].startswith(media_type)
-        assert "attachment" in response.headers["content-disposition"]
-        if label == "Export HTML":
-            assert documented.title in response.text()
+    exports = page.get_by_role("group", name="Export the documentation")
+    expected = {"Export HTML": ".html", "Export Markdown (ZIP)": ".zip", "Export .md": ".md"}
+    for label, extension in expected.items():
+        with page.expect_download() as started:
+            exports.get_by_role("button", name=label).click()
+        download = started.value
+        assert download.suggested_filename == f"Create-an-invoice{extension}", label
+        content = Path(download.path()).read_bytes()
+        if extension == ".zip":
+            assert content.startswith(b"PK")
+        else:
+            assert documented.title in content.decode()
+    expect(exports.get_by_role("button", name="Export HTML")).to_be_enabled()
+    expect(page.get_by_role("alert")).to_have_count(0)
     save_artifact(page, "sessiondocs-session-desktop.png")
+
+
+def test_an_export_url_without_a_sign_in_is_not_found(
+    page: Page, server: Sessiondocs, documented: Documented
+) -> None:
+    answer = page.request.get(
+        f"{server.url}/http/export?sessionId={documented.session_id}&format=md"
+    )
+    assert answer.status == 404
 
 
 def test_the_session_page_loads_directly_from_its_url_in_dark_mode(
     chromium: Browser, server: Sessiondocs, documented: Documented
 ) -> None:
     context = chromium.new_context(viewport=DESKTOP, color_scheme="dark")
-    page = context.new_page()
+    page = sign_in(context.new_page(), server)
     try:
         open_session(page, server, documented.session_id)
         expect(page.locator("li.step")).to_have_count(documented.steps)
         background = page.evaluate("getComputedStyle(document.documentElement).backgroundColor")
         assert background == "rgb(17, 19, 23)"
         save_artifact(page, "sessiondocs-session-desktop-dark.png")
+    finally:
+        context.close()
+
+
+# --- sharing -------------------------------------------------------------------------------
+
+
+def open_share_panel(page: Page) -> Locator:
+    page.get_by_role("button", name="Share", exact=True).click()
+    panel = page.get_by_role("region", name=re.compile("^Share"))
+    expect(panel.get_by_role("heading", name="People")).to_be_visible()
+    return panel
+
+
+def share_with(panel: Locator, email: str, access: str) -> None:
+    panel.get_by_label("Email").fill(email)
+    panel.get_by_label("Access", exact=True).select_option(label=access)
+    panel.get_by_role("button", name="Add").click()
+    expect(panel.get_by_role("list", name="People this session is shared with")).to_contain_text(
+        email
+    )
+
+
+def test_a_session_shared_for_reading_shows_in_the_readers_list_without_rename_or_delete(
+    page: Page, chromium: Browser, server: Sessiondocs
+) -> None:
+    reader = server.new_person("reader")
+    session_id = record_session(server, "Read me", [FORM])
+    open_session(page, server, session_id)
+    share_with(open_share_panel(page), reader, "Can read")
+    save_artifact(page, "sessiondocs-share-desktop.png")
+
+    context = chromium.new_context(viewport=DESKTOP)
+    try:
+        theirs = sign_in(context.new_page(), server, reader)
+        row = theirs.locator(f"li.session-row[data-session-id='{session_id}']")
+        expect(row.get_by_role("link", name="Read me")).to_be_visible()
+        expect(row).to_contain_text("Shared with you (read)")
+        expect(row.get_by_role("button")).to_have_count(0)  # no Rename, no Delete
+        save_artifact(theirs, "sessiondocs-list-shared-with-you-desktop.png")
+
+        row.get_by_role("link", name="Read me").click()
+        expect(theirs.get_by_role("heading", name="Read me", level=1)).to_be_visible()
+        expect(shot_card(theirs, "001.png").locator(".thumb img")).to_be_visible()
+        for name in ["Rename", "Delete", "Share", "Complete session", "Regenerate"]:
+            expect(theirs.get_by_role("button", name=re.compile(f"^{name}"))).to_have_count(0)
+        expect(theirs.get_by_label("Upload screenshots")).to_have_count(0)
+        as_reader = server.as_person(server.sign_in(reader, PASSWORD)["token"])
+        rename = {"sessionId": session_id, "title": "Mine"}
+        assert as_reader.refusal("mutation", "sessions:renameSession", rename) == "forbidden"
+        mark_page(theirs)
+
+        page.get_by_role("button", name=f"Stop sharing with {reader}").click()
+
+        expect(
+            theirs.get_by_text("This session does not exist or is not shared with you")
+        ).to_be_visible()
+        assert_not_reloaded(theirs)
+    finally:
+        context.close()
+
+
+def test_a_session_shared_for_editing_can_be_renamed_but_not_deleted_or_shared(
+    page: Page, chromium: Browser, server: Sessiondocs
+) -> None:
+    editor = server.new_person("editor")
+    session_id = server.mutation("sessions:createSession", {"pcName": "PC-E", "title": "Edit me"})
+    open_session(page, server, session_id)
+    share_with(open_share_panel(page), editor, "Can edit")
+
+    context = chromium.new_context(viewport=DESKTOP)
+    try:
+        theirs = sign_in(context.new_page(), server, editor)
+        row = theirs.locator(f"li.session-row[data-session-id='{session_id}']")
+        expect(row).to_contain_text("Shared with you (edit)")
+        expect(row.get_by_role("button", name="Delete Edit me")).to_have_count(0)
+        row.get_by_role("button", name="Rename Edit me").click()
+        row.get_by_label("Title").fill("Edited")
+        row.get_by_label("Title").press("Enter")
+        expect(row.get_by_role("link", name="Edited")).to_be_visible()
+
+        expect(page.get_by_role("heading", name="Edited", level=1)).to_be_visible()  # live
+        open_session(theirs, server, session_id)
+        expect(theirs.get_by_label("Upload screenshots")).to_be_visible()
+        expect(theirs.get_by_role("button", name="Share", exact=True)).to_have_count(0)
+    finally:
+        context.close()
+
+
+def test_a_session_that_is_not_shared_with_you_says_so(
+    chromium: Browser, server: Sessiondocs, documented: Documented
+) -> None:
+    stranger = server.new_person("stranger")
+    context = chromium.new_context(viewport=DESKTOP)
+    try:
+        page = sign_in(context.new_page(), server, stranger)
+        expect(page.get_by_text("No sessions yet")).to_be_visible()
+        for session_id in [documented.session_id, "no-such-session"]:
+            page.goto(f"{server.url}/sessions/{session_id}")
+            expect(
+                page.get_by_text("This session does not exist or is not shared with you")
+            ).to_be_visible()
+            expect(page.get_by_role("heading", name=documented.title)).to_have_count(0)
+    finally:
+        context.close()
+
+
+def test_a_share_link_shows_the_session_to_anyone_until_the_owner_revokes_it(
+    page: Page, chromium: Browser, server: Sessiondocs, documented: Documented
+) -> None:
+    open_session(page, server, documented.session_id)
+    panel = open_share_panel(page)
+    panel.get_by_role("button", name="Create a share link").click()
+    link = panel.get_by_role("textbox", name="New share link")
+    url = link.input_value()
+    assert re.fullmatch(rf"{re.escape(server.url)}/shared/[\w-]+", url), url
+
+    anonymous = chromium.new_context(viewport=DESKTOP)
+    try:
+        visitor = anonymous.new_page()
+        visitor.goto(url)
+        expect(visitor.get_by_role("heading", name=documented.title, level=1)).to_be_visible()
+        expect(visitor.get_by_text("Shared by link, read-only")).to_be_visible()
+        expect(visitor.locator("li.step")).to_have_count(documented.steps)
+        card = shot_card(visitor, "001.png")
+        expect(card.locator(".thumb img")).to_be_visible()
+        card.get_by_text("OCR text").click()
+        expect(card.locator(".ocr-text pre")).to_contain_text(re.compile("invoice", re.I))
+        expect(
+            visitor.get_by_role("button", name=re.compile("^(Rename|Delete|Regenerate)"))
+        ).to_have_count(0)
+        href = visitor.get_by_role("link", name="Export HTML").get_attribute("href")
+        exported = visitor.request.get(f"{server.url}{href}")
+        assert exported.status == 200 and documented.title in exported.text()
+        save_artifact(visitor, "sessiondocs-shared-desktop.png")
+        mark_page(visitor)
+
+        panel.get_by_role("list", name="Share links").get_by_role(
+            "button", name=re.compile("^Revoke")
+        ).first.click()
+
+        expect(visitor.get_by_role("heading", name="This link no longer works")).to_be_visible()
+        expect(visitor.locator("li.step, li.shot")).to_have_count(0)
+        assert_not_reloaded(visitor)
+        assert visitor.request.get(f"{server.url}{href}").status == 404
+        expect(link).to_have_count(0)  # the owner's copy of the revoked link is gone too
+    finally:
+        anonymous.close()
+
+
+# --- devices and people --------------------------------------------------------------------
+
+
+def test_a_device_token_is_shown_once_with_the_agent_commands_and_can_be_revoked(
+    page: Page, server: Sessiondocs
+) -> None:
+    page.get_by_role("navigation", name="Pages").get_by_role("link", name="Devices").click()
+    page.get_by_label("Device name").fill("Front desk PC")
+    page.get_by_role("button", name="Create token").click()
+
+    token = page.get_by_role("textbox", name="Device token").input_value()
+    assert token.startswith("sdd_")
+    commands = page.get_by_role("textbox", name="On that PC, run").input_value()
+    assert commands.splitlines() == [
+        f"python -m sessiondocs agent login --url {server.url} --token {token}",
+        f"python -m sessiondocs agent --url {server.url}",
+    ]
+    device = server.as_person(token)
+    assert device.mutation("sessions:createSession", {"pcName": "FRONT-DESK"})
+    row = page.locator("li[data-device='Front desk PC']")
+    expect(row).to_contain_text("Added")
+    save_artifact(page, "sessiondocs-devices-desktop.png")
+
+    page.get_by_role("button", name="Done").click()
+    expect(page.get_by_role("textbox", name="Device token")).to_have_count(0)
+    page.reload()
+    expect(row).to_be_visible()
+    assert token not in page.content()
+
+    row.get_by_role("button", name="Revoke Front desk PC").click()
+    page.get_by_role("dialog").get_by_role("button", name="Revoke token").click()
+    expect(row).to_have_count(0)
+    refused = device.refusal("mutation", "sessions:createSession", {"pcName": "X"})
+    assert refused == "unauthenticated"
+
+
+def test_an_invited_person_accepts_the_link_and_an_admin_can_disable_them(
+    page: Page, chromium: Browser, server: Sessiondocs
+) -> None:
+    page.get_by_role("navigation", name="Pages").get_by_role("link", name="People").click()
+    page.get_by_label("Email").fill("Newcomer@Example.org")
+    page.get_by_role("button", name="Invite", exact=True).click()
+    url = page.get_by_role("textbox", name="Invitation link").input_value()
+    assert re.fullmatch(rf"{re.escape(server.url)}/invite/[\w-]+", url), url
+    pending = page.locator("li[data-invite='newcomer@example.org']")
+    expect(pending.get_by_role("button", name=re.compile("^Revoke"))).to_be_visible()
+    save_artifact(page, "sessiondocs-people-desktop.png")
+
+    context = chromium.new_context(viewport=DESKTOP)
+    try:
+        newcomer = context.new_page()
+        newcomer.goto(url)
+        expect(newcomer.get_by_label("Email")).to_have_value("newcomer@example.org")
+        newcomer.get_by_label("Password").fill("short")
+        newcomer.get_by_role("button", name="Create account").click()
+        expect(newcomer.get_by_role("heading", name="Join sessiondocs")).to_be_visible()
+        assert newcomer.get_by_label("Password").evaluate("input => !input.validity.valid")
+        newcomer.get_by_label("Password").fill(PASSWORD)
+        newcomer.get_by_role("button", name="Create account").click()
+        expect(newcomer.get_by_role("heading", name="Sessions", level=1)).to_be_visible()
+        expect(newcomer.get_by_role("banner")).to_contain_text("newcomer@example.org")
+        expect(newcomer.get_by_role("link", name="People")).to_have_count(0)  # not an admin
+
+        expect(pending).to_have_count(0)  # used: no longer pending, live
+        account = page.locator("li[data-user='newcomer@example.org']")
+        account.get_by_role("button", name="Disable newcomer@example.org").click()
+        expect(account).to_contain_text("Disabled")
+        expect(newcomer.get_by_role("heading", name="Your account is disabled")).to_be_visible()
+
+        newcomer.goto(url)  # a used invitation cannot be used again
+        expect(newcomer.get_by_text("This invitation was already used")).to_be_visible()
+    finally:
+        context.close()
+
+
+def test_a_revoked_invitation_link_says_so(
+    page: Page, chromium: Browser, server: Sessiondocs
+) -> None:
+    invite = server.mutation("users:inviteUser", {"email": "late@example.org"})
+    page.goto(f"{server.url}/people")
+    page.get_by_role("button", name="Revoke the invitation of late@example.org").click()
+    expect(page.locator("li[data-invite='late@example.org']")).to_have_count(0)
+
+    context = chromium.new_context(viewport=DESKTOP)
+    try:
+        visitor = context.new_page()
+        visitor.goto(f"{server.url}/invite/{invite['token']}")
+        expect(visitor.get_by_text("This invitation was revoked")).to_be_visible()
+        expect(visitor.get_by_role("button", name="Create account")).to_have_count(0)
     finally:
         context.close()
 
@@ -351,3 +698,57 @@ def test_the_session_page_fits_a_phone_screen(
     expect(phone.locator("li.shot .thumb img").first).to_be_visible()
     assert_fits_width(phone)
     save_artifact(phone, "sessiondocs-session-phone.png")
+
+
+def phone_context(chromium: Browser) -> BrowserContext:
+    return chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+
+
+def test_the_sign_in_page_fits_a_phone_screen(chromium: Browser, server: Sessiondocs) -> None:
+    context = phone_context(chromium)
+    try:
+        page = context.new_page()
+        page.goto(server.url)
+        expect(page.get_by_role("button", name="Use the demo account")).to_be_visible()
+        assert_fits_width(page)
+        save_artifact(page, "sessiondocs-sign-in-phone.png")
+    finally:
+        context.close()
+
+
+def test_the_devices_and_people_pages_fit_a_phone_screen(phone: Page, server: Sessiondocs) -> None:
+    phone.goto(f"{server.url}/devices")
+    phone.get_by_label("Device name").fill("A PC with a rather long name at the back office")
+    phone.get_by_role("button", name="Create token").click()
+    expect(phone.get_by_role("textbox", name="Device token")).to_be_visible()
+    assert_fits_width(phone)
+    save_artifact(phone, "sessiondocs-devices-phone.png")
+
+    phone.goto(f"{server.url}/people")
+    phone.get_by_label("Email").fill("someone.with.a.long.address@example.org")
+    phone.get_by_role("button", name="Invite", exact=True).click()
+    expect(phone.get_by_role("textbox", name="Invitation link")).to_be_visible()
+    assert_fits_width(phone)
+    save_artifact(phone, "sessiondocs-people-phone.png")
+
+
+def test_the_share_panel_and_the_shared_view_fit_a_phone_screen(
+    phone: Page, chromium: Browser, server: Sessiondocs, documented: Documented
+) -> None:
+    open_session(phone, server, documented.session_id)
+    panel = open_share_panel(phone)
+    share_with(panel, "a.colleague.with.a.long.address@example.org", "Can edit")
+    panel.get_by_role("button", name="Create a share link").click()
+    url = panel.get_by_role("textbox", name="New share link").input_value()
+    assert_fits_width(phone)
+    save_artifact(phone, "sessiondocs-share-phone.png")
+
+    context = phone_context(chromium)
+    try:
+        visitor = context.new_page()
+        visitor.goto(url)
+        expect(visitor.locator("li.step")).to_have_count(documented.steps)
+        assert_fits_width(visitor)
+        save_artifact(visitor, "sessiondocs-shared-phone.png")
+    finally:
+        context.close()

@@ -12,6 +12,12 @@ export function errorMessage(error) {
   return message.replace(/\[Request ID: [^\]]*\]\s*/, "");
 }
 
+/** A ConvexError's stable code ("not_found", "forbidden", ...), or null for any other error. */
+export function errorCode(error) {
+  const data = error?.data;
+  return data && typeof data.code === "string" ? data.code : null;
+}
+
 /**
  * The path and query of a URL the server made absolute (file and upload URLs).
  *
@@ -24,8 +30,13 @@ export function onThisOrigin(url) {
   return parsed.pathname + parsed.search;
 }
 
-/** The download URL of a session's documentation in ``format`` (md, zip or html). */
-export function exportUrl(sessionId, format) {
+/**
+ * The download URL of a session's documentation in ``format`` (md, zip or html). Signed-in
+ * people send their token in a header (see download.js); a share link's holder passes
+ * ``shareToken``, which makes it a plain link.
+ */
+export function exportUrl(sessionId, format, shareToken = null) {
   const query = new URLSearchParams({ sessionId, format });
+  if (shareToken) query.set("share", shareToken);
   return `/http/export?${query}`;
 }

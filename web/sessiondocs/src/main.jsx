@@ -1,16 +1,22 @@
-import { ConvexProvider, ConvexReactClient } from "convex/react";
+import { ConvexProviderWithAuth, ConvexReactClient } from "convex/react";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./App.jsx";
+import { useSessionAuth } from "./auth/useSessionAuth.js";
 import "./styles.css";
 
 // The app is served by the sessiondocs server itself, so the backend is this page's origin.
-const convex = new ConvexReactClient(window.location.origin);
+const convex = new ConvexReactClient(window.location.origin, {
+  // why: by default the client trades a confirmed token for a new one at once, on every page
+  // load; a navigation that interrupts that refresh loses the rotated refresh token (the old one
+  // is used up) and signs the person out. Reused, the token is refreshed shortly before expiry.
+  initialAuthTokenReuse: true,
+});
 
 createRoot(document.getElementById("root")).render(
   <StrictMode>
-    <ConvexProvider client={convex}>
+    <ConvexProviderWithAuth client={convex} useAuth={useSessionAuth}>
       <App />
-    </ConvexProvider>
+    </ConvexProviderWithAuth>
   </StrictMode>,
 );

@@ -1,7 +1,9 @@
 import { createElement, useSyncExternalStore } from "react";
 
-// A two-route client-side router: "/" (sessions) and "/sessions/<id>" (one session). The server
-// answers every unknown path with index.html, so these URLs also work on reload and as links.
+// A small client-side router. Signed in: "/" (sessions), "/sessions/<id>" (one session),
+// "/devices" and "/people"; without signing in: "/shared/<token>" (a read-only share link) and
+// "/invite/<token>" (an invitation). The server answers every unknown path with index.html, so
+// these URLs also work on reload and as links.
 
 const listeners = new Set();
 // set by a client-side navigation, taken by the next page heading that mounts (PageHeading)
@@ -42,14 +44,42 @@ export function navigate(path) {
   for (const listener of listeners) listener();
 }
 
+export const DEVICES_PATH = "/devices";
+export const PEOPLE_PATH = "/people";
+
 export function sessionPath(sessionId) {
   return `/sessions/${encodeURIComponent(sessionId)}`;
 }
 
-/** The session ID in a "/sessions/<id>" path, or null for any other path. */
-export function sessionIdFromPath(path) {
-  const match = /^\/sessions\/([^/]+)\/?$/.exec(path);
-  return match ? decodeURIComponent(match[1]) : null;
+/** The full URL of a share link, to hand to someone. */
+export function sharedUrl(token) {
+  return `${window.location.origin}/shared/${encodeURIComponent(token)}`;
+}
+
+/** The full URL of an invitation, to hand to the person invited. */
+export function inviteUrl(token) {
+  return `${window.location.origin}/invite/${encodeURIComponent(token)}`;
+}
+
+const ROUTES = [
+  [/^\/?$/, "sessions"],
+  [/^\/sessions\/([^/]+)\/?$/, "session"],
+  [/^\/devices\/?$/, "devices"],
+  [/^\/people\/?$/, "people"],
+  [/^\/shared\/([^/]+)\/?$/, "shared"],
+  [/^\/invite\/([^/]+)\/?$/, "invite"],
+];
+
+/**
+ * The page a path shows: ``{ page, param }``, where ``page`` is one of sessions, session,
+ * devices, people, shared, invite or notFound, and ``param`` the session ID or token in it.
+ */
+export function routeOf(path) {
+  for (const [pattern, page] of ROUTES) {
+    const match = pattern.exec(path);
+    if (match) return { page, param: match[1] === undefined ? null : decodeURIComponent(match[1]) };
+  }
+  return { page: "notFound", param: null };
 }
 
 /** An ordinary link that navigates in place (modified clicks still open a new tab). */

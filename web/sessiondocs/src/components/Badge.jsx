@@ -7,6 +7,9 @@ const TONES = {
   failed: "danger",
   generating: "info",
   ready: "ok",
+  shared: "info",
+  admin: "info",
+  disabled: "danger",
 };
 
 /** A small labelled state chip; its colour comes from the state, its words from ``children``. */

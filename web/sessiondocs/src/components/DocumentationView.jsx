@@ -1,39 +1,46 @@
-import { useMutation, useQuery } from "convex/react";
+import { useMutation } from "convex/react";
+import { canEdit } from "../access.js";
 import { api } from "../api.js";
 import { formatDateTime, plural } from "../format.js";
 import { useRun } from "../useRun.js";
 import { DocState } from "./DocState.jsx";
 import { DocStep } from "./DocStep.jsx";
 import { ErrorNote } from "./ErrorNote.jsx";
-import { ExportLinks } from "./ExportLinks.jsx";
 
 /**
- * The session's generated documentation, rendered from its structured steps (never from its
- * Markdown as HTML), with Regenerate and the export downloads.
+ * The session's generated documentation ``doc`` (undefined while loading, null before it is
+ * first written), rendered from its structured steps (never from its Markdown as HTML), with
+ * Regenerate for those who may edit, and ``exports`` once it is ready.
  */
-export function DocumentationView({ session, shots }) {
-  const doc = useQuery(api.docs.getDocumentation, { sessionId: session.sessionId });
-  const regenerate = useRun(useMutation(api.docs.regenerate));
+export function DocumentationView({ session, shots, doc, exports }) {
   const images = new Map(shots.map((shot) => [shot._id, shot]));
-
   return (
     <section className="documentation" aria-labelledby="documentation-heading">
       <div className="section-head">
         <h2 id="documentation-heading">Documentation</h2>
         <DocState status={doc?.status ?? null} />
-        <button
-          type="button"
-          disabled={regenerate.busy || doc?.status === "generating"}
-          onClick={() => regenerate.run({ sessionId: session.sessionId })}
-        >
-          Regenerate
-        </button>
+        {canEdit(session) && <Regenerate session={session} doc={doc} />}
       </div>
-      <ErrorNote error={regenerate.error} />
-      {doc?.status === "ready" && <ExportLinks sessionId={session.sessionId} />}
+      {doc?.status === "ready" && exports}
       <UnreadNote session={session} doc={doc} />
       <DocBody doc={doc} session={session} images={images} />
     </section>
+  );
+}
+
+function Regenerate({ session, doc }) {
+  const regenerate = useRun(useMutation(api.docs.regenerate));
+  return (
+    <>
+      <button
+        type="button"
+        disabled={regenerate.busy || doc?.status === "generating"}
+        onClick={() => regenerate.run({ sessionId: session.sessionId })}
+      >
+        Regenerate
+      </button>
+      <ErrorNote error={regenerate.error} />
+    </>
   );
 }
 
@@ -55,7 +62,9 @@ function DocBody({ doc, session, images }) {
     return (
       <p className="empty">
         {session.status === "active"
-          ? "The documentation is written when the session is completed (or now, with Regenerate)."
+          ? canEdit(session)
+            ? "The documentation is written when the session is completed (or now, with Regenerate)."
+            : "The documentation is written when the session is completed."
           : "No documentation has been written for this session yet."}
       </p>
     );

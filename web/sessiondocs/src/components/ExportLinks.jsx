@@ -1,4 +1,7 @@
+import { useState } from "react";
 import { exportUrl } from "../api.js";
+import { downloadExport } from "../download.js";
+import { ErrorNote } from "./ErrorNote.jsx";
 
 const FORMATS = [
   ["zip", "Export Markdown (ZIP)"],
@@ -6,12 +9,55 @@ const FORMATS = [
   ["md", "Export .md"],
 ];
 
-/** Download links for the documentation: Markdown with images (ZIP), one HTML file, Markdown. */
-export function ExportLinks({ sessionId }) {
+/**
+ * Downloads of the documentation for a signed-in person: Markdown with images (ZIP), one HTML
+ * file, Markdown. Buttons, because the export needs their token (see download.js).
+ */
+export function ExportButtons({ sessionId }) {
+  const [busy, setBusy] = useState(null);
+  const [error, setError] = useState(null);
+
+  async function download(format) {
+    setBusy(format);
+    setError(null);
+    try {
+      await downloadExport(sessionId, format);
+    } catch (failure) {
+      setError(failure instanceof Error ? failure.message : String(failure));
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  return (
+    <div className="exports">
+      <div className="actions" role="group" aria-label="Export the documentation">
+        {FORMATS.map(([format, label]) => (
+          <button
+            key={format}
+            type="button"
+            disabled={busy !== null}
+            aria-busy={busy === format}
+            onClick={() => download(format)}
+          >
+            {label}
+          </button>
+        ))}
+      </div>
+      <p className="hint" aria-live="polite">
+        {busy && "Preparing the download…"}
+      </p>
+      <ErrorNote error={error} />
+    </div>
+  );
+}
+
+/** The same downloads for the holder of a share link: plain links carrying its token. */
+export function ExportLinks({ sessionId, shareToken }) {
   return (
     <nav className="exports actions" aria-label="Export the documentation">
       {FORMATS.map(([format, label]) => (
-        <a key={format} className="button" href={exportUrl(sessionId, format)} download>
+        <a key={format} className="button" href={exportUrl(sessionId, format, shareToken)} download>
           {label}
         </a>
       ))}

@@ -5,13 +5,13 @@ import { takeNavigationFocus } from "../router.js";
  * The page's <h1>. After a client-side navigation it takes the focus once it appears, as the top
  * of a freshly loaded page would, so keyboard and screen-reader users start at the new page.
  */
-export function PageHeading({ children }) {
+export function PageHeading({ children, ...props }) {
   const heading = useRef(null);
   useEffect(() => {
     if (takeNavigationFocus()) heading.current.focus();
   }, []);
   return (
-    <h1 ref={heading} tabIndex={-1}>
+    <h1 ref={heading} tabIndex={-1} {...props}>
       {children}
     </h1>
   );

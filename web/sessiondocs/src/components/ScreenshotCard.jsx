@@ -8,8 +8,11 @@ import { ErrorNote } from "./ErrorNote.jsx";
 import { Lightbox } from "./Lightbox.jsx";
 import { OcrText } from "./OcrText.jsx";
 
-/** One screenshot: its thumbnail (click to enlarge), OCR state, redaction and OCR text. */
-export function ScreenshotCard({ shot, position }) {
+/**
+ * One screenshot: its thumbnail (click to enlarge), OCR state, redaction and OCR text; a failed
+ * read offers Retry when ``editable``.
+ */
+export function ScreenshotCard({ shot, position, editable }) {
   const [enlarged, setEnlarged] = useState(false);
   const src = onThisOrigin(shot.url);
   const alt = `Screenshot ${position}: ${shot.filename}`;
@@ -41,7 +44,7 @@ export function ScreenshotCard({ shot, position }) {
           <Badge state={shot.status}>OCR {shot.status}</Badge>
           <RedactionBadge shot={shot} />
         </p>
-        <OcrProblem shot={shot} />
+        <OcrProblem shot={shot} editable={editable} />
         {shot.ocr && <OcrText ocr={shot.ocr} />}
       </div>
       {enlarged && (
@@ -62,23 +65,14 @@ function RedactionBadge({ shot }) {
 }
 
 /** A failed read (with its error and Retry), or a failed attempt that will be retried. */
-function OcrProblem({ shot }) {
-  const retry = useRun(useMutation(api.screenshots.retry));
+function OcrProblem({ shot, editable }) {
   if (shot.status === "failed") {
     return (
       <div className="ocr-problem">
         <ErrorNote
           error={`OCR failed after ${plural(shot.attempts, "attempt")}: ${shot.error ?? "unknown error"}`}
         />
-        <button
-          type="button"
-          disabled={retry.busy}
-          aria-label={`Retry OCR of ${shot.filename}`}
-          onClick={() => retry.run({ screenshotId: shot._id })}
-        >
-          Retry
-        </button>
-        <ErrorNote error={retry.error} />
+        {editable && <RetryButton shot={shot} />}
       </div>
     );
   }
@@ -86,4 +80,21 @@ function OcrProblem({ shot }) {
     return <p className="hint">An attempt to read it failed ({shot.error}); trying again.</p>;
   }
   return null;
+}
+
+function RetryButton({ shot }) {
+  const retry = useRun(useMutation(api.screenshots.retry));
+  return (
+    <>
+      <button
+        type="button"
+        disabled={retry.busy}
+        aria-label={`Retry OCR of ${shot.filename}`}
+        onClick={() => retry.run({ screenshotId: shot._id })}
+      >
+        Retry
+      </button>
+      <ErrorNote error={retry.error} />
+    </>
+  );
 }

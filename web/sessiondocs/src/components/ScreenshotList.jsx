@@ -1,8 +1,12 @@
+import { canEdit } from "../access.js";
 import { plural } from "../format.js";
 import { ScreenshotCard } from "./ScreenshotCard.jsx";
 import { UploadScreenshots } from "./UploadScreenshots.jsx";
 
-/** The session's screenshots in capture order, and (while it is active) an upload input. */
+/**
+ * The session's screenshots in capture order, and (while it is active, for those who may edit
+ * it) an upload input.
+ */
 export function ScreenshotList({ session, shots }) {
   return (
     <section className="screenshots" aria-labelledby="screenshots-heading">
@@ -10,7 +14,7 @@ export function ScreenshotList({ session, shots }) {
         <h2 id="screenshots-heading">Screenshots</h2>
         {shots !== undefined && <span className="hint">{plural(shots.length, "screenshot")}</span>}
       </div>
-      {session.status === "active" && (
+      {session.status === "active" && canEdit(session) && (
         <UploadScreenshots
           sessionId={session.sessionId}
           takenNames={(shots ?? []).map((shot) => shot.filename)}
@@ -23,7 +27,12 @@ export function ScreenshotList({ session, shots }) {
       ) : (
         <ol className="shot-grid">
           {shots.map((shot, index) => (
-            <ScreenshotCard key={shot._id} shot={shot} position={index + 1} />
+            <ScreenshotCard
+              key={shot._id}
+              shot={shot}
+              position={index + 1}
+              editable={canEdit(session)}
+            />
           ))}
         </ol>
       )}

@@ -1,5 +1,6 @@
 import { useMutation } from "convex/react";
 import { useState } from "react";
+import { canEdit, isOwner } from "../access.js";
 import { api } from "../api.js";
 import { sessionTitle } from "../format.js";
 import { useRun } from "../useRun.js";
@@ -8,14 +9,16 @@ import { ErrorNote } from "./ErrorNote.jsx";
 import { RenameForm } from "./RenameForm.jsx";
 
 /**
- * Rename and Delete for one session (the list's rows and the session page share them).
- * ``onDeleted`` runs after the session is gone.
+ * Rename and Delete for one session (the list's rows and the session page share them), as far
+ * as the caller may: Rename for its owner and editors, Delete for its owner; nothing for a
+ * read-only share. ``onDeleted`` runs after the session is gone.
  */
 export function SessionActions({ session, onDeleted }) {
   const [renaming, setRenaming] = useState(false);
   const rename = useRun(useMutation(api.sessions.renameSession));
   const remove = useRun(useMutation(api.sessions.deleteSession));
   const name = sessionTitle(session);
+  if (!canEdit(session)) return null;
 
   async function save(title) {
     if ((await rename.run({ sessionId: session.sessionId, title })).ok) setRenaming(false);
@@ -39,16 +42,18 @@ export function SessionActions({ session, onDeleted }) {
           <button type="button" onClick={() => setRenaming(true)} aria-label={`Rename ${name}`}>
             Rename
           </button>
-          <ConfirmButton
-            className="danger"
-            question={`Delete “${name}” with its screenshots and documentation? This cannot be undone.`}
-            confirmLabel="Delete session"
-            disabled={remove.busy}
-            aria-label={`Delete ${name}`}
-            onConfirm={confirmDelete}
-          >
-            Delete
-          </ConfirmButton>
+          {isOwner(session) && (
+            <ConfirmButton
+              className="danger"
+              question={`Delete “${name}” with its screenshots and documentation? This cannot be undone.`}
+              confirmLabel="Delete session"
+              disabled={remove.busy}
+              aria-label={`Delete ${name}`}
+              onConfirm={confirmDelete}
+            >
+              Delete
+            </ConfirmButton>
+          )}
         </div>
       )}
       <ErrorNote error={rename.error || remove.error} />

@@ -1,4 +1,5 @@
 import { useMutation } from "convex/react";
+import { canEdit, sharedLabel } from "../access.js";
 import { api } from "../api.js";
 import { formatDateTime, isoTime, sessionTitle } from "../format.js";
 import { Link, navigate } from "../router.js";
@@ -6,17 +7,22 @@ import { useRun } from "../useRun.js";
 import { Badge } from "./Badge.jsx";
 import { Counts } from "./Counts.jsx";
 import { ErrorNote } from "./ErrorNote.jsx";
-import { SessionActions } from "./SessionActions.jsx";
 import { PageHeading } from "./PageHeading.jsx";
+import { SessionActions } from "./SessionActions.jsx";
 
-/** The session's title, where and when it was captured, its progress and its actions. */
-export function SessionHeader({ session }) {
-  const complete = useRun(useMutation(api.sessions.completeSession));
+/**
+ * The session's title, where and when it was captured, its progress, and what the caller may do
+ * with it (plus ``actions``). ``shared``: seen through a share link, without an account.
+ */
+export function SessionHeader({ session, actions = null, shared = false }) {
+  const label = shared ? "Shared by link, read-only" : sharedLabel(session);
   return (
     <header className="session-header panel">
-      <p className="back">
-        <Link to="/">← All sessions</Link>
-      </p>
+      {!shared && (
+        <p className="back">
+          <Link to="/">← All sessions</Link>
+        </p>
+      )}
       <PageHeading>{sessionTitle(session)}</PageHeading>
       <p className="meta">
         <span>
@@ -34,22 +40,35 @@ export function SessionHeader({ session }) {
         )}
         <Badge state={session.status} />
         {session.redact && <Badge state="redact">Redaction on</Badge>}
+        {label && <Badge state="shared">{label}</Badge>}
       </p>
       <Counts counts={session.counts} />
-      <div className="actions">
-        {session.status === "active" && (
-          <button
-            type="button"
-            className="primary"
-            disabled={complete.busy}
-            onClick={() => complete.run({ sessionId: session.sessionId })}
-          >
-            Complete session
-          </button>
-        )}
-        <SessionActions session={session} onDeleted={() => navigate("/")} />
-      </div>
-      <ErrorNote error={complete.error} />
+      {!shared && (canEdit(session) || actions) && (
+        <div className="actions">
+          {session.status === "active" && canEdit(session) && (
+            <CompleteButton sessionId={session.sessionId} />
+          )}
+          {actions}
+          <SessionActions session={session} onDeleted={() => navigate("/")} />
+        </div>
+      )}
     </header>
+  );
+}
+
+function CompleteButton({ sessionId }) {
+  const complete = useRun(useMutation(api.sessions.completeSession));
+  return (
+    <>
+      <button
+        type="button"
+        className="primary"
+        disabled={complete.busy}
+        onClick={() => complete.run({ sessionId })}
+      >
+        Complete session
+      </button>
+      <ErrorNote error={complete.error} />
+    </>
   );
 }

@@ -1,40 +1,78 @@
 import { useQuery } from "convex/react";
-import { api } from "../api.js";
+import { useState } from "react";
+import { isOwner } from "../access.js";
+import { api, errorCode, errorMessage } from "../api.js";
 import { Link } from "../router.js";
-import { DocumentationView } from "./DocumentationView.jsx";
-import { ScreenshotList } from "./ScreenshotList.jsx";
-import { SessionHeader } from "./SessionHeader.jsx";
+import { ErrorBoundary } from "./ErrorBoundary.jsx";
+import { ExportButtons } from "./ExportLinks.jsx";
 import { PageHeading } from "./PageHeading.jsx";
+import { SessionHeader } from "./SessionHeader.jsx";
+import { SessionView } from "./SessionView.jsx";
+import { SharePanel } from "./SharePanel.jsx";
 
 /**
- * One session, kept live: its screenshots appear as they are uploaded and read, and its
- * documentation as it is written. While capturing, screenshots come first; once completed,
- * the documentation does.
+ * One session of the signed-in person (or shared with them), kept live. A session that does not
+ * exist, or is not (or no longer) shared with them, says so instead: its queries throw.
  */
 export function SessionPage({ sessionId }) {
+  return (
+    <ErrorBoundary key={sessionId} fallback={(error) => <SessionUnavailable error={error} />}>
+      <LiveSession sessionId={sessionId} />
+    </ErrorBoundary>
+  );
+}
+
+function LiveSession({ sessionId }) {
   const session = useQuery(api.sessions.getSession, { sessionId });
   const shots = useQuery(api.screenshots.listBySession, { sessionId });
+  const doc = useQuery(api.docs.getDocumentation, { sessionId });
+  const [sharing, setSharing] = useState(false);
 
   if (session === undefined) return <p className="hint">Loading the session…</p>;
-  if (session === null) {
-    return (
-      <>
-        <PageHeading>Session not found</PageHeading>
-        <p>
-          There is no session “{sessionId}”; it may have been deleted.{" "}
-          <Link to="/">All sessions</Link>
-        </p>
-      </>
-    );
-  }
-
-  const screenshots = <ScreenshotList session={session} shots={shots} />;
-  const documentation = <DocumentationView session={session} shots={shots ?? []} />;
+  if (session === null) return <SessionUnavailable />;
+  const shareButton = isOwner(session) && (
+    <button
+      type="button"
+      aria-expanded={sharing}
+      aria-controls="share-panel"
+      onClick={() => setSharing(!sharing)}
+    >
+      Share
+    </button>
+  );
   return (
-    <article className="session-page">
-      <SessionHeader session={session} />
-      {session.status === "active" ? screenshots : documentation}
-      {session.status === "active" ? documentation : screenshots}
-    </article>
+    <SessionView
+      session={session}
+      shots={shots}
+      doc={doc}
+      header={
+        <>
+          <SessionHeader session={session} actions={shareButton} />
+          {isOwner(session) && sharing && (
+            <SharePanel session={session} onClose={() => setSharing(false)} />
+          )}
+        </>
+      }
+      exports={<ExportButtons sessionId={session.sessionId} />}
+    />
+  );
+}
+
+/** Shown for a session the person may not see (or that failed to load). */
+function SessionUnavailable({ error = null }) {
+  const code = error === null ? "not_found" : errorCode(error);
+  const hidden = code === "not_found" || code === "forbidden";
+  return (
+    <>
+      <PageHeading>
+        {hidden ? "Session not available" : "The session could not be loaded"}
+      </PageHeading>
+      <p>
+        {hidden
+          ? "This session does not exist or is not shared with you."
+          : `The server answered: ${errorMessage(error)}`}{" "}
+        <Link to="/">All sessions</Link>
+      </p>
+    </>
   );
 }

@@ -1,3 +1,4 @@
+import { sharedLabel } from "../access.js";
 import { formatDateTime, isoTime, sessionTitle } from "../format.js";
 import { Link, sessionPath } from "../router.js";
 import { Badge } from "./Badge.jsx";
@@ -5,7 +6,10 @@ import { Counts } from "./Counts.jsx";
 import { DocState } from "./DocState.jsx";
 import { SessionActions } from "./SessionActions.jsx";
 
-/** One session in the list: what, where and when, its progress, and Rename / Delete. */
+/**
+ * One session in the list: what, where and when, whether it was shared with the caller, its
+ * progress, and Rename / Delete where the caller may.
+ */
 export function SessionRow({ session }) {
   return (
     <li className="session-row panel" data-session-id={session.sessionId}>
@@ -23,6 +27,7 @@ export function SessionRow({ session }) {
           </span>
           <Badge state={session.status} />
           <DocState status={session.docStatus} />
+          {sharedLabel(session) && <Badge state="shared">{sharedLabel(session)}</Badge>}
         </p>
         <Counts counts={session.counts} />
       </div>

@@ -1,10 +1,14 @@
 import { useQuery } from "convex/react";
 import { api } from "../api.js";
+import { DEVICES_PATH, Link } from "../router.js";
 import { NewSessionForm } from "./NewSessionForm.jsx";
 import { SessionRow } from "./SessionRow.jsx";
 import { PageHeading } from "./PageHeading.jsx";
 
-/** Every session, newest first, kept live: new sessions and OCR progress appear as they happen. */
+/**
+ * The caller's sessions and those shared with them, newest first, kept live: new sessions, new
+ * shares and OCR progress appear as they happen.
+ */
 export function SessionsPage() {
   const sessions = useQuery(api.sessions.listSessions, {});
   return (
@@ -13,13 +17,14 @@ export function SessionsPage() {
       <NewSessionForm />
       <section aria-labelledby="sessions-heading" aria-busy={sessions === undefined}>
         <h2 id="sessions-heading" className="visually-hidden">
-          All sessions
+          Your sessions and those shared with you
         </h2>
         {sessions === undefined ? (
           <p className="hint">Loading sessions…</p>
         ) : sessions.length === 0 ? (
           <p className="empty">
-            No sessions yet. Run the capture agent on a PC, or start one above.
+            No sessions yet. Run the capture agent on a PC (see{" "}
+            <Link to={DEVICES_PATH}>Devices</Link>), or start one above.
           </p>
         ) : (
           <ul className="session-list">

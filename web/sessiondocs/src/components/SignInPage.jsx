@@ -1,0 +1,86 @@
+import { useId, useState } from "react";
+import { AuthError, signIn } from "../auth/session.js";
+import { ErrorNote } from "./ErrorNote.jsx";
+import { PageHeading } from "./PageHeading.jsx";
+
+const DEMO_EMAIL = "demo@sessiondocs.example";
+const DEMO_PASSWORD = "livebase-demo";
+
+/** What to tell someone whose sign-in (or sign-up) was refused. */
+export function refusal(error) {
+  if (error instanceof AuthError && error.code === "too_many_attempts" && error.retryAfter) {
+    return `Too many failed attempts: try again in ${error.retryAfter} s.`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The sign-in form; everything else needs it, except share links and invitations. */
+export function SignInPage() {
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const [error, setError] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const ids = { email: useId(), password: useId() };
+
+  async function submit(event) {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await signIn(email.trim(), password);
+    } catch (failure) {
+      setError(refusal(failure));
+      setBusy(false);
+    }
+  }
+
+  function fillDemo() {
+    setEmail(DEMO_EMAIL);
+    setPassword(DEMO_PASSWORD);
+  }
+
+  return (
+    <div className="auth-page">
+      <form className="auth-form panel" onSubmit={submit} aria-labelledby="sign-in-heading">
+        <PageHeading id="sign-in-heading">Sign in</PageHeading>
+        <p className="hint">Sessions, screenshots and documentation are private to their people.</p>
+        <div className="field">
+          <label htmlFor={ids.email}>Email</label>
+          <input
+            id={ids.email}
+            type="email"
+            autoComplete="username"
+            required
+            value={email}
+            onChange={(event) => setEmail(event.target.value)}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor={ids.password}>Password</label>
+          <input
+            id={ids.password}
+            type="password"
+            autoComplete="current-password"
+            required
+            value={password}
+            onChange={(event) => setPassword(event.target.value)}
+          />
+        </div>
+        <ErrorNote error={error} />
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? "Signing in…" : "Sign in"}
+        </button>
+        <p className="hint">No account? Ask an administrator for an invitation.</p>
+        <div className="demo-hint">
+          <p>
+            Demo (<code>serve --demo</code>): <strong>{DEMO_EMAIL}</strong>, password{" "}
+            <strong>{DEMO_PASSWORD}</strong>
+          </p>
+          <button type="button" onClick={fillDemo}>
+            Use the demo account
+          </button>
+        </div>
+      </form>
+    </div>
+  );
+}
