@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -106,8 +107,10 @@ def _serve(opts: argparse.Namespace) -> int:
     has_users = runtime.run_query("users:anyAdmin", {}, internal_ok=True).value
     runtime.close()
     if opts.demo:
+        from bankchat.roles import DEMO_ENV, DEMO_PASSWORD, DEMO_USERS
+
+        os.environ[DEMO_ENV] = "1"  # the server runs in this process: the sign-in page lists them
         print("Demo users (password: see below):")
-        from bankchat.roles import DEMO_PASSWORD, DEMO_USERS
 
         for email, _, role in DEMO_USERS:
             print(f"  {email:24} {role:8} password {DEMO_PASSWORD}")

@@ -86,6 +86,7 @@ DEMO_USERS = [
     ("auditor@bank.example", "Olga Auditor", "auditor"),
 ]
 DEMO_PASSWORD = "livebase-demo"
+DEMO_ENV = "BANKCHAT_DEMO"  # "1" in a server started with --demo: the sign-in page lists them
 
 
 def policy_of(roles: Iterable[dict[str, Any]]) -> Policy:

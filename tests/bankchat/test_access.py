@@ -135,6 +135,7 @@ def _question(fx: Fixtures, who: str) -> dict[str, Any]:
 
 SCENARIOS = [
     Row("users:me", "anyone"),
+    Row("users:demoAccounts", "anyone"),
     Row("users:ensureUser", "identified"),
     Row("users:updatePreferences", "signed_in", lambda fx, who: {"theme": "dark"}),
     Row("users:listUsers", "feature:admin"),

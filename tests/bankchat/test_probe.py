@@ -88,6 +88,8 @@ def test_a_stranger_cannot_sign_up_and_anonymous_calls_read_nothing(bankchat: st
     for kind, path, args in READS:
         answer = call(bankchat, kind, path, args)
         assert answer["status"] == "error" and code(answer) == "unauthenticated", path
+    # no demo accounts (their password is public) on a server not started with --demo
+    assert call(bankchat, "query", "users:demoAccounts", {})["value"] == []
     gone = call(bankchat, "mutation", "audit:logQuery", {"action": "x", "allowed": True})
     assert gone["status"] == "error" and "Could not find public function" in gone["errorMessage"]
 

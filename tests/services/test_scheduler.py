@@ -195,7 +195,7 @@ def test_a_job_scheduled_ahead_runs_exactly_once_after_a_server_restart(tmp_path
     server = start_server(SERVICES, data)
     try:
         job_id = ConvexClient(server.url).mutation(
-            "jobs:scheduleRecord", {"job": "restart", "delay": 2000}
+            "jobs:scheduleRecord", {"job": "restart", "delay": 4000}
         )
     finally:
         server.stop()
@@ -204,7 +204,7 @@ def test_a_job_scheduled_ahead_runs_exactly_once_after_a_server_restart(tmp_path
         client = ConvexClient(server.url)
         assert client.query("jobs:runs", {"job": "restart"}) == []
         assert client.query("jobs:status", {"id": job_id})["state"] == {"kind": "pending"}
-        wait_until(lambda: client.query("jobs:runs", {"job": "restart"}), timeout=5)
+        wait_until(lambda: client.query("jobs:runs", {"job": "restart"}), timeout=8)
         time.sleep(0.5)
         assert client.query("jobs:runs", {"job": "restart"}) == [None]
         assert client.query("jobs:status", {"id": job_id})["state"] == {"kind": "success"}

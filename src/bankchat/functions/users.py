@@ -7,6 +7,7 @@ one. The first administrator is made with ``python -m bankchat create-admin EMAI
 change of roles, every invitation and every revocation is audited in its own transaction.
 """
 
+import os
 import time
 
 from bankchat.functions._access import (
@@ -21,7 +22,7 @@ from bankchat.functions._access import (
 )
 from bankchat.functions.audit import record
 from bankchat.functions.schema import invitations
-from bankchat.roles import has_feature, policy_of
+from bankchat.roles import DEMO_ENV, DEMO_PASSWORD, DEMO_USERS, has_feature, policy_of
 from livebase import ConvexError, internal_mutation, internal_query, mutation, query, v
 
 
@@ -120,6 +121,18 @@ async def update_preferences(ctx, theme=None, notificationsEnabled=None):
         prefs["notificationsEnabled"] = notificationsEnabled
     await ctx.db.patch(user["_id"], {"preferences": prefs})
     return prefs
+
+
+@query
+@allow(ANYONE)
+async def demo_accounts(ctx):
+    """The demo accounts and their public password, on a deployment served with ``--demo``
+    (for the sign-in page); none elsewhere."""
+    if os.environ.get(DEMO_ENV) != "1":
+        return []
+    return [
+        {"email": email, "role": role, "password": DEMO_PASSWORD} for email, _, role in DEMO_USERS
+    ]
 
 
 # --- administration ------------------------------------------------------------------------

@@ -229,6 +229,9 @@ type InConversation = { conversationId?: Id };
 export const api = {
   users: {
     me: q<NoArgs, Me | null>("users:me"),
+    demoAccounts: q<NoArgs, { email: string; role: string; password: string }[]>(
+      "users:demoAccounts",
+    ),
     ensureUser: m<NoArgs, Id>("users:ensureUser"),
     updatePreferences: m<{ theme?: Theme; notificationsEnabled?: boolean }, unknown>(
       "users:updatePreferences",

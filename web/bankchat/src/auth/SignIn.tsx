@@ -1,17 +1,14 @@
+import { useQuery } from "convex/react";
 import { useState, type FormEvent } from "react";
 
+import { api } from "../api";
 import { Link } from "../lib/Link";
 import { signIn } from "./session";
 
-const DEMO_USERS = [
-  ["admin@bank.example", "admin"],
-  ["analyst@bank.example", "analyst"],
-  ["teller@bank.example", "teller"],
-  ["auditor@bank.example", "auditor"],
-] as const;
-
-/** The sign-in form (livebase's password provider), with the demo accounts to pick from. */
+/** The sign-in form (livebase's password provider), with the demo accounts to pick from on a
+ * server started with --demo. */
 export function SignIn() {
+  const demoAccounts = useQuery(api.users.demoAccounts) ?? [];
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [error, setError] = useState<string | null>(null);
@@ -65,29 +62,31 @@ export function SignIn() {
           No account? Accounts come from an administrator's invitation link, or{" "}
           <Link to="/signup">create one</Link> with an email your organisation allows.
         </p>
-        <details className="demo-users">
-          <summary>Demo accounts</summary>
-          <p className="muted">
-            Each has the password <code>livebase-demo</code>.
-          </p>
-          <ul>
-            {DEMO_USERS.map(([demoEmail, role]) => (
-              <li key={demoEmail}>
-                <button
-                  type="button"
-                  className="link"
-                  onClick={() => {
-                    setEmail(demoEmail);
-                    setPassword("livebase-demo");
-                  }}
-                >
-                  {demoEmail}
-                </button>{" "}
-                <span className="muted">({role})</span>
-              </li>
-            ))}
-          </ul>
-        </details>
+        {demoAccounts.length > 0 && (
+          <details className="demo-users">
+            <summary>Demo accounts</summary>
+            <p className="muted">
+              Each has the password <code>{demoAccounts[0].password}</code>.
+            </p>
+            <ul>
+              {demoAccounts.map((demo) => (
+                <li key={demo.email}>
+                  <button
+                    type="button"
+                    className="link"
+                    onClick={() => {
+                      setEmail(demo.email);
+                      setPassword(demo.password);
+                    }}
+                  >
+                    {demo.email}
+                  </button>{" "}
+                  <span className="muted">({demo.role})</span>
+                </li>
+              ))}
+            </ul>
+          </details>
+        )}
       </form>
     </main>
   );
