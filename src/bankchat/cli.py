@@ -125,33 +125,19 @@ def _serve(opts: argparse.Namespace) -> int:
     )
 
 
-def _read_password(opts: argparse.Namespace) -> str:
-    if opts.password_stdin:
-        return sys.stdin.readline().rstrip("\n")
-    import getpass
-
-    first = getpass.getpass("Password for the new account: ")
-    if getpass.getpass("Again: ") != first:
-        raise SystemExit("Error: the passwords differ")
-    return first
-
-
 def _create_admin(opts: argparse.Namespace) -> int:
     from bankchat import demo
-    from livebase import ConvexError
+    from livebase.cli import create_admin_command
 
-    runtime = _runtime(opts.data_dir)
-    try:
-        password = None if demo.user_exists(runtime, opts.email) else _read_password(opts)
-        demo.create_admin(runtime, opts.email, password, opts.name)
-    except ConvexError as exc:
-        data = exc.data if isinstance(exc.data, dict) else {"message": str(exc.data)}
-        print(f"Error: {data.get('message')}", file=sys.stderr)
-        return 1
-    finally:
-        runtime.close()
-    print(f"{opts.email.lower()} is an administrator; sign in at the web app to invite others.")
-    return 0
+    return create_admin_command(
+        _runtime(opts.data_dir),
+        opts.email,
+        exists=demo.user_exists,
+        make_admin=lambda runtime, email, password: demo.create_admin(
+            runtime, email, password, opts.name
+        ),
+        password_stdin=opts.password_stdin,
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

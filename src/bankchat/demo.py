@@ -11,12 +11,7 @@ from livebase.runtime import Runtime
 def password_provider(runtime: Runtime) -> Any:
     from livebase.auth import PasswordProvider
 
-    for provider in runtime.app.auth_providers:
-        if isinstance(provider, PasswordProvider):
-            if provider._runtime is not runtime:
-                provider.bind(runtime)
-            return provider
-    raise RuntimeError("the bankchat app has no password provider")
+    return PasswordProvider.of(runtime)
 
 
 def seed_roles(runtime: Runtime) -> None:

@@ -19,7 +19,7 @@ import gc
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from livebase import values
@@ -227,3 +227,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     if opts.command == "admin-key":
         return _admin_key(opts)
     return 2
+
+
+def create_admin_command(
+    runtime: Any,
+    email: str,
+    *,
+    exists: Callable[[Any, str], bool],
+    make_admin: Callable[[Any, str, str | None], Any],
+    password_stdin: bool = False,
+) -> int:
+    """An app's ``create-admin EMAIL``: ``make_admin(runtime, email, password)``, asking for a
+    new account's password (twice, or one line of standard input) only when ``exists`` says
+    the email has no account yet. Closes ``runtime``; returns the exit status."""
+    try:
+        password = None if exists(runtime, email) else _new_password(password_stdin)
+        make_admin(runtime, email, password)
+    except ConvexError as exc:
+        data = exc.data if isinstance(exc.data, dict) else {"message": str(exc.data)}
+        print(f"Error: {data.get('message')}", file=sys.stderr)
+        return 1
+    finally:
+        runtime.close()
+    print(f"{email.lower()} is an administrator; sign in at the web app to invite others.")
+    return 0
+
+
+def _new_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    import getpass
+
+    first = getpass.getpass("Password for the new account: ")
+    if getpass.getpass("Again: ") != first:
+        raise SystemExit("Error: the passwords differ")
+    return first

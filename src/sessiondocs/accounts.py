@@ -12,12 +12,7 @@ def password_provider(runtime: Any) -> Any:
     """The deployment's password provider, bound to ``runtime``."""
     from livebase.auth import PasswordProvider
 
-    for provider in runtime.app.auth_providers:
-        if isinstance(provider, PasswordProvider):
-            if provider._runtime is not runtime:
-                provider.bind(runtime)
-            return provider
-    raise RuntimeError("the sessiondocs app has no password provider")
+    return PasswordProvider.of(runtime)
 
 
 def user_exists(runtime: Any, email: str) -> bool:

@@ -74,34 +74,18 @@ def _prepare(opts: argparse.Namespace) -> None:
 
 
 def _create_admin(opts: argparse.Namespace) -> int:
-    from livebase import ConvexError
+    from livebase.cli import create_admin_command
     from sessiondocs import accounts
 
-    runtime = _runtime(opts.data_dir)
-    try:
-        password = None
-        if not accounts.user_exists(runtime, opts.email):
-            password = _read_password(opts.password_stdin)
-        accounts.create_admin(runtime, opts.email, password, opts.name)
-    except ConvexError as exc:
-        data = exc.data if isinstance(exc.data, dict) else {"message": str(exc.data)}
-        print(f"Error: {data.get('message')}", file=sys.stderr)
-        return 1
-    finally:
-        runtime.close()
-    print(f"{opts.email.lower()} is an administrator; sign in at the web app to invite others.")
-    return 0
-
-
-def _read_password(from_stdin: bool) -> str:
-    if from_stdin:
-        return sys.stdin.readline().rstrip("\n")
-    import getpass
-
-    first = getpass.getpass("Password for the new account: ")
-    if getpass.getpass("Again: ") != first:
-        raise SystemExit("Error: the passwords differ")
-    return first
+    return create_admin_command(
+        _runtime(opts.data_dir),
+        opts.email,
+        exists=accounts.user_exists,
+        make_admin=lambda runtime, email, password: accounts.create_admin(
+            runtime, email, password, opts.name
+        ),
+        password_stdin=opts.password_stdin,
+    )
 
 
 def _serve(opts: argparse.Namespace) -> int:

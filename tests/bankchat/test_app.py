@@ -167,3 +167,14 @@ def test_the_cli_asks_through_the_same_path(bank_sqlite, tmp_path):
     assert nobody.returncode == 1 and f"No bankchat user with email {TELLER}" in nobody.stderr
     unknown = run("ask", "what is the weather", "--json")
     assert json.loads(unknown.stdout)["not_understood"] is True
+
+
+def test_create_admin_promotes_a_user_and_makes_a_new_account_only_with_a_password(bank):
+    from bankchat import demo
+
+    demo.create_admin(bank, TELLER, None)  # an existing user: no password asked
+    assert "admin" in q(bank, TELLER, "users:me")["features"]
+    with pytest.raises(ValueError, match="a password is needed"):
+        demo.create_admin(bank, "new.boss@bank.example", None)
+    demo.create_admin(bank, "new.boss@bank.example", "a long password", "New Boss")
+    assert q(bank, "new.boss@bank.example", "users:me")["roles"] == ["admin"]

@@ -103,6 +103,16 @@ class PasswordProvider:
                 # why: a public hook could be called by anyone with admittedByPolicy=True.
                 raise LivebaseError(f"on_signup {self.on_signup!r} must be an internal mutation")
 
+    @classmethod
+    def of(cls, runtime: Runtime) -> PasswordProvider:
+        """The app's password provider, bound to ``runtime`` (for CLIs and seeding)."""
+        for provider in runtime.app.auth_providers:
+            if isinstance(provider, cls):
+                if provider._runtime is not runtime:
+                    provider.bind(runtime)
+                return provider
+        raise LookupError(f"the app {runtime.app.name} has no password provider")
+
     @property
     def runtime(self) -> Runtime:
         if self._runtime is None:
