@@ -24,6 +24,7 @@ from bankchat.functions.audit import record
 from bankchat.functions.schema import invitations
 from bankchat.roles import DEMO_ENV, DEMO_PASSWORD, DEMO_USERS, has_feature, policy_of
 from livebase import ConvexError, internal_mutation, internal_query, mutation, query, v
+from livebase.auth import signup_hook_args
 
 
 def _now() -> float:
@@ -261,16 +262,7 @@ async def check_access(ctx, rule):
     await check_rule(ctx, rule)
 
 
-@internal_mutation(
-    args={
-        "email": v.string(),
-        "name": v.optional(v.union(v.string(), v.null())),
-        "subject": v.string(),
-        "tokenIdentifier": v.string(),
-        "admittedByPolicy": v.boolean(),
-        "invite": v.optional(v.string()),
-    }
-)
+@internal_mutation(args=signup_hook_args())
 async def admit_signup(
     ctx, email, subject, tokenIdentifier, admittedByPolicy, name=None, invite=None
 ):

@@ -12,7 +12,7 @@ providers = [
 
 from livebase.auth.invitations import Invitations, checked_email, token_digest
 from livebase.auth.jwt_providers import CustomJwtProvider, OidcProvider, identity_from_claims
-from livebase.auth.password import PasswordProvider
+from livebase.auth.password import PasswordProvider, signup_hook_args
 
 __all__ = [
     "CustomJwtProvider",
@@ -21,5 +21,6 @@ __all__ = [
     "PasswordProvider",
     "checked_email",
     "identity_from_claims",
+    "signup_hook_args",
     "token_digest",
 ]

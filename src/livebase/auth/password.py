@@ -57,6 +57,20 @@ SIGNUP_CLOSED = {
 }
 
 
+def signup_hook_args() -> dict[str, Any]:
+    """The arguments an ``on_signup`` hook receives, as its ``args=`` validators."""
+    from livebase.validators import v
+
+    return {
+        "email": v.string(),
+        "name": v.optional(v.union(v.string(), v.null())),
+        "subject": v.string(),
+        "tokenIdentifier": v.string(),
+        "admittedByPolicy": v.boolean(),
+        "invite": v.optional(v.string()),
+    }
+
+
 class PasswordProvider:
     """Email and password accounts, kept in the deployment itself."""
 

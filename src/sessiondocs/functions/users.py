@@ -6,6 +6,7 @@ is made with ``python -m sessiondocs create-admin EMAIL``.
 """
 
 from livebase import ConvexError, internal_mutation, internal_query, mutation, query, v
+from livebase.auth import signup_hook_args
 from sessiondocs.functions._access import (
     ADMIN,
     ANYONE,
@@ -119,16 +120,7 @@ async def invite_info(ctx, token):
     return await invitations.info(ctx, token)
 
 
-@internal_mutation(
-    args={
-        "email": v.string(),
-        "name": v.optional(v.union(v.string(), v.null())),
-        "subject": v.string(),
-        "tokenIdentifier": v.string(),
-        "admittedByPolicy": v.boolean(),
-        "invite": v.optional(v.string()),
-    }
-)
+@internal_mutation(args=signup_hook_args())
 async def admit_signup(
     ctx, email, subject, tokenIdentifier, admittedByPolicy, name=None, invite=None
 ):

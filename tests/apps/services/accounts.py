@@ -1,20 +1,12 @@
 """The password provider's sign-up hook, and what it leaves behind."""
 
 from livebase import ConvexError, internal_mutation, query, v
+from livebase.auth import signup_hook_args
 
 INVITATION = "welcome-aboard"
 
 
-@internal_mutation(
-    args={
-        "email": v.string(),
-        "name": v.optional(v.union(v.string(), v.null())),
-        "subject": v.string(),
-        "tokenIdentifier": v.string(),
-        "admittedByPolicy": v.boolean(),
-        "invite": v.optional(v.string()),
-    }
-)
+@internal_mutation(args=signup_hook_args())
 async def admit(ctx, email, subject, tokenIdentifier, admittedByPolicy, name=None, invite=None):
     """Record a profile, then admit the policy's sign-ups and holders of the invitation;
     any other invitation is refused (and the profile with it: one transaction)."""
