@@ -6,6 +6,7 @@ from typing import Any
 
 DEMO_EMAIL = "demo@sessiondocs.example"
 DEMO_PASSWORD = "livebase-demo"
+DEMO_ENV = "SESSIONDOCS_DEMO"  # "1" in a server started with --demo: the sign-in page shows it
 
 
 def password_provider(runtime: Any) -> Any:

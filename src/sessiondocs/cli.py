@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,7 @@ def _prepare(opts: argparse.Namespace) -> None:
     try:
         if opts.demo:
             email, password = accounts.seed_demo_user(runtime)
+            os.environ[accounts.DEMO_ENV] = "1"  # the server runs in this process
             print(f"Demo sign-in: {email}  password {password}")
         elif not runtime.run_query("users:anyAdmin", {}, internal_ok=True).value:
             print(

@@ -129,6 +129,7 @@ def _not_owner(result: str) -> dict[str, str]:
 
 SCENARIOS = [
     Row("users:me", "anyone"),
+    Row("users:demoAccount", "anyone"),
     Row("users:listUsers", "admin"),
     Row("users:setActive", "admin", lambda fx: {"userId": fx.person(), "isActive": False}),
     Row("users:inviteUser", "admin", lambda fx: {"email": f"new{next(fx.counter)}@docs.example"}),

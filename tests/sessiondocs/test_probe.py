@@ -134,6 +134,8 @@ def test_no_public_function_gives_an_outsider_the_session(
         assert not leaked, (path, answer)
         if answer.get("status") == "success" and path == "sessions:listSessions":
             assert value == [], value  # the stranger's own (none), never the owner's
+    no_demo = anonymous(url, "query", "users:demoAccount", {})
+    assert no_demo["value"] is None  # a server started without --demo shows no demo account
     # nothing changed: the owner's session is as it was, still theirs alone
     call = deployment["call"]
     session = call("query", "sessions:getSession", {"sessionId": deployment["args"]["sessionId"]})

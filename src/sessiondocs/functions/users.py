@@ -5,6 +5,8 @@ configured email domain may sign up (``SESSIONDOCS_SIGNUP_DOMAINS``). The first 
 is made with ``python -m sessiondocs create-admin EMAIL``.
 """
 
+import os
+
 from livebase import ConvexError, internal_mutation, internal_query, mutation, query, v
 from livebase.auth import signup_hook_args
 from sessiondocs.functions._access import (
@@ -61,6 +63,18 @@ async def me(ctx):
         "isAdmin": user["isAdmin"],
         "device": None if caller.device is None else caller.device["name"],
     }
+
+
+@query
+@allow(ANYONE)
+async def demo_account(ctx):
+    """The demo person and their public password on a server started with ``--demo``
+    (for the sign-in page); None elsewhere."""
+    from sessiondocs.accounts import DEMO_EMAIL, DEMO_ENV, DEMO_PASSWORD
+
+    if os.environ.get(DEMO_ENV) != "1":
+        return None
+    return {"email": DEMO_EMAIL, "password": DEMO_PASSWORD}
 
 
 @query

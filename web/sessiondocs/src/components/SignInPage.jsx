@@ -1,10 +1,9 @@
+import { useQuery } from "convex/react";
 import { useId, useState } from "react";
+import { api } from "../api.js";
 import { AuthError, signIn } from "../auth/session.js";
 import { ErrorNote } from "./ErrorNote.jsx";
 import { PageHeading } from "./PageHeading.jsx";
-
-const DEMO_EMAIL = "demo@sessiondocs.example";
-const DEMO_PASSWORD = "livebase-demo";
 
 /** What to tell someone whose sign-in (or sign-up) was refused. */
 export function refusal(error) {
@@ -21,6 +20,8 @@ export function SignInPage() {
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
   const ids = { email: useId(), password: useId() };
+  // the demo person, only on a server started with --demo (their password is public)
+  const demo = useQuery(api.users.demoAccount);
 
   async function submit(event) {
     event.preventDefault();
@@ -35,8 +36,8 @@ export function SignInPage() {
   }
 
   function fillDemo() {
-    setEmail(DEMO_EMAIL);
-    setPassword(DEMO_PASSWORD);
+    setEmail(demo.email);
+    setPassword(demo.password);
   }
 
   return (
@@ -71,15 +72,16 @@ export function SignInPage() {
           {busy ? "Signing in…" : "Sign in"}
         </button>
         <p className="hint">No account? Ask an administrator for an invitation.</p>
-        <div className="demo-hint">
-          <p>
-            Demo (<code>serve --demo</code>): <strong>{DEMO_EMAIL}</strong>, password{" "}
-            <strong>{DEMO_PASSWORD}</strong>
-          </p>
-          <button type="button" onClick={fillDemo}>
-            Use the demo account
-          </button>
-        </div>
+        {demo && (
+          <div className="demo-hint">
+            <p>
+              Demo: <strong>{demo.email}</strong>, password <strong>{demo.password}</strong>
+            </p>
+            <button type="button" onClick={fillDemo}>
+              Use the demo account
+            </button>
+          </div>
+        )}
       </form>
     </div>
   );
