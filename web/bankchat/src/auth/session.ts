@@ -85,11 +85,29 @@ async function oneTabAtATime<T>(work: () => Promise<T>): Promise<T> {
   return work();
 }
 
+/**
+ * Whether the server still accepts `token`: a query run with it is not refused as
+ * unauthenticated. Unlike a refresh this uses nothing up, so a reload may cut it short.
+ */
+async function accepted(token: string): Promise<boolean> {
+  try {
+    const response = await fetch("/api/query", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
+      body: JSON.stringify({ path: "users:me", args: {}, format: "json" }),
+    });
+    return response.status !== 401;
+  } catch {
+    return true; // offline: a refresh could not get through either
+  }
+}
+
 let handedOut: string | null = null;
 
 /**
  * A valid access token for the Convex client, or null when the session has ended.
- * `force`: the client wants a new one (its token is about to run out, or was refused).
+ * `force`: the client wants a new one. It asks so right after the server accepted the token
+ * it had (on every page load), when that token runs out, and when the server refused it.
  */
 export async function accessToken(force: boolean): Promise<string | null> {
   return oneTabAtATime(async () => {
@@ -101,6 +119,11 @@ export async function accessToken(force: boolean): Promise<string | null> {
       handedOut = session.token;
       return session.token;
     }
+    // why: a refresh uses up the refresh token; if the page reloads before the answer is
+    // stored, the stored one is spent and the next load signs the person out. So a token
+    // that is fresh and still accepted is kept, and the session is refreshed only when the
+    // token runs out or the server refused it.
+    if (fresh && (await accepted(session.token))) return session.token;
     try {
       const renewed = sessionFrom(
         await post("refresh", { refreshToken: session.refreshToken }),
