@@ -260,9 +260,15 @@ def test_a_query_shared_with_a_team_notifies_its_members(bankchat, open_context)
     owner.get_by_label("New team name").fill(team)
     owner.get_by_role("button", name="Create team").click()
     expect(owner.get_by_role("heading", name=team)).to_be_visible()
-    owner.get_by_label("Add a member by email").fill(ADMIN)
-    owner.get_by_role("button", name="Add member").click()
-    expect(owner.get_by_text(ADMIN)).to_be_visible()
+    owner.get_by_label("Invite by email").fill(ADMIN)
+    owner.get_by_role("button", name="Invite", exact=True).click()
+    expect(owner.get_by_text(f"Invitation sent to {ADMIN}.")).to_be_visible()
+    # joining takes the invitee's consent
+    member.get_by_role("link", name="Teams").click()
+    member.get_by_role("button", name=f"Accept the invitation to {team}").click()
+    expect(member.get_by_role("button", name=team, exact=True)).to_be_visible()
+    expect(owner.get_by_text(ADMIN).first).to_be_visible()  # a member now
+    member.get_by_role("link", name="Chat", exact=True).click()
 
     before = unread(member)
     owner.get_by_role("link", name="Chat", exact=True).click()
@@ -275,7 +281,7 @@ def test_a_query_shared_with_a_team_notifies_its_members(bankchat, open_context)
 
     expect(member.get_by_role("button", name=unread_label(before + 1))).to_be_visible()
     member.get_by_role("link", name="Teams").click()
-    member.get_by_role("button", name=team).click()
+    member.get_by_role("button", name=team, exact=True).click()
     expect(member.get_by_text("Loan amounts by status")).to_be_visible()
 
 
