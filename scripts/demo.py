@@ -275,6 +275,7 @@ def run(opts: argparse.Namespace, processes: list[subprocess.Popen[bytes]]) -> i
     from bankchat.bankdb.load import data_url
     from bankchat.roles import DEMO_PASSWORD, DEMO_USERS
     from sessiondocs import demo as sessiondocs_demo
+    from sessiondocs.accounts import DEMO_EMAIL
 
     data_url()  # builds the embedded bank database on the first run (about 15 s)
     data = Path(opts.data_dir)
@@ -296,9 +297,12 @@ def run(opts: argparse.Namespace, processes: list[subprocess.Popen[bytes]]) -> i
     for email, _, role in DEMO_USERS:
         say(f"      sign in as {email:26} ({role}), password {DEMO_PASSWORD}")
     say(f"  sessiondocs  {docs_url}")
+    say(f"      sign in as {DEMO_EMAIL:26} (admin), password {DEMO_PASSWORD}")
     if seeded:
         say(f"      demo session {seeded} uploaded; OCR and documentation run now")
-    say("      record your own screen: python -m sessiondocs agent --url " + docs_url)
+    say("      record your own screen: make a device token in the web app (Devices), then")
+    say(f"        python -m sessiondocs agent login --url {docs_url}")
+    say(f"        python -m sessiondocs agent --url {docs_url}")
     say(f"\n  data and logs in {data}/. Press Ctrl-C to stop.")
     if opts.check:
         return 0

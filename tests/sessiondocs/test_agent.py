@@ -304,7 +304,8 @@ def test_login_keeps_a_checked_device_token_readable_by_its_user_only(
     assert agent.main(["login", "--url", url, "--token", owner.token]) == 1  # not a device's
     assert agent.main(["login", "--url", url, "--token", "sdd_made-up"]) == 1
     assert load_token(url) is None
-    assert agent.main(["login", "--url", url, "--token", owner.device_token]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO(owner.device_token + "\n"))  # pasted
+    assert agent.main(["login", "--url", url]) == 0
     assert load_token(url) == owner.device_token
     assert config_path().stat().st_mode & 0o777 == 0o600
 

@@ -597,9 +597,10 @@ def test_a_device_token_is_shown_once_with_the_agent_commands_and_can_be_revoked
 
     token = page.get_by_role("textbox", name="Device token").input_value()
     assert token.startswith("sdd_")
-    commands = page.get_by_role("textbox", name="On that PC, run").input_value()
+    commands = page.get_by_role("textbox", name="On that PC, run (login asks for the token)")
+    commands = commands.input_value()
     assert commands.splitlines() == [
-        f"python -m sessiondocs agent login --url {server.url} --token {token}",
+        f"python -m sessiondocs agent login --url {server.url}",
         f"python -m sessiondocs agent --url {server.url}",
     ]
     device = server.as_person(token)

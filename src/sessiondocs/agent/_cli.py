@@ -216,6 +216,15 @@ def summary(queue: FrameQueue, uploader: Uploader, stats: CaptureStats) -> str:
     return ", ".join(parts)
 
 
+def _read_token() -> str:
+    """The token, pasted at a prompt that does not echo it, or a line of standard input."""
+    if sys.stdin.isatty():
+        import getpass
+
+        return getpass.getpass("Device token (from the web app, Devices): ")
+    return sys.stdin.readline()
+
+
 def login(argv: list[str]) -> int:
     """``agent login --url URL``: check a device token and keep it for that server."""
     parser = argparse.ArgumentParser(
@@ -223,9 +232,9 @@ def login(argv: list[str]) -> int:
         description="Keep a device token (made in the web app, Devices) for a server.",
     )
     parser.add_argument("--url", required=True, type=_url, help="the sessiondocs server")
-    parser.add_argument("--token", help="the device token (default: read from standard input)")
+    parser.add_argument("--token", help="the device token (default: asked for, or standard input)")
     opts = parser.parse_args(argv)
-    token = (opts.token or sys.stdin.readline()).strip()
+    token = (opts.token or _read_token()).strip()
     if not token:
         print("Error: no device token given", file=sys.stderr)
         return 2

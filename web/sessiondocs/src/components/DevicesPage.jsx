@@ -8,11 +8,12 @@ import { CopyField } from "./CopyField.jsx";
 import { ErrorNote } from "./ErrorNote.jsx";
 import { PageHeading } from "./PageHeading.jsx";
 
-/** The commands that set up the capture agent on a PC with a device ``token``. */
-export function agentCommands(token) {
+/** The commands that set up the capture agent on a PC: `login` asks for the device token (so
+ * it stays out of the shell's history), then the agent runs with it. */
+export function agentCommands() {
   const url = window.location.origin;
   return [
-    `python -m sessiondocs agent login --url ${url} --token ${token}`,
+    `python -m sessiondocs agent login --url ${url}`,
     `python -m sessiondocs agent --url ${url}`,
   ].join("\n");
 }
@@ -102,9 +103,9 @@ function NewToken({ created, onDone }) {
       </p>
       <CopyField label="Device token" copyLabel="Copy the device token" value={created.token} />
       <CopyField
-        label="On that PC, run"
+        label="On that PC, run (login asks for the token)"
         copyLabel="Copy the commands"
-        value={agentCommands(created.token)}
+        value={agentCommands()}
         multiline
       />
       <button type="button" onClick={onDone}>
