@@ -2,6 +2,10 @@
 
     python bench/run.py            # the full run (well under three minutes on 2 cores)
     python bench/run.py --quick    # a smoke run: a few hundred operations per figure
+    python bench/run.py --accept   # ... and keep this run's ratios as the accepted figures
+
+The accepted ratios live in ``bench/accepted.json``; every full run prints, beside each ratio,
+its change since then (``+12%``), so a regression shows the day it lands.
 
 Each module has ``run(quick, tmp_root) -> list[Result]``. Every figure is measured against a
 baseline in the same run; read the ratios, not the absolute numbers.
@@ -11,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import os
 import platform
 import sqlite3
@@ -20,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+ACCEPTED = HERE / "accepted.json"
 
 
 def modules() -> list[str]:
@@ -42,8 +48,33 @@ def fmt(value: float | None, unit: str) -> str:
     return f"{value:,.0f} {unit}" if unit.endswith(("/s", "/min")) else f"{value:,.1f} {unit}"
 
 
-def table(results: list[Any]) -> str:
-    header = ("benchmark", "engine", "baseline", "ratio", "notes")
+def load_accepted(path: Path = ACCEPTED) -> dict[str, float]:
+    """The accepted ratio of each figure by name ({} when none were accepted yet)."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return {str(k): float(v) for k, v in data.get("ratios", {}).items()}
+
+
+def save_accepted(results: list[Any], path: Path = ACCEPTED) -> None:
+    """Keep these ratios (merged over the accepted ones, so --only accepts just its module)."""
+    ratios = load_accepted(path)
+    ratios.update({r.name: round(r.ratio, 3) for r in results})
+    data = {"machine": describe_machine(), "ratios": dict(sorted(ratios.items()))}
+    path.write_text(json.dumps(data, indent=2) + "\n")
+
+
+def change(ratio: float, accepted: float | None) -> str:
+    """How ``ratio`` moved since it was accepted: ``+12%``, ``-3%``, or ``new``."""
+    if accepted is None or accepted == 0:
+        return "new"
+    return f"{(ratio / accepted - 1) * 100:+.0f}%"
+
+
+def table(results: list[Any], accepted: dict[str, float] | None = None) -> str:
+    accepted = accepted or {}
+    header = ("benchmark", "engine", "baseline", "ratio", "since accepted", "notes")
     rows = [header]
     for r in results:
         engine = fmt(r.engine, r.unit)
@@ -58,7 +89,8 @@ def table(results: list[Any]) -> str:
             engine = f"p50 {engine}, p99 {fmt(r.engine_p99, r.unit)}"
             baseline = f"p50 {baseline}, p99 {fmt(r.baseline_p99, r.unit)}"
             kind = "latency p50"
-        rows.append((r.name, engine, baseline, f"{r.ratio:.2f}x {kind}", r.note))
+        since = change(r.ratio, accepted.get(r.name))
+        rows.append((r.name, engine, baseline, f"{r.ratio:.2f}x {kind}", since, r.note))
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = []
     for n, row in enumerate(rows):
@@ -75,6 +107,9 @@ def main(argv: list[str] | None = None) -> int:
         "--tmpdir", default=None, help="where to create the temporary databases (default: $TMPDIR)"
     )
     parser.add_argument("--only", default=None, help="run only modules whose name contains this")
+    parser.add_argument(
+        "--accept", action="store_true", help=f"keep this run's ratios in {ACCEPTED.name}"
+    )
     args = parser.parse_args(argv)
     sys.path.insert(0, str(HERE))
     print(f"livebase benchmarks ({'quick' if args.quick else 'full'} run): {describe_machine()}")
@@ -90,8 +125,11 @@ def main(argv: list[str] | None = None) -> int:
         results += module.run(quick=args.quick, tmp_root=args.tmpdir)
         print(f"   ({time.perf_counter() - t0:.1f}s)")
     print("\nSummary (throughput ratio: higher is better; latency ratio: how many times slower)\n")
-    print(table(results))
+    print(table(results, load_accepted()))
     print(f"\nTotal {time.perf_counter() - started:.1f}s")
+    if args.accept and not args.quick:
+        save_accepted(results)
+        print(f"Accepted: these ratios are now the reference ({ACCEPTED.relative_to(HERE.parent)})")
     return 0
 
 
