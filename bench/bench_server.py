@@ -16,7 +16,11 @@ network work, in one run.
    is reported too, but ``httpx`` itself caps both servers at about the same rate;
 3. memory per idle live subscription: server RSS (``VmRSS``) before and after 100 connections
    x 100 distinct subscriptions, against the RSS per idle connection of a plain ``websockets``
-   server holding 10,000 connections.
+   server holding 10,000 connections;
+4. invalidation with idle live queries: the latency from a mutation's stamp to the one
+   subscriber it affects, on a server where another connection holds 10,000 idle live queries
+   on the same index, and on one where 1,000 other connections hold one each, against a server
+   with no other live query. The three alternate mutation by mutation.
 
 The servers run as ``livebase serve`` runs: uvicorn (log level warning) or ``websockets`` on
 the stdlib asyncio loop. All clients run in this process on one event loop (uvloop when
@@ -64,6 +68,9 @@ LATENCY_GOAL_MS = 100.0  # p99 from commit to receipt...
 GOAL_SUBSCRIBERS = 1_000  # ...by this many subscribers
 MEMORY_GOAL = 1 << 30  # server RSS holding GOAL_SUBSCRIPTIONS idle subscriptions
 GOAL_SUBSCRIPTIONS = 10_000
+INVALIDATION_GOAL = 1.5  # commit-to-subscriber p50 with idle live queries / with none...
+GOAL_IDLE_QUERIES = 10_000  # ...with this many idle queries on the same index
+GOAL_IDLE_CONNECTIONS = 1_000  # ...or this many idle connections, one query each
 CONCURRENT_CLIENTS = 8
 PROFILE_ENV = "LIVEBASE_BENCH_PROFILE"
 BOARD_TEXT = "a board of about one hundred and twenty bytes " * 2  # the document's padding
@@ -83,13 +90,16 @@ class Sizes:
     connections: int  # memory: livebase connections...
     queries: int  # ...each holding this many distinct subscriptions
     plain_connections: int  # memory baseline: idle plain WebSocket connections
+    idle_queries: int  # invalidation: idle live queries on one connection...
+    idle_connections: int  # ...or this many connections holding one each
+    invalidation_rounds: int  # timed mutations per server
     seconds: float  # a bound on the time each benchmark's timed loop may take
 
     @classmethod
     def of(cls, quick: bool) -> Sizes:
         if quick:
-            return cls(100, 5, 300, 2, 10, 20, 200, 20.0)
-        return cls(1_000, 30, 3_000, 6, 100, 100, 10_000, 60.0)
+            return cls(100, 5, 300, 2, 10, 20, 200, 1_000, 100, 30, 20.0)
+        return cls(1_000, 30, 3_000, 6, 100, 100, 10_000, 10_000, 1_000, 200, 60.0)
 
 
 # --- servers -----------------------------------------------------------------------------
@@ -801,6 +811,149 @@ def bench_memory(sizes: Sizes, root: Path) -> list[Result]:
     ]
 
 
+# --- 4. invalidation with many idle live queries ------------------------------------------
+
+
+@dataclass
+class Watched:
+    """One server of the invalidation benchmark, its one live subscriber and its delays."""
+
+    label: str
+    server: Server
+    http: Any  # httpx.AsyncClient
+    inbox: Inbox = field(default_factory=Inbox)
+    delays: list[int] = field(default_factory=list)  # ns, from the mutation's stamp to receipt
+    missing: int = 0
+
+    def ms(self, q: float) -> float:
+        ordered = sorted(self.delays)
+        return percentile(ordered, q) / 1000 if ordered else float("nan")
+
+
+async def post_mutation(http: Any, path: str, args: dict[str, Any]) -> None:
+    reply = await http.post("/api/mutation", json={"path": path, "args": [args]})
+    assert reply.json()["status"] == "success", reply.text
+
+
+async def subscribed_session(server: Server, names: list[str]) -> Any:
+    """A connection holding one ``boards:get`` subscription per name (1,000 per message)."""
+    ws = await ws_connect(f"{server.ws}/api/sync")
+    await ws.send(connect_message())
+    for version, lo in enumerate(range(0, len(names), 1000)):
+        chunk = names[lo : lo + 1000]
+        batch = [(lo + q, "boards:get", {"name": name}) for q, name in enumerate(chunk)]
+        await ws.send(modify_message(version, batch))
+        await transition(ws, version + 1, timeout=120)
+    return ws
+
+
+async def invalidation(sizes: Sizes, plain: Server, queries: Server, conns: Server) -> list[Result]:
+    import httpx
+
+    n_queries, n_conns = sizes.idle_queries, sizes.idle_connections
+    sides = [
+        Watched(label, server, httpx.AsyncClient(base_url=server.http, trust_env=False, timeout=60))
+        for label, server in (
+            ("no idle live queries", plain),
+            (f"{n_queries:,} idle queries", queries),
+            (f"{n_conns:,} idle connections", conns),
+        )
+    ]
+    idle = [f"board-{i}" for i in range(max(n_queries, n_conns))]
+    held: list[Any] = []
+    pumps: list[asyncio.Task[None]] = []
+    try:
+        started = time.perf_counter()
+        for side in sides:  # why: the same documents on every server; only the live queries differ
+            for lo in range(0, len(idle), 1000):
+                args = {"names": idle[lo : lo + 1000], "text": BOARD_TEXT}
+                await post_mutation(side.http, "boards:createMany", args)
+            await post_mutation(side.http, "boards:stamp", {"name": "main", "seq": 0, "text": ""})
+            watcher = await subscribed_session(side.server, ["main"])
+            held.append(watcher)
+            pumps.append(asyncio.create_task(pump(watcher, side.inbox, '"QueryUpdated"')))
+        held.append(await subscribed_session(queries, idle[:n_queries]))
+        held += await open_many(n_conns, lambda i: subscribed_session(conns, [idle[i]]))
+        say(f"   {n_queries:,} idle queries and {n_conns:,} idle connections subscribed in "
+            f"{time.perf_counter() - started:.1f}s")  # fmt: skip
+
+        async def round_(side: Watched, seq: int, record: bool) -> None:
+            side.inbox.reset(1)
+            args = {"name": "main", "seq": seq, "text": BOARD_TEXT}
+            await post_mutation(side.http, "boards:stamp", args)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(side.inbox.done.wait(), 15)
+            stamps = livebase_stamps(seq, side.inbox.got)
+            if record:
+                side.delays += [round((received - at) * 1e9) for received, at in stamps]
+                side.missing += 1 - len(stamps)
+
+        gc.collect()
+        gc.freeze()
+        gc.disable()
+        try:
+            for seq in range(1, 6):  # warm-up
+                for side in sides:
+                    await round_(side, seq, False)
+            deadline = time.monotonic() + sizes.seconds
+            for r in range(sizes.invalidation_rounds):
+                if time.monotonic() > deadline:
+                    break
+                # why: rotate which server goes first so drift in load hits all three.
+                for side in sides[r % 3 :] + sides[: r % 3]:
+                    await round_(side, 6 + r, True)
+                    await asyncio.sleep(0.005)
+        finally:
+            gc.enable()
+            gc.unfreeze()
+    finally:
+        for task in pumps:
+            task.cancel()
+        await close_all(held)
+        for side in sides:
+            await side.http.aclose()
+    base, *others = sides
+    say(
+        "   commit to its one subscriber: "
+        + "; ".join(
+            f"{s.label} p50 {s.ms(0.5):.2f} ms p99 {s.ms(0.99):.2f} ms ({len(s.delays)} samples"
+            + (f", {s.missing} MISSING)" if s.missing else ")")
+            for s in sides
+        )
+    )
+    results = []
+    for side, count, goal_count in zip(
+        others, (n_queries, n_conns), (GOAL_IDLE_QUERIES, GOAL_IDLE_CONNECTIONS), strict=True
+    ):
+        ratio = side.ms(0.5) / base.ms(0.5)
+        met = "met" if ratio <= INVALIDATION_GOAL else "NOT met"
+        if count < goal_count:
+            met = f"not judged below {goal_count:,}"
+        name = f"commit to subscriber, {side.label}"
+        say(
+            f"{name}: p50 {side.ms(0.5):.2f} ms p99 {side.ms(0.99):.2f} ms, with none p50 "
+            f"{base.ms(0.5):.2f} ms p99 {base.ms(0.99):.2f} ms, ratio p50 {ratio:.2f}x "
+            f"(goal <= {INVALIDATION_GOAL}x: {met})"
+        )
+        note = f"vs no idle live queries; p99 {side.ms(0.99) / base.ms(0.99):.2f}x; goal: {met}"
+        results.append(
+            Result(
+                name, "ms", side.ms(0.5), base.ms(0.5), ratio, note, side.ms(0.99), base.ms(0.99)
+            )
+        )
+    return results
+
+
+def bench_invalidation(sizes: Sizes, root: Path) -> list[Result]:
+    raise_fd_limit(sizes.idle_connections + 256)
+    with (
+        running("livebase-idle-none", livebase_argv(root / "none"), root) as plain,
+        running("livebase-idle-queries", livebase_argv(root / "queries"), root) as queries,
+        running("livebase-idle-connections", livebase_argv(root / "conns"), root) as conns,
+    ):
+        return run_async(invalidation(sizes, plain, queries, conns))
+
+
 # --- entry points ------------------------------------------------------------------------
 
 
@@ -808,7 +961,7 @@ def run(quick: bool = False, tmp_root: str | None = None) -> list[Result]:
     """Every server benchmark; prints one line per figure and returns the results."""
     sizes = Sizes.of(quick)
     results: list[Result] = []
-    for bench in (bench_fanout, bench_http, bench_memory):
+    for bench in (bench_fanout, bench_http, bench_memory, bench_invalidation):
         with fresh_dir(tmp_root) as root:
             results += bench(sizes, root)
     return results

@@ -3,7 +3,9 @@
 A read set is, per index, the key intervals a transaction actually scanned (half-open
 ``[start, end)``, ``end=None`` meaning unbounded). A write set is, per index, the keys a commit
 removed or added. A transaction conflicts with a commit, and a subscription is invalidated by
-it, exactly when some written key lies inside some read interval of the same index.
+it, exactly when some written key lies inside some read interval of the same index. A
+``ReadSetIndex`` holds many read sets (the live queries') so that a commit finds the ones it
+touches without visiting the others.
 """
 
 from __future__ import annotations
@@ -13,8 +15,12 @@ from bisect import bisect_right
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from livebase.intervals import Interval, IntervalTree
 
 WriteSet = dict[int, list[bytes]]
+Owner = TypeVar("Owner")
 
 
 def key_successor(key: bytes) -> bytes:
@@ -101,6 +107,56 @@ def _merge(intervals: list[tuple[bytes, bytes | None]]) -> list[tuple[bytes, byt
                 continue
         out.append((start, end))
     return out
+
+
+class ReadSetIndex(Generic[Owner]):
+    """The read sets of many owners (live queries), indexed by key interval per index.
+
+    Invariant: for every owner added and not since discarded, and every index id, the tree of
+    that index holds exactly the owner's merged intervals of it, and no tree holds anything
+    else. So ``touched_by(writes)`` is exactly the owners whose read set ``overlaps(writes)``,
+    found in O(log S + found) per written key for S intervals on its index, never by visiting
+    every owner. Adding and discarding an owner costs O(log S) expected per interval.
+    """
+
+    def __init__(self) -> None:
+        self._trees: dict[int, IntervalTree[Owner]] = {}
+        self._held: dict[Owner, list[tuple[int, Interval[Owner]]]] = {}
+
+    def add(self, owner: Owner, read_set: ReadSet) -> None:
+        """Index ``owner``'s read set, replacing the one it had."""
+        self.discard(owner)
+        held = []
+        for index_id, intervals in read_set.intervals().items():
+            tree = self._trees.get(index_id)
+            if tree is None:
+                tree = self._trees[index_id] = IntervalTree()
+            held += [(index_id, tree.add(start, end, owner)) for start, end in intervals]
+        self._held[owner] = held
+
+    def discard(self, owner: Owner) -> None:
+        """Forget ``owner``'s read set, if it has one here."""
+        for index_id, interval in self._held.pop(owner, ()):
+            tree = self._trees[index_id]
+            tree.remove(interval)
+            if not tree:
+                del self._trees[index_id]
+
+    def touched_by(self, writes: WriteSet) -> set[Owner]:
+        """The owners with some written key inside their read set."""
+        touched: set[Owner] = set()
+        for index_id, keys in writes.items():
+            tree = self._trees.get(index_id)
+            if tree is not None:
+                for key in keys:
+                    touched.update(tree.stab(key))
+        return touched
+
+    def __contains__(self, owner: object) -> bool:
+        return owner in self._held
+
+    def __len__(self) -> int:
+        return len(self._held)
 
 
 @dataclass(frozen=True)

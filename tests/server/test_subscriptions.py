@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 from livebase import values
 from livebase.runtime import Runtime
 from livebase.server.protocol import dumps
-from livebase.server.subscriptions import QueryEntry, SubscriptionManager
+from livebase.server.subscriptions import EntryKey, QueryEntry, SubscriptionManager
 from tests.conftest import APPS
 
 AUTHORS = ["ann", "bob"]
@@ -122,3 +123,42 @@ def test_entries_are_shared_and_dropped_with_their_last_subscriber(tmp_path):
         assert len(manager.entries) == 1
         manager.release(b, second, still_used=False)
         assert manager.entries == {}
+
+
+class EntriesNotToVisit(dict[EntryKey, QueryEntry]):
+    """The manager's entries, refusing to be walked: a commit must find its entries directly."""
+
+    def _refuse(self, *args: object) -> Any:
+        raise AssertionError("visited every live query entry")
+
+    __iter__ = keys = values = items = _refuse  # type: ignore[assignment]
+
+
+def test_a_commit_finds_the_entries_it_touches_without_visiting_the_others(tmp_path):
+    with Runtime(APPS / "notes", tmp_path) as runtime:
+        manager = SubscriptionManager(runtime)
+        recorder = Recorder()
+        for i in range(200):
+            manager.acquire("notes:byAuthor", {"author": f"idle-{i}"}, None, None, recorder)
+        bob = manager.acquire("notes:byAuthor", {"author": "bob"}, None, None, recorder)
+        manager.entries = EntriesNotToVisit(manager.entries)
+        runs = manager.reruns
+        runtime.run_mutation("notes:addNote", {"author": "bob", "body": "x"})
+        manager.catch_up()
+        assert recorder.changed == [bob] and manager.reruns == runs + 1
+        assert bob.value_json == fresh_json(runtime, bob)
+
+
+def test_an_entry_made_after_a_commit_not_yet_caught_up_agrees_with_the_others_after(tmp_path):
+    with Runtime(APPS / "notes", tmp_path) as runtime:
+        manager = SubscriptionManager(runtime)
+        recorder = Recorder()
+        ann = manager.acquire("notes:byAuthor", {"author": "ann"}, None, None, recorder)
+        runtime.run_mutation("notes:addNote", {"author": "ann", "body": "x"})
+        late = manager.acquire("notes:listAll", {}, None, None, recorder)
+        assert late.ts > manager.ts  # it saw a commit the manager has not caught up with
+        manager.catch_up()
+        assert manager.ts == runtime.db.latest_ts
+        assert recorder.changed == [ann]
+        for entry in (ann, late):
+            assert entry.value_json == fresh_json(runtime, entry)

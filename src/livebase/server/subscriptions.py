@@ -1,21 +1,22 @@
 """Live queries: one shared entry per distinct (function, args, identity), kept current.
 
 After commits, ``catch_up`` walks the write log from the last timestamp every entry is valid
-at, finds the entries whose read sets a commit touched (through an index from index id to
-entries, then the precise interval check), re-runs only those, and leaves the others valid at
-the new timestamp. Identical subscriptions from any number of connections share one entry, so
-each is computed once per commit.
+at, finds the entries whose read sets a commit touched (each written key stabs an interval
+tree of the entries' read intervals, ``ReadSetIndex``: O(log S) per key plus the entries it
+finds, whatever the number S of idle entries), re-runs only those, and leaves the others valid
+at the new timestamp. Identical subscriptions from any number of connections share one entry,
+so each is computed once per commit. Nothing here visits every entry, except when the write
+log no longer reaches back to the last catch-up (then every entry is re-run anyway).
 """
 
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from livebase import logs, values
-from livebase.readset import ReadSet
+from livebase.readset import ReadSet, ReadSetIndex
 from livebase.runtime import Runtime
 from livebase.server.errors import ClientError, client_error
 from livebase.server.protocol import dumps
@@ -67,8 +68,9 @@ class SubscriptionManager:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.entries: dict[EntryKey, QueryEntry] = {}
-        self._by_index: dict[int, set[QueryEntry]] = defaultdict(set)
+        self._reads: ReadSetIndex[QueryEntry] = ReadSetIndex()
         self._unindexed: set[QueryEntry] = set()  # failed runs: re-run on any commit
+        self._ahead: set[QueryEntry] = set()  # run at a timestamp after ``self.ts``
         self.ts = runtime.db.latest_ts
         self.reruns = 0
 
@@ -106,13 +108,8 @@ class SubscriptionManager:
     # --- running -----------------------------------------------------------------------
     def _unindex(self, entry: QueryEntry) -> None:
         self._unindexed.discard(entry)
-        if entry.read_set is not None:
-            for index_id in entry.read_set.index_ids():
-                bucket = self._by_index.get(index_id)
-                if bucket is not None:
-                    bucket.discard(entry)
-                    if not bucket:
-                        del self._by_index[index_id]
+        self._ahead.discard(entry)
+        self._reads.discard(entry)
 
     def _run(self, entry: QueryEntry) -> bool:
         """(Re-)run an entry's query; returns whether its result changed."""
@@ -141,8 +138,9 @@ class SubscriptionManager:
             entry.log_lines = result.log_lines
             # why: as on Convex, a re-run is news when its value or its log lines changed
             new_hash = hash((entry.value_json, entry.journal, *entry.log_lines))
-            for index_id in result.read_set.index_ids():
-                self._by_index[index_id].add(entry)
+            self._reads.add(entry, result.read_set)
+        if entry.ts > self.ts:
+            self._ahead.add(entry)
         changed = new_hash != entry.result_hash
         entry.result_hash = new_hash
         if changed:
@@ -155,14 +153,16 @@ class SubscriptionManager:
         db = self.runtime.db
         for _ in range(_MAX_CATCH_UP_ROUNDS):
             target = db.latest_ts
-            stale = self._stale_entries(self.ts, target) | {
-                e for e in self.entries.values() if e.ts > target
-            }
+            # why: an entry run at a later snapshot than ``target`` (a subscription made while
+            # commits landed) may show writes others do not yet: it runs again, and the round
+            # repeats, until all are valid at one timestamp.
+            stale = self._stale_entries(self.ts, target) | {e for e in self._ahead if e.ts > target}
             for entry in stale:
                 if self._run(entry):
                     changed.add(entry)
             newest = max((e.ts for e in stale), default=target)
             self.ts = target
+            self._ahead = {e for e in self._ahead if e.ts > target}
             if newest <= target and db.latest_ts == target:
                 break
         else:  # commits keep landing from other threads; the next catch_up continues
@@ -180,10 +180,5 @@ class SubscriptionManager:
             return set(self.entries.values())
         stale: set[QueryEntry] = set(self._unindexed)
         for commit in log_.entries_after(since, until):
-            for index_id, keys in commit.writes.items():
-                for entry in self._by_index.get(index_id, ()):
-                    if entry in stale or entry.read_set is None:
-                        continue
-                    if any(entry.read_set.contains(index_id, key) for key in keys):
-                        stale.add(entry)
+            stale |= self._reads.touched_by(commit.writes)
         return stale
