@@ -1,8 +1,9 @@
-"""The database: begins transactions, checks and commits them, keeps the write log.
+"""The database: begins transactions, commits them through its committer, owns the catalog.
 
-One logical committer: a commit takes ``commit_lock``, checks the transaction's read set against
-every commit since its snapshot (OCC), assigns a strictly increasing timestamp in nanoseconds,
-writes through persistence, then appends its write set to the write log and tells listeners.
+Commits go through a ``Committer`` (committer.py: it assigns strictly increasing timestamps in
+nanoseconds and checks each transaction's read set against every commit since its snapshot)
+and reach the ``CommitFeed`` (commit_feed.py: the write log for OCC and live queries, and the
+commit listeners), which also catches up on commits other processes made.
 """
 
 from __future__ import annotations
@@ -13,42 +14,61 @@ import logging
 import math
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
+from functools import partial
 from typing import Any
 
 from livebase import clock, values
 from livebase.catalog import Catalog, IndexInfo, TableInfo, id_key
-from livebase.errors import OccConflictError, SchemaError, UnknownTableError, ValidationError
+from livebase.commit_feed import CommitFeed, CommitListener
+from livebase.committer import Committer, LocalCommitter
+from livebase.errors import SchemaError, UnknownTableError, ValidationError
 from livebase.persistence.base import Commit, Persistence
-from livebase.readset import WriteLog, WriteSet
+from livebase.readset import WriteLog
 from livebase.schema import SchemaDefinition
 from livebase.transaction import Transaction
 
 log = logging.getLogger("livebase.database")
 
-CommitListener = Callable[[int, WriteSet], None]
+__all__ = ["CommitListener", "Database"]
+
 _BACKFILL_BATCH = 2000
 
 
 class Database:
     """Transactions over a persistence, with serializable commits."""
 
-    def __init__(self, persistence: Persistence, schema: SchemaDefinition | None = None) -> None:
+    def __init__(
+        self,
+        persistence: Persistence,
+        schema: SchemaDefinition | None = None,
+        *,
+        committer: Callable[[Persistence, CommitFeed], Committer] = LocalCommitter,
+    ) -> None:
         self.persistence = persistence
-        self.commit_lock = threading.RLock()
-        self._listeners: list[CommitListener] = []
         self._last_creation = 0.0
         self._creation_lock = threading.Lock()
         snap = persistence.snapshot()
         try:
-            self.latest_ts = snap.ts
+            start_ts = snap.ts
             self.catalog = Catalog.from_json(snap.meta("catalog"))
             self._schema_hash = snap.meta("schemaHash")
         finally:
             snap.close()
-        self.write_log = WriteLog(self.latest_ts)
+        self.feed = CommitFeed(start_ts)
+        self.committer = committer(persistence, self.feed)
         if schema is not None:
             self._apply_schema(schema)
+
+    @property
+    def latest_ts(self) -> int:
+        """The newest commit this process knows of (its own, or caught up from others)."""
+        return self.feed.ts
+
+    @property
+    def write_log(self) -> WriteLog:
+        """Recent commits' write sets, for OCC checks and live-query invalidation."""
+        return self.feed.write_log
 
     # --- transactions ------------------------------------------------------------------
     def begin(self, writable: bool) -> Transaction:
@@ -61,50 +81,36 @@ class Database:
         Raises OccConflictError, changing nothing, when a commit since the transaction's
         snapshot wrote something it read.
         """
-        with self.commit_lock:
-            if not txn.writes:
-                return txn.begin_ts
-            if self.write_log.conflicts(txn.read_set, txn.begin_ts):
-                raise OccConflictError("Documents read by this mutation changed; retrying")
-            ts = self._next_ts()
-            commit, write_set = txn.build_commit(ts)
-            if not commit.documents:
-                return txn.begin_ts
-            self._write(commit, write_set)
-        self._notify(ts, write_set)
-        return ts
+        if not txn.writes:
+            return txn.begin_ts
 
-    @contextmanager
-    def exclusive(self) -> Iterator[None]:
+        def build(ts: int) -> Commit | None:
+            commit = txn.build_commit(ts)
+            return commit if commit.documents else None
+
+        commit = self.committer.commit(build, txn.read_set, txn.begin_ts)
+        return txn.begin_ts if commit is None else commit.ts
+
+    def exclusive(self) -> AbstractContextManager[None]:
         """Hold the committer: no other commit lands until the block ends.
 
         The runtime runs a mutation here after repeated conflicts, so that a hot document
         cannot starve it.
         """
-        with self.commit_lock:
-            yield
+        return self.committer.exclusive()
 
-    def _next_ts(self) -> int:
-        return max(self.latest_ts + 1, clock.real_time_ns())
-
-    def _write(self, commit: Commit, write_set: WriteSet) -> None:
-        self.persistence.commit(commit)
-        self.write_log.append(commit.ts, write_set)
-        self.latest_ts = commit.ts
-
-    def _notify(self, ts: int, write_set: WriteSet) -> None:
-        for listener in list(self._listeners):
-            try:
-                listener(ts, write_set)
-            except Exception:
-                log.exception("commit listener failed")
+    def catch_up(self) -> int:
+        """Publish the commits other processes made to this storage since the latest one this
+        process knows (from the commit log); returns how many there were."""
+        return self.feed.catch_up(self.persistence)
 
     def add_commit_listener(self, listener: CommitListener) -> None:
-        """Call ``listener(ts, write_set)`` after every commit."""
-        self._listeners.append(listener)
+        """Call ``listener(ts, write_set)`` for every commit from now on, in timestamp order:
+        this process's (catalog changes included) and, once caught up, other processes'."""
+        self.feed.add_listener(listener)
 
     def remove_commit_listener(self, listener: CommitListener) -> None:
-        self._listeners.remove(listener)
+        self.feed.remove_listener(listener)
 
     def next_creation_time(self) -> float:
         """A strictly increasing ``_creationTime`` in milliseconds."""
@@ -126,7 +132,7 @@ class Database:
 
             if not _NAME.match(name):
                 raise
-        with self.commit_lock:
+        with self.exclusive():
             if name not in self.catalog.tables:
                 self.catalog.add_table(name)
                 self._commit_catalog()
@@ -134,7 +140,7 @@ class Database:
 
     def ensure_system_table(self, name: str, indexes: Mapping[str, tuple[str, ...]]) -> TableInfo:
         """Create a system table (``_storage``, ...) and its indexes if missing."""
-        with self.commit_lock:
+        with self.exclusive():
             info = self.catalog.tables.get(name)
             missing = (
                 list(indexes) if info is None else [n for n in indexes if n not in info.indexes]
@@ -148,17 +154,21 @@ class Database:
         return info
 
     def _commit_catalog(self, commit: Commit | None = None) -> None:
-        ts = self._next_ts()
-        commit = commit or Commit(ts)
-        commit.ts = ts
-        commit.meta["catalog"] = self.catalog.to_json()
-        self._write(commit, {})
+        """Store the catalog (with ``commit``'s other changes); the caller holds exclusive()."""
+        pending = commit or Commit(0)
+
+        def build(ts: int) -> Commit:
+            pending.ts = ts
+            pending.meta["catalog"] = self.catalog.to_json()
+            return pending
+
+        self.committer.commit(build)
 
     def _apply_schema(self, schema: SchemaDefinition) -> None:
         schema_hash = hashlib.sha256(
             json.dumps(schema.export(), sort_keys=True).encode()
         ).hexdigest()
-        with self.commit_lock:
+        with self.exclusive():
             before = self.catalog.to_json()
             backfill, dropped = self.catalog.apply_schema(schema)
             if schema_hash != self._schema_hash:
@@ -181,9 +191,9 @@ class Database:
         table = self._tables_of(index)
         count = 0
         for batch in self._all_documents(table, _BACKFILL_BATCH):
-            commit = Commit(self._next_ts())
-            commit.index_adds = [(index.id, index.key_of(doc), id_key(doc["_id"])) for doc in batch]
-            self._write(commit, {index.id: [add[1] for add in commit.index_adds]})
+            adds = [(index.id, index.key_of(doc), id_key(doc["_id"])) for doc in batch]
+            write_set = {index.id: [add[1] for add in adds]}
+            self.committer.commit(partial(Commit, index_adds=adds, write_set=write_set))
             count += len(batch)
         if count:
             log.info("backfilled index %s.%s over %d documents", table.name, index.name, count)

@@ -18,7 +18,7 @@ from livebase.errors import InvalidIdError, LimitError, ReadOnlyError, Validatio
 from livebase.ids import decode_id, new_id
 from livebase.keys import undefined
 from livebase.persistence.base import Commit, Snapshot
-from livebase.readset import ReadSet, WriteSet, key_successor
+from livebase.readset import ReadSet, key_successor
 
 if TYPE_CHECKING:
     from livebase.database import Database
@@ -343,10 +343,11 @@ class Transaction:
         self._stage(table, key, None)
 
     # --- commit ------------------------------------------------------------------------
-    def build_commit(self, ts: int) -> tuple[Commit, WriteSet]:
-        """The storage changes and the write set of this transaction's writes."""
+    def build_commit(self, ts: int) -> Commit:
+        """The storage changes of this transaction's writes, with their write set: every key
+        removed or added, per index (``by_id`` included)."""
         commit = Commit(ts)
-        write_set: WriteSet = {}
+        write_set = commit.write_set
         for pending in self.writes.values():
             old, new, table = pending.original, pending.new, pending.table
             if old is None and new is None:
@@ -366,7 +367,7 @@ class Transaction:
                 if new_key is not None and new_key != old_key:
                     commit.index_adds.append((index.id, new_key, pending.key))
                     touched.append(new_key)
-        return commit, write_set
+        return commit
 
     def close(self) -> None:
         """End the transaction and release its snapshot (commit needs only the writes)."""

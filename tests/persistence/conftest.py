@@ -1,0 +1,72 @@
+"""The persistence implementations the conformance suite runs against.
+
+Adding an implementation is one entry in ``IMPLEMENTATIONS``: how to open it in a directory
+and whether two opens over that directory share one storage (and keep it after a close).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from livebase.persistence import MemoryPersistence, Persistence, SqlitePersistence
+
+
+@dataclass(frozen=True)
+class Implementation:
+    """One persistence implementation under test."""
+
+    name: str
+    opener: Callable[..., Persistence]  # (directory, **options) -> a persistence
+    shared: bool  # a second open over the same directory sees the same storage
+
+    def open(self, directory: Path, **options: Any) -> Persistence:
+        return self.opener(directory, **options)
+
+
+IMPLEMENTATIONS = [
+    Implementation("sqlite", lambda d, **o: SqlitePersistence(d / "db.sqlite3", **o), True),
+    Implementation("memory", lambda d, **o: MemoryPersistence(**o), False),
+]
+
+
+@dataclass
+class Store:
+    """Opens persistences of one implementation in one directory; closes them afterwards."""
+
+    impl: Implementation
+    directory: Path
+    opened: list[Persistence] = field(default_factory=list)
+
+    def open(self, **options: Any) -> Persistence:
+        persistence = self.impl.open(self.directory, **options)
+        self.opened.append(persistence)
+        return persistence
+
+    def close(self) -> None:
+        for persistence in self.opened:
+            persistence.close()
+
+
+@pytest.fixture(params=IMPLEMENTATIONS, ids=lambda impl: impl.name)
+def impl(request: pytest.FixtureRequest) -> Implementation:
+    """Each implementation in turn (for tests that open their own, e.g. per example)."""
+    return request.param
+
+
+@pytest.fixture
+def store(impl: Implementation, tmp_path: Path) -> Iterator[Store]:
+    """Each implementation in turn, opened in a fresh directory."""
+    opened = Store(impl, tmp_path)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def persistence(store: Store) -> Persistence:
+    """A fresh, empty persistence of each implementation in turn."""
+    return store.open()
