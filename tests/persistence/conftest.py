@@ -66,6 +66,14 @@ def store(impl: Implementation, tmp_path: Path) -> Iterator[Store]:
     opened.close()
 
 
+@pytest.fixture(params=[i for i in IMPLEMENTATIONS if i.shared], ids=lambda impl: impl.name)
+def shared_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """Each implementation whose storage outlives one object (a file, a server), in turn."""
+    opened = Store(request.param, tmp_path)
+    yield opened
+    opened.close()
+
+
 @pytest.fixture
 def persistence(store: Store) -> Persistence:
     """A fresh, empty persistence of each implementation in turn."""

@@ -309,9 +309,10 @@ def test_the_commit_log_keeps_only_its_retention_and_says_when_asked_for_more(st
 # --- storage shared between persistences (implementations that have it) ---------------------
 
 
-def test_a_second_persistence_over_the_same_storage_sees_commits_and_the_log(store: Store):
-    if not store.impl.shared:
-        pytest.skip(f"{store.impl.name} storage belongs to one object")
+def test_a_second_persistence_over_the_same_storage_sees_commits_and_the_log(
+    shared_store: Store,
+):
+    store = shared_store
     first, second = store.open(), store.open()
     three_documents(first, ts=4)
     assert latest_ts(second) == 4
@@ -321,9 +322,8 @@ def test_a_second_persistence_over_the_same_storage_sees_commits_and_the_log(sto
     assert get(first, T1, b"d") == doc("d")
 
 
-def test_reopened_storage_keeps_documents_timestamp_and_log(store: Store):
-    if not store.impl.shared:
-        pytest.skip(f"{store.impl.name} storage is gone once closed")
+def test_reopened_storage_keeps_documents_timestamp_and_log(shared_store: Store):
+    store = shared_store
     first = store.open()
     three_documents(first, ts=4)
     first.commit(Commit(6, meta={"v": 1}, write_set={1: [b"a"]}))
