@@ -4,6 +4,7 @@
     livebase run APP PATH ARGS --url URL     (against a running server, with its admin key)
     livebase dev APP [--port 3210] [--data-dir DIR]
     livebase serve APP [--host 127.0.0.1] [--port 3210] [--http-port 3211] [--data-dir DIR]
+                       [--query-timeout 1] [--mutation-timeout 1] [--action-timeout 600]
     livebase admin-key [--data-dir DIR]
 
 APP is an app package's directory or its dotted import name; the data directory defaults to
@@ -18,15 +19,22 @@ import asyncio
 import gc
 import json
 import logging
+import os
 import sys
+import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from livebase import values
 from livebase.errors import ConvexError, LivebaseError
+from livebase.execution import Limits
 from livebase.runtime import Runtime
 
 log = logging.getLogger("livebase.cli")
+
+SHUTDOWN_GRACE = 3  # seconds open requests get to finish after SIGTERM / Ctrl+C
+FORCED_EXIT_AFTER = 8.0  # seconds after the signal when the process exits whatever runs
 
 
 def _json_arg(text: str, what: str) -> Any:
@@ -71,6 +79,15 @@ def build_parser() -> argparse.ArgumentParser:
             "--max-upload", type=int, default=100 * 1024 * 1024, help="largest upload in bytes"
         )
         serve.add_argument("--static", help="a built web app directory to serve at /")
+        defaults = Limits()
+        for kind in ("query", "mutation", "action"):
+            serve.add_argument(
+                f"--{kind}-timeout",
+                type=float,
+                default=getattr(defaults, kind),
+                metavar="SECONDS",
+                help=f"time limit of a {kind} (default {getattr(defaults, kind):g})",
+            )
     key = commands.add_parser("admin-key", help="print this deployment's admin key")
     key.add_argument("--data-dir", default=".livebase", help="data directory")
     return parser
@@ -147,11 +164,17 @@ def _serve(opts: argparse.Namespace) -> int:
             synchronous=opts.synchronous,
             origin=origin,
             max_upload=opts.max_upload,
+            query_timeout=opts.query_timeout,
+            mutation_timeout=opts.mutation_timeout,
+            action_timeout=opts.action_timeout,
         )
         app = create_app(runtime, static_dir=opts.static)
     except LivebaseError as exc:
         print(f"Error: {exc.message}", file=sys.stderr)
         return 1
+    except ValueError as exc:  # a time limit that is not a positive number
+        print(f"Error: {exc}", file=sys.stderr)
+        return 2
     # why: per-message compression costs more CPU per message than the rest of the send path
     # and triples the memory of an idle connection; sync messages are small.
     configs = [
@@ -161,6 +184,7 @@ def _serve(opts: argparse.Namespace) -> int:
             port=opts.port,
             log_level=opts.log_level,
             ws_per_message_deflate=False,
+            timeout_graceful_shutdown=SHUTDOWN_GRACE,
         )
     ]
     if opts.http_port:
@@ -172,6 +196,7 @@ def _serve(opts: argparse.Namespace) -> int:
                 port=opts.http_port,
                 log_level=opts.log_level,
                 lifespan="off",
+                timeout_graceful_shutdown=SHUTDOWN_GRACE,
             )
         )
     print(f"livebase: serving {runtime.app.name} on {origin}", flush=True)
@@ -179,7 +204,8 @@ def _serve(opts: argparse.Namespace) -> int:
         print(f"livebase: HTTP actions on http://{host}:{opts.http_port}", flush=True)
 
     async def serve_all() -> None:
-        await asyncio.gather(*(uvicorn.Server(config).serve() for config in configs))
+        servers = [_stops_for_sure(uvicorn.Server(config)) for config in configs]
+        await asyncio.gather(*(server.serve() for server in servers))
 
     tune_gc()
 
@@ -190,6 +216,34 @@ def _serve(opts: argparse.Namespace) -> int:
     finally:
         runtime.close()
     return 0
+
+
+def _exit_soon() -> None:
+    """After a stop signal: end the process in FORCED_EXIT_AFTER seconds if it has not ended."""
+
+    def exit_now() -> None:
+        time.sleep(FORCED_EXIT_AFTER)
+        print(f"livebase: still stopping after {FORCED_EXIT_AFTER:g} s; exiting", flush=True)
+        os._exit(1)
+
+    threading.Thread(target=exit_now, name="livebase-forced-exit", daemon=True).start()
+
+
+def _stops_for_sure(server: Any) -> Any:
+    """A uvicorn server that ends the process soon after SIGTERM or Ctrl+C, whatever runs.
+
+    Queries and mutations run on daemon threads, so one that never returns cannot keep the
+    process alive; what still could (an action stuck on the event loop) is cut off by a timer.
+    """
+    handle_exit = server.handle_exit
+
+    def stop(sig: int, frame: Any) -> None:
+        if not server.should_exit:
+            _exit_soon()
+        handle_exit(sig, frame)
+
+    server.handle_exit = stop  # why: uvicorn installs self.handle_exit as the signal handler
+    return server
 
 
 def _run(opts: argparse.Namespace) -> int:

@@ -1,15 +1,19 @@
 """What functions get as ``ctx``: ``ctx.db``, ``ctx.auth`` and, in actions, ``ctx.run_*``.
 
 The Python spelling of Convex's context API. Every method is ``async`` as in Convex, although
-queries and mutations never really wait: their database calls complete at once.
+queries and mutations never really wait: their database calls complete at once. Each call that
+enters the engine (database reads and writes, storage, the scheduler) is an ``engine()`` call:
+a function over its time limit stops there, and is never interrupted inside (execution.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import inspect
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from livebase.errors import InvalidIdError, ReadOnlyError, ValidationError
+from livebase.execution import engine
 from livebase.ids import decode_id
 from livebase.query import QueryBuilder
 from livebase.transaction import Transaction
@@ -49,6 +53,63 @@ class Auth:
         return None if self._identity is None else dict(self._identity)
 
 
+class LimitedQuery(QueryBuilder):
+    """``ctx.db.query(...)``: a QueryBuilder whose reads are engine calls."""
+
+    async def collect(self) -> list[dict[str, Any]]:
+        with engine():
+            return await super().collect()
+
+    async def take(self, n: int) -> list[dict[str, Any]]:
+        with engine():
+            return await super().take(n)
+
+    async def paginate(self, opts: dict[str, Any]) -> dict[str, Any]:
+        with engine():
+            return await super().paginate(opts)
+
+    def __aiter__(self) -> AsyncIterator[dict[str, Any]]:
+        return _EngineRows(super().__aiter__())
+
+
+class _EngineRows:
+    """``async for doc in ctx.db.query(...)``: each step is an engine call; the loop body is the
+    function's own code."""
+
+    def __init__(self, rows: AsyncIterator[dict[str, Any]]) -> None:
+        self._rows = rows
+
+    def __aiter__(self) -> _EngineRows:
+        return self
+
+    async def __anext__(self) -> dict[str, Any]:
+        with engine():
+            return await self._rows.__anext__()
+
+
+class _EngineCalls:
+    """A service object (``ctx.storage``, ``ctx.scheduler``) whose async methods are engine
+    calls."""
+
+    def __init__(self, target: Any) -> None:
+        self._target = target
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._target, name)
+        if not inspect.iscoroutinefunction(attr):
+            return attr
+
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            with engine():
+                return await attr(*args, **kwargs)
+
+        return call
+
+
+def _engine_calls(target: Any) -> Any:
+    return None if target is None else _EngineCalls(target)
+
+
 class DatabaseReader:
     """``ctx.db`` in queries: reads only."""
 
@@ -63,19 +124,20 @@ class DatabaseReader:
     async def get(self, table_or_id: Any, doc_id: Any = None) -> dict[str, Any] | None:
         """The document with this ID (``get(id)`` or ``get(table, id)``), or None."""
         table, value = self._split(table_or_id, doc_id)
-        if table is None and self._system:
-            info = self._txn.db.catalog.table_by_number(decode_id(value))
-            if info is None or not info.name.startswith("_"):
-                raise InvalidIdError(f"{value!r} is not an ID of a system table")
-            table = info.name
-        return self._txn.get(value, table)
+        with engine():
+            if table is None and self._system:
+                info = self._txn.db.catalog.table_by_number(decode_id(value))
+                if info is None or not info.name.startswith("_"):
+                    raise InvalidIdError(f"{value!r} is not an ID of a system table")
+                table = info.name
+            return self._txn.get(value, table)
 
     def query(self, table: str) -> QueryBuilder:
         """A query over a table: chain with_index / order / filter, then collect / take..."""
         info = self._txn.table(table)
         if info.name.startswith("_") and not self._system:
             raise InvalidIdError(f"{table!r} is a system table: use ctx.db.system.query")
-        return QueryBuilder(self._txn, info)
+        return LimitedQuery(self._txn, info)
 
     def normalize_id(self, table: str, doc_id: Any) -> str | None:
         """``doc_id`` if it is a valid ID of ``table``, else None."""
@@ -110,7 +172,8 @@ class DatabaseWriter(DatabaseReader):
         """Insert a document; returns its ID."""
         if isinstance(table, str) and table.startswith("_"):
             raise InvalidIdError(f"{table!r} is a system table; it cannot be written directly")
-        return self._txn.insert(table, value)
+        with engine():
+            return self._txn.insert(table, value)
 
     def _args(self, args: tuple[Any, ...], what: str, n: int) -> tuple[str | None, Any, Any]:
         if len(args) == n:
@@ -122,17 +185,20 @@ class DatabaseWriter(DatabaseReader):
     async def patch(self, *args: Any) -> None:
         """``patch(id, fields)`` or ``patch(table, id, fields)``: shallow merge."""
         table, doc_id, fields = self._args(args, "patch", 2)
-        self._txn.patch(doc_id, fields, table)
+        with engine():
+            self._txn.patch(doc_id, fields, table)
 
     async def replace(self, *args: Any) -> None:
         """``replace(id, value)`` or ``replace(table, id, value)``."""
         table, doc_id, value = self._args(args, "replace", 2)
-        self._txn.replace(doc_id, value, table)
+        with engine():
+            self._txn.replace(doc_id, value, table)
 
     async def delete(self, *args: Any) -> None:
         """``delete(id)`` or ``delete(table, id)``."""
         table, doc_id, _ = self._args(args, "delete", 1)
-        self._txn.delete(doc_id, table)
+        with engine():
+            self._txn.delete(doc_id, table)
 
 
 class QueryCtx:
@@ -141,7 +207,7 @@ class QueryCtx:
     def __init__(self, txn: Transaction, identity: Identity | None, storage: Any = None) -> None:
         self.db: DatabaseReader = DatabaseReader(txn)
         self.auth = Auth(identity)
-        self.storage = storage
+        self.storage = _engine_calls(storage)
 
 
 class MutationCtx(QueryCtx):
@@ -156,7 +222,7 @@ class MutationCtx(QueryCtx):
     ) -> None:
         super().__init__(txn, identity, storage)
         self.db = DatabaseWriter(txn)
-        self.scheduler = scheduler
+        self.scheduler = _engine_calls(scheduler)
 
 
 Runner = Callable[[Any, dict[str, Any] | None], Awaitable[Any]]

@@ -11,7 +11,8 @@
     ├── ReadOnlyError             a write inside a query
     ├── OccConflictError          a mutation lost an optimistic-concurrency race (retried)
     ├── AuthFailed                a token that does not verify (never becomes an identity)
-    └── LimitError                a document or transaction over one of the limits
+    ├── LimitError                a document or transaction over one of the limits
+    └── TimeLimitError            a function ran longer than its kind's time limit
 
 Each error carries a stable ``code`` so the server can put it on the wire without a traceback.
 """
@@ -105,3 +106,28 @@ class LimitError(LivebaseError):
     """A document, value or transaction over one of the limits."""
 
     code = "LimitExceeded"
+
+
+class TimeLimitError(LivebaseError):
+    """A function ran longer than the time limit of its kind (a query, a mutation, an action).
+
+    The message names the function and the limit; a mutation that ran over commits nothing.
+    """
+
+    code = "FunctionTimeout"
+
+    def __init__(self, path: str, kind: str, limit: float) -> None:
+        self.path = path
+        self.kind = kind
+        self.limit = limit
+        plural = "queries" if kind == "query" else f"{kind}s"
+        super().__init__(
+            f"{kind.capitalize()} {path} timed out: it ran longer than the {_seconds(limit)} "
+            f"limit for {plural}"
+        )
+
+
+def _seconds(limit: float) -> str:
+    if limit >= 120 and limit % 60 == 0:
+        return f"{limit / 60:g} min"
+    return f"{limit:g} s"

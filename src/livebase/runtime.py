@@ -3,6 +3,10 @@
 Queries run at one snapshot and return their read set; mutations are serializable, atomic and
 re-run on conflict; actions are plain coroutines that call queries and mutations. Queries and
 mutations see a frozen clock and seeded randomness, and may not wait on real I/O.
+
+Every run is held to its kind's time limit (``Limits``, execution.py). From an event loop,
+``run_query_async`` and ``run_mutation_async`` run them on worker threads (a few readers, one
+writer), so the loop never waits on a function; actions run on the loop and call them so.
 """
 
 from __future__ import annotations
@@ -13,11 +17,12 @@ import inspect
 import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from types import ModuleType
 from typing import Any, TypeVar
 
-from livebase import clock, logs, scheduler, session_requests, values
+from livebase import clock, execution, logs, scheduler, session_requests, values
 from livebase.app import App, load_app
 from livebase.context import ActionCtx, Identity, MutationCtx, QueryCtx, make_identity
 from livebase.database import Database
@@ -28,6 +33,7 @@ from livebase.errors import (
     OccConflictError,
     ValidationError,
 )
+from livebase.execution import Limits, Workers
 from livebase.functions import FunctionDefinition
 from livebase.persistence.base import Persistence
 from livebase.persistence.sqlite import SqlitePersistence
@@ -46,6 +52,7 @@ log = logging.getLogger("livebase.runtime")
 T = TypeVar("T")
 OPTIMISTIC_ATTEMPTS = 4
 DATABASE_FILE = "db.sqlite3"
+READERS = 4  # threads running queries; one more runs mutations (the engine commits one at a time)
 
 
 @dataclass
@@ -111,9 +118,18 @@ class Runtime:
         persistence: Persistence | None = None,
         origin: str = "http://127.0.0.1:3210",
         max_upload: int = DEFAULT_MAX_UPLOAD,
+        query_timeout: float = 1.0,
+        mutation_timeout: float = 1.0,
+        action_timeout: float = 600.0,
     ) -> None:
+        """``query_timeout``, ``mutation_timeout``, ``action_timeout``: the time limits of this
+        deployment's functions in seconds (Convex's by default); over its limit a function
+        fails with TimeLimitError, and a mutation commits nothing."""
         clock.install()
+        self.limits = Limits(query_timeout, mutation_timeout, action_timeout)
         self.app = load_app(app)
+        self.readers = Workers("livebase-reader", READERS)
+        self.writer = Workers("livebase-writer", 1)
         self.origin = origin.rstrip("/")  # where clients reach this deployment (absolute URLs)
         self.scheduler_wakeup: Callable[[], None] = lambda: None  # set by a running worker
         if persistence is None:
@@ -188,12 +204,13 @@ class Runtime:
         txn = self.db.begin(writable=False)
         txn.journal_in = journal
         ctx = QueryCtx(txn, ident, StorageReader(self.storage, txn))
-        with logs.capture(fn.path) as lines:
+        limit = execution.limited(fn.path, "query", self.limits.query)
+        with limit as run, logs.capture(fn.path) as lines:
             try:
-                with clock.frozen(clock.real_time_ns(), txn.begin_ts):
+                with clock.frozen(clock.real_time_ns(), txn.begin_ts), run.handler():
                     value = run_to_completion(fn.handler(ctx, **checked), fn.path)
                 value = self._returns(fn, value)
-            except Exception as exc:
+            except BaseException as exc:
                 logs.attach(exc, lines)
                 raise
             finally:
@@ -224,13 +241,15 @@ class Runtime:
         fn = self.function(path, "mutation", internal_ok)
         checked = self._args(fn, args)
         ident = make_identity(identity)
-        for attempt in range(1, OPTIMISTIC_ATTEMPTS + 1):
-            try:
-                return self._mutate_once(fn, checked, ident, attempt, request, job)
-            except OccConflictError:
-                log.debug("%s: OCC conflict on attempt %d", fn.path, attempt)
-        with self.db.exclusive():
-            return self._mutate_once(fn, checked, ident, OPTIMISTIC_ATTEMPTS + 1, request, job)
+        # why: the limit spans every attempt, so that the caller waits at most about that long
+        with execution.limited(fn.path, "mutation", self.limits.mutation):
+            for attempt in range(1, OPTIMISTIC_ATTEMPTS + 1):
+                try:
+                    return self._mutate_once(fn, checked, ident, attempt, request, job)
+                except OccConflictError:
+                    log.debug("%s: OCC conflict on attempt %d", fn.path, attempt)
+            with self.db.exclusive():
+                return self._mutate_once(fn, checked, ident, OPTIMISTIC_ATTEMPTS + 1, request, job)
 
     def _mutate_once(
         self,
@@ -255,7 +274,7 @@ class Runtime:
             with logs.capture(fn.path) as lines:
                 try:
                     value = self._handle(txn, fn, args, ident)
-                except Exception as exc:
+                except BaseException as exc:
                     logs.attach(exc, lines)
                     raise
             if request is not None:
@@ -265,7 +284,9 @@ class Runtime:
                 txn.patch(job, done, scheduler.TABLE)
         finally:
             txn.close()
-        ts = self.db.commit(txn)
+        run = execution.current()
+        with run.committing() if run is not None else contextlib.nullcontext():
+            ts = self.db.commit(txn)
         self._after_commit(txn)
         return MutationResult(value, ts, attempt, lines.finish())
 
@@ -275,7 +296,9 @@ class Runtime:
         ctx = MutationCtx(
             txn, ident, StorageWriter(self.storage, txn), scheduler.Scheduler(self, txn)
         )
-        with clock.frozen(clock.real_time_ns(), txn.begin_ts):
+        run = execution.current()
+        handler = run.handler() if run is not None else contextlib.nullcontext()
+        with clock.frozen(clock.real_time_ns(), txn.begin_ts), handler:
             value = run_to_completion(fn.handler(ctx, **args), fn.path)
         return self._returns(fn, value)
 
@@ -284,7 +307,51 @@ class Runtime:
     ) -> Any:
         """Run a mutation's handler inside a transaction someone else commits (crons)."""
         fn = self.function(function, "mutation", internal_ok=True)
-        return self._handle(txn, fn, self._args(fn, args), None)
+        checked = self._args(fn, args)
+        with execution.limited(fn.path, "mutation", self.limits.mutation):
+            return self._handle(txn, fn, checked, None)
+
+    async def run_query_async(
+        self,
+        path: Any,
+        args: dict[str, Any] | None = None,
+        *,
+        identity: dict[str, Any] | None = None,
+        internal_ok: bool = False,
+        journal: str | None = None,
+    ) -> QueryResult:
+        """``run_query`` on a reader thread: the awaiting event loop goes on meanwhile."""
+        return await self.readers.run(
+            partial(
+                self.run_query,
+                path,
+                args,
+                identity=identity,
+                internal_ok=internal_ok,
+                journal=journal,
+            )
+        )
+
+    async def run_mutation_async(
+        self,
+        path: Any,
+        args: dict[str, Any] | None = None,
+        *,
+        identity: dict[str, Any] | None = None,
+        internal_ok: bool = False,
+        request: tuple[str, int] | None = None,
+    ) -> MutationResult:
+        """``run_mutation`` on the writer thread: one mutation at a time, in arrival order."""
+        return await self.writer.run(
+            partial(
+                self.run_mutation,
+                path,
+                args,
+                identity=identity,
+                internal_ok=internal_ok,
+                request=request,
+            )
+        )
 
     def _after_commit(self, txn: Transaction) -> None:
         for hook in txn.after_commit:
@@ -332,19 +399,23 @@ class Runtime:
         ctx = self.action_ctx(identity)
         result = fn.handler(ctx, **checked)
         if inspect.isawaitable(result):
-            result = await result
+            result = await execution.time_limited(result, fn.path, "action", self.limits.action)
         return self._returns(fn, result)
 
     def action_ctx(self, identity: dict[str, Any] | None) -> ActionCtx:
         """The ``ctx`` of an action (or HTTP action) running as ``identity``."""
 
         async def run_query(target: Any, call_args: dict[str, Any] | None) -> Any:
-            result = self.run_query(target, call_args, identity=identity, internal_ok=True)
+            result = await self.run_query_async(
+                target, call_args, identity=identity, internal_ok=True
+            )
             logs.forward(result.log_lines)
             return result.value
 
         async def run_mutation(target: Any, call_args: dict[str, Any] | None) -> Any:
-            result = self.run_mutation(target, call_args, identity=identity, internal_ok=True)
+            result = await self.run_mutation_async(
+                target, call_args, identity=identity, internal_ok=True
+            )
             logs.forward(result.log_lines)
             return result.value
 
@@ -378,7 +449,9 @@ class Runtime:
         return asyncio.run(self.run_action(fn, args, identity=identity, internal_ok=internal_ok))
 
     def close(self) -> None:
-        """Close the database."""
+        """Stop the worker threads and close the database."""
+        self.readers.stop()
+        self.writer.stop()
         self.db.close()
 
     def __enter__(self) -> Runtime:

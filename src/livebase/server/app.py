@@ -1,13 +1,20 @@
-"""The ASGI application: sync WebSocket, HTTP API, and the loop that keeps queries live."""
+"""The ASGI application: sync WebSocket, HTTP API, and the loop that keeps queries live.
+
+The event loop only moves bytes. Functions run on the runtime's worker threads, live queries
+are kept current on the live lane (live.py), and the update cycle here takes the lane's
+results to the sessions: one Transition per session, every query at one timestamp.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import TypeVar
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -26,13 +33,15 @@ from livebase.server.auth import ServerAuth
 from livebase.server.auth_routes import AuthRoutes
 from livebase.server.http_actions import HttpActions
 from livebase.server.http_api import HttpApi
+from livebase.server.live import LiveLane, Prepared
 from livebase.server.protocol import PING
 from livebase.server.storage_routes import StorageRoutes
-from livebase.server.subscriptions import SubscriptionManager
 from livebase.server.sync import SyncSession
 
 log = logging.getLogger("livebase.server")
 FLUSH_SLICE = 64
+SWITCH_INTERVAL = 0.0002  # seconds: how long a thread may keep the GIL when another waits
+T = TypeVar("T")
 
 
 class Server:
@@ -50,7 +59,8 @@ class Server:
         self.auth = auth or ServerAuth(providers, runtime.deployment.admin_key)
         self.scheduler = SchedulerWorker(runtime)
         self._scheduler_task: asyncio.Task[None] | None = None
-        self.subscriptions = SubscriptionManager(runtime)
+        self.live = LiveLane(runtime)
+        self.subscriptions = self.live.manager
         self.sessions: set[SyncSession] = set()
         self.pending: set[SyncSession] = set()  # sessions with something to send
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -59,6 +69,12 @@ class Server:
         self._heartbeat_task: asyncio.Task[None] | None = None
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        # why: a function running long on a worker thread keeps the GIL for up to the switch
+        # interval (5 ms by default) whenever the loop, the writer or the live lane want it,
+        # and they want it a score of times per live update (every SQLite call hands it back):
+        # with 5 ms, one long query slows everyone's updates tens of times; with 0.2 ms, about
+        # twice. It costs only when two threads are busy at once.
+        sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
         self._loop = loop
         self.runtime.db.add_commit_listener(self._on_commit)
 
@@ -79,6 +95,7 @@ class Server:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+        self.live.stop()
 
     def _on_commit(self, ts: int, writes: WriteSet) -> None:
         # why: commits can come from any thread (an embedding app, a test); the update
@@ -86,6 +103,15 @@ class Server:
         loop = self._loop
         if loop is not None and not loop.is_closed():
             loop.call_soon_threadsafe(self.schedule_flush)
+
+    async def in_live_lane(self, work: Callable[[], T], prepared: Prepared | None = None) -> T:
+        """``work()`` on the live lane, with the live queries to itself; sessions it changed
+        are flushed after."""
+        async with self.live.lock:
+            result = await self.live.run(work, prepared)
+        if self.pending:
+            self.schedule_flush()
+        return result
 
     def mark(self, session: SyncSession) -> None:
         """A session has something to send: include it in the next update cycle."""
@@ -103,15 +129,16 @@ class Server:
         while self._flush_pending:
             self._flush_pending = False
             try:
-                self.subscriptions.catch_up()
-                sessions = list(self.pending)
-                self.pending.clear()
-                for i, session in enumerate(sessions):
-                    # why: entries are always consistent at subscriptions.ts, which another
-                    # catch_up may advance while this loop yields.
-                    session.flush(self.subscriptions.ts)
-                    if i % FLUSH_SLICE == FLUSH_SLICE - 1:
-                        await asyncio.sleep(0)  # let senders start while the rest is built
+                # why: the lock keeps the lane from changing entries while Transitions are
+                # built, so each carries all of a session's queries at subscriptions.ts
+                async with self.live.lock:
+                    await self.live.run(self.subscriptions.catch_up)
+                    sessions = list(self.pending)
+                    self.pending.clear()
+                    for i, session in enumerate(sessions):
+                        session.flush(self.subscriptions.ts)
+                        if i % FLUSH_SLICE == FLUSH_SLICE - 1:
+                            await asyncio.sleep(0)  # let senders start while the rest is built
             except Exception:
                 log.exception("update cycle failed")
 

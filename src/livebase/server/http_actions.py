@@ -1,4 +1,8 @@
-"""Serving an app's HTTP actions (``http.py``): under ``/http/`` and on an optional port."""
+"""Serving an app's HTTP actions (``http.py``): under ``/http/`` and on an optional port.
+
+A handler runs on the event loop like any action, within the action time limit; the queries
+and mutations it calls run on the runtime's worker threads.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 
-from livebase import values
+from livebase import execution, values
 from livebase.context import make_identity
 from livebase.errors import ValidationError
 from livebase.server.auth import AuthFailed, TooManyAttempts
@@ -105,11 +109,13 @@ class HttpActions:
             return JSONResponse(refusal, 429, headers={"Retry-After": wait})
         except (AuthFailed, ValidationError) as exc:
             return JSONResponse({"code": "Unauthenticated", "message": str(exc)}, 401)
-        ctx = self.server.runtime.action_ctx(identity)
+        runtime = self.server.runtime
+        ctx = runtime.action_ctx(identity)
         try:
             result = route.action.handler(ctx, request)
             if inspect.isawaitable(result):
-                result = await result
+                name = f"{request.method} {path}"
+                result = await execution.time_limited(result, name, "action", runtime.limits.action)
             return to_response(result)
         except _BodyTooLarge:
             return too_large

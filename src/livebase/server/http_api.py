@@ -1,7 +1,9 @@
 """Convex's HTTP API: ``/api/query``, ``/api/mutation``, ``/api/action``, ``/api/run/...``,
 ``/api/function``, ``/api/query_ts``, ``/api/query_at_ts``, ``/api/query_batch``, ``/version``.
 
-Function outcomes, success or failure, are HTTP 200 with ``{"status": "success" | "error"}``;
+Queries and mutations run on the runtime's worker threads, never on the event loop. Function
+outcomes, success or failure (a time limit too), are HTTP 200 with
+``{"status": "success" | "error"}``;
 a request that is not well-formed gets a 4xx with ``{"code", "message"}``: among them,
 arguments nested deeper than Convex's 64 levels (400 ``TooNested``), and 429
 ``too_many_attempts`` with ``Retry-After`` once an address has sent too many wrong admin keys.
@@ -153,10 +155,14 @@ class HttpApi:
         try:
             fn = runtime.function(path, kind, internal_ok=admin)
             if fn.kind == "query":
-                result = runtime.run_query(fn, args, identity=identity, internal_ok=admin)
+                result = await runtime.run_query_async(
+                    fn, args, identity=identity, internal_ok=admin
+                )
                 value, log_lines = result.value, result.log_lines
             elif fn.kind == "mutation":
-                done = runtime.run_mutation(fn, args, identity=identity, internal_ok=admin)
+                done = await runtime.run_mutation_async(
+                    fn, args, identity=identity, internal_ok=admin
+                )
                 value, log_lines = done.value, done.log_lines
             else:
                 with logs.capture_into(lines):
@@ -238,7 +244,7 @@ class HttpApi:
             )
         try:
             identity, _ = await self._caller(request)
-            result = self.server.runtime.run_query(
+            result = await self.server.runtime.run_query_async(
                 body.get("path"), _args(body.get("args")), identity=identity
             )
         except BadRequest as exc:

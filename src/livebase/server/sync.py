@@ -3,9 +3,10 @@
 The session keeps what the client holds (query-set version, identity version, timestamp) and
 sends a Transition whenever its queries change or a mutation it ran needs its timestamp
 reached. Mutations from one connection run one at a time in arrival order, exactly once per
-(session id, request id); actions run concurrently. Outgoing messages go through a bounded
-queue: a client that cannot keep up is disconnected (it reconnects and resyncs) rather than
-holding up the others.
+(session id, request id), on the runtime's writer thread; actions run concurrently. Its live
+queries change only on the live lane (live.py), so the event loop never runs a function.
+Outgoing messages go through a bounded queue: a client that cannot keep up is disconnected
+(it reconnects and resyncs) rather than holding up the others.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from starlette.concurrency import run_in_threadpool
@@ -25,17 +27,38 @@ from livebase.errors import LivebaseError
 from livebase.server import protocol
 from livebase.server.auth import AuthFailed
 from livebase.server.errors import ClientError, client_error
+from livebase.server.live import QuerySpec
 from livebase.server.protocol import ProtocolError, StateVersion
 from livebase.server.subscriptions import QueryEntry
 
 FAILED = "\x00failed"
 
 
-def failed_entry(path: str, message: str) -> QueryEntry:
-    """A query that could not be subscribed (unknown function, bad arguments): it only fails."""
+def failed_entry(path: str, message: str, log_lines: list[str] | None = None) -> QueryEntry:
+    """A query that could not be subscribed (unknown function, bad arguments) or ran out of
+    time: it only fails."""
     return QueryEntry(
-        (FAILED, path, message), path, {}, None, None, version=1, error=ClientError(message)
+        (FAILED, path, message),
+        path,
+        {},
+        None,
+        None,
+        version=1,
+        error=ClientError(message),
+        log_lines=log_lines or [],
     )
+
+
+@dataclass
+class _Mutation:
+    """A Mutation message, with who sent it as of its arrival."""
+
+    request_id: int
+    path: Any
+    raw_args: Any
+    identity: dict[str, Any] | None
+    admin: bool
+    session_id: str | None
 
 
 if TYPE_CHECKING:
@@ -45,6 +68,7 @@ log = logging.getLogger("livebase.sync")
 
 SEND_QUEUE_LIMIT = 1024
 MAX_PENDING_ACTIONS = 1000
+MAX_PENDING_MUTATIONS = 1000
 
 
 class SyncSession:
@@ -72,6 +96,8 @@ class SyncSession:
         self.last_sent = time.monotonic()
         self._outbox: asyncio.Queue[str | None] = asyncio.Queue(SEND_QUEUE_LIMIT)
         self._actions: set[asyncio.Task[None]] = set()
+        self._mutations: asyncio.Queue[_Mutation] = asyncio.Queue()
+        self._mutation_runner: asyncio.Task[None] | None = None
 
     # --- connection lifecycle ----------------------------------------------------------
     async def run(self) -> None:
@@ -98,9 +124,14 @@ class SyncSession:
             self.closed = True
             self.server.sessions.discard(self)
             self.server.pending.discard(self)
-            self._release_all()
+            if self._mutation_runner is not None:
+                self._mutation_runner.cancel()
             for task in self._actions:
                 task.cancel()
+            try:
+                await self.server.in_live_lane(self._release_all)
+            except Exception:  # why: a stopping server's lane is gone, and its entries with it
+                log.debug("session %s: subscriptions not released", self.session_id)
             with contextlib.suppress(asyncio.QueueFull):
                 self._outbox.put_nowait(None)
             sender.cancel()
@@ -180,30 +211,24 @@ class SyncSession:
         modifications = message.get("modifications")
         if not isinstance(modifications, list):
             raise ProtocolError("ModifyQuerySet.modifications must be a list")
-        manager = self.server.subscriptions
-        manager.catch_up()
+        changes: list[tuple[int, QuerySpec | QueryEntry | None]] = []  # None: remove
         for mod in modifications:
             if not isinstance(mod, dict):
                 raise ProtocolError("A query-set modification must be an object")
             query_id = protocol.u32(mod, "queryId")
             if mod.get("type") == "Add":
-                self._add_query(query_id, mod)
+                changes.append((query_id, self._query_spec(mod)))
             elif mod.get("type") == "Remove":
-                entry = self.queries.pop(query_id, None)
-                if entry is None:
-                    raise ProtocolError(f"Remove of unknown query {query_id}")
-                self.sent_versions.pop(query_id, None)
-                manager.release(entry, self, still_used=entry in self.queries.values())
-                self.removed.append(query_id)
+                changes.append((query_id, None))
             else:
                 raise ProtocolError(f"Unknown query-set modification {mod.get('type')!r}")
-        self.query_set = new
-        self.force_transition = True
+        specs = [spec for _, spec in changes if isinstance(spec, tuple)]
+        prepared = await self.server.live.prepare(specs, self.identity)
+        await self.server.in_live_lane(lambda: self._apply_changes(changes, new), prepared)
         self.server.mark(self)
 
-    def _add_query(self, query_id: int, mod: dict[str, Any]) -> None:
-        if query_id in self.queries:
-            raise ProtocolError(f"Query {query_id} is already in the query set")
+    def _query_spec(self, mod: dict[str, Any]) -> QuerySpec | QueryEntry:
+        """What an Add subscribes to, or the failed entry of a bad path or bad arguments."""
         path = mod.get("udfPath")
         journal = mod.get("journal")
         if journal is not None and not isinstance(journal, str):
@@ -215,11 +240,33 @@ class SyncSession:
                 raise LivebaseError("Query arguments must be an object")
         except LivebaseError as exc:
             # why: a bad path or bad args fail this query only; the connection stays up.
-            entry = failed_entry(str(path), exc.message)
-        else:
-            entry = self.server.subscriptions.acquire(path, args, self.identity, journal, self)
-        self.queries[query_id] = entry
-        self.dirty = True
+            return failed_entry(str(path), exc.message)
+        return (path, args, journal)
+
+    def _apply_changes(
+        self, changes: list[tuple[int, QuerySpec | QueryEntry | None]], new_version: int
+    ) -> None:
+        """On the live lane: subscribe and unsubscribe, then stand at ``new_version``."""
+        manager = self.server.subscriptions
+        manager.catch_up()
+        for query_id, change in changes:
+            if change is None:
+                entry = self.queries.pop(query_id, None)
+                if entry is None:
+                    raise ProtocolError(f"Remove of unknown query {query_id}")
+                self.sent_versions.pop(query_id, None)
+                manager.release(entry, self, still_used=entry in self.queries.values())
+                self.removed.append(query_id)
+                continue
+            if query_id in self.queries:
+                raise ProtocolError(f"Query {query_id} is already in the query set")
+            if isinstance(change, tuple):
+                path, args, journal = change
+                change = manager.acquire(path, args, self.identity, journal, self)
+            self.queries[query_id] = change
+            self.dirty = True
+        self.query_set = new_version
+        self.force_transition = True
 
     def _public_query(self, path: Any) -> str:
         fn = self.server.runtime.function(path, "query", internal_ok=self.admin)
@@ -227,14 +274,34 @@ class SyncSession:
 
     async def _on_mutation(self, message: dict[str, Any]) -> None:
         request_id = protocol.u32(message, "requestId")
-        path = message.get("udfPath")
-        runtime = self.server.runtime
         raw_args = protocol.raw_udf_args(message)
+        if self._mutations.qsize() >= MAX_PENDING_MUTATIONS:
+            raise ProtocolError("TooManyConcurrentMutations: more than 1000 mutations queued")
+        mutation = _Mutation(
+            request_id,
+            message.get("udfPath"),
+            raw_args,
+            self.identity,
+            self.admin,
+            self.session_id,
+        )
+        self._mutations.put_nowait(mutation)
+        if self._mutation_runner is None:
+            self._mutation_runner = asyncio.get_running_loop().create_task(self._run_mutations())
+
+    async def _run_mutations(self) -> None:
+        """Run this connection's mutations one at a time, in the order they arrived."""
+        while True:
+            mutation = await self._mutations.get()
+            await self._run_mutation(mutation)
+
+    async def _run_mutation(self, mutation: _Mutation) -> None:
+        request_id, path = mutation.request_id, mutation.path
         try:
-            args = values.from_convex_json(raw_args)
-            request = (self.session_id, request_id) if self.session_id else None
-            result = runtime.run_mutation(
-                path, args, identity=self.identity, internal_ok=self.admin, request=request
+            args = values.from_convex_json(mutation.raw_args)
+            request = (mutation.session_id, request_id) if mutation.session_id else None
+            result = await self.server.runtime.run_mutation_async(
+                path, args, identity=mutation.identity, internal_ok=mutation.admin, request=request
             )
         except Exception as exc:
             error = client_error(exc, str(path))
@@ -261,6 +328,10 @@ class SyncSession:
                 f'"logLines":{protocol.dumps(result.log_lines)}}}'
             )
             self.need_ts = max(self.need_ts, result.ts)
+            if result.ts <= self.sent_ts:
+                # why: a Transition already passed this commit before its response went out;
+                # the clients settle a mutation only on a Transition after its response.
+                self.force_transition = True
         self.server.mark(self)
 
     async def _on_action(self, message: dict[str, Any]) -> None:
@@ -333,15 +404,22 @@ class SyncSession:
                 await self.ws.close(code=1000)
             self.closed = True
             return
-        self.identity = identity
-        self.admin = admin
-        self.identity_version = base + 1
-        self._resubscribe_all()
-        self.force_transition = True
+        held = list(self.queries.values())
+        specs = [(e.path, e.args, e.journal) for e in held if e.key[0] != FAILED]
+        prepared = await self.server.live.prepare(specs, identity)
+
+        def switch() -> None:
+            # why: on the lane, so that no Transition shows the new identity version with
+            # results of the old identity
+            self.identity, self.admin, self.identity_version = identity, admin, base + 1
+            self._resubscribe_all()
+            self.force_transition = True
+
+        await self.server.in_live_lane(switch, prepared)
         self.server.mark(self)
 
     def _resubscribe_all(self) -> None:
-        """Identity changed: every query runs again as the new identity."""
+        """On the live lane: the identity changed, so every query runs again as the new one."""
         manager = self.server.subscriptions
         manager.catch_up()
         old = self.queries
@@ -362,8 +440,24 @@ class SyncSession:
 
     # --- outgoing transitions ----------------------------------------------------------
     def entry_changed(self, entry: QueryEntry) -> None:
+        """On the live lane: a query's result changed (the server flushes after the lane)."""
         self.dirty = True
-        self.server.mark(self)
+        self.server.pending.add(self)
+
+    def quarantine(self, entry: QueryEntry) -> None:
+        """On the live lane: a query of this session ran out of time. It fails from now on,
+        rather than run again on every commit; subscribing again retries it."""
+        manager = self.server.subscriptions
+        assert entry.error is not None
+        for query_id, held in list(self.queries.items()):
+            if held is entry:
+                self.queries[query_id] = failed_entry(
+                    entry.path, entry.error.message, entry.log_lines
+                )
+                self.sent_versions.pop(query_id, None)
+                manager.release(entry, self, still_used=entry in self.queries.values())
+        self.dirty = True
+        self.server.pending.add(self)
 
     def flush(self, ts: int) -> None:
         """Send a Transition to ``ts`` if the client has anything to learn."""
