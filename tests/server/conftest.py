@@ -28,15 +28,18 @@ class InProcessServer:
 
 @pytest.fixture
 def make_server(tmp_path: Path) -> Iterator[Callable[..., InProcessServer]]:
-    """Start servers of the notes app in this process (``create_app`` keyword arguments)."""
+    """Start servers in this process: ``make_server(app=APPS / "limits", query_timeout=1,
+    heartbeat=1)`` takes the app (the notes app by default), Runtime's ``*_timeout`` limits and
+    create_app's keyword arguments."""
     running: list[tuple[uvicorn.Server, threading.Thread, Runtime]] = []
 
-    def start(**options: Any) -> InProcessServer:
-        runtime = Runtime(APPS / "notes", tmp_path / f"data{len(running)}")
-        app = create_app(runtime, **options)
+    def start(app: Path = APPS / "notes", **options: Any) -> InProcessServer:
+        limits = {k: options.pop(k) for k in list(options) if k.endswith("_timeout")}
+        runtime = Runtime(app, tmp_path / f"data{len(running)}", **limits)
+        asgi = create_app(runtime, **options)
         port = free_port()
         config = uvicorn.Config(
-            app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"
+            asgi, host="127.0.0.1", port=port, log_level="warning", lifespan="on"
         )
         uv = uvicorn.Server(config)
         thread = threading.Thread(target=uv.run, daemon=True)
@@ -47,7 +50,7 @@ def make_server(tmp_path: Path) -> Iterator[Callable[..., InProcessServer]]:
         assert uv.started, "server did not start"
         running.append((uv, thread, runtime))
         url = f"http://127.0.0.1:{port}"
-        return InProcessServer(url, f"ws://127.0.0.1:{port}/api/sync", runtime, app.state.server)
+        return InProcessServer(url, f"ws://127.0.0.1:{port}/api/sync", runtime, asgi.state.server)
 
     yield start
     for uv, thread, runtime in running:

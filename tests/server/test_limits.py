@@ -5,19 +5,17 @@ from __future__ import annotations
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from livebase.errors import TimeLimitError
 from livebase.runtime import Runtime
-from livebase.server import create_app
 from tests.conftest import APPS
-from tests.e2e.conftest import free_port, start_server, stop_process
+from tests.e2e.conftest import start_server, stop_process
 from tests.server.conftest import InProcessServer
 from tests.server.test_sync_protocol import Client
 
@@ -25,32 +23,9 @@ APP = APPS / "limits"
 
 
 @pytest.fixture
-def serve(tmp_path: Path) -> Iterator[Callable[..., InProcessServer]]:
-    """Start servers of the limits app in this process: ``serve(query_timeout=1, heartbeat=1)``
-    takes Runtime's time limits and create_app's options."""
-    running: list[tuple[uvicorn.Server, threading.Thread, Runtime]] = []
-
-    def start(**options: Any) -> InProcessServer:
-        limits = {k: options.pop(k) for k in list(options) if k.endswith("_timeout")}
-        runtime = Runtime(APP, tmp_path / f"data{len(running)}", **limits)
-        app = create_app(runtime, **options)
-        port = free_port()
-        uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-        thread = threading.Thread(target=uv.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 10
-        while not uv.started and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert uv.started, "server did not start"
-        running.append((uv, thread, runtime))
-        url = f"http://127.0.0.1:{port}"
-        return InProcessServer(url, f"ws://127.0.0.1:{port}/api/sync", runtime, app.state.server)
-
-    yield start
-    for uv, thread, runtime in running:
-        uv.should_exit = True
-        thread.join(10)
-        runtime.close()
+def serve(make_server: Callable[..., InProcessServer]) -> Callable[..., InProcessServer]:
+    """Servers of the limits app in this process: ``serve(query_timeout=1, heartbeat=1)``."""
+    return partial(make_server, APP)
 
 
 def call(url: str, kind: str, path: str, args: dict[str, Any], timeout: float = 30) -> Any:
