@@ -37,6 +37,7 @@ lint: $(STAMP) web
 	$(PY) -m ruff check src tests bench examples scripts
 	$(PY) -m ruff format --check src tests bench examples scripts
 	$(PY) -m mypy
+	$(VENV)/bin/lint-imports
 	cd web/bankchat && npm run --silent lint
 
 format: $(STAMP)

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from livebase import Runtime
-from livebase.keys import encode_key
+from livebase.engine.keys import encode_key
 
 APP_DIR = Path(__file__).resolve().parent / "apps" / "benchapp"
 INSERT_GOAL = 0.30  # engine/raw insert throughput the project aims for at synchronous=NORMAL

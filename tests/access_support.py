@@ -8,9 +8,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from livebase import ConvexError
-from livebase.app import camel_case, load_app
-from livebase.runtime import Runtime
+from livebase import ConvexError, Runtime
+from livebase.runtime.app import camel_case, load_app
 
 OK = "ok"
 

@@ -32,7 +32,7 @@ WEB_DIST = Path(__file__).resolve().parents[2] / "web" / "bankchat" / "dist"
 
 def _runtime(data_dir: str, demo_users: bool = False) -> Any:
     from bankchat import demo
-    from livebase.runtime import Runtime
+    from livebase import Runtime
 
     runtime = Runtime(APP, data_dir)
     if demo_users:
@@ -100,7 +100,7 @@ def _print_table(answer: dict[str, Any]) -> None:
 
 def _serve(opts: argparse.Namespace) -> int:
     from bankchat.bankdb.load import data_url
-    from livebase.cli import main as livebase_main
+    from livebase import cli_main as livebase_main
 
     data_url()
     runtime = _runtime(opts.data_dir, demo_users=opts.demo)
@@ -127,7 +127,7 @@ def _serve(opts: argparse.Namespace) -> int:
 
 def _create_admin(opts: argparse.Namespace) -> int:
     from bankchat import demo
-    from livebase.cli import create_admin_command
+    from livebase import create_admin_command
 
     return create_admin_command(
         _runtime(opts.data_dir),

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from bankchat.roles import DEMO_PASSWORD, DEMO_ROLES, DEMO_USERS
-from livebase.runtime import Runtime
+from livebase import Runtime
 
 
 def password_provider(runtime: Runtime) -> Any:
-    from livebase.auth import PasswordProvider
+    from livebase import PasswordProvider
 
     return PasswordProvider.of(runtime)
 

@@ -6,11 +6,10 @@ against an embedded SQLite store with Convex's semantics::
     from livebase import define_schema, define_table, mutation, query, v
 """
 
-from livebase import clock as _clock
-from livebase.app import App, load_app
-from livebase.context import ActionCtx, MutationCtx, QueryCtx
-from livebase.crons import cron_jobs
-from livebase.errors import (
+import typing as _typing
+from importlib import metadata as _metadata
+
+from livebase.engine.errors import (
     AuthFailed,
     ConvexError,
     FunctionNotFoundError,
@@ -21,10 +20,19 @@ from livebase.errors import (
     OccConflictError,
     ReadOnlyError,
     SchemaError,
+    TimeLimitError,
     UnknownTableError,
     ValidationError,
 )
-from livebase.functions import (
+from livebase.engine.keys import undefined
+from livebase.engine.schema import define_schema, define_table
+from livebase.engine.validators import v
+from livebase.engine.values import Int64
+from livebase.runtime import clock as _clock
+from livebase.runtime.app import App, load_app
+from livebase.runtime.context import ActionCtx, MutationCtx, QueryCtx
+from livebase.runtime.crons import cron_jobs
+from livebase.runtime.functions import (
     access_rules,
     action,
     internal_action,
@@ -33,40 +41,68 @@ from livebase.functions import (
     mutation,
     query,
 )
-from livebase.http_router import HttpRouter, http_action
-from livebase.keys import undefined
-from livebase.runtime import Runtime
-from livebase.schema import define_schema, define_table
-from livebase.validators import v
-from livebase.values import Int64
+from livebase.runtime.http_router import HttpRouter, http_action
+from livebase.services.auth import (
+    CustomJwtProvider,
+    Invitations,
+    OidcProvider,
+    PasswordProvider,
+    checked_email,
+    signup_hook_args,
+    token_digest,
+)
+from livebase.services.runtime import Runtime
 
-__version__ = "0.1.0"
+__version__ = _metadata.version("livebase")
+
+if _typing.TYPE_CHECKING:
+    from livebase.cli import create_admin_command
+    from livebase.cli import main as cli_main
 
 _clock.install()
+
+
+def __getattr__(name: str) -> object:
+    # why: the command line pulls in the server (Starlette, uvicorn); app modules that only
+    # declare functions should not pay for that on import.
+    if name in ("cli_main", "create_admin_command"):
+        from livebase import cli
+
+        return cli.main if name == "cli_main" else cli.create_admin_command
+    raise AttributeError(f"module 'livebase' has no attribute {name!r}")
+
 
 __all__ = [
     "ActionCtx",
     "App",
     "AuthFailed",
     "ConvexError",
+    "CustomJwtProvider",
     "FunctionNotFoundError",
     "HttpRouter",
     "IndexRangeError",
     "Int64",
     "InvalidIdError",
+    "Invitations",
     "LimitError",
     "LivebaseError",
     "MutationCtx",
     "OccConflictError",
+    "OidcProvider",
+    "PasswordProvider",
     "QueryCtx",
     "ReadOnlyError",
     "Runtime",
     "SchemaError",
+    "TimeLimitError",
     "UnknownTableError",
     "ValidationError",
     "__version__",
     "access_rules",
     "action",
+    "checked_email",
+    "cli_main",
+    "create_admin_command",
     "cron_jobs",
     "define_schema",
     "define_table",
@@ -77,6 +113,8 @@ __all__ = [
     "load_app",
     "mutation",
     "query",
+    "signup_hook_args",
+    "token_digest",
     "undefined",
     "v",
 ]

@@ -26,10 +26,10 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from livebase import values
-from livebase.errors import ConvexError, LivebaseError
-from livebase.execution import Limits
-from livebase.runtime import Runtime
+from livebase.engine import values
+from livebase.engine.errors import ConvexError, LivebaseError
+from livebase.runtime.execution import Limits
+from livebase.services.runtime import Runtime
 
 log = logging.getLogger("livebase.cli")
 
@@ -94,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _admin_key(opts: argparse.Namespace) -> int:
-    from livebase.deployment import Deployment
+    from livebase.runtime.deployment import Deployment
 
     print(Deployment(opts.data_dir).admin_key)
     return 0
@@ -105,7 +105,7 @@ def _run_remote(opts: argparse.Namespace, args: Any, identity: Any) -> int:
 
     import httpx
 
-    from livebase.deployment import Deployment
+    from livebase.runtime.deployment import Deployment
 
     key = opts.admin_key or Deployment(opts.data_dir).admin_key
     header = f"Convex {key}"

@@ -12,8 +12,8 @@ import json
 import sys
 from pathlib import Path
 
-from livebase import values
-from livebase.runtime import Runtime
+from livebase.engine import values
+from livebase.services.runtime import Runtime
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "tasks"

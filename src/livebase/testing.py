@@ -21,8 +21,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from livebase.app import App
-from livebase.runtime import Runtime
+from livebase.runtime.app import App
+from livebase.services.runtime import Runtime
 
 
 class AppTester:

@@ -11,7 +11,7 @@ DEMO_ENV = "SESSIONDOCS_DEMO"  # "1" in a server started with --demo: the sign-i
 
 def password_provider(runtime: Any) -> Any:
     """The deployment's password provider, bound to ``runtime``."""
-    from livebase.auth import PasswordProvider
+    from livebase import PasswordProvider
 
     return PasswordProvider.of(runtime)
 

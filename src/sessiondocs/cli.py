@@ -51,7 +51,7 @@ def _ocr(opts: argparse.Namespace) -> int:
 
 
 def _runtime(data_dir: str) -> Any:
-    from livebase.runtime import Runtime
+    from livebase import Runtime
 
     return Runtime(APP, data_dir)
 
@@ -76,7 +76,7 @@ def _prepare(opts: argparse.Namespace) -> None:
 
 
 def _create_admin(opts: argparse.Namespace) -> int:
-    from livebase.cli import create_admin_command
+    from livebase import create_admin_command
     from sessiondocs import accounts
 
     return create_admin_command(
@@ -91,7 +91,7 @@ def _create_admin(opts: argparse.Namespace) -> int:
 
 
 def _serve(opts: argparse.Namespace) -> int:
-    from livebase.cli import main as livebase_main
+    from livebase import cli_main as livebase_main
 
     _prepare(opts)
     args = ["serve", str(APP), "--host", opts.host, "--port", str(opts.port)]

@@ -11,7 +11,7 @@ import pytest
 
 from bankchat import demo, service
 from bankchat.cli import APP
-from livebase.runtime import Runtime
+from livebase import Runtime
 
 ADMIN, ANALYST, TELLER, AUDITOR = (
     "admin@bank.example",

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from bankchat.bankdb.build import build_sqlite
 from bankchat.bankdb.load import load_database
-from livebase.runtime import Runtime
+from livebase import Runtime
 from tests.bankchat.appsupport import bank_runtime
 
 MYSQL_URL = os.environ.get("BANKCHAT_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/test")

@@ -20,7 +20,7 @@ import pytest
 
 from bankchat.cli import APP
 from bankchat.roles import DEMO_ROLES
-from livebase.runtime import Runtime
+from livebase import Runtime
 from tests.access_support import OK, assert_rules_match, outcome, public_functions
 from tests.bankchat.appsupport import ADMIN, ANALYST, AUDITOR, TELLER, as_user, bank_runtime
 

@@ -7,12 +7,12 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from livebase.catalog import id_key
-from livebase.commit_feed import CommitFeed
-from livebase.database import Database
+from livebase import Runtime
+from livebase.engine.catalog import id_key
+from livebase.engine.commit_feed import CommitFeed
+from livebase.engine.database import Database
+from livebase.engine.readset import ReadSet, WriteSet
 from livebase.persistence import Commit, MemoryPersistence, SqlitePersistence
-from livebase.readset import ReadSet, WriteSet
-from livebase.runtime import Runtime
 from tests.conftest import APPS
 
 Seen = list[tuple[int, WriteSet]]
@@ -113,7 +113,7 @@ def test_a_failing_listener_does_not_stop_the_others(tmp_path, caplog):
 
 
 def open_db(path: Path, **options: int) -> Database:
-    from livebase.app import load_app
+    from livebase.runtime.app import load_app
 
     return Database(SqlitePersistence(path, **options), load_app(APPS / "notes").schema)
 
@@ -217,3 +217,22 @@ def test_a_runtime_on_memory_persistence_writes_no_database_file(tmp_path):
         docs = runtime.run_query("notes:by_author", {"author": "bea"}).value
         assert [d["_id"] for d in docs] == [note]
     assert not list(tmp_path.glob("*.sqlite3*"))
+
+
+def test_the_feed_lists_the_commits_between_two_timestamps_and_says_when_it_cannot():
+    feed = CommitFeed(start_ts=10, retention=3)
+    for ts in (11, 12, 13):
+        feed.publish(ts, {1: [bytes([ts])]})
+    between = feed.commits_between(10, 12)
+    assert between is not None
+    assert [entry.ts for entry in between] == [11, 12]
+    assert feed.commits_between(12, 13) is not None
+    assert [e.ts for e in feed.commits_between(12, 13) or []] == [13]
+    read = ReadSet()
+    read.add_point(1, bytes([12]))
+    assert feed.conflicts(read, 11, 13)
+    assert not feed.conflicts(read, 12, 13)
+    for ts in (14, 15, 16, 17):  # more than the feed keeps: 10 falls out of it
+        feed.publish(ts, {2: [b"x"]})
+    assert feed.commits_between(10, 17) is None
+    assert feed.conflicts(ReadSet(), 10, 17)  # nothing read at 10 can be checked any more

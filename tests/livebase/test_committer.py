@@ -8,11 +8,12 @@ import time
 
 import pytest
 
-from livebase import OccConflictError, clock
-from livebase.commit_feed import CommitFeed
-from livebase.committer import LocalCommitter
+from livebase import OccConflictError
+from livebase.engine import wallclock
+from livebase.engine.commit_feed import CommitFeed
+from livebase.engine.committer import LocalCommitter
+from livebase.engine.readset import ReadSet
 from livebase.persistence import Commit, MemoryPersistence
-from livebase.readset import ReadSet
 
 
 def committer() -> LocalCommitter:
@@ -24,7 +25,7 @@ def write(ts: int, key: bytes = b"k") -> Commit:
 
 
 def test_timestamps_increase_strictly_even_when_the_clock_stands_still(monkeypatch):
-    monkeypatch.setattr(clock, "real_time_ns", lambda: 1_000)
+    monkeypatch.setattr(wallclock, "real_time_ns", lambda: 1_000)
     c = committer()
     stamps = [c.commit(write).ts for _ in range(3)]
     assert stamps == [1_000, 1_001, 1_002]

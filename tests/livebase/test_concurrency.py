@@ -2,7 +2,7 @@
 
 import threading
 
-from livebase.runtime import Runtime
+from livebase import Runtime
 from tests.conftest import APPS
 
 
@@ -31,8 +31,8 @@ def test_a_conflicting_mutation_is_rerun(tmp_path):
         runtime.run_mutation("counters:increment", {"name": "c"})
         # a transaction that read the counter, then a concurrent commit changes it
         stale = runtime.db.begin(writable=True)
-        from livebase.context import MutationCtx
-        from livebase.runtime import run_to_completion
+        from livebase.runtime.context import MutationCtx
+        from livebase.runtime.core import run_to_completion
 
         fn = runtime.function("counters:increment", "mutation")
         run_to_completion(fn.handler(MutationCtx(stale, None), name="c"), fn.path)
@@ -55,8 +55,8 @@ def test_disjoint_mutations_do_not_conflict(tmp_path):
         runtime.run_mutation("counters:increment", {"name": "a"})
         runtime.run_mutation("counters:increment", {"name": "b"})
         txn = runtime.db.begin(writable=True)
-        from livebase.context import MutationCtx
-        from livebase.runtime import run_to_completion
+        from livebase.runtime.context import MutationCtx
+        from livebase.runtime.core import run_to_completion
 
         fn = runtime.function("counters:increment", "mutation")
         run_to_completion(fn.handler(MutationCtx(txn, None), name="a"), fn.path)

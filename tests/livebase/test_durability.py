@@ -6,7 +6,7 @@ import subprocess
 import sys
 import textwrap
 
-from livebase.runtime import Runtime
+from livebase import Runtime
 from tests.conftest import APPS, ROOT
 
 
@@ -34,7 +34,7 @@ def test_full_durability_is_available(tmp_path):
 WRITER = textwrap.dedent(
     """
     import sys
-    from livebase.runtime import Runtime
+    from livebase import Runtime
     runtime = Runtime(sys.argv[1], sys.argv[2])
     i = 0
     while True:

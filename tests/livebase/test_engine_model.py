@@ -25,7 +25,7 @@ from hypothesis.stateful import (
 )
 
 from livebase import ConvexError, InvalidIdError, load_app
-from livebase.keys import encode_key, values_end
+from livebase.engine.keys import encode_key, values_end
 from livebase.testing import AppTester
 
 APP = load_app(Path(__file__).resolve().parents[1] / "apps" / "model")

@@ -10,6 +10,7 @@ import pytest
 from livebase import (
     FunctionNotFoundError,
     LivebaseError,
+    Runtime,
     ValidationError,
     action,
     internal_mutation,
@@ -17,8 +18,7 @@ from livebase import (
     query,
     v,
 )
-from livebase.app import App, camel_case, canonical_path, load_app
-from livebase.runtime import Runtime
+from livebase.runtime.app import App, camel_case, canonical_path, load_app
 from livebase.testing import AppTester
 from tests.conftest import APPS
 

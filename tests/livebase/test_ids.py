@@ -1,7 +1,7 @@
 import pytest
 
 from livebase import InvalidIdError
-from livebase.ids import ALPHABET, b32decode, b32encode, decode_id, new_id
+from livebase.engine.ids import ALPHABET, b32decode, b32encode, decode_id, new_id
 
 
 def test_ids_carry_their_table_number():

@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from livebase.intervals import Interval, IntervalTree
-from livebase.readset import ReadSet, ReadSetIndex
+from livebase.engine.intervals import Interval, IntervalTree
+from livebase.engine.readset import ReadSet, ReadSetIndex
 
 # why: a small alphabet and short keys, so that starts, ends, written keys and whole intervals
 # coincide often (b"" is the lowest key; b"\x01" sits between b"\x00..." keys and b"\x02").

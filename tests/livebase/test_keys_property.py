@@ -16,8 +16,8 @@ from typing import Any
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from livebase.keys import encode_key, undefined, values_end
-from livebase.values import INT64_MAX, INT64_MIN, Int64, normalize
+from livebase.engine.keys import encode_key, undefined, values_end
+from livebase.engine.values import INT64_MAX, INT64_MIN, Int64, normalize
 
 # --- strategies ----------------------------------------------------------------------------
 

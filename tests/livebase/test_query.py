@@ -3,9 +3,9 @@
 import pytest
 
 from livebase import IndexRangeError, ValidationError
-from livebase.catalog import IndexInfo
-from livebase.keys import encode_key
-from livebase.query import IndexRange
+from livebase.engine.catalog import IndexInfo
+from livebase.engine.keys import encode_key
+from livebase.engine.query import IndexRange
 
 
 def fill(notes, rows):

@@ -2,8 +2,7 @@
 
 import pytest
 
-from livebase import SchemaError
-from livebase.runtime import Runtime
+from livebase import Runtime, SchemaError
 from tests.livebase.appfactory import write_app
 
 V1 = """
@@ -25,7 +24,8 @@ from livebase import define_schema, define_table, v
 schema = define_schema({"people": define_table({"name": v.string(), "age": v.number()})})
 """
 FUNCS = """
-from livebase import mutation, query, v
+from livebase import mutation, v
+from livebase import query
 
 @mutation
 async def add(ctx, name, city=None):

@@ -16,7 +16,7 @@ from livebase import (
     undefined,
     v,
 )
-from livebase.app import App
+from livebase.runtime.app import App
 from livebase.testing import AppTester
 
 

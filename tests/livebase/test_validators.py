@@ -1,7 +1,7 @@
 import pytest
 
 from livebase import Int64, ValidationError, v
-from livebase.validators import as_object_validator
+from livebase.engine.validators import as_object_validator
 
 
 @pytest.mark.parametrize(
@@ -58,7 +58,7 @@ def test_missing_and_extra_fields_are_named():
 def test_id_validator_checks_the_table():
     validator = v.id("notes")
     validator.resolve_table = {"notes": 10001, "other": 10002}.get
-    from livebase.ids import new_id
+    from livebase.engine.ids import new_id
 
     validator.check(new_id(10001))
     with pytest.raises(ValidationError, match="another table"):

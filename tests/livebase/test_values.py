@@ -3,7 +3,7 @@ import math
 import pytest
 
 from livebase import Int64, LimitError, ValidationError
-from livebase.values import (
+from livebase.engine.values import (
     MAX_VALUE_NESTING,
     check_nesting,
     dumps,

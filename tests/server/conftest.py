@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import uvicorn
 
-from livebase.runtime import Runtime
+from livebase import Runtime
 from livebase.server import Server, create_app
 from tests.conftest import APPS
 from tests.e2e.conftest import free_port, server  # noqa: F401 - the subprocess server fixture

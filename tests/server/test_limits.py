@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from livebase.errors import TimeLimitError
-from livebase.runtime import Runtime
+from livebase import Runtime
+from livebase.engine.errors import TimeLimitError
 from tests.conftest import APPS
 from tests.e2e.conftest import start_server, stop_process
 from tests.server.conftest import InProcessServer
@@ -185,6 +185,25 @@ def test_heartbeats_keep_flowing_while_a_query_runs_away(serve):
     pings = [idle.recv(timeout=1) for _ in range(4)]
     assert pings == [{"type": "Ping"}] * 4
     assert runaway()["result"]["status"] == "success"
+    idle.close()
+
+
+def test_a_scheduled_mutation_runs_off_the_event_loop(serve):
+    srv = serve(mutation_timeout=10, heartbeat=0.2)
+    idle = Client(srv.ws_url).connect()
+    started = time.monotonic()
+    call(srv.url, "mutation", "spin:schedule_loop", {"seconds": 2})
+    time.sleep(0.3)  # the scheduler has picked it up and spins
+    sent = time.monotonic()
+    assert call(srv.url, "query", "counters:get", {"name": "c"}, timeout=1)["value"] is None
+    assert time.monotonic() - sent < 0.5
+    pings = [idle.recv(timeout=1) for _ in range(4)]
+    assert pings == [{"type": "Ping"}] * 4
+    deadline = time.monotonic() + 10
+    while call(srv.url, "query", "counters:get", {"name": "runaway"})["value"] != 1:
+        assert time.monotonic() < deadline, "the scheduled mutation never committed"
+        time.sleep(0.1)
+    assert time.monotonic() - started > 1.5  # it really ran its two seconds meanwhile
     idle.close()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from livebase.logs import MAX_LINES
+from livebase.runtime.logs import MAX_LINES
 from tests.server.test_sync_protocol import Client
 
 

@@ -16,7 +16,7 @@ import httpx
 import pytest
 import websockets
 
-from livebase.values import nesting
+from livebase.engine.values import nesting
 from tests.conftest import APPS
 from tests.e2e.conftest import RunningServer, start_server
 

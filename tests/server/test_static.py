@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from livebase.errors import LivebaseError
-from livebase.runtime import Runtime
+from livebase import Runtime
+from livebase.engine.errors import LivebaseError
 from livebase.server import create_app
 from tests.conftest import APPS
 

@@ -9,8 +9,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from livebase import values
-from livebase.runtime import Runtime
+from livebase import Runtime
+from livebase.engine import values
 from livebase.server.protocol import dumps
 from livebase.server.subscriptions import EntryKey, QueryEntry, SubscriptionManager
 from tests.conftest import APPS

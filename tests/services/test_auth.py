@@ -36,11 +36,11 @@ from convex import ConvexClient
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from livebase.auth import CustomJwtProvider, OidcProvider, PasswordProvider, jwt_providers
-from livebase.auth.hashing import Busy, HashingPool, default_workers
-from livebase.auth.throttle import Throttle
-from livebase.errors import AuthFailed, ConvexError, LivebaseError
+from livebase.engine.errors import AuthFailed, ConvexError, LivebaseError
 from livebase.server.auth import ServerAuth
+from livebase.services.auth import CustomJwtProvider, OidcProvider, PasswordProvider, jwt_providers
+from livebase.services.auth.hashing import Busy, HashingPool, default_workers
+from livebase.services.auth.throttle import Throttle
 from livebase.testing import AppTester
 from tests.conftest import APPS
 from tests.e2e.conftest import RunningServer, free_port, source_env, start_process, start_server

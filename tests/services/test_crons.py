@@ -25,12 +25,11 @@ from typing import Any
 import pytest
 from convex import ConvexClient
 
-from livebase import cron_jobs
-from livebase.crons import TABLE as CRON_TABLE
-from livebase.crons import CronRunner
-from livebase.errors import SchemaError
-from livebase.runtime import Runtime
-from livebase.scheduler import SchedulerWorker, now_ms
+from livebase import Runtime, cron_jobs
+from livebase.engine.errors import SchemaError
+from livebase.services.crons import TABLE as CRON_TABLE
+from livebase.services.crons import CronRunner
+from livebase.services.scheduler import SchedulerWorker, now_ms
 from tests.conftest import APPS, ROOT
 from tests.e2e.conftest import start_server
 from tests.services.test_scheduler import all_docs
@@ -66,7 +65,8 @@ def write_app(root: Path, crons: str, work: str = "") -> Path:
     (package / "work.py").write_text(
         textwrap.dedent(
             """
-            from livebase import ConvexError, internal_mutation, query
+            from livebase import ConvexError, internal_mutation
+            from livebase import query
 
             CALLS = {"count": 0}
 

@@ -23,10 +23,11 @@ import pytest
 from convex import ConvexClient, ConvexError
 
 from livebase import ConvexError as LivebaseConvexError
-from livebase.errors import FunctionNotFoundError, LimitError, ValidationError
-from livebase.query import IndexRange
-from livebase.runtime import Runtime, run_to_completion
-from livebase.scheduler import (
+from livebase import Runtime
+from livebase.engine.errors import FunctionNotFoundError, LimitError, ValidationError
+from livebase.engine.query import IndexRange
+from livebase.runtime.core import run_to_completion
+from livebase.services.scheduler import (
     INTERRUPTED,
     TABLE,
     Scheduler,

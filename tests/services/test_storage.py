@@ -25,7 +25,7 @@ import httpx
 import pytest
 from convex import ConvexClient, ConvexError
 
-from livebase.deployment import Deployment
+from livebase.runtime.deployment import Deployment
 from tests.e2e.conftest import RunningServer
 
 NODE_DIR = Path(__file__).resolve().parents[1] / "e2e" / "node"

@@ -17,8 +17,7 @@ from typing import Any
 
 import pytest
 
-from livebase import ConvexError
-from livebase.runtime import Runtime
+from livebase import ConvexError, Runtime
 from sessiondocs.functions._access import DEVICE_ISSUER
 from tests.access_support import OK, assert_rules_match, outcome
 from tests.conftest import ROOT

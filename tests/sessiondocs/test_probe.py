@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from livebase.app import load_app
+from livebase.runtime.app import load_app
 from tests.access_support import public_functions
 from tests.conftest import ROOT
 from tests.sessiondocs.conftest import PASSWORD, SIGNUP_DOMAIN, Account, SessiondocsServer

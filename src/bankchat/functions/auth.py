@@ -7,7 +7,7 @@ domains sign up with no role. ``users:admitSignup`` decides, inside the sign-up'
 
 import os
 
-from livebase.auth import PasswordProvider
+from livebase import PasswordProvider
 
 
 def _domains() -> list[str]:

@@ -1,7 +1,6 @@
 """bankchat's tables in livebase: everything the application owns (never the bank data)."""
 
-from livebase import define_schema, define_table, v
-from livebase.auth import Invitations
+from livebase import Invitations, define_schema, define_table, v
 
 invitations = Invitations("invites", inviter_table="users")
 

@@ -23,8 +23,15 @@ from bankchat.functions._access import (
 from bankchat.functions.audit import record
 from bankchat.functions.schema import invitations
 from bankchat.roles import DEMO_ENV, DEMO_PASSWORD, DEMO_USERS, has_feature, policy_of
-from livebase import ConvexError, internal_mutation, internal_query, mutation, query, v
-from livebase.auth import signup_hook_args
+from livebase import (
+    ConvexError,
+    internal_mutation,
+    internal_query,
+    mutation,
+    query,
+    signup_hook_args,
+    v,
+)
 
 
 def _now() -> float:

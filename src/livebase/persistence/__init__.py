@@ -5,7 +5,7 @@ without touching the engine; ``SqlitePersistence`` is the embedded default,
 ``MemoryPersistence`` keeps everything in memory for tests.
 """
 
-from livebase.persistence.base import (
+from livebase.engine.store import (
     Commit,
     CommitLogPruned,
     LoggedCommit,

@@ -16,7 +16,7 @@ from bisect import bisect_left, insort
 from dataclasses import dataclass, field
 from typing import Any
 
-from livebase.persistence.base import (
+from livebase.engine.store import (
     COMMIT_LOG_RETENTION,
     Commit,
     CommitLogPruned,

@@ -21,7 +21,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from livebase.persistence.base import (
+from livebase.engine.store import (
     COMMIT_LOG_RETENTION,
     Commit,
     CommitLogPruned,

@@ -24,11 +24,8 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 from starlette.websockets import WebSocket
 
-from livebase.auth.password import PasswordProvider
-from livebase.errors import LivebaseError
-from livebase.readset import WriteSet
-from livebase.runtime import Runtime
-from livebase.scheduler import SchedulerWorker
+from livebase.engine.errors import LivebaseError
+from livebase.engine.readset import WriteSet
 from livebase.server.auth import ServerAuth
 from livebase.server.auth_routes import AuthRoutes
 from livebase.server.http_actions import HttpActions
@@ -37,6 +34,9 @@ from livebase.server.live import LiveLane, Prepared
 from livebase.server.protocol import PING
 from livebase.server.storage_routes import StorageRoutes
 from livebase.server.sync import SyncSession
+from livebase.services.auth.password import PasswordProvider
+from livebase.services.runtime import Runtime
+from livebase.services.scheduler import SchedulerWorker
 
 log = logging.getLogger("livebase.server")
 FLUSH_SLICE = 64

@@ -6,7 +6,7 @@ deployment has one, unlocks internal functions and acting as a user.
 
 Wrong admin keys are counted per client address: after ``ADDRESS_LIMIT`` of them, that
 address's admin keys are refused unchecked (``TooManyAttempts``, which names the wait) for a
-lockout that doubles with each further wrong key (see ``livebase.auth.throttle``).
+lockout that doubles with each further wrong key (see ``livebase.services.auth.throttle``).
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from typing import Any, Protocol
 
 __all__ = ["AuthFailed", "ServerAuth", "TokenVerifier", "TooManyAttempts"]
 
-from livebase import values
-from livebase.auth.throttle import ADDRESS_LIMIT, Throttle, TooManyAttempts
-from livebase.errors import AuthFailed, LimitError
+from livebase.engine import values
+from livebase.engine.errors import AuthFailed, LimitError
+from livebase.services.auth.throttle import ADDRESS_LIMIT, Throttle, TooManyAttempts
 
 Identity = dict[str, Any]
 log = logging.getLogger("livebase.auth")

@@ -6,7 +6,7 @@
   bad email; 401 wrong credentials or token; 403 ``signup_closed``; 409 ``account_exists``;
   413 ``too_large``;
 - 429 ``too_many_attempts`` with ``Retry-After`` (seconds): this account or this client
-  address failed too often (see ``livebase.auth.throttle``); the password is not checked;
+  address failed too often (see ``livebase.services.auth.throttle``); the password is not checked;
 - 503 ``busy`` with ``Retry-After``: the password-hashing pool's queue is full.
 
 Sign-up, sign-in and password changes hash passwords, so they run on the dedicated
@@ -26,11 +26,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from livebase import values
-from livebase.auth.hashing import Busy, HashingPool
-from livebase.auth.password import PasswordProvider
-from livebase.auth.throttle import ACCOUNT_LIMIT, ADDRESS_LIMIT, Throttle, TooManyAttempts
-from livebase.errors import AuthFailed, ConvexError, LimitError
+from livebase.engine import values
+from livebase.engine.errors import AuthFailed, ConvexError, LimitError
+from livebase.services.auth.hashing import Busy, HashingPool
+from livebase.services.auth.password import PasswordProvider
+from livebase.services.auth.throttle import ACCOUNT_LIMIT, ADDRESS_LIMIT, Throttle, TooManyAttempts
 
 log = logging.getLogger("livebase.auth")
 

@@ -7,8 +7,8 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from livebase import values
-from livebase.errors import ConvexError, LivebaseError
+from livebase.engine import values
+from livebase.engine.errors import ConvexError, LivebaseError
 
 log = logging.getLogger("livebase.server")
 

@@ -16,9 +16,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 
-from livebase import execution, values
-from livebase.context import make_identity
-from livebase.errors import ValidationError
+from livebase.engine import values
+from livebase.engine.errors import ValidationError
+from livebase.runtime import execution
+from livebase.runtime.context import make_identity
 from livebase.server.auth import AuthFailed, TooManyAttempts
 from livebase.server.errors import client_error
 

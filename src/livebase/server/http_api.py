@@ -12,6 +12,7 @@ arguments nested deeper than Convex's 64 levels (400 ``TooNested``), and 429
 from __future__ import annotations
 
 import math
+from importlib.metadata import version
 from typing import TYPE_CHECKING, Any
 
 from starlette.concurrency import run_in_threadpool
@@ -19,8 +20,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-import livebase
-from livebase import logs, values
+from livebase.engine import values
+from livebase.engine.errors import LimitError, LivebaseError
+from livebase.runtime import logs
 from livebase.server.auth import AuthFailed, TooManyAttempts
 from livebase.server.errors import client_error
 from livebase.server.protocol import ProtocolError, decode_ts, encode_ts
@@ -58,7 +60,7 @@ def _error_response(exc: BadRequest) -> JSONResponse:
 def _json(text: str | bytes | bytearray, what: str) -> Any:
     try:
         return values.parse_json(text, what)
-    except livebase.LimitError as exc:
+    except LimitError as exc:
         raise BadRequest("TooNested", exc.message) from None
 
 
@@ -87,9 +89,9 @@ def _args(raw: Any) -> dict[str, Any]:
     try:
         # why: checked before decoding, which recurses once per level
         args = values.from_convex_json(values.check_nesting(raw, "The arguments object"))
-    except livebase.LimitError as exc:
+    except LimitError as exc:
         raise BadRequest("TooNested", exc.message) from None
-    except livebase.LivebaseError as exc:
+    except LivebaseError as exc:
         raise BadRequest("InvalidArgs", exc.message) from None
     if not isinstance(args, dict):
         raise BadRequest("InvalidArgs", "args must be an object")
@@ -253,7 +255,7 @@ class HttpApi:
             return await self._respond(request, "query", body)
         # why: only the latest snapshot is kept; it answers for an older ts exactly when no
         # commit since then touched what the query read.
-        if db.write_log.conflicts(result.read_set, ts, result.ts):
+        if db.feed.conflicts(result.read_set, ts, result.ts):
             return _error_response(
                 BadRequest(
                     "TimestampOutOfRetention",
@@ -280,4 +282,4 @@ class HttpApi:
         return JSONResponse({"results": results})
 
     async def version(self, request: Request) -> Response:
-        return PlainTextResponse(f"livebase {livebase.__version__}")
+        return PlainTextResponse(f"livebase {version('livebase')}")

@@ -23,10 +23,11 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol, TypeVar, cast
 
-from livebase.errors import TimeLimitError
-from livebase.execution import Workers
-from livebase.runtime import QueryResult, Runtime
+from livebase.engine.errors import TimeLimitError
+from livebase.runtime.core import QueryResult
+from livebase.runtime.execution import Workers
 from livebase.server.subscriptions import EntryKey, QueryEntry, SubscriptionManager, entry_key
+from livebase.services.runtime import Runtime
 
 log = logging.getLogger("livebase.live")
 
@@ -80,7 +81,7 @@ class _LaneRuntime:
         at = self.manager.ts
         if outcome.ts >= at:
             return outcome
-        if db.write_log.conflicts(outcome.read_set, outcome.ts, at):
+        if db.feed.conflicts(outcome.read_set, outcome.ts, at):
             return None
         # why: nothing it read changed up to the manager's timestamp: the same result there
         return dataclasses.replace(outcome, ts=at)

@@ -13,8 +13,8 @@ import struct
 from dataclasses import dataclass
 from typing import Any
 
-from livebase import values
-from livebase.errors import LimitError
+from livebase.engine import values
+from livebase.engine.errors import LimitError
 
 _U64 = struct.Struct("<Q")
 MAX_U32 = 2**32 - 1
@@ -143,10 +143,7 @@ def query_failed(
         "logLines": log_lines or [],
         "journal": journal,
     }
-    text = dumps(out)
-    if data_json is not None:
-        text = text[:-1] + f',"errorData":{data_json}}}'
-    return text
+    return _with_error_data(dumps(out), data_json)
 
 
 def query_removed(query_id: int) -> str:
@@ -154,3 +151,69 @@ def query_removed(query_id: int) -> str:
 
 
 PING = '{"type":"Ping"}'
+
+
+def _with_error_data(text: str, data_json: str | None) -> str:
+    return text if data_json is None else text[:-1] + f',"errorData":{data_json}}}'
+
+
+def mutation_succeeded(request_id: int, value_json: str, ts: int, log_lines: list[str]) -> str:
+    """A successful MutationResponse; ``value_json`` is the result's Convex JSON text."""
+    return (
+        f'{{"type":"MutationResponse","requestId":{request_id},"success":true,'
+        f'"result":{value_json},"ts":"{encode_ts(ts)}","logLines":{dumps(log_lines)}}}'
+    )
+
+
+def mutation_failed(
+    request_id: int, message: str, data_json: str | None, log_lines: list[str]
+) -> str:
+    """A failed MutationResponse (``errorData`` only for a ConvexError)."""
+    reply = {
+        "type": "MutationResponse",
+        "requestId": request_id,
+        "success": False,
+        "result": message,
+        "ts": None,
+        "logLines": log_lines,
+    }
+    return _with_error_data(dumps(reply), data_json)
+
+
+def action_succeeded(request_id: int, value_json: str, log_lines: list[str]) -> str:
+    """A successful ActionResponse."""
+    return (
+        f'{{"type":"ActionResponse","requestId":{request_id},"success":true,'
+        f'"result":{value_json},"logLines":{dumps(log_lines)}}}'
+    )
+
+
+def action_failed(
+    request_id: int, message: str, data_json: str | None, log_lines: list[str]
+) -> str:
+    """A failed ActionResponse."""
+    reply = {
+        "type": "ActionResponse",
+        "requestId": request_id,
+        "success": False,
+        "result": message,
+        "logLines": log_lines,
+    }
+    return _with_error_data(dumps(reply), data_json)
+
+
+def auth_error(error: str, base_version: int) -> str:
+    """The AuthError a client gets before the server closes the connection."""
+    return dumps(
+        {
+            "type": "AuthError",
+            "error": error,
+            "baseVersion": base_version,
+            "authUpdateAttempted": True,
+        }
+    )
+
+
+def fatal_error(error: str) -> str:
+    """The FatalError a client gets before the server closes the connection."""
+    return dumps({"type": "FatalError", "error": error})

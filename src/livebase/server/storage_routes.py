@@ -8,8 +8,8 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from livebase.errors import InvalidIdError
-from livebase.storage import UploadError
+from livebase.engine.errors import InvalidIdError
+from livebase.services.storage import UploadError
 
 if TYPE_CHECKING:
     from livebase.server.app import Server

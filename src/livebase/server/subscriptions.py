@@ -1,12 +1,13 @@
 """Live queries: one shared entry per distinct (function, args, identity), kept current.
 
-After commits, ``catch_up`` walks the write log from the last timestamp every entry is valid
-at, finds the entries whose read sets a commit touched (each written key stabs an interval
-tree of the entries' read intervals, ``ReadSetIndex``: O(log S) per key plus the entries it
-finds, whatever the number S of idle entries), re-runs only those, and leaves the others valid
-at the new timestamp. Identical subscriptions from any number of connections share one entry,
-so each is computed once per commit. Nothing here visits every entry, except when the write
-log no longer reaches back to the last catch-up (then every entry is re-run anyway).
+After commits, ``catch_up`` reads the commit feed (``CommitFeed``: this process's commits and
+other processes') from the last timestamp every entry is valid at, finds the entries whose read
+sets a commit touched (each written key stabs an interval tree of the entries' read intervals,
+``ReadSetIndex``: O(log S) per key plus the entries it finds, whatever the number S of idle
+entries), re-runs only those, and leaves the others valid at the new timestamp. Identical
+subscriptions from any number of connections share one entry, so each is computed once per
+commit. Nothing here visits every entry, except when the feed no longer reaches back to the
+last catch-up (then every entry is re-run anyway).
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from livebase import logs, values
-from livebase.readset import ReadSet, ReadSetIndex
-from livebase.runtime import Runtime
+from livebase.engine import values
+from livebase.engine.readset import ReadSet, ReadSetIndex
+from livebase.runtime import logs
 from livebase.server.errors import ClientError, client_error
 from livebase.server.protocol import dumps
+from livebase.services.runtime import Runtime
 
 log = logging.getLogger("livebase.subscriptions")
 
@@ -67,11 +69,12 @@ class SubscriptionManager:
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
+        self.feed = runtime.db.feed  # every commit, this process's or another's
         self.entries: dict[EntryKey, QueryEntry] = {}
         self._reads: ReadSetIndex[QueryEntry] = ReadSetIndex()
         self._unindexed: set[QueryEntry] = set()  # failed runs: re-run on any commit
         self._ahead: set[QueryEntry] = set()  # run at a timestamp after ``self.ts``
-        self.ts = runtime.db.latest_ts
+        self.ts = self.feed.ts
         self.reruns = 0
 
     # --- subscribing -------------------------------------------------------------------
@@ -121,7 +124,7 @@ class SubscriptionManager:
             )
         except Exception as exc:
             entry.read_set = None
-            entry.ts = self.runtime.db.latest_ts
+            entry.ts = self.feed.ts
             entry.error = client_error(exc, entry.path)
             entry.value_json = None
             entry.log_lines = logs.lines_of(exc)
@@ -150,9 +153,9 @@ class SubscriptionManager:
     def catch_up(self) -> set[QueryEntry]:
         """Bring every entry to the latest commit; returns the entries whose result changed."""
         changed: set[QueryEntry] = set()
-        db = self.runtime.db
+        feed = self.feed
         for _ in range(_MAX_CATCH_UP_ROUNDS):
-            target = db.latest_ts
+            target = feed.ts
             # why: an entry run at a later snapshot than ``target`` (a subscription made while
             # commits landed) may show writes others do not yet: it runs again, and the round
             # repeats, until all are valid at one timestamp.
@@ -163,7 +166,7 @@ class SubscriptionManager:
             newest = max((e.ts for e in stale), default=target)
             self.ts = target
             self._ahead = {e for e in self._ahead if e.ts > target}
-            if newest <= target and db.latest_ts == target:
+            if newest <= target and feed.ts == target:
                 break
         else:  # commits keep landing from other threads; the next catch_up continues
             log.debug("catch_up stopped after %d rounds", _MAX_CATCH_UP_ROUNDS)
@@ -175,10 +178,10 @@ class SubscriptionManager:
     def _stale_entries(self, since: int, until: int) -> set[QueryEntry]:
         if until <= since:
             return set()
-        log_ = self.runtime.db.write_log
-        if not log_.covers(since):
+        commits = self.feed.commits_between(since, until)
+        if commits is None:
             return set(self.entries.values())
         stale: set[QueryEntry] = set(self._unindexed)
-        for commit in log_.entries_after(since, until):
+        for commit in commits:
             stale |= self._reads.touched_by(commit.writes)
         return stale

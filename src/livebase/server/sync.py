@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING, Any
 from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from livebase import clock, logs, values
-from livebase.app import canonical_path
-from livebase.errors import LivebaseError
+from livebase.engine import values
+from livebase.engine.errors import LivebaseError
+from livebase.runtime import clock, logs
+from livebase.runtime.app import canonical_path
 from livebase.server import protocol
 from livebase.server.auth import AuthFailed
 from livebase.server.errors import ClientError, client_error
@@ -165,7 +166,7 @@ class SyncSession:
     async def _fatal(self, error: str) -> None:
         log.info("session %s: fatal protocol error: %s", self.session_id, error)
         with contextlib.suppress(Exception):
-            await self.ws.send_text(protocol.dumps({"type": "FatalError", "error": error}))
+            await self.ws.send_text(protocol.fatal_error(error))
             await self.ws.close(code=1008)
         self.closed = True
 
@@ -305,28 +306,16 @@ class SyncSession:
             )
         except Exception as exc:
             error = client_error(exc, str(path))
-            reply: dict[str, Any] = {
-                "type": "MutationResponse",
-                "requestId": request_id,
-                "success": False,
-                "result": error.message,
-                "ts": None,
-                "logLines": logs.lines_of(exc),
-            }
-            text = protocol.dumps(reply)
-            data = error.data_json()
-            if data is not None:
-                text = text[:-1] + f',"errorData":{data}}}'
-            self.send(text)
+            self.send(
+                protocol.mutation_failed(
+                    request_id, error.message, error.data_json(), logs.lines_of(exc)
+                )
+            )
             # why: the Rust client settles a failed mutation only on the next Transition.
             self.force_transition = True
         else:
             value = protocol.dumps(values.to_convex_json(result.value))
-            self.send(
-                f'{{"type":"MutationResponse","requestId":{request_id},"success":true,'
-                f'"result":{value},"ts":"{protocol.encode_ts(result.ts)}",'
-                f'"logLines":{protocol.dumps(result.log_lines)}}}'
-            )
+            self.send(protocol.mutation_succeeded(request_id, value, result.ts, result.log_lines))
             self.need_ts = max(self.need_ts, result.ts)
             if result.ts <= self.sent_ts:
                 # why: a Transition already passed this commit before its response went out;
@@ -358,25 +347,12 @@ class SyncSession:
             raise
         except Exception as exc:
             error = client_error(exc, str(path))
-            text = protocol.dumps(
-                {
-                    "type": "ActionResponse",
-                    "requestId": request_id,
-                    "success": False,
-                    "result": error.message,
-                    "logLines": lines.finish(),
-                }
+            self.send(
+                protocol.action_failed(request_id, error.message, error.data_json(), lines.finish())
             )
-            data = error.data_json()
-            if data is not None:
-                text = text[:-1] + f',"errorData":{data}}}'
-            self.send(text)
             return
         result = protocol.dumps(values.to_convex_json(value))
-        self.send(
-            f'{{"type":"ActionResponse","requestId":{request_id},"success":true,'
-            f'"result":{result},"logLines":{protocol.dumps(lines.finish())}}}'
-        )
+        self.send(protocol.action_succeeded(request_id, result, lines.finish()))
 
     async def _on_authenticate(self, message: dict[str, Any]) -> None:
         base = protocol.u32(message, "baseVersion")
@@ -391,16 +367,7 @@ class SyncSession:
             )
         except AuthFailed as exc:
             with contextlib.suppress(Exception):
-                await self.ws.send_text(
-                    protocol.dumps(
-                        {
-                            "type": "AuthError",
-                            "error": str(exc),
-                            "baseVersion": base,
-                            "authUpdateAttempted": True,
-                        }
-                    )
-                )
+                await self.ws.send_text(protocol.auth_error(str(exc), base))
                 await self.ws.close(code=1000)
             self.closed = True
             return

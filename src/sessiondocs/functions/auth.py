@@ -11,9 +11,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from livebase.auth import PasswordProvider
-from livebase.auth import token_digest as digest
-from livebase.errors import AuthFailed
+from livebase import AuthFailed, PasswordProvider
+from livebase import token_digest as digest
 from sessiondocs.functions._access import DEVICE_ISSUER
 from sessiondocs.functions.devices import TOKEN_PREFIX
 

@@ -8,7 +8,7 @@ call looks the device up).
 import secrets
 
 from livebase import ConvexError, internal_query, mutation, query, v
-from livebase.auth import token_digest as digest
+from livebase import token_digest as digest
 from sessiondocs.functions._access import SIGNED_IN, allow, current_user
 from sessiondocs.functions._common import checked_text, now_ms
 

@@ -1,7 +1,6 @@
 """sessiondocs' tables: what a capture session leaves behind, stage by stage."""
 
-from livebase import define_schema, define_table, v
-from livebase.auth import Invitations
+from livebase import Invitations, define_schema, define_table, v
 
 invitations = Invitations("invites", inviter_table="users")
 

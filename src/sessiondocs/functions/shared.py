@@ -3,7 +3,7 @@ screenshots and its documentation. The link's token is the credential; a revoked
 one whose session is gone, shows nothing."""
 
 from livebase import ConvexError, query, v
-from livebase.auth import token_digest as digest
+from livebase import token_digest as digest
 from sessiondocs.functions._access import ANYONE, allow
 from sessiondocs.functions.docs import doc_of
 from sessiondocs.functions.screenshots import listing

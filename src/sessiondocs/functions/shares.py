@@ -3,9 +3,8 @@ for people without an account. Only the session's owner shares, and revokes."""
 
 import secrets
 
-from livebase import ConvexError, mutation, query, v
-from livebase.auth import checked_email
-from livebase.auth import token_digest as digest
+from livebase import ConvexError, checked_email, mutation, query, v
+from livebase import token_digest as digest
 from sessiondocs.functions._access import SESSION_OWNER, allow, current_user
 from sessiondocs.functions._common import now_ms
 

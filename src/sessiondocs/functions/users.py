@@ -7,8 +7,15 @@ is made with ``python -m sessiondocs create-admin EMAIL``.
 
 import os
 
-from livebase import ConvexError, internal_mutation, internal_query, mutation, query, v
-from livebase.auth import signup_hook_args
+from livebase import (
+    ConvexError,
+    internal_mutation,
+    internal_query,
+    mutation,
+    query,
+    signup_hook_args,
+    v,
+)
 from sessiondocs.functions._access import (
     ADMIN,
     ANYONE,

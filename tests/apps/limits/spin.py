@@ -96,3 +96,9 @@ async def loop_action(ctx, seconds):
 async def query_loop(ctx, seconds):
     """An action whose query runs away: the query's own limit applies."""
     return await ctx.run_query("spin:loop", {"seconds": seconds})
+
+
+@mutation(args={"seconds": v.number()})
+async def schedule_loop(ctx, seconds):
+    """Schedules ``write_then_loop`` to run at once, as a scheduled function."""
+    return await ctx.scheduler.run_after(0, "spin:write_then_loop", {"seconds": seconds})

@@ -1,7 +1,7 @@
 """The password provider's sign-up hook, and what it leaves behind."""
 
 from livebase import ConvexError, internal_mutation, query, v
-from livebase.auth import signup_hook_args
+from livebase.services.auth import signup_hook_args
 
 INVITATION = "welcome-aboard"
 

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from livebase.auth import CustomJwtProvider, PasswordProvider
+from livebase.services.auth import CustomJwtProvider, PasswordProvider
 
 KEYS = Path(__file__).parent / "keys"
 policy: dict[str, Any] = (

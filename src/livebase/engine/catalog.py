@@ -1,0 +1,212 @@
+"""The catalog: table numbers, index ids and validators, and how a schema changes them.
+
+Table numbers are part of every document ID and index ids name index entries in storage, so
+both are allocated once and persisted (metadata ``catalog``). User tables are numbered from
+10001 as in Convex; system tables (names starting with ``_``) below that.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from livebase.engine.errors import UnknownTableError
+from livebase.engine.keys import encode_key, encode_value, field_value
+from livebase.engine.schema import SchemaDefinition
+from livebase.engine.validators import ObjectValidator, id_validators
+
+FIRST_USER_TABLE = 10001
+SYSTEM_FIELDS = ("_id", "_creationTime")
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    """One index of a table. ``fields`` excludes the implicit ``_creationTime`` and ``_id``."""
+
+    id: int
+    name: str
+    fields: tuple[str, ...]
+    paths: tuple[tuple[str, ...], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "paths", tuple(tuple(f.split(".")) for f in self.fields))
+
+    @property
+    def is_by_id(self) -> bool:
+        return self.name == "by_id"
+
+    @property
+    def all_fields(self) -> tuple[str, ...]:
+        """Fields in key order, as range expressions may name them."""
+        if self.name == "by_id":
+            return ("_id",)
+        if self.name == "by_creation_time":
+            return ("_creationTime",)
+        return (*self.fields, "_creationTime")
+
+    def key_of(self, doc: dict[str, Any], suffix: bytes | None = None) -> bytes:
+        """This index's key for a document (unique: it ends with the document's ID).
+
+        ``suffix`` is ``document_suffix(doc)`` when the caller already has it.
+        """
+        if self.name == "by_id":
+            return encode_key((doc["_id"],))
+        out = bytearray()
+        for path in self.paths:
+            encode_value(field_value(doc, path), out)
+        out += document_suffix(doc) if suffix is None else suffix
+        return bytes(out)
+
+
+@dataclass
+class TableInfo:
+    """A table as the engine sees it."""
+
+    name: str
+    number: int
+    indexes: dict[str, IndexInfo]
+    validator: ObjectValidator | None = None
+
+    @property
+    def by_id(self) -> IndexInfo:
+        return self.indexes["by_id"]
+
+    def secondary_indexes(self) -> list[IndexInfo]:
+        return [i for i in self.indexes.values() if not i.is_by_id]
+
+
+def document_suffix(doc: dict[str, Any]) -> bytes:
+    """The key tail every secondary index shares: ``_creationTime`` then ``_id``."""
+    return encode_key((doc["_creationTime"], doc["_id"]))
+
+
+def id_key(doc_id: str) -> bytes:
+    """The ``by_id`` key of a document ID."""
+    return encode_key((doc_id,))
+
+
+@dataclass
+class Catalog:
+    """Every table and index, with the counters that allocate new ones."""
+
+    tables: dict[str, TableInfo] = field(default_factory=dict)
+    next_user_table: int = FIRST_USER_TABLE
+    next_system_table: int = 1
+    next_index: int = 1
+    strict: bool = False  # True once an app with a schema is loaded: unknown tables are errors
+
+    def __post_init__(self) -> None:
+        self._by_number = {t.number: t for t in self.tables.values()}
+
+    # --- lookups -----------------------------------------------------------------------
+    def table(self, name: str) -> TableInfo:
+        """The table with that name; unknown names are an error under a schema."""
+        info = self.tables.get(name)
+        if info is None:
+            if not isinstance(name, str):
+                raise UnknownTableError(f"Table names are strings, got {type(name).__name__}")
+            if self.strict or name.startswith("_"):
+                raise UnknownTableError(
+                    f"Table {name!r} is not in the schema"
+                    + (f" (tables: {', '.join(sorted(self.user_tables()))})" if self.strict else "")
+                )
+            raise UnknownTableError(f"Table {name!r} does not exist")
+        return info
+
+    def table_by_number(self, number: int) -> TableInfo | None:
+        return self._by_number.get(number)
+
+    def table_number(self, name: str) -> int | None:
+        info = self.tables.get(name)
+        return None if info is None else info.number
+
+    def user_tables(self) -> list[str]:
+        return [n for n in self.tables if not n.startswith("_")]
+
+    # --- changes -----------------------------------------------------------------------
+    def add_table(self, name: str) -> TableInfo:
+        """Allocate a number and the two built-in indexes for a new table."""
+        if name.startswith("_"):
+            number = self.next_system_table
+            self.next_system_table += 1
+        else:
+            number = self.next_user_table
+            self.next_user_table += 1
+        info = TableInfo(name, number, {})
+        for builtin in ("by_id", "by_creation_time"):
+            self._add_index(info, builtin, ())
+        self.tables[name] = info
+        self._by_number[number] = info
+        return info
+
+    def _add_index(self, table: TableInfo, name: str, fields: tuple[str, ...]) -> IndexInfo:
+        index = IndexInfo(self.next_index, name, fields)
+        self.next_index += 1
+        table.indexes[name] = index
+        return index
+
+    def apply_schema(self, schema: SchemaDefinition) -> tuple[list[IndexInfo], list[int]]:
+        """Bring tables and indexes in line with a schema.
+
+        Returns the indexes to backfill (new, or with changed fields) and the ids of indexes
+        whose entries must be dropped. Tables missing from the schema keep their data.
+        """
+        backfill: list[IndexInfo] = []
+        dropped: list[int] = []
+        for name, definition in schema.tables.items():
+            info = self.tables.get(name) or self.add_table(name)
+            wanted = {i.name: tuple(i.fields) for i in definition.indexes}
+            for index in list(info.secondary_indexes()):
+                if index.name == "by_creation_time":
+                    continue
+                if wanted.get(index.name) != index.fields:
+                    dropped.append(index.id)
+                    del info.indexes[index.name]
+            for index_name, fields in wanted.items():
+                if index_name not in info.indexes:
+                    backfill.append(self._add_index(info, index_name, fields))
+            info.validator = definition.document if schema.schema_validation else None
+        self.strict = True
+        self.bind_id_validators(schema)
+        return backfill, dropped
+
+    def bind_id_validators(self, schema: SchemaDefinition) -> None:
+        """Teach every v.id() in the schema the table number it must match."""
+        for definition in schema.tables.values():
+            if definition.document is not None:
+                for validator in id_validators(definition.document):
+                    validator.resolve_table = self.table_number
+
+    # --- persistence -------------------------------------------------------------------
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "nextUserTable": self.next_user_table,
+            "nextSystemTable": self.next_system_table,
+            "nextIndex": self.next_index,
+            "tables": {
+                name: {
+                    "number": t.number,
+                    "indexes": {
+                        i.name: {"id": i.id, "fields": list(i.fields)} for i in t.indexes.values()
+                    },
+                }
+                for name, t in self.tables.items()
+            },
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> Catalog:
+        if not data:
+            return cls()
+        tables = {
+            name: TableInfo(
+                name,
+                t["number"],
+                {
+                    iname: IndexInfo(i["id"], iname, tuple(i["fields"]))
+                    for iname, i in t["indexes"].items()
+                },
+            )
+            for name, t in data["tables"].items()
+        }
+        return cls(tables, data["nextUserTable"], data["nextSystemTable"], data["nextIndex"])

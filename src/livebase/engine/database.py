@@ -1,0 +1,233 @@
+"""The database: begins transactions, commits them through its committer, owns the catalog.
+
+Commits go through a ``Committer`` (committer.py: it assigns strictly increasing timestamps in
+nanoseconds and checks each transaction's read set against every commit since its snapshot)
+and reach the ``CommitFeed`` (commit_feed.py: the write log for OCC and live queries, and the
+commit listeners), which also catches up on commits other processes made.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager
+from functools import partial
+from typing import Any
+
+from livebase.engine import values, wallclock
+from livebase.engine.catalog import Catalog, IndexInfo, TableInfo, id_key
+from livebase.engine.commit_feed import CommitFeed, CommitListener
+from livebase.engine.committer import Committer, LocalCommitter
+from livebase.engine.errors import SchemaError, UnknownTableError, ValidationError
+from livebase.engine.readset import WriteLog
+from livebase.engine.schema import SchemaDefinition
+from livebase.engine.store import Commit, Persistence
+from livebase.engine.transaction import Transaction
+
+log = logging.getLogger("livebase.database")
+
+__all__ = ["CommitListener", "Database"]
+
+_BACKFILL_BATCH = 2000
+
+
+class Database:
+    """Transactions over a persistence, with serializable commits."""
+
+    def __init__(
+        self,
+        persistence: Persistence,
+        schema: SchemaDefinition | None = None,
+        *,
+        committer: Callable[[Persistence, CommitFeed], Committer] = LocalCommitter,
+    ) -> None:
+        self.persistence = persistence
+        self._last_creation = 0.0
+        self._creation_lock = threading.Lock()
+        snap = persistence.snapshot()
+        try:
+            start_ts = snap.ts
+            self.catalog = Catalog.from_json(snap.meta("catalog"))
+            self._schema_hash = snap.meta("schemaHash")
+        finally:
+            snap.close()
+        self.feed = CommitFeed(start_ts)
+        self.committer = committer(persistence, self.feed)
+        if schema is not None:
+            self._apply_schema(schema)
+
+    @property
+    def latest_ts(self) -> int:
+        """The newest commit this process knows of (its own, or caught up from others)."""
+        return self.feed.ts
+
+    @property
+    def write_log(self) -> WriteLog:
+        """Recent commits' write sets, for OCC checks and live-query invalidation."""
+        return self.feed.write_log
+
+    # --- transactions ------------------------------------------------------------------
+    def begin(self, writable: bool) -> Transaction:
+        """A transaction at the latest committed snapshot."""
+        return Transaction(self, writable)
+
+    def commit(self, txn: Transaction) -> int:
+        """Commit a transaction's writes; returns the commit timestamp.
+
+        Raises OccConflictError, changing nothing, when a commit since the transaction's
+        snapshot wrote something it read.
+        """
+        if not txn.writes:
+            return txn.begin_ts
+
+        def build(ts: int) -> Commit | None:
+            commit = txn.build_commit(ts)
+            return commit if commit.documents else None
+
+        commit = self.committer.commit(build, txn.read_set, txn.begin_ts)
+        return txn.begin_ts if commit is None else commit.ts
+
+    def exclusive(self) -> AbstractContextManager[None]:
+        """Hold the committer: no other commit lands until the block ends.
+
+        The runtime runs a mutation here after repeated conflicts, so that a hot document
+        cannot starve it.
+        """
+        return self.committer.exclusive()
+
+    def catch_up(self) -> int:
+        """Publish the commits other processes made to this storage since the latest one this
+        process knows (from the commit log); returns how many there were."""
+        return self.feed.catch_up(self.persistence)
+
+    def add_commit_listener(self, listener: CommitListener) -> None:
+        """Call ``listener(ts, write_set)`` for every commit from now on, in timestamp order:
+        this process's (catalog changes included) and, once caught up, other processes'."""
+        self.feed.add_listener(listener)
+
+    def remove_commit_listener(self, listener: CommitListener) -> None:
+        self.feed.remove_listener(listener)
+
+    def next_creation_time(self) -> float:
+        """A strictly increasing ``_creationTime`` in milliseconds."""
+        with self._creation_lock:
+            now = wallclock.real_time_ns() / 1e6
+            value = max(now, math.nextafter(self._last_creation, math.inf))
+            self._last_creation = value
+            return value
+
+    # --- catalog -----------------------------------------------------------------------
+    def table_for_write(self, name: str) -> TableInfo:
+        """The table to write into; without a schema a new table is created on first insert."""
+        try:
+            return self.catalog.table(name)
+        except UnknownTableError:
+            if self.catalog.strict or not isinstance(name, str) or name.startswith("_"):
+                raise
+            from livebase.engine.schema import _NAME
+
+            if not _NAME.match(name):
+                raise
+        with self.exclusive():
+            if name not in self.catalog.tables:
+                self.catalog.add_table(name)
+                self._commit_catalog()
+        return self.catalog.table(name)
+
+    def ensure_system_table(self, name: str, indexes: Mapping[str, tuple[str, ...]]) -> TableInfo:
+        """Create a system table (``_storage``, ...) and its indexes if missing."""
+        with self.exclusive():
+            info = self.catalog.tables.get(name)
+            missing = (
+                list(indexes) if info is None else [n for n in indexes if n not in info.indexes]
+            )
+            if info is not None and not missing:
+                return info
+            info = info or self.catalog.add_table(name)
+            for index_name in missing:
+                self.catalog._add_index(info, index_name, indexes[index_name])
+            self._commit_catalog()
+        return info
+
+    def _commit_catalog(self, commit: Commit | None = None) -> None:
+        """Store the catalog (with ``commit``'s other changes); the caller holds exclusive()."""
+        pending = commit or Commit(0)
+
+        def build(ts: int) -> Commit:
+            pending.ts = ts
+            pending.meta["catalog"] = self.catalog.to_json()
+            return pending
+
+        self.committer.commit(build)
+
+    def _apply_schema(self, schema: SchemaDefinition) -> None:
+        schema_hash = hashlib.sha256(
+            json.dumps(schema.export(), sort_keys=True).encode()
+        ).hexdigest()
+        with self.exclusive():
+            before = self.catalog.to_json()
+            backfill, dropped = self.catalog.apply_schema(schema)
+            if schema_hash != self._schema_hash:
+                # why: checking every stored document is linear in the data; it is needed only
+                # when the schema changed since the last start.
+                self._check_documents(schema)
+            if self.catalog.to_json() != before or dropped or schema_hash != self._schema_hash:
+                self._commit_catalog(
+                    Commit(0, meta={"schemaHash": schema_hash}, dropped_indexes=dropped)
+                )
+                self._schema_hash = schema_hash
+            for index in backfill:
+                self._backfill(index)
+
+    def _tables_of(self, index: IndexInfo) -> TableInfo:
+        return next(t for t in self.catalog.tables.values() if index in t.indexes.values())
+
+    def _backfill(self, index: IndexInfo) -> None:
+        """Write entries of a new index for every existing document, in batches."""
+        table = self._tables_of(index)
+        count = 0
+        for batch in self._all_documents(table, _BACKFILL_BATCH):
+            adds = [(index.id, index.key_of(doc), id_key(doc["_id"])) for doc in batch]
+            write_set = {index.id: [add[1] for add in adds]}
+            self.committer.commit(partial(Commit, index_adds=adds, write_set=write_set))
+            count += len(batch)
+        if count:
+            log.info("backfilled index %s.%s over %d documents", table.name, index.name, count)
+
+    def _all_documents(self, table: TableInfo, batch: int) -> Iterator[list[dict[str, Any]]]:
+        start = b""
+        while True:
+            snap = self.persistence.snapshot()
+            try:
+                rows = snap.scan(table.number, None, start, None, False, batch)
+            finally:
+                snap.close()
+            if rows:
+                yield [values.loads(text) for _, text in rows]
+            if len(rows) < batch:
+                return
+            start = rows[-1][0] + b"\x00"
+
+    def _check_documents(self, schema: SchemaDefinition) -> None:
+        """Refuse to start when stored documents do not match the schema."""
+        for name, definition in schema.tables.items():
+            if definition.document is None or not schema.schema_validation:
+                continue
+            table = self.catalog.tables[name]
+            for batch in self._all_documents(table, _BACKFILL_BATCH):
+                for doc in batch:
+                    fields = {k: v for k, v in doc.items() if not k.startswith("_")}
+                    try:
+                        definition.document.check(fields)
+                    except ValidationError as exc:
+                        raise SchemaError(
+                            f"Document {doc['_id']} in table {name!r} does not match the new "
+                            f"schema: {exc.message}"
+                        ) from None
+
+    def close(self) -> None:
+        self.persistence.close()

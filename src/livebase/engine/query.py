@@ -1,0 +1,326 @@
+"""``ctx.db.query(table)``: index ranges, order, filters, and the ways to read results.
+
+Index ranges follow Convex's rule: zero or more ``eq`` in index field order, then at most one
+lower bound (``gt``/``gte``) and one upper bound (``lt``/``lte``) on the next field.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import AsyncIterator, Callable, Generator
+from typing import TYPE_CHECKING, Any
+
+from livebase.engine import values
+from livebase.engine.catalog import IndexInfo, TableInfo
+from livebase.engine.errors import IndexRangeError, ValidationError
+from livebase.engine.filters import Expr, FilterBuilder, compile_filter, matches
+from livebase.engine.keys import encode_key, encode_value, undefined, values_end
+
+if TYPE_CHECKING:
+    from livebase.engine.transaction import Transaction
+
+
+class IndexRange:
+    """The ``q`` handed to ``.with_index(name, lambda q: ...)``."""
+
+    def __init__(self, index: IndexInfo) -> None:
+        self._index = index
+        self._fields = index.all_fields
+        self._eqs: list[Any] = []
+        self._lower: tuple[str, Any] | None = None
+        self._upper: tuple[str, Any] | None = None
+        self._bound_field: str | None = None
+
+    def _next_field(self, field: str, op: str) -> None:
+        position = len(self._eqs)
+        if self._bound_field is not None:
+            expected = self._bound_field
+        elif position < len(self._fields):
+            expected = self._fields[position]
+        else:
+            raise IndexRangeError(
+                f"Index {self._index.name!r} has no field after {', '.join(self._fields)}; "
+                f"q.{op}({field!r}) does not fit"
+            )
+        if field != expected:
+            raise IndexRangeError(
+                f"Index {self._index.name!r} ranges must step through its fields in order "
+                f"({', '.join(self._fields)}): expected {expected!r} next, got q.{op}({field!r})"
+            )
+
+    def _value(self, value: Any) -> Any:
+        return undefined if value is undefined else values.normalize(value)
+
+    def eq(self, field: str, value: Any) -> IndexRange:
+        if self._lower or self._upper:
+            raise IndexRangeError("q.eq() must come before q.gt/gte/lt/lte in an index range")
+        self._next_field(field, "eq")
+        self._eqs.append(self._value(value))
+        return self
+
+    def _set_lower(self, op: str, field: str, value: Any) -> IndexRange:
+        if self._lower or self._upper:
+            raise IndexRangeError(f"q.{op}(): an index range has at most one lower bound, first")
+        self._next_field(field, op)
+        self._bound_field = field
+        self._lower = (op, self._value(value))
+        return self
+
+    def _set_upper(self, op: str, field: str, value: Any) -> IndexRange:
+        if self._upper:
+            raise IndexRangeError(f"q.{op}(): an index range has at most one upper bound")
+        self._next_field(field, op)
+        self._bound_field = field
+        self._upper = (op, self._value(value))
+        return self
+
+    def gt(self, field: str, value: Any) -> IndexRange:
+        return self._set_lower("gt", field, value)
+
+    def gte(self, field: str, value: Any) -> IndexRange:
+        return self._set_lower("gte", field, value)
+
+    def lt(self, field: str, value: Any) -> IndexRange:
+        return self._set_upper("lt", field, value)
+
+    def lte(self, field: str, value: Any) -> IndexRange:
+        return self._set_upper("lte", field, value)
+
+    def interval(self) -> tuple[bytes, bytes | None] | None:
+        """The key interval ``[start, end)``, or None when the range is empty."""
+        prefix = encode_key(self._eqs)
+        start = prefix
+        end = values_end(prefix) if prefix else None
+        if self._lower is not None:
+            op, value = self._lower
+            key = _extend(prefix, value)
+            start = key if op == "gte" else values_end(key)
+        if self._upper is not None:
+            op, value = self._upper
+            key = _extend(prefix, value)
+            end = key if op == "lt" else values_end(key)
+        if end is not None and end <= start:
+            return None
+        return start, end
+
+
+def _extend(prefix: bytes, value: Any) -> bytes:
+    out = bytearray(prefix)
+    encode_value(value, out)
+    return bytes(out)
+
+
+def encode_cursor(key: bytes) -> str:
+    return "c" + base64.urlsafe_b64encode(key).decode("ascii")
+
+
+END_CURSOR = "e"
+
+
+def decode_cursor(cursor: Any) -> bytes | None:
+    """The key a cursor points at; None for the end-of-results cursor."""
+    if not isinstance(cursor, str) or not cursor:
+        raise ValidationError(f"Invalid pagination cursor {cursor!r}")
+    if cursor == END_CURSOR:
+        return None
+    if cursor[0] != "c":
+        raise ValidationError(f"Invalid pagination cursor {cursor!r}")
+    try:
+        return base64.urlsafe_b64decode(cursor[1:].encode("ascii"))
+    except ValueError as exc:
+        raise ValidationError(f"Invalid pagination cursor {cursor!r}") from exc
+
+
+class QueryBuilder:
+    """A query over one table; chain ``with_index``, ``order``, ``filter``, then read."""
+
+    def __init__(self, txn: Transaction, table: TableInfo) -> None:
+        self._txn = txn
+        self._table = table
+        self._index = table.indexes["by_creation_time"]
+        self._range: IndexRange | None = None
+        self._index_chosen = False
+        self._desc = False
+        self._filters: list[Expr] = []
+
+    def with_index(
+        self, name: str, range_fn: Callable[[IndexRange], Any] | None = None
+    ) -> QueryBuilder:
+        """Read through the named index, over the range ``range_fn`` builds."""
+        if self._index_chosen:
+            raise IndexRangeError("A query takes one with_index() or full_table_scan()")
+        index = self._table.indexes.get(name)
+        if index is None:
+            known = ", ".join(sorted(self._table.indexes))
+            raise IndexRangeError(
+                f"Index {name!r} not found on table {self._table.name!r} (indexes: {known})"
+            )
+        self._index = index
+        self._index_chosen = True
+        if range_fn is not None:
+            builder = IndexRange(index)
+            result = range_fn(builder)
+            if result is not builder and result is not None:
+                raise IndexRangeError("with_index() range functions must return q")
+            self._range = builder
+        return self
+
+    def full_table_scan(self) -> QueryBuilder:
+        """Read the whole table in creation order."""
+        if self._index_chosen:
+            raise IndexRangeError("A query takes one with_index() or full_table_scan()")
+        self._index_chosen = True
+        return self
+
+    def order(self, order: str) -> QueryBuilder:
+        """``"asc"`` (the default) or ``"desc"``, by the index's key."""
+        if order not in ("asc", "desc"):
+            raise ValidationError(f"order() takes 'asc' or 'desc', got {order!r}")
+        self._desc = order == "desc"
+        return self
+
+    def filter(self, predicate: Callable[[FilterBuilder], Any]) -> QueryBuilder:
+        """Keep only documents for which the filter expression is true."""
+        self._filters.append(compile_filter(predicate))
+        return self
+
+    # --- reading -----------------------------------------------------------------------
+    def _interval(self) -> tuple[bytes, bytes | None] | None:
+        if self._range is None:
+            return b"", None
+        return self._range.interval()
+
+    def _docs(self) -> Generator[dict[str, Any], None, None]:
+        rows = self._scan(None, None)
+        try:
+            for _, doc, matched in rows:
+                if matched:
+                    yield doc
+        finally:
+            rows.close()
+
+    async def collect(self) -> list[dict[str, Any]]:
+        """Every matching document."""
+        return list(self._docs())
+
+    async def take(self, n: int) -> list[dict[str, Any]]:
+        """The first ``n`` matching documents."""
+        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            raise ValidationError(f"take() takes a non-negative integer, got {n!r}")
+        out: list[dict[str, Any]] = []
+        if n == 0:
+            return out
+        rows = self._docs()
+        try:
+            for doc in rows:
+                out.append(doc)
+                if len(out) >= n:
+                    break
+        finally:
+            rows.close()  # why: closing records the read set up to the last key handed out
+        return out
+
+    async def first(self) -> dict[str, Any] | None:
+        """The first matching document, or None."""
+        found = await self.take(1)
+        return found[0] if found else None
+
+    async def unique(self) -> dict[str, Any] | None:
+        """The only matching document, or None; an error if there are several."""
+        found = await self.take(2)
+        if len(found) > 1:
+            raise ValidationError(
+                f"unique() found more than one document in table {self._table.name!r}: "
+                f"{found[0]['_id']}, {found[1]['_id']}"
+            )
+        return found[0] if found else None
+
+    async def paginate(self, opts: dict[str, Any]) -> dict[str, Any]:
+        """A page of results: ``{"page", "isDone", "continueCursor"}``.
+
+        ``opts``: ``numItems``, ``cursor`` (None for the first page), and optionally
+        ``endCursor`` and ``maximumRowsRead``. Cursors are key positions, so pages stay stable
+        when documents are inserted concurrently. With ``endCursor`` the page runs exactly up
+        to it, whatever ``numItems`` says: that is how a live query keeps its page's end when
+        it re-runs (the end cursor is recorded in the query's journal and handed back).
+        """
+        if not isinstance(opts, dict):
+            raise ValidationError("paginate() takes {'numItems': n, 'cursor': ...}")
+        num = opts.get("numItems")
+        if isinstance(num, bool) or not isinstance(num, int | float) or num < 1:
+            raise ValidationError(f"paginate(): numItems must be a number >= 1, got {num!r}")
+        cursor = opts.get("cursor")
+        start_key = None if cursor is None else decode_cursor(cursor)
+        if cursor is not None and start_key is None:
+            return self._txn.record_page({"page": [], "isDone": True, "continueCursor": END_CURSOR})
+        end_cursor = opts.get("endCursor") or self._txn.journal_end_cursor()
+        end_key = None if end_cursor is None else decode_cursor(end_cursor)
+        max_rows = opts.get("maximumRowsRead")
+        lo = hi = None
+        if start_key is not None:
+            if self._desc:
+                hi = start_key
+            else:
+                lo = start_key + b"\x00"
+        if end_key is not None:
+            if self._desc:
+                lo = end_key
+            else:
+                hi = end_key + b"\x00"
+        bounded = end_cursor is None
+        page: list[dict[str, Any]] = []
+        last_key: bytes | None = None
+        done = True
+        scanned = 0
+        rows = self._scan(lo, hi)
+        try:
+            for key, doc, matched in rows:
+                scanned += 1
+                last_key = key
+                if matched:
+                    page.append(doc)
+                if bounded and (len(page) >= num or (max_rows is not None and scanned >= max_rows)):
+                    done = False
+                    break
+        finally:
+            rows.close()
+        if end_cursor is not None:
+            result = {
+                "page": page,
+                "isDone": end_cursor == END_CURSOR,
+                "continueCursor": end_cursor,
+            }
+        elif done:
+            result = {"page": page, "isDone": True, "continueCursor": END_CURSOR}
+        else:
+            assert last_key is not None
+            result = {"page": page, "isDone": False, "continueCursor": encode_cursor(last_key)}
+        return self._txn.record_page(result)
+
+    def _scan(
+        self, lo: bytes | None, hi: bytes | None
+    ) -> Generator[tuple[bytes, dict[str, Any], bool], None, None]:
+        """Rows of the range clipped to ``[lo, hi)``, each with whether it passes the filters."""
+        interval = self._interval()
+        if interval is None:
+            return
+        start, end = interval
+        if lo is not None:
+            start = max(start, lo)
+        if hi is not None:
+            end = hi if end is None else min(end, hi)
+        if end is not None and end <= start:
+            return
+        for key, doc in self._txn.scan(self._table, self._index, start, end, self._desc):
+            yield key, doc, all(matches(f, doc) for f in self._filters)
+
+    def __aiter__(self) -> AsyncIterator[dict[str, Any]]:
+        return self._aiter()
+
+    async def _aiter(self) -> AsyncIterator[dict[str, Any]]:
+        rows = self._docs()
+        try:
+            for doc in rows:
+                yield doc
+        finally:
+            rows.close()  # why: closing records the read set up to the last key handed out

@@ -1,0 +1,126 @@
+"""Schemas: ``define_schema({"table": define_table({...}).index("by_x", ["x"])})``."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from livebase.engine.errors import SchemaError
+from livebase.engine.validators import Validator, _Object, _Optional, as_object_validator
+
+MAX_INDEXES = 32
+MAX_INDEX_FIELDS = 16
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+RESERVED_INDEXES = ("by_id", "by_creation_time")
+
+
+@dataclass(frozen=True)
+class IndexDefinition:
+    """A named index over document fields (``_creationTime`` is appended implicitly)."""
+
+    name: str
+    fields: tuple[str, ...]
+
+
+@dataclass
+class TableDefinition:
+    """A table's document validator and its indexes."""
+
+    document: _Object | None
+    indexes: list[IndexDefinition] = field(default_factory=list)
+
+    def index(self, name: str, fields: Sequence[str] | Mapping[str, Any]) -> TableDefinition:
+        """Add an index; ``fields`` in order, as in Convex's ``.index(name, [fields])``."""
+        if isinstance(fields, Mapping):
+            fields = list(fields.get("fields", []))
+        if isinstance(fields, str):
+            raise SchemaError(f"Index {name!r}: fields must be a list of field names")
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise SchemaError(f"Invalid index name {name!r}")
+        if name in RESERVED_INDEXES:
+            raise SchemaError(f"Index name {name!r} is reserved")
+        if any(existing.name == name for existing in self.indexes):
+            raise SchemaError(f"Duplicate index name {name!r}")
+        if not fields or len(fields) > MAX_INDEX_FIELDS:
+            raise SchemaError(f"Index {name!r} needs 1 to {MAX_INDEX_FIELDS} fields")
+        for field_name in fields:
+            if not isinstance(field_name, str) or not field_name:
+                raise SchemaError(f"Index {name!r}: invalid field {field_name!r}")
+            if field_name.startswith("_"):
+                raise SchemaError(
+                    f"Index {name!r}: field {field_name!r} is a system field; "
+                    "_creationTime is appended to every index"
+                )
+        if len(set(fields)) != len(fields):
+            raise SchemaError(f"Index {name!r} names a field twice")
+        if len(self.indexes) >= MAX_INDEXES:
+            raise SchemaError(f"A table has at most {MAX_INDEXES} indexes")
+        self.indexes.append(IndexDefinition(name, tuple(fields)))
+        return self
+
+    def search_index(self, name: str, spec: Mapping[str, Any]) -> TableDefinition:
+        """Full-text search indexes are not supported yet; refuse clearly rather than ignore."""
+        raise SchemaError(f"Search index {name!r}: full-text search indexes are not supported")
+
+    def export(self) -> dict[str, Any]:
+        return {
+            "indexes": [
+                {"indexDescriptor": i.name, "fields": list(i.fields)} for i in self.indexes
+            ],
+            "documentType": self.document.to_json() if self.document else {"type": "any"},
+        }
+
+
+@dataclass
+class SchemaDefinition:
+    """All tables of an app, with ``schema_validation`` on by default."""
+
+    tables: dict[str, TableDefinition]
+    schema_validation: bool = True
+
+    def export(self) -> dict[str, Any]:
+        """The schema as JSON, in the shape Convex exports."""
+        return {
+            "tables": [
+                {"tableName": name, **table.export()} for name, table in sorted(self.tables.items())
+            ],
+            "schemaValidation": self.schema_validation,
+        }
+
+
+def define_table(document: Mapping[str, Validator] | Validator | None = None) -> TableDefinition:
+    """A table whose documents match ``document`` (a dict of field validators or v.object)."""
+    if document is None:
+        return TableDefinition(None)
+    if isinstance(document, Validator) and not isinstance(document, _Object):
+        if document.kind == "any":
+            return TableDefinition(None)
+        raise SchemaError("define_table() takes v.object({...}) or a dict of field validators")
+    validator = as_object_validator(document, "define_table()")
+    assert validator is not None
+    for name, val in validator.fields.items():
+        if name.startswith("_"):
+            raise SchemaError(f"Field {name!r}: names starting with '_' are reserved")
+        if name.startswith("$"):
+            raise SchemaError(f"Field {name!r}: names starting with '$' are not allowed")
+        if isinstance(val, _Optional) and isinstance(val.inner, _Optional):
+            raise SchemaError(f"Field {name!r}: v.optional(v.optional(...))")
+    return TableDefinition(validator)
+
+
+def define_schema(
+    tables: Mapping[str, TableDefinition], *, schema_validation: bool = True
+) -> SchemaDefinition:
+    """An app's schema: ``define_schema({"messages": define_table({...}), ...})``."""
+    if not isinstance(tables, Mapping):
+        raise SchemaError("define_schema() takes a dict of table name -> define_table(...)")
+    for name, table in tables.items():
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise SchemaError(
+                f"Invalid table name {name!r}: letters, digits and '_', starting with a letter"
+            )
+        if not isinstance(table, TableDefinition):
+            raise SchemaError(f"Table {name!r} must be define_table(...)")
+    return SchemaDefinition(dict(tables), schema_validation)

@@ -1,0 +1,175 @@
+"""The persistence interface.
+
+Storage holds the current version of every document (``documents``: table number and ID key to
+JSON text), the entries of every index but ``by_id`` (``indexes``: index id and key to the
+document's ID key), a few named metadata values (the catalog, the schema's hash), and the
+commit log: each commit's timestamp and write set, written in the same transaction as the
+documents, so that a process can learn what another process committed (``commits_after``).
+Snapshots are consistent read views at the latest commit's timestamp; ``commit`` applies one
+transaction atomically, and only above the latest timestamp.
+
+Every implementation passes the conformance suite in ``tests/persistence``.
+"""
+
+from __future__ import annotations
+
+import struct
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from livebase.engine.readset import WriteSet
+
+# A scan yields (index key, document JSON text) in key order.
+Row = tuple[bytes, str]
+
+# How many commits the commit log keeps (the newest ones), like the in-memory write log: a
+# process further behind than that re-runs its live queries instead of replaying the log.
+COMMIT_LOG_RETENTION = 20_000
+
+
+@dataclass
+class Commit:
+    """Everything one transaction writes, applied atomically by ``Persistence.commit``."""
+
+    ts: int
+    # (table number, id key, JSON text or None to delete)
+    documents: list[tuple[int, bytes, str | None]] = field(default_factory=list)
+    # (index id, key) entries to remove, then (index id, key, id key) entries to add
+    index_removes: list[tuple[int, bytes]] = field(default_factory=list)
+    index_adds: list[tuple[int, bytes, bytes]] = field(default_factory=list)
+    # metadata values to set (JSON-serializable)
+    meta: dict[str, Any] = field(default_factory=dict)
+    # index ids whose entries are dropped whole (an index removed from the schema)
+    dropped_indexes: list[int] = field(default_factory=list)
+    # the index keys this commit removed or added, per index id (by_id included): what OCC
+    # checks and live queries are invalidated by; stored in the commit log
+    write_set: WriteSet = field(default_factory=dict)
+
+
+class LoggedCommit(NamedTuple):
+    """One entry of the commit log: a commit's timestamp and its write set."""
+
+    ts: int
+    write_set: WriteSet
+
+
+class CommitLogPruned(LookupError):
+    """The commits asked for are older than the commit log keeps.
+
+    ``floor`` is the timestamp after which every commit is still logged; a reader that was
+    behind it cannot know what changed in between and must start over from the floor (re-run
+    its live queries, fail its OCC checks).
+    """
+
+    def __init__(self, floor: int) -> None:
+        super().__init__(f"the commit log keeps only commits after ts {floor}")
+        self.floor = floor
+
+
+class StaleCommitError(RuntimeError):
+    """A commit's timestamp is not above the latest one: a committer broke timestamp order.
+    Nothing was written."""
+
+
+class Snapshot(ABC):
+    """A consistent read view of storage as of commit timestamp ``ts``."""
+
+    ts: int
+
+    @abstractmethod
+    def get(self, table: int, id_key: bytes) -> str | None:
+        """The JSON text of one document, or None."""
+
+    @abstractmethod
+    def scan(
+        self,
+        table: int,
+        index: int | None,
+        start: bytes,
+        end: bytes | None,
+        reverse: bool,
+        limit: int,
+    ) -> list[Row]:
+        """Up to ``limit`` rows with ``start <= key < end`` in key order (descending if
+        ``reverse``). ``index=None`` scans the table's documents by ID key (``by_id``); an
+        index entry whose document is missing is skipped."""
+
+    @abstractmethod
+    def meta(self, name: str) -> Any:
+        """A metadata value as of this snapshot, or None."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the view; it must not be used afterwards."""
+
+
+class Persistence(ABC):
+    """A storage engine: snapshots to read, commits to write, the commit log to follow."""
+
+    @abstractmethod
+    def snapshot(self) -> Snapshot:
+        """A read view at the latest commit."""
+
+    @abstractmethod
+    def commit(self, commit: Commit) -> None:
+        """Apply a commit atomically and durably (per the configured durability), with its
+        commit-log entry.
+
+        ``commit.ts`` must be above every stored commit's; the committer guarantees it
+        (committer.py), and a persistence raises StaleCommitError, writing nothing, when it
+        is not above the newest commit that persistence object wrote or found when it opened.
+        """
+
+    @abstractmethod
+    def commits_after(self, ts: int, limit: int) -> list[LoggedCommit]:
+        """Up to ``limit`` logged commits with a timestamp above ``ts``, oldest first.
+
+        Raises CommitLogPruned when commits after ``ts`` are no longer logged.
+        """
+
+    @abstractmethod
+    def close(self) -> None:
+        """Close every connection."""
+
+
+# --- the commit log's encoding ---------------------------------------------------------------
+#
+# A write set as bytes: a version byte, then per index its id and key count, then each key's
+# length and bytes (big-endian unsigned 32-bit integers): the keys as they are plus 4 bytes
+# each, and cheap to build (one struct.pack per index and per key).
+
+_VERSION = b"\x01"
+_HEADER = struct.Struct(">II")
+_LENGTH = struct.Struct(">I")
+
+
+def encode_write_set(write_set: WriteSet) -> bytes:
+    """The commit log's bytes for a write set."""
+    parts = [_VERSION]
+    pack_header, pack_length = _HEADER.pack, _LENGTH.pack
+    for index_id, keys in write_set.items():
+        parts.append(pack_header(index_id, len(keys)))
+        for key in keys:
+            parts.append(pack_length(len(key)))
+            parts.append(key)
+    return b"".join(parts)
+
+
+def decode_write_set(data: bytes) -> WriteSet:
+    """The write set ``encode_write_set`` encoded."""
+    if data[:1] != _VERSION:
+        raise ValueError("unknown commit-log encoding")
+    view = memoryview(data)
+    write_set: WriteSet = {}
+    pos = 1
+    while pos < len(data):
+        index_id, count = _HEADER.unpack_from(view, pos)
+        pos += _HEADER.size
+        keys = write_set.setdefault(index_id, [])
+        for _ in range(count):
+            (length,) = _LENGTH.unpack_from(view, pos)
+            pos += _LENGTH.size
+            keys.append(bytes(view[pos : pos + length]))
+            pos += length
+    return write_set

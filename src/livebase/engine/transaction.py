@@ -1,0 +1,388 @@
+"""Transactions: reads at one snapshot with a read set, writes buffered until commit.
+
+A transaction reads storage through a snapshot and overlays its own pending writes, so a
+mutation sees what it wrote. Every read is recorded in the read set as the key interval that was
+actually scanned: a range read that stops after ten rows records the range up to its tenth key.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from livebase.engine import values
+from livebase.engine.catalog import SYSTEM_FIELDS, IndexInfo, TableInfo, document_suffix, id_key
+from livebase.engine.errors import InvalidIdError, LimitError, ReadOnlyError, ValidationError
+from livebase.engine.ids import decode_id, new_id
+from livebase.engine.keys import undefined
+from livebase.engine.query import IndexRange
+from livebase.engine.readset import ReadSet, key_successor
+from livebase.engine.store import Commit, Snapshot
+
+if TYPE_CHECKING:
+    from livebase.engine.database import Database
+
+MAX_WRITES = 16_000
+MAX_ROWS_READ = 32_000
+_FIRST_PAGE = 32
+_MAX_PAGE = 1024
+
+
+@dataclass
+class PendingWrite:
+    """A document this transaction changed: its version in the snapshot and its new one."""
+
+    table: TableInfo
+    key: bytes
+    original: dict[str, Any] | None
+    new: dict[str, Any] | None
+    text: str | None
+
+
+class Transaction:
+    """One query's or mutation's view of the database."""
+
+    def __init__(self, db: Database, writable: bool) -> None:
+        self.db = db
+        self.snapshot: Snapshot | None = None
+        # why: the snapshot opens on the first read. Until then nothing was read, so the
+        # latest commit is a correct starting point, and a mutation that only inserts never
+        # holds a reader (an open reader also keeps SQLite from checkpointing its WAL).
+        self.begin_ts = db.latest_ts
+        self._ended = False
+        self.writable = writable
+        self.read_set = ReadSet()
+        self.writes: dict[tuple[int, bytes], PendingWrite] = {}
+        self.rows_read = 0
+        self.after_commit: list[Callable[[], None]] = []  # run once the writes are durable
+        self.journal_in: str | None = None  # the journal of this query's previous run
+        self.journal_out: str | None = None  # what a re-run must honour (a page's end)
+        self._paginated = False
+
+    # --- reading -----------------------------------------------------------------------
+    def _snap(self) -> Snapshot:
+        if self.snapshot is None:
+            if self._ended:
+                raise RuntimeError("transaction used after it ended")
+            self.snapshot = self.db.persistence.snapshot()
+            self.begin_ts = self.snapshot.ts
+        return self.snapshot
+
+    def table(self, name: str) -> TableInfo:
+        return self.db.catalog.table(name)
+
+    def _count_read(self, n: int = 1) -> None:
+        self.rows_read += n
+        if self.rows_read > MAX_ROWS_READ:
+            raise LimitError(
+                f"Too many documents read in one transaction (limit {MAX_ROWS_READ}); "
+                "use an index range or paginate"
+            )
+
+    def table_of_id(self, doc_id: Any, expected: str | None = None) -> TableInfo:
+        """The table a document ID belongs to; InvalidIdError if it is not one of its IDs."""
+        number = decode_id(doc_id)
+        table = self.db.catalog.table_by_number(number)
+        if table is None:
+            raise InvalidIdError(f"Invalid ID {doc_id!r}: no such table")
+        if expected is not None and table.name != expected:
+            raise InvalidIdError(
+                f"ID {doc_id!r} is an ID of table {table.name!r}, not {expected!r}"
+            )
+        if expected is None and table.name.startswith("_"):
+            raise InvalidIdError(f"ID {doc_id!r} is an ID of the system table {table.name!r}")
+        return table
+
+    def get(self, doc_id: str, table: str | None = None) -> dict[str, Any] | None:
+        """A document by ID, or None; records a point read."""
+        info = self.table_of_id(doc_id, table)
+        key = id_key(doc_id)
+        self.read_set.add_point(info.by_id.id, key)
+        return self._load(info, key)
+
+    def _load(self, table: TableInfo, key: bytes) -> dict[str, Any] | None:
+        pending = self.writes.get((table.number, key))
+        if pending is not None:
+            return None if pending.new is None else _copy(pending.new)
+        text = self._snap().get(table.number, key)
+        self._count_read()
+        return None if text is None else values.loads(text)
+
+    def scan(
+        self,
+        table: TableInfo,
+        index: IndexInfo,
+        start: bytes,
+        end: bytes | None,
+        reverse: bool = False,
+    ) -> Generator[tuple[bytes, dict[str, Any]], None, None]:
+        """Documents with ``start <= key < end`` in an index, merged with pending writes.
+
+        The read set grows as the iterator advances: it covers exactly the keys handed out
+        (and, once exhausted, the whole range), so stopping early leaves the rest unread.
+        """
+        index_id = index.id
+        scanned_to: bytes | None = None
+        try:
+            for key, doc in self._merged_rows(table, index, start, end, reverse):
+                scanned_to = key
+                yield key, doc
+            scanned_to = None
+            self.read_set.add(index_id, start, end)
+        finally:
+            if scanned_to is not None:
+                if reverse:
+                    self.read_set.add(index_id, scanned_to, end)
+                else:
+                    self.read_set.add(index_id, start, key_successor(scanned_to))
+
+    def _merged_rows(
+        self, table: TableInfo, index: IndexInfo, start: bytes, end: bytes | None, reverse: bool
+    ) -> Iterator[tuple[bytes, dict[str, Any]]]:
+        overlay = self._overlay(table, index, start, end, reverse)
+        hidden = {k for (n, k) in self.writes if n == table.number}
+        stored = self._stored_rows(table, index, start, end, reverse, hidden)
+        if not overlay:
+            yield from stored
+            return
+        pos = 0
+        for key, doc in stored:
+            while pos < len(overlay) and (
+                overlay[pos][0] > key if reverse else overlay[pos][0] < key
+            ):
+                yield overlay[pos]
+                pos += 1
+            yield key, doc
+        yield from overlay[pos:]
+
+    def _overlay(
+        self, table: TableInfo, index: IndexInfo, start: bytes, end: bytes | None, reverse: bool
+    ) -> list[tuple[bytes, dict[str, Any]]]:
+        rows = []
+        for (number, _), pending in self.writes.items():
+            if number == table.number and pending.new is not None:
+                key = index.key_of(pending.new)
+                if key >= start and (end is None or key < end):
+                    rows.append((key, _copy(pending.new)))
+        rows.sort(key=lambda row: row[0], reverse=reverse)
+        return rows
+
+    def _stored_rows(
+        self,
+        table: TableInfo,
+        index: IndexInfo,
+        start: bytes,
+        end: bytes | None,
+        reverse: bool,
+        hidden: set[bytes],
+    ) -> Iterator[tuple[bytes, dict[str, Any]]]:
+        index_id = None if index.is_by_id else index.id
+        lo, hi = start, end
+        page = _FIRST_PAGE
+        while True:
+            rows = self._snap().scan(table.number, index_id, lo, hi, reverse, page)
+            for key, text in rows:
+                self._count_read()
+                doc = values.loads(text)
+                if hidden and id_key(doc["_id"]) in hidden:
+                    continue
+                yield key, doc
+            if len(rows) < page:
+                return
+            last = rows[-1][0]
+            if reverse:
+                hi = last
+            else:
+                lo = key_successor(last)
+            page = min(page * 4, _MAX_PAGE)
+
+    def journal_end_cursor(self) -> str | None:
+        """The end cursor a re-run of a paginated query must keep, from its journal."""
+        if not self.journal_in:
+            return None
+        try:
+            end = json.loads(self.journal_in).get("end")
+        except (ValueError, AttributeError):
+            return None
+        return end if isinstance(end, str) else None
+
+    def record_page(self, result: dict[str, Any]) -> dict[str, Any]:
+        """Note a page's end in the journal; Convex allows one paginated read per query."""
+        if self._paginated:
+            raise ValidationError("A query may call paginate() only once")
+        self._paginated = True
+        self.journal_out = json.dumps({"end": result["continueCursor"]})
+        return result
+
+    def first_by_index(
+        self, table_name: str, index_name: str, *values: Any
+    ) -> dict[str, Any] | None:
+        """The first document whose index fields equal ``values`` (livebase's own lookups)."""
+        table = self.table(table_name)
+        index = table.indexes[index_name]
+        bounds = IndexRange(index)
+        for field_name, value in zip(index.all_fields, values, strict=False):
+            bounds.eq(field_name, value)
+        interval = bounds.interval()
+        assert interval is not None
+        rows = self.scan(table, index, *interval)
+        try:
+            for _, doc in rows:
+                return doc
+        finally:
+            rows.close()
+        return None
+
+    # --- writing -----------------------------------------------------------------------
+    def _check_writable(self, what: str) -> None:
+        if not self.writable:
+            raise ReadOnlyError(f"ctx.db.{what} is not allowed in a query; use a mutation")
+
+    def _validate(self, table: TableInfo, doc: Any, what: str) -> dict[str, Any]:
+        if not isinstance(doc, dict):
+            raise ValidationError(
+                f"{what} into table {table.name!r} takes an object, got {values.type_name(doc)}"
+            )
+        for name in doc:
+            if isinstance(name, str) and name.startswith("_"):
+                raise ValidationError(
+                    f"Field {name!r} in table {table.name!r}: system fields are set by livebase "
+                    "and other fields may not start with '_'"
+                )
+        try:
+            checked = table.validator.check(doc) if table.validator is not None else doc
+            return dict(values.normalize(checked))
+        except ValidationError as exc:
+            raise ValidationError(
+                f"Document for table {table.name!r} does not match the schema: {exc.message}"
+            ) from None
+
+    def _stage(
+        self, table: TableInfo, key: bytes, new: dict[str, Any] | None, fresh: bool = False
+    ) -> None:
+        slot = (table.number, key)
+        pending = self.writes.get(slot)
+        if pending is None:
+            if len(self.writes) >= MAX_WRITES:
+                raise LimitError(
+                    f"Too many documents written in one transaction (limit {MAX_WRITES})"
+                )
+            text = None if fresh else self._snap().get(table.number, key)
+            original = None if text is None else values.loads(text)
+            pending = PendingWrite(table, key, original, None, None)
+            self.writes[slot] = pending
+        pending.new = new
+        pending.text = None
+        if new is not None:
+            pending.text = values.dumps(new)
+            values.check_document_size(pending.text, table.name)
+
+    def insert(self, table_name: str, value: Any) -> str:
+        """Insert a document; returns its new ID."""
+        self._check_writable("insert")
+        table = self.db.table_for_write(table_name)
+        doc = self._validate(table, value, "insert")
+        doc_id = new_id(table.number)
+        full = {"_id": doc_id, "_creationTime": self.db.next_creation_time(), **doc}
+        self._stage(table, id_key(doc_id), full, fresh=True)
+        return doc_id
+
+    def _existing(
+        self, doc_id: Any, table_name: str | None, what: str
+    ) -> tuple[TableInfo, bytes, dict[str, Any]]:
+        self._check_writable(what)
+        table = self.table_of_id(doc_id, table_name)
+        key = id_key(doc_id)
+        self.read_set.add_point(table.by_id.id, key)
+        current = self._load(table, key)
+        if current is None:
+            raise InvalidIdError(f"{what}: document {doc_id!r} does not exist")
+        return table, key, current
+
+    def patch(self, doc_id: str, fields: Any, table_name: str | None = None) -> None:
+        """Shallow-merge ``fields`` into a document; ``undefined`` removes a field."""
+        table, key, current = self._existing(doc_id, table_name, "patch")
+        if not isinstance(fields, dict):
+            raise ValidationError(
+                f"patch takes an object of fields, got {values.type_name(fields)}"
+            )
+        merged = {k: v for k, v in current.items() if k not in SYSTEM_FIELDS}
+        for name, value in fields.items():
+            if name in SYSTEM_FIELDS:
+                if value != current[name]:
+                    raise ValidationError(f"patch cannot change the system field {name!r}")
+                continue
+            if value is undefined:
+                merged.pop(name, None)
+            else:
+                merged[name] = value
+        doc = self._validate(table, merged, "patch")
+        self._stage(
+            table, key, {"_id": current["_id"], "_creationTime": current["_creationTime"], **doc}
+        )
+
+    def replace(self, doc_id: str, value: Any, table_name: str | None = None) -> None:
+        """Replace a document's fields entirely (system fields stay)."""
+        table, key, current = self._existing(doc_id, table_name, "replace")
+        if isinstance(value, dict):
+            for name in SYSTEM_FIELDS:
+                if name in value and value[name] != current[name]:
+                    raise ValidationError(f"replace cannot change the system field {name!r}")
+            value = {k: v for k, v in value.items() if k not in SYSTEM_FIELDS}
+        doc = self._validate(table, value, "replace")
+        self._stage(
+            table, key, {"_id": current["_id"], "_creationTime": current["_creationTime"], **doc}
+        )
+
+    def delete(self, doc_id: str, table_name: str | None = None) -> None:
+        """Delete a document."""
+        table, key, _ = self._existing(doc_id, table_name, "delete")
+        self._stage(table, key, None)
+
+    # --- commit ------------------------------------------------------------------------
+    def build_commit(self, ts: int) -> Commit:
+        """The storage changes of this transaction's writes, with their write set: every key
+        removed or added, per index (``by_id`` included)."""
+        commit = Commit(ts)
+        write_set = commit.write_set
+        for pending in self.writes.values():
+            old, new, table = pending.original, pending.new, pending.table
+            if old is None and new is None:
+                continue
+            commit.documents.append((table.number, pending.key, pending.text))
+            write_set.setdefault(table.by_id.id, []).append(pending.key)
+            old_tail = None if old is None else document_suffix(old)
+            new_tail = None if new is None else document_suffix(new)
+            for index in table.secondary_indexes():
+                old_key = None if old is None else index.key_of(old, old_tail)
+                new_key = None if new is None else index.key_of(new, new_tail)
+                touched = write_set.setdefault(index.id, [])
+                if old_key is not None:
+                    touched.append(old_key)
+                    if old_key != new_key:
+                        commit.index_removes.append((index.id, old_key))
+                if new_key is not None and new_key != old_key:
+                    commit.index_adds.append((index.id, new_key, pending.key))
+                    touched.append(new_key)
+        return commit
+
+    def close(self) -> None:
+        """End the transaction and release its snapshot (commit needs only the writes)."""
+        self._ended = True
+        snap, self.snapshot = self.snapshot, None
+        if snap is not None:
+            snap.close()
+
+
+def _copy(doc: dict[str, Any]) -> dict[str, Any]:
+    return {k: _deep(v) for k, v in doc.items()}
+
+
+def _deep(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _deep(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_deep(v) for v in value]
+    return value

@@ -1,0 +1,260 @@
+"""What functions get as ``ctx``: ``ctx.db``, ``ctx.auth`` and, in actions, ``ctx.run_*``.
+
+The Python spelling of Convex's context API. Every method is ``async`` as in Convex, although
+queries and mutations never really wait: their database calls complete at once. Each call that
+enters the engine (database reads and writes, storage, the scheduler) is an ``engine()`` call:
+a function over its time limit stops there, and is never interrupted inside (execution.py).
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+from livebase.engine.errors import InvalidIdError, ReadOnlyError, ValidationError
+from livebase.engine.ids import decode_id
+from livebase.engine.query import QueryBuilder
+from livebase.engine.transaction import Transaction
+from livebase.runtime.execution import engine
+
+Identity = dict[str, Any]
+
+
+def make_identity(claims: dict[str, Any] | None) -> Identity | None:
+    """A user identity from token claims: ``tokenIdentifier`` is ``issuer|subject``."""
+    if claims is None:
+        return None
+    if not isinstance(claims, dict):
+        raise ValidationError("An identity is a dict of claims")
+    identity = dict(claims)
+    subject = identity.get("subject", identity.get("sub"))
+    issuer = identity.get("issuer", identity.get("iss", "livebase"))
+    if not isinstance(subject, str) or not subject:
+        raise ValidationError("An identity needs a 'subject' (the user's stable id)")
+    identity.pop("sub", None)
+    identity.pop("iss", None)
+    identity["subject"] = subject
+    identity["issuer"] = issuer
+    identity.setdefault("tokenIdentifier", f"{issuer}|{subject}")
+    return identity
+
+
+class Auth:
+    """``ctx.auth``: the caller's identity."""
+
+    def __init__(self, identity: Identity | None) -> None:
+        self._identity = identity
+        self.read = False  # whether the function looked: if not, its result is the same for all
+
+    async def get_user_identity(self) -> Identity | None:
+        """The caller's identity (a dict of claims with ``tokenIdentifier``), or None."""
+        self.read = True
+        return None if self._identity is None else dict(self._identity)
+
+
+class LimitedQuery(QueryBuilder):
+    """``ctx.db.query(...)``: a QueryBuilder whose reads are engine calls."""
+
+    async def collect(self) -> list[dict[str, Any]]:
+        with engine():
+            return await super().collect()
+
+    async def take(self, n: int) -> list[dict[str, Any]]:
+        with engine():
+            return await super().take(n)
+
+    async def paginate(self, opts: dict[str, Any]) -> dict[str, Any]:
+        with engine():
+            return await super().paginate(opts)
+
+    def __aiter__(self) -> AsyncIterator[dict[str, Any]]:
+        return _EngineRows(super().__aiter__())
+
+
+class _EngineRows:
+    """``async for doc in ctx.db.query(...)``: each step is an engine call; the loop body is the
+    function's own code."""
+
+    def __init__(self, rows: AsyncIterator[dict[str, Any]]) -> None:
+        self._rows = rows
+
+    def __aiter__(self) -> _EngineRows:
+        return self
+
+    async def __anext__(self) -> dict[str, Any]:
+        with engine():
+            return await self._rows.__anext__()
+
+
+class _EngineCalls:
+    """A service object (``ctx.storage``, ``ctx.scheduler``) whose async methods are engine
+    calls."""
+
+    def __init__(self, target: Any) -> None:
+        self._target = target
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._target, name)
+        if not inspect.iscoroutinefunction(attr):
+            return attr
+
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            with engine():
+                return await attr(*args, **kwargs)
+
+        return call
+
+
+def _engine_calls(target: Any) -> Any:
+    return None if target is None else _EngineCalls(target)
+
+
+class DatabaseReader:
+    """``ctx.db`` in queries: reads only."""
+
+    def __init__(self, txn: Transaction, system: bool = False) -> None:
+        self._txn = txn
+        self._system = system
+
+    def _split(self, a: Any, b: Any) -> tuple[str | None, Any]:
+        # why: Convex moved from db.get(id) to db.get(table, id); both spellings are accepted.
+        return (None, a) if b is None else (a, b)
+
+    async def get(self, table_or_id: Any, doc_id: Any = None) -> dict[str, Any] | None:
+        """The document with this ID (``get(id)`` or ``get(table, id)``), or None."""
+        table, value = self._split(table_or_id, doc_id)
+        with engine():
+            if table is None and self._system:
+                info = self._txn.db.catalog.table_by_number(decode_id(value))
+                if info is None or not info.name.startswith("_"):
+                    raise InvalidIdError(f"{value!r} is not an ID of a system table")
+                table = info.name
+            return self._txn.get(value, table)
+
+    def query(self, table: str) -> QueryBuilder:
+        """A query over a table: chain with_index / order / filter, then collect / take..."""
+        info = self._txn.table(table)
+        if info.name.startswith("_") and not self._system:
+            raise InvalidIdError(f"{table!r} is a system table: use ctx.db.system.query")
+        return LimitedQuery(self._txn, info)
+
+    def normalize_id(self, table: str, doc_id: Any) -> str | None:
+        """``doc_id`` if it is a valid ID of ``table``, else None."""
+        info = self._txn.table(table)
+        try:
+            return doc_id if decode_id(doc_id) == info.number else None
+        except InvalidIdError:
+            return None
+
+    @property
+    def system(self) -> DatabaseReader:
+        """Read access to system tables (``_storage``, ``_scheduled_functions``)."""
+        return DatabaseReader(self._txn, system=True)
+
+    async def insert(self, table: str, value: Any) -> str:
+        raise ReadOnlyError("ctx.db.insert is not allowed in a query; use a mutation")
+
+    async def patch(self, *args: Any) -> None:
+        raise ReadOnlyError("ctx.db.patch is not allowed in a query; use a mutation")
+
+    async def replace(self, *args: Any) -> None:
+        raise ReadOnlyError("ctx.db.replace is not allowed in a query; use a mutation")
+
+    async def delete(self, *args: Any) -> None:
+        raise ReadOnlyError("ctx.db.delete is not allowed in a query; use a mutation")
+
+
+class DatabaseWriter(DatabaseReader):
+    """``ctx.db`` in mutations: reads and writes, committed together."""
+
+    async def insert(self, table: str, value: Any) -> str:
+        """Insert a document; returns its ID."""
+        if isinstance(table, str) and table.startswith("_"):
+            raise InvalidIdError(f"{table!r} is a system table; it cannot be written directly")
+        with engine():
+            return self._txn.insert(table, value)
+
+    def _args(self, args: tuple[Any, ...], what: str, n: int) -> tuple[str | None, Any, Any]:
+        if len(args) == n:
+            return (None, *args) if n == 2 else (None, args[0], None)
+        if len(args) == n + 1:
+            return (args[0], args[1], args[2]) if n == 2 else (args[0], args[1], None)
+        raise TypeError(f"ctx.db.{what}() takes {'(id, value)' if n == 2 else '(id)'}")
+
+    async def patch(self, *args: Any) -> None:
+        """``patch(id, fields)`` or ``patch(table, id, fields)``: shallow merge."""
+        table, doc_id, fields = self._args(args, "patch", 2)
+        with engine():
+            self._txn.patch(doc_id, fields, table)
+
+    async def replace(self, *args: Any) -> None:
+        """``replace(id, value)`` or ``replace(table, id, value)``."""
+        table, doc_id, value = self._args(args, "replace", 2)
+        with engine():
+            self._txn.replace(doc_id, value, table)
+
+    async def delete(self, *args: Any) -> None:
+        """``delete(id)`` or ``delete(table, id)``."""
+        table, doc_id, _ = self._args(args, "delete", 1)
+        with engine():
+            self._txn.delete(doc_id, table)
+
+
+class QueryCtx:
+    """``ctx`` of a query: ``db`` (read only), ``auth``, ``storage`` (URLs and metadata)."""
+
+    def __init__(self, txn: Transaction, identity: Identity | None, storage: Any = None) -> None:
+        self.db: DatabaseReader = DatabaseReader(txn)
+        self.auth = Auth(identity)
+        self.storage = _engine_calls(storage)
+
+
+class MutationCtx(QueryCtx):
+    """``ctx`` of a mutation: adds writes, upload URLs and ``scheduler``."""
+
+    def __init__(
+        self,
+        txn: Transaction,
+        identity: Identity | None,
+        storage: Any = None,
+        scheduler: Any = None,
+    ) -> None:
+        super().__init__(txn, identity, storage)
+        self.db = DatabaseWriter(txn)
+        self.scheduler = _engine_calls(scheduler)
+
+
+Runner = Callable[[Any, dict[str, Any] | None], Awaitable[Any]]
+
+
+class ActionCtx:
+    """``ctx`` of an action: no database of its own; it calls queries and mutations."""
+
+    def __init__(
+        self,
+        identity: Identity | None,
+        run_query: Runner,
+        run_mutation: Runner,
+        run_action: Runner,
+        storage: Any = None,
+        scheduler: Any = None,
+    ) -> None:
+        self.auth = Auth(identity)
+        self.storage = storage
+        self.scheduler = scheduler
+        self._run_query = run_query
+        self._run_mutation = run_mutation
+        self._run_action = run_action
+
+    async def run_query(self, function: Any, args: dict[str, Any] | None = None) -> Any:
+        """Run a query (a path like ``"messages:list"`` or the function itself)."""
+        return await self._run_query(function, args)
+
+    async def run_mutation(self, function: Any, args: dict[str, Any] | None = None) -> Any:
+        """Run a mutation in its own transaction."""
+        return await self._run_mutation(function, args)
+
+    async def run_action(self, function: Any, args: dict[str, Any] | None = None) -> Any:
+        """Run another action."""
+        return await self._run_action(function, args)

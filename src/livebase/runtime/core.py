@@ -1,0 +1,498 @@
+"""The runtime: runs an app's functions against a database.
+
+Queries run at one snapshot and return their read set; mutations are serializable, atomic and
+re-run on conflict; actions are plain coroutines that call queries and mutations. Queries and
+mutations see a frozen clock and seeded randomness, and may not wait on real I/O.
+
+Every run is held to its kind's time limit (``Limits``, execution.py). From an event loop,
+``run_query_async`` and ``run_mutation_async`` run them on worker threads (a few readers, one
+writer), so the loop never waits on a function; actions run on the loop and call them so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import logging
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Protocol, TypeVar
+
+from livebase.engine import values
+from livebase.engine.database import Database
+from livebase.engine.errors import (
+    FunctionNotFoundError,
+    LivebaseError,
+    OccConflictError,
+    ValidationError,
+)
+from livebase.engine.readset import ReadSet
+from livebase.engine.store import Persistence
+from livebase.engine.transaction import Transaction
+from livebase.persistence.sqlite import SqlitePersistence
+from livebase.runtime import clock, execution, logs, session_requests
+from livebase.runtime.app import App, load_app
+from livebase.runtime.context import ActionCtx, Identity, MutationCtx, QueryCtx, make_identity
+from livebase.runtime.deployment import Deployment
+from livebase.runtime.execution import Limits, Workers
+from livebase.runtime.functions import FunctionDefinition
+
+DEFAULT_MAX_UPLOAD = 100 * 1024 * 1024
+
+log = logging.getLogger("livebase.runtime")
+
+T = TypeVar("T")
+R = TypeVar("R", bound="BaseRuntime")
+OPTIMISTIC_ATTEMPTS = 4
+DATABASE_FILE = "db.sqlite3"
+READERS = 4  # threads running queries; one more runs mutations (the engine commits one at a time)
+
+
+@dataclass
+class QueryResult:
+    """A query's value, the snapshot it read at and what it read."""
+
+    value: Any
+    ts: int
+    read_set: ReadSet
+    journal: str | None = None
+    reads_auth: bool = True
+    log_lines: list[str] = field(default_factory=list)
+
+
+@dataclass
+class MutationResult:
+    """A mutation's value and its commit timestamp."""
+
+    value: Any
+    ts: int
+    attempts: int
+    log_lines: list[str] = field(default_factory=list)
+
+
+def run_to_completion(result: Any, path: str) -> Any:
+    """Finish a query/mutation handler's coroutine without an event loop.
+
+    Their database calls never suspend, so a coroutine that does suspend is waiting on real
+    I/O, which a deterministic function may not do.
+    """
+    if not inspect.iscoroutine(result):
+        return result
+    coro: Coroutine[Any, Any, Any] = result
+    try:
+        coro.send(None)
+    except StopIteration as done:
+        return done.value
+    except RuntimeError as exc:
+        # why: outside an event loop, asyncio primitives fail before they can suspend.
+        if "no running event loop" not in str(exc):
+            raise
+        raise _io_error(path) from None
+    coro.close()
+    raise _io_error(path)
+
+
+def _io_error(path: str) -> LivebaseError:
+    return LivebaseError(
+        f"{path}: queries and mutations cannot wait on I/O (asyncio.sleep, network calls); "
+        "do that in an action"
+    )
+
+
+class JobGuard(Protocol):
+    """A scheduled job a mutation runs for: checked and marked done in its transaction."""
+
+    def pending(self, txn: Transaction) -> bool:
+        """Whether the job is still to run (not canceled, not already done)."""
+        ...
+
+    def finish(self, txn: Transaction) -> None:
+        """Mark the job done, in the mutation's own transaction."""
+        ...
+
+
+class BaseRuntime:
+    """An app bound to its database: runs its functions.
+
+    The services (file storage, the scheduler) reach functions' contexts through the
+    ``_*_services`` hooks, which ``livebase.services.runtime.Runtime`` fills in; here there are
+    none.
+    """
+
+    def __init__(
+        self,
+        app: str | Path | ModuleType | App,
+        data_dir: str | Path = ".livebase",
+        *,
+        synchronous: str = "NORMAL",
+        persistence: Persistence | None = None,
+        origin: str = "http://127.0.0.1:3210",
+        max_upload: int = DEFAULT_MAX_UPLOAD,
+        query_timeout: float = 1.0,
+        mutation_timeout: float = 1.0,
+        action_timeout: float = 600.0,
+    ) -> None:
+        """``query_timeout``, ``mutation_timeout``, ``action_timeout``: the time limits of this
+        deployment's functions in seconds (Convex's by default); over its limit a function
+        fails with TimeLimitError, and a mutation commits nothing."""
+        clock.install()
+        self.limits = Limits(query_timeout, mutation_timeout, action_timeout)
+        self.app = load_app(app)
+        self.readers = Workers("livebase-reader", READERS)
+        self.writer = Workers("livebase-writer", 1)
+        self.origin = origin.rstrip("/")  # where clients reach this deployment (absolute URLs)
+        self.scheduler_wakeup: Callable[[], None] = lambda: None  # set by a running worker
+        if persistence is None:
+            directory = Path(data_dir)
+            directory.mkdir(parents=True, exist_ok=True)
+            persistence = SqlitePersistence(directory / DATABASE_FILE, synchronous)
+        self.data_dir = Path(data_dir)
+        try:
+            self.db = Database(persistence, self.app.schema)
+            session_requests.ensure_table(self.db)
+            self.deployment = Deployment(self.data_dir)
+            self._install_services(max_upload)
+        except BaseException:
+            persistence.close()
+            raise
+
+    # --- services (see livebase.services.runtime) --------------------------------------
+    def _install_services(self, max_upload: int) -> None:
+        """Set up the services functions' contexts reach (none here)."""
+
+    def _query_services(self, txn: Transaction) -> Any:
+        """``ctx.storage`` of a query."""
+        return None
+
+    def _mutation_services(self, txn: Transaction) -> tuple[Any, Any]:
+        """``ctx.storage`` and ``ctx.scheduler`` of a mutation."""
+        return None, None
+
+    def _action_services(self) -> tuple[Any, Any]:
+        """``ctx.storage`` and ``ctx.scheduler`` of an action."""
+        return None, None
+
+    # --- lookups -----------------------------------------------------------------------
+    def function(
+        self, path: Any, kind: str | None = None, internal_ok: bool = False
+    ) -> FunctionDefinition:
+        """The function at a path, checked for kind and visibility."""
+        fn = path if isinstance(path, FunctionDefinition) else self.app.resolve(path)
+        if fn.internal and not internal_ok:
+            # why: an internal function must look exactly like a missing one from outside.
+            raise FunctionNotFoundError(f"Could not find public function {path!r}")
+        if kind is not None and fn.kind != kind:
+            raise FunctionNotFoundError(
+                f"{fn.path or path} is a {fn.kind}, not a {kind}; call it with {fn.kind}()"
+            )
+        return fn
+
+    def _args(self, fn: FunctionDefinition, args: Any) -> dict[str, Any]:
+        if args is None:
+            args = {}
+        if not isinstance(args, dict):
+            raise ValidationError(
+                f"Arguments of {fn.path} must be an object, got {values.type_name(args)}"
+            )
+        try:
+            checked = fn.args.check(args) if fn.args is not None else args
+            return dict(values.normalize(checked, limit=values.MAX_VALUE_NESTING))
+        except ValidationError as exc:
+            raise ValidationError(f"ArgumentValidationError in {fn.path}: {exc.message}") from None
+
+    def _returns(self, fn: FunctionDefinition, value: Any) -> Any:
+        try:
+            if fn.returns is not None:
+                value = fn.returns.check(value)
+            return values.normalize(value, limit=values.MAX_VALUE_NESTING)
+        except ValidationError as exc:
+            raise ValidationError(f"ReturnsValidationError in {fn.path}: {exc.message}") from None
+
+    # --- queries and mutations ---------------------------------------------------------
+    def run_query(
+        self,
+        path: Any,
+        args: dict[str, Any] | None = None,
+        *,
+        identity: dict[str, Any] | None = None,
+        internal_ok: bool = False,
+        journal: str | None = None,
+    ) -> QueryResult:
+        """Run a query at the latest snapshot.
+
+        ``journal`` is the one a previous run of the same subscription returned: a paginated
+        query keeps the page end it recorded there.
+        """
+        fn = self.function(path, "query", internal_ok)
+        checked = self._args(fn, args)
+        ident = make_identity(identity)
+        txn = self.db.begin(writable=False)
+        txn.journal_in = journal
+        ctx = QueryCtx(txn, ident, self._query_services(txn))
+        limit = execution.limited(fn.path, "query", self.limits.query)
+        with limit as run, logs.capture(fn.path) as lines:
+            try:
+                with clock.frozen(clock.real_time_ns(), txn.begin_ts), run.handler():
+                    value = run_to_completion(fn.handler(ctx, **checked), fn.path)
+                value = self._returns(fn, value)
+            except BaseException as exc:
+                logs.attach(exc, lines)
+                raise
+            finally:
+                txn.close()
+        return QueryResult(
+            value, txn.begin_ts, txn.read_set, txn.journal_out, ctx.auth.read, lines.finish()
+        )
+
+    def run_mutation(
+        self,
+        path: Any,
+        args: dict[str, Any] | None = None,
+        *,
+        identity: dict[str, Any] | None = None,
+        internal_ok: bool = False,
+        request: tuple[str, int] | None = None,
+        job: JobGuard | None = None,
+    ) -> MutationResult:
+        """Run a mutation: all its writes commit together, or none do.
+
+        A run that loses an OCC race is re-run; after a few lost races the mutation runs while
+        holding the committer, so a busy document cannot starve it. With ``request`` (a client
+        session and its request id) the mutation runs at most once for that pair: the record
+        is written in the mutation's own transaction, and a resent request gets the first
+        run's result. With ``job`` (a scheduled function) the mutation runs only if the job
+        is still pending, and marks it done in the same transaction.
+        """
+        fn = self.function(path, "mutation", internal_ok)
+        checked = self._args(fn, args)
+        ident = make_identity(identity)
+        # why: the limit spans every attempt, so that the caller waits at most about that long
+        with execution.limited(fn.path, "mutation", self.limits.mutation):
+            for attempt in range(1, OPTIMISTIC_ATTEMPTS + 1):
+                try:
+                    return self._mutate_once(fn, checked, ident, attempt, request, job)
+                except OccConflictError:
+                    log.debug("%s: OCC conflict on attempt %d", fn.path, attempt)
+            with self.db.exclusive():
+                return self._mutate_once(fn, checked, ident, OPTIMISTIC_ATTEMPTS + 1, request, job)
+
+    def _mutate_once(
+        self,
+        fn: FunctionDefinition,
+        args: dict[str, Any],
+        ident: Identity | None,
+        attempt: int,
+        request: tuple[str, int] | None,
+        job: JobGuard | None = None,
+    ) -> MutationResult:
+        txn = self.db.begin(writable=True)
+        try:
+            if request is not None:
+                prior = session_requests.find(txn, request)
+                if prior is not None:
+                    # why: the first run committed; its commit is at or before the latest ts.
+                    return MutationResult(prior["value"], self.db.latest_ts, attempt)
+            if job is not None and not job.pending(txn):
+                return MutationResult(None, self.db.latest_ts, attempt)  # canceled or done
+            with logs.capture(fn.path) as lines:
+                try:
+                    value = self._handle(txn, fn, args, ident)
+                except BaseException as exc:
+                    logs.attach(exc, lines)
+                    raise
+            if request is not None:
+                session_requests.record(txn, request, value)
+            if job is not None:
+                job.finish(txn)
+        finally:
+            txn.close()
+        run = execution.current()
+        with run.committing() if run is not None else contextlib.nullcontext():
+            ts = self.db.commit(txn)
+        self._after_commit(txn)
+        return MutationResult(value, ts, attempt, lines.finish())
+
+    def _handle(
+        self, txn: Transaction, fn: FunctionDefinition, args: dict[str, Any], ident: Identity | None
+    ) -> Any:
+        ctx = MutationCtx(txn, ident, *self._mutation_services(txn))
+        run = execution.current()
+        handler = run.handler() if run is not None else contextlib.nullcontext()
+        with clock.frozen(clock.real_time_ns(), txn.begin_ts), handler:
+            value = run_to_completion(fn.handler(ctx, **args), fn.path)
+        return self._returns(fn, value)
+
+    def call_in_transaction(
+        self, txn: Transaction, function: Any, args: dict[str, Any] | None
+    ) -> Any:
+        """Run a mutation's handler inside a transaction someone else commits (crons)."""
+        fn = self.function(function, "mutation", internal_ok=True)
+        checked = self._args(fn, args)
+        with execution.limited(fn.path, "mutation", self.limits.mutation):
+            return self._handle(txn, fn, checked, None)
+
+    async def run_query_async(
+        self,
+        path: Any,
+        args: dict[str, Any] | None = None,
+        *,
+        identity: dict[str, Any] | None = None,
+        internal_ok: bool = False,
+        journal: str | None = None,
+    ) -> QueryResult:
+        """``run_query`` on a reader thread: the awaiting event loop goes on meanwhile."""
+        return await self.readers.run(
+            partial(
+                self.run_query,
+                path,
+                args,
+                identity=identity,
+                internal_ok=internal_ok,
+                journal=journal,
+            )
+        )
+
+    async def run_mutation_async(
+        self,
+        path: Any,
+        args: dict[str, Any] | None = None,
+        *,
+        identity: dict[str, Any] | None = None,
+        internal_ok: bool = False,
+        request: tuple[str, int] | None = None,
+        job: JobGuard | None = None,
+    ) -> MutationResult:
+        """``run_mutation`` on the writer thread: one mutation at a time, in arrival order."""
+        return await self.writer.run(
+            partial(
+                self.run_mutation,
+                path,
+                args,
+                identity=identity,
+                internal_ok=internal_ok,
+                request=request,
+                job=job,
+            )
+        )
+
+    def _after_commit(self, txn: Transaction) -> None:
+        for hook in txn.after_commit:
+            try:
+                hook()
+            except Exception:
+                log.exception("after-commit hook failed")
+
+    def transact(self, work: Callable[[Transaction], T], readonly: bool = False) -> tuple[T, int]:
+        """Run livebase's own code in a serializable transaction (re-run on conflict).
+
+        Returns the work's result and the commit timestamp (the snapshot's, if it wrote
+        nothing). The system's counterpart of a mutation: storage, scheduler and crons use it.
+        """
+        for attempt in range(OPTIMISTIC_ATTEMPTS + 1):
+            lock = (
+                self.db.exclusive() if attempt == OPTIMISTIC_ATTEMPTS else contextlib.nullcontext()
+            )
+            with lock:
+                txn = self.db.begin(writable=not readonly)
+                try:
+                    result = work(txn)
+                finally:
+                    txn.close()
+                try:
+                    ts = self.db.commit(txn)
+                except OccConflictError:
+                    continue
+            self._after_commit(txn)
+            return result, ts
+        raise OccConflictError("transaction kept conflicting")
+
+    async def in_writer(self, call: Callable[[], T]) -> T:
+        """``call()`` on the writer thread, in order with mutations, awaited from the loop."""
+        return await self.writer.run(call)
+
+    async def transact_async(
+        self, work: Callable[[Transaction], T], readonly: bool = False
+    ) -> tuple[T, int]:
+        """``transact`` on a worker thread (the writer; a reader if ``readonly``), awaited from
+        the event loop: the loop goes on meanwhile."""
+        workers = self.readers if readonly else self.writer
+        return await workers.run(partial(self.transact, work, readonly))
+
+    # --- actions -----------------------------------------------------------------------
+    async def run_action(
+        self,
+        path: Any,
+        args: dict[str, Any] | None = None,
+        *,
+        identity: dict[str, Any] | None = None,
+        internal_ok: bool = False,
+    ) -> Any:
+        """Run an action; it may await I/O and call queries, mutations and actions."""
+        fn = self.function(path, "action", internal_ok)
+        checked = self._args(fn, args)
+        ctx = self.action_ctx(identity)
+        result = fn.handler(ctx, **checked)
+        if inspect.isawaitable(result):
+            result = await execution.time_limited(result, fn.path, "action", self.limits.action)
+        return self._returns(fn, result)
+
+    def action_ctx(self, identity: dict[str, Any] | None) -> ActionCtx:
+        """The ``ctx`` of an action (or HTTP action) running as ``identity``."""
+
+        async def run_query(target: Any, call_args: dict[str, Any] | None) -> Any:
+            result = await self.run_query_async(
+                target, call_args, identity=identity, internal_ok=True
+            )
+            logs.forward(result.log_lines)
+            return result.value
+
+        async def run_mutation(target: Any, call_args: dict[str, Any] | None) -> Any:
+            result = await self.run_mutation_async(
+                target, call_args, identity=identity, internal_ok=True
+            )
+            logs.forward(result.log_lines)
+            return result.value
+
+        async def run_action(target: Any, call_args: dict[str, Any] | None) -> Any:
+            return await self.run_action(target, call_args, identity=identity, internal_ok=True)
+
+        return ActionCtx(
+            make_identity(identity),
+            run_query,
+            run_mutation,
+            run_action,
+            *self._action_services(),
+        )
+
+    # --- any kind ----------------------------------------------------------------------
+    def call(
+        self,
+        path: Any,
+        args: dict[str, Any] | None = None,
+        *,
+        identity: dict[str, Any] | None = None,
+        internal_ok: bool = False,
+    ) -> Any:
+        """Run a function of any kind from synchronous code and return its value."""
+        fn = self.function(path, None, internal_ok)
+        if fn.kind == "query":
+            return self.run_query(fn, args, identity=identity, internal_ok=internal_ok).value
+        if fn.kind == "mutation":
+            return self.run_mutation(fn, args, identity=identity, internal_ok=internal_ok).value
+        return asyncio.run(self.run_action(fn, args, identity=identity, internal_ok=internal_ok))
+
+    def close(self) -> None:
+        """Stop the worker threads and close the database."""
+        self.readers.stop()
+        self.writer.stop()
+        self.db.close()
+
+    def __enter__(self: R) -> R:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

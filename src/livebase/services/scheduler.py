@@ -1,0 +1,392 @@
+"""The scheduler: ``ctx.scheduler.run_after / run_at / cancel`` and the worker that runs jobs.
+
+Jobs live in the ``_scheduled_functions`` system table with Convex's fields: ``name``,
+``args``, ``scheduledTime``, ``completedTime`` and ``state.kind`` (pending, inProgress,
+success, failed, canceled). Scheduling from a mutation is part of its transaction: a
+mutation that rolls back schedules nothing. A scheduled mutation runs exactly once: the job is
+marked done in the mutation's own transaction. A scheduled action runs at most once: it is
+marked in progress (and committed) before it starts, and a job found in progress after a
+restart is marked failed rather than run again. Finished jobs (success, failed, canceled) are
+deleted once they completed more than ``RETENTION_MS`` ago (Convex keeps them 7 days).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from livebase.engine import values
+from livebase.engine.errors import LimitError, LivebaseError, ValidationError
+from livebase.engine.query import IndexRange
+from livebase.engine.transaction import Transaction
+from livebase.runtime import clock
+from livebase.runtime.functions import FunctionDefinition
+from livebase.services.crons import CronRunner
+
+if TYPE_CHECKING:
+    from livebase.runtime.transactor import Transactor
+
+log = logging.getLogger("livebase.scheduler")
+
+TABLE = "_scheduled_functions"
+INDEXES = {"by_state_time": ("state.kind", "scheduledTime")}
+MAX_PER_TRANSACTION = 1000
+BATCH = 50
+INTERRUPTED = "The server stopped while this action ran; actions run at most once"
+RETENTION_MS = 7 * 24 * 3600 * 1000
+PRUNE_EVERY_S = 600.0
+PRUNE_BATCHES = 5
+FINISHED = ("success", "failed", "canceled")
+
+
+def expired_jobs(txn: Transaction, before_ms: float, limit: int) -> list[str]:
+    """IDs of finished jobs that completed before ``before_ms`` (at most ``limit``)."""
+    table = txn.table(TABLE)
+    index = table.indexes["by_state_time"]
+    out: list[str] = []
+    for kind in FINISHED:
+        interval = IndexRange(index).eq("state.kind", kind)
+        if kind != "canceled":
+            # why: a job that ran completed after its scheduled time, so scanning
+            # scheduledTime up to the cutoff finds every candidate; a canceled one may have
+            # been due long after it was canceled, so all canceled jobs are candidates
+            interval = interval.lte("scheduledTime", before_ms)
+        bounds = interval.interval()
+        if bounds is None:
+            continue
+        rows = txn.scan(table, index, *bounds)
+        try:
+            for _, doc in rows:
+                if doc.get("completedTime", doc["scheduledTime"]) < before_ms:
+                    out.append(doc["_id"])
+                    if len(out) >= limit:
+                        return out
+        finally:
+            rows.close()
+    return out
+
+
+def now_ms() -> float:
+    return clock.real_time_ns() / 1e6
+
+
+def _when(timestamp: Any) -> float:
+    if isinstance(timestamp, datetime):
+        return timestamp.timestamp() * 1000
+    if (
+        isinstance(timestamp, bool)
+        or not isinstance(timestamp, int | float)
+        or not math.isfinite(timestamp)
+    ):
+        # why: a NaN or infinite time would sit in the pending index forever, never due.
+        raise ValidationError("run_at() takes a finite timestamp in milliseconds or a datetime")
+    return float(timestamp)
+
+
+class Scheduler:
+    """``ctx.scheduler``: in mutations the jobs commit with the mutation."""
+
+    def __init__(self, transactor: Transactor, txn: Transaction | None) -> None:
+        self._transactor = transactor
+        self._txn = txn
+        self._count = 0
+
+    def _resolve(self, function: Any) -> str:
+        fn = self._transactor.function(function, None, internal_ok=True)
+        if fn.kind == "query":
+            raise ValidationError(
+                f"{fn.path} is a query; only mutations and actions can be scheduled"
+            )
+        return fn.path
+
+    def _schedule(self, txn: Transaction, at_ms: float, function: Any, args: Any) -> str:
+        self._count += 1
+        if self._count > MAX_PER_TRANSACTION:
+            raise LimitError(f"A function can schedule at most {MAX_PER_TRANSACTION} functions")
+        if args is None:
+            args = {}
+        if not isinstance(args, dict):
+            raise ValidationError("Scheduled function arguments must be an object")
+        doc = {
+            "name": self._resolve(function),
+            "args": values.normalize(args),
+            "scheduledTime": at_ms,
+            "state": {"kind": "pending"},
+        }
+        job_id = txn.insert(TABLE, doc)
+        txn.after_commit.append(self._transactor.scheduler_wakeup)
+        return job_id
+
+    def _in_txn(self, work: Callable[[Transaction], Any]) -> Any:
+        if self._txn is not None:
+            return work(self._txn)
+        # why: from an action there is no transaction to join; the job commits on its own.
+        result, _ = self._transactor.transact(work)
+        return result
+
+    async def run_after(
+        self, delay_ms: float, function: Any, args: dict[str, Any] | None = None
+    ) -> str:
+        """Run ``function`` after ``delay_ms`` milliseconds; returns the job's ID."""
+        if (
+            isinstance(delay_ms, bool)
+            or not isinstance(delay_ms, int | float)
+            or not math.isfinite(delay_ms)
+            or delay_ms < 0
+        ):
+            raise ValidationError("run_after() takes a finite, non-negative delay in milliseconds")
+        at = (clock.real_time_ns() if self._txn is None else clock._time_ns()) / 1e6 + delay_ms
+        return str(self._in_txn(lambda txn: self._schedule(txn, at, function, args)))
+
+    async def run_at(
+        self, timestamp: Any, function: Any, args: dict[str, Any] | None = None
+    ) -> str:
+        """Run ``function`` at ``timestamp`` (ms since the epoch, or a datetime)."""
+        at = _when(timestamp)
+        return str(self._in_txn(lambda txn: self._schedule(txn, at, function, args)))
+
+    async def cancel(self, job_id: str) -> None:
+        """Cancel a job that has not run yet (a running action finishes, but is marked canceled)."""
+
+        def cancel(txn: Transaction) -> None:
+            job = txn.get(job_id, TABLE)
+            if job is None:
+                raise ValidationError(f"No scheduled function {job_id!r}")
+            if job["state"]["kind"] in ("pending", "inProgress"):
+                txn.patch(job_id, {"state": {"kind": "canceled"}, "completedTime": now_ms()}, TABLE)
+
+        self._in_txn(cancel)
+
+
+def due_jobs(txn: Transaction, until_ms: float, limit: int) -> list[dict[str, Any]]:
+    """Pending jobs scheduled at or before ``until_ms``, earliest first."""
+    table = txn.table(TABLE)
+    index = table.indexes["by_state_time"]
+    interval = (
+        IndexRange(index).eq("state.kind", "pending").lte("scheduledTime", until_ms).interval()
+    )
+    if interval is None:
+        return []
+    out = []
+    rows = txn.scan(table, index, *interval)
+    try:
+        for _, doc in rows:
+            out.append(doc)
+            if len(out) >= limit:
+                break
+    finally:
+        rows.close()
+    return out
+
+
+def next_due(txn: Transaction) -> float | None:
+    """When the earliest pending job is due, or None."""
+    table = txn.table(TABLE)
+    index = table.indexes["by_state_time"]
+    interval = IndexRange(index).eq("state.kind", "pending").interval()
+    assert interval is not None
+    rows = txn.scan(table, index, *interval)
+    try:
+        for _, doc in rows:
+            return float(doc["scheduledTime"])
+    finally:
+        rows.close()
+    return None
+
+
+class PendingJob:
+    """The job a scheduled mutation runs for (a JobGuard): it runs only while the job is
+    pending, and marks it done in its own transaction, so it runs exactly once."""
+
+    def __init__(self, job_id: str) -> None:
+        self.job_id = job_id
+
+    def pending(self, txn: Transaction) -> bool:
+        state = txn.get(self.job_id, TABLE)
+        return state is not None and state["state"]["kind"] == "pending"
+
+    def finish(self, txn: Transaction) -> None:
+        done = {"state": {"kind": "success"}, "completedTime": now_ms()}
+        txn.patch(self.job_id, done, TABLE)
+
+
+class SchedulerWorker:
+    """Runs due jobs and crons for a runtime (started by the server, or driven by tests)."""
+
+    def __init__(self, transactor: Transactor) -> None:
+        self.transactor = transactor
+        self._wake = asyncio.Event()
+        self._running_actions: set[asyncio.Task[None]] = set()
+        self._stopped = False
+        self.crons = CronRunner(transactor)
+        self.retention_ms = RETENTION_MS
+        self._pruned_at = -math.inf
+
+    def prune(self, max_batches: int = PRUNE_BATCHES) -> int:
+        """Delete finished jobs older than ``retention_ms``, at most ``max_batches`` transactions
+        of MAX_PER_TRANSACTION; returns how many."""
+        before = now_ms() - self.retention_ms
+        deleted = 0
+        for _ in range(max_batches):
+
+            def delete_batch(txn: Transaction) -> int:
+                ids = expired_jobs(txn, before, MAX_PER_TRANSACTION)
+                for job_id in ids:
+                    txn.delete(job_id, TABLE)
+                return len(ids)
+
+            count, _ = self.transactor.transact(delete_batch)
+            deleted += int(count)
+            if count < MAX_PER_TRANSACTION:
+                break
+        return deleted
+
+    def recover(self) -> int:
+        """Mark actions left in progress by a stopped server as failed (at most once)."""
+
+        def mark(txn: Transaction) -> int:
+            table = txn.table(TABLE)
+            index = table.indexes["by_state_time"]
+            interval = IndexRange(index).eq("state.kind", "inProgress").interval()
+            assert interval is not None
+            stuck = [doc for _, doc in txn.scan(table, index, *interval)]
+            for job in stuck:
+                txn.patch(
+                    job["_id"],
+                    {"state": {"kind": "failed", "error": INTERRUPTED}, "completedTime": now_ms()},
+                    TABLE,
+                )
+            return len(stuck)
+
+        count, _ = self.transactor.transact(mark)
+        if count:
+            log.warning("%d scheduled actions were interrupted by a restart: marked failed", count)
+        return int(count)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run_due(self) -> int:
+        """Run every job due now; returns how many were started.
+
+        Only jobs due when the call starts are run: a job that schedules another with
+        ``run_after(0)`` (a chain of batches) leaves the next one to the next cycle, and the
+        loop gets a turn between jobs, so such a chain neither starves crons nor blocks the
+        server (scheduled mutations run on the writer thread, never on the event loop).
+        """
+        until = now_ms()
+        started = 0
+        while True:
+            jobs, _ = await self.transactor.transact_async(
+                lambda txn: due_jobs(txn, until, BATCH), readonly=True
+            )
+            if not jobs:
+                return started
+            for job in jobs:
+                await self._run_job(job)
+                started += 1
+                await asyncio.sleep(0)
+
+    async def _run_job(self, job: dict[str, Any]) -> None:
+        try:
+            fn = self.transactor.function(job["name"], None, internal_ok=True)
+        except LivebaseError as exc:
+            await self._finish(job["_id"], "failed", exc.message, only_if="pending")
+            return
+        if fn.kind == "mutation":
+            await self._run_mutation_job(fn, job)
+            return
+        started, _ = await self.transactor.transact_async(lambda txn: self._claim(txn, job["_id"]))
+        if started:
+            task = asyncio.get_running_loop().create_task(self._run_action_job(fn, job))
+            self._running_actions.add(task)
+            task.add_done_callback(self._running_actions.discard)
+
+    def _claim(self, txn: Transaction, job_id: str) -> bool:
+        job = txn.get(job_id, TABLE)
+        if job is None or job["state"]["kind"] != "pending":
+            return False
+        txn.patch(job_id, {"state": {"kind": "inProgress"}}, TABLE)
+        return True
+
+    async def _run_mutation_job(self, fn: FunctionDefinition, job: dict[str, Any]) -> None:
+        try:
+            await self.transactor.run_mutation_async(
+                fn, job["args"], internal_ok=True, job=PendingJob(job["_id"])
+            )
+        except LivebaseError as exc:
+            # why: only_if keeps a job canceled while the mutation ran canceled.
+            await self._finish(job["_id"], "failed", exc.message, only_if="pending")
+        except Exception as exc:
+            log.exception("scheduled mutation %s failed", fn.path)
+            await self._finish(
+                job["_id"], "failed", f"{type(exc).__name__}: {exc}", only_if="pending"
+            )
+
+    async def _run_action_job(self, fn: FunctionDefinition, job: dict[str, Any]) -> None:
+        try:
+            await self.transactor.run_action(fn, job["args"], internal_ok=True)
+        except LivebaseError as exc:
+            # why: an action canceled while it ran stays canceled, however it ends.
+            await self._finish(job["_id"], "failed", exc.message, only_if="inProgress")
+        except Exception as exc:
+            log.exception("scheduled action %s failed", fn.path)
+            error = f"{type(exc).__name__}: {exc}"
+            await self._finish(job["_id"], "failed", error, only_if="inProgress")
+        else:
+            await self._finish(job["_id"], "success", None, only_if="inProgress")
+
+    async def _finish(
+        self, job_id: str, kind: str, error: str | None, only_if: str | None = None
+    ) -> None:
+        def finish(txn: Transaction) -> None:
+            job = txn.get(job_id, TABLE)
+            if job is None or (only_if is not None and job["state"]["kind"] != only_if):
+                return
+            state: dict[str, Any] = {"kind": kind}
+            if error is not None:
+                state["error"] = error
+            txn.patch(job_id, {"state": state, "completedTime": now_ms()}, TABLE)
+
+        await self.transactor.transact_async(finish)
+
+    async def run_forever(self, max_sleep: float = 5.0) -> None:
+        """Run jobs and crons as they come due, until ``stop``."""
+        await self.transactor.in_writer(self.recover)
+        while not self._stopped:
+            try:
+                if time.monotonic() - self._pruned_at >= PRUNE_EVERY_S:
+                    self._pruned_at = time.monotonic()
+                    if (
+                        await self.transactor.in_writer(self.prune)
+                        >= PRUNE_BATCHES * MAX_PER_TRANSACTION
+                    ):
+                        # why: a backlog is deleted a slice per cycle, so the loop (and the
+                        # server's event loop it runs on) gets a turn between slices
+                        self._pruned_at -= PRUNE_EVERY_S - 1
+                await self.run_due()
+                cron_wait = await self.crons.run_due()
+                upcoming, _ = await self.transactor.transact_async(next_due, readonly=True)
+                wait = max_sleep if upcoming is None else max(0.0, (upcoming - now_ms()) / 1000)
+                wait = min(wait, cron_wait, max_sleep)
+            except Exception:
+                # why: a failing cycle (say, a full disk) leaves due jobs behind; retrying at
+                # once would spin and flood the log.
+                log.exception("scheduler cycle failed")
+                wait = max_sleep
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), wait)
+
+    async def stop(self) -> None:
+        self._stopped = True
+        self._wake.set()
+        for task in list(self._running_actions):
+            task.cancel()
+        self.crons.stop()
