@@ -42,5 +42,5 @@ def test_json_text_is_built_only_in_the_protocol_module():
 
 def test_the_check_finds_hand_made_json(tmp_path):
     sample = tmp_path / "sample.py"
-    sample.write_text("x = 1\ntext = f'{{\"type\":\"Ping\",\"n\":{x}}}'\n")
+    sample.write_text('x = 1\ntext = f\'{{"type":"Ping","n":{x}}}\'\n')
     assert _json_fstrings(sample) == [2]
