@@ -38,7 +38,7 @@ class Blocked(importlib.abc.MetaPathFinder):
         if name.split(".")[0] in {sorted(MODULES)!r}:
             raise ImportError("not installed: " + name)
 sys.meta_path.insert(0, Blocked())
-import livebase, livebase.auth, livebase.cli, livebase.server, livebase.testing
+import livebase, livebase.services.auth, livebase.cli, livebase.server, livebase.testing
 from livebase.server import create_app
 from livebase.testing import AppTester
 with AppTester({str(ROOT / "examples" / "tasks")!r}, {str(tmp_path)!r}) as t:
