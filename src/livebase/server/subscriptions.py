@@ -175,6 +175,19 @@ class SubscriptionManager:
                 subscriber.entry_changed(entry)
         return changed
 
+    def fast_forward(self) -> bool:
+        """Move to the feed's newest commit if it leaves every entry valid (no entry ran
+        ahead, none failed, no commit since ``ts`` touched a read set); False when some entry
+        must re-run, which ``catch_up`` does."""
+        target = self.feed.ts
+        if self._ahead:
+            return False
+        if target > self.ts:
+            if self._unindexed or self._stale_entries(self.ts, target):
+                return False
+            self.ts = target
+        return True
+
     def _stale_entries(self, since: int, until: int) -> set[QueryEntry]:
         if until <= since:
             return set()
