@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from starlette.requests import ClientDisconnect, Request
@@ -38,7 +39,10 @@ class StorageRoutes:
                 request.stream(), length, request.headers.get("digest")
             )
             stored.content_type = request.headers.get("content-type")
-            storage_id = storage.commit_upload(tmp, stored, nonce)
+            # why: recording the file is a transaction: it runs with the other writes
+            storage_id = await self.server.runtime.in_writer(
+                partial(storage.commit_upload, tmp, stored, nonce)
+            )
         except UploadError as exc:
             return JSONResponse({"code": exc.code, "message": exc.message}, status_code=exc.status)
         except ClientDisconnect:
@@ -50,7 +54,8 @@ class StorageRoutes:
     async def download(self, request: Request) -> Response:
         storage = self.server.runtime.storage
         try:
-            found = storage.read(storage.check_id(request.path_params["storage_id"]))
+            storage_id = storage.check_id(request.path_params["storage_id"])
+            found = await self.server.runtime.readers.run(partial(storage.read, storage_id))
         except InvalidIdError:
             found = None
         if found is None:
