@@ -386,6 +386,11 @@ class BaseRuntime:
             except Exception:
                 log.exception("after-commit hook failed")
 
+    def adapt_switch_interval(self, normal: float, fast: float) -> None:
+        """Let the interpreter's switch interval be ``normal``, and ``fast`` only while a
+        function runs long (execution.py, ``adapt_switch_interval``)."""
+        execution.adapt_switch_interval(normal, fast)
+
     def transact(self, work: Callable[[Transaction], T], readonly: bool = False) -> tuple[T, int]:
         """Run livebase's own code in a serializable transaction (re-run on conflict).
 

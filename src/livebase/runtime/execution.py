@@ -31,6 +31,7 @@ import concurrent.futures
 import ctypes
 import logging
 import queue
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -47,6 +48,9 @@ T = TypeVar("T")
 GRACE = 0.5  # seconds past its deadline before a run that cannot be interrupted is abandoned
 _TICK = 0.02  # how often the watchdog looks again at a run past its deadline
 _IDLE_TICK = 0.1  # how often it looks for new runs (it is never woken: see _Watchdog)
+_ADAPTIVE_TICK = 0.003  # the same while it adapts the switch interval (a long run is seen soon)
+LONG_RUN = 0.002  # seconds: a run this old gets the short switch interval (adapt_switch_interval)
+FAST_SWITCH = 0.0002  # seconds: the switch interval while a run is long
 
 
 @dataclass(frozen=True)
@@ -97,7 +101,8 @@ class Run:
         self.worker = worker
         self.thread_id = threading.get_ident()
         self.lock = threading.Lock()
-        self.deadline = time.monotonic() + limit
+        self.started = time.monotonic()
+        self.deadline = self.started + limit
         self.over = False  # found past its deadline: every later check fails
         self.in_handler = False
         self.depth = 0  # engine calls in progress
@@ -399,17 +404,21 @@ class _Worker:
 
 # --- the watchdog --------------------------------------------------------------------------
 class _Watchdog:
-    """One thread that interrupts, then abandons, runs past their deadlines.
+    """One thread that interrupts, then abandons, runs past their deadlines, and (once
+    ``adapt_switch_interval`` was called) shortens the switch interval while a run is long.
 
-    It sleeps until the nearest deadline, or ``_IDLE_TICK`` at most, and nobody wakes it: a
-    run that starts meanwhile is seen that much late at worst, and starting a run costs no
-    thread switch.
+    It sleeps until the nearest deadline or the moment the oldest run becomes long,
+    ``_IDLE_TICK`` at most, and nobody wakes it: a run that starts meanwhile is seen that much
+    late at worst, and starting a run costs no thread switch.
     """
 
     def __init__(self) -> None:
         self._runs: dict[Run, None] = {}  # why: adding and popping a key are atomic: no lock
         self._start = threading.Lock()
         self._thread: threading.Thread | None = None
+        self.adaptive = False
+        self._normal_switch = self._fast_switch = 0.0  # while no run is long / one is
+        self._fast = False
 
     def watch(self, run: Run) -> None:
         self._runs[run] = None
@@ -424,13 +433,39 @@ class _Watchdog:
     def forget(self, run: Run) -> None:
         self._runs.pop(run, None)
 
+    def adapt(self, normal: float, fast: float) -> None:
+        with self._start:
+            if not self.adaptive:  # why: a second server must not take "fast" for normal
+                self._normal_switch = normal
+                self.adaptive = True
+            self._fast_switch = min(self._normal_switch, fast)
+
+    # why: a run that holds the GIL (a long scan, a pure-Python loop) keeps it for up to the
+    # switch interval (5 ms by default) whenever the event loop, the writer or the live lane
+    # want it, and they want it a score of times per live update (every SQLite call hands it
+    # back): with 5 ms, one long query slows everyone's updates tens of times; with 0.2 ms,
+    # about twice. But 0.2 ms all the time makes every hand-off between short jobs costlier
+    # (about twice a loop-to-thread round trip), so it is on only while a run is long.
+    def _switch(self, fast: bool) -> None:
+        if fast != self._fast:
+            self._fast = fast
+            sys.setswitchinterval(self._fast_switch if fast else self._normal_switch)
+
     def _serve(self) -> None:
         while True:
             runs = list(self._runs)
             now = time.monotonic()
-            nearest = min((r.deadline for r in runs), default=now + _IDLE_TICK)
+            wait = _IDLE_TICK
+            if self.adaptive:
+                oldest = min((r.started for r in runs), default=now)
+                self._switch(now - oldest >= LONG_RUN)
+                # why: while the interval is short there is nothing to catch early (ending it
+                # a little late costs little), and each wake-up takes the GIL from the others
+                if not self._fast:
+                    wait = oldest + LONG_RUN - now if runs else _ADAPTIVE_TICK
+            nearest = min((r.deadline for r in runs), default=now + wait)
             if nearest > now:
-                time.sleep(min(nearest - now, _IDLE_TICK))
+                time.sleep(min(nearest - now, wait))
                 continue
             for run in runs:
                 if now >= run.deadline:
@@ -442,3 +477,9 @@ class _Watchdog:
 
 
 _watchdog = _Watchdog()
+
+
+def adapt_switch_interval(normal: float, fast: float = FAST_SWITCH) -> None:
+    """Set the interpreter's switch interval to ``normal`` while no run is long, and to
+    ``fast`` while one has run ``LONG_RUN`` or more (a server calls this when it starts)."""
+    _watchdog.adapt(normal, fast)

@@ -74,8 +74,10 @@ class Server:
         # interval (5 ms by default) whenever the loop, the writer or the live lane want it,
         # and they want it a score of times per live update (every SQLite call hands it back):
         # with 5 ms, one long query slows everyone's updates tens of times; with 0.2 ms, about
-        # twice. It costs only when two threads are busy at once.
-        sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
+        # twice. But 0.2 ms makes every hand-off between short jobs costlier, so the runtime's
+        # watchdog shortens it only while a function runs long (the interval is as it was
+        # before whenever none does, so nothing is left to restore when the server stops).
+        self.runtime.adapt_switch_interval(sys.getswitchinterval(), SWITCH_INTERVAL)
         self._loop = loop
         self.runtime.db.add_commit_listener(self._on_commit)
 
