@@ -1009,8 +1009,9 @@ def serve_fastapi(port: int, db: str) -> None:
     conn.execute("CREATE TABLE IF NOT EXISTS notes (id TEXT PRIMARY KEY, doc TEXT NOT NULL)")
     app = FastAPI()
 
-    # why: async like livebase's endpoint (the write runs on the event loop), and no response
-    # model, so neither side validates its output. ``Request`` is imported at the top: FastAPI
+    # why: async, as a hand-written endpoint usually is (the write runs on the event loop;
+    # livebase's runs on its writer thread), and no response model, so neither side
+    # validates its output. ``Request`` is imported at the top: FastAPI
     # resolves this module's string annotations in its globals.
     @app.post("/api/mutation", response_model=None)
     async def mutation(request: Request) -> dict[str, Any]:
