@@ -33,6 +33,7 @@ from livebase.services.scheduler import (
     Scheduler,
     SchedulerWorker,
     due_jobs,
+    next_due,
     now_ms,
 )
 from tests.conftest import APPS
@@ -458,6 +459,39 @@ def test_a_chain_of_jobs_scheduling_the_next_with_run_after_zero_does_not_block_
     # the loop got a turn between links: other work (clients, crons) is not starved
     assert ticks >= 100
     assert {d["state"]["kind"] for d in all_docs(cronapp, TABLE)} == {"success"}
+
+
+def test_a_job_scheduled_while_the_worker_looks_for_due_jobs_runs_at_once(services):
+    """The worker's cycle awaits worker threads; a job scheduled (and its wake-up sent) after
+    the cycle read the next due time must not wait out the sleep computed without it."""
+    worker = SchedulerWorker(services)
+    worker.crons.jobs = {}  # the app's one-second cron would cut the sleep short
+    services.scheduler_wakeup = worker.wake
+    real = services.transact_async
+    scheduled: list[str] = []
+
+    async def transact_async(work: Any, readonly: bool = False) -> Any:
+        result = await real(work, readonly)
+        if work is next_due and not scheduled:  # just after the cycle read the next due time
+            job = services.run_mutation("jobs:scheduleRecord", {"job": "late", "delay": 0})
+            scheduled.append(job.value)
+        return result
+
+    async def run() -> float:
+        services.transact_async = transact_async  # type: ignore[method-assign]
+        forever = asyncio.create_task(worker.run_forever(max_sleep=5.0))
+        started = time.monotonic()
+        try:
+            while not scheduled or job_doc(services, scheduled[0])["state"]["kind"] != "success":
+                assert time.monotonic() - started < 10
+                await asyncio.sleep(0.02)
+            return time.monotonic() - started
+        finally:
+            await worker.stop()
+            forever.cancel()
+
+    took = asyncio.run(run())
+    assert took < 0.5  # not the 5 s sleep
 
 
 def test_recover_marks_actions_left_in_progress_failed_and_leaves_pending_jobs(services):

@@ -360,6 +360,10 @@ class SchedulerWorker:
         """Run jobs and crons as they come due, until ``stop``."""
         await self.transactor.in_writer(self.recover)
         while not self._stopped:
+            # why: cleared before the cycle looks for due jobs, never after: the cycle awaits
+            # worker threads, and a job scheduled meanwhile wakes the next cycle at once
+            # instead of waiting out the sleep computed without it
+            self._wake.clear()
             try:
                 if time.monotonic() - self._pruned_at >= PRUNE_EVERY_S:
                     self._pruned_at = time.monotonic()
@@ -380,7 +384,6 @@ class SchedulerWorker:
                 # once would spin and flood the log.
                 log.exception("scheduler cycle failed")
                 wait = max_sleep
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), wait)
 
