@@ -64,7 +64,7 @@ APP = {
         "    return await ctx.db.get(id)\n"
     ),
     "auth.py": (
-        "from livebase.auth import PasswordProvider\n\n"
+        "from livebase import PasswordProvider\n\n"
         'providers = [PasswordProvider(signup="open")]\n'
     ),
 }
