@@ -64,8 +64,7 @@ APP = {
         "    return await ctx.db.get(id)\n"
     ),
     "auth.py": (
-        "from livebase import PasswordProvider\n\n"
-        'providers = [PasswordProvider(signup="open")]\n'
+        'from livebase import PasswordProvider\n\nproviders = [PasswordProvider(signup="open")]\n'
     ),
 }
 
