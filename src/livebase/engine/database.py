@@ -82,8 +82,6 @@ class Database:
         snapshot wrote something it read.
         """
         if not txn.writes:
-            # why: in a commit group it must still come after what it read that was staged
-            self.committer.check_reads(txn.read_set)
             return txn.begin_ts
 
         def build(ts: int) -> Commit | None:
@@ -92,11 +90,6 @@ class Database:
 
         commit = self.committer.commit(build, txn.read_set, txn.begin_ts)
         return txn.begin_ts if commit is None else commit.ts
-
-    def after_durable(self, hook: Callable[[], None]) -> None:
-        """Call ``hook`` once the commits this thread made are durable: at once, or when the
-        commit group they were staged in ends (committer.py, ``CommitGroup``)."""
-        self.committer.after_durable(hook)
 
     def exclusive(self) -> AbstractContextManager[None]:
         """Hold the committer: no other commit lands until the block ends.

@@ -121,26 +121,6 @@ class Persistence(ABC):
         is not above the newest commit that persistence object wrote or found when it opened.
         """
 
-    # --- group commit (optional) ------------------------------------------------------
-    # why: one durable transaction for many commits costs little more than for one (the
-    # COMMIT and its WAL sync dominate), so the writer stages the commits it has queued and
-    # makes them durable together. A persistence that cannot keeps ``groups`` False.
-    groups: bool = False
-
-    def begin_group(self) -> None:
-        """Stage the following commits: each still applies atomically (or not at all), but
-        none is visible to snapshots or durable until ``end_group``."""
-        raise NotImplementedError(f"{type(self).__name__} does not group commits")
-
-    def end_group(self) -> None:
-        """Make the staged commits durable and visible, all together; on failure none is
-        (the group is rolled back and the error raised)."""
-        raise NotImplementedError(f"{type(self).__name__} does not group commits")
-
-    def abort_group(self) -> None:
-        """Drop the staged commits: storage is as before ``begin_group``."""
-        raise NotImplementedError(f"{type(self).__name__} does not group commits")
-
     @abstractmethod
     def commits_after(self, ts: int, limit: int) -> list[LoggedCommit]:
         """Up to ``limit`` logged commits with a timestamp above ``ts``, oldest first.

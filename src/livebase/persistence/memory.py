@@ -133,7 +133,6 @@ class MemoryPersistence(Persistence):
         self._log: list[LoggedCommit] = []
         self._log_floor = 0
         self._closed = False
-        self._staged: tuple[_Version, list[LoggedCommit]] | None = None  # an open group
 
     def _check_open(self) -> None:
         if self._closed:
@@ -144,48 +143,14 @@ class MemoryPersistence(Persistence):
             self._check_open()
             return MemorySnapshot(self._version)
 
-    groups = True
-
-    def begin_group(self) -> None:
-        with self._lock:
-            self._check_open()
-            if self._staged is not None:
-                raise RuntimeError("a commit group is already open")
-            self._staged = (self._version, [])
-
-    def end_group(self) -> None:
-        with self._lock:
-            staged, self._staged = self._staged, None
-            if staged is None:
-                return
-            self._check_open()
-            version, entries = staged
-            self._publish(version, entries)
-
-    def abort_group(self) -> None:
-        with self._lock:
-            self._staged = None
-
     def commit(self, commit: Commit) -> None:
         with self._lock:
             self._check_open()
-            staged = self._staged
-            current = self._version if staged is None else staged[0]
+            current = self._version
             if commit.ts <= current.ts:
                 raise StaleCommitError(f"commit ts {commit.ts} is not above the latest stored")
-            version = _apply(current, commit)
-            entry = LoggedCommit(commit.ts, _copy_write_set(commit.write_set))
-            if staged is None:
-                self._publish(version, [entry])
-            else:
-                staged[1].append(entry)
-                self._staged = (version, staged[1])
-
-    def _publish(self, version: _Version, entries: list[LoggedCommit]) -> None:
-        """Make ``version`` the one snapshots see and log its commits (with the lock held)."""
-        if entries:
-            self._version = version
-            self._log.extend(entries)
+            self._version = _apply(current, commit)
+            self._log.append(LoggedCommit(commit.ts, _copy_write_set(commit.write_set)))
             if len(self._log) > self.log_retention:
                 dropped = len(self._log) - self.log_retention
                 self._log_floor = self._log[dropped - 1].ts

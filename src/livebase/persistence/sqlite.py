@@ -169,7 +169,6 @@ class SqlitePersistence(Persistence):
         # does not, against the newest commit this object wrote or found at open. A trigger
         # could check other processes' commits too, but costs about 5 us, some 5% of an insert.
         self._latest = _latest_ts(self._writer)
-        self._group: tuple[int, int] | None = None  # while a group is open: what to restore
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(
@@ -198,41 +197,11 @@ class SqlitePersistence(Persistence):
                 return
         conn.close()
 
-    groups = True
-
-    def begin_group(self) -> None:
-        if self._group is not None:
-            raise RuntimeError("a commit group is already open")
-        self._writer.execute("BEGIN IMMEDIATE")
-        self._group = (self._latest, self._unpruned)
-
-    def end_group(self) -> None:
-        w = self._writer
-        try:
-            w.execute("COMMIT")
-        except BaseException:
-            self._rollback_group()
-            raise
-        self._group = None
-
-    def abort_group(self) -> None:
-        self._rollback_group()
-
-    def _rollback_group(self) -> None:
-        if self._group is None:
-            return
-        self._latest, self._unpruned = self._group
-        self._group = None
-        if self._writer.in_transaction:
-            self._writer.execute("ROLLBACK")
-
     def commit(self, commit: Commit) -> None:
         if commit.ts <= self._latest:
             raise StaleCommitError(f"commit ts {commit.ts} is not above {self._latest}")
         w = self._writer
-        grouped = self._group is not None
-        # why: in a group each commit is a savepoint, so one that fails rolls back alone
-        w.execute("SAVEPOINT member" if grouped else "BEGIN IMMEDIATE")
+        w.execute("BEGIN IMMEDIATE")
         try:
             w.execute(_LOG, (commit.ts, encode_write_set(commit.write_set)))
             for index_id in commit.dropped_indexes:
@@ -253,13 +222,9 @@ class SqlitePersistence(Persistence):
             pruning = self._unpruned >= self._prune_every
             if pruning:
                 self._prune_log(w)
-            w.execute("RELEASE member" if grouped else "COMMIT")
+            w.execute("COMMIT")
         except BaseException:
-            if grouped:
-                w.execute("ROLLBACK TO member")
-                w.execute("RELEASE member")
-            else:
-                w.execute("ROLLBACK")
+            w.execute("ROLLBACK")
             raise
         self._latest = commit.ts
         self._unpruned = 0 if pruning else self._unpruned + 1

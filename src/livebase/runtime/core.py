@@ -153,7 +153,6 @@ class BaseRuntime:
         self.data_dir = Path(data_dir)
         try:
             self.db = Database(persistence, self.app.schema)
-            self.writer.group = self.db.committer.group()
             session_requests.ensure_table(self.db)
             self.deployment = Deployment(self.data_dir)
             self._install_services(max_upload)
@@ -367,9 +366,7 @@ class BaseRuntime:
         request: tuple[str, int] | None = None,
         job: JobGuard | None = None,
     ) -> MutationResult:
-        """``run_mutation`` on the writer thread: one mutation at a time, in arrival order;
-        mutations queued together commit in one storage transaction, and each is answered
-        once that is durable (``Workers.group``)."""
+        """``run_mutation`` on the writer thread: one mutation at a time, in arrival order."""
         return await self.writer.run(
             partial(
                 self.run_mutation,
@@ -379,19 +376,11 @@ class BaseRuntime:
                 internal_ok=internal_ok,
                 request=request,
                 job=job,
-            ),
-            grouped=True,
+            )
         )
 
     def _after_commit(self, txn: Transaction) -> None:
-        """Run the transaction's after-commit hooks once its commit is durable (in a commit
-        group, when the group is: see ``Workers.group``)."""
-        if txn.after_commit:
-            self.db.after_durable(partial(self._run_hooks, txn.after_commit))
-
-    @staticmethod
-    def _run_hooks(hooks: list[Callable[[], None]]) -> None:
-        for hook in hooks:
+        for hook in txn.after_commit:
             try:
                 hook()
             except Exception:

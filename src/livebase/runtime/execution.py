@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import contextlib
 import ctypes
 import logging
 import queue
@@ -37,11 +36,10 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from livebase.engine.committer import CommitGroup
-from livebase.engine.errors import LivebaseError, TimeLimitError
+from livebase.engine.errors import TimeLimitError
 
 log = logging.getLogger("livebase.execution")
 
@@ -53,8 +51,6 @@ _IDLE_TICK = 0.1  # how often it looks for new runs (it is never woken: see _Wat
 _ADAPTIVE_TICK = 0.003  # the same while it adapts the switch interval (a long run is seen soon)
 LONG_RUN = 0.002  # seconds: a run this old gets the short switch interval (adapt_switch_interval)
 FAST_SWITCH = 0.0002  # seconds: the switch interval while a run is long
-GROUP_JOBS = 64  # the most mutations the writer commits in one storage transaction
-GROUP_AGE = 0.002  # seconds: no job starts in a group older than this (it is committed first)
 
 
 @dataclass(frozen=True)
@@ -287,26 +283,10 @@ async def time_limited(awaitable: Any, path: str, kind: str, limit: float) -> An
 
 
 # --- worker threads ----------------------------------------------------------------------
-@dataclass(eq=False)
+@dataclass
 class _Job:
-    """A call queued to a pool, answered through a concurrent future (``submit``) or an
-    asyncio future on its loop (``run``)."""
-
     call: Callable[[], Any]
-    future: concurrent.futures.Future[Any] | None = None
-    loop: asyncio.AbstractEventLoop | None = None
-    waiter: asyncio.Future[Any] | None = None
-    grouped: bool = False  # a mutation: may share a commit group with others (see Workers)
-
-    def start(self) -> bool:
-        """False if the caller gave up on it before it started."""
-        if self.future is not None:
-            return self.future.set_running_or_notify_cancel()
-        return self.waiter is None or not self.waiter.cancelled()
-
-
-# (job, value or exception, failed)
-_Outcome = tuple[_Job, Any, bool]
+    future: concurrent.futures.Future[Any] = field(default_factory=concurrent.futures.Future)
 
 
 def _settle_future(future: concurrent.futures.Future[Any], value: Any, failed: bool) -> None:
@@ -319,31 +299,6 @@ def _settle_future(future: concurrent.futures.Future[Any], value: Any, failed: b
         pass  # why: abandoned, the caller already has its error; this late result is dropped
 
 
-def _settle_waiters(outcomes: list[_Outcome]) -> None:  # on the waiters' loop
-    for job, value, failed in outcomes:
-        waiter = job.waiter
-        if waiter is None or waiter.done():
-            continue  # why: abandoned (already answered) or its caller gave up
-        if failed:
-            waiter.set_exception(value)
-        else:
-            waiter.set_result(value)
-
-
-def _answer(outcomes: list[_Outcome]) -> None:
-    """Answer the callers: one wake-up of each event loop for all of its jobs."""
-    by_loop: dict[asyncio.AbstractEventLoop, list[_Outcome]] = {}
-    for outcome in outcomes:
-        job = outcome[0]
-        if job.future is not None:
-            _settle_future(job.future, outcome[1], outcome[2])
-        elif job.loop is not None:
-            by_loop.setdefault(job.loop, []).append(outcome)
-    for loop, items in by_loop.items():
-        with contextlib.suppress(RuntimeError):  # why: a closed loop has nobody to answer
-            loop.call_soon_threadsafe(_settle_waiters, items)
-
-
 class Workers:
     """Daemon threads running calls in arrival order, started on first use.
 
@@ -351,27 +306,20 @@ class Workers:
     caller answered with the time-limit error and the thread replaced. Work that must stay
     serial even then (the live-query lane) passes False and waits for the run to return.
     Daemon threads, so that a function that never returns cannot keep the process alive.
-
-    ``group`` (the writer's, set by the runtime): mutations queued together are committed in
-    one storage transaction. The thread takes the mutations waiting in the queue, never
-    waiting for more, and runs each as it would alone (limits, OCC, retries), with its commit
-    staged (``CommitGroup``); it commits the group before starting a job once it holds
-    ``GROUP_JOBS`` or is ``GROUP_AGE`` old, and answers the members only once the group is
-    durable. A member staged in a flush that failed fails too.
     """
 
     def __init__(self, name: str, size: int, *, abandon: bool = True) -> None:
         self.name = name
         self.size = size
         self.abandon_stuck = abandon
-        self.group: CommitGroup | None = None
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._started = False
         self._stopped = False
         self._spawned = 0
 
-    def _put(self, job: _Job) -> None:
+    def submit(self, call: Callable[[], T]) -> concurrent.futures.Future[T]:
+        """Queue ``call``; its result (or exception) arrives in the returned future."""
         with self._lock:
             if self._stopped:
                 raise RuntimeError(f"{self.name} workers are stopped")
@@ -379,21 +327,13 @@ class Workers:
                 self._started = True
                 for _ in range(self.size):
                     self._spawn()
+        job = _Job(call)
         self._queue.put(job)
+        return job.future
 
-    def submit(self, call: Callable[[], T]) -> concurrent.futures.Future[T]:
-        """Queue ``call``; its result (or exception) arrives in the returned future."""
-        future: concurrent.futures.Future[T] = concurrent.futures.Future()
-        self._put(_Job(call, future=future))
-        return future
-
-    async def run(self, call: Callable[[], T], *, grouped: bool = False) -> T:
-        """``call()`` on a worker thread, awaited from the event loop; ``grouped``: a
-        mutation, whose commit may share a group with others (see ``group``)."""
-        loop = asyncio.get_running_loop()
-        waiter: asyncio.Future[T] = loop.create_future()
-        self._put(_Job(call, loop=loop, waiter=waiter, grouped=grouped))
-        return await waiter
+    async def run(self, call: Callable[[], T]) -> T:
+        """``call()`` on a worker thread, awaited from the event loop."""
+        return await asyncio.wrap_future(self.submit(call))
 
     def _spawn(self) -> None:
         self._spawned += 1
@@ -417,18 +357,6 @@ class Workers:
             self._queue.put(None)
 
 
-# (job, value or exception, failed, the epochs its commits were staged in)
-_Member = tuple[_Job, Any, bool, frozenset[int]]
-
-
-def _member_outcome(member: _Member, failed_epochs: dict[int, BaseException]) -> _Outcome:
-    job, value, failed, epochs = member
-    for epoch in epochs:
-        if epoch in failed_epochs:
-            return job, failed_epochs[epoch], True
-    return job, value, failed
-
-
 class _Worker:
     """One thread of a ``Workers`` pool."""
 
@@ -436,101 +364,35 @@ class _Worker:
         self.pool = pool
         self.job: _Job | None = None
         self.abandoned = False
-        self.thread_id = 0
-        self.members: list[_Member] | None = None  # the open commit group's finished jobs
-        self.lock = threading.Lock()  # abandonment against the thread's own way on
 
     def serve(self) -> None:
         _local.worker = self
-        self.thread_id = threading.get_ident()
-        job: _Job | None = None
         while not self.abandoned:
+            job = self.pool._queue.get()
             if job is None:
-                job = self.pool._queue.get()
-                if job is None:
-                    return
-            group = self.pool.group
-            if job.grouped and group is not None:
-                job, stop = self._serve_group(group, job)
-                if stop:
-                    return
+                return
+            if not job.future.set_running_or_notify_cancel():
                 continue
-            if job.start():
-                value, failed = self._call(job)
-                _answer([(job, value, failed)])
-            job = None
-
-    def _call(self, job: _Job) -> tuple[Any, bool]:
-        self.job = job
-        try:
-            return job.call(), False
-        except Interrupted:
-            # why: cannot happen by Run's invariant; if it ever did, the thread lives on
-            log.error("%s: an interruption escaped its run", self.pool.name)
-            return RuntimeError("interrupted"), True
-        except BaseException as exc:
-            return exc, True
-        finally:
-            self.job = None
-
-    def _serve_group(self, group: CommitGroup, job: _Job) -> tuple[_Job | None, bool]:
-        """Run ``job`` and the grouped jobs queued behind it in one commit group; returns the
-        next job taken but not run (not a grouped one) and whether to stop."""
-        group.begin_group()
-        started = time.monotonic()
-        members: list[_Member] = []
-        self.members = members
-        next_job: _Job | None = None
-        stop = False
-        while True:
-            if job.start():
-                group.begin_member()
-                value, failed = self._call(job)
-                members.append((job, value, failed, group.member_epochs()))
-            with self.lock:
-                if self.abandoned:  # why: abandon() answered the members and ended the group
-                    group.abort_group(self.thread_id, RuntimeError("writer written off"))
-                    return None, True
-            if len(members) >= GROUP_JOBS or time.monotonic() - started >= GROUP_AGE:
-                break
+            self.job = job
             try:
-                taken = self.pool._queue.get_nowait()
-            except queue.Empty:
-                break
-            if taken is None:
-                stop = True
-                break
-            if not taken.grouped:
-                next_job = taken
-                break
-            job = taken
-        failed_epochs = group.end_group()
-        self.members = None
-        _answer([_member_outcome(member, failed_epochs) for member in members])
-        return next_job, stop
+                _settle_future(job.future, job.call(), failed=False)
+            except Interrupted:
+                # why: cannot happen by Run's invariant; if it ever did, the thread lives on
+                log.error("%s: an interruption escaped its run", self.pool.name)
+                _settle_future(job.future, RuntimeError("interrupted"), failed=True)
+            except BaseException as exc:
+                _settle_future(job.future, exc, failed=True)
+            finally:
+                self.job = None
 
     def abandon(self, run: Run) -> None:
-        """Answer the caller of a run stuck past its deadline and replace this thread; the
-        commit group it was in is rolled back and its members fail (none committed)."""
-        with self.lock:
-            if not run.abandon():
-                return
-            self.abandoned = True
-            outcomes: list[_Outcome] = []
-            job = self.job
-            if job is not None:
-                outcomes.append((job, run.error(), True))
-            members, group = self.members, self.pool.group
-            if members is not None and group is not None:
-                error = LivebaseError(
-                    f"Not committed: it shared a commit group with {run.kind} {run.path}, "
-                    f"stuck past its {run.limit:g} s limit; it is safe to retry"
-                )
-                failed_epochs = group.abort_group(self.thread_id, error, timeout=_TICK)
-                if failed_epochs is None:  # why: it holds the committer; it aborts on return
-                    failed_epochs = {e: error for m in members for e in m[3]}
-                outcomes += [_member_outcome(member, failed_epochs) for member in members]
-        _answer(outcomes)
+        """Answer the caller of a run stuck past its deadline and replace this thread."""
+        if not run.abandon():
+            return
+        self.abandoned = True
+        job = self.job
+        if job is not None:
+            _settle_future(job.future, run.error(), failed=True)
         log.warning(
             "%s %s is stuck past its %g s limit (not in Python code); its thread is replaced",
             run.kind,
