@@ -123,11 +123,12 @@ class Scheduler:
         txn.after_commit.append(self._transactor.scheduler_wakeup)
         return job_id
 
-    def _in_txn(self, work: Callable[[Transaction], Any]) -> Any:
+    async def _in_txn(self, work: Callable[[Transaction], Any]) -> Any:
         if self._txn is not None:
-            return work(self._txn)
-        # why: from an action there is no transaction to join; the job commits on its own.
-        result, _ = self._transactor.transact(work)
+            return work(self._txn)  # never suspends: mutations run it without a loop
+        # why: from an action there is no transaction to join; the job commits on its own,
+        # on the writer thread, not on the event loop the action runs on
+        result, _ = await self._transactor.transact_async(work)
         return result
 
     async def run_after(
@@ -142,14 +143,14 @@ class Scheduler:
         ):
             raise ValidationError("run_after() takes a finite, non-negative delay in milliseconds")
         at = (clock.real_time_ns() if self._txn is None else clock._time_ns()) / 1e6 + delay_ms
-        return str(self._in_txn(lambda txn: self._schedule(txn, at, function, args)))
+        return str(await self._in_txn(lambda txn: self._schedule(txn, at, function, args)))
 
     async def run_at(
         self, timestamp: Any, function: Any, args: dict[str, Any] | None = None
     ) -> str:
         """Run ``function`` at ``timestamp`` (ms since the epoch, or a datetime)."""
         at = _when(timestamp)
-        return str(self._in_txn(lambda txn: self._schedule(txn, at, function, args)))
+        return str(await self._in_txn(lambda txn: self._schedule(txn, at, function, args)))
 
     async def cancel(self, job_id: str) -> None:
         """Cancel a job that has not run yet (a running action finishes, but is marked canceled)."""
@@ -161,7 +162,7 @@ class Scheduler:
             if job["state"]["kind"] in ("pending", "inProgress"):
                 txn.patch(job_id, {"state": {"kind": "canceled"}, "completedTime": now_ms()}, TABLE)
 
-        self._in_txn(cancel)
+        await self._in_txn(cancel)
 
 
 def due_jobs(txn: Transaction, until_ms: float, limit: int) -> list[dict[str, Any]]:

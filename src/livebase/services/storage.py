@@ -10,6 +10,7 @@ document commits does it get an ID.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import json
@@ -20,6 +21,7 @@ import secrets
 import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -285,8 +287,8 @@ class StorageReader:
 
     async def get_metadata(self, storage_id: Any) -> dict[str, Any] | None:
         """``{_id, _creationTime, sha256, size, contentType}``, or None."""
-        if self._txn is None:
-            result, _ = self._service.transactor.transact(
+        if self._txn is None:  # an action's: a transaction of its own, off the event loop
+            result, _ = await self._service.transactor.transact_async(
                 lambda txn: self._service.metadata(txn, storage_id), readonly=True
             )
             return result
@@ -302,8 +304,10 @@ class StorageWriter(StorageReader):
 
     async def delete(self, storage_id: Any) -> None:
         """Delete a file (with the mutation: rolled back if the mutation fails)."""
-        if self._txn is None:
-            self._service.transactor.transact(lambda txn: self._service.delete(txn, storage_id))
+        if self._txn is None:  # an action's: a transaction of its own, off the event loop
+            await self._service.transactor.transact_async(
+                lambda txn: self._service.delete(txn, storage_id)
+            )
             return
         self._service.delete(self._txn, storage_id)
 
@@ -316,11 +320,20 @@ class ActionStorage(StorageWriter):
 
     async def get(self, storage_id: Any) -> bytes | None:
         """A file's bytes, or None."""
-        found = self._service.read(self._service.check_id(storage_id))
-        return None if found is None else found[1].read_bytes()
+        storage_id = self._service.check_id(storage_id)
+
+        def read() -> bytes | None:
+            found = self._service.read(storage_id)
+            return None if found is None else found[1].read_bytes()
+
+        # why: a transaction and file I/O: on a thread, not on the loop the action runs on
+        return await asyncio.to_thread(read)
 
     async def store(self, data: bytes, content_type: str | None = None) -> str:
         """Store bytes as a new file; returns its storage ID."""
         if not isinstance(data, bytes | bytearray | memoryview):
             raise ValidationError("ctx.storage.store() takes bytes")
-        return self._service.store_bytes(bytes(data), content_type)
+        # why: a file write and a transaction: on the writer thread, not on the event loop
+        return await self._service.transactor.in_writer(
+            partial(self._service.store_bytes, bytes(data), content_type)
+        )

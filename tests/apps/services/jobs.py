@@ -70,3 +70,11 @@ async def status(ctx, id):
 @query
 async def whoami(ctx):
     return await ctx.auth.get_user_identity()
+
+
+@action(args={"job": v.string()})
+async def schedule_from_action(ctx, job):
+    """Schedules from an action (no transaction to join), then cancels what it scheduled."""
+    job_id = await ctx.scheduler.run_after(60_000, "jobs:record", {"job": job})
+    await ctx.scheduler.cancel(job_id)
+    return job_id
