@@ -55,19 +55,6 @@ class Transactor(Protocol):
         """Run a mutation's handler inside a transaction the caller commits."""
         ...
 
-    def run_mutation(
-        self,
-        path: Any,
-        args: dict[str, Any] | None = None,
-        *,
-        identity: dict[str, Any] | None = None,
-        internal_ok: bool = False,
-        request: tuple[str, int] | None = None,
-        job: JobGuard | None = None,
-    ) -> MutationResult:
-        """Run a mutation on the calling thread."""
-        ...
-
     async def run_mutation_async(
         self,
         path: Any,

@@ -29,6 +29,7 @@ from livebase.engine.catalog import TableInfo
 from livebase.engine.errors import InvalidIdError, LimitError, LivebaseError, ValidationError
 from livebase.engine.transaction import Transaction
 from livebase.runtime import clock
+from livebase.runtime.core import DEFAULT_MAX_UPLOAD
 from livebase.runtime.deployment import Deployment
 
 if TYPE_CHECKING:
@@ -39,7 +40,6 @@ log = logging.getLogger("livebase.storage")
 TABLE = "_storage"
 INDEXES = {"by_sha256": ("sha256",), "by_upload_token": ("uploadToken",)}
 UPLOAD_URL_TTL_MS = 60 * 60 * 1000
-DEFAULT_MAX_UPLOAD = 100 * 1024 * 1024
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 
 
