@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from livebase.persistence import MemoryPersistence, Persistence, SqlitePersistence
+from tests import pgsupport
 
 
 @dataclass(frozen=True)
@@ -23,14 +24,35 @@ class Implementation:
     name: str
     opener: Callable[..., Persistence]  # (directory, **options) -> a persistence
     shared: bool  # a second open over the same directory sees the same storage
+    cleanup: Callable[[Path], None] | None = None  # removes what the opens left outside
 
     def open(self, directory: Path, **options: Any) -> Persistence:
         return self.opener(directory, **options)
 
 
+def _schema_of(directory: Path) -> str:
+    """One PostgreSQL schema per test directory, so that two opens share it."""
+    marker = directory / "postgres-schema"
+    if not marker.exists():
+        marker.write_text(pgsupport.new_schema())
+    return marker.read_text()
+
+
+def _open_postgres(directory: Path, **options: Any) -> Persistence:
+    from livebase.persistence.postgres import PostgresPersistence
+
+    return PostgresPersistence(pgsupport.deployment_url(_schema_of(directory)), **options)
+
+
+def _drop_postgres(directory: Path) -> None:
+    if (directory / "postgres-schema").exists():
+        pgsupport.drop_schema(_schema_of(directory))
+
+
 IMPLEMENTATIONS = [
     Implementation("sqlite", lambda d, **o: SqlitePersistence(d / "db.sqlite3", **o), True),
     Implementation("memory", lambda d, **o: MemoryPersistence(**o), False),
+    Implementation("postgres", _open_postgres, True, _drop_postgres),
 ]
 
 
@@ -50,6 +72,8 @@ class Store:
     def close(self) -> None:
         for persistence in self.opened:
             persistence.close()
+        if self.impl.cleanup is not None:
+            self.impl.cleanup(self.directory)
 
 
 @pytest.fixture(params=IMPLEMENTATIONS, ids=lambda impl: impl.name)

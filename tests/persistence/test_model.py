@@ -132,6 +132,8 @@ def run_commits(impl: Implementation, data: st.DataObject) -> None:
             for snap, _ in kept:
                 snap.close()
             persistence.close()
+            if impl.cleanup is not None:
+                impl.cleanup(Path(directory))
 
 
 @settings(

@@ -14,7 +14,9 @@ Every implementation passes the conformance suite in ``tests/persistence``.
 from __future__ import annotations
 
 import struct
+import time
 from abc import ABC, abstractmethod
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -106,6 +108,20 @@ class Snapshot(ABC):
 
 class Persistence(ABC):
     """A storage engine: snapshots to read, commits to write, the commit log to follow."""
+
+    # Whether other processes may commit to the same storage. Then the database commits
+    # through a committer that serializes through storage (``write_lock``) and follows the
+    # commit log (``wait_for_commits``); otherwise through one lock in this process.
+    multi_writer: bool = False
+
+    def write_lock(self) -> AbstractContextManager[None]:
+        """Keep every other process's commits out while the block runs; re-entrant for the
+        thread holding it. A single-writer persistence needs none."""
+        return nullcontext()
+
+    def wait_for_commits(self, timeout: float) -> None:
+        """Return soon after another process commits, or after ``timeout`` seconds."""
+        time.sleep(timeout)
 
     @abstractmethod
     def snapshot(self) -> Snapshot:

@@ -1,0 +1,390 @@
+"""PostgreSQL persistence: one deployment in one schema, shared by any number of processes.
+
+    PostgresPersistence("postgresql://user@host:5432/db")              # schema public
+    PostgresPersistence("postgresql://user@host:5432/db?schema=myapp") # its own schema
+
+The layout is SQLite's (``documents``, ``indexes``, ``meta``, ``commit_log``) with byte keys
+as ``bytea``, whose order (unsigned bytes, shorter first on a tie) is the engine's key order,
+plus ``sequence``: one row holding the latest commit's timestamp.
+
+Many processes write to one deployment. Each commit serializes through a session-level
+advisory lock on the writer connection (``write_lock``, taken by the committer around its
+catch-up, OCC check and write; re-entrant, so ``exclusive()`` blocks can commit inside it),
+so commit order is timestamp order and a reader following ``commit_log`` by timestamp never
+sees a commit land behind one it has read. The commit transaction also sends ``NOTIFY`` on
+the deployment's channel, which ``wait_for_commits`` listens to (a coalesced wake-up; the
+reader then reads the log by timestamp). A process that dies loses its session, and with it
+the lock.
+
+Snapshots are ``REPEATABLE READ`` transactions whose first statement reads the sequence row,
+so their view and their timestamp agree. Connections come from a psycopg pool.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import urllib.parse
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from psycopg_pool import ConnectionPool
+
+from livebase.engine.store import (
+    COMMIT_LOG_RETENTION,
+    Commit,
+    CommitLogPruned,
+    LoggedCommit,
+    Persistence,
+    Row,
+    Snapshot,
+    StaleCommitError,
+    decode_write_set,
+    encode_write_set,
+)
+
+_POOL_MAX = 16
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    tbl integer NOT NULL, key bytea NOT NULL, value text NOT NULL, PRIMARY KEY (tbl, key));
+CREATE TABLE IF NOT EXISTS indexes (
+    idx integer NOT NULL, key bytea NOT NULL, doc bytea NOT NULL, PRIMARY KEY (idx, key));
+CREATE TABLE IF NOT EXISTS meta (name text PRIMARY KEY, value text NOT NULL);
+CREATE TABLE IF NOT EXISTS commit_log (ts bigint PRIMARY KEY, writes bytea NOT NULL);
+CREATE TABLE IF NOT EXISTS sequence (
+    one boolean PRIMARY KEY DEFAULT true CHECK (one), ts bigint NOT NULL);
+INSERT INTO sequence VALUES (true, 0) ON CONFLICT DO NOTHING;
+INSERT INTO meta VALUES ('commitLogFloor', '0') ON CONFLICT DO NOTHING;
+"""
+
+_SNAPSHOT = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SELECT ts FROM sequence"
+_FLOOR = "SELECT value FROM meta WHERE name = 'commitLogFloor'"
+_PRUNE_CUTOFF = "SELECT ts FROM commit_log ORDER BY ts DESC LIMIT 1 OFFSET %s"
+
+
+def _scan_sql(by_id: bool, bounded: bool, reverse: bool) -> str:
+    if by_id:
+        text = "SELECT key, value FROM documents WHERE tbl = %s AND key >= %s"
+        text += " AND key < %s" if bounded else ""
+        return text + (" ORDER BY key DESC" if reverse else " ORDER BY key") + " LIMIT %s"
+    text = (
+        "SELECT i.key, d.value FROM indexes i JOIN documents d ON d.tbl = %s AND d.key = i.doc"
+        " WHERE i.idx = %s AND i.key >= %s"
+    )
+    text += " AND i.key < %s" if bounded else ""
+    return text + (" ORDER BY i.key DESC" if reverse else " ORDER BY i.key") + " LIMIT %s"
+
+
+_SCANS = {
+    (by_id, bounded, reverse): _scan_sql(by_id, bounded, reverse)
+    for by_id in (True, False)
+    for bounded in (True, False)
+    for reverse in (True, False)
+}
+
+
+def split_url(url: str) -> tuple[str, str]:
+    """A libpq connection URL without livebase's ``schema`` parameter, and that schema
+    (``public`` when not given)."""
+    parts = urllib.parse.urlsplit(url)
+    query = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+    schemas = [value for name, value in query if name == "schema"]
+    rest = [(name, value) for name, value in query if name != "schema"]
+    schema = schemas[-1] if schemas else "public"
+    if not schema or len(schema) > 40 or not schema.replace("_", "a").isalnum():
+        raise ValueError(
+            f"schema {schema!r} in the database URL: use letters, digits and underscores "
+            "(at most 40)"
+        )
+    cleaned = parts._replace(query=urllib.parse.urlencode(rest))
+    return urllib.parse.urlunsplit(cleaned), schema.lower()
+
+
+class PostgresSnapshot(Snapshot):
+    """A REPEATABLE READ transaction on one pooled connection."""
+
+    def __init__(self, owner: PostgresPersistence, conn: psycopg.Connection[Any]) -> None:
+        self._owner = owner
+        self._conn: psycopg.Connection[Any] | None = conn
+        try:
+            cur = conn.execute(_SNAPSHOT)  # one round trip: the BEGIN's result, then the row
+            cur.nextset()
+            row = cur.fetchone()
+        except BaseException:
+            owner._release(conn, broken=True)
+            self._conn = None
+            raise
+        assert row is not None
+        self.ts = int(row[0])
+
+    def _c(self) -> psycopg.Connection[Any]:
+        if self._conn is None:
+            raise RuntimeError("snapshot used after close")
+        return self._conn
+
+    def get(self, table: int, id_key: bytes) -> str | None:
+        row = (
+            self._c()
+            .execute("SELECT value FROM documents WHERE tbl = %s AND key = %s", (table, id_key))
+            .fetchone()
+        )
+        return None if row is None else row[0]
+
+    def scan(
+        self,
+        table: int,
+        index: int | None,
+        start: bytes,
+        end: bytes | None,
+        reverse: bool,
+        limit: int,
+    ) -> list[Row]:
+        params: list[Any] = [table] if index is None else [table, index]
+        params.append(start)
+        if end is not None:
+            params.append(end)
+        params.append(limit)
+        rows = self._c().execute(_SCANS[(index is None, end is not None, reverse)], params)
+        return [(bytes(key), value) for key, value in rows.fetchall()]
+
+    def meta(self, name: str) -> Any:
+        row = self._c().execute("SELECT value FROM meta WHERE name = %s", (name,)).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        try:
+            conn.execute("COMMIT")
+        except psycopg.Error:
+            self._owner._release(conn, broken=True)
+            raise
+        self._owner._release(conn)
+
+
+class PostgresPersistence(Persistence):
+    """Documents, indexes and the commit log in one PostgreSQL schema, for many processes."""
+
+    multi_writer = True
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        schema: str | None = None,
+        log_retention: int = COMMIT_LOG_RETENTION,
+        pool_size: int = _POOL_MAX,
+    ) -> None:
+        if log_retention < 1:
+            raise ValueError("log_retention must be at least 1")
+        conninfo, url_schema = split_url(url)
+        self.schema = (schema or url_schema).lower()
+        self.log_retention = log_retention
+        self._prune_every = max(1, log_retention // 20)
+        self._unpruned = self._prune_every  # the first commit after opening prunes
+        self._conninfo = conninfo
+        self._search_path = sql.SQL("SET search_path TO {}").format(sql.Identifier(self.schema))
+        self.channel = f"livebase_{self.schema}"
+        self._lock = threading.RLock()  # the writer connection and the write lock's depth
+        self._lock_depth = 0
+        self._listener: psycopg.Connection[Any] | None = None
+        self._listener_lock = threading.Lock()
+        self._closed = False
+        self._writer = self._connect()
+        try:
+            with self._writer.transaction():
+                self._writer.execute(
+                    sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self.schema))
+                )
+                # why: two processes creating the same deployment at once must not race
+                self._writer.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (self.channel,))
+                self._writer.execute(self._search_path)
+                self._writer.execute(_SCHEMA)
+            row = self._writer.execute("SELECT ts FROM sequence").fetchone()
+            assert row is not None
+            self._latest = int(row[0])
+            self._pool: ConnectionPool[Any] = ConnectionPool(
+                conninfo,
+                min_size=1,
+                max_size=pool_size,
+                kwargs={"autocommit": True},
+                configure=self._configure,
+                open=True,
+                name=f"livebase-{self.schema}",
+            )
+        except BaseException:
+            self._writer.close()
+            raise
+
+    # --- connections ---------------------------------------------------------------------
+    def _connect(self) -> psycopg.Connection[Any]:
+        conn = psycopg.connect(self._conninfo, autocommit=True)
+        conn.execute(self._search_path)
+        return conn
+
+    def _configure(self, conn: psycopg.Connection[Any]) -> None:
+        conn.execute(self._search_path)
+
+    def _reader(self) -> psycopg.Connection[Any]:
+        if self._closed:
+            raise RuntimeError("persistence is closed")
+        return self._pool.getconn()
+
+    def _release(self, conn: psycopg.Connection[Any], broken: bool = False) -> None:
+        if broken:
+            conn.close()  # why: the pool discards a closed connection and opens a new one
+        if self._closed:
+            conn.close()
+            return
+        self._pool.putconn(conn)
+
+    # --- reading -------------------------------------------------------------------------
+    def snapshot(self) -> PostgresSnapshot:
+        return PostgresSnapshot(self, self._reader())
+
+    def commits_after(self, ts: int, limit: int) -> list[LoggedCommit]:
+        conn = self._reader()
+        broken = True
+        try:
+            with conn.transaction():
+                conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                # why: the floor and the entries in one snapshot, so a prune by another
+                # process cannot slip between them
+                row = conn.execute(_FLOOR).fetchone()
+                assert row is not None
+                floor = int(row[0])
+                if ts < floor:
+                    broken = False
+                    raise CommitLogPruned(floor)
+                rows = conn.execute(
+                    "SELECT ts, writes FROM commit_log WHERE ts > %s ORDER BY ts LIMIT %s",
+                    (ts, limit),
+                ).fetchall()
+            broken = False
+        finally:
+            self._release(conn, broken)
+        return [LoggedCommit(int(t), decode_write_set(bytes(w))) for t, w in rows]
+
+    # --- writing -------------------------------------------------------------------------
+    @contextmanager
+    def write_lock(self) -> Iterator[None]:
+        with self._lock:
+            if self._lock_depth == 0:
+                self._writer.execute("SELECT pg_advisory_lock(hashtext(%s))", (self.channel,))
+            self._lock_depth += 1
+            try:
+                yield
+            finally:
+                self._lock_depth -= 1
+                if self._lock_depth == 0:
+                    self._writer.execute("SELECT pg_advisory_unlock(hashtext(%s))", (self.channel,))
+
+    def commit(self, commit: Commit) -> None:
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("persistence is closed")
+            if commit.ts <= self._latest:
+                raise StaleCommitError(f"commit ts {commit.ts} is not above {self._latest}")
+            w = self._writer
+            pruning = self._unpruned >= self._prune_every
+            with w.transaction():
+                cur = w.execute(
+                    "UPDATE sequence SET ts = %s WHERE ts < %s RETURNING ts",
+                    (commit.ts, commit.ts),
+                )
+                if cur.fetchone() is None:
+                    raise StaleCommitError(f"commit ts {commit.ts} is not above the latest")
+                with w.pipeline(), w.cursor() as c:
+                    c.execute(
+                        "INSERT INTO commit_log VALUES (%s, %s)",
+                        (commit.ts, encode_write_set(commit.write_set)),
+                    )
+                    for index_id in commit.dropped_indexes:
+                        c.execute("DELETE FROM indexes WHERE idx = %s", (index_id,))
+                    final = {(t, k): v for t, k, v in commit.documents}  # the last write wins
+                    deletes = [key for key, v in final.items() if v is None]
+                    upserts = [(*key, v) for key, v in final.items() if v is not None]
+                    if deletes:
+                        c.executemany("DELETE FROM documents WHERE tbl = %s AND key = %s", deletes)
+                    if upserts:
+                        c.executemany(
+                            "INSERT INTO documents VALUES (%s, %s, %s) ON CONFLICT (tbl, key)"
+                            " DO UPDATE SET value = excluded.value",
+                            upserts,
+                        )
+                    if commit.index_removes:
+                        c.executemany(
+                            "DELETE FROM indexes WHERE idx = %s AND key = %s", commit.index_removes
+                        )
+                    if commit.index_adds:
+                        c.executemany(
+                            "INSERT INTO indexes VALUES (%s, %s, %s) ON CONFLICT (idx, key)"
+                            " DO UPDATE SET doc = excluded.doc",
+                            commit.index_adds,
+                        )
+                    for name, value in commit.meta.items():
+                        c.execute(
+                            "INSERT INTO meta VALUES (%s, %s) ON CONFLICT (name)"
+                            " DO UPDATE SET value = excluded.value",
+                            (name, json.dumps(value)),
+                        )
+                    c.execute("SELECT pg_notify(%s, %s)", (self.channel, str(commit.ts)))
+                if pruning:
+                    self._prune_log(w)
+            self._latest = commit.ts
+            self._unpruned = 0 if pruning else self._unpruned + 1
+
+    def _prune_log(self, w: psycopg.Connection[Any]) -> None:
+        """Drop commit-log entries beyond the retention and raise the floor to match."""
+        row = w.execute(_PRUNE_CUTOFF, (self.log_retention,)).fetchone()
+        if row is not None:
+            w.execute("DELETE FROM commit_log WHERE ts <= %s", (row[0],))
+            w.execute("UPDATE meta SET value = %s WHERE name = 'commitLogFloor'", (str(row[0]),))
+
+    # --- following other processes -------------------------------------------------------
+    def wait_for_commits(self, timeout: float) -> None:
+        with self._listener_lock:
+            if self._closed:
+                return
+            if self._listener is None:
+                self._listener = self._connect()
+                self._listener.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.channel)))
+            listener = self._listener
+        try:
+            for _ in listener.notifies(timeout=timeout, stop_after=1):
+                pass
+            # why: commits that came together wake the reader once; it reads them all
+            for _ in listener.notifies(timeout=0.0):
+                pass
+        except psycopg.Error:
+            with self._listener_lock:
+                if self._listener is listener:
+                    self._listener = None
+            listener.close()
+            if not self._closed:
+                raise
+
+    def close(self) -> None:
+        with self._listener_lock:
+            self._closed = True
+            listener, self._listener = self._listener, None
+        if listener is not None:
+            listener.close()
+        with self._lock:
+            self._writer.close()
+        self._pool.close()
+
+    def drop(self) -> None:
+        """Delete the deployment's schema and everything in it (tests, ``--replace``)."""
+        conn = self._connect()
+        try:
+            conn.execute(
+                sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(self.schema))
+            )
+        finally:
+            conn.close()
