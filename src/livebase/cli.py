@@ -4,6 +4,7 @@
     livebase run APP PATH ARGS --url URL     (against a running server, with its admin key)
     livebase dev APP [--port 3210] [--data-dir DIR]
     livebase serve APP [--host 127.0.0.1] [--port 3210] [--http-port 3211] [--data-dir DIR]
+                       [--db postgresql://user@host/db | sqlite:///path]
                        [--query-timeout 1] [--mutation-timeout 1] [--action-timeout 600]
     livebase admin-key [--data-dir DIR]
 
@@ -52,6 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("path", help="the function, e.g. messages:list")
     run.add_argument("args", nargs="?", default="{}", help="arguments as a JSON object")
     run.add_argument("--data-dir", default=".livebase", help="data directory (default .livebase)")
+    run.add_argument(
+        "--db",
+        default=os.environ.get("LIVEBASE_DB_URL") or None,
+        help="database URL (as for serve; default: $LIVEBASE_DB_URL, else the data directory)",
+    )
     run.add_argument("--identity", help="run as this user: JSON claims with a 'subject'")
     run.add_argument("--url", help="call a running server instead of opening the data directory")
     run.add_argument(
@@ -69,6 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
         serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
         serve.add_argument("--port", type=int, default=3210, help="port (default 3210)")
         serve.add_argument("--data-dir", default=".livebase", help="data directory")
+        serve.add_argument(
+            "--db",
+            default=os.environ.get("LIVEBASE_DB_URL") or None,
+            help="database URL: postgresql://user@host/db[?schema=name] or sqlite:///path "
+            "(default: $LIVEBASE_DB_URL, else db.sqlite3 in the data directory)",
+        )
         serve.add_argument(
             "--synchronous", default="NORMAL", choices=["NORMAL", "FULL"], help="SQLite durability"
         )
@@ -161,6 +173,7 @@ def _serve(opts: argparse.Namespace) -> int:
         runtime = Runtime(
             opts.app,
             opts.data_dir,
+            db=opts.db,
             synchronous=opts.synchronous,
             origin=origin,
             max_upload=opts.max_upload,
@@ -252,7 +265,7 @@ def _run(opts: argparse.Namespace) -> int:
     if opts.url:
         return _run_remote(opts, args, identity)
     try:
-        with Runtime(opts.app, opts.data_dir) as runtime:
+        with Runtime(opts.app, opts.data_dir, db=opts.db) as runtime:
             value = runtime.call(opts.path, args, identity=identity, internal_ok=True)
     except ConvexError as exc:
         print(f"Error: {exc.message}", file=sys.stderr)

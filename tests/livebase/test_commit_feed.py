@@ -10,7 +10,7 @@ from pathlib import Path
 from livebase import Runtime
 from livebase.engine.catalog import id_key
 from livebase.engine.commit_feed import CommitFeed
-from livebase.engine.database import Database
+from livebase.engine.database import CATALOG_INDEX, Database
 from livebase.engine.readset import ReadSet, WriteSet
 from livebase.persistence import Commit, MemoryPersistence, SqlitePersistence
 from tests.conftest import APPS
@@ -193,7 +193,8 @@ def test_a_catalog_change_reaches_the_feed_too(tmp_path):
     db.add_commit_listener(listener)
     db.ensure_system_table("_things", {"by_name": ("name",)})
     assert [ts for ts, _ in seen] == [db.latest_ts]
-    assert db.persistence.commits_after(0, 10)[-1] == (db.latest_ts, {})
+    # the write set names the catalog, so that other processes know to read it again
+    assert db.persistence.commits_after(0, 10)[-1] == (db.latest_ts, {CATALOG_INDEX: [b"catalog"]})
     db.close()
 
 

@@ -177,6 +177,21 @@ class Catalog:
                 for validator in id_validators(definition.document):
                     validator.resolve_table = self.table_number
 
+    def refresh(self, data: dict[str, Any] | None) -> None:
+        """Take in what another process stored: its new tables, its indexes, its counters.
+        Tables this catalog knows keep their validators."""
+        other = Catalog.from_json(data)
+        for name, info in other.tables.items():
+            mine = self.tables.get(name)
+            if mine is None:
+                self.tables[name] = info
+                self._by_number[info.number] = info
+            else:
+                mine.indexes = info.indexes
+        self.next_user_table = max(self.next_user_table, other.next_user_table)
+        self.next_system_table = max(self.next_system_table, other.next_system_table)
+        self.next_index = max(self.next_index, other.next_index)
+
     # --- persistence -------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:
         return {

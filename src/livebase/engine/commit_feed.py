@@ -38,6 +38,9 @@ from livebase.engine.store import COMMIT_LOG_RETENTION, CommitLogPruned, Persist
 log = logging.getLogger("livebase.commit_feed")
 
 CommitListener = Callable[[int, WriteSet], None]
+# Called with each commit of another process as it is published, before any listener hears of
+# it (the database refreshes its catalog there).
+ForeignHook = Callable[[int, WriteSet], None]
 CATCH_UP_BATCH = 1000
 
 
@@ -53,6 +56,7 @@ class CommitFeed:
         self._delivering = False
         self._lock = threading.Lock()  # publication order and the delivery hand-off
         self._catching_up = threading.Lock()
+        self.foreign_hook: ForeignHook | None = None
 
     # --- publishing ------------------------------------------------------------------------
     def publish(self, ts: int, write_set: WriteSet) -> bool:
@@ -99,9 +103,12 @@ class CommitFeed:
                 log.exception("commit listener failed")
 
     # --- commits of other processes -----------------------------------------------------
-    def catch_up(self, persistence: Persistence, batch: int = CATCH_UP_BATCH) -> int:
+    def catch_up(
+        self, persistence: Persistence, batch: int = CATCH_UP_BATCH, deliver: bool = True
+    ) -> int:
         """Publish, in order, the commits in ``persistence``'s commit log after ``ts`` (those
-        other processes made), then deliver them; returns how many were new."""
+        other processes made), then deliver them (unless ``deliver`` is False: the caller
+        holds a lock a listener might need and delivers later); returns how many were new."""
         published = 0
         with self._catching_up:
             while True:
@@ -110,11 +117,15 @@ class CommitFeed:
                 except CommitLogPruned as gap:
                     self._restart_at(gap.floor)
                     continue
+                hook = self.foreign_hook
                 for entry in entries:
+                    if hook is not None and entry.ts > self.ts:
+                        hook(entry.ts, entry.write_set)  # why: before anyone hears of it
                     published += self.publish(entry.ts, entry.write_set)
                 if len(entries) < batch:
                     break
-        self.deliver()
+        if deliver:
+            self.deliver()
         return published
 
     def _restart_at(self, floor: int) -> None:

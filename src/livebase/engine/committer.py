@@ -18,12 +18,11 @@ committer. Whatever its implementation, a committer guarantees:
    runtime runs a starved mutation there); a commit inside the block is allowed.
 
 ``LocalCommitter`` does this with one lock in this process and the feed's write log, which is
-correct when this process is the only writer. A committer for many processes (PostgreSQL)
-serializes through the database instead: in the write transaction it takes a row lock
-(``SELECT ... FOR UPDATE``) or an advisory lock on the sequence row, catches its feed up from
-the commit log while holding it (so the OCC check sees every other process's commits), assigns
-``max(sequence + 1, now)``, writes the documents, the sequence row and the commit-log entry,
-commits, and only then releases the lock; ``exclusive()`` holds that same lock.
+correct when this process is the only writer. ``SharedCommitter``, for storage that many
+processes write (PostgreSQL), serializes through the storage's write lock instead: holding it,
+it catches its feed up from the commit log (so the OCC check sees every other process's
+commits), assigns ``max(latest + 1, now)``, writes the documents and the commit-log entry, and
+only then releases the lock; ``exclusive()`` holds that same lock.
 """
 
 from __future__ import annotations
@@ -95,3 +94,38 @@ class LocalCommitter(Committer):
     def exclusive(self) -> Iterator[None]:
         with self.lock:
             yield
+
+
+class SharedCommitter(Committer):
+    """Many processes over one storage: commits serialize through the storage's write lock
+    (``Persistence.write_lock``), and each one first catches up on the others' commits."""
+
+    def __init__(self, persistence: Persistence, feed: CommitFeed) -> None:
+        self.persistence = persistence
+        self.feed = feed
+        self.lock = threading.RLock()  # this process's committing threads, one at a time
+
+    def commit(
+        self, build: CommitBuilder, read_set: ReadSet | None = None, since_ts: int = 0
+    ) -> Commit | None:
+        feed = self.feed
+        with self.lock, self.persistence.write_lock():
+            # why: the lock keeps every other process out, so after this catch-up the feed
+            # holds every commit there is, and the timestamp below is above all of them
+            feed.catch_up(self.persistence, deliver=False)
+            if read_set is not None and feed.write_log.conflicts(read_set, since_ts):
+                raise OccConflictError("Documents read by this mutation changed; retrying")
+            commit = build(max(feed.ts + 1, wallclock.real_time_ns()))
+            if commit is None:
+                return None
+            self.persistence.commit(commit)
+            feed.publish(commit.ts, commit.write_set)
+        feed.deliver()
+        return commit
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        with self.lock, self.persistence.write_lock():
+            self.feed.catch_up(self.persistence, deliver=False)
+            yield
+        self.feed.deliver()

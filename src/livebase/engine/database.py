@@ -21,7 +21,7 @@ from typing import Any
 from livebase.engine import values, wallclock
 from livebase.engine.catalog import Catalog, IndexInfo, TableInfo, id_key
 from livebase.engine.commit_feed import CommitFeed, CommitListener
-from livebase.engine.committer import Committer, LocalCommitter
+from livebase.engine.committer import Committer, LocalCommitter, SharedCommitter
 from livebase.engine.errors import SchemaError, UnknownTableError, ValidationError
 from livebase.engine.readset import WriteLog
 from livebase.engine.schema import SchemaDefinition
@@ -33,6 +33,17 @@ log = logging.getLogger("livebase.database")
 __all__ = ["CommitListener", "Database"]
 
 _BACKFILL_BATCH = 2000
+# The write set of a commit that changed the catalog names this index id (no index has it), so
+# that other processes following the commit log know to read the catalog again.
+CATALOG_INDEX = 0
+_CATALOG_WRITES = {CATALOG_INDEX: [b"catalog"]}
+
+
+def default_committer(persistence: Persistence, feed: CommitFeed) -> Committer:
+    """One lock in this process, or the storage's lock when other processes write to it."""
+    if persistence.multi_writer:
+        return SharedCommitter(persistence, feed)
+    return LocalCommitter(persistence, feed)
 
 
 class Database:
@@ -43,7 +54,7 @@ class Database:
         persistence: Persistence,
         schema: SchemaDefinition | None = None,
         *,
-        committer: Callable[[Persistence, CommitFeed], Committer] = LocalCommitter,
+        committer: Callable[[Persistence, CommitFeed], Committer] = default_committer,
     ) -> None:
         self.persistence = persistence
         self._last_creation = 0.0
@@ -56,6 +67,7 @@ class Database:
         finally:
             snap.close()
         self.feed = CommitFeed(start_ts)
+        self.feed.foreign_hook = self._foreign_commit
         self.committer = committer(persistence, self.feed)
         if schema is not None:
             self._apply_schema(schema)
@@ -103,6 +115,17 @@ class Database:
         """Publish the commits other processes made to this storage since the latest one this
         process knows (from the commit log); returns how many there were."""
         return self.feed.catch_up(self.persistence)
+
+    def _foreign_commit(self, ts: int, write_set: Mapping[int, Any]) -> None:
+        """Another process committed: read the catalog again when it changed it."""
+        if CATALOG_INDEX not in write_set:
+            return
+        snap = self.persistence.snapshot()
+        try:
+            self.catalog.refresh(snap.meta("catalog"))
+            self._schema_hash = snap.meta("schemaHash")
+        finally:
+            snap.close()
 
     def add_commit_listener(self, listener: CommitListener) -> None:
         """Call ``listener(ts, write_set)`` for every commit from now on, in timestamp order:
@@ -160,6 +183,7 @@ class Database:
         def build(ts: int) -> Commit:
             pending.ts = ts
             pending.meta["catalog"] = self.catalog.to_json()
+            pending.write_set = {**pending.write_set, **_CATALOG_WRITES}
             return pending
 
         self.committer.commit(build)

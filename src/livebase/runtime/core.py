@@ -15,6 +15,8 @@ import asyncio
 import contextlib
 import inspect
 import logging
+import threading
+import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from functools import partial
@@ -33,6 +35,7 @@ from livebase.engine.errors import (
 from livebase.engine.readset import ReadSet
 from livebase.engine.store import Persistence
 from livebase.engine.transaction import Transaction
+from livebase.persistence import open_persistence
 from livebase.persistence.sqlite import SqlitePersistence
 from livebase.runtime import clock, execution, logs, session_requests
 from livebase.runtime.app import App, load_app
@@ -49,6 +52,7 @@ T = TypeVar("T")
 R = TypeVar("R", bound="BaseRuntime")
 OPTIMISTIC_ATTEMPTS = 4
 DATABASE_FILE = "db.sqlite3"
+FOLLOW_POLL = 0.5  # seconds between looks at the commit log when no notification comes
 READERS = 4  # threads running queries; one more runs mutations (the engine commits one at a time)
 
 
@@ -130,13 +134,17 @@ class BaseRuntime:
         *,
         synchronous: str = "NORMAL",
         persistence: Persistence | None = None,
+        db: str | None = None,
         origin: str = "http://127.0.0.1:3210",
         max_upload: int = DEFAULT_MAX_UPLOAD,
         query_timeout: float = 1.0,
         mutation_timeout: float = 1.0,
         action_timeout: float = 600.0,
     ) -> None:
-        """``query_timeout``, ``mutation_timeout``, ``action_timeout``: the time limits of this
+        """``db``: a database URL (``postgresql://...``, ``sqlite:///path``) instead of the
+        SQLite file in ``data_dir``; a PostgreSQL deployment may be served by many processes
+        at once, each following the others' commits.
+        ``query_timeout``, ``mutation_timeout``, ``action_timeout``: the time limits of this
         deployment's functions in seconds (Convex's by default); over its limit a function
         fails with TimeLimitError, and a mutation commits nothing."""
         clock.install()
@@ -146,11 +154,14 @@ class BaseRuntime:
         self.writer = Workers("livebase-writer", 1)
         self.origin = origin.rstrip("/")  # where clients reach this deployment (absolute URLs)
         self.scheduler_wakeup: Callable[[], None] = lambda: None  # set by a running worker
+        if persistence is None and db is not None:
+            persistence = open_persistence(db, synchronous)
         if persistence is None:
             directory = Path(data_dir)
             directory.mkdir(parents=True, exist_ok=True)
             persistence = SqlitePersistence(directory / DATABASE_FILE, synchronous)
         self.data_dir = Path(data_dir)
+        self._following = threading.Event()
         try:
             self.db = Database(persistence, self.app.schema)
             session_requests.ensure_table(self.db)
@@ -159,6 +170,27 @@ class BaseRuntime:
         except BaseException:
             persistence.close()
             raise
+        self._follower: threading.Thread | None = None
+        if persistence.multi_writer:
+            self._following.set()
+            self._follower = threading.Thread(
+                target=self._follow, name="livebase-follower", daemon=True
+            )
+            self._follower.start()
+
+    def _follow(self) -> None:
+        """Publish other processes' commits as they land (live queries, OCC, the catalog)."""
+        persistence = self.db.persistence
+        while self._following.is_set():
+            try:
+                persistence.wait_for_commits(FOLLOW_POLL)
+                if self._following.is_set():
+                    self.db.catch_up()
+            except Exception:
+                if not self._following.is_set():
+                    return
+                log.exception("following the commit log failed; retrying")
+                time.sleep(FOLLOW_POLL)
 
     # --- services (see livebase.services.runtime) --------------------------------------
     def _install_services(self, max_upload: int) -> None:
@@ -492,8 +524,11 @@ class BaseRuntime:
 
     def close(self) -> None:
         """Stop the worker threads and close the database."""
+        self._following.clear()
         self.readers.stop()
         self.writer.stop()
+        if self._follower is not None:
+            self._follower.join(FOLLOW_POLL * 4)
         self.db.close()
 
     def __enter__(self: R) -> R:

@@ -1,0 +1,109 @@
+"""Three ``livebase serve`` processes over one PostgreSQL deployment, used through the
+official clients (npm and PyPI) on different processes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from convex import ConvexClient
+
+from tests import pgsupport
+from tests.conftest import APPS
+from tests.e2e.conftest import RunningServer, start_server
+
+NODE_DIR = Path(__file__).resolve().parents[1] / "e2e" / "node"
+NODE = shutil.which("node")
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[list[RunningServer]]:
+    """The notes app served by three processes over one fresh PostgreSQL schema, each with
+    a data directory of its own."""
+    schema = pgsupport.new_schema()
+    url = pgsupport.deployment_url(schema)
+    servers: list[RunningServer] = []
+    try:
+        for i in range(3):
+            servers.append(
+                start_server(APPS / "notes", tmp_path / f"p{i}" / "data", flags=("--db", url))
+            )
+        yield servers
+    finally:
+        for server in servers:
+            server.stop()
+        pgsupport.drop_schema(schema)
+
+
+def logs(servers: list[RunningServer]) -> str:
+    return "\n".join(f"--- {s.url}\n{s.log.read_text(errors='replace')[-3000:]}" for s in servers)
+
+
+@pytest.mark.skipif(NODE is None, reason="node is not on PATH")
+def test_the_npm_client_on_one_process_sees_writes_made_through_the_others(cluster):
+    proc = subprocess.run(
+        [NODE, "cluster.mjs", ",".join(s.url for s in cluster)],
+        cwd=NODE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    lines = proc.stdout.strip().splitlines()
+    assert lines, f"no report\n{proc.stderr[-3000:]}\n{logs(cluster)}"
+    report = json.loads(lines[-1])
+    assert report["steps"] == {
+        "liveAcrossProcesses": "ok",
+        "incrementsAcrossProcesses": "ok",
+    }, f"{report}\n{proc.stderr[-3000:]}\n{logs(cluster)}"
+
+
+def test_the_python_client_on_one_process_sees_writes_made_through_another(cluster):
+    a, b = cluster[0], cluster[1]
+    watcher, writer = ConvexClient(a.url), ConvexClient(b.url)
+    subscription = watcher.subscribe("notes:byAuthor", {"author": "py-cluster"})
+    updates = iter(subscription)
+    assert next(updates) == []
+    writer.mutation("notes:addNote", {"author": "py-cluster", "body": "from b"})
+    assert [n["body"] for n in next(updates)] == ["from b"]
+    watcher.mutation("notes:addNote", {"author": "py-cluster", "body": "from a"})
+    assert [n["body"] for n in next(updates)] == ["from b", "from a"]
+    subscription.unsubscribe()
+
+
+def test_a_process_that_is_killed_loses_no_acknowledged_write(cluster):
+    """kill -9 one process: what it acknowledged is in the database, the others go on."""
+    a, b, c = cluster
+    acknowledged = []
+    with httpx.Client(timeout=10) as http:
+        for i in range(20):
+            server = (a, b)[i % 2]
+            r = http.post(
+                f"{server.url}/api/mutation",
+                json={"path": "notes:addNote", "args": {"author": "kill", "body": str(i)}},
+            )
+            assert r.json()["status"] == "success", r.text
+            acknowledged.append(r.json()["value"])
+        a.process.kill()
+        a.process.wait()
+        deadline = time.monotonic() + 10
+        while True:
+            r = http.post(
+                f"{c.url}/api/query",
+                json={"path": "notes:byAuthor", "args": {"author": "kill"}},
+            )
+            ids = [n["_id"] for n in r.json()["value"]]
+            if ids == acknowledged or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        assert ids == acknowledged
+        r = http.post(
+            f"{b.url}/api/mutation",
+            json={"path": "notes:addNote", "args": {"author": "kill", "body": "after"}},
+        )
+        assert r.json()["status"] == "success", r.text

@@ -1,0 +1,150 @@
+"""Several runtimes over one PostgreSQL deployment, as separate server processes would be:
+serializable commits across them, each following the others' commits."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from livebase import Runtime
+from tests import pgsupport
+from tests.conftest import APPS
+
+
+@pytest.fixture
+def deployment(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A fresh deployment's database URL (its own schema) and a data directory."""
+    schema = pgsupport.new_schema()
+    url = pgsupport.deployment_url(schema)
+    try:
+        yield url, tmp_path / "data"
+    finally:
+        pgsupport.drop_schema(schema)
+
+
+def open_runtimes(url: str, data: Path, n: int) -> list[Runtime]:
+    return [Runtime(APPS / "notes", data, db=url) for _ in range(n)]
+
+
+def wait_until(check, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(0.01)
+
+
+def test_a_write_through_one_runtime_is_read_through_another(deployment):
+    url, data = deployment
+    a, b = open_runtimes(url, data, 2)
+    try:
+        note = a.run_mutation("notes:add_note", {"author": "ada", "body": "hi"}).value
+        got = b.run_query("notes:by_author", {"author": "ada"}).value
+        assert [d["_id"] for d in got] == [note]
+        assert got[0]["body"] == "hi"
+    finally:
+        a.close()
+        b.close()
+
+
+def test_concurrent_increments_spread_over_three_runtimes_all_count(deployment):
+    url, data = deployment
+    runtimes = open_runtimes(url, data, 3)
+    per_thread, threads_per_runtime = 15, 2
+    errors: list[BaseException] = []
+
+    def bump(rt: Runtime) -> None:
+        try:
+            for _ in range(per_thread):
+                rt.run_mutation("counters:increment", {"name": "hits"})
+        except BaseException as exc:
+            errors.append(exc)
+
+    try:
+        threads = [
+            threading.Thread(target=bump, args=(rt,))
+            for rt in runtimes
+            for _ in range(threads_per_runtime)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        assert errors == []
+        expected = per_thread * threads_per_runtime * len(runtimes)
+        for rt in runtimes:
+            assert rt.run_query("counters:get", {"name": "hits"}).value == expected
+    finally:
+        for rt in runtimes:
+            rt.close()
+
+
+def test_each_runtime_hears_of_the_others_commits_in_order(deployment):
+    url, data = deployment
+    a, b = open_runtimes(url, data, 2)
+    heard: list[int] = []
+    b.db.add_commit_listener(lambda ts, ws: heard.append(ts))
+    try:
+        stamps = [
+            a.run_mutation("notes:add_note", {"author": "ada", "body": str(i)}).ts for i in range(5)
+        ]
+        wait_until(lambda: len(heard) >= 5)
+        assert heard == stamps
+        assert b.db.latest_ts == stamps[-1]
+    finally:
+        a.close()
+        b.close()
+
+
+def test_a_stale_read_in_one_runtime_conflicts_with_a_commit_in_another(deployment):
+    """OCC across processes: a mutation whose snapshot is older than another process's
+    commit to what it read re-runs, so no increment is lost even when the follower lags."""
+    url, data = deployment
+    a, b = open_runtimes(url, data, 2)
+    try:
+        a._following.clear()  # a hears of b's commits only when it commits itself
+        b.run_mutation("counters:increment", {"name": "n"})
+        a.run_mutation("counters:increment", {"name": "n"})
+        b.run_mutation("counters:increment", {"name": "n"})
+        a.run_mutation("counters:increment", {"name": "n"})
+        assert b.run_query("counters:get", {"name": "n"}).value == 4
+    finally:
+        a.close()
+        b.close()
+
+
+def test_a_table_created_by_one_runtime_is_known_to_the_other(deployment, tmp_path):
+    """An app without a schema creates tables on first insert; the other process reads the
+    catalog again when it sees that commit."""
+    url, _ = deployment
+    app = tmp_path / "schemaless"
+    app.mkdir()
+    (app / "__init__.py").write_text("")
+    (app / "things.py").write_text(
+        "from livebase import mutation, query, v\n"
+        "@mutation(args={'table': v.string()})\n"
+        "async def put(ctx, table):\n"
+        "    return await ctx.db.insert(table, {'x': 1})\n"
+        "@query(args={'table': v.string()})\n"
+        "async def all(ctx, table):\n"
+        "    return await ctx.db.query(table).collect()\n"
+    )
+    a = Runtime(app, tmp_path / "a", db=url)
+    b = Runtime(app, tmp_path / "b", db=url)
+    try:
+        made = a.run_mutation("things:put", {"table": "widgets"}).value
+        wait_until(lambda: "widgets" in b.db.catalog.tables)
+        assert [d["_id"] for d in b.run_query("things:all", {"table": "widgets"}).value] == [made]
+        # and b's own next table does not reuse the number a gave "widgets"
+        b.run_mutation("things:put", {"table": "gadgets"})
+        numbers = {t.number for t in b.db.catalog.tables.values()}
+        assert len(numbers) == len(b.db.catalog.tables)
+        wait_until(lambda: "gadgets" in a.db.catalog.tables)
+        assert a.db.catalog.tables["gadgets"].number == b.db.catalog.tables["gadgets"].number
+    finally:
+        a.close()
+        b.close()
