@@ -222,6 +222,11 @@ class PostgresPersistence(Persistence):
             raise
 
     # --- connections ---------------------------------------------------------------------
+    def connect(self) -> psycopg.Connection[Any]:
+        """A new autocommit connection to the deployment's schema (for services that keep
+        their own tables there, e.g. file bytes); the caller closes it."""
+        return self._connect()
+
     def _connect(self) -> psycopg.Connection[Any]:
         conn = psycopg.connect(self._conninfo, autocommit=True)
         conn.execute(self._search_path)

@@ -135,6 +135,7 @@ class BaseRuntime:
         synchronous: str = "NORMAL",
         persistence: Persistence | None = None,
         db: str | None = None,
+        storage: str | None = None,
         origin: str = "http://127.0.0.1:3210",
         max_upload: int = DEFAULT_MAX_UPLOAD,
         query_timeout: float = 1.0,
@@ -144,6 +145,8 @@ class BaseRuntime:
         """``db``: a database URL (``postgresql://...``, ``sqlite:///path``) instead of the
         SQLite file in ``data_dir``; a PostgreSQL deployment may be served by many processes
         at once, each following the others' commits.
+        ``storage``: where file bytes go (see livebase.services.blobs); by default the data
+        directory, or the database for a PostgreSQL deployment.
         ``query_timeout``, ``mutation_timeout``, ``action_timeout``: the time limits of this
         deployment's functions in seconds (Convex's by default); over its limit a function
         fails with TimeLimitError, and a mutation commits nothing."""
@@ -161,6 +164,7 @@ class BaseRuntime:
             directory.mkdir(parents=True, exist_ok=True)
             persistence = SqlitePersistence(directory / DATABASE_FILE, synchronous)
         self.data_dir = Path(data_dir)
+        self.storage_url = storage
         self._following = threading.Event()
         try:
             self.db = Database(persistence, self.app.schema)
