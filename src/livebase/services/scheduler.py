@@ -8,6 +8,13 @@ marked done in the mutation's own transaction. A scheduled action runs at most o
 marked in progress (and committed) before it starts, and a job found in progress after a
 restart is marked failed rather than run again. Finished jobs (success, failed, canceled) are
 deleted once they completed more than ``RETENTION_MS`` ago (Convex keeps them 7 days).
+
+When several processes serve one deployment (PostgreSQL), every process's worker looks for
+due jobs. Claims are transactions, so each mutation still runs once (the loser of the race
+finds the job done) and each action is claimed by one process. A claimed action holds a lease
+in ``_scheduler_leases`` that its process renews while it runs; an action in progress whose
+lease has expired (its process died) is marked failed by whichever worker notices, never run
+again. With one process, a restart marks every action in progress failed at once, as before.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ import contextlib
 import logging
 import math
 import time
+import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -43,6 +51,9 @@ RETENTION_MS = 7 * 24 * 3600 * 1000
 PRUNE_EVERY_S = 600.0
 PRUNE_BATCHES = 5
 FINISHED = ("success", "failed", "canceled")
+LEASES = "_scheduler_leases"
+LEASE_INDEXES = {"by_job": ("jobId",)}
+LEASE_MS = 30_000.0  # an action's process renews its lease every third of this
 
 
 def expired_jobs(txn: Transaction, before_ms: float, limit: int) -> list[str]:
@@ -228,6 +239,15 @@ class SchedulerWorker:
         self.crons = CronRunner(transactor)
         self.retention_ms = RETENTION_MS
         self._pruned_at = -math.inf
+        # why: with other processes on the same storage, an action in progress may be
+        # theirs and alive; only an expired lease says its process is gone
+        self.shared = transactor.db.persistence.multi_writer
+        self.owner = uuid.uuid4().hex
+        self.lease_ms = LEASE_MS
+        self._renewed_at = -math.inf
+        self._running_jobs: set[str] = set()
+        if self.shared:
+            transactor.db.ensure_system_table(LEASES, LEASE_INDEXES)
 
     def prune(self, max_batches: int = PRUNE_BATCHES) -> int:
         """Delete finished jobs older than ``retention_ms``, at most ``max_batches`` transactions
@@ -249,7 +269,10 @@ class SchedulerWorker:
         return deleted
 
     def recover(self) -> int:
-        """Mark actions left in progress by a stopped server as failed (at most once)."""
+        """Mark actions left in progress by a stopped server as failed (at most once).
+
+        With other processes on the same storage, only those whose lease has expired (or that
+        have none: claimed before leases existed)."""
 
         def mark(txn: Transaction) -> int:
             table = txn.table(TABLE)
@@ -257,13 +280,22 @@ class SchedulerWorker:
             interval = IndexRange(index).eq("state.kind", "inProgress").interval()
             assert interval is not None
             stuck = [doc for _, doc in txn.scan(table, index, *interval)]
+            now = now_ms()
+            count = 0
             for job in stuck:
+                if self.shared:
+                    lease = txn.first_by_index(LEASES, "by_job", job["_id"])
+                    if lease is not None and lease["expires"] > now:
+                        continue
+                    if lease is not None:
+                        txn.delete(lease["_id"], LEASES)
                 txn.patch(
                     job["_id"],
-                    {"state": {"kind": "failed", "error": INTERRUPTED}, "completedTime": now_ms()},
+                    {"state": {"kind": "failed", "error": INTERRUPTED}, "completedTime": now},
                     TABLE,
                 )
-            return len(stuck)
+                count += 1
+            return count
 
         count, _ = self.transactor.transact(mark)
         if count:
@@ -305,6 +337,7 @@ class SchedulerWorker:
             return
         started, _ = await self.transactor.transact_async(lambda txn: self._claim(txn, job["_id"]))
         if started:
+            self._running_jobs.add(job["_id"])
             task = asyncio.get_running_loop().create_task(self._run_action_job(fn, job))
             self._running_actions.add(task)
             task.add_done_callback(self._running_actions.discard)
@@ -314,7 +347,29 @@ class SchedulerWorker:
         if job is None or job["state"]["kind"] != "pending":
             return False
         txn.patch(job_id, {"state": {"kind": "inProgress"}}, TABLE)
+        if self.shared:
+            lease = {"jobId": job_id, "owner": self.owner, "expires": now_ms() + self.lease_ms}
+            txn.insert(LEASES, lease)
         return True
+
+    def renew_leases(self) -> int:
+        """Move the leases of this process's running actions forward; returns how many."""
+        jobs = sorted(self._running_jobs)
+
+        def renew(txn: Transaction) -> int:
+            expires = now_ms() + self.lease_ms
+            count = 0
+            for job_id in jobs:
+                lease = txn.first_by_index(LEASES, "by_job", job_id)
+                if lease is not None and lease["owner"] == self.owner:
+                    txn.patch(lease["_id"], {"expires": expires}, LEASES)
+                    count += 1
+            return count
+
+        if not jobs:
+            return 0
+        count, _ = self.transactor.transact(renew)
+        return int(count)
 
     async def _run_mutation_job(self, fn: FunctionDefinition, job: dict[str, Any]) -> None:
         try:
@@ -332,6 +387,12 @@ class SchedulerWorker:
 
     async def _run_action_job(self, fn: FunctionDefinition, job: dict[str, Any]) -> None:
         try:
+            await self._run_action(fn, job)
+        finally:
+            self._running_jobs.discard(job["_id"])
+
+    async def _run_action(self, fn: FunctionDefinition, job: dict[str, Any]) -> None:
+        try:
             await self.transactor.run_action(fn, job["args"], internal_ok=True)
         except LivebaseError as exc:
             # why: an action canceled while it ran stays canceled, however it ends.
@@ -347,6 +408,8 @@ class SchedulerWorker:
         self, job_id: str, kind: str, error: str | None, only_if: str | None = None
     ) -> None:
         def finish(txn: Transaction) -> None:
+            if self.shared and (lease := txn.first_by_index(LEASES, "by_job", job_id)):
+                txn.delete(lease["_id"], LEASES)  # why: also when the job was canceled
             job = txn.get(job_id, TABLE)
             if job is None or (only_if is not None and job["state"]["kind"] != only_if):
                 return
@@ -375,11 +438,17 @@ class SchedulerWorker:
                         # why: a backlog is deleted a slice per cycle, so the loop (and the
                         # server's event loop it runs on) gets a turn between slices
                         self._pruned_at -= PRUNE_EVERY_S - 1
+                if self.shared and time.monotonic() - self._renewed_at >= self.lease_ms / 3000:
+                    self._renewed_at = time.monotonic()
+                    await self.transactor.in_writer(self.renew_leases)
+                    await self.transactor.in_writer(self.recover)
                 await self.run_due()
                 cron_wait = await self.crons.run_due()
                 upcoming, _ = await self.transactor.transact_async(next_due, readonly=True)
                 wait = max_sleep if upcoming is None else max(0.0, (upcoming - now_ms()) / 1000)
                 wait = min(wait, cron_wait, max_sleep)
+                if self.shared:
+                    wait = min(wait, self.lease_ms / 3000)
             except Exception:
                 # why: a failing cycle (say, a full disk) leaves due jobs behind; retrying at
                 # once would spin and flood the log.

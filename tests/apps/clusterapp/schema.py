@@ -1,0 +1,10 @@
+from livebase import define_schema, define_table, v
+
+schema = define_schema(
+    {
+        "runs": define_table(
+            {"tag": v.string(), "i": v.number(), "note": v.optional(v.string())}
+        ).index("by_tag", ["tag"]),
+        "ticks": define_table({"at": v.number()}),
+    }
+)
