@@ -102,13 +102,37 @@ def build_parser() -> argparse.ArgumentParser:
             )
     key = commands.add_parser("admin-key", help="print this deployment's admin key")
     key.add_argument("--data-dir", default=".livebase", help="data directory")
+    key.add_argument(
+        "--db",
+        default=os.environ.get("LIVEBASE_DB_URL") or None,
+        help="database URL of a deployment kept there (PostgreSQL: the key lives in it)",
+    )
     return parser
 
 
-def _admin_key(opts: argparse.Namespace) -> int:
+def _deployment(data_dir: str, db_url: str | None) -> Any:
+    """The deployment's secrets: from the database a URL names, or the data directory."""
+    from livebase.engine.database import Database
+    from livebase.persistence import open_persistence
     from livebase.runtime.deployment import Deployment
 
-    print(Deployment(opts.data_dir).admin_key)
+    if db_url is None:
+        return Deployment(data_dir)
+    db = Database(open_persistence(db_url))
+    try:
+        deployment = Deployment(data_dir, db)
+        deployment.admin_key  # noqa: B018 - read while the database is open
+        return deployment
+    finally:
+        db.close()
+
+
+def _admin_key(opts: argparse.Namespace) -> int:
+    try:
+        print(_deployment(opts.data_dir, opts.db).admin_key)
+    except ValueError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -117,9 +141,7 @@ def _run_remote(opts: argparse.Namespace, args: Any, identity: Any) -> int:
 
     import httpx
 
-    from livebase.runtime.deployment import Deployment
-
-    key = opts.admin_key or Deployment(opts.data_dir).admin_key
+    key = opts.admin_key or _deployment(opts.data_dir, opts.db).admin_key
     header = f"Convex {key}"
     if identity is not None:
         acting = base64.b64encode(json.dumps(values.to_clean_json(identity)).encode()).decode()

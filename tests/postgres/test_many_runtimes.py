@@ -3,6 +3,8 @@ serializable commits across them, each following the others' commits."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -13,6 +15,7 @@ import pytest
 from livebase import Runtime
 from tests import pgsupport
 from tests.conftest import APPS
+from tests.e2e.conftest import source_env
 
 
 @pytest.fixture
@@ -148,3 +151,38 @@ def test_a_table_created_by_one_runtime_is_known_to_the_other(deployment, tmp_pa
     finally:
         a.close()
         b.close()
+
+
+def test_every_process_has_the_same_secrets_and_the_cli_prints_the_admin_key(deployment, tmp_path):
+    """The admin key and signing secrets live in the database, not in a data directory."""
+    url, _ = deployment
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "admin_key").write_text("livebase|kept-from-before")
+    a = Runtime(APPS / "notes", old, db=url)  # a data directory with a key: taken over
+    b = Runtime(APPS / "notes", tmp_path / "b", db=url)
+    try:
+        assert a.deployment.admin_key == b.deployment.admin_key == "livebase|kept-from-before"
+        assert b.deployment.verify(b"payload", a.deployment.sign(b"payload"))
+        assert not (tmp_path / "b" / "admin_key").exists()
+    finally:
+        a.close()
+        b.close()
+    printed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "livebase",
+            "admin-key",
+            "--db",
+            url,
+            "--data-dir",
+            str(tmp_path / "c"),
+        ],
+        capture_output=True,
+        text=True,
+        env=source_env(),
+        timeout=60,
+    )
+    assert printed.returncode == 0, printed.stderr
+    assert printed.stdout.strip() == "livebase|kept-from-before"

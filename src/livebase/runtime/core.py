@@ -169,7 +169,7 @@ class BaseRuntime:
         try:
             self.db = Database(persistence, self.app.schema)
             session_requests.ensure_table(self.db)
-            self.deployment = Deployment(self.data_dir)
+            self.deployment = Deployment(self.data_dir, self.db)
             self._install_services(max_upload)
         except BaseException:
             persistence.close()

@@ -14,6 +14,7 @@ from livebase.engine.database import Database
 from livebase.engine.transaction import Transaction
 from livebase.runtime.app import App
 from livebase.runtime.core import JobGuard, MutationResult
+from livebase.runtime.deployment import Deployment
 from livebase.runtime.functions import FunctionDefinition
 
 T = TypeVar("T")
@@ -26,6 +27,7 @@ class Transactor(Protocol):
     app: App
     origin: str
     data_dir: Path
+    deployment: Deployment  # the deployment's secrets
     scheduler_wakeup: Callable[[], None]
 
     def transact(self, work: Callable[[Transaction], T], readonly: bool = False) -> tuple[T, int]:

@@ -25,11 +25,9 @@ it bypasses the policy.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import secrets
 from collections.abc import Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import jwt
@@ -112,7 +110,7 @@ class PasswordProvider:
         transactor.db.ensure_system_table(
             REFRESH, {"by_hash": ("hash",), "by_account": ("account",)}
         )
-        self._key = _load_key(transactor.data_dir / "auth_es256.pem")
+        self._key = _load_key(transactor.deployment.secret(KEY_FILE, _new_key_pem))
         if self.on_signup is not None:
             hook = transactor.function(self.on_signup, "mutation", internal_ok=True)
             if not hook.internal:
@@ -399,17 +397,18 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _load_key(path: Path) -> ec.EllipticCurvePrivateKey:
-    if path.exists():
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-        if not isinstance(key, ec.EllipticCurvePrivateKey):
-            raise RuntimeError(f"{path.name} is not an EC private key")
-        return key
+KEY_FILE = "auth_es256.pem"
+
+
+def _new_key_pem() -> bytes:
     key = ec.generate_private_key(ec.SECP256R1())
-    pem = key.private_bytes(
+    return key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(pem)
+
+
+def _load_key(pem: bytes) -> ec.EllipticCurvePrivateKey:
+    key = serialization.load_pem_private_key(pem, password=None)
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise RuntimeError(f"{KEY_FILE} is not an EC private key")
     return key
