@@ -6,7 +6,9 @@
     livebase serve APP [--host 127.0.0.1] [--port 3210] [--http-port 3211] [--data-dir DIR]
                        [--db postgresql://user@host/db | sqlite:///path]
                        [--query-timeout 1] [--mutation-timeout 1] [--action-timeout 600]
-    livebase admin-key [--data-dir DIR]
+    livebase admin-key [--data-dir DIR] [--db URL]
+    livebase export APP --path backup.zip [--data-dir DIR] [--db URL]
+    livebase import APP backup.zip [--replace] [--data-dir DIR] [--db URL]
 
 APP is an app package's directory or its dotted import name; the data directory defaults to
 ``.livebase/`` in the current directory. The result is printed as JSON; on failure the error
@@ -107,7 +109,55 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get("LIVEBASE_DB_URL") or None,
         help="database URL of a deployment kept there (PostgreSQL: the key lives in it)",
     )
+    backup = commands.add_parser(
+        "export", help="write the deployment (documents and files) to a ZIP, as npx convex export"
+    )
+    restore = commands.add_parser(
+        "import", help="load a ZIP written by livebase export or npx convex export"
+    )
+    for sub in (backup, restore):
+        sub.add_argument("app", help="the app's directory or dotted module name")
+        sub.add_argument("--data-dir", default=".livebase", help="data directory")
+        sub.add_argument(
+            "--db",
+            default=os.environ.get("LIVEBASE_DB_URL") or None,
+            help="database URL (default: $LIVEBASE_DB_URL, else the data directory)",
+        )
+    backup.add_argument("--path", required=True, help="the ZIP file to write")
+    restore.add_argument("path", help="the ZIP file to read")
+    restore.add_argument(
+        "--replace", action="store_true", help="clear the deployment's tables and files first"
+    )
     return parser
+
+
+def _backup(opts: argparse.Namespace) -> int:
+    from livebase.services.backup import export_zip, import_zip
+
+    try:
+        with Runtime(opts.app, opts.data_dir, db=opts.db) as runtime:
+            if opts.command == "export":
+                done = export_zip(runtime, opts.path)
+                count = sum(done.tables.values())
+                print(
+                    f"exported {count} documents in {len(done.tables)} tables and {done.files} "
+                    f"files ({done.file_bytes} bytes) at ts {done.ts} to {done.path}"
+                )
+                return 0
+            loaded = import_zip(runtime, opts.path, replace=opts.replace)
+    except LivebaseError as exc:
+        print(f"Error: {exc.message}", file=sys.stderr)
+        return 1
+    except (OSError, ValueError) as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
+    count = sum(loaded.tables.values())
+    print(f"imported {count} documents in {len(loaded.tables)} tables and {loaded.files} files")
+    for name, (theirs, ours) in loaded.renumbered.items():
+        print(f"  {name}: IDs re-encoded from table number {theirs} to {ours}")
+    for note in loaded.skipped:
+        print(f"  skipped: {note}")
+    return 0
 
 
 def _deployment(data_dir: str, db_url: str | None) -> Any:
@@ -315,6 +365,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _serve(opts)
     if opts.command == "admin-key":
         return _admin_key(opts)
+    if opts.command in ("export", "import"):
+        return _backup(opts)
     return 2
 
 
