@@ -93,6 +93,16 @@ def build_parser() -> argparse.ArgumentParser:
             "--max-upload", type=int, default=100 * 1024 * 1024, help="largest upload in bytes"
         )
         serve.add_argument("--static", help="a built web app directory to serve at /")
+        serve.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            help="server processes sharing the port (default 1); over SQLite they share the "
+            "file, over PostgreSQL the database",
+        )
+        # set by the parent of --workers N on each worker: the listening sockets it inherits
+        serve.add_argument("--listen-fd", type=int, help=argparse.SUPPRESS)
+        serve.add_argument("--http-listen-fd", type=int, help=argparse.SUPPRESS)
         defaults = Limits()
         for kind in ("query", "mutation", "action"):
             serve.add_argument(
@@ -239,6 +249,14 @@ def _serve(opts: argparse.Namespace) -> int:
 
     from livebase.server.app import create_app, create_http_actions_app
 
+    if opts.workers < 1:
+        print("Error: --workers must be at least 1", file=sys.stderr)
+        return 2
+    if opts.workers > 1 and opts.listen_fd is None:
+        from livebase.workers import supervise
+
+        return supervise(opts)
+    worker = opts.listen_fd is not None
     host = "127.0.0.1" if opts.host in ("0.0.0.0", "::") else opts.host
     origin = opts.origin or f"http://{host}:{opts.port}"
     try:
@@ -246,6 +264,7 @@ def _serve(opts: argparse.Namespace) -> int:
             opts.app,
             opts.data_dir,
             db=opts.db,
+            shared=worker,
             synchronous=opts.synchronous,
             origin=origin,
             max_upload=opts.max_upload,
@@ -288,9 +307,18 @@ def _serve(opts: argparse.Namespace) -> int:
     if opts.http_port:
         print(f"livebase: HTTP actions on http://{host}:{opts.http_port}", flush=True)
 
+    fds = [opts.listen_fd, opts.http_listen_fd if opts.http_port else None]
+
     async def serve_all() -> None:
+        import socket
+
         servers = [_stops_for_sure(uvicorn.Server(config)) for config in configs]
-        await asyncio.gather(*(server.serve() for server in servers))
+        await asyncio.gather(
+            *(
+                server.serve(None if fd is None else [socket.socket(fileno=fd)])
+                for server, fd in zip(servers, fds, strict=False)
+            )
+        )
 
     tune_gc()
 
@@ -358,6 +386,7 @@ def _run(opts: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``livebase`` command."""
     opts = build_parser().parse_args(argv)
+    opts.argv = list(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if opts.command == "run":
         return _run(opts)

@@ -52,6 +52,9 @@ def _drop_postgres(directory: Path) -> None:
 IMPLEMENTATIONS = [
     Implementation("sqlite", lambda d, **o: SqlitePersistence(d / "db.sqlite3", **o), True),
     Implementation("memory", lambda d, **o: MemoryPersistence(**o), False),
+    Implementation(
+        "sqlite-shared", lambda d, **o: SqlitePersistence(d / "db.sqlite3", shared=True, **o), True
+    ),
     Implementation("postgres", _open_postgres, True, _drop_postgres),
 ]
 

@@ -18,9 +18,13 @@ from tests.conftest import APPS
 from tests.e2e.conftest import source_env
 
 
-@pytest.fixture
-def deployment(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """A fresh deployment's database URL (its own schema) and a data directory."""
+@pytest.fixture(params=["postgres", "sqlite-shared"])
+def deployment(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A fresh deployment's database URL and a data directory: a PostgreSQL schema of its
+    own, or one SQLite file that several processes write (``serve --workers N``)."""
+    if request.param == "sqlite-shared":
+        yield f"sqlite:///{tmp_path / 'shared' / 'db.sqlite3'}", tmp_path / "data"
+        return
     schema = pgsupport.new_schema()
     url = pgsupport.deployment_url(schema)
     try:
@@ -29,8 +33,18 @@ def deployment(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         pgsupport.drop_schema(schema)
 
 
+@pytest.fixture
+def pg_deployment(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A fresh PostgreSQL deployment only."""
+    schema = pgsupport.new_schema()
+    try:
+        yield pgsupport.deployment_url(schema), tmp_path / "data"
+    finally:
+        pgsupport.drop_schema(schema)
+
+
 def open_runtimes(url: str, data: Path, n: int) -> list[Runtime]:
-    return [Runtime(APPS / "notes", data, db=url) for _ in range(n)]
+    return [Runtime(APPS / "notes", data, db=url, shared=True) for _ in range(n)]
 
 
 def wait_until(check, timeout: float = 10.0) -> None:
@@ -136,8 +150,8 @@ def test_a_table_created_by_one_runtime_is_known_to_the_other(deployment, tmp_pa
         "async def all(ctx, table):\n"
         "    return await ctx.db.query(table).collect()\n"
     )
-    a = Runtime(app, tmp_path / "a", db=url)
-    b = Runtime(app, tmp_path / "b", db=url)
+    a = Runtime(app, tmp_path / "a", db=url, shared=True)
+    b = Runtime(app, tmp_path / "b", db=url, shared=True)
     try:
         made = a.run_mutation("things:put", {"table": "widgets"}).value
         wait_until(lambda: "widgets" in b.db.catalog.tables)
@@ -153,14 +167,17 @@ def test_a_table_created_by_one_runtime_is_known_to_the_other(deployment, tmp_pa
         b.close()
 
 
-def test_every_process_has_the_same_secrets_and_the_cli_prints_the_admin_key(deployment, tmp_path):
-    """The admin key and signing secrets live in the database, not in a data directory."""
-    url, _ = deployment
+def test_every_process_has_the_same_secrets_and_the_cli_prints_the_admin_key(
+    pg_deployment, tmp_path
+):
+    """On PostgreSQL the admin key and signing secrets live in the database, not in a data
+    directory (processes on other machines have data directories of their own)."""
+    url, _ = pg_deployment
     old = tmp_path / "old"
     old.mkdir()
     (old / "admin_key").write_text("livebase|kept-from-before")
-    a = Runtime(APPS / "notes", old, db=url)  # a data directory with a key: taken over
-    b = Runtime(APPS / "notes", tmp_path / "b", db=url)
+    a = Runtime(APPS / "notes", old, db=url, shared=True)  # a key in the data directory
+    b = Runtime(APPS / "notes", tmp_path / "b", db=url, shared=True)
     try:
         assert a.deployment.admin_key == b.deployment.admin_key == "livebase|kept-from-before"
         assert b.deployment.verify(b"payload", a.deployment.sign(b"payload"))

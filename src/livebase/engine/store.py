@@ -113,6 +113,9 @@ class Persistence(ABC):
     # through a committer that serializes through storage (``write_lock``) and follows the
     # commit log (``wait_for_commits``); otherwise through one lock in this process.
     multi_writer: bool = False
+    # Whether the storage lives on this machine, beside the data directory (SQLite, memory);
+    # otherwise (PostgreSQL) what must be the same for every process (secrets) lives in it.
+    on_this_machine: bool = True
 
     def write_lock(self) -> AbstractContextManager[None]:
         """Keep every other process's commits out while the block runs; re-entrant for the

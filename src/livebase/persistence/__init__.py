@@ -21,10 +21,11 @@ from livebase.persistence.memory import MemoryPersistence
 from livebase.persistence.sqlite import SqlitePersistence
 
 
-def open_persistence(url: str, synchronous: str = "NORMAL") -> Persistence:
+def open_persistence(url: str, synchronous: str = "NORMAL", *, shared: bool = False) -> Persistence:
     """The persistence a database URL names: ``postgresql://user@host:port/db[?schema=s]``
     (also ``postgres://``), or ``sqlite:///relative/path`` / ``sqlite:////absolute/path``
-    (SQLAlchemy's spelling). ValueError names what is wrong with any other."""
+    (SQLAlchemy's spelling; ``shared``: other processes write to the same file). ValueError
+    names what is wrong with any other."""
     if url.startswith(("postgresql://", "postgres://")):
         try:
             from livebase.persistence.postgres import PostgresPersistence
@@ -39,7 +40,7 @@ def open_persistence(url: str, synchronous: str = "NORMAL") -> Persistence:
         if not path.name:
             raise ValueError(f"database URL {url!r} names no file")
         path.parent.mkdir(parents=True, exist_ok=True)
-        return SqlitePersistence(path, synchronous)
+        return SqlitePersistence(path, synchronous, shared=shared)
     raise ValueError(
         f"database URL {url!r}: expected postgresql://user@host:port/db or sqlite:///path"
     )

@@ -171,6 +171,7 @@ class PostgresPersistence(Persistence):
     """Documents, indexes and the commit log in one PostgreSQL schema, for many processes."""
 
     multi_writer = True
+    on_this_machine = False
 
     def __init__(
         self,

@@ -11,13 +11,23 @@ the latest commit timestamp is its largest. It keeps the last ``log_retention`` 
 twentieth of that, so between 20,000 and 21,000 are kept; ``commitLogFloor`` in ``meta`` is
 the newest pruned timestamp. A database written before the log existed starts its log at its
 latest timestamp (its ``ts`` row in ``meta``, which the log replaces).
+
+With ``shared=True`` several processes on one machine write to the same file (``livebase
+serve --workers N``): ``write_lock`` is an exclusive ``flock`` on ``<file>.lock`` held around
+each commit's catch-up, OCC check and write, and ``wait_for_commits`` polls SQLite's
+``data_version``, which changes when another connection commits.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import sqlite3
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +46,7 @@ from livebase.engine.store import (
 
 SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
 _MAX_IDLE_READERS = 8
+_WATCH_EVERY = 0.005  # seconds between looks at data_version when other processes write
 
 _SCHEMA = """
 BEGIN IMMEDIATE;
@@ -143,6 +154,7 @@ class SqlitePersistence(Persistence):
         synchronous: str = "NORMAL",
         *,
         log_retention: int = COMMIT_LOG_RETENTION,
+        shared: bool = False,
     ) -> None:
         synchronous = synchronous.upper()
         if synchronous not in SYNCHRONOUS:
@@ -157,6 +169,13 @@ class SqlitePersistence(Persistence):
         self._lock = threading.Lock()
         self._idle: list[sqlite3.Connection] = []
         self._closed = False
+        self.multi_writer = shared
+        self._file_lock = threading.RLock()
+        self._lock_depth = 0
+        self._lock_fd: int | None = None
+        self._watcher: sqlite3.Connection | None = None
+        if shared:
+            self._lock_fd = os.open(self.path + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
         self._writer = self._connect()
         self._writer.execute("PRAGMA journal_mode=WAL")
         self._writer.execute(f"PRAGMA synchronous={synchronous}")
@@ -253,13 +272,52 @@ class SqlitePersistence(Persistence):
             self._release(conn)
         return [LoggedCommit(row_ts, decode_write_set(writes)) for row_ts, writes in rows]
 
+    @contextmanager
+    def write_lock(self) -> Iterator[None]:
+        if self._lock_fd is None:
+            yield
+            return
+        with self._file_lock:
+            if self._lock_depth == 0:
+                fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+            self._lock_depth += 1
+            try:
+                yield
+            finally:
+                self._lock_depth -= 1
+                if self._lock_depth == 0:
+                    fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+
+    def wait_for_commits(self, timeout: float) -> None:
+        if not self.multi_writer:
+            time.sleep(timeout)
+            return
+        with self._lock:
+            if self._closed:
+                return
+            if self._watcher is None:
+                self._watcher = self._connect()
+            watcher = self._watcher
+        start = watcher.execute("PRAGMA data_version").fetchone()[0]
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not self._closed:
+            time.sleep(_WATCH_EVERY)
+            if watcher.execute("PRAGMA data_version").fetchone()[0] != start:
+                return
+
     def close(self) -> None:
         with self._lock:
             self._closed = True
             idle, self._idle = self._idle, []
+            watcher, self._watcher = self._watcher, None
         for conn in idle:
             conn.close()
+        if watcher is not None:
+            watcher.close()
         self._writer.close()
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
 
 
 def _latest_ts(conn: sqlite3.Connection) -> int:

@@ -136,6 +136,7 @@ class BaseRuntime:
         persistence: Persistence | None = None,
         db: str | None = None,
         storage: str | None = None,
+        shared: bool = False,
         origin: str = "http://127.0.0.1:3210",
         max_upload: int = DEFAULT_MAX_UPLOAD,
         query_timeout: float = 1.0,
@@ -145,6 +146,8 @@ class BaseRuntime:
         """``db``: a database URL (``postgresql://...``, ``sqlite:///path``) instead of the
         SQLite file in ``data_dir``; a PostgreSQL deployment may be served by many processes
         at once, each following the others' commits.
+        ``shared``: other processes on this machine write to the same SQLite file
+        (``livebase serve --workers N``); PostgreSQL always allows it.
         ``storage``: where file bytes go (see livebase.services.blobs); by default the data
         directory, or the database for a PostgreSQL deployment.
         ``query_timeout``, ``mutation_timeout``, ``action_timeout``: the time limits of this
@@ -158,11 +161,11 @@ class BaseRuntime:
         self.origin = origin.rstrip("/")  # where clients reach this deployment (absolute URLs)
         self.scheduler_wakeup: Callable[[], None] = lambda: None  # set by a running worker
         if persistence is None and db is not None:
-            persistence = open_persistence(db, synchronous)
+            persistence = open_persistence(db, synchronous, shared=shared)
         if persistence is None:
             directory = Path(data_dir)
             directory.mkdir(parents=True, exist_ok=True)
-            persistence = SqlitePersistence(directory / DATABASE_FILE, synchronous)
+            persistence = SqlitePersistence(directory / DATABASE_FILE, synchronous, shared=shared)
         self.data_dir = Path(data_dir)
         self.storage_url = storage
         self._following = threading.Event()

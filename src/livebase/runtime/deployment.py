@@ -4,11 +4,12 @@
 - ``admin_key``: unlocks internal functions, acting as a user, and the CLI against a server.
 - others a service asks for by name (the password provider's signing key).
 
-With one process they are files in the data directory (mode 0600). When several processes
-serve the deployment (``Database.persistence.multi_writer``: PostgreSQL), they live in the
-database's metadata (``secret:<name>``), created once under the committer's lock, so that every
-process, on any machine, signs and checks with the same ones; a file already in the data
-directory is taken over the first time (a deployment moved from SQLite keeps its admin key).
+With SQLite they are files in the data directory (mode 0600), which every process on the
+machine shares. With a database elsewhere (``persistence.on_this_machine`` False:
+PostgreSQL), whose processes may run on other machines, they live in the database's
+metadata (``secret:<name>``), created once under the committer's lock, so that every process
+signs and checks with the same ones; a file already in the data directory is taken over the
+first time (a deployment moved from SQLite keeps its admin key).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ class Deployment:
 
     def __init__(self, data_dir: str | Path, db: Database | None = None) -> None:
         self.data_dir = Path(data_dir)
-        self._db = db if db is not None and db.persistence.multi_writer else None
+        self._db = db if db is not None and not db.persistence.on_this_machine else None
         self._cache: dict[str, bytes] = {}
         self._secret = self.secret("secret.key", lambda: secrets.token_bytes(32).hex().encode())
 
