@@ -33,7 +33,12 @@ from collections import deque
 from collections.abc import Callable
 
 from livebase.engine.readset import LogEntry, ReadSet, WriteLog, WriteSet
-from livebase.engine.store import COMMIT_LOG_RETENTION, CommitLogPruned, Persistence
+from livebase.engine.store import (
+    COMMIT_LOG_RETENTION,
+    CommitLogPruned,
+    LoggedCommit,
+    Persistence,
+)
 
 log = logging.getLogger("livebase.commit_feed")
 
@@ -117,16 +122,27 @@ class CommitFeed:
                 except CommitLogPruned as gap:
                     self._restart_at(gap.floor)
                     continue
-                hook = self.foreign_hook
-                for entry in entries:
-                    if hook is not None and entry.ts > self.ts:
-                        hook(entry.ts, entry.write_set)  # why: before anyone hears of it
-                    published += self.publish(entry.ts, entry.write_set)
+                published += self.publish_foreign(entries)
                 if len(entries) < batch:
                     break
         if deliver:
             self.deliver()
         return published
+
+    def publish_foreign(self, entries: list[LoggedCommit]) -> int:
+        """Publish other processes' commits (not delivered yet), each after the foreign
+        hook saw it; returns how many were new."""
+        hook = self.foreign_hook
+        published = 0
+        for entry in entries:
+            if hook is not None and entry.ts > self.ts:
+                hook(entry.ts, entry.write_set)  # why: before anyone hears of it
+            published += self.publish(entry.ts, entry.write_set)
+        return published
+
+    def restart_at(self, floor: int) -> None:
+        """Start again at the commit log's floor (the commits before it are gone)."""
+        self._restart_at(floor)
 
     def _restart_at(self, floor: int) -> None:
         with self._lock:

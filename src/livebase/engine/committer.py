@@ -36,7 +36,7 @@ from livebase.engine import wallclock
 from livebase.engine.commit_feed import CommitFeed
 from livebase.engine.errors import OccConflictError
 from livebase.engine.readset import ReadSet
-from livebase.engine.store import Commit, Persistence
+from livebase.engine.store import Commit, CommitLogPruned, LoggedCommit, Persistence
 
 # Builds the commit to write at the timestamp given, or None when there is nothing to write.
 CommitBuilder = Callable[[int], Commit | None]
@@ -109,17 +109,24 @@ class SharedCommitter(Committer):
         self, build: CommitBuilder, read_set: ReadSet | None = None, since_ts: int = 0
     ) -> Commit | None:
         feed = self.feed
-        with self.lock, self.persistence.write_lock():
-            # why: the lock keeps every other process out, so after this catch-up the feed
-            # holds every commit there is, and the timestamp below is above all of them
-            feed.catch_up(self.persistence, deliver=False)
+
+        def prepare(entries: list[LoggedCommit], latest: int) -> Commit | None:
+            # why: under the storage's lock, so after publishing these the feed holds every
+            # commit there is, and the timestamp below is above all of them
+            feed.publish_foreign(entries)
             if read_set is not None and feed.write_log.conflicts(read_set, since_ts):
                 raise OccConflictError("Documents read by this mutation changed; retrying")
-            commit = build(max(feed.ts + 1, wallclock.real_time_ns()))
-            if commit is None:
-                return None
-            self.persistence.commit(commit)
-            feed.publish(commit.ts, commit.write_set)
+            return build(max(feed.ts + 1, latest + 1, wallclock.real_time_ns()))
+
+        with self.lock:
+            while True:
+                try:
+                    commit = self.persistence.commit_serialized(feed.ts, prepare)
+                    break
+                except CommitLogPruned as gap:
+                    feed.restart_at(gap.floor)  # then the OCC check refuses older snapshots
+            if commit is not None:
+                feed.publish(commit.ts, commit.write_set)
         feed.deliver()
         return commit
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import struct
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -121,6 +122,27 @@ class Persistence(ABC):
         """Keep every other process's commits out while the block runs; re-entrant for the
         thread holding it. A single-writer persistence needs none."""
         return nullcontext()
+
+    def commit_serialized(
+        self, since: int, prepare: Callable[[list[LoggedCommit], int], Commit | None]
+    ) -> Commit | None:
+        """Under the write lock: list the commits after ``since`` (other processes'), call
+        ``prepare(entries, latest_ts)`` and write the commit it returns (None: nothing).
+
+        Raises CommitLogPruned, before calling ``prepare``, when commits after ``since`` are
+        no longer logged. An implementation may do it all in one database transaction.
+        """
+        with self.write_lock():
+            entries: list[LoggedCommit] = []
+            while True:
+                batch = self.commits_after(entries[-1].ts if entries else since, 10_000)
+                entries += batch
+                if len(batch) < 10_000:
+                    break
+            commit = prepare(entries, entries[-1].ts if entries else since)
+            if commit is not None:
+                self.commit(commit)
+            return commit
 
     def wait_for_commits(self, timeout: float) -> None:
         """Return soon after another process commits, or after ``timeout`` seconds."""

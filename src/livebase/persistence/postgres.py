@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import urllib.parse
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -62,8 +64,36 @@ INSERT INTO meta VALUES ('commitLogFloor', '0') ON CONFLICT DO NOTHING;
 """
 
 _SNAPSHOT = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SELECT ts FROM sequence"
-_FLOOR = "SELECT value FROM meta WHERE name = 'commitLogFloor'"
-_PRUNE_CUTOFF = "SELECT ts FROM commit_log ORDER BY ts DESC LIMIT 1 OFFSET %s"
+_FLOOR = "(SELECT value FROM meta WHERE name = 'commitLogFloor')"
+_HEAD = f"SELECT ts, {_FLOOR} FROM sequence"
+_AFTER = (
+    f"SELECT {_FLOOR}, c.ts, c.writes FROM (SELECT 1) one LEFT JOIN LATERAL"
+    " (SELECT ts, writes FROM commit_log WHERE ts > %s ORDER BY ts LIMIT %s) c ON true"
+)
+_LOCK_SESSION = "SELECT pg_advisory_lock(hashtext(%s))"
+_UNLOCK_SESSION = "SELECT pg_advisory_unlock(hashtext(%s))"
+_LOCK_TRANSACTION = "SELECT pg_advisory_xact_lock(hashtext(%s))"
+_ADVANCE = "UPDATE sequence SET ts = CASE WHEN ts < %s THEN %s ELSE ts / 0 END"
+_LOG = "INSERT INTO commit_log VALUES (%s, %s)"
+_UPSERT_DOCUMENT = (
+    "INSERT INTO documents VALUES (%s, %s, %s) ON CONFLICT (tbl, key)"
+    " DO UPDATE SET value = excluded.value"
+)
+_UPSERT_INDEX = (
+    "INSERT INTO indexes VALUES (%s, %s, %s) ON CONFLICT (idx, key)"
+    " DO UPDATE SET doc = excluded.doc"
+)
+_DELETE_INDEX = "DELETE FROM indexes WHERE idx = %s AND key = %s"
+_UPSERT_META = (
+    "INSERT INTO meta VALUES (%s, %s) ON CONFLICT (name) DO UPDATE SET value = excluded.value"
+)
+# Keeps the newest ``log_retention`` entries and raises the floor to the newest one dropped.
+_PRUNE = """
+WITH cut AS (SELECT ts FROM commit_log ORDER BY ts DESC LIMIT 1 OFFSET %s),
+gone AS (DELETE FROM commit_log WHERE ts <= (SELECT ts FROM cut))
+UPDATE meta SET value = (SELECT ts FROM cut)::text
+WHERE name = 'commitLogFloor' AND EXISTS (SELECT 1 FROM cut)
+"""
 
 
 def _scan_sql(by_id: bool, bounded: bool, reverse: bool) -> str:
@@ -193,6 +223,7 @@ class PostgresPersistence(Persistence):
         self.channel = f"livebase_{self.schema}"
         self._lock = threading.RLock()  # the writer connection and the write lock's depth
         self._lock_depth = 0
+        self._instance = uuid.uuid4().hex[:12]  # names this object's NOTIFYs
         self._listener: psycopg.Connection[Any] | None = None
         self._listener_lock = threading.Lock()
         self._closed = False
@@ -257,100 +288,151 @@ class PostgresPersistence(Persistence):
         conn = self._reader()
         broken = True
         try:
-            with conn.transaction():
-                conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                # why: the floor and the entries in one snapshot, so a prune by another
-                # process cannot slip between them
-                row = conn.execute(_FLOOR).fetchone()
-                assert row is not None
-                floor = int(row[0])
-                if ts < floor:
-                    broken = False
-                    raise CommitLogPruned(floor)
-                rows = conn.execute(
-                    "SELECT ts, writes FROM commit_log WHERE ts > %s ORDER BY ts LIMIT %s",
-                    (ts, limit),
-                ).fetchall()
+            # why: one statement, so the floor and the entries come from one snapshot and a
+            # prune by another process cannot slip between them
+            rows = conn.execute(_AFTER, (ts, limit)).fetchall()
             broken = False
         finally:
             self._release(conn, broken)
-        return [LoggedCommit(int(t), decode_write_set(bytes(w))) for t, w in rows]
+        floor = int(rows[0][0])
+        if ts < floor:
+            raise CommitLogPruned(floor)
+        return [
+            LoggedCommit(int(t), decode_write_set(bytes(w))) for _, t, w in rows if t is not None
+        ]
 
     # --- writing -------------------------------------------------------------------------
+    def _live_writer(self) -> psycopg.Connection[Any]:
+        """The writer connection, opened again if it broke (the server restarted, say)."""
+        if self._closed:
+            raise RuntimeError("persistence is closed")
+        w = self._writer
+        if w.broken or w.closed:
+            if self._lock_depth:
+                # why: the session lock died with the connection; the block holding it can
+                # no longer be sure nobody else committed
+                raise psycopg.OperationalError("the connection holding the write lock was lost")
+            w = self._writer = self._connect()
+        return w
+
+    def _rollback(self, w: psycopg.Connection[Any]) -> None:
+        if w.broken or w.closed:
+            return
+        try:
+            w.execute("ROLLBACK")
+        except psycopg.Error:
+            w.close()
+
     @contextmanager
     def write_lock(self) -> Iterator[None]:
         with self._lock:
             if self._lock_depth == 0:
-                self._writer.execute("SELECT pg_advisory_lock(hashtext(%s))", (self.channel,))
+                self._live_writer().execute(_LOCK_SESSION, (self.channel,))
             self._lock_depth += 1
             try:
                 yield
             finally:
                 self._lock_depth -= 1
-                if self._lock_depth == 0:
-                    self._writer.execute("SELECT pg_advisory_unlock(hashtext(%s))", (self.channel,))
+                if self._lock_depth == 0 and not (self._writer.broken or self._writer.closed):
+                    self._writer.execute(_UNLOCK_SESSION, (self.channel,))
 
     def commit(self, commit: Commit) -> None:
         with self._lock:
-            if self._closed:
-                raise RuntimeError("persistence is closed")
+            w = self._live_writer()
             if commit.ts <= self._latest:
                 raise StaleCommitError(f"commit ts {commit.ts} is not above {self._latest}")
-            w = self._writer
-            pruning = self._unpruned >= self._prune_every
-            with w.transaction():
-                cur = w.execute(
-                    "UPDATE sequence SET ts = %s WHERE ts < %s RETURNING ts",
-                    (commit.ts, commit.ts),
-                )
-                if cur.fetchone() is None:
-                    raise StaleCommitError(f"commit ts {commit.ts} is not above the latest")
-                with w.pipeline(), w.cursor() as c:
-                    c.execute(
-                        "INSERT INTO commit_log VALUES (%s, %s)",
-                        (commit.ts, encode_write_set(commit.write_set)),
-                    )
-                    for index_id in commit.dropped_indexes:
-                        c.execute("DELETE FROM indexes WHERE idx = %s", (index_id,))
-                    final = {(t, k): v for t, k, v in commit.documents}  # the last write wins
-                    deletes = [key for key, v in final.items() if v is None]
-                    upserts = [(*key, v) for key, v in final.items() if v is not None]
-                    if deletes:
-                        c.executemany("DELETE FROM documents WHERE tbl = %s AND key = %s", deletes)
-                    if upserts:
-                        c.executemany(
-                            "INSERT INTO documents VALUES (%s, %s, %s) ON CONFLICT (tbl, key)"
-                            " DO UPDATE SET value = excluded.value",
-                            upserts,
-                        )
-                    if commit.index_removes:
-                        c.executemany(
-                            "DELETE FROM indexes WHERE idx = %s AND key = %s", commit.index_removes
-                        )
-                    if commit.index_adds:
-                        c.executemany(
-                            "INSERT INTO indexes VALUES (%s, %s, %s) ON CONFLICT (idx, key)"
-                            " DO UPDATE SET doc = excluded.doc",
-                            commit.index_adds,
-                        )
-                    for name, value in commit.meta.items():
-                        c.execute(
-                            "INSERT INTO meta VALUES (%s, %s) ON CONFLICT (name)"
-                            " DO UPDATE SET value = excluded.value",
-                            (name, json.dumps(value)),
-                        )
-                    c.execute("SELECT pg_notify(%s, %s)", (self.channel, str(commit.ts)))
-                if pruning:
-                    self._prune_log(w)
-            self._latest = commit.ts
-            self._unpruned = 0 if pruning else self._unpruned + 1
+            w.execute("BEGIN")
+            try:
+                self._write(w, commit)
+            except BaseException:
+                self._rollback(w)
+                raise
 
-    def _prune_log(self, w: psycopg.Connection[Any]) -> None:
-        """Drop commit-log entries beyond the retention and raise the floor to match."""
-        row = w.execute(_PRUNE_CUTOFF, (self.log_retention,)).fetchone()
-        if row is not None:
-            w.execute("DELETE FROM commit_log WHERE ts <= %s", (row[0],))
-            w.execute("UPDATE meta SET value = %s WHERE name = 'commitLogFloor'", (str(row[0]),))
+    def commit_serialized(
+        self, since: int, prepare: Callable[[list[LoggedCommit], int], Commit | None]
+    ) -> Commit | None:
+        """One transaction on the writer connection: take the deployment's lock (released by
+        the commit), read the sequence and the commits after ``since`` that other processes
+        made, then write what ``prepare(entries, latest)`` returns. Two round trips when no
+        other process committed meanwhile."""
+        with self._lock:
+            w = self._live_writer()
+            with w.pipeline():
+                w.execute("BEGIN")
+                w.execute(_LOCK_TRANSACTION, (self.channel,))
+                # why: a statement after the lock's: its snapshot holds every earlier commit
+                head = w.execute(_HEAD)
+            try:
+                row = head.fetchone()
+                assert row is not None
+                latest, floor = int(row[0]), int(row[1])
+                entries: list[LoggedCommit] = []
+                if latest > since:
+                    if since < floor:
+                        raise CommitLogPruned(floor)
+                    rows = w.execute(
+                        "SELECT ts, writes FROM commit_log WHERE ts > %s ORDER BY ts", (since,)
+                    ).fetchall()
+                    entries = [LoggedCommit(int(t), decode_write_set(bytes(b))) for t, b in rows]
+                commit = prepare(entries, latest)
+                if commit is None:
+                    w.execute("ROLLBACK")
+                    return None
+                if commit.ts <= latest:
+                    raise StaleCommitError(f"commit ts {commit.ts} is not above {latest}")
+                self._write(w, commit)
+            except BaseException:
+                self._rollback(w)
+                raise
+            return commit
+
+    def _write(self, w: psycopg.Connection[Any], commit: Commit) -> None:
+        """The commit's statements and COMMIT, in one round trip (a transaction is open)."""
+        pruning = self._unpruned >= self._prune_every
+        final = {(t, k): v for t, k, v in commit.documents}  # the last write wins
+        deletes = [key for key, v in final.items() if v is None]
+        upserts = [(*key, v) for key, v in final.items() if v is not None]
+        try:
+            self._send(w, commit, deletes, upserts, pruning)
+        except psycopg.errors.DivisionByZero:
+            raise StaleCommitError(f"commit ts {commit.ts} is not above the latest") from None
+        if w.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            raise StaleCommitError("the commit did not complete")
+        self._latest = commit.ts
+        self._unpruned = 0 if pruning else self._unpruned + 1
+
+    def _send(
+        self,
+        w: psycopg.Connection[Any],
+        commit: Commit,
+        deletes: list[tuple[int, bytes]],
+        upserts: list[tuple[int, bytes, str]],
+        pruning: bool,
+    ) -> None:
+        with w.pipeline(), w.cursor() as c:
+            # why: a timestamp not above the sequence fails the statement (ts / 0: a constant
+            # 1 / 0 would fail at planning), which aborts the transaction, so the COMMIT below
+            # rolls it back
+            c.execute(_ADVANCE, (commit.ts, commit.ts))
+            c.execute(_LOG, (commit.ts, encode_write_set(commit.write_set)))
+            for index_id in commit.dropped_indexes:
+                c.execute("DELETE FROM indexes WHERE idx = %s", (index_id,))
+            if deletes:
+                c.executemany("DELETE FROM documents WHERE tbl = %s AND key = %s", deletes)
+            if upserts:
+                c.executemany(_UPSERT_DOCUMENT, upserts)
+            if commit.index_removes:
+                c.executemany(
+                    "DELETE FROM indexes WHERE idx = %s AND key = %s", commit.index_removes
+                )
+            if commit.index_adds:
+                c.executemany(_UPSERT_INDEX, commit.index_adds)
+            for name, value in commit.meta.items():
+                c.execute(_UPSERT_META, (name, json.dumps(value)))
+            if pruning:
+                c.execute(_PRUNE, (self.log_retention,))
+            c.execute("SELECT pg_notify(%s, %s)", (self.channel, f"{commit.ts}:{self._instance}"))
+            c.execute("COMMIT")
 
     # --- following other processes -------------------------------------------------------
     def wait_for_commits(self, timeout: float) -> None:
@@ -361,12 +443,16 @@ class PostgresPersistence(Persistence):
                 self._listener = self._connect()
                 self._listener.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.channel)))
             listener = self._listener
+        mine = f":{self._instance}"
+        deadline = time.monotonic() + timeout
         try:
-            for _ in listener.notifies(timeout=timeout, stop_after=1):
-                pass
-            # why: commits that came together wake the reader once; it reads them all
-            for _ in listener.notifies(timeout=0.0):
-                pass
+            # why: this process publishes its own commits as it makes them; only another
+            # process's commit is news. Commits that came together wake the reader once.
+            while (left := deadline - time.monotonic()) > 0:
+                news = [n for n in listener.notifies(timeout=left, stop_after=1)]
+                news += listener.notifies(timeout=0.0)
+                if any(not n.payload.endswith(mine) for n in news):
+                    return
         except psycopg.Error:
             with self._listener_lock:
                 if self._listener is listener:
