@@ -3,6 +3,7 @@ official clients (npm and PyPI) on different processes."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 import subprocess
@@ -17,6 +18,7 @@ from convex import ConvexClient
 from tests import pgsupport
 from tests.conftest import APPS
 from tests.e2e.conftest import RunningServer, start_server
+from tests.e2e.test_parity import check_parity, scenario
 
 NODE_DIR = Path(__file__).resolve().parents[1] / "e2e" / "node"
 NODE = shutil.which("node")
@@ -107,3 +109,8 @@ def test_a_process_that_is_killed_loses_no_acknowledged_write(cluster):
             json={"path": "notes:addNote", "args": {"author": "kill", "body": "after"}},
         )
         assert r.json()["status"] == "success", r.text
+
+
+def test_every_live_result_equals_a_fresh_query_across_three_processes(cluster):
+    """The parity oracle with subscribers and random writers spread over the processes."""
+    check_parity(*asyncio.run(scenario([s.url for s in cluster])))
