@@ -8,12 +8,14 @@ import json
 import shutil
 import subprocess
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from convex import ConvexClient
+from websockets.sync.client import connect
 
 from tests import pgsupport
 from tests.conftest import APPS
@@ -114,3 +116,34 @@ def test_a_process_that_is_killed_loses_no_acknowledged_write(cluster):
 def test_every_live_result_equals_a_fresh_query_across_three_processes(cluster):
     """The parity oracle with subscribers and random writers spread over the processes."""
     check_parity(*asyncio.run(scenario([s.url for s in cluster])))
+
+
+def test_a_mutation_resent_to_another_process_after_a_reconnect_runs_once(cluster):
+    """Exactly once per (session, request id) across processes: the resend through process B
+    gets process A's result, and the counter moved once."""
+    a, b = cluster[0], cluster[1]
+    session = str(uuid.uuid4())
+    mutation = {
+        "type": "Mutation",
+        "requestId": 0,
+        "udfPath": "counters:increment",
+        "args": [{"name": "once"}],
+    }
+
+    def send_and_wait(url: str, count: int) -> dict:
+        with connect(url.replace("http", "ws") + "/api/sync", open_timeout=10) as ws:
+            ws.send(json.dumps({"type": "Connect", "sessionId": session, "connectionCount": count}))
+            ws.send(json.dumps(mutation))
+            while True:
+                message = json.loads(ws.recv(timeout=10))
+                if message["type"] == "MutationResponse":
+                    return message
+
+    first = send_and_wait(a.url, 0)
+    again = send_and_wait(b.url, 1)  # the client lost A and resends on B
+    assert first["success"] and again["success"]
+    assert again["result"] == first["result"] == 1
+    value = httpx.post(
+        f"{cluster[2].url}/api/query", json={"path": "counters:get", "args": {"name": "once"}}
+    ).json()["value"]
+    assert value == 1
