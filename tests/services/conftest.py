@@ -1,4 +1,5 @@
-"""Fixtures for the services tests: real ``livebase serve`` processes of tests/apps/services."""
+"""Fixtures for the services tests: real ``livebase serve`` processes of tests/apps/services,
+and moto's S3 server."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 
 from tests.conftest import APPS
 from tests.e2e.conftest import RunningServer, start_server
+from tests.s3support import S3Server, s3_server
 
 STORAGE_APP = APPS / "services"
 
@@ -39,3 +41,11 @@ def storage_start(tmp_path: Path) -> Iterator[Callable[..., RunningServer]]:
 def storage_server(storage_start: Callable[..., RunningServer]) -> RunningServer:
     """The services app served on a fresh data directory, default upload limit."""
     return storage_start()
+
+
+@pytest.fixture(scope="session")
+def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    """moto's S3 server in a process of its own, shared by a run's tests (each makes
+    buckets of its own), with dummy credentials in the environment."""
+    with s3_server(tmp_path_factory.mktemp("moto") / "moto.log") as server:
+        yield server

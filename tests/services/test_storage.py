@@ -334,6 +334,63 @@ def test_a_wrong_digest_is_refused_with_400_and_the_right_one_accepted(
     assert_storage_clean(storage_server, {key(data)})
 
 
+# --- ranges ------------------------------------------------------------------------------------
+
+
+def test_a_range_request_is_answered_with_206_and_exactly_those_bytes(
+    storage_server: RunningServer,
+) -> None:
+    data = unique_bytes(1000)
+    url = f"{storage_server.url}/api/storage/{upload(client(storage_server), data, 'video/mp4')}"
+    for header, (start, end) in {
+        "bytes=0-9": (0, 10),
+        "bytes=990-": (990, 1000),
+        "bytes=-25": (975, 1000),
+        "bytes=500-5000": (500, 1000),
+        "bytes=-5000": (0, 1000),
+        "Bytes = 3 - 3": (3, 4),
+    }.items():
+        reply = httpx.get(url, headers={"Range": header})
+        assert reply.status_code == 206, header
+        assert reply.content == data[start:end], header
+        assert reply.headers["content-range"] == f"bytes {start}-{end - 1}/1000", header
+        assert reply.headers["content-length"] == str(end - start), header
+        assert reply.headers["content-type"] == "video/mp4", header
+    head = httpx.head(url, headers={"Range": "bytes=10-19"})
+    assert head.status_code == 206 and head.content == b""
+    assert head.headers["content-length"] == "10"
+    assert httpx.get(url).headers["accept-ranges"] == "bytes"
+    no_tracebacks(storage_server)
+
+
+def test_ranges_it_does_not_serve_get_the_whole_file_or_416(
+    storage_server: RunningServer,
+) -> None:
+    data = unique_bytes(100)
+    storage_id = upload(client(storage_server), data)
+    url = f"{storage_server.url}/api/storage/{storage_id}"
+    for header in ["bytes=0-1,5-6", "items=0-9", "bytes=9-2", "bytes=x-y", "bytes=-", "0-9"]:
+        whole = httpx.get(url, headers={"Range": header})
+        assert (whole.status_code, whole.content) == (200, data), header
+    for header in ["bytes=100-", "bytes=500-600", "bytes=-0"]:
+        refused = httpx.get(url, headers={"Range": header})
+        assert refused.status_code == 416, header
+        assert refused.headers["content-range"] == "bytes */100", header
+
+    etag = httpx.get(url).headers["etag"]
+    kept = httpx.get(url, headers={"Range": "bytes=0-4", "If-Range": etag})
+    assert (kept.status_code, kept.content) == (206, data[:5])
+    changed = httpx.get(url, headers={"Range": "bytes=0-4", "If-Range": '"another"'})
+    assert (changed.status_code, changed.content) == (200, data)
+    empty = upload(client(storage_server), b"")
+    assert httpx.get(f"{storage_server.url}/api/storage/{empty}").content == b""
+    empty_range = httpx.get(
+        f"{storage_server.url}/api/storage/{empty}", headers={"Range": "bytes=0-"}
+    )
+    assert empty_range.status_code == 416
+    no_tracebacks(storage_server)
+
+
 # --- nothing outside the storage directory ---------------------------------------------------
 
 

@@ -41,6 +41,7 @@ from livebase.services.scheduler import SchedulerWorker
 log = logging.getLogger("livebase.server")
 FLUSH_SLICE = 64
 SWITCH_INTERVAL = 0.0002  # seconds: how long a thread may keep the GIL when another waits
+COLLECT_INTERVAL = 60.0  # seconds between passes over blobs whose removal had to wait
 T = TypeVar("T")
 
 
@@ -68,6 +69,7 @@ class Server:
         self._commit_wake_pending = False  # a wake-up for commits is on its way to the loop
         self._flush_task: asyncio.Task[None] | None = None
         self._heartbeat_task: asyncio.Task[None] | None = None
+        self._collect_task: asyncio.Task[None] | None = None
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         # why: a function running long on a worker thread keeps the GIL for up to the switch
@@ -88,12 +90,15 @@ class Server:
         self.runtime.storage.sweep()
         self._scheduler_task = loop.create_task(self.scheduler.run_forever())
         self._heartbeat_task = loop.create_task(self._heartbeats())
+        if self.runtime.storage.grace:
+            self._collect_task = loop.create_task(self._collect_blobs())
 
     async def stop(self) -> None:
         with contextlib.suppress(ValueError):
             self.runtime.db.remove_commit_listener(self._on_commit)
         await self.scheduler.stop()
-        for task in (self._scheduler_task, self._heartbeat_task, self._flush_task):
+        tasks = (self._scheduler_task, self._heartbeat_task, self._flush_task, self._collect_task)
+        for task in tasks:
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -168,6 +173,16 @@ class Server:
             for session in list(self.sessions):
                 if now - session.last_sent >= self.heartbeat:
                     session.send(PING)
+
+    async def _collect_blobs(self) -> None:
+        """Now and then, remove the blobs of deleted files that were too new to remove when
+        their files went (a deployment many processes serve: services/storage.py)."""
+        while True:
+            await asyncio.sleep(COLLECT_INTERVAL)
+            try:
+                await asyncio.to_thread(self.runtime.storage.collect_due)
+            except Exception:
+                log.exception("removing the blobs of deleted files failed")
 
     async def sync_endpoint(self, websocket: WebSocket) -> None:
         await SyncSession(self, websocket).run()

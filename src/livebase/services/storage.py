@@ -1,11 +1,21 @@
-"""File storage: upload URLs, content-addressed blobs, metadata in ``_storage``.
+"""File storage: upload URLs, metadata in ``_storage``, bytes in a blob store.
 
-Blobs live under ``<data dir>/storage/blobs/<2 hex>/<sha256 hex>``. A file's path is always
-derived from the sha256 recorded in its ``_storage`` document, never from anything a client
-sends, so no request can reach outside the storage directory. An upload is streamed to a
-temporary file while it is hashed and measured; only a complete upload within the size limit
-(and matching its ``Digest`` header, when sent) becomes a blob, and only once its ``_storage``
-document commits does it get an ID.
+A file's bytes live in the deployment's blob store (``blobs.py``: a directory, the
+PostgreSQL database, or an S3 bucket) under their sha256, which is always taken from the
+file's ``_storage`` document, never from anything a client sends, so no request can reach
+anything but a stored blob. An upload is streamed to a temporary file in
+``<data dir>/storage/tmp`` while it is hashed and measured; only a complete upload within
+the size limit (and matching its ``Digest`` header, when sent) goes to the blob store, and
+only once its ``_storage`` document commits does it get an ID.
+
+A blob goes when the last document referring to it is deleted. Two rules keep that from
+removing bytes a new document is about to refer to:
+
+- In this process, an upload holds its digest from before its put until its document has
+  committed, and collecting skips held digests (``_lock`` makes the two exclusive).
+- Other processes (a deployment many processes serve, ``multi_writer``) cannot be seen, so
+  a blob put less than ``COLLECT_GRACE`` seconds ago is kept and collected later
+  (``collect_due``, which the server runs periodically, or ``sweep`` at the next start).
 """
 
 from __future__ import annotations
@@ -13,17 +23,21 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import itertools
 import json
 import logging
 import os
-import re
 import secrets
 import tempfile
-from collections.abc import AsyncIterator
+import threading
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from livebase.engine.catalog import TableInfo
 from livebase.engine.errors import InvalidIdError, LimitError, LivebaseError, ValidationError
@@ -31,6 +45,7 @@ from livebase.engine.transaction import Transaction
 from livebase.runtime import clock
 from livebase.runtime.core import DEFAULT_MAX_UPLOAD
 from livebase.runtime.deployment import Deployment
+from livebase.services.blobs import Blob, BlobStore, DirectoryBlobStore
 
 if TYPE_CHECKING:
     from livebase.runtime.transactor import Transactor
@@ -40,7 +55,11 @@ log = logging.getLogger("livebase.storage")
 TABLE = "_storage"
 INDEXES = {"by_sha256": ("sha256",), "by_upload_token": ("uploadToken",)}
 UPLOAD_URL_TTL_MS = 60 * 60 * 1000
-_SHA = re.compile(r"^[0-9a-f]{64}$")
+# why: far longer than any upload takes from its put to its document's commit, so that a
+# process never collects bytes another process has put and not yet recorded
+COLLECT_GRACE = 300.0
+SWEEP_PAGE = 100
+T = TypeVar("T")
 
 
 class UploadError(LivebaseError):
@@ -63,29 +82,51 @@ class StoredFile:
 
 
 class StorageService:
-    """Blobs on disk plus the ``_storage`` table, for one transactor."""
+    """The ``_storage`` table plus a blob store, for one transactor."""
 
     def __init__(
-        self, transactor: Transactor, deployment: Deployment, max_upload: int = DEFAULT_MAX_UPLOAD
+        self,
+        transactor: Transactor,
+        deployment: Deployment,
+        max_upload: int = DEFAULT_MAX_UPLOAD,
+        blob_store: BlobStore | None = None,
     ) -> None:
         self.transactor = transactor
         self.deployment = deployment
         self.max_upload = max_upload
         self.root = deployment.data_dir / "storage"
-        self.blobs = self.root / "blobs"
-        self.tmp = self.root / "tmp"
-        self.blobs.mkdir(parents=True, exist_ok=True)
+        self.tmp = self.root / "tmp"  # uploads being received, whatever the blob store
         self.tmp.mkdir(parents=True, exist_ok=True)
+        self.blob_store = blob_store or DirectoryBlobStore(self.root)
+        shared = transactor.db.persistence.multi_writer
+        self.grace = COLLECT_GRACE if shared else 0.0
+        self._lock = threading.Lock()  # collecting vs. uploads holding their digest
+        self._held: Counter[str] = Counter()  # digests of uploads not yet recorded
+        self._deferred: dict[str, float] = {}  # digest -> when to try collecting it again
         transactor.db.ensure_system_table(TABLE, INDEXES)
 
     # --- paths and ids -----------------------------------------------------------------
     def table(self) -> TableInfo:
         return self.transactor.db.catalog.table(TABLE)
 
+    @property
+    def blobs(self) -> Path:
+        """The blob directory of a directory store (what backups link)."""
+        return self._directory().blobs
+
     def blob_path(self, sha256: str) -> Path:
-        if not _SHA.match(sha256):
-            raise ValidationError("Not a sha256 digest")
-        return self.blobs / sha256[:2] / sha256
+        """Where a blob is on disk, for a directory store (what backups link)."""
+        try:
+            return self._directory().path(sha256)
+        except ValueError:
+            raise ValidationError("Not a sha256 digest") from None
+
+    def _directory(self) -> DirectoryBlobStore:
+        if not isinstance(self.blob_store, DirectoryBlobStore):
+            raise LivebaseError(
+                f"File bytes are in {self.blob_store.description}, not in a directory"
+            )
+        return self.blob_store
 
     def check_id(self, storage_id: Any) -> str:
         """A storage ID, or InvalidIdError (IDs of other tables, paths, junk)."""
@@ -132,7 +173,7 @@ class StorageService:
             raise UploadError("The upload URL has no valid token", 403)
         return nonce
 
-    # --- writing blobs -----------------------------------------------------------------
+    # --- writing files -----------------------------------------------------------------
     async def receive(
         self, chunks: AsyncIterator[bytes], content_length: int | None, digest: str | None
     ) -> tuple[Path, StoredFile]:
@@ -179,48 +220,94 @@ class StorageService:
         if expected != actual:
             raise UploadError("The upload does not match its Digest header")
 
-    def _link(self, tmp: Path, sha256: str) -> None:
-        target = self.blob_path(sha256)
-        target.parent.mkdir(exist_ok=True)
-        if target.exists():
-            tmp.unlink()
-        else:
-            os.replace(tmp, target)
-
     def commit_upload(self, tmp: Path, stored: StoredFile, nonce: str | None) -> str:
-        """Turn a received file into a blob and a ``_storage`` document; returns its ID."""
+        """Put a received file in the blob store and record its ``_storage`` document;
+        returns its ID. Removes ``tmp``. Blocking, all on the calling thread (tests, tools);
+        the server uses ``commit_upload_async``."""
         try:
-            self._link(tmp, stored.sha256)
+            return self._store(stored, nonce, partial(self.blob_store.put_file, path=tmp))
         finally:
             tmp.unlink(missing_ok=True)
 
-        def insert(txn: Transaction) -> str:
-            if nonce is not None and self._by_index(txn, "by_upload_token", nonce) is not None:
-                raise UploadError("This upload URL was already used; generate a new one", 409)
-            doc = {
-                "sha256": stored.sha256,
-                "size": stored.size,
-                "contentType": stored.content_type,
-                "uploadToken": nonce,
-            }
-            return txn.insert(TABLE, doc)
+    async def commit_upload_async(self, tmp: Path, stored: StoredFile, nonce: str | None) -> str:
+        """``commit_upload`` from the event loop: the bytes go to the blob store on a worker
+        thread (they may travel over the network), the document is recorded on the writer
+        thread with the other writes. It finishes even if its caller is cancelled (a client
+        that went away), so that no upload is left half done."""
 
-        try:
-            storage_id, _ = self.transactor.transact(insert)
-        except BaseException:
-            self.collect(stored.sha256)
-            raise
-        return storage_id
+        async def steps() -> str:
+            try:
+                put = partial(self.blob_store.put_file, path=tmp)
+                return await self._store_async(stored, nonce, put)
+            finally:
+                tmp.unlink(missing_ok=True)
+
+        return await _finish_even_if_cancelled(steps())
 
     def store_bytes(self, data: bytes, content_type: str | None) -> str:
-        """Store bytes directly (actions' ``ctx.storage.store``)."""
+        """Store bytes as a new file; returns its ID. Blocking, as ``commit_upload``."""
+        stored = self._stored_bytes(data, content_type)
+        return self._store(stored, None, partial(self.blob_store.put_bytes, data=data))
+
+    async def store_bytes_async(self, data: bytes, content_type: str | None) -> str:
+        """``store_bytes`` from the event loop (actions' ``ctx.storage.store``), as
+        ``commit_upload_async``."""
+        stored = self._stored_bytes(data, content_type)
+        put = partial(self.blob_store.put_bytes, data=data)
+        return await _finish_even_if_cancelled(self._store_async(stored, None, put))
+
+    def _stored_bytes(self, data: bytes, content_type: str | None) -> StoredFile:
         if len(data) > self.max_upload:
             raise LimitError(f"The file is larger than the limit of {self.max_upload} bytes")
-        fd, name = tempfile.mkstemp(dir=self.tmp)
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        stored = StoredFile(hashlib.sha256(data).hexdigest(), len(data), content_type)
-        return self.commit_upload(Path(name), stored, None)
+        return StoredFile(hashlib.sha256(data).hexdigest(), len(data), content_type)
+
+    def _store(self, stored: StoredFile, nonce: str | None, put: Callable[[str], None]) -> str:
+        try:
+            with self._holding(stored.sha256):
+                put(stored.sha256)
+                return self._record(stored, nonce)
+        except BaseException:
+            self._collect_quietly(stored.sha256)  # unless another file has the same bytes
+            raise
+
+    async def _store_async(
+        self, stored: StoredFile, nonce: str | None, put: Callable[[str], None]
+    ) -> str:
+        try:
+            with self._holding(stored.sha256):
+                await asyncio.to_thread(put, stored.sha256)
+                return await self.transactor.in_writer(partial(self._record, stored, nonce))
+        except BaseException:
+            await asyncio.to_thread(self._collect_quietly, stored.sha256)
+            raise
+
+    def _record(self, stored: StoredFile, nonce: str | None) -> str:
+        storage_id, _ = self.transactor.transact(partial(self._insert, stored, nonce))
+        return storage_id
+
+    def _insert(self, stored: StoredFile, nonce: str | None, txn: Transaction) -> str:
+        if nonce is not None and self._by_index(txn, "by_upload_token", nonce) is not None:
+            raise UploadError("This upload URL was already used; generate a new one", 409)
+        doc = {
+            "sha256": stored.sha256,
+            "size": stored.size,
+            "contentType": stored.content_type,
+            "uploadToken": nonce,
+        }
+        return txn.insert(TABLE, doc)
+
+    @contextmanager
+    def _holding(self, sha256: str) -> Iterator[None]:
+        """Keep this process from collecting ``sha256`` while an upload of it is recorded."""
+        with self._lock:
+            self._held[sha256] += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._held[sha256] -= 1
+                if not self._held[sha256]:
+                    del self._held[sha256]
 
     # --- reading and deleting ------------------------------------------------------------
     def _by_index(self, txn: Transaction, index_name: str, value: Any) -> dict[str, Any] | None:
@@ -233,15 +320,23 @@ class StorageService:
             return None
         return {k: doc[k] for k in ("_id", "_creationTime", "sha256", "size", "contentType")}
 
-    def read(self, storage_id: str) -> tuple[dict[str, Any], Path] | None:
-        """A file's metadata and blob path, or None (for serving and ``ctx.storage.get``)."""
+    def find(self, storage_id: str) -> dict[str, Any] | None:
+        """A file's metadata (a transaction of its own), or None."""
         result, _ = self.transactor.transact(
             lambda txn: self.metadata(txn, storage_id), readonly=True
         )
-        if result is None:
+        return result
+
+    def blob(self, meta: dict[str, Any]) -> Blob:
+        """The blob holding the bytes of the file ``meta`` describes."""
+        return Blob(self.blob_store, meta["sha256"], meta["size"])
+
+    def read(self, storage_id: str) -> tuple[dict[str, Any], Blob] | None:
+        """A file's metadata and blob, or None when either is missing."""
+        meta = self.find(storage_id)
+        if meta is None or not self.blob_store.exists(meta["sha256"]):
             return None
-        path = self.blob_path(result["sha256"])
-        return (result, path) if path.exists() else None
+        return meta, self.blob(meta)
 
     def delete(self, txn: Transaction, storage_id: Any) -> None:
         """Delete a file's document; its blob goes once the deletion commits."""
@@ -249,28 +344,86 @@ class StorageService:
         if doc is None:
             raise InvalidIdError(f"Storage file {storage_id!r} does not exist")
         txn.delete(doc["_id"], TABLE)
-        txn.after_commit.append(lambda: self.collect(doc["sha256"]))
+        txn.after_commit.append(lambda: self._collect_quietly(doc["sha256"]))
 
-    def collect(self, sha256: str) -> None:
-        """Remove a blob that no ``_storage`` document refers to any more."""
-        still_used, _ = self.transactor.transact(
-            lambda txn: self._by_index(txn, "by_sha256", sha256) is not None, readonly=True
-        )
-        if not still_used:
-            self.blob_path(sha256).unlink(missing_ok=True)
+    def _collect_quietly(self, sha256: str) -> None:
+        try:
+            self.collect(sha256)
+        except Exception:  # a later sweep removes the blob
+            log.exception("removing blob %s failed", sha256)
+
+    def collect(self, sha256: str) -> bool:
+        """Remove a blob that no ``_storage`` document refers to any more; whether it went.
+
+        A blob put less than ``grace`` seconds ago stays, to be collected later
+        (``collect_due``)."""
+        with self._lock:
+            return self._collect([sha256]) == 1
+
+    def _collect(self, digests: list[str]) -> int:
+        """Collect unreferenced, unheld ``digests``; the caller holds ``_lock``."""
+        candidates = [sha for sha in digests if sha not in self._held]
+        referenced = self._referenced(candidates)
+        removed = 0
+        for sha in candidates:
+            self._deferred.pop(sha, None)
+            if sha in referenced:
+                continue
+            if self.blob_store.delete(sha, older_than=self.grace):
+                removed += 1
+            elif self.grace and self.blob_store.exists(sha):  # put too recently
+                self._deferred[sha] = time.monotonic() + self.grace
+        return removed
+
+    def _referenced(self, digests: list[str]) -> set[str]:
+        if not digests:
+            return set()
+
+        def check(txn: Transaction) -> set[str]:
+            return {sha for sha in digests if self._by_index(txn, "by_sha256", sha) is not None}
+
+        result, _ = self.transactor.transact(check, readonly=True)
+        return result
+
+    def collect_due(self) -> int:
+        """Collect the blobs whose collection waited for their grace period to pass."""
+        now = time.monotonic()
+        with self._lock:
+            due = [sha for sha, when in self._deferred.items() if when <= now]
+        removed = 0
+        for sha in due:
+            removed += self.collect(sha)
+        return removed
 
     def sweep(self) -> int:
         """Remove leftover temporary files and unreferenced blobs (after a crash)."""
         removed = 0
+        cutoff = time.time() - self.grace
         for leftover in self.tmp.iterdir():
-            leftover.unlink(missing_ok=True)
-            removed += 1
-        for blob in self.blobs.glob("*/*"):
-            if _SHA.match(blob.name):
-                before = blob.exists()
-                self.collect(blob.name)
-                removed += before and not blob.exists()
+            try:
+                if not self.grace or leftover.stat().st_mtime < cutoff:
+                    leftover.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                pass
+        digests = self.blob_store.list()
+        while page := list(itertools.islice(digests, SWEEP_PAGE)):
+            with self._lock:
+                removed += self._collect(page)
         return removed
+
+    def close(self) -> None:
+        """Release the blob store's connections."""
+        self.blob_store.close()
+
+
+async def _finish_even_if_cancelled(steps: Coroutine[Any, Any, T]) -> T:
+    """Await ``steps`` as a task of its own that a cancelled caller does not cancel."""
+    task = asyncio.ensure_future(steps)
+    # why: a caller that went away will not see the task's error; take it so that asyncio
+    # does not log it as never retrieved
+    task.add_done_callback(lambda done: done.cancelled() or done.exception())
+    return await asyncio.shield(task)
 
 
 class StorageReader:
@@ -323,17 +476,14 @@ class ActionStorage(StorageWriter):
         storage_id = self._service.check_id(storage_id)
 
         def read() -> bytes | None:
-            found = self._service.read(storage_id)
-            return None if found is None else found[1].read_bytes()
+            meta = self._service.find(storage_id)
+            return None if meta is None else self._service.blob_store.read(meta["sha256"])
 
-        # why: a transaction and file I/O: on a thread, not on the loop the action runs on
+        # why: a transaction and blob I/O: on a thread, not on the loop the action runs on
         return await asyncio.to_thread(read)
 
     async def store(self, data: bytes, content_type: str | None = None) -> str:
         """Store bytes as a new file; returns its storage ID."""
         if not isinstance(data, bytes | bytearray | memoryview):
             raise ValidationError("ctx.storage.store() takes bytes")
-        # why: a file write and a transaction: on the writer thread, not on the event loop
-        return await self._service.transactor.in_writer(
-            partial(self._service.store_bytes, bytes(data), content_type)
-        )
+        return await self._service.store_bytes_async(bytes(data), content_type)
