@@ -20,7 +20,9 @@ exponent (``5.0``, ``1e+300``), NaN and the infinities are ``{"$float": base64}`
 ``export_zip`` reads everything through one persistence snapshot, so it is the deployment at
 one commit timestamp whatever the server commits meanwhile. Files are content-addressed blobs
 that a deletion removes after it commits, so while the snapshot is taken (holding off commits
-for that moment only) every blob it refers to is hard-linked aside, to be read later.
+for that moment only) every blob it refers to is copied aside, to be read later: a hard link
+for a directory store, a copy of the bytes for the database or S3 (which holds commits off
+for as long as that takes).
 
 ``import_zip`` reads that encoding, and the one Convex wrote until March 2026
 (crates/shape_inference/src/export_context.rs): clean JSON, int64 as decimal strings and bytes
@@ -92,6 +94,7 @@ from livebase.engine.store import Snapshot
 from livebase.engine.transaction import PendingWrite, Transaction
 from livebase.engine.values import Int64
 from livebase.services import storage
+from livebase.services.blobs import BlobStore, DirectoryBlobStore
 from livebase.services.runtime import Runtime
 
 __all__ = [
@@ -210,17 +213,25 @@ def _link_blobs(
     for doc in _scan(snap, info.number):
         blob = staging / doc["sha256"]
         if not blob.exists():
-            source = runtime.storage.blob_path(doc["sha256"])
-            try:
-                os.link(source, blob)
-            except FileNotFoundError:
-                raise BackupError(
-                    f"The bytes of file {doc['_id']} are missing from storage ({source.name})"
-                ) from None
-            except OSError:  # a file system without hard links
-                shutil.copyfile(source, blob)
+            _copy_blob(runtime.storage.blob_store, doc, blob)
         files.append(_ExportedFile(doc, blob))
     return files
+
+
+def _copy_blob(store: BlobStore, doc: dict[str, Any], target: Path) -> None:
+    """The bytes of a file at ``target``: a hard link where the blob is on this disk."""
+    if isinstance(store, DirectoryBlobStore):
+        with contextlib.suppress(OSError):  # missing (said below), or no hard links here
+            os.link(store.path(doc["sha256"]), target)
+            return
+    chunks = store.open(doc["sha256"])
+    if chunks is None:
+        raise BackupError(
+            f"The bytes of file {doc['_id']} are missing from storage ({doc['sha256']})"
+        )
+    with contextlib.closing(chunks), open(target, "wb") as out:
+        for chunk in chunks:
+            out.write(chunk)
 
 
 def _entry(name: str) -> zipfile.ZipInfo:
@@ -1087,14 +1098,12 @@ def _write(job: _Import) -> None:
 
 
 def _link_files(job: _Import) -> list[str]:
-    """Move the staged files into the blob store; the digests of the blobs that are new."""
-    service = job.runtime.storage
+    """Put the staged files in the blob store; the digests of the blobs that are new."""
+    store = job.runtime.storage.blob_store
     linked = []
     for staged in job.files:
-        target = service.blob_path(staged.sha256)
-        target.parent.mkdir(exist_ok=True)
-        if not target.exists():
-            os.replace(staged.staged, target)
+        if not store.exists(staged.sha256):
+            store.put_file(staged.sha256, staged.staged)
             linked.append(staged.sha256)
     return linked
 
