@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
+import threading
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from websockets.sync.client import connect
 
 from livebase import Runtime
 from livebase.services.scheduler import INTERRUPTED, SchedulerWorker
@@ -136,3 +140,74 @@ def test_a_running_action_keeps_its_lease_while_its_process_renews_it(deployment
     finally:
         first.close()
         second.close()
+
+
+def test_a_client_never_sees_one_counter_at_two_values_while_another_process_writes(
+    deployment, tmp_path
+):
+    """Every Transition carries all of a client's queries at one timestamp, also when the
+    commits come from another process faster than this one catches up."""
+    servers = [
+        start_server(APP, tmp_path / f"p{i}" / "data", flags=("--db", deployment)) for i in range(2)
+    ]
+    writer, reader = servers
+    call(writer, "mutation", "counters:bump", {"name": "x"})
+    stop = threading.Event()
+
+    def hammer() -> None:
+        with httpx.Client(timeout=30) as http:
+            while not stop.is_set():
+                http.post(
+                    f"{writer.url}/api/mutation",
+                    json={"path": "counters:bump", "args": {"name": "x"}},
+                )
+
+    threads = [threading.Thread(target=hammer) for _ in range(3)]
+    views: list[dict[int, object]] = []
+    try:
+        for t in threads:
+            t.start()
+        with connect(reader.url.replace("http", "ws") + "/api/sync", open_timeout=10) as ws:
+            ws.send(
+                json.dumps(
+                    {"type": "Connect", "sessionId": str(uuid.uuid4()), "connectionCount": 0}
+                )
+            )
+            adds = [
+                {
+                    "type": "Add",
+                    "queryId": i,
+                    "udfPath": "counters:get",
+                    "args": [{"name": "x", "salt": i}],
+                }
+                for i in range(4)
+            ]
+            ws.send(
+                json.dumps(
+                    {
+                        "type": "ModifyQuerySet",
+                        "baseVersion": 0,
+                        "newVersion": 1,
+                        "modifications": adds,
+                    }
+                )
+            )
+            view: dict[int, object] = {}
+            deadline = time.monotonic() + 6
+            while time.monotonic() < deadline:
+                message = json.loads(ws.recv(timeout=10))
+                if message["type"] != "Transition":
+                    continue
+                for mod in message["modifications"]:
+                    view[mod["queryId"]] = mod.get("value")
+                if len(view) == 4:
+                    views.append(dict(view))
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(30)
+        for server in servers:
+            server.stop()
+    assert len(views) > 20  # the writes kept coming
+    torn = [v for v in views if len(set(v.values())) > 1]
+    assert torn == [], f"{len(torn)} of {len(views)} updates showed the counter at two values"

@@ -155,6 +155,11 @@ class SubscriptionManager:
         changed: set[QueryEntry] = set()
         feed = self.feed
         for _ in range(_MAX_CATCH_UP_ROUNDS):
+            if self._ahead and max(e.ts for e in self._ahead) > feed.ts:
+                # why: an entry ran at a snapshot holding commits the feed has not published
+                # yet (another process's, or this one's a moment before publication): read
+                # them from the commit log, so the round can reach that snapshot
+                self.runtime.db.catch_up()
             target = feed.ts
             # why: an entry run at a later snapshot than ``target`` (a subscription made while
             # commits landed) may show writes others do not yet: it runs again, and the round

@@ -427,8 +427,16 @@ class SyncSession:
         self.server.pending.add(self)
 
     def flush(self, ts: int) -> None:
-        """Send a Transition to ``ts`` if the client has anything to learn."""
+        """Send a Transition to ``ts`` if the client has anything to learn.
+
+        A query that ran at a later snapshot than ``ts`` (commits kept landing while the
+        update cycle caught up) would tear the Transition, so the session waits for the next
+        cycle instead."""
         if self.closed or self.session_id is None:
+            return
+        if self.dirty and any(entry.ts > ts for entry in self.queries.values()):
+            self.server.pending.add(self)
+            self.server.schedule_flush()
             return
         modifications: list[str] = [protocol.query_removed(q) for q in self.removed]
         self.removed.clear()
