@@ -5,11 +5,13 @@
 - others a service asks for by name (the password provider's signing key).
 
 With SQLite they are files in the data directory (mode 0600), which every process on the
-machine shares. With a database elsewhere (``persistence.on_this_machine`` False:
-PostgreSQL), whose processes may run on other machines, they live in the database's
-metadata (``secret:<name>``), created once under the committer's lock, so that every process
-signs and checks with the same ones; a file already in the data directory is taken over the
-first time (a deployment moved from SQLite keeps its admin key).
+machine shares; a file appears only once written (processes that start together all read
+the one stored first), and an empty one is never taken for a secret. With a database
+elsewhere (``persistence.on_this_machine`` False: PostgreSQL), whose processes may run on
+other machines, they live in the database's metadata (``secret:<name>``), created once under
+the committer's lock, so that every process signs and checks with the same ones; a file
+already in the data directory is taken over the first time (a deployment moved from SQLite
+keeps its admin key).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import hashlib
 import hmac
 import os
 import secrets
+import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,14 +31,63 @@ if TYPE_CHECKING:
     from livebase.engine.database import Database
 
 
-def _read_or_create(path: Path, make: bytes) -> bytes:
-    if path.exists():
+EMPTY_WAIT = 1.0  # seconds a secret file found empty gets to be written before it is refused
+
+
+def _read(path: Path) -> bytes | None:
+    """The secret stored at ``path`` (``b""`` if the file is empty), or None without a file."""
+    try:
         return path.read_bytes().strip()
+    except FileNotFoundError:
+        return None
+
+
+def _publish(path: Path, value: bytes) -> bool:
+    """Store ``value`` at ``path`` unless a file is there already; whether it was stored.
+
+    why: the file appears only complete. It is written and synced under a temporary name in
+    the same directory, then hard-linked to ``path``, which fails if another process got there
+    first; an O_EXCL create would let a process starting alongside read it still empty."""
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # mode 0600
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(value)
+            out.flush()
+            os.fsync(out.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            return False
+    finally:
+        os.unlink(temporary)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)  # why: the new name survives a crash, not only the bytes
+    finally:
+        os.close(directory)
+    return True
+
+
+def _read_or_create(path: Path, make: Callable[[], bytes]) -> bytes:
+    """The secret at ``path``, made by ``make()`` and stored there (mode 0600) if absent.
+
+    Every process that asks at once gets the same value. A file found empty is taken for one
+    being written and read again for ``EMPTY_WAIT`` seconds, then refused: an empty secret
+    would sign anything and match an empty admin key."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(make)
-    return make
+    deadline = time.monotonic() + EMPTY_WAIT
+    while True:
+        stored = _read(path)
+        if stored:
+            return stored
+        if stored is None:
+            value = make()
+            if _publish(path, value):
+                return value
+            continue  # another process stored it first: read theirs
+        if time.monotonic() >= deadline:
+            raise ValueError(f"The secret file {path} is empty; delete it and a new secret is made")
+        time.sleep(0.02)
 
 
 class Deployment:
@@ -50,10 +103,18 @@ class Deployment:
         """The secret called ``name``, made by ``make()`` the first time it is asked for."""
         if name in self._cache:
             return self._cache[name]
+
+        def made() -> bytes:
+            # why: stripped as it is when read back, so its maker sees what others read
+            value = make().strip()
+            if not value:
+                raise ValueError(f"The secret {name!r} was made empty")
+            return value
+
         if self._db is None:
-            value = _read_or_create(self.data_dir / name, make())
+            value = _read_or_create(self.data_dir / name, made)
         else:
-            value = self._shared(name, make)
+            value = self._shared(name, made)
         self._cache[name] = value
         return value
 
@@ -71,8 +132,7 @@ class Deployment:
                 snap.close()
             if stored is not None:
                 return base64.b64decode(stored)
-            path = self.data_dir / name
-            value = path.read_bytes().strip() if path.exists() else make()
+            value = _read(self.data_dir / name) or make()
             encoded = base64.b64encode(value).decode()
             db.committer.commit(lambda ts: Commit(ts, meta={key: encoded}))
         return value

@@ -2,7 +2,8 @@
 
 ``ServerAuth`` turns a token into an identity (a dict of claims) or refuses it with
 ``AuthFailed``. Token verifiers are pluggable (``TokenVerifier``); an admin key, when the
-deployment has one, unlocks internal functions and acting as a user.
+deployment has one, unlocks internal functions and acting as a user; an empty key, configured
+or presented, never does.
 
 Wrong admin keys are counted per client address: after ``ADDRESS_LIMIT`` of them, that
 address's admin keys are refused unchecked (``TooManyAttempts``, which names the wait) for a
@@ -42,6 +43,9 @@ class ServerAuth:
         admin_key: str | None = None,
         admin_throttle: Throttle | None = None,
     ) -> None:
+        if admin_key is not None and not admin_key:
+            # why: an empty key would match an empty one presented (``Authorization: Convex ``)
+            raise ValueError("The deployment's admin key is empty")
         self.verifiers = list(verifiers)
         self.admin_key = admin_key
         self.admin_throttle = admin_throttle or Throttle(ADDRESS_LIMIT)
@@ -77,8 +81,9 @@ class ServerAuth:
             if wait > 0:
                 raise TooManyAttempts("wrong admin keys from this address", wait)
         if (
-            self.admin_key is None
+            not self.admin_key
             or not isinstance(key, str)
+            or not key
             or not hmac.compare_digest(key.encode(), self.admin_key.encode())
         ):
             if client is not None:
