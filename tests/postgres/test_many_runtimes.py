@@ -203,3 +203,74 @@ def test_every_process_has_the_same_secrets_and_the_cli_prints_the_admin_key(
     )
     assert printed.returncode == 0, printed.stderr
     assert printed.stdout.strip() == "livebase|kept-from-before"
+
+
+SCHEMALESS = {
+    "__init__.py": "",
+    "things.py": (
+        "from livebase import mutation, query, v\n"
+        "@mutation(args={'table': v.string(), 'x': v.number()})\n"
+        "async def put(ctx, table, x):\n"
+        "    return await ctx.db.insert(table, {'x': x})\n"
+        "@query(args={'table': v.string()})\n"
+        "async def all(ctx, table):\n"
+        "    return [d['x'] for d in await ctx.db.query(table).collect()]\n"
+        "@query(args={'id': v.string()})\n"
+        "async def get(ctx, id):\n"
+        "    doc = await ctx.db.get(id)\n"
+        "    return None if doc is None else doc['x']\n"
+    ),
+}
+
+
+def schemaless_app(root: Path) -> Path:
+    app = root / "schemaless_app"
+    app.mkdir(exist_ok=True)
+    for name, text in SCHEMALESS.items():
+        (app / name).write_text(text)
+    return app
+
+
+def test_a_table_made_elsewhere_is_readable_at_once_read_your_writes(pg_deployment, tmp_path):
+    """A query on B right after A created a table finds it, before B's follower has."""
+    url, _ = pg_deployment
+    app = schemaless_app(tmp_path)
+    a = Runtime(app, tmp_path / "a", db=url)
+    b = Runtime(app, tmp_path / "b", db=url)
+    try:
+        b._following.clear()  # b's follower never gets there first
+        for i in range(10):
+            doc = a.run_mutation("things:put", {"table": f"t{i}", "x": i}).value
+            assert b.run_query("things:get", {"id": doc}).value == i
+            assert b.run_query("things:all", {"table": f"t{i}"}).value == [i]
+    finally:
+        a.close()
+        b.close()
+
+
+def test_a_process_that_fell_behind_the_log_reads_the_catalog_again(pg_deployment, tmp_path):
+    """Commits pruned from the log before B read them may have made tables: B must learn
+    them, never give another table the same number."""
+    from livebase.persistence.postgres import PostgresPersistence
+
+    url, _ = pg_deployment
+    app = schemaless_app(tmp_path)
+    a = Runtime(app, tmp_path / "a", persistence=PostgresPersistence(url, log_retention=5))
+    b = Runtime(app, tmp_path / "b", persistence=PostgresPersistence(url, log_retention=5))
+    try:
+        b._following.clear()  # b is paused while a goes far ahead
+        b._follower.join()
+        a.run_mutation("things:put", {"table": "x", "x": 1})
+        for i in range(10):
+            a.run_mutation("things:put", {"table": "x", "x": i + 2})
+        b.db.catch_up()
+        assert "x" in b.db.catalog.tables
+        b.run_mutation("things:put", {"table": "y", "x": 100})
+        assert b.db.catalog.table_number("y") != a.db.catalog.table_number("x")
+        assert b.run_query("things:all", {"table": "y"}).value == [100]
+        assert len(b.run_query("things:all", {"table": "x"}).value) == 11
+        with Runtime(app, tmp_path / "c", db=url) as c:
+            assert {"x", "y"} <= set(c.db.catalog.tables)
+    finally:
+        a.close()
+        b.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from livebase.engine.errors import UnknownTableError
+from livebase.engine.errors import SchemaError, UnknownTableError
 from livebase.engine.keys import encode_key, encode_value, field_value
 from livebase.engine.schema import SchemaDefinition
 from livebase.engine.validators import ObjectValidator, id_validators
@@ -179,15 +179,28 @@ class Catalog:
 
     def refresh(self, data: dict[str, Any] | None) -> None:
         """Take in what another process stored: its new tables, its indexes, its counters.
-        Tables this catalog knows keep their validators."""
+        Tables this catalog knows keep their objects and validators; their index maps are
+        updated in place. A table number stored under another name is refused (SchemaError):
+        the stored catalog and this one disagree about what an ID means."""
         other = Catalog.from_json(data)
+        for name, info in other.tables.items():
+            known = self._by_number.get(info.number)
+            if known is not None and known.name != name:
+                raise SchemaError(
+                    f"Table number {info.number} is {name!r} in the stored catalog but "
+                    f"{known.name!r} here"
+                )
         for name, info in other.tables.items():
             mine = self.tables.get(name)
             if mine is None:
                 self.tables[name] = info
                 self._by_number[info.number] = info
-            else:
-                mine.indexes = info.indexes
+                continue
+            for index_name, index in info.indexes.items():
+                if mine.indexes.get(index_name) != index:
+                    mine.indexes[index_name] = index
+            for index_name in [n for n in mine.indexes if n not in info.indexes]:
+                del mine.indexes[index_name]
         self.next_user_table = max(self.next_user_table, other.next_user_table)
         self.next_system_table = max(self.next_system_table, other.next_system_table)
         self.next_index = max(self.next_index, other.next_index)

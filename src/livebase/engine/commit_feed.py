@@ -62,6 +62,7 @@ class CommitFeed:
         self._lock = threading.Lock()  # publication order and the delivery hand-off
         self._catching_up = threading.Lock()
         self.foreign_hook: ForeignHook | None = None
+        self.gap_hook: Callable[[], None] | None = None  # after skipping pruned commits
 
     # --- publishing ------------------------------------------------------------------------
     def publish(self, ts: int, write_set: WriteSet) -> bool:
@@ -145,6 +146,10 @@ class CommitFeed:
         self._restart_at(floor)
 
     def _restart_at(self, floor: int) -> None:
+        if floor <= self.ts:
+            return
+        if self.gap_hook is not None:
+            self.gap_hook()  # why: before anyone reads past the commits it skips
         with self._lock:
             if floor <= self.ts:
                 return

@@ -66,8 +66,11 @@ class Database:
             self._schema_hash = snap.meta("schemaHash")
         finally:
             snap.close()
+        self._catalog_lock = threading.RLock()
         self.feed = CommitFeed(start_ts)
         self.feed.foreign_hook = self._foreign_commit
+        # why: commits skipped over (the log was pruned past them) may have changed it
+        self.feed.gap_hook = self.refresh_catalog
         self.committer = committer(persistence, self.feed)
         if schema is not None:
             self._apply_schema(schema)
@@ -118,14 +121,25 @@ class Database:
 
     def _foreign_commit(self, ts: int, write_set: Mapping[int, Any]) -> None:
         """Another process committed: read the catalog again when it changed it."""
-        if CATALOG_INDEX not in write_set:
-            return
-        snap = self.persistence.snapshot()
-        try:
-            self.catalog.refresh(snap.meta("catalog"))
-            self._schema_hash = snap.meta("schemaHash")
-        finally:
-            snap.close()
+        if CATALOG_INDEX in write_set:
+            self.refresh_catalog()
+
+    def refresh_catalog(self) -> None:
+        """Take in the stored catalog (tables and indexes other processes made)."""
+        with self._catalog_lock:
+            snap = self.persistence.snapshot()
+            try:
+                self.catalog.refresh(snap.meta("catalog"))
+                self._schema_hash = snap.meta("schemaHash")
+            finally:
+                snap.close()
+
+    def refresh_catalog_if_shared(self) -> bool:
+        """``refresh_catalog`` when other processes write to this storage; whether it did."""
+        if not self.persistence.multi_writer:
+            return False
+        self.refresh_catalog()
+        return True
 
     def add_commit_listener(self, listener: CommitListener) -> None:
         """Call ``listener(ts, write_set)`` for every commit from now on, in timestamp order:
@@ -155,7 +169,9 @@ class Database:
 
             if not _NAME.match(name):
                 raise
-        with self.exclusive():
+        # why: the catalog lock keeps a follower's refresh out while this changes it
+        with self.exclusive(), self._catalog_lock:
+            self.refresh_catalog_if_shared()
             if name not in self.catalog.tables:
                 self.catalog.add_table(name)
                 self._commit_catalog()
@@ -163,7 +179,9 @@ class Database:
 
     def ensure_system_table(self, name: str, indexes: Mapping[str, tuple[str, ...]]) -> TableInfo:
         """Create a system table (``_storage``, ...) and its indexes if missing."""
-        with self.exclusive():
+        # why: the catalog lock keeps a follower's refresh out while this changes it
+        with self.exclusive(), self._catalog_lock:
+            self.refresh_catalog_if_shared()
             info = self.catalog.tables.get(name)
             missing = (
                 list(indexes) if info is None else [n for n in indexes if n not in info.indexes]
@@ -192,7 +210,9 @@ class Database:
         schema_hash = hashlib.sha256(
             json.dumps(schema.export(), sort_keys=True).encode()
         ).hexdigest()
-        with self.exclusive():
+        # why: the catalog lock keeps a follower's refresh out while this changes it
+        with self.exclusive(), self._catalog_lock:
+            self.refresh_catalog_if_shared()
             before = self.catalog.to_json()
             backfill, dropped = self.catalog.apply_schema(schema)
             if schema_hash != self._schema_hash:

@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 from livebase.engine import values
 from livebase.engine.catalog import SYSTEM_FIELDS, IndexInfo, TableInfo, document_suffix, id_key
-from livebase.engine.errors import InvalidIdError, LimitError, ReadOnlyError, ValidationError
+from livebase.engine.errors import (
+    InvalidIdError,
+    LimitError,
+    ReadOnlyError,
+    UnknownTableError,
+    ValidationError,
+)
 from livebase.engine.ids import decode_id, new_id
 from livebase.engine.keys import undefined
 from livebase.engine.query import IndexRange
@@ -71,7 +77,13 @@ class Transaction:
         return self.snapshot
 
     def table(self, name: str) -> TableInfo:
-        return self.db.catalog.table(name)
+        try:
+            return self.db.catalog.table(name)
+        except UnknownTableError:
+            # why: with other writers, a table may be newer than this process's catalog
+            if not self.db.refresh_catalog_if_shared():
+                raise
+            return self.db.catalog.table(name)
 
     def _count_read(self, n: int = 1) -> None:
         self.rows_read += n
@@ -85,6 +97,8 @@ class Transaction:
         """The table a document ID belongs to; InvalidIdError if it is not one of its IDs."""
         number = decode_id(doc_id)
         table = self.db.catalog.table_by_number(number)
+        if table is None and self.db.refresh_catalog_if_shared():
+            table = self.db.catalog.table_by_number(number)
         if table is None:
             raise InvalidIdError(f"Invalid ID {doc_id!r}: no such table")
         if expected is not None and table.name != expected:

@@ -11,6 +11,7 @@ arguments nested deeper than Convex's 64 levels (400 ``TooNested``), and 429
 
 from __future__ import annotations
 
+import asyncio
 import math
 from importlib.metadata import version
 from typing import TYPE_CHECKING, Any
@@ -245,6 +246,8 @@ class HttpApi:
             return _error_response(BadRequest("InvalidTimestamp", str(exc)))
         db = self.server.runtime.db
         if ts > db.latest_ts:
+            await asyncio.to_thread(db.catch_up)  # another process may have committed it
+        if ts > db.latest_ts:
             return _error_response(
                 BadRequest("InvalidTimestamp", "That timestamp is in the future")
             )
@@ -257,6 +260,9 @@ class HttpApi:
             return _error_response(exc)
         except Exception:
             return await self._respond(request, "query", body)
+        if result.ts > db.latest_ts:
+            # why: the check below can only see commits the feed has published
+            await asyncio.to_thread(db.catch_up)
         # why: only the latest snapshot is kept; it answers for an older ts exactly when no
         # commit since then touched what the query read.
         if db.feed.conflicts(result.read_set, ts, result.ts):
