@@ -274,3 +274,40 @@ def test_a_process_that_fell_behind_the_log_reads_the_catalog_again(pg_deploymen
     finally:
         a.close()
         b.close()
+
+
+def test_a_commit_waits_for_the_lock_and_a_failed_wait_leaves_the_writer_usable(
+    pg_deployment, tmp_path
+):
+    """A role's lock_timeout (here in the URL's options) does not cut a commit's wait short;
+    a wait that fails anyway (a statement cancelled) fails that mutation only."""
+    url, _ = pg_deployment
+    impatient = url + "&options=-c%20lock_timeout%3D100"
+    a = Runtime(APPS / "notes", tmp_path / "a", db=url)
+    b = Runtime(APPS / "notes", tmp_path / "b", db=impatient)
+    try:
+
+        def hold(seconds: float) -> threading.Thread:
+            def run() -> None:
+                with a.db.exclusive():
+                    time.sleep(seconds)
+
+            thread = threading.Thread(target=run)
+            thread.start()
+            time.sleep(0.1)
+            return thread
+
+        holder = hold(0.5)
+        assert b.run_mutation("counters:increment", {"name": "x"}).value == 1  # waited
+        holder.join()
+
+        b.db.persistence._writer.execute("SET lock_timeout = 50")  # now a wait does fail
+        holder = hold(0.4)
+        with pytest.raises(Exception, match="lock timeout"):
+            b.run_mutation("counters:increment", {"name": "x"})
+        holder.join()
+        assert b.run_mutation("counters:increment", {"name": "x"}).value == 2
+        assert a.run_mutation("counters:increment", {"name": "x"}).value == 3
+    finally:
+        a.close()
+        b.close()

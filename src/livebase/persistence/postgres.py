@@ -130,7 +130,8 @@ def split_url(url: str) -> tuple[str, str]:
             f"schema {schema!r} in the database URL: use letters, digits and underscores "
             "(at most 40)"
         )
-    cleaned = parts._replace(query=urllib.parse.urlencode(rest))
+    # why: libpq decodes %20 but not the + that urlencode would write for a space
+    cleaned = parts._replace(query=urllib.parse.urlencode(rest, quote_via=urllib.parse.quote))
     return urllib.parse.urlunsplit(cleaned), schema.lower()
 
 
@@ -227,7 +228,7 @@ class PostgresPersistence(Persistence):
         self._listener: psycopg.Connection[Any] | None = None
         self._listener_lock = threading.Lock()
         self._closed = False
-        self._writer = self._connect()
+        self._writer = self._connect_writer()
         try:
             with self._writer.transaction():
                 self._writer.execute(
@@ -262,6 +263,16 @@ class PostgresPersistence(Persistence):
     def _connect(self) -> psycopg.Connection[Any]:
         conn = psycopg.connect(self._conninfo, autocommit=True)
         conn.execute(self._search_path)
+        return conn
+
+    def _connect_writer(self) -> psycopg.Connection[Any]:
+        conn = self._connect()
+        # why: a commit waits for the deployment's lock as long as another process holds it;
+        # a timeout set for the role or the database must not abort it halfway
+        conn.execute(
+            "SET lock_timeout = 0; SET statement_timeout = 0;"
+            " SET idle_in_transaction_session_timeout = 0"
+        )
         return conn
 
     def _configure(self, conn: psycopg.Connection[Any]) -> None:
@@ -307,12 +318,16 @@ class PostgresPersistence(Persistence):
         if self._closed:
             raise RuntimeError("persistence is closed")
         w = self._writer
+        idle = psycopg.pq.TransactionStatus.IDLE
+        if not (w.broken or w.closed) and w.info.transaction_status != idle:
+            # why: a transaction a failure left open (a session lock outlives its rollback)
+            self._rollback(w)
         if w.broken or w.closed:
             if self._lock_depth:
                 # why: the session lock died with the connection; the block holding it can
                 # no longer be sure nobody else committed
                 raise psycopg.OperationalError("the connection holding the write lock was lost")
-            w = self._writer = self._connect()
+            w = self._writer = self._connect_writer()
         return w
 
     def _rollback(self, w: psycopg.Connection[Any]) -> None:
@@ -333,8 +348,21 @@ class PostgresPersistence(Persistence):
                 yield
             finally:
                 self._lock_depth -= 1
-                if self._lock_depth == 0 and not (self._writer.broken or self._writer.closed):
-                    self._writer.execute(_UNLOCK_SESSION, (self.channel,))
+                if self._lock_depth == 0:
+                    self._unlock_session()
+
+    def _unlock_session(self) -> None:
+        w = self._writer
+        if w.broken or w.closed:
+            return
+        try:
+            if w.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                w.execute("ROLLBACK")
+            w.execute(_UNLOCK_SESSION, (self.channel,))
+        except psycopg.Error:
+            # why: a session lock that cannot be released would stop every other process's
+            # commits; ending the session releases it
+            w.close()
 
     def commit(self, commit: Commit) -> None:
         with self._lock:
@@ -357,12 +385,12 @@ class PostgresPersistence(Persistence):
         other process committed meanwhile."""
         with self._lock:
             w = self._live_writer()
-            with w.pipeline():
-                w.execute("BEGIN")
-                w.execute(_LOCK_TRANSACTION, (self.channel,))
-                # why: a statement after the lock's: its snapshot holds every earlier commit
-                head = w.execute(_HEAD)
             try:
+                with w.pipeline():
+                    w.execute("BEGIN")
+                    w.execute(_LOCK_TRANSACTION, (self.channel,))
+                    # why: a statement after the lock's: its snapshot holds every earlier commit
+                    head = w.execute(_HEAD)
                 row = head.fetchone()
                 assert row is not None
                 latest, floor = int(row[0]), int(row[1])
