@@ -34,7 +34,7 @@ def _runtime(data_dir: str, demo_users: bool = False) -> Any:
     from bankchat import demo
     from livebase import Runtime
 
-    runtime = Runtime(APP, data_dir)
+    runtime = Runtime(APP, data_dir, shared=True)  # a server may be running on it
     if demo_users:
         demo.seed(runtime)
     else:

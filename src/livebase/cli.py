@@ -145,7 +145,7 @@ def _backup(opts: argparse.Namespace) -> int:
     from livebase.services.backup import export_zip, import_zip
 
     try:
-        with Runtime(opts.app, opts.data_dir, db=opts.db) as runtime:
+        with Runtime(opts.app, opts.data_dir, db=opts.db, shared=True) as runtime:
             if opts.command == "export":
                 done = export_zip(runtime, opts.path)
                 count = sum(done.tables.values())
@@ -178,7 +178,7 @@ def _deployment(data_dir: str, db_url: str | None) -> Any:
 
     if db_url is None:
         return Deployment(data_dir)
-    db = Database(open_persistence(db_url))
+    db = Database(open_persistence(db_url, shared=True))
     try:
         deployment = Deployment(data_dir, db)
         deployment.admin_key  # noqa: B018 - read while the database is open
@@ -256,7 +256,6 @@ def _serve(opts: argparse.Namespace) -> int:
         from livebase.workers import supervise
 
         return supervise(opts)
-    worker = opts.listen_fd is not None
     host = "127.0.0.1" if opts.host in ("0.0.0.0", "::") else opts.host
     origin = opts.origin or f"http://{host}:{opts.port}"
     try:
@@ -264,7 +263,9 @@ def _serve(opts: argparse.Namespace) -> int:
             opts.app,
             opts.data_dir,
             db=opts.db,
-            shared=worker,
+            # why: other processes may write to the same SQLite file: more workers, or the
+            # CLI's run, import and create-admin commands while this one serves
+            shared=True,
             synchronous=opts.synchronous,
             origin=origin,
             max_upload=opts.max_upload,
@@ -365,7 +366,7 @@ def _run(opts: argparse.Namespace) -> int:
     if opts.url:
         return _run_remote(opts, args, identity)
     try:
-        with Runtime(opts.app, opts.data_dir, db=opts.db) as runtime:
+        with Runtime(opts.app, opts.data_dir, db=opts.db, shared=True) as runtime:
             value = runtime.call(opts.path, args, identity=identity, internal_ok=True)
     except ConvexError as exc:
         print(f"Error: {exc.message}", file=sys.stderr)

@@ -53,7 +53,7 @@ def _ocr(opts: argparse.Namespace) -> int:
 def _runtime(data_dir: str) -> Any:
     from livebase import Runtime
 
-    return Runtime(APP, data_dir)
+    return Runtime(APP, data_dir, shared=True)  # a server may be running on it
 
 
 def _prepare(opts: argparse.Namespace) -> None:

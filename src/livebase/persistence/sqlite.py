@@ -26,7 +26,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -46,7 +46,7 @@ from livebase.engine.store import (
 
 SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
 _MAX_IDLE_READERS = 8
-_WATCH_EVERY = 0.005  # seconds between looks at data_version when other processes write
+_WATCH_EVERY = 0.01  # seconds between looks at data_version when other processes write
 
 _SCHEMA = """
 BEGIN IMMEDIATE;
@@ -174,6 +174,7 @@ class SqlitePersistence(Persistence):
         self._lock_depth = 0
         self._lock_fd: int | None = None
         self._watcher: sqlite3.Connection | None = None
+        self._seen_version: int | None = None  # the writer's data_version at its last commit
         if shared:
             self._lock_fd = os.open(self.path + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
         self._writer = self._connect()
@@ -215,6 +216,27 @@ class SqlitePersistence(Persistence):
                 self._idle.append(conn)
                 return
         conn.close()
+
+    def commit_serialized(
+        self, since: int, prepare: Callable[[list[LoggedCommit], int], Commit | None]
+    ) -> Commit | None:
+        with self.write_lock():
+            # why: data_version moves only when another connection commits, so when it has
+            # not moved since this one's last look, the commit log has nothing new to read
+            version = self._writer.execute("PRAGMA data_version").fetchone()[0]
+            entries: list[LoggedCommit] = []
+            if version != self._seen_version or since < self._latest:
+                while True:
+                    batch = self.commits_after(entries[-1].ts if entries else since, 10_000)
+                    entries += batch
+                    if len(batch) < 10_000:
+                        break
+            latest = max(entries[-1].ts if entries else since, self._latest)
+            commit = prepare(entries, latest)
+            if commit is not None:
+                self.commit(commit)
+            self._seen_version = version
+            return commit
 
     def commit(self, commit: Commit) -> None:
         if commit.ts <= self._latest:
