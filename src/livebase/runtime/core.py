@@ -333,8 +333,11 @@ class BaseRuntime:
             if request is not None:
                 prior = session_requests.find(txn, request)
                 if prior is not None:
-                    # why: the first run committed; its commit is at or before the latest ts.
-                    return MutationResult(prior["value"], self.db.latest_ts, attempt)
+                    # why: the first run committed at or before this snapshot, which may be
+                    # ahead of this process's feed when another process ran it
+                    return MutationResult(
+                        prior["value"], max(self.db.latest_ts, txn.begin_ts), attempt
+                    )
             if job is not None and not job.pending(txn):
                 return MutationResult(None, self.db.latest_ts, attempt)  # canceled or done
             with logs.capture(fn.path) as lines:
