@@ -12,9 +12,14 @@ deleted once they completed more than ``RETENTION_MS`` ago (Convex keeps them 7 
 When several processes serve one deployment (PostgreSQL), every process's worker looks for
 due jobs. Claims are transactions, so each mutation still runs once (the loser of the race
 finds the job done) and each action is claimed by one process. A claimed action holds a lease
-in ``_scheduler_leases`` that its process renews while it runs; an action in progress whose
+in ``_scheduler_leases`` that its process renews while it runs, every third of ``lease_ms``
+from a task of its own (a backlog of due jobs never delays it); an action in progress whose
 lease has expired (its process died) is marked failed by whichever worker notices, never run
-again. With one process, a restart marks every action in progress failed at once, as before.
+again. A lease counts as expired only once its time has passed on the noticing machine's clock
+and that process has seen it unchanged for a whole lease period, so a machine whose clock runs
+ahead never takes a live action for dead. An expired lease is deleted whatever its job's
+state (an action canceled while it ran, whose process then died). With one process, a restart
+marks every action in progress failed at once, as before.
 """
 
 from __future__ import annotations
@@ -25,8 +30,9 @@ import logging
 import math
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from livebase.engine import values
@@ -244,8 +250,9 @@ class SchedulerWorker:
         self.shared = transactor.db.persistence.multi_writer
         self.owner = uuid.uuid4().hex
         self.lease_ms = LEASE_MS
-        self._renewed_at = -math.inf
-        self._running_jobs: set[str] = set()
+        self._running_jobs: set[str] = set()  # changed on the event loop only
+        self._leases_seen: dict[str, tuple[float, float]] = {}  # id: (expires, monotonic)
+        self._lease_keeper: asyncio.Task[None] | None = None
         if self.shared:
             transactor.db.ensure_system_table(LEASES, LEASE_INDEXES)
 
@@ -272,7 +279,8 @@ class SchedulerWorker:
         """Mark actions left in progress by a stopped server as failed (at most once).
 
         With other processes on the same storage, only those whose lease has expired (or that
-        have none: claimed before leases existed)."""
+        have none: claimed before leases existed); every expired lease is deleted, whatever
+        its job's state."""
 
         def mark(txn: Transaction) -> int:
             table = txn.table(TABLE)
@@ -281,26 +289,52 @@ class SchedulerWorker:
             assert interval is not None
             stuck = [doc for _, doc in txn.scan(table, index, *interval)]
             now = now_ms()
-            count = 0
+            if self.shared:
+                alive = self._drop_expired_leases(txn, now)
+                stuck = [job for job in stuck if job["_id"] not in alive]
             for job in stuck:
-                if self.shared:
-                    lease = txn.first_by_index(LEASES, "by_job", job["_id"])
-                    if lease is not None and lease["expires"] > now:
-                        continue
-                    if lease is not None:
-                        txn.delete(lease["_id"], LEASES)
                 txn.patch(
                     job["_id"],
                     {"state": {"kind": "failed", "error": INTERRUPTED}, "completedTime": now},
                     TABLE,
                 )
-                count += 1
-            return count
+            return len(stuck)
 
         count, _ = self.transactor.transact(mark)
         if count:
             log.warning("%d scheduled actions were interrupted by a restart: marked failed", count)
         return int(count)
+
+    def _drop_expired_leases(self, txn: Transaction, now: float) -> set[str]:
+        """Delete the expired leases; the jobs of those left."""
+        table = txn.table(LEASES)
+        index = table.indexes["by_job"]
+        interval = IndexRange(index).interval()
+        assert interval is not None
+        leases = [doc for _, doc in txn.scan(table, index, *interval)]
+        self._leases_seen = {
+            lease["_id"]: seen
+            for lease in leases
+            if (seen := self._leases_seen.get(lease["_id"])) is not None
+        }
+        alive = set()
+        for lease in leases:
+            if self._lease_expired(lease, now):
+                txn.delete(lease["_id"], LEASES)
+            else:
+                alive.add(lease["jobId"])
+        return alive
+
+    def _lease_expired(self, lease: dict[str, Any], now: float) -> bool:
+        # why: ``expires`` comes from the renewing machine's clock, which may lag this one's;
+        # seeing the value unchanged for a whole lease period on this process's monotonic
+        # clock says its renewals stopped, whatever the clocks say
+        seen = self._leases_seen.get(lease["_id"])
+        if seen is None or seen[0] != lease["expires"]:
+            self._leases_seen[lease["_id"]] = (lease["expires"], time.monotonic())
+            return False
+        watched = time.monotonic() - seen[1]
+        return bool(lease["expires"] <= now and watched >= self.lease_ms / 1000)
 
     def wake(self) -> None:
         self._wake.set()
@@ -352,24 +386,51 @@ class SchedulerWorker:
             txn.insert(LEASES, lease)
         return True
 
-    def renew_leases(self) -> int:
-        """Move the leases of this process's running actions forward; returns how many."""
-        jobs = sorted(self._running_jobs)
+    def renew_leases(self, jobs: Collection[str] | None = None) -> int:
+        """Move the leases of this process's running actions forward; returns how many.
 
-        def renew(txn: Transaction) -> int:
+        ``jobs``: their IDs (by default all of them), a copy taken on the event loop when this
+        runs on another thread. A lease found gone (another process took the action for dead)
+        is logged."""
+        wanted = sorted(self._running_jobs if jobs is None else jobs)
+
+        def renew(txn: Transaction) -> tuple[int, list[str]]:
             expires = now_ms() + self.lease_ms
-            count = 0
-            for job_id in jobs:
+            lost = []
+            for job_id in wanted:
                 lease = txn.first_by_index(LEASES, "by_job", job_id)
                 if lease is not None and lease["owner"] == self.owner:
                     txn.patch(lease["_id"], {"expires": expires}, LEASES)
-                    count += 1
-            return count
+                else:
+                    lost.append(job_id)
+            return len(wanted) - len(lost), lost
 
-        if not jobs:
+        if not wanted:
             return 0
-        count, _ = self.transactor.transact(renew)
+        (count, lost), _ = self.transactor.transact(renew)
+        # why: an action that finished meanwhile left the running set before its lease was
+        # deleted, so it is not taken for lost (a set lookup is safe from any thread)
+        for job_id in lost:
+            if job_id in self._running_jobs:
+                log.warning(
+                    "scheduled action %s lost its lease: another process may have marked it "
+                    "failed while it still runs here",
+                    job_id,
+                )
         return int(count)
+
+    async def _keep_leases(self) -> None:
+        """Renew this process's leases every third of ``lease_ms`` and fail the actions whose
+        lease expired elsewhere, beside the cycle: a backlog of due jobs never delays it."""
+        while not self._stopped:
+            await asyncio.sleep(self.lease_ms / 3000)
+            running = frozenset(self._running_jobs)  # why: the loop alone changes the set
+            try:
+                if running:
+                    await self.transactor.in_writer(partial(self.renew_leases, running))
+                await self.transactor.in_writer(self.recover)
+            except Exception:
+                log.exception("renewing the scheduler's leases failed")
 
     async def _run_mutation_job(self, fn: FunctionDefinition, job: dict[str, Any]) -> None:
         try:
@@ -387,22 +448,26 @@ class SchedulerWorker:
 
     async def _run_action_job(self, fn: FunctionDefinition, job: dict[str, Any]) -> None:
         try:
-            await self._run_action(fn, job)
+            kind, error = await self._run_action(fn, job)
         finally:
+            # why: before the job is finished (and its lease deleted), so a renewal meanwhile
+            # does not take the lease for lost
             self._running_jobs.discard(job["_id"])
+        # why: an action canceled while it ran stays canceled, however it ends.
+        await self._finish(job["_id"], kind, error, only_if="inProgress")
 
-    async def _run_action(self, fn: FunctionDefinition, job: dict[str, Any]) -> None:
+    async def _run_action(
+        self, fn: FunctionDefinition, job: dict[str, Any]
+    ) -> tuple[str, str | None]:
+        """Run the action; how the job ends (its state and error)."""
         try:
             await self.transactor.run_action(fn, job["args"], internal_ok=True)
         except LivebaseError as exc:
-            # why: an action canceled while it ran stays canceled, however it ends.
-            await self._finish(job["_id"], "failed", exc.message, only_if="inProgress")
+            return "failed", exc.message
         except Exception as exc:
             log.exception("scheduled action %s failed", fn.path)
-            error = f"{type(exc).__name__}: {exc}"
-            await self._finish(job["_id"], "failed", error, only_if="inProgress")
-        else:
-            await self._finish(job["_id"], "success", None, only_if="inProgress")
+            return "failed", f"{type(exc).__name__}: {exc}"
+        return "success", None
 
     async def _finish(
         self, job_id: str, kind: str, error: str | None, only_if: str | None = None
@@ -423,6 +488,15 @@ class SchedulerWorker:
     async def run_forever(self, max_sleep: float = 5.0) -> None:
         """Run jobs and crons as they come due, until ``stop``."""
         await self.transactor.in_writer(self.recover)
+        if self.shared:
+            self._lease_keeper = asyncio.get_running_loop().create_task(self._keep_leases())
+        try:
+            await self._cycle_forever(max_sleep)
+        finally:
+            if self._lease_keeper is not None:
+                self._lease_keeper.cancel()
+
+    async def _cycle_forever(self, max_sleep: float) -> None:
         while not self._stopped:
             # why: cleared before the cycle looks for due jobs, never after: the cycle awaits
             # worker threads, and a job scheduled meanwhile wakes the next cycle at once
@@ -438,17 +512,11 @@ class SchedulerWorker:
                         # why: a backlog is deleted a slice per cycle, so the loop (and the
                         # server's event loop it runs on) gets a turn between slices
                         self._pruned_at -= PRUNE_EVERY_S - 1
-                if self.shared and time.monotonic() - self._renewed_at >= self.lease_ms / 3000:
-                    self._renewed_at = time.monotonic()
-                    await self.transactor.in_writer(self.renew_leases)
-                    await self.transactor.in_writer(self.recover)
                 await self.run_due()
                 cron_wait = await self.crons.run_due()
                 upcoming, _ = await self.transactor.transact_async(next_due, readonly=True)
                 wait = max_sleep if upcoming is None else max(0.0, (upcoming - now_ms()) / 1000)
                 wait = min(wait, cron_wait, max_sleep)
-                if self.shared:
-                    wait = min(wait, self.lease_ms / 3000)
             except Exception:
                 # why: a failing cycle (say, a full disk) leaves due jobs behind; retrying at
                 # once would spin and flood the log.
@@ -460,6 +528,8 @@ class SchedulerWorker:
     async def stop(self) -> None:
         self._stopped = True
         self._wake.set()
+        if self._lease_keeper is not None:
+            self._lease_keeper.cancel()
         for task in list(self._running_actions):
             task.cancel()
         self.crons.stop()
