@@ -84,6 +84,13 @@ def build_parser() -> argparse.ArgumentParser:
             "(default: $LIVEBASE_DB_URL, else db.sqlite3 in the data directory)",
         )
         serve.add_argument(
+            "--storage",
+            default=os.environ.get("LIVEBASE_STORAGE_URL") or None,
+            help="where file bytes go: s3://bucket/prefix?endpoint=URL, a directory, or db "
+            "(default: $LIVEBASE_STORAGE_URL, else the database for PostgreSQL, else the data "
+            "directory)",
+        )
+        serve.add_argument(
             "--synchronous", default="NORMAL", choices=["NORMAL", "FULL"], help="SQLite durability"
         )
         serve.add_argument("--log-level", default="info", help="uvicorn log level")
@@ -133,6 +140,14 @@ def build_parser() -> argparse.ArgumentParser:
             default=os.environ.get("LIVEBASE_DB_URL") or None,
             help="database URL (default: $LIVEBASE_DB_URL, else the data directory)",
         )
+    for sub in (backup, restore):
+        sub.add_argument(
+            "--storage",
+            default=os.environ.get("LIVEBASE_STORAGE_URL") or None,
+            help="where file bytes go: s3://bucket/prefix?endpoint=URL, a directory, or db "
+            "(default: $LIVEBASE_STORAGE_URL, else the database for PostgreSQL, else the data "
+            "directory)",
+        )
     backup.add_argument("--path", required=True, help="the ZIP file to write")
     restore.add_argument("path", help="the ZIP file to read")
     restore.add_argument(
@@ -145,7 +160,9 @@ def _backup(opts: argparse.Namespace) -> int:
     from livebase.services.backup import export_zip, import_zip
 
     try:
-        with Runtime(opts.app, opts.data_dir, db=opts.db, shared=True) as runtime:
+        with Runtime(
+            opts.app, opts.data_dir, db=opts.db, shared=True, storage=opts.storage
+        ) as runtime:
             if opts.command == "export":
                 done = export_zip(runtime, opts.path)
                 count = sum(done.tables.values())
@@ -263,6 +280,7 @@ def _serve(opts: argparse.Namespace) -> int:
             opts.app,
             opts.data_dir,
             db=opts.db,
+            storage=opts.storage,
             # why: other processes may write to the same SQLite file: more workers, or the
             # CLI's run, import and create-admin commands while this one serves
             shared=True,

@@ -263,3 +263,29 @@ def test_files_with_the_same_bytes_stored_and_deleted_at_once_never_lose_their_b
             thread.join()
         assert errors == [] and lost == []
         assert s3.keys(bucket) == set()
+
+
+def test_two_served_processes_keep_file_bytes_in_s3(
+    tmp_path: Path, s3: S3Server, postgres_url: str
+) -> None:
+    """``livebase serve --db ... --storage s3://...``: uploaded through A, served by B, the
+    bytes only in the bucket."""
+    bucket = s3.new_bucket()
+    flags = ("--db", postgres_url, "--storage", s3.url(bucket, "files/"))
+    a = start_server(STORAGE_APP, tmp_path / "a" / "data", flags=flags)
+    b = start_server(STORAGE_APP, tmp_path / "b" / "data", flags=flags)
+    try:
+        data = secrets.token_bytes(300_000)
+        upload_url = ConvexClient(a.url).mutation("files:generateUploadUrl")
+        reply = httpx.post(upload_url, content=data, headers={"Content-Type": "image/png"})
+        assert reply.status_code == 200, reply.text
+        storage_id = reply.json()["storageId"]
+        ConvexClient(a.url).mutation("files:saveFile", {"storageId": storage_id, "name": "s.png"})
+        [listed] = ConvexClient(b.url).query("files:listFiles")
+        served = httpx.get(listed["url"])
+        assert served.status_code == 200 and served.content == data
+        assert s3.keys(bucket) == {f"files/{sha(data)[:2]}/{sha(data)}"}
+        assert no_local_bytes(a.data_dir) and no_local_bytes(b.data_dir)
+    finally:
+        a.stop()
+        b.stop()
