@@ -7,22 +7,34 @@ connection to one of them. Every worker opens the same deployment as one of many
 follows the others' commits for its live queries, and runs the scheduler, whose jobs and
 crons are claimed in transactions. A client may reconnect to any worker.
 
-The parent restarts a worker that dies (at most ``MAX_RESTARTS`` a minute), and on SIGTERM or
-Ctrl+C stops them all, each with its own graceful shutdown.
+The parent restarts a worker that dies. Each of the N slots has its own budget: a worker
+that ran ``STABLE_AFTER`` seconds is restarted at once; one that dies sooner is restarted
+after a pause that doubles with each such death, and after ``MAX_QUICK_DEATHS`` of them in a
+row its slot is given up, while the others go on serving. The parent exits non-zero only when
+every slot is given up. On SIGTERM or Ctrl+C it stops them all, each with its own graceful
+shutdown; if the parent itself is killed (``kill -9``), the workers get SIGTERM from the
+kernel (Linux: ``PR_SET_PDEATHSIG``) rather than serve on unsupervised.
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
+import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-MAX_RESTARTS = 10  # per minute, across workers: beyond that the parent gives up
+STABLE_AFTER = 30.0  # seconds a worker runs before its death no longer counts as quick
+MAX_QUICK_DEATHS = 5  # quick deaths in a row after which a slot is given up
+BACKOFF = 0.5  # seconds before restarting after the first quick death, doubled for each next
 STOP_WAIT = 15.0  # seconds the workers get to stop before they are killed
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -48,6 +60,61 @@ def _without_workers(argv: list[str]) -> list[str]:
     return out
 
 
+def _die_with_parent() -> Callable[[], None] | None:
+    """A ``preexec_fn`` that has the kernel send the child SIGTERM when this process dies
+    (Linux), or None where there is no ``prctl``."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        # why: loaded here, in the parent; a child between fork and exec must not load libraries
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def preexec() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        if os.getppid() != parent:  # why: the parent died before the request took effect
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return preexec
+
+
+@dataclass
+class Slot:
+    """One of the N workers: its current process and how often it died soon after starting."""
+
+    number: int
+    process: subprocess.Popen[bytes] | None = None
+    started: float = 0.0
+    quick_deaths: int = 0
+    restart_at: float | None = None  # when the worker that died is started again
+    given_up: bool = False
+
+    def died(self, code: int, now: float) -> None:
+        """Note the death of its process (exit status ``code``): restart later, or give up."""
+        assert self.process is not None
+        pid, self.process = self.process.pid, None
+        self.quick_deaths = self.quick_deaths + 1 if now - self.started < STABLE_AFTER else 0
+        if self.quick_deaths >= MAX_QUICK_DEATHS:
+            self.given_up = True
+            print(
+                f"livebase: worker {self.number} (pid {pid}) exited ({code}); it died "
+                f"{self.quick_deaths} times within {STABLE_AFTER:g} s of starting: "
+                "not restarting it",
+                file=sys.stderr,
+                flush=True,
+            )
+            return
+        pause = BACKOFF * 2 ** (self.quick_deaths - 1) if self.quick_deaths else 0.0
+        self.restart_at = now + pause
+        print(
+            f"livebase: worker {self.number} (pid {pid}) exited ({code}); "
+            f"restarting in {pause:g} s",
+            flush=True,
+        )
+
+
 def supervise(opts: argparse.Namespace) -> int:
     """Run ``opts.workers`` worker processes until a stop signal; the exit status."""
     try:
@@ -62,9 +129,11 @@ def supervise(opts: argparse.Namespace) -> int:
     if len(sockets) > 1:
         command += ["--http-listen-fd", str(sockets[1].fileno())]
     fds = [sock.fileno() for sock in sockets]
+    preexec = _die_with_parent()
 
-    def start() -> subprocess.Popen[bytes]:
-        return subprocess.Popen(command, pass_fds=fds)
+    def start(slot: Slot) -> None:
+        slot.process = subprocess.Popen(command, pass_fds=fds, preexec_fn=preexec)
+        slot.started, slot.restart_at = time.monotonic(), None
 
     stopping = False
 
@@ -74,40 +143,54 @@ def supervise(opts: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    workers = [start() for _ in range(opts.workers)]
+    slots = [Slot(number) for number in range(1, opts.workers + 1)]
+    for slot in slots:
+        start(slot)
+    pids = ", ".join(str(slot.process.pid) for slot in slots if slot.process is not None)
     print(
         f"livebase: {opts.workers} worker processes on http://{opts.host}:{opts.port} "
-        f"(pids {', '.join(str(w.pid) for w in workers)})",
+        f"(pids {pids})",
         flush=True,
     )
-    restarts: list[float] = []
     status = 0
     try:
         while not stopping:
             time.sleep(0.2)
-            for i, worker in enumerate(workers):
-                code = worker.poll()
-                if code is None or stopping:
-                    continue
-                now = time.monotonic()
-                restarts = [t for t in restarts if now - t < 60] + [now]
-                if len(restarts) > MAX_RESTARTS:
-                    print("livebase: workers keep dying; stopping", file=sys.stderr, flush=True)
-                    stopping, status = True, 1
-                    break
-                print(f"livebase: worker {worker.pid} exited ({code}); restarting", flush=True)
-                workers[i] = start()
+            if not stopping:
+                _tend(slots, start)
+            if all(slot.given_up for slot in slots):
+                print("livebase: every worker keeps dying; stopping", file=sys.stderr, flush=True)
+                stopping, status = True, 1
     finally:
-        for worker in workers:
-            if worker.poll() is None:
-                worker.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + STOP_WAIT
-        for worker in workers:
-            try:
-                worker.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait()
+        _stop_all([slot.process for slot in slots if slot.process is not None])
         for sock in sockets:
             sock.close()
     return status
+
+
+def _tend(slots: list[Slot], start: Callable[[Slot], None]) -> None:
+    """Note the workers that died, and start again those whose pause is over."""
+    now = time.monotonic()
+    for slot in slots:
+        if slot.process is not None and (code := slot.process.poll()) is not None:
+            slot.died(code, now)
+        if not slot.given_up and slot.process is None and (slot.restart_at or 0) <= now:
+            start(slot)
+            assert slot.process is not None
+            print(
+                f"livebase: worker {slot.number} started again (pid {slot.process.pid})",
+                flush=True,
+            )
+
+
+def _stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + STOP_WAIT
+    for process in processes:
+        try:
+            process.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
