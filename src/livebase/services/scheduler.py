@@ -28,11 +28,14 @@ import asyncio
 import contextlib
 import logging
 import math
+import os
+import socket
 import time
 import uuid
 from collections.abc import Callable, Collection
 from datetime import datetime
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from livebase.engine import values
@@ -234,6 +237,28 @@ class PendingJob:
         txn.patch(self.job_id, done, TABLE)
 
 
+def _started(pid: int) -> str:
+    """A process's start time in clock ticks since boot (Linux), or "" where unknown."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return ""
+    # why: the command name (field 2) may hold spaces; the fields after it are fixed
+    return stat.rsplit(")", 1)[-1].split()[19]
+
+
+def _owner_is_dead(owner: str) -> bool:
+    """Whether a lease's owner is a process on this machine that no longer runs (its pid
+    gone, or reused by a process started at another time)."""
+    parts = owner.split("/")
+    if len(parts) != 4 or parts[0] != socket.gethostname() or not parts[1].isdigit():
+        return False
+    pid, started = int(parts[1]), parts[2]
+    if not started:
+        return False
+    return _started(pid) != started
+
+
 class SchedulerWorker:
     """Runs due jobs and crons for a runtime (started by the server, or driven by tests)."""
 
@@ -248,7 +273,11 @@ class SchedulerWorker:
         # why: with other processes on the same storage, an action in progress may be
         # theirs and alive; only an expired lease says its process is gone
         self.shared = transactor.db.persistence.multi_writer
-        self.owner = uuid.uuid4().hex
+        # why: host, process id and its start time let a process on the same machine tell
+        # at once that a lease's process is gone (a restart after a crash), not a lease later
+        self.owner = (
+            f"{socket.gethostname()}/{os.getpid()}/{_started(os.getpid())}/{uuid.uuid4().hex}"
+        )
         self.lease_ms = LEASE_MS
         self._running_jobs: set[str] = set()  # changed on the event loop only
         self._leases_seen: dict[str, tuple[float, float]] = {}  # id: (expires, monotonic)
@@ -326,6 +355,8 @@ class SchedulerWorker:
         return alive
 
     def _lease_expired(self, lease: dict[str, Any], now: float) -> bool:
+        if _owner_is_dead(str(lease.get("owner", ""))):
+            return True
         # why: ``expires`` comes from the renewing machine's clock, which may lag this one's;
         # seeing the value unchanged for a whole lease period on this process's monotonic
         # clock says its renewals stopped, whatever the clocks say
