@@ -147,3 +147,23 @@ def test_a_mutation_resent_to_another_process_after_a_reconnect_runs_once(cluste
         f"{cluster[2].url}/api/query", json={"path": "counters:get", "args": {"name": "once"}}
     ).json()["value"]
     assert value == 1
+
+
+@pytest.mark.skipif(NODE is None, reason="node is not on PATH")
+def test_the_npm_client_fails_over_to_another_process_when_its_process_is_killed(cluster):
+    """kill -9 the process holding the client's connection, mutations in flight: the client
+    reconnects (a balancer sends it to another process), resends what was unanswered, every
+    acknowledged increment counts once, and its live query resumes."""
+    a, b = cluster[0], cluster[1]
+    proc = subprocess.run(
+        [NODE, "failover.mjs", f"{a.url},{b.url},{a.process.pid}"],
+        cwd=NODE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    lines = proc.stdout.strip().splitlines()
+    assert lines, f"no report\n{proc.stderr[-3000:]}\n{logs(cluster)}"
+    report = json.loads(lines[-1])
+    assert report["steps"] == {"killedProcess": "ok"}, f"{report}\n{proc.stderr[-3000:]}"
+    assert a.process.wait(10) is not None  # it really was killed
