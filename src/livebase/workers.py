@@ -1,11 +1,17 @@
 """``livebase serve --workers N``: N server processes sharing one listening port.
 
-The parent binds the port (and the HTTP-actions port), then starts N ``livebase serve``
-processes that inherit the listening sockets (``--listen-fd``); the kernel hands each new
-connection to one of them. Every worker opens the same deployment as one of many writers
-(SQLite: the same file, commits serialized by a file lock; PostgreSQL: the database's lock),
-follows the others' commits for its live queries, and runs the scheduler, whose jobs and
-crons are claimed in transactions. A client may reconnect to any worker.
+The parent opens one listening socket per worker on the port (and the HTTP-actions port),
+all with ``SO_REUSEPORT``, and starts N ``livebase serve`` processes, each inheriting its own
+(``--listen-fd``): the kernel spreads new connections evenly over the sockets. (One socket
+shared by all would let whichever worker wakes first take most connections, and a client's
+keep-alive connections would pile onto one process.) A worker restarted finds the
+connections that arrived meanwhile waiting in its socket's backlog; a slot given up closes
+its sockets, so no connection waits on it.
+
+Every worker opens the same deployment as one of many writers (SQLite: the same file,
+commits serialized by a file lock; PostgreSQL: the database's lock), follows the others'
+commits for its live queries, and runs the scheduler, whose jobs and crons are claimed in
+transactions. A client may reconnect to any worker.
 
 The parent restarts a worker that dies. Each of the N slots has its own budget: a worker
 that ran ``STABLE_AFTER`` seconds is restarted at once; one that dies sooner is restarted
@@ -27,7 +33,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 STABLE_AFTER = 30.0  # seconds a worker runs before its death no longer counts as quick
@@ -41,6 +47,7 @@ def _bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
     sock.listen(2048)
     sock.set_inheritable(True)
@@ -90,6 +97,12 @@ class Slot:
     quick_deaths: int = 0
     restart_at: float | None = None  # when the worker that died is started again
     given_up: bool = False
+    sockets: list[socket.socket] = field(default_factory=list)  # its listening sockets
+
+    def close(self) -> None:
+        for sock in self.sockets:
+            sock.close()
+        self.sockets = []
 
     def died(self, code: int, now: float) -> None:
         """Note the death of its process (exit status ``code``): restart later, or give up."""
@@ -98,6 +111,7 @@ class Slot:
         self.quick_deaths = self.quick_deaths + 1 if now - self.started < STABLE_AFTER else 0
         if self.quick_deaths >= MAX_QUICK_DEATHS:
             self.given_up = True
+            self.close()
             print(
                 f"livebase: worker {self.number} (pid {pid}) exited ({code}); it died "
                 f"{self.quick_deaths} times within {STABLE_AFTER:g} s of starting: "
@@ -117,21 +131,25 @@ class Slot:
 
 def supervise(opts: argparse.Namespace) -> int:
     """Run ``opts.workers`` worker processes until a stop signal; the exit status."""
+    slots = [Slot(number) for number in range(1, opts.workers + 1)]
     try:
-        sockets = [_bind(opts.host, opts.port)]
-        if opts.http_port:
-            sockets.append(_bind(opts.host, opts.http_port))
+        for slot in slots:
+            slot.sockets = [_bind(opts.host, opts.port)]
+            if opts.http_port:
+                slot.sockets.append(_bind(opts.host, opts.http_port))
     except OSError as exc:
+        for slot in slots:
+            slot.close()
         print(f"Error: cannot listen on {opts.host}: {exc}", file=sys.stderr)
         return 1
-    command = [sys.executable, "-m", "livebase", *_without_workers(opts.argv)]
-    command += ["--listen-fd", str(sockets[0].fileno())]
-    if len(sockets) > 1:
-        command += ["--http-listen-fd", str(sockets[1].fileno())]
-    fds = [sock.fileno() for sock in sockets]
+    base = [sys.executable, "-m", "livebase", *_without_workers(opts.argv)]
     preexec = _die_with_parent()
 
     def start(slot: Slot) -> None:
+        fds = [sock.fileno() for sock in slot.sockets]
+        command = [*base, "--listen-fd", str(fds[0])]
+        if len(fds) > 1:
+            command += ["--http-listen-fd", str(fds[1])]
         slot.process = subprocess.Popen(command, pass_fds=fds, preexec_fn=preexec)
         slot.started, slot.restart_at = time.monotonic(), None
 
@@ -143,7 +161,6 @@ def supervise(opts: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    slots = [Slot(number) for number in range(1, opts.workers + 1)]
     for slot in slots:
         start(slot)
     pids = ", ".join(str(slot.process.pid) for slot in slots if slot.process is not None)
@@ -163,8 +180,8 @@ def supervise(opts: argparse.Namespace) -> int:
                 stopping, status = True, 1
     finally:
         _stop_all([slot.process for slot in slots if slot.process is not None])
-        for sock in sockets:
-            sock.close()
+        for slot in slots:
+            slot.close()
     return status
 
 
