@@ -281,6 +281,7 @@ def _serve(opts: argparse.Namespace) -> int:
             opts.data_dir,
             db=opts.db,
             storage=opts.storage,
+            peers=opts.listen_fd is not None,  # a worker of --workers N
             # why: other processes may write to the same SQLite file: more workers, or the
             # CLI's run, import and create-admin commands while this one serves
             shared=True,

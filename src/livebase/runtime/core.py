@@ -137,6 +137,7 @@ class BaseRuntime:
         db: str | None = None,
         storage: str | None = None,
         shared: bool = False,
+        peers: bool = False,
         origin: str = "http://127.0.0.1:3210",
         max_upload: int = DEFAULT_MAX_UPLOAD,
         query_timeout: float = 1.0,
@@ -148,6 +149,8 @@ class BaseRuntime:
         at once, each following the others' commits.
         ``shared``: other processes on this machine write to the same SQLite file
         (``livebase serve --workers N``); PostgreSQL always allows it.
+        ``peers``: other server processes serve the same deployment (``--workers``); always
+        so on PostgreSQL.
         ``storage``: where file bytes go (see livebase.services.blobs); by default the data
         directory, or the database for a PostgreSQL deployment.
         ``query_timeout``, ``mutation_timeout``, ``action_timeout``: the time limits of this
@@ -169,6 +172,7 @@ class BaseRuntime:
         self.data_dir = Path(data_dir)
         self.storage_url = storage
         self._following = threading.Event()
+        self.peers = peers or not persistence.on_this_machine
         try:
             self.db = Database(persistence, self.app.schema)
             session_requests.ensure_table(self.db)

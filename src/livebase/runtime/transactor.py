@@ -28,6 +28,7 @@ class Transactor(Protocol):
     origin: str
     data_dir: Path
     deployment: Deployment  # the deployment's secrets
+    peers: bool  # other server processes serve the same deployment
     scheduler_wakeup: Callable[[], None]
 
     def transact(self, work: Callable[[Transaction], T], readonly: bool = False) -> tuple[T, int]:

@@ -13,7 +13,7 @@ removing bytes a new document is about to refer to:
 
 - In this process, an upload holds its digest from before its put until its document has
   committed, and collecting skips held digests (``_lock`` makes the two exclusive).
-- Other processes (a deployment many processes serve, ``multi_writer``) cannot be seen, so
+- Other server processes (``peers``: ``--workers``, or PostgreSQL) cannot be seen, so
   a blob put less than ``COLLECT_GRACE`` seconds ago is kept and collected later
   (``collect_due``, which the server runs periodically, or ``sweep`` at the next start).
 """
@@ -98,8 +98,7 @@ class StorageService:
         self.tmp = self.root / "tmp"  # uploads being received, whatever the blob store
         self.tmp.mkdir(parents=True, exist_ok=True)
         self.blob_store = blob_store or DirectoryBlobStore(self.root)
-        shared = transactor.db.persistence.multi_writer
-        self.grace = COLLECT_GRACE if shared else 0.0
+        self.grace = COLLECT_GRACE if transactor.peers else 0.0
         self._lock = threading.Lock()  # collecting vs. uploads holding their digest
         self._held: Counter[str] = Counter()  # digests of uploads not yet recorded
         self._deferred: dict[str, float] = {}  # digest -> when to try collecting it again
