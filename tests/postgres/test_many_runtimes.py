@@ -311,33 +311,3 @@ def test_a_commit_waits_for_the_lock_and_a_failed_wait_leaves_the_writer_usable(
     finally:
         a.close()
         b.close()
-
-
-def test_the_locked_way_alone_also_keeps_every_increment(pg_deployment, tmp_path, monkeypatch):
-    """With no optimistic try, every commit takes the deployment's lock across its round
-    trips (the way taken after repeated misses): still serializable."""
-    from livebase.persistence import postgres
-
-    monkeypatch.setattr(postgres, "_OPTIMISTIC_TRIES", 0)
-    url, data = pg_deployment
-    runtimes = open_runtimes(url, data, 2)
-    errors: list[BaseException] = []
-
-    def bump(rt: Runtime) -> None:
-        try:
-            for _ in range(20):
-                rt.run_mutation("counters:increment", {"name": "locked"})
-        except BaseException as exc:
-            errors.append(exc)
-
-    try:
-        threads = [threading.Thread(target=bump, args=(rt,)) for rt in runtimes for _ in range(2)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(120)
-        assert errors == []
-        assert runtimes[0].run_query("counters:get", {"name": "locked"}).value == 80
-    finally:
-        for rt in runtimes:
-            rt.close()

@@ -74,9 +74,6 @@ _LOCK_SESSION = "SELECT pg_advisory_lock(hashtext(%s))"
 _UNLOCK_SESSION = "SELECT pg_advisory_unlock(hashtext(%s))"
 _LOCK_TRANSACTION = "SELECT pg_advisory_xact_lock(hashtext(%s))"
 _ADVANCE = "UPDATE sequence SET ts = CASE WHEN ts < %s THEN %s ELSE ts / 0 END"
-_ADVANCE_FROM = "UPDATE sequence SET ts = CASE WHEN ts = %s THEN %s ELSE ts / 0 END"
-_LOG_AFTER = "SELECT ts, writes FROM commit_log WHERE ts > %s ORDER BY ts"
-_OPTIMISTIC_TRIES = 4  # one-round-trip tries before taking the lock across round trips
 _LOG = "INSERT INTO commit_log VALUES (%s, %s)"
 _UPSERT_DOCUMENT = (
     "INSERT INTO documents VALUES (%s, %s, %s) ON CONFLICT (tbl, key)"
@@ -87,12 +84,6 @@ _UPSERT_INDEX = (
     " DO UPDATE SET doc = excluded.doc"
 )
 _DELETE_INDEX = "DELETE FROM indexes WHERE idx = %s AND key = %s"
-_UPSERT_DOCUMENTS = (
-    "INSERT INTO documents VALUES {} ON CONFLICT (tbl, key) DO UPDATE SET value = excluded.value"
-)
-_UPSERT_INDEXES = (
-    "INSERT INTO indexes VALUES {} ON CONFLICT (idx, key) DO UPDATE SET doc = excluded.doc"
-)
 _UPSERT_META = (
     "INSERT INTO meta VALUES (%s, %s) ON CONFLICT (name) DO UPDATE SET value = excluded.value"
 )
@@ -142,13 +133,6 @@ def split_url(url: str) -> tuple[str, str]:
     # why: libpq decodes %20 but not the + that urlencode would write for a space
     cleaned = parts._replace(query=urllib.parse.urlencode(rest, quote_via=urllib.parse.quote))
     return urllib.parse.urlunsplit(cleaned), schema.lower()
-
-
-def _rows(mogrify: Callable[..., str], template: str, rows: list[tuple[Any, ...]]) -> str:
-    """``template`` with its ``{}`` replaced by the rows as a list of SQL tuples."""
-    width = len(rows[0])
-    one = "(" + ", ".join(["%s"] * width) + ")"
-    return template.format(", ".join(mogrify(one, row) for row in rows))
 
 
 class PostgresSnapshot(Snapshot):
@@ -283,10 +267,6 @@ class PostgresPersistence(Persistence):
 
     def _connect_writer(self) -> psycopg.Connection[Any]:
         conn = self._connect()
-        # why: a statement psycopg prepares inside a pipeline that then aborts (a commit's
-        # guard failing, by design) is never prepared on the server, though psycopg records
-        # it as prepared; the next use fails. The writer's statements are cheap to parse.
-        conn.prepare_threshold = None
         # why: a commit waits for the deployment's lock as long as another process holds it;
         # a timeout set for the role or the database must not abort it halfway
         conn.execute(
@@ -399,66 +379,10 @@ class PostgresPersistence(Persistence):
     def commit_serialized(
         self, since: int, prepare: Callable[[list[LoggedCommit], int], Commit | None]
     ) -> Commit | None:
-        """Optimistic and in one round trip: build the commit assuming no other process
-        committed after ``since``, then send, in one pipelined transaction, the lock, reads of
-        the sequence and of any newer commits, a guard that fails unless the sequence is still
-        at ``since``, the writes and COMMIT. The deployment's lock is held only while the
-        server runs those statements, never across a round trip. When the guard fails, the
-        reads say what the others committed: ``prepare`` sees them (publishes them, checks the
-        mutation's read set against them) and the commit is tried again above the newest."""
-        with self._lock:
-            known, entries = since, list[LoggedCommit]()
-            for _ in range(_OPTIMISTIC_TRIES):
-                commit = prepare(entries, known)
-                if commit is None:
-                    return None
-                missed = self._try_commit(self._live_writer(), commit, known)
-                if missed is None:
-                    return commit
-                latest, floor, entries = missed
-                if known < floor:
-                    raise CommitLogPruned(floor)
-                known = latest
-            return self._commit_locked(known, prepare)
-
-    def _try_commit(
-        self, w: psycopg.Connection[Any], commit: Commit, known: int
-    ) -> tuple[int, int, list[LoggedCommit]] | None:
-        """One round trip: the commit if the sequence is still at ``known`` (None), else
-        rolled back, and the sequence, the log's floor and the commits after ``known``."""
-        if commit.ts <= known:
-            raise StaleCommitError(f"commit ts {commit.ts} is not above {known}")
-        pruning = self._unpruned >= self._prune_every
-        final = {(t, k): v for t, k, v in commit.documents}  # the last write wins
-        deletes = [key for key, v in final.items() if v is None]
-        upserts = [(*key, v) for key, v in final.items() if v is not None]
-        try:
-            self._send(w, commit, deletes, upserts, pruning, guard=known, begin=True)
-        except psycopg.errors.DivisionByZero:
-            # why: the guard failed: another process committed; read what it was
-            self._rollback(w)
-            row = w.execute(_HEAD).fetchone()
-            assert row is not None
-            rows = w.execute(_LOG_AFTER, (known,)).fetchall()
-            found = [LoggedCommit(int(t), decode_write_set(bytes(b))) for t, b in rows]
-            return int(row[0]), int(row[1]), found
-        except BaseException:
-            self._rollback(w)
-            raise
-        if w.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-            self._rollback(w)
-            raise StaleCommitError("the commit did not complete")
-        self._latest = commit.ts
-        self._unpruned = 0 if pruning else self._unpruned + 1
-        return None
-
-    def _commit_locked(
-        self, since: int, prepare: Callable[[list[LoggedCommit], int], Commit | None]
-    ) -> Commit | None:
-        """The sure way: take the deployment's lock (released by the commit), read the
-        sequence and the commits after ``since`` that other processes made, then write what
-        ``prepare(entries, latest)`` returns: two round trips with the lock held between
-        them. Taken when optimistic tries keep meeting other processes' commits."""
+        """One transaction on the writer connection: take the deployment's lock (released by
+        the commit), read the sequence and the commits after ``since`` that other processes
+        made, then write what ``prepare(entries, latest)`` returns. Two round trips when no
+        other process committed meanwhile."""
         with self._lock:
             w = self._live_writer()
             try:
@@ -512,41 +436,31 @@ class PostgresPersistence(Persistence):
         deletes: list[tuple[int, bytes]],
         upserts: list[tuple[int, bytes, str]],
         pruning: bool,
-        guard: int | None = None,
-        begin: bool = False,
     ) -> None:
-        """The commit as one text of statements, sent in one message (values bound on the
-        client): with ``begin``, also the BEGIN and the deployment's lock before them."""
-        cur = psycopg.ClientCursor(w)
-        m = cur.mogrify
-        parts = ["BEGIN", m(_LOCK_TRANSACTION, (self.channel,))] if begin else []
-        # why: a timestamp not above the sequence (or, with ``guard``, a sequence not at
-        # ``guard``) fails the statement (ts / 0: a constant 1 / 0 would fail at planning),
-        # which aborts the transaction, so the COMMIT after it rolls it back
-        if guard is None:
-            parts.append(m(_ADVANCE, (commit.ts, commit.ts)))
-        else:
-            parts.append(m(_ADVANCE_FROM, (guard, commit.ts)))
-        parts.append(m(_LOG, (commit.ts, encode_write_set(commit.write_set))))
-        for index_id in commit.dropped_indexes:
-            parts.append(m("DELETE FROM indexes WHERE idx = %s", (index_id,)))
-        if deletes:
-            parts.append(_rows(m, "DELETE FROM documents WHERE (tbl, key) IN ({})", deletes))
-        if upserts:
-            parts.append(_rows(m, _UPSERT_DOCUMENTS, upserts))
-        if commit.index_removes:
-            removes = list(dict.fromkeys(commit.index_removes))
-            parts.append(_rows(m, "DELETE FROM indexes WHERE (idx, key) IN ({})", removes))
-        if commit.index_adds:
-            adds = list({(i, k): (i, k, d) for i, k, d in commit.index_adds}.values())
-            parts.append(_rows(m, _UPSERT_INDEXES, adds))
-        for name, value in commit.meta.items():
-            parts.append(m(_UPSERT_META, (name, json.dumps(value))))
-        if pruning:
-            parts.append(m(_PRUNE, (self.log_retention,)))
-        parts.append(m("SELECT pg_notify(%s, %s)", (self.channel, f"{commit.ts}:{self._instance}")))
-        parts.append("COMMIT")
-        cur.execute(";\n".join(parts))
+        with w.pipeline(), w.cursor() as c:
+            # why: a timestamp not above the sequence fails the statement (ts / 0: a constant
+            # 1 / 0 would fail at planning), which aborts the transaction, so the COMMIT below
+            # rolls it back
+            c.execute(_ADVANCE, (commit.ts, commit.ts))
+            c.execute(_LOG, (commit.ts, encode_write_set(commit.write_set)))
+            for index_id in commit.dropped_indexes:
+                c.execute("DELETE FROM indexes WHERE idx = %s", (index_id,))
+            if deletes:
+                c.executemany("DELETE FROM documents WHERE tbl = %s AND key = %s", deletes)
+            if upserts:
+                c.executemany(_UPSERT_DOCUMENT, upserts)
+            if commit.index_removes:
+                c.executemany(
+                    "DELETE FROM indexes WHERE idx = %s AND key = %s", commit.index_removes
+                )
+            if commit.index_adds:
+                c.executemany(_UPSERT_INDEX, commit.index_adds)
+            for name, value in commit.meta.items():
+                c.execute(_UPSERT_META, (name, json.dumps(value)))
+            if pruning:
+                c.execute(_PRUNE, (self.log_retention,))
+            c.execute("SELECT pg_notify(%s, %s)", (self.channel, f"{commit.ts}:{self._instance}"))
+            c.execute("COMMIT")
 
     # --- following other processes -------------------------------------------------------
     def wait_for_commits(self, timeout: float) -> None:
