@@ -47,6 +47,20 @@ def _json_arg(text: str, what: str) -> Any:
         raise SystemExit(f"livebase: {what} is not valid JSON: {exc}") from None
 
 
+def _db_option(parser: argparse.ArgumentParser, text: str) -> None:
+    parser.add_argument("--db", default=os.environ.get("LIVEBASE_DB_URL") or None, help=text)
+
+
+def _storage_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--storage",
+        default=os.environ.get("LIVEBASE_STORAGE_URL") or None,
+        help="where file bytes go: s3://bucket/prefix?endpoint=URL, a directory, or db "
+        "(default: $LIVEBASE_STORAGE_URL, else the database for PostgreSQL, else the data "
+        "directory)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="livebase", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -55,10 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("path", help="the function, e.g. messages:list")
     run.add_argument("args", nargs="?", default="{}", help="arguments as a JSON object")
     run.add_argument("--data-dir", default=".livebase", help="data directory (default .livebase)")
-    run.add_argument(
-        "--db",
-        default=os.environ.get("LIVEBASE_DB_URL") or None,
-        help="database URL (as for serve; default: $LIVEBASE_DB_URL, else the data directory)",
+    _db_option(
+        run, "database URL (as for serve; default: $LIVEBASE_DB_URL, else the data directory)"
     )
     run.add_argument("--identity", help="run as this user: JSON claims with a 'subject'")
     run.add_argument("--url", help="call a running server instead of opening the data directory")
@@ -77,19 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
         serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
         serve.add_argument("--port", type=int, default=3210, help="port (default 3210)")
         serve.add_argument("--data-dir", default=".livebase", help="data directory")
-        serve.add_argument(
-            "--db",
-            default=os.environ.get("LIVEBASE_DB_URL") or None,
-            help="database URL: postgresql://user@host/db[?schema=name] or sqlite:///path "
+        _db_option(
+            serve,
+            "database URL: postgresql://user@host/db[?schema=name] or sqlite:///path "
             "(default: $LIVEBASE_DB_URL, else db.sqlite3 in the data directory)",
         )
-        serve.add_argument(
-            "--storage",
-            default=os.environ.get("LIVEBASE_STORAGE_URL") or None,
-            help="where file bytes go: s3://bucket/prefix?endpoint=URL, a directory, or db "
-            "(default: $LIVEBASE_STORAGE_URL, else the database for PostgreSQL, else the data "
-            "directory)",
-        )
+        _storage_option(serve)
         serve.add_argument(
             "--synchronous", default="NORMAL", choices=["NORMAL", "FULL"], help="SQLite durability"
         )
@@ -121,11 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
             )
     key = commands.add_parser("admin-key", help="print this deployment's admin key")
     key.add_argument("--data-dir", default=".livebase", help="data directory")
-    key.add_argument(
-        "--db",
-        default=os.environ.get("LIVEBASE_DB_URL") or None,
-        help="database URL of a deployment kept there (PostgreSQL: the key lives in it)",
-    )
+    _db_option(key, "database URL of a deployment kept there (PostgreSQL: the key lives in it)")
     backup = commands.add_parser(
         "export", help="write the deployment (documents and files) to a ZIP, as npx convex export"
     )
@@ -135,19 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
     for sub in (backup, restore):
         sub.add_argument("app", help="the app's directory or dotted module name")
         sub.add_argument("--data-dir", default=".livebase", help="data directory")
-        sub.add_argument(
-            "--db",
-            default=os.environ.get("LIVEBASE_DB_URL") or None,
-            help="database URL (default: $LIVEBASE_DB_URL, else the data directory)",
-        )
-    for sub in (backup, restore):
-        sub.add_argument(
-            "--storage",
-            default=os.environ.get("LIVEBASE_STORAGE_URL") or None,
-            help="where file bytes go: s3://bucket/prefix?endpoint=URL, a directory, or db "
-            "(default: $LIVEBASE_STORAGE_URL, else the database for PostgreSQL, else the data "
-            "directory)",
-        )
+        _db_option(sub, "database URL (default: $LIVEBASE_DB_URL, else the data directory)")
+        _storage_option(sub)
     backup.add_argument("--path", required=True, help="the ZIP file to write")
     restore.add_argument("path", help="the ZIP file to read")
     restore.add_argument(

@@ -49,22 +49,23 @@ def logs(servers: list[RunningServer]) -> str:
     return "\n".join(f"--- {s.url}\n{s.log.read_text(errors='replace')[-3000:]}" for s in servers)
 
 
+def node_steps(script: str, arg: str, servers: list[RunningServer]) -> tuple[dict, str]:
+    """Run a script of tests/e2e/node with ``arg``; its steps' outcomes, and what to show
+    when they are not all "ok" (its report, its stderr, the servers' logs)."""
+    assert NODE is not None
+    proc = subprocess.run(
+        [NODE, script, arg], cwd=NODE_DIR, capture_output=True, text=True, timeout=90
+    )
+    context = f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}\n{logs(servers)}"
+    lines = proc.stdout.strip().splitlines()
+    assert lines, f"no report\n{context}"
+    return json.loads(lines[-1])["steps"], context
+
+
 @pytest.mark.skipif(NODE is None, reason="node is not on PATH")
 def test_the_npm_client_on_one_process_sees_writes_made_through_the_others(cluster):
-    proc = subprocess.run(
-        [NODE, "cluster.mjs", ",".join(s.url for s in cluster)],
-        cwd=NODE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=90,
-    )
-    lines = proc.stdout.strip().splitlines()
-    assert lines, f"no report\n{proc.stderr[-3000:]}\n{logs(cluster)}"
-    report = json.loads(lines[-1])
-    assert report["steps"] == {
-        "liveAcrossProcesses": "ok",
-        "incrementsAcrossProcesses": "ok",
-    }, f"{report}\n{proc.stderr[-3000:]}\n{logs(cluster)}"
+    steps, context = node_steps("cluster.mjs", ",".join(s.url for s in cluster), cluster)
+    assert steps == {"liveAcrossProcesses": "ok", "incrementsAcrossProcesses": "ok"}, context
 
 
 def test_the_python_client_on_one_process_sees_writes_made_through_another(cluster):
@@ -155,15 +156,6 @@ def test_the_npm_client_fails_over_to_another_process_when_its_process_is_killed
     reconnects (a balancer sends it to another process), resends what was unanswered, every
     acknowledged increment counts once, and its live query resumes."""
     a, b = cluster[0], cluster[1]
-    proc = subprocess.run(
-        [NODE, "failover.mjs", f"{a.url},{b.url},{a.process.pid}"],
-        cwd=NODE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=90,
-    )
-    lines = proc.stdout.strip().splitlines()
-    assert lines, f"no report\n{proc.stderr[-3000:]}\n{logs(cluster)}"
-    report = json.loads(lines[-1])
-    assert report["steps"] == {"killedProcess": "ok"}, f"{report}\n{proc.stderr[-3000:]}"
+    steps, context = node_steps("failover.mjs", f"{a.url},{b.url},{a.process.pid}", cluster)
+    assert steps == {"killedProcess": "ok"}, context
     assert a.process.wait(10) is not None  # it really was killed

@@ -121,7 +121,7 @@ class CommitFeed:
                 try:
                     entries = persistence.commits_after(self.ts, batch)
                 except CommitLogPruned as gap:
-                    self._restart_at(gap.floor)
+                    self.restart_at(gap.floor)
                     continue
                 published += self.publish_foreign(entries)
                 if len(entries) < batch:
@@ -143,9 +143,6 @@ class CommitFeed:
 
     def restart_at(self, floor: int) -> None:
         """Start again at the commit log's floor (the commits before it are gone)."""
-        self._restart_at(floor)
-
-    def _restart_at(self, floor: int) -> None:
         if floor <= self.ts:
             return
         if self.gap_hook is not None:

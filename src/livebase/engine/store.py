@@ -133,16 +133,21 @@ class Persistence(ABC):
         no longer logged. An implementation may do it all in one database transaction.
         """
         with self.write_lock():
-            entries: list[LoggedCommit] = []
-            while True:
-                batch = self.commits_after(entries[-1].ts if entries else since, 10_000)
-                entries += batch
-                if len(batch) < 10_000:
-                    break
+            entries = self.commits_since(since)
             commit = prepare(entries, entries[-1].ts if entries else since)
             if commit is not None:
                 self.commit(commit)
             return commit
+
+    def commits_since(self, since: int, batch: int = 10_000) -> list[LoggedCommit]:
+        """Every logged commit after ``since``, oldest first, read ``batch`` at a time;
+        CommitLogPruned as ``commits_after``."""
+        entries: list[LoggedCommit] = []
+        while True:
+            found = self.commits_after(entries[-1].ts if entries else since, batch)
+            entries += found
+            if len(found) < batch:
+                return entries
 
     def wait_for_commits(self, timeout: float) -> None:
         """Return soon after another process commits, or after ``timeout`` seconds."""

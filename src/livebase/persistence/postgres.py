@@ -47,6 +47,7 @@ from livebase.engine.store import (
     decode_write_set,
     encode_write_set,
 )
+from livebase.persistence.scans import scan_query, scan_statements
 
 _POOL_MAX = 16
 
@@ -96,25 +97,7 @@ WHERE name = 'commitLogFloor' AND EXISTS (SELECT 1 FROM cut)
 """
 
 
-def _scan_sql(by_id: bool, bounded: bool, reverse: bool) -> str:
-    if by_id:
-        text = "SELECT key, value FROM documents WHERE tbl = %s AND key >= %s"
-        text += " AND key < %s" if bounded else ""
-        return text + (" ORDER BY key DESC" if reverse else " ORDER BY key") + " LIMIT %s"
-    text = (
-        "SELECT i.key, d.value FROM indexes i JOIN documents d ON d.tbl = %s AND d.key = i.doc"
-        " WHERE i.idx = %s AND i.key >= %s"
-    )
-    text += " AND i.key < %s" if bounded else ""
-    return text + (" ORDER BY i.key DESC" if reverse else " ORDER BY i.key") + " LIMIT %s"
-
-
-_SCANS = {
-    (by_id, bounded, reverse): _scan_sql(by_id, bounded, reverse)
-    for by_id in (True, False)
-    for bounded in (True, False)
-    for reverse in (True, False)
-}
+_SCANS = scan_statements("%s")
 
 
 def split_url(url: str) -> tuple[str, str]:
@@ -174,12 +157,8 @@ class PostgresSnapshot(Snapshot):
         reverse: bool,
         limit: int,
     ) -> list[Row]:
-        params: list[Any] = [table] if index is None else [table, index]
-        params.append(start)
-        if end is not None:
-            params.append(end)
-        params.append(limit)
-        rows = self._c().execute(_SCANS[(index is None, end is not None, reverse)], params)
+        statement, params = scan_query(table, index, start, end, reverse, limit)
+        rows = self._c().execute(_SCANS[statement], params)
         return [(bytes(key), value) for key, value in rows.fetchall()]
 
     def meta(self, name: str) -> Any:
@@ -450,9 +429,7 @@ class PostgresPersistence(Persistence):
             if upserts:
                 c.executemany(_UPSERT_DOCUMENT, upserts)
             if commit.index_removes:
-                c.executemany(
-                    "DELETE FROM indexes WHERE idx = %s AND key = %s", commit.index_removes
-                )
+                c.executemany(_DELETE_INDEX, commit.index_removes)
             if commit.index_adds:
                 c.executemany(_UPSERT_INDEX, commit.index_adds)
             for name, value in commit.meta.items():

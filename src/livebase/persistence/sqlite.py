@@ -43,6 +43,7 @@ from livebase.engine.store import (
     decode_write_set,
     encode_write_set,
 )
+from livebase.persistence.scans import scan_query, scan_statements
 
 SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
 _MAX_IDLE_READERS = 8
@@ -72,25 +73,7 @@ _FLOOR = "SELECT value FROM meta WHERE name = 'commitLogFloor'"
 _PRUNE_CUTOFF = "SELECT ts FROM commit_log ORDER BY ts DESC LIMIT 1 OFFSET ?"
 
 
-def _scan_sql(by_id: bool, bounded: bool, reverse: bool) -> str:
-    if by_id:
-        sql = "SELECT key, value FROM documents WHERE tbl = ? AND key >= ?"
-        sql += " AND key < ?" if bounded else ""
-        return sql + (" ORDER BY key DESC" if reverse else " ORDER BY key") + " LIMIT ?"
-    sql = (
-        "SELECT i.key, d.value FROM indexes i JOIN documents d ON d.tbl = ? AND d.key = i.doc"
-        " WHERE i.idx = ? AND i.key >= ?"
-    )
-    sql += " AND i.key < ?" if bounded else ""
-    return sql + (" ORDER BY i.key DESC" if reverse else " ORDER BY i.key") + " LIMIT ?"
-
-
-_SCANS = {
-    (by_id, bounded, reverse): _scan_sql(by_id, bounded, reverse)
-    for by_id in (True, False)
-    for bounded in (True, False)
-    for reverse in (True, False)
-}
+_SCANS = scan_statements("?")
 
 
 class SqliteSnapshot(Snapshot):
@@ -126,13 +109,8 @@ class SqliteSnapshot(Snapshot):
         reverse: bool,
         limit: int,
     ) -> list[Row]:
-        params: list[Any] = [table] if index is None else [table, index]
-        params.append(start)
-        if end is not None:
-            params.append(end)
-        params.append(limit)
-        sql = _SCANS[(index is None, end is not None, reverse)]
-        return self._c().execute(sql, params).fetchall()
+        statement, params = scan_query(table, index, start, end, reverse, limit)
+        return self._c().execute(_SCANS[statement], params).fetchall()
 
     def meta(self, name: str) -> Any:
         row = self._c().execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
@@ -226,11 +204,7 @@ class SqlitePersistence(Persistence):
             version = self._writer.execute("PRAGMA data_version").fetchone()[0]
             entries: list[LoggedCommit] = []
             if version != self._seen_version or since < self._latest:
-                while True:
-                    batch = self.commits_after(entries[-1].ts if entries else since, 10_000)
-                    entries += batch
-                    if len(batch) < 10_000:
-                        break
+                entries = self.commits_since(since)
             latest = max(entries[-1].ts if entries else since, self._latest)
             commit = prepare(entries, latest)
             if commit is not None:

@@ -4,50 +4,20 @@
 // was unanswered, and the live query resumes. Usage:
 //   node failover.mjs <url A>,<url B>,<pid of A> [steps]
 import assert from "node:assert/strict";
-import net from "node:net";
-
-import { httpClient, runSteps, serverUrl, uniqueAuthor, watch, wsClient } from "./harness.mjs";
+import {
+  httpClient,
+  runSteps,
+  serverUrl,
+  startProxy,
+  uniqueAuthor,
+  watch,
+  wsClient,
+} from "./harness.mjs";
 
 const [urlA, urlB, pidA] = serverUrl().split(",");
 
-/** A TCP balancer sending new connections to `target`, which `switchTo` changes. */
-async function startBalancer(first) {
-  let target = new URL(first);
-  const pairs = new Set();
-  const server = net.createServer((downstream) => {
-    const upstream = net.connect(Number(target.port), target.hostname);
-    const pair = { downstream, upstream };
-    pairs.add(pair);
-    downstream.on("data", (chunk) => upstream.write(chunk));
-    upstream.on("data", (chunk) => downstream.write(chunk));
-    const close = () => {
-      pairs.delete(pair);
-      downstream.destroy();
-      upstream.destroy();
-    };
-    for (const socket of [downstream, upstream]) {
-      socket.on("close", close);
-      socket.on("error", close);
-    }
-  });
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    url: `http://127.0.0.1:${server.address().port}`,
-    switchTo(next) {
-      target = new URL(next);
-    },
-    close() {
-      for (const pair of [...pairs]) {
-        pair.downstream.destroy();
-        pair.upstream.destroy();
-      }
-      return new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
-
 async function killedProcess(obs, track) {
-  const balancer = await startBalancer(urlA);
+  const balancer = await startProxy(urlA); // a load balancer in front of A and B
   try {
     const client = track(wsClient(balancer.url));
     const name = uniqueAuthor("failover");

@@ -4,6 +4,8 @@
 // prints one JSON line {"steps": {name: "ok" | "<error>"}, "observations": {name: {...}}} and
 // exits 0 only if every step passed. A hard timeout turns a hang into a failure within 20 s.
 import { ConvexClient, ConvexHttpClient } from "convex/browser";
+import net from "node:net";
+
 import WebSocket from "ws";
 
 export const HARD_TIMEOUT_MS = 20_000;
@@ -156,4 +158,57 @@ export async function rejection(promise, what) {
     return err;
   }
   throw new Error(`${what} should have failed but returned ${JSON.stringify(jsonSafe(value))}`);
+}
+
+/**
+ * A TCP proxy to `target` that can cut every connection, swallow the server's replies, or
+ * send new connections elsewhere (`switchTo`, as a load balancer does when a server goes).
+ */
+export async function startProxy(target) {
+  let upstreamUrl = new URL(target);
+  const pairs = new Set();
+  let connections = 0;
+  const server = net.createServer((downstream) => {
+    connections++;
+    const upstream = net.connect(Number(upstreamUrl.port), upstreamUrl.hostname);
+    const pair = { downstream, upstream, swallow: false };
+    pairs.add(pair);
+    downstream.on("data", (chunk) => upstream.write(chunk));
+    upstream.on("data", (chunk) => {
+      if (!pair.swallow) downstream.write(chunk);
+    });
+    const close = () => {
+      pairs.delete(pair);
+      downstream.destroy();
+      upstream.destroy();
+    };
+    for (const socket of [downstream, upstream]) {
+      socket.on("close", close);
+      socket.on("error", close);
+    }
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    connections: () => connections,
+    /** Send new connections to `next` from now on. */
+    switchTo(next) {
+      upstreamUrl = new URL(next);
+    },
+    /** From now on, drop what the server sends on the open connections. */
+    swallowReplies() {
+      for (const pair of pairs) pair.swallow = true;
+    },
+    /** Cut every open connection, as a network failure would. */
+    cut() {
+      for (const pair of [...pairs]) {
+        pair.downstream.destroy();
+        pair.upstream.destroy();
+      }
+    },
+    close() {
+      this.cut();
+      return new Promise((resolve) => server.close(resolve));
+    },
+  };
 }

@@ -2,57 +2,17 @@
 // the socket, and the client reconnects on its own (resending its queries, their journals and
 // its unanswered mutations).
 import assert from "node:assert/strict";
-import net from "node:net";
-
-import { httpClient, runSteps, serverUrl, uniqueAuthor, watch, wsClient } from "./harness.mjs";
+import {
+  httpClient,
+  runSteps,
+  serverUrl,
+  startProxy,
+  uniqueAuthor,
+  watch,
+  wsClient,
+} from "./harness.mjs";
 
 const url = serverUrl();
-
-/** A TCP proxy to `target` that can cut every connection, or swallow the server's replies. */
-async function startProxy(target) {
-  const { hostname, port } = new URL(target);
-  const pairs = new Set();
-  let connections = 0;
-  const server = net.createServer((downstream) => {
-    connections++;
-    const upstream = net.connect(Number(port), hostname);
-    const pair = { downstream, upstream, swallow: false };
-    pairs.add(pair);
-    downstream.on("data", (chunk) => upstream.write(chunk));
-    upstream.on("data", (chunk) => {
-      if (!pair.swallow) downstream.write(chunk);
-    });
-    const close = () => {
-      pairs.delete(pair);
-      downstream.destroy();
-      upstream.destroy();
-    };
-    for (const socket of [downstream, upstream]) {
-      socket.on("close", close);
-      socket.on("error", close);
-    }
-  });
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    url: `http://127.0.0.1:${server.address().port}`,
-    connections: () => connections,
-    /** From now on, drop what the server sends on the open connections. */
-    swallowReplies() {
-      for (const pair of pairs) pair.swallow = true;
-    },
-    /** Cut every open connection, as a network failure would. */
-    cut() {
-      for (const pair of [...pairs]) {
-        pair.downstream.destroy();
-        pair.upstream.destroy();
-      }
-    },
-    close() {
-      this.cut();
-      return new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
