@@ -70,6 +70,11 @@ class CommitLogPruned(LookupError):
         self.floor = floor
 
 
+class CommitOutcomeUnknown(RuntimeError):
+    """The connection to storage broke while a commit was on its way, and whether it landed
+    could not be learned: its caller must not take it for failed and simply run it again."""
+
+
 class StaleCommitError(RuntimeError):
     """A commit's timestamp is not above the latest one: a committer broke timestamp order.
     Nothing was written."""
@@ -117,6 +122,9 @@ class Persistence(ABC):
     # Whether the storage lives on this machine, beside the data directory (SQLite, memory);
     # otherwise (PostgreSQL) what must be the same for every process (secrets) lives in it.
     on_this_machine: bool = True
+    # Whether ``commit_serialized`` writes the commits ``prepare`` returns all or none (one
+    # transaction); only then does a committer give it more than one at a time.
+    atomic_groups: bool = False
 
     def write_lock(self) -> AbstractContextManager[None]:
         """Keep every other process's commits out while the block runs; re-entrant for the
@@ -124,20 +132,22 @@ class Persistence(ABC):
         return nullcontext()
 
     def commit_serialized(
-        self, since: int, prepare: Callable[[list[LoggedCommit], int], Commit | None]
-    ) -> Commit | None:
+        self, since: int, prepare: Callable[[list[LoggedCommit], int], list[Commit]]
+    ) -> list[Commit]:
         """Under the write lock: list the commits after ``since`` (other processes'), call
-        ``prepare(entries, latest_ts)`` and write the commit it returns (None: nothing).
+        ``prepare(entries, latest_ts)`` and write the commits it returns (timestamps
+        increasing; none: nothing). Returns them.
 
         Raises CommitLogPruned, before calling ``prepare``, when commits after ``since`` are
-        no longer logged. An implementation may do it all in one database transaction.
+        no longer logged. A multi-writer implementation writes the commits in one database
+        transaction, all or none; this default, for single-writer storage, one by one.
         """
         with self.write_lock():
             entries = self.commits_since(since)
-            commit = prepare(entries, entries[-1].ts if entries else since)
-            if commit is not None:
+            commits = prepare(entries, entries[-1].ts if entries else since)
+            for commit in commits:
                 self.commit(commit)
-            return commit
+            return commits
 
     def commits_since(self, since: int, batch: int = 10_000) -> list[LoggedCommit]:
         """Every logged commit after ``since``, oldest first, read ``batch`` at a time;

@@ -23,6 +23,7 @@ so their view and their timestamp agree. Connections come from a psycopg pool.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 import urllib.parse
@@ -39,6 +40,7 @@ from livebase.engine.store import (
     COMMIT_LOG_RETENTION,
     Commit,
     CommitLogPruned,
+    CommitOutcomeUnknown,
     LoggedCommit,
     Persistence,
     Row,
@@ -48,6 +50,8 @@ from livebase.engine.store import (
     encode_write_set,
 )
 from livebase.persistence.scans import scan_query, scan_statements
+
+log = logging.getLogger("livebase.postgres")
 
 _POOL_MAX = 16
 
@@ -66,7 +70,13 @@ INSERT INTO meta VALUES ('commitLogFloor', '0') ON CONFLICT DO NOTHING;
 
 _SNAPSHOT = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SELECT ts FROM sequence"
 _FLOOR = "(SELECT value FROM meta WHERE name = 'commitLogFloor')"
-_HEAD = f"SELECT ts, {_FLOOR} FROM sequence"
+# The latest timestamp, the log's floor and every logged commit after a timestamp (none: one
+# row with NULLs), in one statement, so the commit that reads them under the lock waits for
+# one round trip however many commits other processes made meanwhile.
+_HEAD = (
+    f"SELECT s.ts, {_FLOOR}, c.ts, c.writes FROM sequence s LEFT JOIN LATERAL"
+    " (SELECT ts, writes FROM commit_log WHERE ts > %s ORDER BY ts) c ON true"
+)
 _AFTER = (
     f"SELECT {_FLOOR}, c.ts, c.writes FROM (SELECT 1) one LEFT JOIN LATERAL"
     " (SELECT ts, writes FROM commit_log WHERE ts > %s ORDER BY ts LIMIT %s) c ON true"
@@ -182,6 +192,7 @@ class PostgresPersistence(Persistence):
 
     multi_writer = True
     on_this_machine = False
+    atomic_groups = True
 
     def __init__(
         self,
@@ -350,18 +361,18 @@ class PostgresPersistence(Persistence):
                 raise StaleCommitError(f"commit ts {commit.ts} is not above {self._latest}")
             w.execute("BEGIN")
             try:
-                self._write(w, commit)
+                self._write(w, [commit])
             except BaseException:
                 self._rollback(w)
                 raise
 
     def commit_serialized(
-        self, since: int, prepare: Callable[[list[LoggedCommit], int], Commit | None]
-    ) -> Commit | None:
+        self, since: int, prepare: Callable[[list[LoggedCommit], int], list[Commit]]
+    ) -> list[Commit]:
         """One transaction on the writer connection: take the deployment's lock (released by
         the commit), read the sequence and the commits after ``since`` that other processes
-        made, then write what ``prepare(entries, latest)`` returns. Two round trips when no
-        other process committed meanwhile."""
+        made, then write what ``prepare(entries, latest)`` returns: two round trips, however
+        many commits other processes made meanwhile and ``prepare`` returns."""
         with self._lock:
             w = self._live_writer()
             try:
@@ -369,74 +380,105 @@ class PostgresPersistence(Persistence):
                     w.execute("BEGIN")
                     w.execute(_LOCK_TRANSACTION, (self.channel,))
                     # why: a statement after the lock's: its snapshot holds every earlier commit
-                    head = w.execute(_HEAD)
-                row = head.fetchone()
-                assert row is not None
-                latest, floor = int(row[0]), int(row[1])
-                entries: list[LoggedCommit] = []
-                if latest > since:
-                    if since < floor:
-                        raise CommitLogPruned(floor)
-                    rows = w.execute(
-                        "SELECT ts, writes FROM commit_log WHERE ts > %s ORDER BY ts", (since,)
-                    ).fetchall()
-                    entries = [LoggedCommit(int(t), decode_write_set(bytes(b))) for t, b in rows]
-                commit = prepare(entries, latest)
-                if commit is None:
+                    head = w.execute(_HEAD, (since,))
+                rows = head.fetchall()
+                latest, floor = int(rows[0][0]), int(rows[0][1])
+                if latest > since and since < floor:
+                    raise CommitLogPruned(floor)
+                entries = [
+                    LoggedCommit(int(t), decode_write_set(bytes(b)))
+                    for _, _, t, b in rows
+                    if t is not None
+                ]
+                commits = prepare(entries, latest)
+                if not commits:
                     w.execute("ROLLBACK")
-                    return None
-                if commit.ts <= latest:
-                    raise StaleCommitError(f"commit ts {commit.ts} is not above {latest}")
-                self._write(w, commit)
+                    return commits
+                previous = latest
+                for commit in commits:
+                    if commit.ts <= previous:
+                        raise StaleCommitError(f"commit ts {commit.ts} is not above {previous}")
+                    previous = commit.ts
+                self._write(w, commits)
             except BaseException:
                 self._rollback(w)
                 raise
-            return commit
+            return commits
 
-    def _write(self, w: psycopg.Connection[Any], commit: Commit) -> None:
-        """The commit's statements and COMMIT, in one round trip (a transaction is open)."""
+    def _write(self, w: psycopg.Connection[Any], commits: list[Commit]) -> None:
+        """The commits' statements and COMMIT, in one round trip (a transaction is open)."""
         pruning = self._unpruned >= self._prune_every
-        final = {(t, k): v for t, k, v in commit.documents}  # the last write wins
-        deletes = [key for key, v in final.items() if v is None]
-        upserts = [(*key, v) for key, v in final.items() if v is not None]
         try:
-            self._send(w, commit, deletes, upserts, pruning)
+            self._send(w, commits, pruning)
         except psycopg.errors.DivisionByZero:
-            raise StaleCommitError(f"commit ts {commit.ts} is not above the latest") from None
-        if w.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-            raise StaleCommitError("the commit did not complete")
-        self._latest = commit.ts
-        self._unpruned = 0 if pruning else self._unpruned + 1
+            raise StaleCommitError(f"commit ts {commits[0].ts} is not above the latest") from None
+        except psycopg.OperationalError as exc:
+            if not (w.broken or w.closed):
+                raise  # the server refused a statement: the transaction rolled back
+            # why: a connection lost after the COMMIT left may have lost only its reply;
+            # reporting a durable commit as failed would have its caller run it again
+            landed = self._landed(commits[-1])
+            if landed is None:
+                raise CommitOutcomeUnknown(
+                    "the connection to PostgreSQL broke during a commit, and whether the "
+                    f"commit landed could not be learned: {exc}"
+                ) from exc
+            if not landed:
+                raise
+            log.warning(
+                "a commit's connection broke, but the commit landed (ts %d)", commits[-1].ts
+            )
+        else:
+            if w.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                raise StaleCommitError("the commit did not complete")
+        self._latest = commits[-1].ts
+        self._unpruned = 0 if pruning else self._unpruned + len(commits)
 
-    def _send(
-        self,
-        w: psycopg.Connection[Any],
-        commit: Commit,
-        deletes: list[tuple[int, bytes]],
-        upserts: list[tuple[int, bytes, str]],
-        pruning: bool,
-    ) -> None:
+    def _landed(self, last: Commit) -> bool | None:
+        """Whether a commit whose connection broke on the way is in the database (None: that
+        could not be learned). Takes the deployment's lock first: the broken session's
+        transaction holds it until the server has committed or rolled it back."""
+        try:
+            with self._connect() as conn, conn.transaction():
+                # why: a session the server has not yet seen die keeps the lock meanwhile
+                conn.execute("SET LOCAL lock_timeout = '60s'")
+                conn.execute(_LOCK_TRANSACTION, (self.channel,))
+                row = conn.execute(
+                    "SELECT writes FROM commit_log WHERE ts = %s", (last.ts,)
+                ).fetchone()
+        except psycopg.Error:
+            log.exception("could not learn whether a commit landed")
+            return None
+        return row is not None and bytes(row[0]) == encode_write_set(last.write_set)
+
+    def _send(self, w: psycopg.Connection[Any], commits: list[Commit], pruning: bool) -> None:
         with w.pipeline(), w.cursor() as c:
-            # why: a timestamp not above the sequence fails the statement (ts / 0: a constant
-            # 1 / 0 would fail at planning), which aborts the transaction, so the COMMIT below
-            # rolls it back
-            c.execute(_ADVANCE, (commit.ts, commit.ts))
-            c.execute(_LOG, (commit.ts, encode_write_set(commit.write_set)))
-            for index_id in commit.dropped_indexes:
-                c.execute("DELETE FROM indexes WHERE idx = %s", (index_id,))
-            if deletes:
-                c.executemany("DELETE FROM documents WHERE tbl = %s AND key = %s", deletes)
-            if upserts:
-                c.executemany(_UPSERT_DOCUMENT, upserts)
-            if commit.index_removes:
-                c.executemany(_DELETE_INDEX, commit.index_removes)
-            if commit.index_adds:
-                c.executemany(_UPSERT_INDEX, commit.index_adds)
-            for name, value in commit.meta.items():
-                c.execute(_UPSERT_META, (name, json.dumps(value)))
+            # why: a first timestamp not above the sequence fails the statement (ts / 0: a
+            # constant 1 / 0 would fail at planning), which aborts the transaction, so the
+            # COMMIT below rolls it back
+            c.execute(_ADVANCE, (commits[0].ts, commits[-1].ts))
+            c.executemany(_LOG, [(co.ts, encode_write_set(co.write_set)) for co in commits])
+            for commit in commits:  # why: in order, as if each were its own transaction
+                for index_id in commit.dropped_indexes:
+                    c.execute("DELETE FROM indexes WHERE idx = %s", (index_id,))
+                final = {(t, k): v for t, k, v in commit.documents}  # the last write wins
+                deletes = [key for key, v in final.items() if v is None]
+                upserts = [(*key, v) for key, v in final.items() if v is not None]
+                if deletes:
+                    c.executemany("DELETE FROM documents WHERE tbl = %s AND key = %s", deletes)
+                if upserts:
+                    c.executemany(_UPSERT_DOCUMENT, upserts)
+                if commit.index_removes:
+                    c.executemany(_DELETE_INDEX, commit.index_removes)
+                if commit.index_adds:
+                    c.executemany(_UPSERT_INDEX, commit.index_adds)
+                for name, value in commit.meta.items():
+                    c.execute(_UPSERT_META, (name, json.dumps(value)))
             if pruning:
                 c.execute(_PRUNE, (self.log_retention,))
-            c.execute("SELECT pg_notify(%s, %s)", (self.channel, f"{commit.ts}:{self._instance}"))
+            c.execute(
+                "SELECT pg_notify(%s, %s)", (self.channel, f"{commits[-1].ts}:{self._instance}")
+            )
             c.execute("COMMIT")
 
     # --- following other processes -------------------------------------------------------

@@ -126,6 +126,8 @@ class SqliteSnapshot(Snapshot):
 class SqlitePersistence(Persistence):
     """Documents, indexes and the commit log in one SQLite file (WAL mode)."""
 
+    atomic_groups = True
+
     def __init__(
         self,
         path: str | Path,
@@ -196,8 +198,8 @@ class SqlitePersistence(Persistence):
         conn.close()
 
     def commit_serialized(
-        self, since: int, prepare: Callable[[list[LoggedCommit], int], Commit | None]
-    ) -> Commit | None:
+        self, since: int, prepare: Callable[[list[LoggedCommit], int], list[Commit]]
+    ) -> list[Commit]:
         with self.write_lock():
             # why: data_version moves only when another connection commits, so when it has
             # not moved since this one's last look, the commit log has nothing new to read
@@ -206,34 +208,27 @@ class SqlitePersistence(Persistence):
             if version != self._seen_version or since < self._latest:
                 entries = self.commits_since(since)
             latest = max(entries[-1].ts if entries else since, self._latest)
-            commit = prepare(entries, latest)
-            if commit is not None:
-                self.commit(commit)
+            commits = prepare(entries, latest)
+            if commits:
+                self._write(commits)
             self._seen_version = version
-            return commit
+            return commits
 
     def commit(self, commit: Commit) -> None:
-        if commit.ts <= self._latest:
-            raise StaleCommitError(f"commit ts {commit.ts} is not above {self._latest}")
+        self._write([commit])
+
+    def _write(self, commits: list[Commit]) -> None:
+        """The commits, in order, in one transaction."""
+        latest = self._latest
+        for commit in commits:
+            if commit.ts <= latest:
+                raise StaleCommitError(f"commit ts {commit.ts} is not above {latest}")
+            latest = commit.ts
         w = self._writer
         w.execute("BEGIN IMMEDIATE")
         try:
-            w.execute(_LOG, (commit.ts, encode_write_set(commit.write_set)))
-            for index_id in commit.dropped_indexes:
-                w.execute("DELETE FROM indexes WHERE idx = ?", (index_id,))
-            for table, key, value in commit.documents:
-                if value is None:
-                    w.execute("DELETE FROM documents WHERE tbl = ? AND key = ?", (table, key))
-                else:
-                    w.execute(
-                        "INSERT OR REPLACE INTO documents VALUES (?, ?, ?)", (table, key, value)
-                    )
-            if commit.index_removes:
-                w.executemany("DELETE FROM indexes WHERE idx = ? AND key = ?", commit.index_removes)
-            if commit.index_adds:
-                w.executemany("INSERT OR REPLACE INTO indexes VALUES (?, ?, ?)", commit.index_adds)
-            for name, value in commit.meta.items():
-                w.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, json.dumps(value)))
+            for commit in commits:
+                self._write_one(w, commit)
             pruning = self._unpruned >= self._prune_every
             if pruning:
                 self._prune_log(w)
@@ -241,8 +236,24 @@ class SqlitePersistence(Persistence):
         except BaseException:
             w.execute("ROLLBACK")
             raise
-        self._latest = commit.ts
-        self._unpruned = 0 if pruning else self._unpruned + 1
+        self._latest = latest
+        self._unpruned = 0 if pruning else self._unpruned + len(commits)
+
+    def _write_one(self, w: sqlite3.Connection, commit: Commit) -> None:
+        w.execute(_LOG, (commit.ts, encode_write_set(commit.write_set)))
+        for index_id in commit.dropped_indexes:
+            w.execute("DELETE FROM indexes WHERE idx = ?", (index_id,))
+        for table, key, value in commit.documents:
+            if value is None:
+                w.execute("DELETE FROM documents WHERE tbl = ? AND key = ?", (table, key))
+            else:
+                w.execute("INSERT OR REPLACE INTO documents VALUES (?, ?, ?)", (table, key, value))
+        if commit.index_removes:
+            w.executemany("DELETE FROM indexes WHERE idx = ? AND key = ?", commit.index_removes)
+        if commit.index_adds:
+            w.executemany("INSERT OR REPLACE INTO indexes VALUES (?, ?, ?)", commit.index_adds)
+        for name, value in commit.meta.items():
+            w.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, json.dumps(value)))
 
     def _prune_log(self, w: sqlite3.Connection) -> None:
         """Drop commit-log entries beyond the retention and raise the floor to match."""

@@ -6,7 +6,8 @@ mutations see a frozen clock and seeded randomness, and may not wait on real I/O
 
 Every run is held to its kind's time limit (``Limits``, execution.py). From an event loop,
 ``run_query_async`` and ``run_mutation_async`` run them on worker threads (a few readers, one
-writer), so the loop never waits on a function; actions run on the loop and call them so.
+writer, or several over PostgreSQL), so the loop never waits on a function; actions run on the
+loop and call them so.
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ log = logging.getLogger("livebase.runtime")
 T = TypeVar("T")
 R = TypeVar("R", bound="BaseRuntime")
 OPTIMISTIC_ATTEMPTS = 4
+# threads running mutations when storage is on another machine (PostgreSQL)
+REMOTE_WRITERS = 8
 DATABASE_FILE = "db.sqlite3"
 FOLLOW_POLL = 0.5  # seconds between looks at the commit log when no notification comes
 READERS = 4  # threads running queries; one more runs mutations (the engine commits one at a time)
@@ -160,7 +163,6 @@ class BaseRuntime:
         self.limits = Limits(query_timeout, mutation_timeout, action_timeout)
         self.app = load_app(app)
         self.readers = Workers("livebase-reader", READERS)
-        self.writer = Workers("livebase-writer", 1)
         self.origin = origin.rstrip("/")  # where clients reach this deployment (absolute URLs)
         self.scheduler_wakeup: Callable[[], None] = lambda: None  # set by a running worker
         if persistence is None and db is not None:
@@ -171,6 +173,11 @@ class BaseRuntime:
             persistence = SqlitePersistence(directory / DATABASE_FILE, synchronous, shared=shared)
         self.data_dir = Path(data_dir)
         self.storage_url = storage
+        # why: a commit to storage on this machine takes microseconds, so one thread runs
+        # every mutation; over the network it waits for round trips, and mutations on several
+        # threads share them (SharedCommitter's group commit)
+        writers = 1 if persistence.on_this_machine else REMOTE_WRITERS
+        self.writer = Workers("livebase-writer", writers)
         self._following = threading.Event()
         self.peers = peers or not persistence.on_this_machine
         try:
@@ -412,7 +419,9 @@ class BaseRuntime:
         request: tuple[str, int] | None = None,
         job: JobGuard | None = None,
     ) -> MutationResult:
-        """``run_mutation`` on the writer thread: one mutation at a time, in arrival order."""
+        """``run_mutation`` on a writer thread: over storage on this machine one mutation at a
+        time, in arrival order; over PostgreSQL several at once (``REMOTE_WRITERS``), each
+        still serializable (OCC), their commits grouped."""
         return await self.writer.run(
             partial(
                 self.run_mutation,
@@ -462,7 +471,7 @@ class BaseRuntime:
         raise OccConflictError("transaction kept conflicting")
 
     async def in_writer(self, call: Callable[[], T]) -> T:
-        """``call()`` on the writer thread, in order with mutations, awaited from the loop."""
+        """``call()`` on a writer thread, queued with mutations, awaited from the loop."""
         return await self.writer.run(call)
 
     async def transact_async(

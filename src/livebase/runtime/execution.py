@@ -1,9 +1,10 @@
 """Running queries and mutations off the event loop, within their time limits.
 
 The event loop only moves bytes: queries run on a few reader threads and mutations on one
-writer thread (``Workers``), and the loop awaits their results. Every run of a query or a
-mutation has a time limit (``Limits``: Convex's 1 s for both, 10 min for actions), counted in
-wall-clock time from the handler's first line to its return, and enforced in three layers:
+writer thread, several over PostgreSQL (``Workers``), and the loop awaits their results. Every
+run of a query or a mutation has a time limit (``Limits``: Convex's 1 s for both, 10 min for
+actions), counted in wall-clock time from the handler's first line to its return, and enforced
+in three layers:
 
 1. **Cooperative.** Every ``ctx`` call that enters the engine (``engine()``: the database,
    storage, the scheduler) checks the deadline on its way in and out, so a function that
