@@ -19,10 +19,11 @@ exponent (``5.0``, ``1e+300``), NaN and the infinities are ``{"$float": base64}`
 
 ``export_zip`` reads everything through one persistence snapshot, so it is the deployment at
 one commit timestamp whatever the server commits meanwhile. Files are content-addressed blobs
-that a deletion removes after it commits, so while the snapshot is taken (holding off commits
-for that moment only) every blob it refers to is copied aside, to be read later: a hard link
-for a directory store, a copy of the bytes for the database or S3 (which holds commits off
-for as long as that takes).
+that a deletion removes after it commits, so with the snapshot (holding off commits for that
+moment only) the export takes a hold in the database (``StorageService.hold``) under which no
+process collects a blob; then, while commits go on, it copies every blob the snapshot refers
+to aside (a hard link for a directory store, the bytes for the database or S3), and lets the
+hold go.
 
 ``import_zip`` reads that encoding, and the one Convex wrote until March 2026
 (crates/shape_inference/src/export_context.rs): clean JSON, int64 as decimal strings and bytes
@@ -165,12 +166,15 @@ def export_zip(
     staging = Path(tempfile.mkdtemp(prefix="export-", dir=runtime.storage.root))
     snap: Snapshot | None = None
     try:
-        # why: a file deleted after the snapshot loses its blob once the deletion commits;
-        # with commits held off, the snapshot and the links to its blobs agree.
-        with runtime.db.exclusive():
-            snap = runtime.db.persistence.snapshot()
-            catalog = Catalog.from_json(snap.meta("catalog"))
-            files = _link_blobs(runtime, snap, catalog, staging) if include_storage else []
+        with contextlib.ExitStack() as held:
+            # why: a file deleted after the snapshot loses its blob once the deletion
+            # commits; a hold taken before any deletion can commit keeps every blob until
+            # the files are copied, while commits go on
+            with runtime.db.exclusive():
+                snap = runtime.db.persistence.snapshot()
+                catalog = Catalog.from_json(snap.meta("catalog"))
+                renew = held.enter_context(runtime.storage.hold()) if include_storage else None
+            files = _link_blobs(runtime, snap, catalog, staging, renew) if renew else []
         fd, pending = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
         os.close(fd)
         try:
@@ -204,7 +208,11 @@ def _scan(snap: Snapshot, number: int) -> Iterator[dict[str, Any]]:
 
 
 def _link_blobs(
-    runtime: Runtime, snap: Snapshot, catalog: Catalog, staging: Path
+    runtime: Runtime,
+    snap: Snapshot,
+    catalog: Catalog,
+    staging: Path,
+    renew: Callable[[], None],
 ) -> list[_ExportedFile]:
     info = catalog.tables.get(storage.TABLE)
     if info is None:
@@ -214,6 +222,7 @@ def _link_blobs(
         blob = staging / doc["sha256"]
         if not blob.exists():
             _copy_blob(runtime.storage.blob_store, doc, blob)
+            renew()
         files.append(_ExportedFile(doc, blob))
     return files
 

@@ -16,6 +16,11 @@ removing bytes a new document is about to refer to:
 - Other server processes (``peers``: ``--workers``, or PostgreSQL) cannot be seen, so
   a blob put less than ``COLLECT_GRACE`` seconds ago is kept and collected later
   (``collect_due``, which the server runs periodically, or ``sweep`` at the next start).
+
+A third keeps bytes a reader still needs: while a document in ``_storage_holds`` has not
+expired (an export copying the files of its snapshot, ``hold``), no process collects a blob;
+collecting waits until the hold is gone. The hold commits before any deletion the reader must
+not see, and a collector decides at a snapshot that holds the deletion, so it sees the hold.
 """
 
 from __future__ import annotations
@@ -54,6 +59,9 @@ log = logging.getLogger("livebase.storage")
 
 TABLE = "_storage"
 INDEXES = {"by_sha256": ("sha256",), "by_upload_token": ("uploadToken",)}
+HOLDS = "_storage_holds"  # {until: ms}: while one has not expired, no blob is collected
+HOLD_MS = 10 * 60 * 1000.0  # a hold's life; its holder renews it when half has passed
+HELD_RETRY = 30.0  # seconds before collection tries again a blob it left for a hold
 UPLOAD_URL_TTL_MS = 60 * 60 * 1000
 # why: far longer than any upload takes from its put to its document's commit, so that a
 # process never collects bytes another process has put and not yet recorded
@@ -103,6 +111,7 @@ class StorageService:
         self._held: Counter[str] = Counter()  # digests of uploads not yet recorded
         self._deferred: dict[str, float] = {}  # digest -> when to try collecting it again
         transactor.db.ensure_system_table(TABLE, INDEXES)
+        transactor.db.ensure_system_table(HOLDS, {})
 
     # --- paths and ids -----------------------------------------------------------------
     def table(self) -> TableInfo:
@@ -362,7 +371,11 @@ class StorageService:
     def _collect(self, digests: list[str]) -> int:
         """Collect unreferenced, unheld ``digests``; the caller holds ``_lock``."""
         candidates = [sha for sha in digests if sha not in self._held]
-        referenced = self._referenced(candidates)
+        referenced, on_hold = self._referenced(candidates)
+        if on_hold:
+            for sha in candidates:
+                self._deferred[sha] = time.monotonic() + HELD_RETRY
+            return 0
         removed = 0
         for sha in candidates:
             self._deferred.pop(sha, None)
@@ -374,15 +387,57 @@ class StorageService:
                 self._deferred[sha] = time.monotonic() + self.grace
         return removed
 
-    def _referenced(self, digests: list[str]) -> set[str]:
+    def _referenced(self, digests: list[str]) -> tuple[set[str], bool]:
+        """Which digests a document refers to, and whether a hold keeps every blob."""
         if not digests:
-            return set()
+            return set(), False
 
-        def check(txn: Transaction) -> set[str]:
-            return {sha for sha in digests if self._by_index(txn, "by_sha256", sha) is not None}
+        def check(txn: Transaction) -> tuple[set[str], bool]:
+            holds = txn.table(HOLDS)
+            now = time.time() * 1000
+            on_hold = any(doc["until"] > now for _, doc in txn.scan(holds, holds.by_id, b"", None))
+            found = {sha for sha in digests if self._by_index(txn, "by_sha256", sha) is not None}
+            return found, on_hold
 
         result, _ = self.transactor.transact(check, readonly=True)
         return result
+
+    @contextmanager
+    def hold(self) -> Iterator[Callable[[], None]]:
+        """Keep every blob while the block runs (across processes): for a reader of an
+        older snapshot's files. Call ``hold()`` from a block already holding the
+        database's ``exclusive()`` right after taking that snapshot, so that no deletion
+        commits in between. Yields ``renew``, to call now and then while the block runs
+        long (it extends the hold once half of it has passed)."""
+
+        def put(txn: Transaction) -> str:
+            return txn.insert(HOLDS, {"until": time.time() * 1000 + HOLD_MS})
+
+        hold_id, _ = self.transactor.transact(put)
+        renewed = time.monotonic()
+
+        def renew() -> None:
+            nonlocal renewed
+            if time.monotonic() - renewed < HOLD_MS / 2000:
+                return
+            until = time.time() * 1000 + HOLD_MS
+            self.transactor.transact(lambda txn: txn.patch(hold_id, {"until": until}, HOLDS))
+            renewed = time.monotonic()
+
+        try:
+            yield renew
+        finally:
+
+            def release(txn: Transaction) -> None:
+                txn.delete(hold_id, HOLDS)
+                # why: expired holds of holders that died go too
+                table = txn.table(HOLDS)
+                now = time.time() * 1000
+                for _, doc in txn.scan(table, table.by_id, b"", None):
+                    if doc["_id"] != hold_id and doc["until"] <= now:
+                        txn.delete(doc["_id"], HOLDS)
+
+            self.transactor.transact(release)
 
     def collect_due(self) -> int:
         """Collect the blobs whose collection waited for their grace period to pass."""
