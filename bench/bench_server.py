@@ -623,12 +623,16 @@ def sequential(
 
 
 async def concurrent(
-    make: Callable[[Server], Any], servers: list[Server], ops: int, rounds: int
+    make: Callable[[Server], Any],
+    servers: list[Server],
+    ops: int,
+    rounds: int,
+    clients: int = CONCURRENT_CLIENTS,
 ) -> list[float]:
-    """Seconds each server took for ``ops`` inserts from 8 concurrent clients."""
-    pools = [[make(s) for _ in range(CONCURRENT_CLIENTS)] for s in servers]
+    """Seconds each server took for ``ops`` inserts from ``clients`` concurrent clients."""
+    pools = [[make(s) for _ in range(clients)] for s in servers]
     spent = [0.0] * len(servers)
-    per_client = ops // rounds // CONCURRENT_CLIENTS
+    per_client = ops // rounds // clients
 
     async def worker(client: Any, lo: int, count: int) -> None:
         for i in range(lo, lo + count):
@@ -644,7 +648,7 @@ async def concurrent(
             for k in range(len(pools)):
                 which = (r + k) % len(pools)
                 start = time.perf_counter()
-                await burst(pools[which], r * per_client * CONCURRENT_CLIENTS, per_client)
+                await burst(pools[which], r * per_client * clients, per_client)
                 spent[which] += time.perf_counter() - start
     finally:
         for pool in pools:
