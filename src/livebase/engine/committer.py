@@ -30,6 +30,7 @@ stamped as if it were alone.
 from __future__ import annotations
 
 import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -50,10 +51,67 @@ from livebase.engine.store import (
 CommitBuilder = Callable[[int], Commit | None]
 
 
+class PriorityGate:
+    """Lets one thread's commits go first: while a thread holds the gate, other threads of
+    this process wait before committing, until it lets go or its time runs out.
+
+    Unlike ``Committer.exclusive()`` no lock is held while the holder runs, so a holder stuck
+    in code that cannot be interrupted holds up this process's other commits until its
+    ``until`` at most, and never another process's. Times are ``time.monotonic()`` values.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._holder: int | None = None
+        self._until = 0.0
+
+    def _wait(self, me: int, until: float | None) -> None:  # with the condition's lock held
+        while self._holder not in (None, me):
+            now = time.monotonic()
+            end = self._until if until is None else min(self._until, until)
+            if now >= end:
+                return
+            self._cond.wait(end - now)
+
+    @contextmanager
+    def hold(self, until: float) -> Iterator[None]:
+        """Hold the gate until the block ends or ``until``, whichever comes first; a holder
+        before it is waited for until its own time or ``until``."""
+        me = threading.get_ident()
+        with self._cond:
+            self._wait(me, until)
+            outer = self._holder == me
+            if not outer:
+                self._holder, self._until = me, until
+        try:
+            yield
+        finally:
+            if not outer:
+                with self._cond:
+                    if self._holder == me:
+                        self._holder = None
+                    self._cond.notify_all()
+
+    def held_here(self) -> bool:
+        """Whether this thread holds the gate (and its time is not up)."""
+        return self._holder == threading.get_ident() and time.monotonic() < self._until
+
+    def wait_turn(self, until: float | None = None) -> None:
+        """Before a commit: wait while another thread holds the gate (not past its time),
+        and not past ``until``."""
+        if self._holder is None:  # why: the common case, without taking the lock
+            return
+        with self._cond:
+            self._wait(threading.get_ident(), until)
+
+
 class Committer(ABC):
     """Assigns commit timestamps, checks OCC, writes through persistence, feeds the feed."""
 
     feed: CommitFeed
+    gate: PriorityGate
+    lock: threading.RLock  # held while a commit (or a group of them) is written
+    _exclusive: threading.local  # depth of exclusive() blocks in this thread
 
     @abstractmethod
     def commit(
@@ -70,6 +128,20 @@ class Committer(ABC):
     def exclusive(self) -> AbstractContextManager[None]:
         """Keep every other commit out while the block runs (re-entrant in its thread)."""
 
+    def in_exclusive(self) -> bool:
+        """Whether this thread is inside ``exclusive()`` (no other commit can land)."""
+        return getattr(self._exclusive, "depth", 0) > 0
+
+    @contextmanager
+    def priority(self, until: float) -> Iterator[None]:
+        """Let this thread's commits go before this process's other threads' while the block
+        runs, until the monotonic time ``until`` at most (``PriorityGate``). Commits already
+        under way when it begins land before the block runs."""
+        with self.gate.hold(until):
+            with self.lock:  # why: a commit being written now would land after a snapshot
+                pass
+            yield
+
 
 class LocalCommitter(Committer):
     """One lock in this process: correct when this process is storage's only writer."""
@@ -78,6 +150,8 @@ class LocalCommitter(Committer):
         self.persistence = persistence
         self.feed = feed
         self.lock = threading.RLock()
+        self.gate = PriorityGate()
+        self._exclusive = threading.local()  # depth of exclusive() blocks in this thread
 
     def next_ts(self) -> int:
         """The next commit timestamp: after the newest commit, and real time when later."""
@@ -87,6 +161,8 @@ class LocalCommitter(Committer):
         self, build: CommitBuilder, read_set: ReadSet | None = None, since_ts: int = 0
     ) -> Commit | None:
         feed = self.feed
+        if not getattr(self._exclusive, "depth", 0):
+            self.gate.wait_turn()
         with self.lock:
             if read_set is not None and feed.write_log.conflicts(read_set, since_ts):
                 raise OccConflictError("Documents read by this mutation changed; retrying")
@@ -101,7 +177,11 @@ class LocalCommitter(Committer):
     @contextmanager
     def exclusive(self) -> Iterator[None]:
         with self.lock:
-            yield
+            self._exclusive.depth = getattr(self._exclusive, "depth", 0) + 1
+            try:
+                yield
+            finally:
+                self._exclusive.depth -= 1
 
 
 def _own(exc: CommitOutcomeUnknown, members: int) -> CommitOutcomeUnknown:
@@ -152,6 +232,7 @@ class SharedCommitter(Committer):
         self._queue: list[_Request] = []
         self._queue_lock = threading.Lock()
         self._exclusive = threading.local()  # depth of exclusive() blocks in this thread
+        self.gate = PriorityGate()
 
     def commit(
         self, build: CommitBuilder, read_set: ReadSet | None = None, since_ts: int = 0
@@ -159,8 +240,13 @@ class SharedCommitter(Committer):
         request = _Request(build, read_set, since_ts)
         alone = getattr(self._exclusive, "depth", 0) > 0
         if not alone:
+            self.gate.wait_turn()
             with self._queue_lock:
-                self._queue.append(request)
+                if self.gate.held_here():
+                    # why: commits queued before it took the gate must not go first
+                    self._queue.insert(0, request)
+                else:
+                    self._queue.append(request)
         with self.lock:
             # why: locks are not first-come first-served, so this thread may get the lock
             # while its request waits beyond the first group of the queue

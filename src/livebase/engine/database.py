@@ -114,6 +114,19 @@ class Database:
         """
         return self.committer.exclusive()
 
+    def priority(self, until: float) -> AbstractContextManager[None]:
+        """Let this thread's commits go before this process's other threads' while the block
+        runs, until the monotonic time ``until`` at most. Unlike ``exclusive()`` it holds no
+        lock meanwhile: the runtime runs a starved mutation's next try here."""
+        return self.committer.priority(until)
+
+    def wait_for_priority(self, until: float) -> None:
+        """Wait while another thread holds ``priority()``, until ``until`` at most; not at
+        all inside ``exclusive()``, which keeps every other commit out already (and whose
+        lock the holder may be waiting for)."""
+        if not self.committer.in_exclusive():
+            self.committer.gate.wait_turn(until)
+
     def catch_up(self) -> int:
         """Publish the commits other processes made to this storage since the latest one this
         process knows (from the commit log); returns how many there were."""

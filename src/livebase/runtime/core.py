@@ -310,25 +310,42 @@ class BaseRuntime:
     ) -> MutationResult:
         """Run a mutation: all its writes commit together, or none do.
 
-        A run that loses an OCC race is re-run; after a few lost races the mutation runs while
-        holding the committer, so a busy document cannot starve it. With ``request`` (a client
-        session and its request id) the mutation runs at most once for that pair: the record
-        is written in the mutation's own transaction, and a resent request gets the first
-        run's result. With ``job`` (a scheduled function) the mutation runs only if the job
-        is still pending, and marks it done in the same transaction.
+        A run that loses an OCC race is re-run; after a few lost races it runs once while this
+        process's other commits wait, and if that try loses too (mostly to another process's
+        commit), while holding the deployment's lock, so a busy document cannot starve it. With
+        ``request`` (a client session and its request id) the mutation runs at most once for
+        that pair: the record is written in the mutation's own transaction, and a resent
+        request gets the first run's result. With ``job`` (a scheduled function) the mutation
+        runs only if the job is still pending, and marks it done in the same transaction.
         """
         fn = self.function(path, "mutation", internal_ok)
         checked = self._args(fn, args)
         ident = make_identity(identity)
         # why: the limit spans every attempt, so that the caller waits at most about that long
         with execution.limited(fn.path, "mutation", self.limits.mutation):
-            for attempt in range(1, OPTIMISTIC_ATTEMPTS + 1):
+            optimistic = OPTIMISTIC_ATTEMPTS
+            for attempt in range(1, optimistic + 1):
                 try:
                     return self._mutate_once(fn, checked, ident, attempt, request, job)
                 except OccConflictError:
                     log.debug("%s: OCC conflict on attempt %d", fn.path, attempt)
-            with self.db.exclusive():
-                return self._mutate_once(fn, checked, ident, OPTIMISTIC_ATTEMPTS + 1, request, job)
+            # why: this process's other commits wait while it runs (until its deadline at
+            # most: past it, it cannot commit), with no lock held while its code runs: stuck in
+            # C code under a lock, it would hold up every commit of every process until that
+            # code returned
+            run = execution.current()
+            if run is None or time.monotonic() - run.started < run.limit / 2:
+                deadline = run.deadline if run is not None else time.monotonic() + 1.0
+                with self.db.priority(deadline):
+                    try:
+                        return self._mutate_once(fn, checked, ident, optimistic + 1, request, job)
+                    except OccConflictError:
+                        log.debug("%s: OCC conflict on its priority attempt", fn.path)
+                    # another process's commit won (or one queued before): hold the lock
+                    with self.db.exclusive():
+                        return self._mutate_once(fn, checked, ident, optimistic + 2, request, job)
+            with self.db.exclusive():  # little time is left
+                return self._mutate_once(fn, checked, ident, optimistic + 1, request, job)
 
     def _mutate_once(
         self,
@@ -364,6 +381,9 @@ class BaseRuntime:
         finally:
             txn.close()
         run = execution.current()
+        if run is not None:
+            # why: waiting here, before committing(), a run stays one the watchdog can give up
+            self.db.wait_for_priority(run.deadline)
         with run.committing() if run is not None else contextlib.nullcontext():
             ts = self.db.commit(txn)
         self._after_commit(txn)

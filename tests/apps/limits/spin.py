@@ -56,6 +56,19 @@ async def sleepy(ctx, seconds):
     return "slept"
 
 
+@mutation(args={"name": v.string(), "seconds": v.number()})
+async def bump_then_sleep(ctx, name, seconds):
+    """Bumps a counter, then blocks in C: cannot be interrupted, and must not commit."""
+    doc = (
+        await ctx.db.query("counters").with_index("by_name", lambda q: q.eq("name", name)).unique()
+    )
+    if doc is None:
+        await ctx.db.insert("counters", {"name": name, "value": 1})
+    else:
+        await ctx.db.patch(doc["_id"], {"value": doc["value"] + 1})
+    time.sleep(seconds)
+
+
 @mutation(args={"seconds": v.number()})
 async def write_then_loop(ctx, seconds):
     await ctx.db.insert("counters", {"name": "runaway", "value": 1})
