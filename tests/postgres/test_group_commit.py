@@ -7,11 +7,14 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from livebase import Runtime
 from livebase.engine.commit_feed import CommitFeed
@@ -19,6 +22,7 @@ from livebase.engine.committer import SharedCommitter
 from livebase.engine.errors import OccConflictError
 from livebase.engine.store import Commit, LoggedCommit, StaleCommitError
 from livebase.persistence import MemoryPersistence, open_persistence
+from tests.conftest import APPS
 from tests.postgres.test_many_runtimes import open_runtimes, wait_until
 
 
@@ -338,3 +342,55 @@ def test_storage_that_cannot_write_a_group_whole_commits_one_at_a_time():
     assert isinstance(good, Commit)
     assert [e.ts for e in persistence.commits_after(0, 10)] == [good.ts]
     assert committer.feed.ts == good.ts  # published
+
+
+NAMES = ["a", "b", "c", "d"]
+transaction = st.tuples(
+    st.lists(st.sampled_from(NAMES), max_size=3, unique=True),
+    st.lists(st.sampled_from(NAMES), min_size=1, max_size=2, unique=True),
+)
+
+
+@pytest.fixture(scope="module")
+def shared_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
+    """One runtime over a SQLite file shared as by ``--workers`` (so commits group)."""
+    root = tmp_path_factory.mktemp("grouped")
+    runtime = Runtime(
+        APPS / "notes", root / "data", db=f"sqlite:///{root / 'db.sqlite3'}", shared=True
+    )
+    yield runtime
+    runtime.close()
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(transaction, min_size=2, max_size=8), st.integers(0, 10**9))
+def test_grouped_commits_are_serializable_in_timestamp_order(shared_runtime, txns, salt):
+    """Transactions that commit in groups equal running them one by one in commit order:
+    each read what the ones before it (by timestamp) wrote, and the end state is theirs."""
+    rt = shared_runtime
+    prefix = f"{salt}-{uuid.uuid4().hex[:6]}-"
+    calls = [
+        (lambda r=r, w=w, i=i: rt.run_mutation(
+            "counters:transfer",
+            {"reads": [prefix + n for n in r], "writes": [prefix + n for n in w], "stamp": i + 1},
+        ))
+        for i, (r, w) in enumerate(txns)
+    ]  # fmt: skip
+    with rt.db.committer.lock:  # type: ignore[attr-defined]
+        pending = in_threads_async(calls)
+        deadline = time.monotonic() + 5
+        while len(rt.db.committer._queue) < len(calls) and time.monotonic() < deadline:  # type: ignore[attr-defined]
+            time.sleep(0.002)
+    results = pending()
+    assert [r for r in results if isinstance(r, BaseException)] == []
+    model: dict[str, float] = {}
+    for i in sorted(range(len(txns)), key=lambda i: results[i].ts):
+        reads, writes = txns[i]
+        assert results[i].value == {prefix + n: model.get(n, 0) for n in reads}
+        for n in writes:
+            model[n] = i + 1
+    for n in NAMES:
+        stored = rt.run_query("counters:get", {"name": prefix + n}).value
+        assert stored == model.get(n)
