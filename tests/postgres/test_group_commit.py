@@ -5,6 +5,7 @@ timestamp, its own OCC check, its own error."""
 from __future__ import annotations
 
 import os
+import tempfile
 import threading
 import time
 import uuid
@@ -22,6 +23,7 @@ from livebase.engine.committer import SharedCommitter
 from livebase.engine.errors import OccConflictError
 from livebase.engine.store import Commit, LoggedCommit, StaleCommitError
 from livebase.persistence import MemoryPersistence, open_persistence
+from tests import pgsupport
 from tests.conftest import APPS
 from tests.postgres.test_many_runtimes import open_runtimes, wait_until
 
@@ -394,3 +396,53 @@ def test_grouped_commits_are_serializable_in_timestamp_order(shared_runtime, txn
     for n in NAMES:
         stored = rt.run_query("counters:get", {"name": prefix + n}).value
         assert stored == model.get(n)
+
+
+@pytest.fixture(scope="module")
+def two_processes() -> Iterator[tuple[Runtime, Runtime]]:
+    """Two runtimes over one PostgreSQL deployment, as two server processes."""
+    schema = pgsupport.new_schema()
+    url = pgsupport.deployment_url(schema)
+    root = Path(tempfile.mkdtemp(prefix="grouped-pg-"))
+    a, b = (Runtime(APPS / "notes", root / name, db=url) for name in ("a", "b"))
+    try:
+        yield a, b
+    finally:
+        a.close()
+        b.close()
+        pgsupport.drop_schema(schema)
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    st.lists(st.tuples(transaction, st.booleans()), min_size=2, max_size=8), st.integers(0, 10**9)
+)
+def test_groups_of_two_processes_are_serializable_in_timestamp_order(two_processes, txns, salt):
+    """The same across two processes over PostgreSQL, each committing its own groups."""
+    prefix = f"{salt}-{uuid.uuid4().hex[:6]}-"
+    calls = [
+        (lambda rt=two_processes[on_b], r=r, w=w, i=i: rt.run_mutation(
+            "counters:transfer",
+            {"reads": [prefix + n for n in r], "writes": [prefix + n for n in w], "stamp": i + 1},
+        ))
+        for i, ((r, w), on_b) in enumerate(txns)
+    ]  # fmt: skip
+    a, b = two_processes
+    with a.db.committer.lock, b.db.committer.lock:  # type: ignore[attr-defined]
+        pending = in_threads_async(calls)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and (
+            len(a.db.committer._queue) + len(b.db.committer._queue) < len(calls)  # type: ignore[attr-defined]
+        ):
+            time.sleep(0.002)
+    results = pending()
+    assert [r for r in results if isinstance(r, BaseException)] == []
+    model: dict[str, float] = {}
+    for i in sorted(range(len(txns)), key=lambda i: results[i].ts):
+        (reads, writes), _ = txns[i]
+        assert results[i].value == {prefix + n: model.get(n, 0) for n in reads}
+        for n in writes:
+            model[n] = i + 1
+    wait_until(lambda: a.db.latest_ts >= max(r.ts for r in results))
+    for n in NAMES:
+        assert a.run_query("counters:get", {"name": prefix + n}).value == model.get(n)
