@@ -105,13 +105,18 @@ class PriorityGate:
             self._wait(threading.get_ident(), until)
 
 
+_CONFLICT = "Documents read by this mutation changed; retrying"
+
+
 class Committer(ABC):
     """Assigns commit timestamps, checks OCC, writes through persistence, feeds the feed."""
 
-    feed: CommitFeed
-    gate: PriorityGate
-    lock: threading.RLock  # held while a commit (or a group of them) is written
-    _exclusive: threading.local  # depth of exclusive() blocks in this thread
+    def __init__(self, persistence: Persistence, feed: CommitFeed) -> None:
+        self.persistence = persistence
+        self.feed = feed
+        self.lock = threading.RLock()  # held while a commit (or a group of them) is written
+        self.gate = PriorityGate()
+        self._exclusive = threading.local()  # depth of exclusive() blocks in this thread
 
     @abstractmethod
     def commit(
@@ -133,6 +138,15 @@ class Committer(ABC):
         return getattr(self._exclusive, "depth", 0) > 0
 
     @contextmanager
+    def _counted(self) -> Iterator[None]:
+        """Around the body of ``exclusive()``: what ``in_exclusive`` answers from."""
+        self._exclusive.depth = getattr(self._exclusive, "depth", 0) + 1
+        try:
+            yield
+        finally:
+            self._exclusive.depth -= 1
+
+    @contextmanager
     def priority(self, until: float) -> Iterator[None]:
         """Let this thread's commits go before this process's other threads' while the block
         runs, until the monotonic time ``until`` at most (``PriorityGate``). Commits already
@@ -146,13 +160,6 @@ class Committer(ABC):
 class LocalCommitter(Committer):
     """One lock in this process: correct when this process is storage's only writer."""
 
-    def __init__(self, persistence: Persistence, feed: CommitFeed) -> None:
-        self.persistence = persistence
-        self.feed = feed
-        self.lock = threading.RLock()
-        self.gate = PriorityGate()
-        self._exclusive = threading.local()  # depth of exclusive() blocks in this thread
-
     def next_ts(self) -> int:
         """The next commit timestamp: after the newest commit, and real time when later."""
         return max(self.feed.ts + 1, wallclock.real_time_ns())
@@ -161,11 +168,11 @@ class LocalCommitter(Committer):
         self, build: CommitBuilder, read_set: ReadSet | None = None, since_ts: int = 0
     ) -> Commit | None:
         feed = self.feed
-        if not getattr(self._exclusive, "depth", 0):
+        if not self.in_exclusive():
             self.gate.wait_turn()
         with self.lock:
             if read_set is not None and feed.write_log.conflicts(read_set, since_ts):
-                raise OccConflictError("Documents read by this mutation changed; retrying")
+                raise OccConflictError(_CONFLICT)
             commit = build(self.next_ts())
             if commit is None:
                 return None
@@ -176,12 +183,8 @@ class LocalCommitter(Committer):
 
     @contextmanager
     def exclusive(self) -> Iterator[None]:
-        with self.lock:
-            self._exclusive.depth = getattr(self._exclusive, "depth", 0) + 1
-            try:
-                yield
-            finally:
-                self._exclusive.depth -= 1
+        with self.lock, self._counted():
+            yield
 
 
 def _own(exc: CommitOutcomeUnknown, members: int) -> CommitOutcomeUnknown:
@@ -224,21 +227,17 @@ class SharedCommitter(Committer):
     MAX_GROUP = 64
 
     def __init__(self, persistence: Persistence, feed: CommitFeed) -> None:
-        self.persistence = persistence
-        self.feed = feed
-        self.lock = threading.RLock()  # this process's committing threads, one at a time
+        super().__init__(persistence, feed)
         # why: a group is written all or none only by storage that says so
         self._max_group = self.MAX_GROUP if persistence.atomic_groups else 1
         self._queue: list[_Request] = []
         self._queue_lock = threading.Lock()
-        self._exclusive = threading.local()  # depth of exclusive() blocks in this thread
-        self.gate = PriorityGate()
 
     def commit(
         self, build: CommitBuilder, read_set: ReadSet | None = None, since_ts: int = 0
     ) -> Commit | None:
         request = _Request(build, read_set, since_ts)
-        alone = getattr(self._exclusive, "depth", 0) > 0
+        alone = self.in_exclusive()
         if not alone:
             self.gate.wait_turn()
             with self._queue_lock:
@@ -280,9 +279,7 @@ class SharedCommitter(Committer):
                     feed.write_log.conflicts(read_set, request.since_ts)
                     or any(read_set.overlaps(c.write_set) for c in commits)
                 ):
-                    request.error = OccConflictError(
-                        "Documents read by this mutation changed; retrying"
-                    )
+                    request.error = OccConflictError(_CONFLICT)
                     continue
                 try:
                     commit = request.build(ts)
@@ -326,11 +323,7 @@ class SharedCommitter(Committer):
 
     @contextmanager
     def exclusive(self) -> Iterator[None]:
-        with self.lock, self.persistence.write_lock():
-            self._exclusive.depth = getattr(self._exclusive, "depth", 0) + 1
-            try:
-                self.feed.catch_up(self.persistence, deliver=False)
-                yield
-            finally:
-                self._exclusive.depth -= 1
+        with self.lock, self.persistence.write_lock(), self._counted():
+            self.feed.catch_up(self.persistence, deliver=False)
+            yield
         self.feed.deliver()

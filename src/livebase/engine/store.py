@@ -80,6 +80,14 @@ class StaleCommitError(RuntimeError):
     Nothing was written."""
 
 
+def check_increasing(commits: list[Commit], above: int) -> None:
+    """StaleCommitError unless the commits' timestamps increase, the first above ``above``."""
+    for commit in commits:
+        if commit.ts <= above:
+            raise StaleCommitError(f"commit ts {commit.ts} is not above {above}")
+        above = commit.ts
+
+
 class Snapshot(ABC):
     """A consistent read view of storage as of commit timestamp ``ts``."""
 

@@ -46,6 +46,7 @@ from livebase.engine.store import (
     Row,
     Snapshot,
     StaleCommitError,
+    check_increasing,
     decode_write_set,
     encode_write_set,
 )
@@ -357,8 +358,7 @@ class PostgresPersistence(Persistence):
     def commit(self, commit: Commit) -> None:
         with self._lock:
             w = self._live_writer()
-            if commit.ts <= self._latest:
-                raise StaleCommitError(f"commit ts {commit.ts} is not above {self._latest}")
+            check_increasing([commit], self._latest)
             w.execute("BEGIN")
             try:
                 self._write(w, [commit])
@@ -394,11 +394,7 @@ class PostgresPersistence(Persistence):
                 if not commits:
                     w.execute("ROLLBACK")
                     return commits
-                previous = latest
-                for commit in commits:
-                    if commit.ts <= previous:
-                        raise StaleCommitError(f"commit ts {commit.ts} is not above {previous}")
-                    previous = commit.ts
+                check_increasing(commits, latest)
                 self._write(w, commits)
             except BaseException:
                 self._rollback(w)

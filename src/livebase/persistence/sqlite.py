@@ -39,7 +39,7 @@ from livebase.engine.store import (
     Persistence,
     Row,
     Snapshot,
-    StaleCommitError,
+    check_increasing,
     decode_write_set,
     encode_write_set,
 )
@@ -219,11 +219,7 @@ class SqlitePersistence(Persistence):
 
     def _write(self, commits: list[Commit]) -> None:
         """The commits, in order, in one transaction."""
-        latest = self._latest
-        for commit in commits:
-            if commit.ts <= latest:
-                raise StaleCommitError(f"commit ts {commit.ts} is not above {latest}")
-            latest = commit.ts
+        check_increasing(commits, self._latest)
         w = self._writer
         w.execute("BEGIN IMMEDIATE")
         try:
@@ -236,7 +232,7 @@ class SqlitePersistence(Persistence):
         except BaseException:
             w.execute("ROLLBACK")
             raise
-        self._latest = latest
+        self._latest = commits[-1].ts
         self._unpruned = 0 if pruning else self._unpruned + len(commits)
 
     def _write_one(self, w: sqlite3.Connection, commit: Commit) -> None:

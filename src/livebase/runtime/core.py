@@ -322,7 +322,7 @@ class BaseRuntime:
         checked = self._args(fn, args)
         ident = make_identity(identity)
         # why: the limit spans every attempt, so that the caller waits at most about that long
-        with execution.limited(fn.path, "mutation", self.limits.mutation):
+        with execution.limited(fn.path, "mutation", self.limits.mutation) as run:
             optimistic = OPTIMISTIC_ATTEMPTS
             for attempt in range(1, optimistic + 1):
                 try:
@@ -333,10 +333,8 @@ class BaseRuntime:
             # most: past it, it cannot commit), with no lock held while its code runs: stuck in
             # C code under a lock, it would hold up every commit of every process until that
             # code returned
-            run = execution.current()
-            if run is None or time.monotonic() - run.started < run.limit / 2:
-                deadline = run.deadline if run is not None else time.monotonic() + 1.0
-                with self.db.priority(deadline):
+            if time.monotonic() - run.started < run.limit / 2:
+                with self.db.priority(run.deadline):
                     try:
                         return self._mutate_once(fn, checked, ident, optimistic + 1, request, job)
                     except OccConflictError:

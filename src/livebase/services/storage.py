@@ -393,9 +393,7 @@ class StorageService:
             return set(), False
 
         def check(txn: Transaction) -> tuple[set[str], bool]:
-            holds = txn.table(HOLDS)
-            now = time.time() * 1000
-            on_hold = any(doc["until"] > now for _, doc in txn.scan(holds, holds.by_id, b"", None))
+            on_hold = any(doc["until"] > _now_ms() for doc in _holds(txn))
             found = {sha for sha in digests if self._by_index(txn, "by_sha256", sha) is not None}
             return found, on_hold
 
@@ -411,7 +409,7 @@ class StorageService:
         long (it extends the hold once half of it has passed)."""
 
         def put(txn: Transaction) -> str:
-            return txn.insert(HOLDS, {"until": time.time() * 1000 + HOLD_MS})
+            return txn.insert(HOLDS, {"until": _now_ms() + HOLD_MS})
 
         hold_id, _ = self.transactor.transact(put)
         renewed = time.monotonic()
@@ -420,7 +418,7 @@ class StorageService:
             nonlocal renewed
             if time.monotonic() - renewed < HOLD_MS / 2000:
                 return
-            until = time.time() * 1000 + HOLD_MS
+            until = _now_ms() + HOLD_MS
             self.transactor.transact(lambda txn: txn.patch(hold_id, {"until": until}, HOLDS))
             renewed = time.monotonic()
 
@@ -431,10 +429,8 @@ class StorageService:
             def release(txn: Transaction) -> None:
                 txn.delete(hold_id, HOLDS)
                 # why: expired holds of holders that died go too
-                table = txn.table(HOLDS)
-                now = time.time() * 1000
-                for _, doc in txn.scan(table, table.by_id, b"", None):
-                    if doc["_id"] != hold_id and doc["until"] <= now:
+                for doc in _holds(txn):
+                    if doc["_id"] != hold_id and doc["until"] <= _now_ms():
                         txn.delete(doc["_id"], HOLDS)
 
             self.transactor.transact(release)
@@ -469,6 +465,16 @@ class StorageService:
     def close(self) -> None:
         """Release the blob store's connections."""
         self.blob_store.close()
+
+
+def _now_ms() -> float:
+    return clock.real_time() * 1000
+
+
+def _holds(txn: Transaction) -> list[dict[str, Any]]:
+    """Every document of ``_storage_holds``."""
+    table = txn.table(HOLDS)
+    return [doc for _, doc in txn.scan(table, table.by_id, b"", None)]
 
 
 async def _finish_even_if_cancelled(steps: Coroutine[Any, Any, T]) -> T:
