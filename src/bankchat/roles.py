@@ -21,6 +21,7 @@ from bankchat.sql.guard import Policy
 BANK_TABLES = ("account", "card", "client", "disp", "district", "loan", "order", "trans")
 TELLER_DISTRICT = 1  # the Prague branch
 _ACCOUNTS = f"account_id IN (SELECT account_id FROM account WHERE district_id = {TELLER_DISTRICT})"
+_BRANCH = "your branch (Hl.m. Praha, district 1)"
 
 DEMO_ROLES: list[dict[str, Any]] = [
     {
@@ -48,22 +49,57 @@ DEMO_ROLES: list[dict[str, Any]] = [
             {
                 "resource": "rows:account",
                 "action": "allow",
-                "conditions": {"filter": f"district_id = {TELLER_DISTRICT}"},
+                "conditions": {
+                    "filter": f"district_id = {TELLER_DISTRICT}",
+                    "label": f"accounts held at {_BRANCH}",
+                },
             },
             {
                 "resource": "rows:client",
                 "action": "allow",
-                "conditions": {"filter": f"district_id = {TELLER_DISTRICT}"},
+                "conditions": {
+                    "filter": f"district_id = {TELLER_DISTRICT}",
+                    "label": f"clients living in the district of {_BRANCH}",
+                },
             },
-            {"resource": "rows:loan", "action": "allow", "conditions": {"filter": _ACCOUNTS}},
-            {"resource": "rows:trans", "action": "allow", "conditions": {"filter": _ACCOUNTS}},
-            {"resource": "rows:order", "action": "allow", "conditions": {"filter": _ACCOUNTS}},
-            {"resource": "rows:disp", "action": "allow", "conditions": {"filter": _ACCOUNTS}},
+            {
+                "resource": "rows:loan",
+                "action": "allow",
+                "conditions": {
+                    "filter": _ACCOUNTS,
+                    "label": f"loans of accounts held at {_BRANCH}",
+                },
+            },
+            {
+                "resource": "rows:trans",
+                "action": "allow",
+                "conditions": {
+                    "filter": _ACCOUNTS,
+                    "label": f"transactions of accounts held at {_BRANCH}",
+                },
+            },
+            {
+                "resource": "rows:order",
+                "action": "allow",
+                "conditions": {
+                    "filter": _ACCOUNTS,
+                    "label": f"permanent orders of accounts held at {_BRANCH}",
+                },
+            },
+            {
+                "resource": "rows:disp",
+                "action": "allow",
+                "conditions": {
+                    "filter": _ACCOUNTS,
+                    "label": f"dispositions of accounts held at {_BRANCH}",
+                },
+            },
             {
                 "resource": "rows:card",
                 "action": "allow",
                 "conditions": {
-                    "filter": f"disp_id IN (SELECT disp_id FROM disp WHERE {_ACCOUNTS})"
+                    "filter": f"disp_id IN (SELECT disp_id FROM disp WHERE {_ACCOUNTS})",
+                    "label": f"cards on accounts held at {_BRANCH}",
                 },
             },
         ],
@@ -96,6 +132,7 @@ def policy_of(roles: Iterable[dict[str, Any]]) -> Policy:
     denied_tables: set[str] = set()
     denied_columns: set[tuple[str, str]] = set()
     filters: dict[str, list[str]] = {}
+    labels: dict[str, list[str]] = {}
     everything = False
     for role in roles:
         for perm in role.get("permissions", []):
@@ -115,12 +152,17 @@ def policy_of(roles: Iterable[dict[str, Any]]) -> Policy:
                 condition = (perm.get("conditions") or {}).get("filter")
                 if condition:
                     filters.setdefault(target, []).append(f"({condition})")
+                    label = (perm.get("conditions") or {}).get("label")
+                    labels.setdefault(target, []).append(
+                        label or f"only the rows of {target} your role may read"
+                    )
     return Policy(
         name="+".join(r["name"] for r in roles) or "none",
         allowed_tables=None if everything else frozenset(allowed),
         denied_tables=frozenset(denied_tables),
         denied_columns=frozenset(denied_columns),
         row_filters={t: " AND ".join(c) for t, c in filters.items()},
+        row_labels={t: "; ".join(dict.fromkeys(c)) for t, c in labels.items()},
     )
 
 

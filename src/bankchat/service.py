@@ -18,7 +18,8 @@ from bankchat.nl.llm import LlmError
 from bankchat.nl.offline import NotUnderstood
 from bankchat.nl.semantic import SemanticLayer, load_layer
 from bankchat.sql.executor import BankDatabase, BankQueryError
-from bankchat.sql.guard import GuardError, Policy, SqlGuard
+from bankchat.sql.explain import Explainer, load_display
+from bankchat.sql.guard import GuardedSql, GuardError, Policy, SqlGuard
 
 CACHED_ROWS = 50  # rows kept with the assistant's message
 MAX_ROWS = 1000
@@ -42,6 +43,11 @@ class AskResult:
     tables: list[str] = field(default_factory=list)
     execution_ms: float | None = None
     chart: dict[str, Any] | None = None
+    # the bank's words for the answer: a title, kind and unit per column, what the SQL
+    # computes phrase by phrase, and what a reader should know before trusting the rows
+    column_info: list[dict[str, Any]] = field(default_factory=list)
+    interpretation: list[dict[str, str]] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
 
     @property
     def status(self) -> str:
@@ -57,8 +63,11 @@ class AskResult:
         return out
 
 
-def chart_for(columns: list[str], rows: list[list[Any]]) -> dict[str, Any] | None:
-    """A declarative chart spec when the result is a grouping or a time series."""
+def chart_for(
+    columns: list[str], rows: list[list[Any]], info: list[dict[str, Any]] | None = None
+) -> dict[str, Any] | None:
+    """A declarative chart spec when the result is a grouping or a time series (titled with
+    the columns' labels when ``info`` gives them)."""
     if len(columns) < 2 or len(rows) < 2 or len(rows) > 200:
         return None
     x, y = columns[0], columns[-1]
@@ -70,7 +79,16 @@ def chart_for(columns: list[str], rows: list[list[Any]]) -> dict[str, Any] | Non
     time_like = x in ("year", "month", "date", "day") or (
         label[:2] in ("19", "20") and len(label) in (4, 7, 10)
     )
-    return {"type": "line" if time_like else "bar", "x": x, "y": y, "title": f"{y} by {x}"}
+    x_label = info[0]["label"] if info else x
+    y_label = info[-1]["label"] if info else y
+    return {
+        "type": "line" if time_like else "bar",
+        "x": x,
+        "y": y,
+        "title": f"{y_label} by {x_label[:1].lower() + x_label[1:]}",
+        "xLabel": x_label,
+        "yLabel": y_label,
+    }
 
 
 class BankChat:
@@ -85,6 +103,7 @@ class BankChat:
         self.guard = SqlGuard(self.db.tables(), self.db.dialect, row_limit=MAX_ROWS + 1)
         self.engine = engine or engine_from_env()
         self.schema_text = self.layer.describe()
+        self.explainer = Explainer(load_display(self.layer.value_meanings))
 
     # --- questions ---------------------------------------------------------------------
     def ask(
@@ -101,6 +120,7 @@ class BankChat:
             examples=examples or [],
             check=lambda sql: self._refusal(sql, policy),
             history=history or [],
+            hidden_columns=policy.denied_columns,
         )
         try:
             translation = self.engine.translate(question, context)
@@ -122,9 +142,20 @@ class BankChat:
         sql = translation.sql
         if translation.engine == "offline" and self.db.dialect != "sqlite":
             sql = sqlglot.transpile(sql, read="sqlite", write=self.db.dialect)[0]
-        result = self.run_sql(sql, policy, question=question)
+        notes = list(getattr(translation, "notes", []))
+        result = self.run_sql(sql, policy, question=question, notes=notes)
         result.engine = translation.engine
         result.explanation = translation.explanation
+        words = getattr(translation, "words", [])
+        filler = getattr(translation, "filler", [])
+        if words:
+            read = "; ".join(f"'{text}' as {meaning}" for text, meaning in words)
+            result.interpretation.insert(0, {"part": "words", "text": read})
+        if filler:
+            result.interpretation.insert(
+                1 if words else 0,
+                {"part": "filler", "text": ", ".join(f"'{w}'" for w in filler)},
+            )
         return result
 
     def _refusal(self, sql: str, policy: Policy) -> str | None:
@@ -135,12 +166,28 @@ class BankChat:
         return None
 
     # --- SQL -----------------------------------------------------------------------------
-    def run_sql(self, sql: str, policy: Policy, question: str | None = None) -> AskResult:
+    def run_sql(
+        self,
+        sql: str,
+        policy: Policy,
+        question: str | None = None,
+        notes: list[str] | None = None,
+    ) -> AskResult:
         """Guard and run SQL for a caller with ``policy``."""
         try:
             guarded = self.guard.check(sql, policy)
         except GuardError as exc:
-            return AskResult(question, sql, error=exc.reason, denied=True)
+            return AskResult(question, sql, error=self._refusal_text(exc, policy), denied=True)
+        scopes = [
+            f"limited to {policy.row_labels.get(t) or f'the rows of {t} your role may read'}"
+            for t in guarded.restricted
+        ]
+        try:
+            interpretation = self.explainer.interpret(
+                guarded.qualified, row_limit=guarded.row_limit - 1, scopes=scopes, notes=notes
+            )
+        except Exception:
+            interpretation = [{"part": "query", "text": "(this SQL could not be explained)"}]
         started = time.perf_counter()
         try:
             outcome = self.db.run(guarded.sql, max_rows=guarded.row_limit - 1)
@@ -152,17 +199,104 @@ class BankChat:
                 tables=list(guarded.tables),
                 execution_ms=round((time.perf_counter() - started) * 1000, 2),
             )
-        return AskResult(
+        columns = list(outcome.columns)
+        try:
+            info = [c.to_dict() for c in self.explainer.columns(guarded.qualified, columns)]
+        except Exception:
+            info = [{"name": c, "label": c, "kind": "text"} for c in columns]
+        result = AskResult(
             question,
             sql,
-            columns=list(outcome.columns),
+            columns=columns,
             rows=outcome.rows,
             row_count=len(outcome.rows),
             truncated=outcome.truncated,
             tables=list(guarded.tables),
             execution_ms=round(outcome.elapsed_ms, 2),
-            chart=chart_for(list(outcome.columns), outcome.rows),
+            chart=chart_for(columns, outcome.rows, info),
+            column_info=info,
+            interpretation=interpretation,
         )
+        result.flags = self._flags(result, guarded, policy, scopes)
+        return result
+
+    def _refusal_text(self, exc: GuardError, policy: Policy) -> str:
+        """A role refusal that says what is not allowed, in the bank's words, and why."""
+        if exc.code == "column_denied" and exc.subject:
+            label = self.explainer.display.column(exc.subject)[0].lower()
+            table = self.explainer.display.singular(exc.subject.split(".")[0])
+            return (
+                f"Not allowed: your role ({policy.name}) may not read the {table}'s {label} "
+                f"({exc.subject}). Ask without it, or ask an administrator for access."
+            )
+        if exc.code == "table_denied" and exc.subject:
+            return (
+                f"Not allowed: your role ({policy.name}) may not read "
+                f"{self.explainer.display.plural(exc.subject)} (the table {exc.subject}). "
+                "Ask an administrator for access."
+            )
+        return exc.reason
+
+    def _flags(
+        self, result: AskResult, guarded: GuardedSql, policy: Policy, scopes: list[str]
+    ) -> list[str]:
+        """What a reader should know before trusting the rows."""
+        flags = []
+        if not result.rows:
+            flags.append("No rows match: the answer is empty, not zero.")
+        if result.truncated:
+            flags.append(f"Only the first {len(result.rows):,} rows are shown; there are more.")
+        for i, info in enumerate(result.column_info):
+            if result.rows and all(row[i] is None for row in result.rows):
+                flags.append(f"'{info['label']}' is empty (no value) in every row.")
+        tie = self._tie_at_cutoff(result, guarded, policy)
+        if tie:
+            flags.append(tie)
+        for scope in scopes:
+            flags.append(
+                f"Your role sees only part of the data: {scope.removeprefix('limited to ')}."
+            )
+        return flags
+
+    def _tie_at_cutoff(self, result: AskResult, guarded: GuardedSql, policy: Policy) -> str | None:
+        """When a top-k list cut between rows with the same sort value, say so."""
+        tree = guarded.qualified
+        if not isinstance(tree, sqlglot.exp.Select) or not result.rows:
+            return None
+        limit = tree.args.get("limit")
+        order = tree.args.get("order")
+        value = getattr(limit, "expression", None) if limit is not None else None
+        if order is None or not isinstance(value, sqlglot.exp.Literal) or not value.is_int:
+            return None
+        n = int(value.name)
+        if n != len(result.rows) or n >= guarded.row_limit - 1:
+            return None
+        key = order.expressions[0].this
+        names = [e.alias_or_name for e in tree.expressions]
+        position = next(
+            (
+                i
+                for i, e in enumerate(tree.expressions)
+                if e.alias_or_name == key.alias_or_name
+                or (e.this if isinstance(e, sqlglot.exp.Alias) else e) == key
+            ),
+            None,
+        )
+        if position is None:
+            return None
+        wider = tree.copy().limit(n + 1, copy=False)
+        try:
+            again = self.guard.check(wider.sql(dialect=self.db.dialect), policy)
+            rows = self.db.run(again.sql, max_rows=n + 1).rows
+        except (GuardError, BankQueryError):
+            return None
+        if len(rows) > n and rows[n][position] == rows[n - 1][position]:
+            label = result.column_info[position]["label"] if result.column_info else names[position]
+            return (
+                f"Tie at the cut-off: the next row has the same {label} as row {n} "
+                f"({rows[n][position]}), so the top {n} is one choice among equals."
+            )
+        return None
 
 
 _shared: BankChat | None = None

@@ -178,3 +178,22 @@ def test_create_admin_promotes_a_user_and_makes_a_new_account_only_with_a_passwo
         demo.create_admin(bank, "new.boss@bank.example", None)
     demo.create_admin(bank, "new.boss@bank.example", "a long password", "New Boss")
     assert q(bank, "new.boss@bank.example", "users:me")["roles"] == ["admin"]
+
+
+def test_the_audit_log_records_each_outcome_as_it_was(bank):
+    ask(bank, ANALYST, "How many clients are there?")
+    ask(bank, ANALYST, "zorblax the quarterly frobnication")
+    asyncio.run(
+        bank.run_action(
+            "chat:runSql",
+            {"sql": "SELECT birth_date FROM client"},
+            identity=as_user(bank, TELLER),
+        )
+    )
+    entries = q(bank, AUDITOR, "audit:getAuditLogs")
+    assert [e["outcome"] for e in entries[:3]] == ["refused", "not_understood", "answered"]
+    assert entries[1]["allowed"] is True and entries[0]["allowed"] is False
+    only = q(bank, AUDITOR, "audit:getAuditLogs", {"outcome": "not_understood"})
+    assert [e["question"] for e in only] == ["zorblax the quarterly frobnication"]
+    # a call not made over a connection (here: in-process) records no address
+    assert "ipAddress" not in entries[0]

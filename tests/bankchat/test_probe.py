@@ -149,3 +149,23 @@ def test_an_invitation_admits_its_email_once_with_its_roles(bankchat: str) -> No
     assert taken.status_code == 403 and taken.json()["code"] == "signup_closed"
     log = call(bankchat, "query", "audit:getAuditLogs", {"userEmail": ADMIN}, admin)["value"]
     assert [e["action"] for e in log][-1] == "invite"
+
+
+def test_audit_entries_say_where_from_as_the_server_saw_the_connection(bankchat: str) -> None:
+    admin = auth(bankchat, "signin", {"email": ADMIN, "password": PASSWORD}).json()["token"]
+    headers = {"Authorization": f"Bearer {admin}", "User-Agent": "BranchDesk/2.1 (audit test)"}
+    body = {"path": "chat:ask", "args": {"question": "How many loans are there?"}}
+    answer = httpx.post(f"{bankchat}/api/action", json=body, headers=headers, timeout=60).json()
+    assert answer["status"] == "success", answer
+    # an address in the arguments is refused, not recorded
+    forged = {**body["args"], "ipAddress": "10.9.8.7"}
+    refused = call(bankchat, "action", "chat:ask", forged, admin)
+    assert refused["status"] == "error" and "ipAddress" in refused["errorMessage"]
+    entries = call(bankchat, "query", "audit:getAuditLogs", {"ipAddress": "127.0.0.1"}, admin)
+    mine = [e for e in entries["value"] if e.get("question") == "How many loans are there?"]
+    assert mine and mine[0]["userAgent"] == "BranchDesk/2.1 (audit test)"
+    assert mine[0]["outcome"] == "answered"
+    assert (
+        call(bankchat, "query", "audit:getAuditLogs", {"ipAddress": "10.9.8.7"}, admin)["value"]
+        == []
+    )

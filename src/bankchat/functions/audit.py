@@ -9,7 +9,7 @@ nothing updates or deletes an entry.
 import time
 
 from bankchat.functions._access import allow
-from livebase import query, v
+from livebase import query, undefined, v
 
 
 async def record(ctx, user, action, *, tables=(), allowed=True, **fields):
@@ -33,16 +33,26 @@ async def record(ctx, user, action, *, tables=(), allowed=True, **fields):
         "since": v.optional(v.number()),
         "until": v.optional(v.number()),
         "deniedOnly": v.optional(v.boolean()),
+        "ipAddress": v.optional(v.string()),
+        "outcome": v.optional(v.string()),
         "limit": v.optional(v.number()),
     }
 )
 @allow("feature:audit")
 async def get_audit_logs(
-    ctx, userEmail=None, table=None, since=None, until=None, deniedOnly=False, limit=200
+    ctx,
+    userEmail=None,
+    table=None,
+    since=None,
+    until=None,
+    deniedOnly=False,
+    ipAddress=None,
+    outcome=None,
+    limit=200,
 ):
-    """Audit entries, newest first, filtered by user, table and time (auditors)."""
+    """Audit entries, newest first, filtered by user, table, time, address and outcome."""
     out = []
-    async for entry in _entries(ctx, userEmail, since, until, deniedOnly):
+    async for entry in _entries(ctx, userEmail, since, until, deniedOnly, ipAddress, outcome):
         if table and table not in entry["tables"]:
             continue
         out.append(entry)
@@ -59,25 +69,38 @@ async def get_audit_logs(
         "since": v.optional(v.number()),
         "until": v.optional(v.number()),
         "deniedOnly": v.optional(v.boolean()),
+        "ipAddress": v.optional(v.string()),
+        "outcome": v.optional(v.string()),
     }
 )
 @allow("feature:audit")
 async def page_audit_logs(
-    ctx, paginationOpts, userEmail=None, table=None, since=None, until=None, deniedOnly=False
+    ctx,
+    paginationOpts,
+    userEmail=None,
+    table=None,
+    since=None,
+    until=None,
+    deniedOnly=False,
+    ipAddress=None,
+    outcome=None,
 ):
     """Audit entries a page at a time (for usePaginatedQuery), with get_audit_logs' filters.
 
     The table filter is applied to each page after it is read (an entry's tables are a list,
     which no filter expression matches), so a page may hold fewer than ``numItems`` entries.
     """
-    result = await _entries(ctx, userEmail, since, until, deniedOnly).paginate(paginationOpts)
+    entries = _entries(ctx, userEmail, since, until, deniedOnly, ipAddress, outcome)
+    result = await entries.paginate(paginationOpts)
     if table:
         result = {**result, "page": [e for e in result["page"] if table in e["tables"]]}
     return result
 
 
-def _entries(ctx, user_email, since, until, denied_only):
-    """Audit entries newest first, by user, time and verdict (the table filter is the caller's)."""
+def _entries(ctx, user_email, since, until, denied_only, ip_address=None, outcome=None):
+    """Audit entries newest first, by user, time, verdict, address and outcome (the table
+    filter is the caller's). Entries written before outcomes were recorded count as
+    "answered" when allowed and "refused" when not."""
     if denied_only:
         rows = ctx.db.query("auditLogs").with_index(
             "by_allowed", lambda q: _range(q.eq("allowed", False), since, until)
@@ -87,7 +110,21 @@ def _entries(ctx, user_email, since, until, denied_only):
     rows = rows.order("desc")
     if user_email:
         rows = rows.filter(lambda q: q.eq(q.field("userEmail"), user_email.lower()))
+    if ip_address:
+        rows = rows.filter(lambda q: q.eq(q.field("ipAddress"), ip_address.strip()))
+    if outcome:
+        rows = rows.filter(lambda q: _has_outcome(q, outcome))
     return rows
+
+
+def _has_outcome(q, outcome):
+    recorded = q.eq(q.field("outcome"), outcome)
+    if outcome not in ("answered", "refused"):
+        return recorded
+    legacy = q.and_(
+        q.eq(q.field("outcome"), undefined), q.eq(q.field("allowed"), outcome == "answered")
+    )
+    return q.or_(recorded, legacy)
 
 
 def _range(q, since, until):

@@ -10,6 +10,13 @@ from bankchat.service import CACHED_ROWS, shared
 from livebase import ConvexError, action, internal_mutation, mutation, query, v
 
 TITLE_WORDS = 8
+# an answer's status -> the audit log's outcome
+OUTCOMES = {
+    "success": "answered",
+    "denied": "refused",
+    "not_understood": "not_understood",
+    "error": "failed",
+}
 
 
 def _now() -> float:
@@ -159,10 +166,17 @@ async def start_turn(ctx, content, conversationId=None):
         "conversationId": v.optional(v.id("conversations")),
         "action": v.string(),
         "result": v.any(),
+        "ipAddress": v.optional(v.string()),
+        "userAgent": v.optional(v.string()),
     }
 )
-async def record_answer(ctx, userId, userEmail, action, result, conversationId=None):
-    """The assistant's message, query history, an audit entry and analytics, in one commit."""
+async def record_answer(
+    ctx, userId, userEmail, action, result, conversationId=None, ipAddress=None, userAgent=None
+):
+    """The assistant's message, query history, an audit entry and analytics, in one commit.
+
+    ``ipAddress`` and ``userAgent`` come from the calling connection (``ctx.client`` of the
+    action), never from the client's arguments: this mutation is internal."""
     now = _now()
     status = result["status"]
     if result.get("not_understood"):
@@ -217,9 +231,12 @@ async def record_answer(ctx, userId, userEmail, action, result, conversationId=N
         action,
         tables=result.get("tables") or [],
         allowed=not result.get("denied"),
+        outcome=OUTCOMES.get(status, status),
         question=result.get("question"),
         sql=result.get("sql"),
         reason=result["error"] if result.get("denied") or result.get("error") else None,
+        ipAddress=ipAddress,
+        userAgent=userAgent,
     )
     await _count(ctx, "queries", "all")
     await _count(ctx, "status", status)
@@ -269,16 +286,18 @@ async def _answer(ctx, conversationId, text, kind):
     else:
         result = await asyncio.to_thread(service.run_sql, text, policy)
     payload = result.to_dict()
-    message_id = await ctx.run_mutation(
-        "chat:record_answer",
-        {
-            "userId": turn["user"]["_id"],
-            "userEmail": turn["user"]["email"],
-            "conversationId": turn["conversationId"],
-            "action": kind,
-            "result": payload,
-        },
-    )
+    record = {
+        "userId": turn["user"]["_id"],
+        "userEmail": turn["user"]["email"],
+        "conversationId": turn["conversationId"],
+        "action": kind,
+        "result": payload,
+    }
+    if ctx.client.ip:
+        record["ipAddress"] = ctx.client.ip
+    if ctx.client.user_agent:
+        record["userAgent"] = ctx.client.user_agent
+    message_id = await ctx.run_mutation("chat:record_answer", record)
     return {**payload, "conversationId": turn["conversationId"], "messageId": message_id}
 
 

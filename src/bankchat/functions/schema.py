@@ -8,7 +8,9 @@ permission = v.object(
     {
         "resource": v.string(),  # table:loan, table:*, column:client.birth_date, rows:account,
         "action": v.union(v.literal("allow"), v.literal("deny")),  # feature:audit ...
-        "conditions": v.optional(v.object({"filter": v.optional(v.string())})),
+        "conditions": v.optional(
+            v.object({"filter": v.optional(v.string()), "label": v.optional(v.string())})
+        ),
     }
 )
 
@@ -107,7 +109,11 @@ schema = define_schema(
                 "sql": v.optional(v.string()),
                 "tables": v.array(v.string()),
                 "allowed": v.boolean(),
+                # answered | refused | not_understood | failed (entries from before it: allowed)
+                "outcome": v.optional(v.string()),
                 "reason": v.optional(v.string()),
+                "ipAddress": v.optional(v.string()),
+                "userAgent": v.optional(v.string()),
                 "timestamp": v.number(),
             }
         )

@@ -48,6 +48,8 @@ class EngineContext:
     ``check``: returns an error message when the guard refuses the SQL or a dry run fails, else
     None. Model engines use it to ask for one repair and never return SQL that failed it.
     ``history``: earlier question -> SQL turns of this conversation, for follow-up questions.
+    ``hidden_columns``: (table, column) pairs the asker's role may not read; columns an engine
+    adds by default leave them out.
 
     Result rows never belong here: they are not sent to a model.
     """
@@ -57,6 +59,7 @@ class EngineContext:
     examples: list[tuple[str, str]] = field(default_factory=list)
     check: Callable[[str], str | None] | None = None
     history: list[tuple[str, str]] = field(default_factory=list)
+    hidden_columns: frozenset[tuple[str, str]] = frozenset()
 
 
 @runtime_checkable
@@ -83,7 +86,7 @@ class OfflineAdapter:
         return self._engine
 
     def translate(self, question: str, context: EngineContext) -> Translation:
-        translation = self.engine.translate(question)
+        translation = self.engine.translate(question, context.hidden_columns)
         translation.engine = self.name
         return translation
 

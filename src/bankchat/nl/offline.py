@@ -422,6 +422,11 @@ class Translation:
     sql: str
     explanation: str
     engine: str = "offline"
+    # conventions the engine applied that the SQL alone does not show (columns left out)
+    notes: list[str] = field(default_factory=list)
+    # how the question's words were read: (words, what they became); filler words apart
+    words: list[tuple[str, str]] = field(default_factory=list)
+    filler: list[str] = field(default_factory=list)
 
 
 class NotUnderstood(Exception):
@@ -437,6 +442,9 @@ def _tokens(question: str) -> list[str]:
     text = question.lower().replace("\u2019", "'")
     text = re.sub(r"(\d),(\d{3})", r"\1\2", text)
     text = re.sub(r"(\d),(\d{3})", r"\1\2", text)
+    # why: amounts are in the bank's one currency; a sign or unit beside a number adds nothing
+    text = re.sub(r"(?:[$€£]|\b(?:czk|kč|kc|usd)\b)\s*(?=\d)", "", text)
+    text = re.sub(r"(?<=\d)(k|m|million)?\s*(?:czk|kč|kc|crowns|dollars|usd)\b", r"\1", text)
     text = re.sub(r"(\d+(?:\.\d+)?)\s*k\b", lambda m: str(int(float(m.group(1)) * 1000)), text)
     text = re.sub(
         r"(\d+(?:\.\d+)?)\s*(million|mil|m)\b",
@@ -486,7 +494,7 @@ class OfflineEngine:
             return date
         for width in range(min(self._max_words, len(tokens) - i), 1, -1):
             phrase = " ".join(tokens[i : i + width])
-            meanings = self.layer.lexicon.get(phrase)
+            meanings = self.layer.lexicon.get(phrase) or self.layer.lexicon.get(_singular(phrase))
             if meanings:
                 return Item("meaning", phrase, list(meanings)), width
             keyword = KEYWORDS.get(phrase)
@@ -532,8 +540,13 @@ class OfflineEngine:
         return out
 
     # --- building the query ----------------------------------------------------------------
-    def translate(self, question: str) -> Translation:
-        """SQL for ``question``, or NotUnderstood saying what could not be read."""
+    def translate(
+        self, question: str, hidden: frozenset[tuple[str, str]] = frozenset()
+    ) -> Translation:
+        """SQL for ``question``, or NotUnderstood saying what could not be read.
+
+        ``hidden``: (table, column) pairs the asker may not read; default columns leave them
+        out (a column the question names is still written, and the guard refuses it)."""
         items = self.read(question)
         unsupported = [i.text for i in items if i.kind == "unsupported"]
         if unsupported:
@@ -548,7 +561,38 @@ class OfflineEngine:
             raise NotUnderstood(
                 "I did not understand: " + ", ".join(repr(u) for u in unknown), unknown
             )
-        return _Builder(self.layer, items, question).build()
+        translation = _Builder(self.layer, items, question, hidden).build()
+        translation.filler = [i.text for i in items if i.kind == "stop"]
+        translation.words = [(i.text, _reading(i)) for i in items if i.kind != "stop"]
+        return translation
+
+
+def _reading(item: Item) -> str:
+    """What one read phrase became, in words."""
+    for meaning in item.meanings:
+        if meaning.kind == "table":
+            return f"the {meaning.table} table"
+        if meaning.kind == "column":
+            return f"the column {meaning.qualified}" if meaning.table != "*" else meaning.column
+        if meaning.kind in ("value", "region", "district"):
+            return f"{meaning.qualified} = " + " or ".join(repr(v) for v in meaning.values)
+    return {
+        "number": "a number",
+        "date": "a date",
+        "yearnum": "a year",
+        "id": "an id",
+        "agg": "an aggregate",
+        "topk": "a top-k limit",
+        "sort": "an ordering",
+        "cmp": "a comparison",
+    }.get(item.kind, item.kind.replace("_", " "))
+
+
+def _singular(phrase: str) -> str:
+    """A plural phrase's last word made singular ("birth dates" -> "birth date"), or ""."""
+    if len(phrase) > 4 and phrase.endswith("s") and not phrase.endswith("ss"):
+        return phrase[:-1]
+    return ""
 
 
 def _table_of(item: Item) -> str | None:
@@ -671,8 +715,17 @@ def _literal(value: Any) -> str:
 class _Builder:
     """Turns the items of one question into one SELECT."""
 
-    def __init__(self, layer: SemanticLayer, items: list[Item], question: str) -> None:
+    def __init__(
+        self,
+        layer: SemanticLayer,
+        items: list[Item],
+        question: str,
+        hidden: frozenset[tuple[str, str]] = frozenset(),
+    ) -> None:
         self.layer = layer
+        self.hidden = {f"{t}.{c}".lower() for t, c in hidden}
+        self.left_out: list[str] = []
+        self.applied: list[str] = []
         self.items = [i for i in items if i.kind != "stop"]
         self.question = question
         self.conditions: list[str] = []
@@ -1413,7 +1466,11 @@ class _Builder:
             )
             if topk is not None:
                 sql += f" LIMIT {topk}"
-        return Translation(sql, self._explanation(agg, measure, group, topk))
+        notes = [
+            *self.applied,
+            *(f"left out {column} (your role may not read it)" for column in self.left_out),
+        ]
+        return Translation(sql, self._explanation(agg, measure, group, topk), notes=notes)
 
     def _measure_says_average(self) -> bool:
         return any(i.text.startswith(("average", "mean")) for i in self.items)
@@ -1423,7 +1480,12 @@ class _Builder:
 
     def _list_columns(self, measure: str | None) -> str:
         base = self.base
-        cols = [f"{_quote(base)}.{c}" for c in self.layer.tables[base].list_columns]
+        cols = []
+        for c in self.layer.tables[base].list_columns:
+            if f"{base}.{c}".lower() in self.hidden:
+                self.left_out.append(f"{base}.{c}")
+            else:
+                cols.append(f"{_quote(base)}.{c}")
         for table in sorted(self.tables - {base}):
             name = self.layer.tables[table].name_column
             if (
@@ -1462,6 +1524,19 @@ class _Builder:
         fanout = False
         for frm, fcol, to, tcol in edges:
             sql += f" JOIN {_quote(to)} ON {_quote(to)}.{tcol} = {_quote(frm)}.{fcol}"
+            if to == "trans" and frm == "account" and self._balance_only():
+                # why: an account's balance is its current one, the balance after its latest
+                # transaction; joining every transaction would rank past balances, each
+                # account many times over.
+                sql += (
+                    " AND trans.trans_id = (SELECT latest.trans_id FROM trans AS latest"
+                    " WHERE latest.account_id = account.account_id"
+                    " ORDER BY latest.date DESC, latest.trans_id DESC LIMIT 1)"
+                )
+                self.applied.append(
+                    "balance = the account's current balance (after its latest transaction)"
+                )
+                continue
             if tcol != self.layer.tables[to].key:
                 fanout = True  # from a key to a foreign key: one base row, many joined rows
         if (
@@ -1480,6 +1555,14 @@ class _Builder:
             }:
                 fanout = False
         return sql, fanout
+
+    def _balance_only(self) -> bool:
+        """Whether transactions are read only for an account's balance."""
+        if self.base == "trans" or any(_table_of(i) == "trans" for i in self.items):
+            return False
+        named = {c for c in (self.column(i) for i in self.items) if c and c.startswith("trans.")}
+        in_conditions = any("trans." in c for c in self.conditions)
+        return named == {"trans.balance"} and not in_conditions
 
     def _where(self) -> str:
         return f" WHERE {' AND '.join(self.conditions)}" if self.conditions else ""

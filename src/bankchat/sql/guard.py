@@ -173,10 +173,11 @@ CASE_INSENSITIVE_COLUMNS = frozenset({"mysql"})
 class GuardError(Exception):
     """A statement the guard refuses; ``reason`` says why in words a user can act on."""
 
-    def __init__(self, reason: str, code: str = "refused") -> None:
+    def __init__(self, reason: str, code: str = "refused", subject: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.code = code
+        self.subject = subject  # the table or ``table.column`` refused, for a role refusal
 
 
 @dataclass(frozen=True)
@@ -193,6 +194,8 @@ class Policy:
     denied_tables: frozenset[str] = frozenset()
     denied_columns: frozenset[tuple[str, str]] = frozenset()
     row_filters: Mapping[str, str] = field(default_factory=dict)
+    # what each table's row condition means, in words ("accounts of your branch, Prague")
+    row_labels: Mapping[str, str] = field(default_factory=dict)
 
     def may_read(self, table: str) -> bool:
         if table in self.denied_tables:
@@ -208,6 +211,10 @@ class GuardedSql:
     tables: tuple[str, ...]
     columns: tuple[tuple[str, str], ...]
     row_limit: int
+    # the statement as written, every column tied to its table (for explaining it)
+    qualified: exp.Expression | None = field(default=None, compare=False, repr=False)
+    # the tables whose rows the role's row conditions restricted
+    restricted: tuple[str, ...] = ()
 
 
 class SqlGuard:
@@ -253,19 +260,23 @@ class SqlGuard:
         self._refuse_writes_and_side_effects(tree)
         # why: the checks read a fully qualified copy (stars expanded, every column tied to
         # its table); the SQL that runs keeps the user's own names and aliases.
-        tables, columns = self._reads(self._qualify(tree.copy()))
+        qualified = self._qualify(tree.copy())
+        tables, columns = self._reads(qualified)
         for table in sorted(tables):
             if table not in self.columns:
                 raise GuardError(f"Unknown table {table!r}", "unknown_table")
             if not policy.may_read(table):
                 raise GuardError(
-                    f"Your role ({policy.name}) may not read the table {table!r}", "table_denied"
+                    f"Your role ({policy.name}) may not read the table {table!r}",
+                    "table_denied",
+                    table,
                 )
         for table, column in sorted(columns):
             if (table, column) in policy.denied_columns:
                 raise GuardError(
                     f"Your role ({policy.name}) may not read the column {table}.{column}",
                     "column_denied",
+                    f"{table}.{column}",
                 )
         tree = self._apply_row_filters(tree, policy)
         limit = self.row_limit if row_limit is None else min(row_limit, self.row_limit)
@@ -277,6 +288,8 @@ class SqlGuard:
             tuple(sorted(tables)),
             tuple(sorted(columns)),
             limit,
+            qualified,
+            tuple(sorted(tables & {t.lower() for t in policy.row_filters})),
         )
 
     def _parse(self, sql: str) -> exp.Expression:

@@ -228,8 +228,28 @@ class MutationCtx(QueryCtx):
 Runner = Callable[[Any, dict[str, Any] | None], Awaitable[Any]]
 
 
+class ClientInfo:
+    """Where a call came from, as the server saw the connection: the peer's IP address and
+    the ``User-Agent`` header it sent (None for calls not from a client: scheduled, CLI).
+
+    Taken from the socket and the request headers by the server, never from arguments; behind
+    a reverse proxy the address is the proxy's.
+    """
+
+    __slots__ = ("ip", "user_agent")
+
+    def __init__(self, ip: str | None = None, user_agent: str | None = None) -> None:
+        self.ip = ip
+        self.user_agent = user_agent[:512] if user_agent else None
+
+    def __repr__(self) -> str:
+        return f"ClientInfo(ip={self.ip!r}, user_agent={self.user_agent!r})"
+
+
 class ActionCtx:
-    """``ctx`` of an action: no database of its own; it calls queries and mutations."""
+    """``ctx`` of an action: no database of its own; it calls queries and mutations.
+
+    ``ctx.client`` is the calling connection's ``ClientInfo`` (empty for scheduled runs)."""
 
     def __init__(
         self,
@@ -239,10 +259,12 @@ class ActionCtx:
         run_action: Runner,
         storage: Any = None,
         scheduler: Any = None,
+        client: ClientInfo | None = None,
     ) -> None:
         self.auth = Auth(identity)
         self.storage = storage
         self.scheduler = scheduler
+        self.client = client or ClientInfo()
         self._run_query = run_query
         self._run_mutation = run_mutation
         self._run_action = run_action

@@ -40,7 +40,14 @@ from livebase.persistence import open_persistence
 from livebase.persistence.sqlite import SqlitePersistence
 from livebase.runtime import clock, execution, logs, session_requests
 from livebase.runtime.app import App, load_app
-from livebase.runtime.context import ActionCtx, Identity, MutationCtx, QueryCtx, make_identity
+from livebase.runtime.context import (
+    ActionCtx,
+    ClientInfo,
+    Identity,
+    MutationCtx,
+    QueryCtx,
+    make_identity,
+)
 from livebase.runtime.deployment import Deployment
 from livebase.runtime.execution import Limits, Workers
 from livebase.runtime.functions import FunctionDefinition
@@ -508,17 +515,21 @@ class BaseRuntime:
         *,
         identity: dict[str, Any] | None = None,
         internal_ok: bool = False,
+        client: ClientInfo | None = None,
     ) -> Any:
-        """Run an action; it may await I/O and call queries, mutations and actions."""
+        """Run an action; it may await I/O and call queries, mutations and actions.
+        ``client``: the calling connection, as ``ctx.client`` (actions it calls see it too)."""
         fn = self.function(path, "action", internal_ok)
         checked = self._args(fn, args)
-        ctx = self.action_ctx(identity)
+        ctx = self.action_ctx(identity, client)
         result = fn.handler(ctx, **checked)
         if inspect.isawaitable(result):
             result = await execution.time_limited(result, fn.path, "action", self.limits.action)
         return self._returns(fn, result)
 
-    def action_ctx(self, identity: dict[str, Any] | None) -> ActionCtx:
+    def action_ctx(
+        self, identity: dict[str, Any] | None, client: ClientInfo | None = None
+    ) -> ActionCtx:
         """The ``ctx`` of an action (or HTTP action) running as ``identity``."""
 
         async def run_query(target: Any, call_args: dict[str, Any] | None) -> Any:
@@ -536,7 +547,9 @@ class BaseRuntime:
             return result.value
 
         async def run_action(target: Any, call_args: dict[str, Any] | None) -> Any:
-            return await self.run_action(target, call_args, identity=identity, internal_ok=True)
+            return await self.run_action(
+                target, call_args, identity=identity, internal_ok=True, client=client
+            )
 
         return ActionCtx(
             make_identity(identity),
@@ -544,6 +557,7 @@ class BaseRuntime:
             run_mutation,
             run_action,
             *self._action_services(),
+            client=client,
         )
 
     # --- any kind ----------------------------------------------------------------------

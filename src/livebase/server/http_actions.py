@@ -19,7 +19,7 @@ from starlette.types import Message, Receive, Scope, Send
 from livebase.engine import values
 from livebase.engine.errors import ValidationError
 from livebase.runtime import execution
-from livebase.runtime.context import make_identity
+from livebase.runtime.context import ClientInfo, make_identity
 from livebase.server.auth import AuthFailed, TooManyAttempts
 from livebase.server.errors import client_error
 
@@ -111,7 +111,8 @@ class HttpActions:
         except (AuthFailed, ValidationError) as exc:
             return JSONResponse({"code": "Unauthenticated", "message": str(exc)}, 401)
         runtime = self.server.runtime
-        ctx = runtime.action_ctx(identity)
+        peer = request.client.host if request.client else None
+        ctx = runtime.action_ctx(identity, ClientInfo(peer, request.headers.get("user-agent")))
         try:
             result = route.action.handler(ctx, request)
             if inspect.isawaitable(result):

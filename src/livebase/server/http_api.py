@@ -24,6 +24,7 @@ from starlette.routing import Route
 from livebase.engine import values
 from livebase.engine.errors import LimitError, LivebaseError
 from livebase.runtime import logs
+from livebase.runtime.context import ClientInfo
 from livebase.server.auth import AuthFailed, TooManyAttempts
 from livebase.server.errors import client_error
 from livebase.server.protocol import ProtocolError, decode_ts, encode_ts
@@ -173,7 +174,16 @@ class HttpApi:
                 value, log_lines = done.value, done.log_lines
             else:
                 with logs.capture_into(lines):
-                    value = await runtime.run_action(fn, args, identity=identity, internal_ok=admin)
+                    value = await runtime.run_action(
+                        fn,
+                        args,
+                        identity=identity,
+                        internal_ok=admin,
+                        client=ClientInfo(
+                            request.client.host if request.client else None,
+                            request.headers.get("user-agent"),
+                        ),
+                    )
                 log_lines = lines.finish()
         except Exception as exc:
             error = client_error(exc, str(path))

@@ -25,6 +25,7 @@ from livebase.engine import values
 from livebase.engine.errors import LivebaseError
 from livebase.runtime import clock, logs
 from livebase.runtime.app import canonical_path
+from livebase.runtime.context import ClientInfo
 from livebase.server import protocol
 from livebase.server.auth import AuthFailed
 from livebase.server.errors import ClientError, client_error
@@ -78,6 +79,8 @@ class SyncSession:
     def __init__(self, server: Server, websocket: WebSocket) -> None:
         self.server = server
         self.ws = websocket
+        peer = websocket.client
+        self.client = ClientInfo(peer.host if peer else None, websocket.headers.get("user-agent"))
         self.session_id: str | None = None
         self.query_set = 0
         self.identity_version = 0
@@ -345,7 +348,7 @@ class SyncSession:
             args = values.from_convex_json(raw_args)
             with logs.capture_into(lines):
                 value = await self.server.runtime.run_action(
-                    path, args, identity=self.identity, internal_ok=self.admin
+                    path, args, identity=self.identity, internal_ok=self.admin, client=self.client
                 )
         except asyncio.CancelledError:
             raise

@@ -1,0 +1,480 @@
+"""What a checked SQL query computes, in the bank's words: column titles and the interpretation.
+
+Everything here reads the SQL's syntax tree (qualified by the guard: every column tied to its
+table, stars expanded), so it explains SQL from any source alike: the offline engine's, a
+model's, or SQL a person typed or edited. Titles, units and the meanings of coded values come
+from the display data (``bankchat/nl/display.json``), never from code.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlglot import exp
+from sqlglot.optimizer.scope import Scope, build_scope
+
+DISPLAY_DATA = Path(__file__).resolve().parents[1] / "nl" / "display.json"
+
+_AGGREGATES: dict[type[exp.Expression], str] = {
+    exp.Count: "count",
+    exp.Sum: "sum",
+    exp.Avg: "avg",
+    exp.Min: "min",
+    exp.Max: "max",
+}
+_COMPARISONS: dict[type[exp.Expression], str] = {
+    exp.EQ: "is",
+    exp.NEQ: "is not",
+    exp.GT: "over",
+    exp.GTE: "at least",
+    exp.LT: "under",
+    exp.LTE: "at most",
+}
+_YEAR_FORMATS = {"%Y": "year", "%Y-%m": "month", "%m": "month of the year"}
+
+
+@dataclass
+class ColumnInfo:
+    """One result column: its SQL name, the title shown, how to show its values."""
+
+    name: str
+    label: str
+    kind: str = "text"  # id | text | code | date | money | number | percent | count
+    unit: str | None = None
+    source: str | None = None  # table.column it shows, when it shows one
+    values: dict[str, str] = field(default_factory=dict)  # code -> meaning
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Display:
+    """Titles, kinds and value meanings of the bank database (the display data)."""
+
+    def __init__(self, data: dict[str, Any], value_meanings: dict[str, dict[str, str]]):
+        self.currency: str = data.get("currency", "")
+        self.tables: dict[str, tuple[str, str]] = {
+            t.lower(): (names[0], names[1]) for t, names in data["tables"].items()
+        }
+        self.columns: dict[str, tuple[str, str]] = {
+            k.lower(): (v[0], v[1]) for k, v in data["columns"].items()
+        }
+        self.aggregates: dict[str, str] = data["aggregates"]
+        self.conventions: dict[str, str] = {k.lower(): v for k, v in data["conventions"].items()}
+        self.values = {k.lower(): v for k, v in value_meanings.items()}
+
+    def column(self, qualified: str) -> tuple[str, str]:
+        found = self.columns.get(qualified.lower())
+        if found is not None:
+            return found
+        return qualified.split(".")[-1].replace("_", " ").capitalize(), "text"
+
+    def plural(self, table: str) -> str:
+        return self.tables.get(table.lower(), (table, table + "s"))[1]
+
+    def singular(self, table: str) -> str:
+        return self.tables.get(table.lower(), (table, table))[0]
+
+
+def load_display(value_meanings: dict[str, dict[str, str]]) -> Display:
+    return Display(json.loads(DISPLAY_DATA.read_text(encoding="utf-8")), value_meanings)
+
+
+# --- tracing expressions to the columns they show ------------------------------------------
+
+
+def _outer_select(tree: exp.Expression) -> exp.Select | None:
+    node = tree
+    while isinstance(node, exp.Subquery):
+        node = node.this
+    return node if isinstance(node, exp.Select) else None
+
+
+def _source_column(column: exp.Column, scope: Scope | None) -> str | None:
+    """``table.column`` a column reference reads, followed through subqueries and CTEs."""
+    depth = 0
+    while scope is not None and depth < 8:
+        depth += 1
+        source = scope.sources.get(column.table) if column.table else None
+        if source is None and not column.table and len(scope.selected_sources) == 1:
+            source = next(iter(scope.selected_sources.values()))[1]
+        if isinstance(source, exp.Table):
+            return f"{source.name.lower()}.{column.name.lower()}"
+        if isinstance(source, Scope):
+            inner = source.expression
+            if not isinstance(inner, exp.Select):
+                return None
+            match = next((e for e in inner.expressions if e.alias_or_name == column.name), None)
+            if match is None:
+                return None
+            target = match.this if isinstance(match, exp.Alias) else match
+            if not isinstance(target, exp.Column):
+                return None
+            column, scope = target, source
+            continue
+        return None
+    return None
+
+
+def _main_table(select: exp.Select, scope: Scope | None) -> str | None:
+    from_ = select.args.get("from_") or select.args.get("from")
+    if from_ is None or scope is None:
+        return None
+    this = from_.this
+    if isinstance(this, exp.Table):
+        return this.name.lower()
+    return None
+
+
+class Explainer:
+    """Titles and interpretation for SQL over one database."""
+
+    def __init__(self, display: Display) -> None:
+        self.display = display
+
+    # --- result columns --------------------------------------------------------------------
+    def columns(self, tree: exp.Expression | None, names: list[str]) -> list[ColumnInfo]:
+        """A ``ColumnInfo`` per result column (``names``: what the database returned)."""
+        select = _outer_select(tree) if tree is not None else None
+        scope = build_scope(select) if select is not None else None
+        out: list[ColumnInfo] = []
+        projections = list(select.expressions) if select is not None else []
+        for i, name in enumerate(names):
+            node = projections[i] if i < len(projections) else None
+            info = self._column(node, name, select, scope) if node is not None else None
+            out.append(info or ColumnInfo(name, _humanize(name)))
+        return out
+
+    def _column(
+        self, node: exp.Expression, name: str, select: exp.Select | None, scope: Scope | None
+    ) -> ColumnInfo | None:
+        body = node.this if isinstance(node, exp.Alias) else node
+        body = _unwrap(body)
+        if isinstance(body, exp.Column):
+            source = _source_column(body, scope)
+            if source is None:
+                return None
+            label, kind = self.display.column(source)
+            return self._info(name, label, kind, source)
+        agg = _AGGREGATES.get(type(body))
+        if agg is not None:
+            inner = _unwrap(body.this) if body.this is not None else None
+            if isinstance(inner, exp.Distinct):
+                inner = _unwrap(inner.expressions[0]) if inner.expressions else None
+            if agg == "count":
+                table = None
+                if isinstance(inner, exp.Column):
+                    source = _source_column(inner, scope)
+                    table = source.split(".")[0] if source else None
+                    named = source.split(".")[1][:-3] if source and source.endswith("_id") else ""
+                    if named in self.display.tables:
+                        table = named
+                    if source and not source.endswith("_id"):
+                        label, _ = self.display.column(source)
+                        return self._info(name, f"Number of {label.lower()} values", "count")
+                if table is None and select is not None:
+                    table = _main_table(select, scope)
+                plural = self.display.plural(table) if table else "rows"
+                return self._info(name, f"Number of {plural}", "count")
+            if isinstance(inner, exp.Column):
+                source = _source_column(inner, scope)
+                if source is not None:
+                    label, kind = self.display.column(source)
+                    title = self.display.aggregates[agg].format(label=label.lower())
+                    if agg in ("sum", "avg") and kind not in ("money", "percent"):
+                        kind = "number"
+                    return self._info(name, title, kind, None)
+            return None
+        if isinstance(body, exp.TimeToStr | exp.StrToTime):
+            fmt = body.args.get("format")
+            part = _YEAR_FORMATS.get(fmt.name if isinstance(fmt, exp.Literal) else "")
+            inner = _unwrap(body.this)
+            if part and isinstance(inner, exp.Column):
+                source = _source_column(inner, scope)
+                label = self.display.column(source)[0] if source else _humanize(name)
+                return self._info(name, f"{label} ({part})", "text")
+        return None
+
+    def _info(self, name: str, label: str, kind: str, source: str | None = None) -> ColumnInfo:
+        unit = self.display.currency if kind == "money" else None
+        values = self.display.values.get(source or "", {}) if kind == "code" else {}
+        return ColumnInfo(name, label, kind, unit, source, dict(values))
+
+    # --- interpretation --------------------------------------------------------------------
+    def interpret(
+        self,
+        tree: exp.Expression | None,
+        *,
+        row_limit: int | None = None,
+        scopes: list[str] | None = None,
+        notes: list[str] | None = None,
+    ) -> list[dict[str, str]]:
+        """What the SQL computes, one ``{"part", "text"}`` line per clause or convention."""
+        select = _outer_select(tree) if tree is not None else None
+        lines: list[dict[str, str]] = []
+        if select is None:
+            if tree is not None:
+                lines.append({"part": "query", "text": "A combined query (UNION or similar)"})
+            return lines
+        scope = build_scope(select)
+        tables = _tables_read(select)
+        if tables:
+            names = [self.display.plural(t) for t in tables]
+            lines.append({"part": "reads", "text": _join_words(names)})
+        aggregates = []
+        for node in select.expressions:
+            body = _unwrap(node.this if isinstance(node, exp.Alias) else node)
+            if type(body) in _AGGREGATES:
+                info = self._column(node, node.alias_or_name, select, scope)
+                if info is not None:
+                    aggregates.append(info.label)
+        if aggregates:
+            lines.append({"part": "computes", "text": "; ".join(aggregates)})
+        where = select.args.get("where")
+        conventions: list[str] = []
+        for join in select.args.get("joins") or []:
+            on = join.args.get("on")
+            if on is not None:
+                conventions.extend(self._join_conventions(on, scope))
+        if where is not None:
+            for condition in _conjuncts(where.this):
+                text, convention = self._condition(condition, scope, select)
+                if convention:
+                    conventions.append(convention)
+                elif text:
+                    lines.append({"part": "filter", "text": text})
+            conventions.extend(self._join_conventions(where.this, scope))
+        group = select.args.get("group")
+        if group is not None:
+            labels = [self._expr_label(e, scope, select) for e in group.expressions]
+            lines.append({"part": "group", "text": "one row per " + _join_words(labels)})
+        if select.args.get("distinct") is not None:
+            lines.append({"part": "distinct", "text": "each distinct row once"})
+        order = select.args.get("order")
+        if order is not None:
+            parts = []
+            for ordered in order.expressions:
+                label = self._expr_label(ordered.this, scope, select)
+                parts.append(
+                    f"{label}, {'highest' if ordered.args.get('desc') else 'lowest'} first"
+                )
+            lines.append({"part": "order", "text": "sorted by " + "; then ".join(parts)})
+        limit = _limit_of(select)
+        if limit is not None:
+            lines.append(
+                {
+                    "part": "limit",
+                    "text": f"only the first {limit:,}" if limit != 1 else "only the top one",
+                }
+            )
+        for convention in dict.fromkeys(conventions):
+            lines.append({"part": "convention", "text": convention})
+        for note in notes or []:
+            lines.append({"part": "convention", "text": note})
+        for scope_text in scopes or []:
+            lines.append({"part": "scope", "text": scope_text})
+        one_row = bool(aggregates) and group is None
+        if row_limit is not None and not one_row and (limit is None or limit > row_limit):
+            lines.append({"part": "cap", "text": f"at most {row_limit:,} rows are shown"})
+        return lines
+
+    def _join_conventions(self, condition: exp.Expression, scope: Scope | None) -> list[str]:
+        out = []
+        for eq in condition.find_all(exp.EQ):
+            for side in (eq.left, eq.right):
+                if isinstance(side, exp.Column):
+                    source = _source_column(side, scope)
+                    text = self.display.conventions.get(source or "")
+                    if text and (
+                        isinstance(eq.left, exp.Column) and isinstance(eq.right, exp.Column)
+                    ):
+                        out.append(text)
+        return out
+
+    def _condition(
+        self, condition: exp.Expression, scope: Scope | None, select: exp.Select
+    ) -> tuple[str, str | None]:
+        """A WHERE conjunct in words, or the convention it stands for."""
+        negated = False
+        node = condition
+        if isinstance(node, exp.Not):
+            negated, node = True, node.this
+        node = _unwrap(node)
+        if isinstance(node, exp.Paren):
+            node = node.this
+        kind = type(node)
+        if kind in _COMPARISONS and isinstance(node, exp.Binary):
+            left, right = node.left, node.right
+            if isinstance(left, exp.Literal) and not isinstance(right, exp.Literal):
+                left, right = right, left
+            source, label, part = self._described(left, scope)
+            if isinstance(right, exp.Literal) and source:
+                key = f"{source}={right.name}".lower()
+                if kind is exp.EQ and key in self.display.conventions and not negated:
+                    return "", self.display.conventions[key]
+            verb = _COMPARISONS[kind]
+            if negated:
+                verb = {"is": "is not", "is not": "is"}.get(verb, f"not {verb}")
+            if part:
+                label = f"{label} ({part})"
+            return f"{label} {verb} {self._value(right, source, scope, select)}", None
+        if isinstance(node, exp.Between):
+            source, label, part = self._described(node.this, scope)
+            low = self._value(node.args["low"], source, scope, select)
+            high = self._value(node.args["high"], source, scope, select)
+            if part:
+                label = f"{label} ({part})"
+            return f"{label} {'not ' if negated else ''}between {low} and {high}", None
+        if isinstance(node, exp.In):
+            source, label, _ = self._described(node.this, scope)
+            query = node.args.get("query")
+            if query is not None:
+                return f"{label} {'not ' if negated else ''}in a sub-query's results", None
+            values = [self._value(v, source, scope, select) for v in node.expressions]
+            return (
+                f"{label} {'is not' if negated else 'is'} one of {_join_words(values, 'or')}",
+                None,
+            )
+        if isinstance(node, exp.Like):
+            _, label, _ = self._described(node.this, scope)
+            return (
+                f"{label} {'does not match' if negated else 'matches'} {node.expression.sql()}",
+                None,
+            )
+        if isinstance(node, exp.Is):
+            _, label, _ = self._described(node.this, scope)
+            return f"{label} is {'known' if negated else 'missing'}", None
+        if isinstance(node, exp.Exists):
+            tables = _tables_read(node.this) if isinstance(node.this, exp.Select) else []
+            what = _join_words([self.display.plural(t) for t in tables]) or "matching rows"
+            return f"{'has no' if negated else 'has'} {what}", None
+        if isinstance(node, exp.Or):
+            parts = [self._condition(c, scope, select)[0] for c in _disjuncts(node)]
+            return ("either " + _join_words(parts, "or")) if all(parts) else node.sql(), None
+        return ("not " if negated else "") + node.sql(), None
+
+    def _described(self, node: Any, scope: Scope | None) -> tuple[str | None, str, str]:
+        """(source column, its title, the date part compared) of a compared expression."""
+        node = _unwrap(node)
+        part = ""
+        if isinstance(node, exp.TimeToStr):
+            fmt = node.args.get("format")
+            part = _YEAR_FORMATS.get(fmt.name if isinstance(fmt, exp.Literal) else "", "")
+            node = _unwrap(node.this)
+        if isinstance(node, exp.Column):
+            source = _source_column(node, scope)
+            if source:
+                return source, self.display.column(source)[0], part
+        return None, node.sql(), part
+
+    def _expr_label(self, node: exp.Expression, scope: Scope | None, select: exp.Select) -> str:
+        node = _unwrap(node)
+        if isinstance(node, exp.Column) and not node.table:
+            for projection in select.expressions:
+                if projection.alias_or_name == node.name:
+                    info = self._column(projection, node.name, select, scope)
+                    if info is not None:
+                        return info.label.lower()
+        info = self._column(node, node.sql(), select, scope)
+        if info is not None:
+            return info.label.lower()
+        return node.sql()
+
+    def _value(self, node: Any, source: str | None, scope: Scope | None, select: exp.Select) -> str:
+        node = _unwrap(node)
+        if isinstance(node, exp.Literal):
+            label, kind = self.display.column(source) if source else ("", "text")
+            if kind == "code":
+                meaning = self.display.values.get(source or "", {}).get(node.name)
+                if meaning:
+                    return f'"{meaning}" ({node.name})'
+            if not node.is_string and kind in ("money", "number", "count", "id"):
+                try:
+                    number = float(node.name)
+                except ValueError:
+                    return node.name
+                shown = f"{number:,.0f}" if number.is_integer() else f"{number:,.2f}"
+                return f"{shown} {self.display.currency}" if kind == "money" else shown
+            return f"'{node.name}'" if node.is_string else node.name
+        if isinstance(node, exp.Subquery) and isinstance(node.this, exp.Select):
+            inner = node.this
+            if len(inner.expressions) == 1:
+                body = _unwrap(inner.expressions[0])
+                agg = _AGGREGATES.get(type(body))
+                inner_scope = build_scope(inner)
+                if agg in ("avg", "max", "min", "sum") and isinstance(
+                    _unwrap(body.this), exp.Column
+                ):
+                    src = _source_column(_unwrap(body.this), inner_scope)
+                    if src:
+                        label = self.display.column(src)[0].lower()
+                        word = {
+                            "avg": "the average",
+                            "max": "the highest",
+                            "min": "the lowest",
+                            "sum": "the total",
+                        }[agg]
+                        return f"{word} {label}" + (
+                            " (of the rows it selects)" if inner.args.get("where") else ""
+                        )
+            return "a computed value"
+        return node.sql()
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _unwrap(node: Any) -> Any:
+    while isinstance(
+        node, exp.Cast | exp.Round | exp.Paren | exp.Abs | exp.TsOrDsToTimestamp | exp.TsOrDsToDate
+    ):
+        node = node.this
+    return node
+
+
+def _conjuncts(node: Any) -> list[exp.Expression]:
+    node = node.this if isinstance(node, exp.Paren) and isinstance(node.this, exp.And) else node
+    if isinstance(node, exp.And):
+        return [*_conjuncts(node.left), *_conjuncts(node.right)]
+    return [node]
+
+
+def _disjuncts(node: Any) -> list[exp.Expression]:
+    node = node.this if isinstance(node, exp.Paren) and isinstance(node.this, exp.Or) else node
+    if isinstance(node, exp.Or):
+        return [*_disjuncts(node.left), *_disjuncts(node.right)]
+    return [node]
+
+
+def _tables_read(select: exp.Select) -> list[str]:
+    seen: dict[str, None] = {}
+    for table in select.find_all(exp.Table):
+        if isinstance(table.parent, exp.Column):
+            continue
+        seen[table.name.lower()] = None
+    return list(seen)
+
+
+def _limit_of(select: exp.Select) -> int | None:
+    limit = select.args.get("limit")
+    if limit is None:
+        return None
+    value = limit.expression
+    if isinstance(value, exp.Literal) and value.is_int:
+        return int(value.name)
+    return None
+
+
+def _humanize(name: str) -> str:
+    text = name.replace("_", " ").strip()
+    return text[:1].upper() + text[1:] if text else name
+
+
+def _join_words(words: list[str], last: str = "and") -> str:
+    words = [w for w in words if w]
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + f" {last} " + words[-1]

@@ -1,0 +1,140 @@
+"""Answers in the bank's words: column titles, the interpretation, flags, and roles that
+explain themselves. Everything runs on the real bank database through the real pipeline."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bankchat.nl.engine import OfflineAdapter
+from bankchat.roles import DEMO_ROLES, policy_of
+from bankchat.service import BankChat
+
+
+def _policy(role: str):
+    return policy_of([r for r in DEMO_ROLES if r["name"] == role])
+
+
+@pytest.fixture(scope="module")
+def chat(bank_sqlite: Path) -> BankChat:
+    return BankChat(str(bank_sqlite), engine=OfflineAdapter())
+
+
+def _texts(result, part: str) -> list[str]:
+    return [line["text"] for line in result.interpretation if line["part"] == part]
+
+
+def test_columns_carry_bank_titles_units_and_code_meanings(chat: BankChat) -> None:
+    result = chat.run_sql(
+        "SELECT d.A2, l.status, AVG(l.amount) AS avg_amount, COUNT(*) "
+        "FROM loan l JOIN account a ON a.account_id = l.account_id "
+        "JOIN district d ON d.district_id = a.district_id GROUP BY d.A2, l.status",
+        _policy("analyst"),
+    )
+    assert result.status == "success"
+    info = result.column_info
+    assert [c["label"] for c in info] == [
+        "District",
+        "Loan status",
+        "Average loan amount",
+        "Number of loans",
+    ]
+    assert info[2]["kind"] == "money" and info[2]["unit"] == "CZK"
+    assert info[1]["kind"] == "code" and info[1]["values"]["D"] == "running, client in debt"
+    assert info[3]["kind"] == "count"
+    assert result.chart is None or "A2" not in result.chart["title"]
+
+
+def test_the_interpretation_reads_the_sql_clause_by_clause(chat: BankChat) -> None:
+    result = chat.run_sql(
+        "SELECT COUNT(DISTINCT c.client_id) FROM client c "
+        "JOIN disp d ON d.client_id = c.client_id JOIN account a ON a.account_id = d.account_id "
+        "JOIN district x ON x.district_id = a.district_id "
+        "WHERE d.type = 'OWNER' AND a.frequency = 'POPLATEK TYDNE' AND x.A11 > 10000",
+        _policy("analyst"),
+    )
+    assert result.status == "success"
+    assert _texts(result, "computes") == ["Number of clients"]
+    filters = _texts(result, "filter")
+    assert 'Statement frequency is "weekly statements" (POPLATEK TYDNE)' in filters
+    assert "Average salary over 10,000 CZK" in filters
+    conventions = _texts(result, "convention")
+    assert "owners only (not other people allowed to use the account)" in conventions
+    assert "district = the branch that holds the account" in conventions
+    # one figure: no row cap to mention
+    assert _texts(result, "cap") == []
+
+
+def test_an_interpretation_names_the_words_the_engine_read_and_the_filler(chat) -> None:
+    result = chat.ask("Show me loans over $10,000", _policy("analyst"))
+    assert result.status == "success"
+    assert "loan.amount > 10000" in result.sql
+    assert "Loan amount over 10,000 CZK" in _texts(result, "filter")
+    assert "'me'" in _texts(result, "filler")[0]
+    assert "the loan table" in _texts(result, "words")[0]
+
+
+def test_an_account_balance_is_its_current_one_and_each_account_is_listed_once(
+    chat: BankChat, bank_sqlite: Path
+) -> None:
+    result = chat.ask("top 5 accounts by balance", _policy("analyst"))
+    assert result.status == "success"
+    accounts = [row[0] for row in result.rows]
+    assert len(accounts) == 5 == len(set(accounts))
+    with sqlite3.connect(bank_sqlite) as db:
+        current = dict(
+            db.execute(
+                "SELECT t.account_id, t.balance FROM trans t WHERE t.trans_id = "
+                "(SELECT l.trans_id FROM trans l WHERE l.account_id = t.account_id "
+                "ORDER BY l.date DESC, l.trans_id DESC LIMIT 1)"
+            ).fetchall()
+        )
+    expected = sorted(current.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
+    assert [(row[0], row[-1]) for row in result.rows] == expected
+    assert any("current balance" in text for text in _texts(result, "convention"))
+
+
+def test_a_teller_lists_clients_without_the_column_the_role_may_not_read(chat) -> None:
+    result = chat.ask("list clients", _policy("teller"))
+    assert result.status == "success" and result.rows
+    assert "birth_date" not in result.columns
+    conventions = _texts(result, "convention")
+    assert any("left out client.birth_date" in text for text in conventions)
+    scope = _texts(result, "scope")
+    assert scope and "your branch" in scope[0]
+    assert any("Your role sees only part of the data" in flag for flag in result.flags)
+
+
+def test_asking_for_a_forbidden_column_says_not_allowed_and_why(chat: BankChat) -> None:
+    result = chat.ask("show the birth dates of clients", _policy("teller"))
+    assert result.status == "denied", result
+    assert result.error.startswith("Not allowed")
+    assert "birth date" in result.error and "teller" in result.error
+    table = chat.run_sql("SELECT * FROM loan", _policy("auditor"))
+    assert table.status == "denied" and "may not read loans" in table.error
+
+
+def test_a_total_limited_to_the_branch_says_so(chat: BankChat) -> None:
+    teller = chat.ask("total loan amount", _policy("teller"))
+    analyst = chat.ask("total loan amount", _policy("analyst"))
+    assert teller.rows[0][0] < analyst.rows[0][0]
+    assert _texts(teller, "scope") and not _texts(analyst, "scope")
+    assert teller.flags and not analyst.flags
+
+
+def test_flags_for_empty_results_ties_at_the_cut_off_and_all_null_columns(chat) -> None:
+    empty = chat.run_sql("SELECT loan_id FROM loan WHERE amount < 0", _policy("analyst"))
+    assert any("No rows match" in flag for flag in empty.flags)
+    # many districts share a region: cutting a list sorted by region at 2 picks among equals
+    tie = chat.run_sql("SELECT A2, A3 FROM district ORDER BY A3, A2 LIMIT 2", _policy("analyst"))
+    assert any(flag.startswith("Tie at the cut-off") for flag in tie.flags)
+    clean = chat.run_sql(
+        "SELECT A2, district_id FROM district ORDER BY district_id LIMIT 2", _policy("analyst")
+    )
+    assert not any(flag.startswith("Tie") for flag in clean.flags)
+    nulls = chat.run_sql(
+        "SELECT trans_id, bank FROM trans WHERE bank IS NULL LIMIT 3", _policy("analyst")
+    )
+    assert any("'Partner bank' is empty" in flag for flag in nulls.flags)
