@@ -4,7 +4,7 @@ A stand-in is a ``ModelStandIn`` whose ``app()`` answers like the real service; 
 that app under uvicorn in a thread on a free 127.0.0.1 port for the duration of a block. Every
 request is kept as a ``Recorded`` in ``requests``. tests/bankchat/llm_standin.py stands in for
 OpenAI and Gemini, tests/sessiondocs/prose_standin.py for the OpenAI chat API the prose engine
-calls.
+calls, tests/modelclient/chat_standin.py for the same API as the shared client sees it.
 """
 
 from __future__ import annotations

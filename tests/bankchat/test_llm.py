@@ -28,6 +28,7 @@ from bankchat.nl.llm import (
     quote_question,
 )
 from bankchat.nl.offline import NotUnderstood
+from modelclient import ModelError
 from tests.bankchat.llm_standin import (
     BROKEN_SQL,
     FEMALE_SQL,
@@ -40,6 +41,7 @@ from tests.bankchat.llm_standin import (
     run_standin,
 )
 from tests.e2e.conftest import free_port
+from tests.modelclient.chat_standin import run_standin as run_chat_standin
 
 SCHEMA_TEXT = (
     "A Czech bank's accounts and clients.\n"
@@ -257,6 +259,15 @@ def test_an_answer_without_sql_is_not_understood(kind: str, standin: StandIn) ->
     assert caught.value.reason == "the model's answer had no SQL"
 
 
+def test_an_openai_refusal_is_not_understood_in_the_model_s_words() -> None:
+    with run_chat_standin() as chat:
+        chat.mode = "refusal"
+        engine = OpenAIChatEngine(base_url=chat.url, api_key=KEY, model="gpt-test")
+        with pytest.raises(NotUnderstood) as caught:
+            engine.translate("female", context())
+    assert caught.value.reason == "the model declined: I can't help with that."
+
+
 @pytest.mark.parametrize(
     ("reply", "sql"),
     [
@@ -352,6 +363,16 @@ def test_a_refused_openai_key_is_a_clear_error_without_the_key(standin: StandIn)
     assert caught.value.kind == "auth" and caught.value.status == 401
     assert "refused the API key (HTTP 401)" in str(caught.value)
     assert bad not in str(caught.value) and bad not in repr(caught.value)
+
+
+@BOTH
+def test_a_refused_key_is_an_llm_error_that_is_a_model_error_naming_the_variable(
+    kind: str, standin: StandIn
+) -> None:
+    with pytest.raises(ModelError) as caught:
+        make(kind, standin, key="wrong-key-0123456789").translate("female", context())
+    assert isinstance(caught.value, LlmError) and caught.value.kind == "auth"
+    assert str(caught.value).endswith("; check BANKCHAT_LLM_KEY")
 
 
 def test_a_refused_gemini_key_is_a_clear_error_without_the_key(standin: StandIn) -> None:

@@ -19,6 +19,7 @@ from sessiondocs.docgen import (
 )
 from sessiondocs.docgen.prose import SYSTEM_PROMPT
 from tests.e2e.conftest import free_port
+from tests.modelclient.chat_standin import run_standin as run_chat_standin
 from tests.sessiondocs.prose_standin import KEY, ProseStandIn, run_standin
 
 
@@ -138,6 +139,24 @@ def test_a_wrong_answer_is_a_prose_error(mode: str, message: str, standin: Prose
     standin.mode = mode
     with pytest.raises(ProseError, match=re.escape(message)):
         engine(standin).rewrite(DOC)
+
+
+def test_every_http_error_is_of_kind_http_with_its_status(standin: ProseStandIn) -> None:
+    standin.mode = "error500"
+    with pytest.raises(ProseError) as failed:
+        engine(standin).rewrite(DOC)
+    with pytest.raises(ProseError) as refused:
+        engine(standin, key="sk-wrong").rewrite(DOC)
+    assert (failed.value.kind, failed.value.status) == ("http", 500)
+    assert (refused.value.kind, refused.value.status) == ("http", 401)
+
+
+def test_a_refusal_is_a_bad_response_and_the_offline_steps_are_kept() -> None:
+    with run_chat_standin() as chat:
+        chat.mode = "refusal"
+        with pytest.raises(ProseError, match="a refusal instead of the steps") as caught:
+            OpenAIProse(chat.url, KEY, "gpt-test").rewrite(DOC)
+    assert caught.value.kind == "bad_response"
 
 
 def test_a_slow_model_is_a_timeout(standin: ProseStandIn) -> None:

@@ -7,20 +7,23 @@ the prompt's rules (one SELECT, the question is data) are a courtesy to the mode
 Only the schema description, saved example questions with their SQL, the conversation's earlier
 questions with their SQL, and guard errors are sent: never result rows.
 
-The API key is sent in a request header for both APIs (``Authorization: Bearer`` for OpenAI,
-``x-goog-api-key`` for Gemini, which Google documents as equivalent to ``?key=``), so it never
-appears in a URL, in httpx's request logs or in any error message.
+The HTTP calls go through ``modelclient`` (the OpenAI chat call, and the JSON POST under Gemini's);
+its errors become ``LlmError``. The API key is sent in a request header for both APIs
+(``Authorization: Bearer`` for OpenAI, ``x-goog-api-key`` for Gemini, which Google documents as
+equivalent to ``?key=``), so it never appears in a URL, in httpx's request logs or in any error
+message.
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import httpx
 
 from bankchat.nl.offline import NotUnderstood, Translation
+from modelclient import ChatClient, ModelError, post_json, service_at
 
 if TYPE_CHECKING:
     from bankchat.nl.engine import EngineContext
@@ -46,16 +49,19 @@ NO_SQL = "the model's answer had no SQL"
 REFUSED = "The database refused this SQL"
 
 
-class LlmError(Exception):
+class LlmError(ModelError):
     """The language model could not be asked: network, timeout, refused key, rate limit, server
     error or an unreadable answer. ``kind`` is one of "network", "timeout", "auth",
     "rate_limit", "server", "request", "bad_response"; ``status`` the HTTP status if any.
-    The message never contains the API key."""
+    The message never contains the API key; a refused key's names BANKCHAT_LLM_KEY."""
 
-    def __init__(self, message: str, *, kind: str = "error", status: int | None = None) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.status = status
+    @classmethod
+    def of(cls, error: ModelError) -> LlmError:
+        """``error`` as an ``LlmError``, with bankchat's advice for a refused key."""
+        message = str(error)
+        if error.kind == "auth":
+            message += "; check BANKCHAT_LLM_KEY"
+        return cls(message, kind=error.kind, status=error.status)
 
 
 # --- the prompt ----------------------------------------------------------------------------
@@ -248,8 +254,7 @@ class ModelEngine:
         self._api_key = api_key or None
         self.model = model
         self.timeout = timeout
-        url = httpx.URL(self.base_url)
-        self._where = f"{url.host}:{url.port}" if url.port else url.host
+        self._where = service_at(self.base_url)
 
     def __repr__(self) -> str:  # never the key
         return f"{type(self).__name__}(base_url={self.base_url!r}, model={self.model!r})"
@@ -265,7 +270,7 @@ class ModelEngine:
         check = context.check
         turns: list[tuple[str, str]] = [("user", user_message(question))]
         with httpx.Client(timeout=self.timeout) as client:
-            reply = self._complete(client, system, turns)
+            reply = self._ask(client, system, turns)
             sql, note = parse_reply(reply)
             if check is None:
                 return Translation(sql, note or self._written_by(), self.name)
@@ -273,7 +278,7 @@ class ModelEngine:
             if refused is None:
                 return Translation(sql, note or self._written_by(), self.name)
             turns += [("assistant", reply), ("user", repair_message(sql, refused))]
-            reply = self._complete(client, system, turns)
+            reply = self._ask(client, system, turns)
         try:
             sql, note = parse_reply(reply)
         except NotUnderstood as declined:
@@ -291,89 +296,23 @@ class ModelEngine:
     def _written_by(self) -> str:
         return f"SQL written by the {self.model} model."
 
+    def _ask(self, client: httpx.Client, system: str, turns: list[tuple[str, str]]) -> str:
+        """``_complete``, with any ``ModelError`` raised as an ``LlmError``."""
+        try:
+            return self._complete(client, system, turns)
+        except LlmError:
+            raise
+        except ModelError as error:
+            raise LlmError.of(error) from None
+
     def _complete(self, client: httpx.Client, system: str, turns: list[tuple[str, str]]) -> str:
         raise NotImplementedError
-
-    # --- HTTP ------------------------------------------------------------------------------
-    def _scrub(self, text: str) -> str:
-        if self._api_key:
-            text = text.replace(self._api_key, "***")
-        return text
-
-    def _post(
-        self, client: httpx.Client, url: str, body: dict[str, Any], headers: dict[str, str]
-    ) -> Any:
-        """POST ``body`` as JSON and return the decoded answer; every failure is an LlmError."""
-        where = self._where
-        try:
-            response = client.post(url, json=body, headers=headers)
-        except httpx.TimeoutException:
-            raise LlmError(
-                f"the language model at {where} did not answer within {self.timeout:g} s",
-                kind="timeout",
-            ) from None
-        except httpx.HTTPError as exc:
-            raise LlmError(
-                f"could not reach the language model at {where} ({type(exc).__name__})",
-                kind="network",
-            ) from None
-        status = response.status_code
-        if status in (401, 403) or (status == 400 and _says_key_invalid(response)):
-            raise LlmError(
-                f"the language model service at {where} refused the API key (HTTP {status}); "
-                "check BANKCHAT_LLM_KEY",
-                kind="auth",
-                status=status,
-            )
-        if status == 429:
-            raise LlmError(
-                f"the language model service at {where} is rate limiting requests (HTTP 429); "
-                "try again later",
-                kind="rate_limit",
-                status=status,
-            )
-        if status >= 500:
-            raise LlmError(
-                f"the language model service at {where} failed (HTTP {status})",
-                kind="server",
-                status=status,
-            )
-        if status >= 400:
-            detail = self._scrub(_error_detail(response))
-            raise LlmError(
-                f"the language model service at {where} rejected the request (HTTP {status})"
-                + (f": {detail}" if detail else ""),
-                kind="request",
-                status=status,
-            )
-        try:
-            return response.json()
-        except ValueError:
-            raise LlmError(
-                f"the language model service at {where} sent an answer that is not JSON",
-                kind="bad_response",
-                status=status,
-            ) from None
 
     def _unreadable(self, what: str) -> LlmError:
         return LlmError(
             f"the language model service at {self._where} sent an answer without {what}",
             kind="bad_response",
         )
-
-
-def _error_detail(response: httpx.Response) -> str:
-    try:
-        data = response.json()
-        message = data["error"]["message"] if isinstance(data.get("error"), dict) else ""
-    except (ValueError, KeyError, TypeError, AttributeError):
-        message = ""
-    return " ".join(str(message).split())[:200]
-
-
-def _says_key_invalid(response: httpx.Response) -> bool:
-    # Gemini answers an invalid key with 400 INVALID_ARGUMENT, reason API_KEY_INVALID
-    return "API_KEY_INVALID" in response.text or "API key not valid" in response.text
 
 
 class OpenAIChatEngine(ModelEngine):
@@ -390,29 +329,20 @@ class OpenAIChatEngine(ModelEngine):
         timeout: float = 30.0,
     ) -> None:
         super().__init__(base_url, api_key, model, timeout)
+        root = self.base_url if self.base_url.endswith("/v1") else self.base_url + "/v1"
+        self._chat = ChatClient(root, self._api_key, self.model, timeout=timeout)
 
     @property
     def endpoint(self) -> str:
-        root = self.base_url if self.base_url.endswith("/v1") else self.base_url + "/v1"
-        return root + "/chat/completions"
+        return self._chat.endpoint
 
     def _complete(self, client: httpx.Client, system: str, turns: list[tuple[str, str]]) -> str:
         messages = [{"role": "system", "content": system}]
         messages += [{"role": role, "content": text} for role, text in turns]
-        body = {"model": self.model, "messages": messages, "temperature": 0}
-        headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
-        data = self._post(client, self.endpoint, body, headers)
-        try:
-            message = data["choices"][0]["message"]
-            content = message.get("content")
-            refusal = message.get("refusal")
-        except (KeyError, IndexError, TypeError, AttributeError):
-            raise self._unreadable("choices[0].message") from None
-        if isinstance(content, str) and content.strip():
-            return content
-        if isinstance(refusal, str) and refusal.strip():
-            raise NotUnderstood(f"the model declined: {refusal.strip()[:MAX_NOTE_CHARS]}")
-        raise self._unreadable("any text")
+        reply = self._chat.complete(messages, client=client)
+        if reply.refusal:
+            raise NotUnderstood(f"the model declined: {reply.refusal[:MAX_NOTE_CHARS]}")
+        return reply.text
 
 
 class GeminiEngine(ModelEngine):
@@ -444,7 +374,14 @@ class GeminiEngine(ModelEngine):
             "generationConfig": {"temperature": 0},
         }
         headers = {"x-goog-api-key": self._api_key} if self._api_key else {}
-        data = self._post(client, self.endpoint, body, headers)
+        data = post_json(
+            client,
+            self.endpoint,
+            body,
+            headers=headers,
+            secret=self._api_key,
+            key_refused=_says_key_invalid,
+        )
         try:
             candidates = data.get("candidates")
             if not candidates:
@@ -459,3 +396,8 @@ class GeminiEngine(ModelEngine):
         if not text.strip():
             raise self._unreadable("any text")
         return text
+
+
+def _says_key_invalid(response: httpx.Response) -> bool:
+    # Gemini answers an invalid key with 400 INVALID_ARGUMENT, reason API_KEY_INVALID
+    return "API_KEY_INVALID" in response.text or "API key not valid" in response.text

@@ -7,7 +7,8 @@ anything else is a ``ProseError`` and ``rewrite_or_keep`` keeps the offline word
 are never lost. OCR text is whatever was on the user's screen: the prompt marks it as data, and
 the answer is only ever text that the exporters escape.
 
-The API key travels in the ``Authorization`` header only; no error message contains it.
+The call is ``modelclient``'s chat completion; its errors become ``ProseError``. The API key
+travels in the ``Authorization`` header only; no error message contains it.
 """
 
 from __future__ import annotations
@@ -20,8 +21,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any, Protocol
 
-import httpx
-
+from modelclient import ChatClient, ModelError
 from sessiondocs.docgen.model import Documentation, Step
 
 __all__ = [
@@ -63,6 +63,16 @@ class ProseError(Exception):
         super().__init__(message)
         self.kind = kind
         self.status = status
+
+    @classmethod
+    def of(cls, error: ModelError) -> ProseError:
+        """``error`` as a ``ProseError``: every HTTP error status is of kind "http"."""
+        kind = "http" if error.kind in _HTTP_KINDS else error.kind
+        return cls(str(error), kind=kind, status=error.status)
+
+
+# the ModelError kinds of an HTTP error status; ProseError tells them apart by status only
+_HTTP_KINDS = frozenset({"auth", "rate_limit", "server", "request"})
 
 
 class ProseEngine(Protocol):
@@ -151,13 +161,11 @@ class OpenAIProse:
     def __init__(
         self, base_url: str, api_key: str | None, model: str, timeout: float = 30.0
     ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self._api_key = api_key or None
+        self._chat = ChatClient(base_url, api_key, model, timeout=timeout)
+        self.base_url = self._chat.base_url
         self.model = model
         self.name = model
         self.timeout = timeout
-        url = httpx.URL(self.base_url)
-        self._where = f"{url.host}:{url.port}" if url.port else url.host
 
     def __repr__(self) -> str:  # why: never the key
         return f"OpenAIProse(base_url={self.base_url!r}, model={self.model!r})"
@@ -178,63 +186,17 @@ class OpenAIProse:
         return replace(doc, steps=steps, engine=self.name)
 
     def _complete(self, user: str) -> str:
-        body = {
-            "model": self.model,
-            "temperature": 0,
-            "messages": [
-                {"role": "system", "content": SYSTEM_PROMPT},
-                {"role": "user", "content": user},
-            ],
-        }
-        data = self._post(body)
+        messages = [
+            {"role": "system", "content": SYSTEM_PROMPT},
+            {"role": "user", "content": user},
+        ]
         try:
-            content = data["choices"][0]["message"]["content"]
-        except (KeyError, IndexError, TypeError):
-            raise _bad("an answer without choices[0].message.content") from None
-        if not isinstance(content, str) or not content.strip():
-            raise _bad("an empty answer")
-        return content
-
-    def _post(self, body: dict[str, Any]) -> Any:
-        headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
-        where = self._where
-        try:
-            with httpx.Client(timeout=self.timeout) as client:
-                response = client.post(
-                    f"{self.base_url}/chat/completions", json=body, headers=headers
-                )
-        except httpx.TimeoutException:
-            raise ProseError(
-                f"the language model at {where} did not answer within {self.timeout:g} s",
-                kind="timeout",
-            ) from None
-        except httpx.HTTPError as exc:
-            raise ProseError(
-                f"could not reach the language model at {where} ({type(exc).__name__})",
-                kind="network",
-            ) from None
-        if response.status_code >= 400:
-            raise ProseError(
-                _http_message(where, response.status_code), kind="http", status=response.status_code
-            )
-        try:
-            return response.json()
-        except ValueError:
-            raise ProseError(
-                f"the language model service at {where} sent an answer that is not JSON",
-                kind="bad_response",
-            ) from None
-
-
-def _http_message(where: str, status: int) -> str:
-    # why: the body is not quoted; OpenAI's 401 echoes part of the key back
-    if status in (401, 403):
-        return f"the language model service at {where} refused the API key (HTTP {status})"
-    if status == 429:
-        return f"the language model service at {where} is rate limiting requests (HTTP 429)"
-    if status >= 500:
-        return f"the language model service at {where} failed (HTTP {status})"
-    return f"the language model service at {where} rejected the request (HTTP {status})"
+            reply = self._chat.complete(messages)
+        except ModelError as error:
+            raise ProseError.of(error) from None
+        if not reply.text:
+            raise _bad("a refusal instead of the steps")
+        return reply.text
 
 
 def prose_from_env(env: Mapping[str, str] = os.environ) -> ProseEngine:
