@@ -1,11 +1,14 @@
-"""Score an NL-to-SQL engine on the hand-written question set (bench/bankchat/questions.jsonl).
+"""Score an NL-to-SQL engine on a question set of ours (bench/bankchat/*.jsonl).
 
 For each question the engine's SQL runs on the bank database and is compared with the gold
-SQL's result: correct when every gold column appears among the engine's columns with the same
-values (as a multiset; in order when the gold SQL orders its rows). An engine may answer "not
-understood": that is counted apart from wrong answers.
+SQL's result. Lenient (the first set's original checker): correct when every gold column
+appears among the engine's columns with the same values (as a multiset; in order when the gold
+SQL orders its rows). Strict (``--strict``, and always reported): the same, and the engine
+returned exactly as many columns as the gold, no extra ones. An engine may answer "not
+understood": that is counted apart from wrong answers; precision is correct / answered.
 
-    python bench/bankchat/evaluate.py [--db PATH] [--show wrong|unknown|all]
+    python bench/bankchat/evaluate.py [--set questions|analyst] [--strict] [--db PATH]
+                                      [--show wrong|unknown|all]
 """
 
 from __future__ import annotations
@@ -89,26 +92,35 @@ def _rows_match(
     return sorted(tuple(_norm(r[i]) for i in perm) for r in got) == gold_rows
 
 
-def evaluate(db: Path, show: str | None = None) -> dict[str, Any]:
+def evaluate(
+    db: Path, show: str | None = None, name: str = "questions", strict: bool = False
+) -> dict[str, Any]:
     engine = OfflineEngine()
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     questions = [
         json.loads(line)
-        for line in (HERE / "questions.jsonl").read_text().splitlines()
+        for line in (HERE / f"{name}.jsonl").read_text().splitlines()
         if line.strip()
     ]
     outcome: Counter[str] = Counter()
+    strict_correct = 0
     by_kind: dict[str, Counter[str]] = {}
     spent = 0.0
     for q in questions:
-        gold = conn.execute(q["sql"]).fetchall()
+        gold_cursor = conn.execute(q["sql"])
+        gold = gold_cursor.fetchall()
+        width = len(gold_cursor.description)
         ordered = "order by" in q["sql"].lower()
         started = time.perf_counter()
         try:
             translation = engine.translate(q["question"])
             spent += time.perf_counter() - started
-            got = conn.execute(translation.sql).fetchall()
-            verdict = "correct" if matches(gold, got, ordered) else "wrong"
+            cursor = conn.execute(translation.sql)
+            got = cursor.fetchall()
+            lenient = matches(gold, got, ordered)
+            exact = lenient and len(cursor.description) == width
+            strict_correct += exact
+            verdict = "correct" if (exact if strict else lenient) else "wrong"
             detail = translation.sql
         except NotUnderstood as exc:
             spent += time.perf_counter() - started
@@ -126,11 +138,17 @@ def evaluate(db: Path, show: str | None = None) -> dict[str, Any]:
                 f"[{verdict}] {q['id']} {q['question']}\n   gold: {q['sql']}\n   got:  {detail}\n"
             )
     total = len(questions)
+    answered = outcome["correct"] + outcome["wrong"]
     return {
+        "set": name,
+        "checker": "strict" if strict else "lenient",
         "total": total,
         **{k: outcome[k] for k in ("correct", "wrong", "not_understood")},
         "accuracy": outcome["correct"] / total,
         "wrong_rate": outcome["wrong"] / total,
+        "precision": outcome["correct"] / answered if answered else 1.0,
+        "strict_accuracy": strict_correct / total,
+        "strict_precision": strict_correct / answered if answered else 1.0,
         "ms_per_question": 1000 * spent / total,
         "by_kind": {k: dict(v) for k, v in sorted(by_kind.items())},
     }
@@ -140,8 +158,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--db", default=str(ROOT / ".livebase" / "bank.sqlite3"))
     parser.add_argument("--show", choices=["wrong", "unknown", "all"])
+    parser.add_argument("--set", default="questions", choices=["questions", "analyst"])
+    parser.add_argument("--strict", action="store_true", help="exact columns, no extra ones")
     opts = parser.parse_args(argv)
-    result = evaluate(Path(opts.db), opts.show)
+    result = evaluate(Path(opts.db), opts.show, opts.set, opts.strict)
     print(json.dumps(result, indent=2))
     return 0
 

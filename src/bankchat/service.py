@@ -145,7 +145,11 @@ class BankChat:
         notes = list(getattr(translation, "notes", []))
         result = self.run_sql(sql, policy, question=question, notes=notes)
         result.engine = translation.engine
-        result.explanation = translation.explanation
+        # why: the engine's own wording speaks its vocabulary; the summary of the checked SQL
+        # speaks the bank's, and a fallback's note (which engine answered, why) is kept
+        note = translation.explanation.partition(" (answered by the ")
+        summary = result.explanation or translation.explanation
+        result.explanation = summary + (f" (answered by the {note[2]}" if note[1] else "")
         words = getattr(translation, "words", [])
         filler = getattr(translation, "filler", [])
         if words:
@@ -218,6 +222,7 @@ class BankChat:
             interpretation=interpretation,
         )
         result.flags = self._flags(result, guarded, policy, scopes)
+        result.explanation = self.explainer.summary(interpretation)
         return result
 
     def _refusal_text(self, exc: GuardError, policy: Policy) -> str:

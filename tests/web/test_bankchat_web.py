@@ -142,7 +142,12 @@ def test_a_question_gets_highlighted_sql_sortable_rows_and_a_chart(bankchat, ope
     table = answer.locator("table")
     expect(table.locator("tbody tr")).to_have_count(20)
 
-    count_header = table.get_by_role("button", name=re.compile("^count"))
+    # the answer says how it was read, in the bank's words, above the rows
+    reading = answer.locator("details.interpretation")
+    expect(reading).to_contain_text("How this was read")
+    expect(reading).to_contain_text("one row per district")
+    expect(reading).to_contain_text("district = where the client lives")
+    count_header = table.get_by_role("button", name=re.compile("^Number of clients"))
     count_header.click()
     count_header.click()  # descending: the biggest district first
     expect(table.locator("th").last).to_have_attribute("aria-sort", "descending")
@@ -153,7 +158,7 @@ def test_a_question_gets_highlighted_sql_sortable_rows_and_a_chart(bankchat, ope
     with page.expect_download() as download:
         answer.get_by_role("button", name="Download CSV").click()
     rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text())))
-    assert rows[0] == ["A2", "count"] and len(rows) == 78
+    assert rows[0] == ["District", "Number of clients"] and len(rows) == 78
     assert rows[1] == ["Hl.m. Praha", "663"]  # in the order shown
     assert_fits(page)
     screenshot(page, "grouping-desktop")
@@ -180,9 +185,17 @@ def test_a_refused_query_says_why_and_one_not_understood_says_so(bankchat, open_
     refused = ask(page, REFUSED)
     expect(refused.get_by_role("alert")).to_contain_text("Query refused")
     expect(refused.get_by_role("alert")).to_contain_text(
-        "Your role (teller) may not read the column client.birth_date"
+        "Not allowed: your role (teller) may not read the client's birth date"
     )
     expect(refused.locator("table")).to_have_count(0)
+    # without the forbidden column the teller's list works, and says what was left out
+    listed = ask(page, "list clients")
+    expect(listed.locator("thead")).to_contain_text("Home district")
+    expect(listed.locator("thead")).not_to_contain_text("Birth date")
+    expect(listed.locator("details.interpretation")).to_contain_text("left out client.birth_date")
+    expect(listed.get_by_role("list", name="Before you rely on this answer")).to_contain_text(
+        "your branch"
+    )
     puzzled = ask(page, "what will the weather be tomorrow")
     expect(puzzled.get_by_role("alert")).to_contain_text("Not understood")
     assert_fits(page)
@@ -289,6 +302,7 @@ def test_the_auditor_filters_the_audit_log_by_user_table_and_verdict(bankchat, o
     page = sign_in(open_context(), bankchat, AUDITOR)
     ask(page, "number of accounts per district region")
     ask(page, REFUSED)  # the auditor may not read client
+    ask(page, "what will the weather be tomorrow")
     page.get_by_role("link", name="Audit log").click()
     log = page.get_by_role("table", name="Audit entries")
     expect(log.get_by_text(AUDITOR).first).to_be_visible()
@@ -297,8 +311,11 @@ def test_the_auditor_filters_the_audit_log_by_user_table_and_verdict(bankchat, o
     page.get_by_label("Table").select_option("account")
     page.get_by_role("button", name="Apply filters").click()
     expect(log.locator("tbody tr")).to_have_count(1)
-    expect(log.locator("tbody tr")).to_contain_text("Allowed")
+    expect(log.locator("tbody tr")).to_contain_text("Answered")
     expect(log.locator("tbody tr")).to_contain_text("account, district")
+    # where from, as the server saw the connection
+    expect(log.locator("tbody tr")).to_contain_text("127.0.0.1")
+    expect(log.locator("tbody tr")).to_contain_text("Chrome")
 
     page.get_by_label("Table").select_option("")
     page.get_by_label("Refused only").check()
@@ -306,6 +323,17 @@ def test_the_auditor_filters_the_audit_log_by_user_table_and_verdict(bankchat, o
     expect(log.locator("tbody tr")).to_have_count(1)
     expect(log.locator("tbody tr")).to_contain_text(REFUSED)
     expect(log.locator("tbody tr")).to_contain_text("may not read")
+
+    page.get_by_label("Refused only").uncheck()
+    page.get_by_label("Outcome").select_option("not_understood")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(log.locator("tbody tr")).to_have_count(1)
+    expect(log.locator("tbody tr")).to_contain_text("Not understood")
+    page.get_by_label("Outcome").select_option("")
+    page.get_by_label("IP address").fill("10.0.0.1")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page.get_by_text("No entries match.")).to_be_visible()
+    page.get_by_label("IP address").fill("")
 
     page.get_by_label("From").fill("2001-01-01T00:00")
     page.get_by_label("Until").fill("2001-12-31T00:00")

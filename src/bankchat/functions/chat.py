@@ -204,8 +204,11 @@ async def record_answer(
             ("error", "error"),
             ("engine", "engine"),
             ("chart", "chart"),
+            ("column_info", "columnInfo"),
+            ("interpretation", "interpretation"),
+            ("flags", "flags"),
         ):
-            if result.get(key) is not None:
+            if result.get(key) is not None and result[key] != []:
                 message[field] = result[key]
         if result.get("columns"):
             message["columns"] = result["columns"]

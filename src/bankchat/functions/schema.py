@@ -64,6 +64,12 @@ schema = define_schema(
                 "columns": v.optional(v.array(v.string())),
                 "rows": v.optional(v.array(v.array(v.any()))),
                 "chart": v.optional(v.any()),
+                # titles, kinds and units per column; what the SQL computes; warnings
+                "columnInfo": v.optional(v.array(v.any())),
+                "interpretation": v.optional(
+                    v.array(v.object({"part": v.string(), "text": v.string()}))
+                ),
+                "flags": v.optional(v.array(v.string())),
                 "timestamp": v.number(),
             }
         ).index("by_conversation", ["conversationId", "timestamp"]),

@@ -1410,6 +1410,15 @@ class _Builder:
             extra = [_q(c) for c in self.group_more]
             keys = ", ".join([group_sql, *extra])
             shown = ", ".join([f"{group_sql} AS {label}", *extra])
+            if agg in ("max", "min") and topk is None and self._asks_which_only():
+                # why: "which district has the most accounts" asks for a district; the count
+                # decides which, and is shown only when the question asks for it too
+                direction = "ASC" if agg == "min" else "DESC"
+                sql = (
+                    f"SELECT {shown} FROM {_quote(base)}{joins}{where} GROUP BY {keys}"
+                    f" ORDER BY {value} {direction}, {group_sql} LIMIT 1"
+                )
+                return Translation(sql, self._explanation(agg, measure, group, topk))
             sql = (
                 f"SELECT {shown}, {value} AS {_alias(agg, measure)} "
                 f"FROM {_quote(base)}{joins}{where} GROUP BY {keys}"
@@ -1555,6 +1564,14 @@ class _Builder:
             }:
                 fanout = False
         return sql, fanout
+
+    def _asks_which_only(self) -> bool:
+        """A "which/what X has the most Y" question that asks for X alone."""
+        words = re.findall(r"[a-z]+", self.question.lower())
+        if not words or words[0] not in ("which", "what"):
+            return False
+        figure = {"many", "number", "count", "much", "total", "figure", "and", "with", "amount"}
+        return not figure & set(words)
 
     def _balance_only(self) -> bool:
         """Whether transactions are read only for an account's balance."""

@@ -281,6 +281,24 @@ class Explainer:
             lines.append({"part": "cap", "text": f"at most {row_limit:,} rows are shown"})
         return lines
 
+    def summary(self, lines: list[dict[str, str]]) -> str | None:
+        """One sentence of what the answer is, from the interpretation's lines."""
+        by_part: dict[str, list[str]] = {}
+        for line in lines:
+            by_part.setdefault(line["part"], []).append(line["text"])
+        head = "; ".join(by_part.get("computes", [])) or _capital(
+            "; ".join(by_part.get("reads", []))
+        )
+        if not head:
+            return None
+        parts = [head]
+        parts.extend(by_part.get("group", []))
+        if by_part.get("filter"):
+            parts.append("where " + "; ".join(f[:1].lower() + f[1:] for f in by_part["filter"]))
+        parts.extend(o.split("; then")[0] for o in by_part.get("order", [])[:1])
+        parts.extend(by_part.get("limit", []))
+        return ", ".join(parts)
+
     def _join_conventions(self, condition: exp.Expression, scope: Scope | None) -> list[str]:
         out = []
         for eq in condition.find_all(exp.EQ):
@@ -466,6 +484,10 @@ def _limit_of(select: exp.Select) -> int | None:
     if isinstance(value, exp.Literal) and value.is_int:
         return int(value.name)
     return None
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _humanize(name: str) -> str:

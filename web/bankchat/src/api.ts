@@ -73,6 +73,24 @@ export interface ChartSpec {
   x: string;
   y: string;
   title: string;
+  xLabel?: string;
+  yLabel?: string;
+}
+
+/** A result column in the bank's words: its title, how to show its values, code meanings. */
+export interface ColumnInfo {
+  name: string;
+  label: string;
+  kind: "id" | "text" | "code" | "date" | "money" | "number" | "percent" | "count";
+  unit: string | null;
+  source: string | null;
+  values: Record<string, string>;
+}
+
+/** One line of what the SQL computes: the clause or convention, in words. */
+export interface InterpretationLine {
+  part: string;
+  text: string;
 }
 
 export interface Message {
@@ -89,6 +107,9 @@ export interface Message {
   columns?: string[];
   rows?: Cell[][];
   chart?: ChartSpec | null;
+  columnInfo?: ColumnInfo[];
+  interpretation?: InterpretationLine[];
+  flags?: string[];
   timestamp: number;
 }
 
@@ -108,6 +129,9 @@ export interface AskResult {
   tables: string[];
   execution_ms: number | null;
   chart: ChartSpec | null;
+  column_info: ColumnInfo[];
+  interpretation: InterpretationLine[];
+  flags: string[];
   status: "success" | "error" | "denied" | "not_understood";
   conversationId: Id;
   messageId: Id | null;
@@ -192,7 +216,10 @@ export interface AuditEntry {
   sql?: string;
   tables: string[];
   allowed: boolean;
+  outcome?: "answered" | "refused" | "not_understood" | "failed";
   reason?: string;
+  ipAddress?: string;
+  userAgent?: string;
   timestamp: number;
 }
 
@@ -202,6 +229,8 @@ export type AuditFilter = {
   since?: number;
   until?: number;
   deniedOnly?: boolean;
+  ipAddress?: string;
+  outcome?: string;
 };
 
 export interface Counted {

@@ -29,11 +29,24 @@ export function Answer({ message, question }: { message: Message; question?: str
   };
   const columns = full?.columns ?? message.columns ?? [];
   const rows = full?.rows ?? message.rows ?? [];
+  const info = full?.column_info ?? message.columnInfo;
+  const interpretation = full?.interpretation ?? message.interpretation ?? [];
+  const flags = full?.flags ?? message.flags ?? [];
   const total = message.resultCount ?? rows.length;
 
   return (
     <article className={`message assistant ${outcome}`} aria-label="Answer">
       <Verdict outcome={outcome} message={message} />
+      {outcome === "success" && interpretation.length > 0 && (
+        <Interpretation lines={interpretation} />
+      )}
+      {outcome === "success" && flags.length > 0 && (
+        <ul className="flags" aria-label="Before you rely on this answer">
+          {flags.map((flag) => (
+            <li key={flag}>{flag}</li>
+          ))}
+        </ul>
+      )}
       {message.sql && <SqlPanel sql={message.sql} conversationId={message.conversationId} />}
       {outcome === "success" && columns.length > 0 && (
         <>
@@ -48,8 +61,15 @@ export function Answer({ message, question }: { message: Message; question?: str
               </>
             )}
           </p>
-          {message.chart && <AnswerChart spec={message.chart} columns={columns} rows={rows} />}
-          <ResultTable columns={columns} rows={rows} fileName={`bankchat-${message._id}.csv`} />
+          {message.chart && (
+            <AnswerChart spec={message.chart} columns={columns} rows={rows} info={info} />
+          )}
+          <ResultTable
+            columns={columns}
+            rows={rows}
+            info={info}
+            fileName={`bankchat-${message._id}.csv`}
+          />
         </>
       )}
       {message.sql && outcome !== "denied" && (
@@ -84,6 +104,39 @@ export function Answer({ message, question }: { message: Message; question?: str
         </p>
       )}
     </article>
+  );
+}
+
+const PARTS: Record<string, string> = {
+  words: "Read",
+  filler: "Ignored as filler",
+  reads: "From",
+  computes: "Computes",
+  filter: "Where",
+  group: "Grouped",
+  distinct: "Rows",
+  order: "Order",
+  limit: "Limit",
+  convention: "Convention",
+  scope: "Your access",
+  cap: "Row cap",
+  query: "Query",
+};
+
+/** What the SQL computes, clause by clause, so the reader can check it against the question. */
+function Interpretation({ lines }: { lines: { part: string; text: string }[] }) {
+  return (
+    <details className="interpretation" open>
+      <summary>How this was read</summary>
+      <dl>
+        {lines.map((line, i) => (
+          <div key={i} className={`interp-${line.part}`}>
+            <dt>{PARTS[line.part] ?? line.part}</dt>
+            <dd>{line.text}</dd>
+          </div>
+        ))}
+      </dl>
+    </details>
   );
 }
 

@@ -13,13 +13,15 @@ function toMs(local: string): number | undefined {
   return local ? new Date(local).getTime() : undefined;
 }
 
-/** Filter the audit log by user, table, time span and verdict. */
+/** Filter the audit log by user, table, time span, outcome and address. */
 export function AuditFilters({ emails, onApply }: Props) {
   const [userEmail, setUserEmail] = useState("");
   const [table, setTable] = useState("");
   const [since, setSince] = useState("");
   const [until, setUntil] = useState("");
   const [deniedOnly, setDeniedOnly] = useState(false);
+  const [ipAddress, setIpAddress] = useState("");
+  const [outcome, setOutcome] = useState("");
 
   function apply(event: FormEvent) {
     event.preventDefault();
@@ -31,6 +33,8 @@ export function AuditFilters({ emails, onApply }: Props) {
     if (from !== undefined) filter.since = from;
     if (to !== undefined) filter.until = to;
     if (deniedOnly) filter.deniedOnly = true;
+    if (ipAddress.trim()) filter.ipAddress = ipAddress.trim();
+    if (outcome) filter.outcome = outcome;
     onApply(filter);
   }
 
@@ -40,6 +44,8 @@ export function AuditFilters({ emails, onApply }: Props) {
     setSince("");
     setUntil("");
     setDeniedOnly(false);
+    setIpAddress("");
+    setOutcome("");
     onApply({});
   }
 
@@ -88,6 +94,20 @@ export function AuditFilters({ emails, onApply }: Props) {
           value={until}
           onChange={(e) => setUntil(e.target.value)}
         />
+      </div>
+      <div className="field">
+        <label htmlFor="audit-outcome">Outcome</label>
+        <select id="audit-outcome" value={outcome} onChange={(e) => setOutcome(e.target.value)}>
+          <option value="">Any outcome</option>
+          <option value="answered">Answered</option>
+          <option value="refused">Refused</option>
+          <option value="not_understood">Not understood</option>
+          <option value="failed">Failed</option>
+        </select>
+      </div>
+      <div className="field">
+        <label htmlFor="audit-ip">IP address</label>
+        <input id="audit-ip" value={ipAddress} onChange={(e) => setIpAddress(e.target.value)} />
       </div>
       <label className="check">
         <input

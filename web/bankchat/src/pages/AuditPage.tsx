@@ -43,7 +43,8 @@ function AuditLog() {
                 <th scope="col">Action</th>
                 <th scope="col">Question or SQL</th>
                 <th scope="col">Tables</th>
-                <th scope="col">Verdict</th>
+                <th scope="col">Outcome</th>
+                <th scope="col">From</th>
               </tr>
             </thead>
             <tbody>
@@ -58,8 +59,12 @@ function AuditLog() {
                   </td>
                   <td>{entry.tables.join(", ")}</td>
                   <td className="wrap">
-                    <StatusBadge status={entry.allowed ? "allowed" : "denied"} />
+                    <StatusBadge status={entry.outcome ?? (entry.allowed ? "allowed" : "denied")} />
                     {entry.reason && <div className="reason">{entry.reason}</div>}
+                  </td>
+                  <td className="wrap">
+                    {entry.ipAddress ?? "—"}
+                    {entry.userAgent && <div className="muted small-text">{entry.userAgent}</div>}
                   </td>
                 </tr>
               ))}

@@ -4,6 +4,9 @@ const LABELS: Record<string, string> = {
   denied: "Refused",
   not_understood: "Not understood",
   allowed: "Allowed",
+  answered: "Answered",
+  refused: "Refused",
+  failed: "Failed",
   disabled: "Disabled",
   no_role: "No role",
 };

@@ -1,6 +1,7 @@
 import { lazy, Suspense, useMemo } from "react";
 
-import type { Cell, ChartSpec } from "../api";
+import type { Cell, ChartSpec, ColumnInfo } from "../api";
+import { formatValue } from "../lib/format";
 
 // why: chart.js is the largest dependency; it loads with the first chart
 const SeriesChart = lazy(() => import("./Chart"));
@@ -9,10 +10,11 @@ interface Props {
   spec: ChartSpec;
   columns: string[];
   rows: Cell[][];
+  info?: ColumnInfo[];
 }
 
 /** The chart the backend's declarative spec asks for: which column is x, which is y. */
-export function AnswerChart({ spec, columns, rows }: Props) {
+export function AnswerChart({ spec, columns, rows, info }: Props) {
   const series = useMemo(() => {
     const x = columns.indexOf(spec.x);
     const y = columns.lastIndexOf(spec.y);
@@ -20,11 +22,12 @@ export function AnswerChart({ spec, columns, rows }: Props) {
     return {
       type: spec.type,
       title: spec.title,
-      labels: rows.map((row) => String(row[x] ?? "")),
+      // why: the axis speaks the bank's words too (a loan status by its meaning, not "A")
+      labels: rows.map((row) => formatValue(row[x], info?.[x])),
       values: rows.map((row) => Number(row[y] ?? 0)),
-      valueLabel: spec.y,
+      valueLabel: spec.yLabel ?? spec.y,
     };
-  }, [spec, columns, rows]);
+  }, [spec, columns, rows, info]);
   if (series === null) return null;
   return (
     <Suspense fallback={<div className="chart-box" />}>

@@ -1,8 +1,8 @@
 import { useMemo, useState } from "react";
 
-import type { Cell } from "../api";
-import { downloadCsv } from "../lib/csv";
-import { formatCell } from "../lib/format";
+import type { Cell, ColumnInfo } from "../api";
+import { downloadText, labelledCsv } from "../lib/csv";
+import { columnTitle, formatValue } from "../lib/format";
 import { sortRows, type SortOrder } from "../lib/sortRows";
 
 const PAGE_SIZE = 20;
@@ -11,11 +11,23 @@ interface Props {
   columns: string[];
   rows: Cell[][];
   fileName: string;
+  info?: ColumnInfo[];
 }
 
 /** Result rows: sort by a column (its header is a button), page through, download as CSV. */
-export function ResultTable({ columns, rows, fileName }: Props) {
+export function ResultTable({ columns, rows, fileName, info }: Props) {
   const [order, setOrder] = useState<SortOrder>(null);
+  const [rawCodes, setRawCodes] = useState(false);
+  const known = info && info.length === columns.length ? info : undefined;
+  const hasCodes = known?.some((c) => c.kind === "code") ?? false;
+  // why: a column shows its numbers with the same decimals throughout, so they line up
+  const fractions = useMemo(
+    () =>
+      columns.map((_, i) =>
+        rows.some((row) => typeof row[i] === "number" && !Number.isInteger(row[i])),
+      ),
+    [columns, rows],
+  );
   const [page, setPage] = useState(0);
   const sorted = useMemo(() => sortRows(rows, order), [rows, order]);
   const pages = Math.max(1, Math.ceil(sorted.length / PAGE_SIZE));
@@ -42,9 +54,14 @@ export function ResultTable({ columns, rows, fileName }: Props) {
                 const sorted = order?.column === i;
                 const direction = sorted ? (order.descending ? "descending" : "ascending") : "none";
                 return (
-                  <th key={`${name}-${i}`} scope="col" aria-sort={direction}>
+                  <th
+                    key={`${name}-${i}`}
+                    scope="col"
+                    aria-sort={direction}
+                    title={known?.[i].source ?? name}
+                  >
                     <button type="button" className="sort" onClick={() => sortBy(i)}>
-                      {name}
+                      {columnTitle(name, known?.[i])}
                       <span aria-hidden="true" className="sort-mark">
                         {sorted ? (order.descending ? " ▼" : " ▲") : " ↕"}
                       </span>
@@ -58,8 +75,12 @@ export function ResultTable({ columns, rows, fileName }: Props) {
             {shown.map((row, r) => (
               <tr key={first + r}>
                 {row.map((value, c) => (
-                  <td key={c} className={typeof value === "number" ? "num" : undefined}>
-                    {formatCell(value)}
+                  <td
+                    key={c}
+                    className={typeof value === "number" ? "num" : undefined}
+                    title={known?.[c].kind === "code" && value !== null ? String(value) : undefined}
+                  >
+                    {formatValue(value, known?.[c], fractions[c])}
                   </td>
                 ))}
               </tr>
@@ -96,10 +117,20 @@ export function ResultTable({ columns, rows, fileName }: Props) {
             </button>
           </span>
         )}
+        {hasCodes && (
+          <label className="inline-check">
+            <input
+              type="checkbox"
+              checked={rawCodes}
+              onChange={(event) => setRawCodes(event.target.checked)}
+            />{" "}
+            CSV with stored codes
+          </label>
+        )}
         <button
           type="button"
           className="small"
-          onClick={() => downloadCsv(fileName, columns, sorted)}
+          onClick={() => downloadText(fileName, labelledCsv(columns, known, sorted, rawCodes))}
         >
           Download CSV
         </button>
