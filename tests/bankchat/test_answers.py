@@ -138,3 +138,31 @@ def test_flags_for_empty_results_ties_at_the_cut_off_and_all_null_columns(chat) 
         "SELECT trans_id, bank FROM trans WHERE bank IS NULL LIMIT 3", _policy("analyst")
     )
     assert any("'Partner bank' is empty" in flag for flag in nulls.flags)
+
+
+@pytest.mark.parametrize(
+    ("question", "why"),
+    [
+        # a comparison with another record the engine cannot build: never dropped silently
+        ("accounts opened earlier than account 42", "could not place: 'earlier than'"),
+        # two different figures joined by "and", where the SQL would compute one
+        ("Smallest and largest amount of a 24-month loan", "more figures"),
+        # a district read but never used: the comparison it stood for was dropped
+        (
+            "How many account owners live in a different district from their account's branch?",
+            "without using it",
+        ),
+    ],
+)
+def test_the_gate_asks_back_instead_of_answering_part_of_the_question(
+    chat: BankChat, question: str, why: str
+) -> None:
+    result = chat.ask(question, _policy("analyst"))
+    assert result.status == "not_understood", result.sql
+    assert why in result.error
+
+
+def test_a_join_that_filters_is_a_use_and_passes_the_gate(chat: BankChat) -> None:
+    result = chat.ask("How many clients own an account that has a loan?", _policy("analyst"))
+    assert result.status == "success", result.error
+    assert "JOIN loan" in result.sql
