@@ -29,8 +29,21 @@ def _evaluate_module():
 def test_the_question_set_is_mostly_answered_and_rarely_wrong(bank_sqlite):
     result = _evaluate_module().evaluate(bank_sqlite)
     assert result["total"] >= 150
-    assert result["accuracy"] >= 0.80, result
-    assert result["wrong_rate"] < 0.05, result
+    # the issue's floor for the first set: at least 85% correct, under 3% wrong
+    assert result["accuracy"] >= 0.85, result
+    assert result["wrong_rate"] < 0.03, result
+    # with exact columns (no extra ones) most answers still hold
+    assert result["strict_accuracy"] >= 0.60, result
+
+
+def test_the_harder_analyst_set_is_answered_wrongly_less_often_than_rightly_refused(
+    bank_sqlite,
+):
+    """The held-out analyst set: far from its goals (precision >= 95%, >= 70% correct), so
+    this holds the line reached: the gate keeps wrong answers rare against refusals."""
+    result = _evaluate_module().evaluate(bank_sqlite, name="analyst", strict=True)
+    assert result["total"] >= 300
+    assert result["wrong_rate"] <= 0.10, result
 
 
 @pytest.mark.parametrize(

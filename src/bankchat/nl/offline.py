@@ -1537,8 +1537,11 @@ class _Builder:
                 and self._says("oldest", "youngest")
             ):
                 descending = self._says("youngest")
-            if topk is not None or row_focus or (self._asks_for_rows() and not self._says("what")):
-                cols = self._list_columns(measure)
+            when = self.question.lower().lstrip().startswith("when")
+            if not when and (
+                topk is not None or row_focus or (self._asks_for_rows() and not self._says("what"))
+            ):
+                cols = self._ranked_columns(measure, fanout)
                 direction = "DESC" if descending else "ASC"
                 sql = (
                     f"SELECT {'DISTINCT ' if fanout else ''}{cols} FROM {_quote(base)}"
@@ -1552,13 +1555,13 @@ class _Builder:
                 )
         elif self.order_by is not None:
             order_sql = _q(self.order_by, self.layer)
-            cols = self._list_columns(self.order_by)
+            cols = self._ranked_columns(self.order_by, fanout)
             sql = (
                 f"SELECT {'DISTINCT ' if fanout else ''}{cols} FROM {_quote(base)}{joins}"
                 f"{where} ORDER BY {order_sql} DESC, {key} LIMIT {topk or 1}"
             )
         else:
-            cols = self._list_columns(None)
+            cols = self._list_columns(None, fanout)
             sql = (
                 f"SELECT {'DISTINCT ' if fanout else ''}{cols} FROM {_quote(base)}{joins}"
                 f"{where} ORDER BY {self._sort_column() or key}"
@@ -1577,9 +1580,26 @@ class _Builder:
     def _says(self, *words: str) -> bool:
         return any(i.text in words for i in self.items)
 
-    def _list_columns(self, measure: str | None) -> str:
+    def _list_columns(self, measure: str | None, fanout: bool = False) -> str:
         base = self.base
+        named = [c for c in self.extra_columns if f"{c}".lower() not in self.hidden]
+        if named:
+            # why: "opening date and region of account 2" asks for fields: those, in its
+            # order; "the accounts of client 2 with their opening date" asks for records
+            # and a field: the record's name or key first. A join that repeats rows keeps
+            # the key too, so each record stays one row.
+            info = self.layer.tables[base]
+            key = f"{base}.{info.key}"
+            ident = f"{base}.{info.name_column}" if info.name_column else key
+            lead = [ident] if not self._fields_first() else []
+            if fanout and key not in named and ident == key:
+                lead = [key]
+            chosen = [c for c in lead if c not in named] + named
+            if measure and measure not in chosen:
+                chosen.append(measure)
+            return ", ".join(dict.fromkeys(_q(c) for c in chosen))
         cols = []
+        self.applied.append(f"no fields were named: showing the usual columns of {base} records")
         for c in self.layer.tables[base].list_columns:
             if f"{base}.{c}".lower() in self.hidden:
                 self.left_out.append(f"{base}.{c}")
@@ -1655,12 +1675,38 @@ class _Builder:
                 fanout = False
         return sql, fanout
 
+    def _ranked_columns(self, measure: str | None, fanout: bool) -> str:
+        """Columns of a ranked list ("the 10 largest loans", "which district has the highest
+        salary"): the fields it names if any; else the record's name or key, and the figure
+        it is ranked by unless the question asks only "which"."""
+        if self.extra_columns or measure is None:
+            return self._list_columns(measure, fanout)
+        info = self.layer.tables[self.base]
+        ident = [f"{self.base}.{c}" for c in info.ident or [info.name_column or info.key]]
+        chosen = ident if self._asks_which_only() else [*ident, measure]
+        self.applied.append(
+            "shown: "
+            + " and ".join(c.split(".")[1] for c in chosen)
+            + " (the record and what it is ranked by)"
+            if len(chosen) > 1
+            else "shown: the record asked for"
+        )
+        return ", ".join(dict.fromkeys(_q(c) for c in chosen))
+
+    def _fields_first(self) -> bool:
+        """Whether the question names a field before the records it is about."""
+        for item in self.items:
+            if item.kind in ("meaning", "id"):
+                kinds = {m.kind for m in item.meanings}
+                return "column" in kinds and "table" not in kinds
+        return False
+
     def _asks_which_only(self) -> bool:
         """A "which/what X has the most Y" question that asks for X alone."""
         words = re.findall(r"[a-z]+", self.question.lower())
         if not words or words[0] not in ("which", "what"):
             return False
-        figure = {"many", "number", "count", "much", "total", "figure", "and", "with", "amount"}
+        figure = {"many", "number", "count", "much", "figure", "and"}
         return not figure & set(words)
 
     def _balance_only(self) -> bool:

@@ -43,6 +43,8 @@ class TableInfo:
     measure: str | None = None
     name_column: str | None = None
     id_phrases: list[str] = field(default_factory=list)
+    # the columns that name one record in a ranked list (default: its name, else its key)
+    ident: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -72,6 +74,7 @@ class SemanticLayer:
                 spec.get("measure"),
                 spec.get("name"),
                 list(spec.get("id_phrases", [])),
+                list(spec.get("ident", [])),
             )
             for phrase in spec["phrases"]:
                 self._add(phrase, Meaning("table", name))
