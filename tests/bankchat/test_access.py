@@ -66,6 +66,24 @@ class Fixtures:
         }
         self.runtime.run_mutation("chat:recordAnswer", args, internal_ok=True)
 
+    def assistant_message(self, owner: str) -> str:
+        """An answer in ``owner``'s conversation (what a 'wrong answer' report names)."""
+        conversation = self.conversation(owner)
+        result = {"status": "success", "sql": "SELECT COUNT(*) FROM loan", "row_count": 1}
+        args = {
+            "userId": self._user_id(owner),
+            "userEmail": owner,
+            "conversationId": conversation,
+            "action": "ask",
+            "result": result,
+        }
+        return str(self.runtime.run_mutation("chat:recordAnswer", args, internal_ok=True).value)
+
+    def review(self) -> str:
+        """An open review of an analyst's answer."""
+        message = self.assistant_message(ANALYST)
+        return str(self._m(ANALYST, "reviews:reportWrong", {"messageId": message}))
+
     def history(self, owner: str) -> str:
         self.answer(owner)
         rows = self.runtime.run_query(
@@ -251,6 +269,20 @@ SCENARIOS = [
         lambda fx, who: {"paginationOpts": {"numItems": 5, "cursor": None}},
     ),
     Row("analytics:getAnalytics", "feature:analytics"),
+    Row(
+        "reviews:reportWrong",
+        "member",
+        lambda fx, who: {"messageId": fx.assistant_message(who), "note": "wrong year"},
+        other="not_found",
+    ),
+    Row("reviews:myReports", "member"),
+    Row("reviews:listReviews", "feature:admin"),
+    Row("reviews:dismissReview", "feature:admin", lambda fx, who: {"reviewId": fx.review()}),
+    Row(
+        "reviews:correctReview",
+        "feature:admin",
+        lambda fx, who: {"reviewId": fx.review(), "sql": "SELECT COUNT(*) FROM loan"},
+    ),
     Row("teams:createTeam", "member", lambda fx, who: {"name": "Risk"}),
     Row("teams:myTeams", "member"),
     Row(

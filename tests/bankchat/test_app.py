@@ -197,3 +197,54 @@ def test_the_audit_log_records_each_outcome_as_it_was(bank):
     assert [e["question"] for e in only] == ["zorblax the quarterly frobnication"]
     # a call not made over a connection (here: in-process) records no address
     assert "ipAddress" not in entries[0]
+
+
+def test_a_wrong_answer_is_reported_corrected_and_then_answered_for_the_team(bank):
+    question = "How many loans were granted in 1996?"
+    first = ask(bank, ANALYST, question)
+    review_id = m(bank, ANALYST, "reviews:reportWrong", {"messageId": first["messageId"]})
+    # a second report of the same answer is the same review
+    again = {"messageId": first["messageId"], "note": "the year is wrong"}
+    assert m(bank, ANALYST, "reviews:reportWrong", again) == review_id
+    assert q(bank, ANALYST, "reviews:myReports") == [first["messageId"]]
+    with pytest.raises(ConvexError):
+        q(bank, ANALYST, "reviews:listReviews")
+    [review] = q(bank, ADMIN, "reviews:listReviews")
+    assert review["question"] == question and review["status"] == "open"
+    assert review["sql"] == first["sql"]
+
+    def correct(sql):
+        return asyncio.run(
+            bank.run_action(
+                "reviews:correctReview",
+                {"reviewId": review_id, "sql": sql},
+                identity=as_user(bank, ADMIN),
+            )
+        )
+
+    refused = correct("DELETE FROM loan")
+    assert refused["ok"] is False and "does not run" in refused["error"]
+    assert q(bank, ADMIN, "reviews:listReviews")[0]["status"] == "open"
+    fixed = "SELECT COUNT(*) FROM loan WHERE date >= '1996-01-01' AND date < '1997-01-01'"
+    assert correct(fixed) == {"ok": True, "rowCount": 1, "columns": ["COUNT(*)"]}
+    assert q(bank, ADMIN, "reviews:listReviews") == []
+    assert (
+        q(bank, ADMIN, "reviews:listReviews", {"status": "corrected"})[0]["correctedSql"] == fixed
+    )
+    # the correction now answers the same question, for anyone, through their own guard
+    analyst = ask(bank, ANALYST, "how many loans were granted in 1996")
+    assert analyst["sql"] == fixed and analyst["rows"] == [[117]]
+    assert any("team example" in line["text"] for line in analyst["interpretation"])
+    teller = ask(bank, TELLER, question)
+    assert teller["sql"] == fixed and teller["rows"][0][0] < 117
+    audit = q(bank, AUDITOR, "audit:getAuditLogs", {"userEmail": ADMIN})
+    assert "correct_review" in [e["action"] for e in audit]
+
+
+def test_an_administrator_dismisses_a_report(bank):
+    answer = ask(bank, ANALYST, "How many clients are there?")
+    review_id = m(bank, ANALYST, "reviews:reportWrong", {"messageId": answer["messageId"]})
+    m(bank, ADMIN, "reviews:dismissReview", {"reviewId": review_id})
+    assert q(bank, ADMIN, "reviews:listReviews", {"status": "dismissed"})[0]["_id"] == review_id
+    with pytest.raises(ConvexError):
+        m(bank, ADMIN, "reviews:dismissReview", {"reviewId": review_id})

@@ -413,3 +413,34 @@ def test_every_page_fits_the_window_in_both_themes(bankchat, open_context, width
         page.keyboard.press("Escape")
         expect(page.get_by_role("link", name="New chat")).to_be_hidden()
         expect(menu).to_be_focused()
+
+
+def test_a_wrong_answer_goes_to_review_and_its_correction_answers_the_team(bankchat, open_context):
+    question = f"How many loans were granted in 1994? ({uuid.uuid4().hex[:4]})"
+    analyst = sign_in(open_context(), bankchat, ANALYST)
+    answer = ask(analyst, question)
+    answer.get_by_role("button", name="Wrong answer?").click()
+    answer.get_by_label("What is wrong? (optional)").fill("I meant loans still running")
+    answer.get_by_role("button", name="Send for review").click()
+    expect(answer.get_by_text("Reported as wrong")).to_be_visible()
+
+    admin = sign_in(open_context(), bankchat, ADMIN)
+    admin.get_by_role("link", name="Reviews").click()
+    report = admin.get_by_role("listitem", name=f"Report: {question}")
+    expect(report).to_contain_text("I meant loans still running")
+    screenshot(admin, "reviews-open-desktop")
+    corrected = (
+        "SELECT COUNT(*) FROM loan WHERE status IN ('C', 'D') "
+        "AND date >= '1994-01-01' AND date < '1995-01-01'"
+    )
+    report.get_by_label("Corrected SQL").fill("DELETE FROM loan")
+    report.get_by_role("button", name="Save correction").click()
+    expect(report.get_by_role("alert")).to_contain_text("does not run")
+    report.get_by_label("Corrected SQL").fill(corrected)
+    report.get_by_role("button", name="Save correction").click()
+    expect(report).to_have_count(0)
+    screenshot(admin, "reviews-desktop")
+
+    again = ask(analyst, question)
+    expect(again.locator("details.interpretation")).to_contain_text("team example")
+    expect(again.locator("code.hljs")).to_contain_text("'C'")

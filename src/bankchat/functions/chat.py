@@ -139,7 +139,11 @@ async def start_turn(ctx, content, conversationId=None):
         .order("desc")
         .take(20)
     )
-    examples = [[f["question"], f["sql"]] for f in favorites if f.get("question")]
+    # why: corrections an administrator made to wrong answers come first: they are the
+    # team's word on how a question is answered
+    corrected = await ctx.db.query("teamExamples").with_index("by_time").order("desc").take(50)
+    examples = [[e["question"], e["sql"]] for e in corrected]
+    examples += [[f["question"], f["sql"]] for f in favorites if f.get("question")]
     earlier = (
         await ctx.db.query("messages")
         .with_index("by_conversation", lambda q: q.eq("conversationId", conversation_id))
@@ -154,7 +158,7 @@ async def start_turn(ctx, content, conversationId=None):
         "conversationId": conversation_id,
         "user": user,
         "roles": [r for r in roles if r is not None],
-        "examples": examples[:5],
+        "examples": examples[:60],
         "history": list(reversed(history))[-3:],
     }
 

@@ -126,6 +126,36 @@ schema = define_schema(
         .index("by_user", ["userId", "timestamp"])
         .index("by_time", ["timestamp"])
         .index("by_allowed", ["allowed", "timestamp"]),
+        "reviews": define_table(
+            {
+                "messageId": v.id("messages"),
+                "userId": v.id("users"),
+                "userEmail": v.string(),
+                "question": v.optional(v.string()),
+                "answer": v.string(),
+                "sql": v.optional(v.string()),
+                "interpretation": v.optional(v.array(v.any())),
+                "note": v.optional(v.string()),
+                "status": v.string(),  # open | corrected | dismissed
+                "correctedSql": v.optional(v.string()),
+                "resolvedBy": v.optional(v.string()),
+                "resolvedAt": v.optional(v.number()),
+                "createdAt": v.number(),
+            }
+        )
+        .index("by_status", ["status", "createdAt"])
+        .index("by_message", ["messageId"])
+        .index("by_user", ["userId", "createdAt"]),
+        # corrected answers the engines use: question -> SQL, for the whole team
+        "teamExamples": define_table(
+            {
+                "question": v.string(),
+                "sql": v.string(),
+                "reviewId": v.optional(v.id("reviews")),
+                "createdBy": v.string(),
+                "createdAt": v.number(),
+            }
+        ).index("by_time", ["createdAt"]),
         "analytics": define_table(
             {"day": v.string(), "metric": v.string(), "key": v.string(), "count": v.number()}
         ).index("by_metric", ["metric", "key", "day"]),

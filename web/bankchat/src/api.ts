@@ -208,6 +208,24 @@ export interface Notification {
   createdAt: number;
 }
 
+export type ReviewStatus = "open" | "corrected" | "dismissed";
+
+/** An answer someone reported as wrong, for an administrator to correct or dismiss. */
+export interface Review {
+  _id: Id;
+  messageId: Id;
+  userEmail: string;
+  question?: string;
+  answer: string;
+  sql?: string;
+  interpretation?: InterpretationLine[];
+  note?: string;
+  status: ReviewStatus;
+  correctedSql?: string;
+  resolvedBy?: string;
+  createdAt: number;
+}
+
 export interface AuditEntry {
   _id: Id;
   userEmail: string;
@@ -327,5 +345,15 @@ export const api = {
   },
   analytics: {
     getAnalytics: q<{ sinceDay?: string }, Analytics>("analytics:getAnalytics"),
+  },
+  reviews: {
+    reportWrong: m<{ messageId: Id; note?: string }, Id>("reviews:reportWrong"),
+    myReports: q<NoArgs, Id[]>("reviews:myReports"),
+    listReviews: q<{ status?: ReviewStatus }, Review[]>("reviews:listReviews"),
+    dismissReview: m<{ reviewId: Id }, null>("reviews:dismissReview"),
+    correctReview: a<
+      { reviewId: Id; sql: string },
+      { ok: true; rowCount: number; columns: string[] } | { ok: false; error: string }
+    >("reviews:correctReview"),
   },
 };

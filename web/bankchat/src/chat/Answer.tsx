@@ -1,10 +1,12 @@
+import { useQuery } from "convex/react";
 import { useState } from "react";
 
-import type { Message } from "../api";
+import { api, type Message } from "../api";
 import { plural } from "../lib/format";
 import { useResults } from "../lib/results";
 import { AnswerChart } from "../results/AnswerChart";
 import { ResultTable } from "../results/ResultTable";
+import { ReportWrong } from "./ReportWrong";
 import { SaveFavorite } from "./SaveFavorite";
 import { ShareQuery } from "./ShareQuery";
 import { SqlPanel } from "./SqlPanel";
@@ -21,7 +23,8 @@ function outcomeOf(message: Message): Outcome {
 export function Answer({ message, question }: { message: Message; question?: string }) {
   const full = useResults().byMessage.get(message._id);
   const outcome = outcomeOf(message);
-  const [tool, setTool] = useState<"none" | "favorite" | "share">("none");
+  const [tool, setTool] = useState<"none" | "favorite" | "share" | "report">("none");
+  const reported = useQuery(api.reviews.myReports)?.includes(message._id) ?? false;
   const [note, setNote] = useState<string | null>(null);
   const done = (what?: string) => {
     setTool("none");
@@ -92,6 +95,21 @@ export function Answer({ message, question }: { message: Message; question?: str
           </button>
         </div>
       )}
+      <div className="answer-actions">
+        {reported ? (
+          <span className="muted">Reported as wrong: an administrator will review it.</span>
+        ) : (
+          <button
+            type="button"
+            className="small"
+            aria-expanded={tool === "report"}
+            onClick={() => setTool(tool === "report" ? "none" : "report")}
+          >
+            Wrong answer?
+          </button>
+        )}
+      </div>
+      {tool === "report" && <ReportWrong messageId={message._id} onDone={done} />}
       {tool === "favorite" && message.sql && (
         <SaveFavorite sql={message.sql} question={question} onDone={done} />
       )}

@@ -23,6 +23,7 @@ export function Header({ me, route, menuOpen, onMenu }: HeaderProps) {
   if (me.features.includes("audit")) pages.push(["/audit", "audit", "Audit log"]);
   if (me.features.includes("analytics")) pages.push(["/analytics", "analytics", "Analytics"]);
   if (me.features.includes("admin")) pages.push(["/people", "people", "People"]);
+  if (me.features.includes("admin")) pages.push(["/reviews", "reviews", "Reviews"]);
 
   return (
     <header className="header">

@@ -13,6 +13,7 @@ const AnalyticsPage = lazy(() => import("../pages/AnalyticsPage"));
 const AuditPage = lazy(() => import("../pages/AuditPage"));
 const HistoryPage = lazy(() => import("../pages/HistoryPage"));
 const PeoplePage = lazy(() => import("../pages/PeoplePage"));
+const ReviewsPage = lazy(() => import("../pages/ReviewsPage"));
 const TeamsPage = lazy(() => import("../pages/TeamsPage"));
 
 /** The signed-in layout: header, sidebar (a drawer on phones) and the page of the route. */
@@ -75,6 +76,8 @@ function Page({ route, me }: { route: Route; me: Me }) {
       return <AnalyticsPage me={me} />;
     case "people":
       return <PeoplePage me={me} />;
+    case "reviews":
+      return <ReviewsPage me={me} />;
     default:
       return (
         <section className="page">

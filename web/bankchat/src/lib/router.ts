@@ -10,11 +10,12 @@ export type Route =
   | { page: "audit" }
   | { page: "analytics" }
   | { page: "people" }
+  | { page: "reviews" }
   | { page: "invite"; token: string }
   | { page: "signup" }
   | { page: "missing" };
 
-const PAGES = ["history", "teams", "audit", "analytics", "people", "signup"];
+const PAGES = ["history", "teams", "audit", "analytics", "people", "reviews", "signup"];
 
 const listeners = new Set<() => void>();
 
