@@ -62,3 +62,17 @@ def test_mutations_are_read_your_writes(client):
     for i in range(5):
         client.mutation("counters:increment", {"name": "ryw"})
         assert client.query("counters:get", {"name": "ryw"}) == i + 1
+
+
+def test_an_action_sees_where_the_call_came_from_never_its_arguments(client, server):
+    import httpx
+
+    over_websocket = client.action("notes:whoami")
+    assert over_websocket["ip"] == "127.0.0.1"
+    body = {"path": "notes:whoamiNested", "args": {}, "format": "json"}
+    headers = {"User-Agent": "ledger-probe/1.0"}
+    answer = httpx.post(f"{server.url}/api/action", json=body, headers=headers, timeout=30)
+    assert answer.json()["value"] == {"ip": "127.0.0.1", "userAgent": "ledger-probe/1.0"}
+    forged = {**body, "args": {"ip": "10.1.2.3"}}
+    refused = httpx.post(f"{server.url}/api/action", json=forged, headers=headers, timeout=30)
+    assert refused.json()["status"] == "error"

@@ -108,3 +108,15 @@ async def page_by_author(ctx, paginationOpts, author):
         .with_index("by_author", lambda q: q.eq("author", author))
         .paginate(paginationOpts)
     )
+
+
+@action
+async def whoami(ctx):
+    """Where the call came from, as the server saw it (``ctx.client``)."""
+    return {"ip": ctx.client.ip, "userAgent": ctx.client.user_agent}
+
+
+@action
+async def whoami_nested(ctx):
+    """The same, seen by an action this one calls."""
+    return await ctx.run_action("notes:whoami")
