@@ -62,9 +62,7 @@ def bench_accuracy(db: Path) -> list[Result]:
         f"question (goal >= 85% correct, < 3% wrong: {met})"
     )
     hard = evaluate(db, name="analyst", strict=True)
-    hard_met = (
-        "met" if hard["precision"] >= 0.95 and hard["accuracy"] >= 0.70 else "NOT met"
-    )
+    hard_met = "met" if hard["precision"] >= 0.95 and hard["accuracy"] >= 0.70 else "NOT met"
     print(
         f"analyst set (strict): {hard['correct']}/{hard['total']} correct "
         f"({hard['accuracy']:.1%}), {hard['wrong']} wrong, {hard['not_understood']} not "

@@ -1,0 +1,319 @@
+"""Writing the SQL: one SELECT from the frame, the conditions and the tables of a question.
+
+The shape follows the frame: a grouped figure, a single figure, a ranked list or a plain list.
+Joins follow the semantic layer's graph from the base table; a join that can repeat base rows
+makes counts count distinct keys, and a client reached through dispositions is the account's
+owner unless the question asks otherwise. Columns of a list are the ones the question names,
+else the table's usual columns minus those the asker may not read (said in the notes).
+"""
+
+from __future__ import annotations
+
+import re
+
+from bankchat.nl.base import NotUnderstood, Translation, column_sql, quote, table_of
+from bankchat.nl.query import Query
+from bankchat.nl.renderer import explanation
+
+
+class Assembly(Query):
+    """Writes the query's SQL."""
+
+    def _year_swap(self, column: str | None) -> str | None:
+        if column is None or self.year_hint is None:
+            return column
+        return self.layer.column_for_year(column, self.year_hint) or column
+
+    def _assemble(
+        self,
+        agg: str | None,
+        measure: str | None,
+        group: tuple[str, str] | None,
+        topk: int | None,
+        row_focus: bool,
+    ) -> Translation:
+        base = self.base
+        info = self.layer.tables[base]
+        if self.year_hint is not None:
+            measure = self._year_swap(measure)
+            self.order_by = self._year_swap(self.order_by)
+            for years in self.layer.year_columns.values():
+                for old in years.values():
+                    new = self._year_swap(old)
+                    if new is not None and new != old:
+                        self.conditions = [
+                            c.replace(column_sql(old), column_sql(new)) for c in self.conditions
+                        ]
+        group_sql = None
+        if group is not None:
+            if group[0] in ("YEAR", "MONTH"):
+                date_table = measure.split(".")[0] if measure else base
+                date_info = self.layer.tables[date_table]
+                if not date_info.date:
+                    raise NotUnderstood(f"{date_table} records have no date to group by")
+                fmt = "%Y" if group[0] == "YEAR" else "%m"
+                group_sql = f"strftime('{fmt}', {quote(date_table)}.{date_info.date})"
+            else:
+                group_sql = (
+                    column_sql(group[0], self.layer)
+                    if self.ctype(group[0]) == "number"
+                    else column_sql(group[0])
+                )
+                self.tables.add(group[0].split(".")[0])
+        if measure is not None:
+            self.tables.add(measure.split(".")[0])
+        joins, fanout = self._joins()
+        key = f"{quote(base)}.{info.key}"
+        count = f"COUNT(DISTINCT {key})" if fanout else "COUNT(*)"
+        measure_sql = column_sql(measure, self.layer) if measure else None
+        where = self._where()
+        if group_sql is not None:
+            if agg in ("sum", "avg"):
+                value = f"{_agg_sql(agg)}({measure_sql})" if measure_sql else count
+            elif agg in ("max", "min") and measure_sql:
+                # the extreme of a per-group figure: an average for rates ("average salary"),
+                # a total for amounts
+                func = "AVG" if self._measure_says_average() else "SUM"
+                value = f"{func}({measure_sql})"
+            else:
+                value = count
+            label = group[1] if group else "group"
+            extra = [column_sql(c) for c in self.group_more]
+            keys = ", ".join([group_sql, *extra])
+            shown = ", ".join([f"{group_sql} AS {label}", *extra])
+            if agg in ("max", "min") and topk is None and self._asks_which_only():
+                # why: "which district has the most accounts" asks for a district; the count
+                # decides which, and is shown only when the question asks for it too
+                direction = "ASC" if agg == "min" else "DESC"
+                sql = (
+                    f"SELECT {shown} FROM {quote(base)}{joins}{where} GROUP BY {keys}"
+                    f" ORDER BY {value} {direction}, {group_sql} LIMIT 1"
+                )
+                return Translation(
+                    sql, explanation(self.base, self.explain, agg, measure, group, topk)
+                )
+            sql = (
+                f"SELECT {shown}, {value} AS {_alias(agg, measure)} "
+                f"FROM {quote(base)}{joins}{where} GROUP BY {keys}"
+            )
+            if agg in ("max", "min") or topk is not None:
+                direction = "ASC" if agg == "min" else "DESC"
+                sql += (
+                    f" ORDER BY {_alias(agg, measure)} {direction}, {group_sql} LIMIT {topk or 1}"
+                )
+            else:
+                sql += f" ORDER BY {keys}"
+        elif self.distinct_of is not None:
+            sql = (
+                f"SELECT DISTINCT {column_sql(self.distinct_of)} FROM {quote(base)}{joins}{where} "
+                f"ORDER BY {column_sql(self.distinct_of)}"
+            )
+        elif agg == "count":
+            sql = f"SELECT {count} FROM {quote(base)}{joins}{where}"
+        elif agg in ("sum", "avg") and measure_sql:
+            sql = f"SELECT {_agg_sql(agg)}({measure_sql}) FROM {quote(base)}{joins}{where}"
+        elif agg in ("max", "min", "max_date", "min_date") and measure_sql:
+            descending = agg in ("max", "max_date")
+            if (
+                measure == "client.birth_date"
+                and agg in ("max_date", "min_date")
+                and self._says("oldest", "youngest")
+            ):
+                descending = self._says("youngest")
+            when = self.question.lower().lstrip().startswith("when")
+            if not when and (
+                topk is not None or row_focus or (self._asks_for_rows() and not self._says("what"))
+            ):
+                cols = self._ranked_columns(measure, fanout)
+                direction = "DESC" if descending else "ASC"
+                sql = (
+                    f"SELECT {'DISTINCT ' if fanout else ''}{cols} FROM {quote(base)}"
+                    f"{joins}{where} ORDER BY {measure_sql} {direction}, "
+                    f"{key} {direction} LIMIT {topk or 1}"
+                )
+            else:
+                sql = (
+                    f"SELECT {'MAX' if descending else 'MIN'}({measure_sql}) "
+                    f"FROM {quote(base)}{joins}{where}"
+                )
+        elif self.order_by is not None:
+            order_sql = column_sql(self.order_by, self.layer)
+            cols = self._ranked_columns(self.order_by, fanout)
+            sql = (
+                f"SELECT {'DISTINCT ' if fanout else ''}{cols} FROM {quote(base)}{joins}"
+                f"{where} ORDER BY {order_sql} DESC, {key} LIMIT {topk or 1}"
+            )
+        else:
+            cols = self._list_columns(None, fanout)
+            sql = (
+                f"SELECT {'DISTINCT ' if fanout else ''}{cols} FROM {quote(base)}{joins}"
+                f"{where} ORDER BY {self._sort_column() or key}"
+            )
+            if topk is not None:
+                sql += f" LIMIT {topk}"
+        notes = [
+            *self.applied,
+            *(f"left out {column} (your role may not read it)" for column in self.left_out),
+        ]
+        return Translation(
+            sql, explanation(self.base, self.explain, agg, measure, group, topk), notes=notes
+        )
+
+    def _asks_for_rows(self) -> bool:
+        return any(i.kind in ("which", "list") for i in self.items[:2])
+
+    def _measure_says_average(self) -> bool:
+        return any(i.text.startswith(("average", "mean")) for i in self.items)
+
+    def _says(self, *words: str) -> bool:
+        return any(i.text in words for i in self.items)
+
+    def _list_columns(self, measure: str | None, fanout: bool = False) -> str:
+        base = self.base
+        named = [c for c in self.extra_columns if f"{c}".lower() not in self.hidden]
+        if named:
+            # why: "opening date and region of account 2" asks for fields: those, in its
+            # order; "the accounts of client 2 with their opening date" asks for records
+            # and a field: the record's name or key first. A join that repeats rows keeps
+            # the key too, so each record stays one row.
+            info = self.layer.tables[base]
+            key = f"{base}.{info.key}"
+            ident = f"{base}.{info.name_column}" if info.name_column else key
+            lead = [ident] if not self._fields_first() else []
+            if fanout and key not in named and ident == key:
+                lead = [key]
+            chosen = [c for c in lead if c not in named] + named
+            if measure and measure not in chosen:
+                chosen.append(measure)
+            return ", ".join(dict.fromkeys(column_sql(c) for c in chosen))
+        cols = []
+        self.applied.append(f"no fields were named: showing the usual columns of {base} records")
+        for c in self.layer.tables[base].list_columns:
+            if f"{base}.{c}".lower() in self.hidden:
+                self.left_out.append(f"{base}.{c}")
+            else:
+                cols.append(f"{quote(base)}.{c}")
+        for table in sorted(self.tables - {base}):
+            name = self.layer.tables[table].name_column
+            if (
+                name
+                and f"{table}.{name}" not in self.extra_columns
+                and not any(c.startswith(f"district.{name} =") for c in self.conditions)
+            ):
+                self.extra_columns.append(f"{table}.{name}")
+        for extra in [*self.extra_columns, *([measure] if measure else [])]:
+            ref = column_sql(extra)
+            if ref not in cols:
+                cols.append(ref)
+        return ", ".join(cols)
+
+    def _sort_column(self) -> str | None:
+        for n, item in enumerate(self.items):
+            if item.kind == "sort" and n + 1 < len(self.items):
+                column = self.column(self.items[n + 1])
+                if column:
+                    self.items[n + 1].used = True
+                    desc = any(i.kind == "desc" for i in self.items)
+                    return column_sql(column, self.layer) + (" DESC" if desc else "")
+        return None
+
+    def _joins(self) -> tuple[str, bool]:
+        """JOIN clauses reaching every table used, and whether they can repeat base rows."""
+        base = self.base
+        edges: list[tuple[str, str, str, str]] = []
+        reached = {base}
+        for table in sorted(self.tables - {base}):
+            for step in self.layer.path(base, table):
+                if step[2] not in reached:
+                    edges.append(step)
+                    reached.add(step[2])
+        sql = ""
+        fanout = False
+        for frm, fcol, to, tcol in edges:
+            sql += f" JOIN {quote(to)} ON {quote(to)}.{tcol} = {quote(frm)}.{fcol}"
+            if to == "trans" and frm == "account" and self._balance_only():
+                # why: an account's balance is its current one, the balance after its latest
+                # transaction; joining every transaction would rank past balances, each
+                # account many times over.
+                sql += (
+                    " AND trans.trans_id = (SELECT latest.trans_id FROM trans AS latest"
+                    " WHERE latest.account_id = account.account_id"
+                    " ORDER BY latest.date DESC, latest.trans_id DESC LIMIT 1)"
+                )
+                self.applied.append(
+                    "balance = the account's current balance (after its latest transaction)"
+                )
+                continue
+            if tcol != self.layer.tables[to].key:
+                fanout = True  # from a key to a foreign key: one base row, many joined rows
+        if (
+            "disp" in reached
+            and {"client", "account"} <= reached
+            and not self.any_disposition
+            and not any("disp.type" in c for c in self.conditions)
+        ):
+            self.conditions.append("disp.type = 'OWNER'")
+            if "card" not in reached and {t for t in reached} <= {
+                "client",
+                "disp",
+                "account",
+                "district",
+                base,
+            }:
+                fanout = False
+        return sql, fanout
+
+    def _ranked_columns(self, measure: str | None, fanout: bool) -> str:
+        """Columns of a ranked list ("the 10 largest loans", "which district has the highest
+        salary"): the fields it names if any; else the record's name or key, and the figure
+        it is ranked by unless the question asks only "which"."""
+        if self.extra_columns or measure is None:
+            return self._list_columns(measure, fanout)
+        info = self.layer.tables[self.base]
+        ident = [f"{self.base}.{c}" for c in info.ident or [info.name_column or info.key]]
+        chosen = ident if self._asks_which_only() else [*ident, measure]
+        self.applied.append(
+            "shown: "
+            + " and ".join(c.split(".")[1] for c in chosen)
+            + " (the record and what it is ranked by)"
+            if len(chosen) > 1
+            else "shown: the record asked for"
+        )
+        return ", ".join(dict.fromkeys(column_sql(c) for c in chosen))
+
+    def _fields_first(self) -> bool:
+        """Whether the question names a field before the records it is about."""
+        for item in self.items:
+            if item.kind in ("meaning", "id"):
+                kinds = {m.kind for m in item.meanings}
+                return "column" in kinds and "table" not in kinds
+        return False
+
+    def _asks_which_only(self) -> bool:
+        """A "which/what X has the most Y" question that asks for X alone."""
+        words = re.findall(r"[a-z]+", self.question.lower())
+        if not words or words[0] not in ("which", "what"):
+            return False
+        figure = {"many", "number", "count", "much", "figure", "and"}
+        return not figure & set(words)
+
+    def _balance_only(self) -> bool:
+        """Whether transactions are read only for an account's balance."""
+        if self.base == "trans" or any(table_of(i) == "trans" for i in self.items):
+            return False
+        named = {c for c in (self.column(i) for i in self.items) if c and c.startswith("trans.")}
+        in_conditions = any("trans." in c for c in self.conditions)
+        return named == {"trans.balance"} and not in_conditions
+
+    def _where(self) -> str:
+        return f" WHERE {' AND '.join(self.conditions)}" if self.conditions else ""
+
+
+def _agg_sql(agg: str | None) -> str:
+    return {"sum": "SUM", "avg": "AVG", "max": "MAX", "min": "MIN"}.get(agg or "", "COUNT")
+
+
+def _alias(agg: str | None, measure: str | None) -> str:
+    if agg in (None, "count") or measure is None:
+        return "count"
+    return f"{agg}_{measure.split('.')[1].lower()}"

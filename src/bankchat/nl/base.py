@@ -1,0 +1,80 @@
+"""The offline engine's shared types: read items, translations, and the one error.
+
+An ``Item`` is one phrase of a question as the reader read it (a table, a column, a value, a
+keyword, a number, a date); the builder marks it ``used`` once the SQL accounts for it. A
+``Translation`` is a question understood; ``NotUnderstood`` says, in words the asker can act
+on, why a question was not. The helpers below write names and literals the one way every part
+of the SQL writes them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bankchat.nl.semantic import Meaning, SemanticLayer
+
+
+@dataclass
+class Item:
+    """One phrase of a question as read: its kind, its words, what it can mean."""
+
+    kind: str
+    text: str
+    meanings: list[Meaning] = field(default_factory=list)
+    payload: Any = None
+    used: bool = False
+
+
+@dataclass
+class Translation:
+    """A question the engine understood."""
+
+    sql: str
+    explanation: str
+    engine: str = "offline"
+    # conventions the engine applied that the SQL alone does not show (columns left out)
+    notes: list[str] = field(default_factory=list)
+    # how the question's words were read: (words, what they became); filler words apart
+    words: list[tuple[str, str]] = field(default_factory=list)
+    filler: list[str] = field(default_factory=list)
+
+
+class NotUnderstood(Exception):
+    """The engine could not read the question with confidence; ``reason`` says what."""
+
+    def __init__(self, reason: str, unknown: list[str] | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.unknown = unknown or []
+
+
+def table_of(item: Item) -> str | None:
+    """The table a read phrase names, if it names one."""
+    if item.kind == "meaning":
+        for meaning in item.meanings:
+            if meaning.kind == "table":
+                return meaning.table
+    return None
+
+
+def quote(table: str) -> str:
+    """A table name in SQL (``order`` is a keyword)."""
+    return f'"{table}"' if table == "order" else table
+
+
+def literal(value: Any) -> str:
+    """A number or a string as an SQL literal."""
+    if isinstance(value, int | float):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def column_sql(column: str | None, layer: SemanticLayer | None = None) -> str:
+    """``table.column`` in SQL; given the layer, a number stored as text is cast."""
+    assert column is not None
+    table, name = column.split(".")
+    ref = f"{quote(table)}.{name}"
+    if layer is not None and layer.columns.get(column) and layer.columns[column].cast:
+        return f"CAST({ref} AS INTEGER)"
+    return ref

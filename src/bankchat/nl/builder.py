@@ -1,0 +1,302 @@
+"""The builder: the items of one question to one SELECT.
+
+It reads the frame of the question first (durations, the aggregate, a top-k limit, the
+measure, the grouping, the records it is about), then lets the filters add conditions and
+the assembly write the SQL. A content word nothing accounted for is refused by name rather
+than dropped.
+"""
+
+from __future__ import annotations
+
+from bankchat.nl.assembly import Assembly
+from bankchat.nl.base import Item, NotUnderstood, Translation, table_of
+from bankchat.nl.filters import Filters
+
+
+class Builder(Filters, Assembly):
+    """Turns the items of one question into one SELECT."""
+
+    def build(self) -> Translation:
+        """The question's SQL, or NotUnderstood naming what could not be placed."""
+        self._durations()
+        agg, agg_at = self._agg()
+        topk = self._topk()
+        measure = self._measure(agg, agg_at)
+        if agg == "count" and measure is not None:
+            agg = "sum"  # "number of inhabitants" is a total, not a count of rows
+        group, row_focus = self._group(agg, measure, topk)
+        self.base = self._base(agg, measure, group, row_focus)
+        self.tables.add(self.base)
+        if measure is None and agg in ("max", "min") and group is None:
+            info = self.layer.tables[self.base]
+            if info.measure:
+                measure = f"{self.base}.{info.measure}"
+        if agg in ("min_date", "max_date") and measure is None:
+            measure = self._date_column(self.base, len(self.items))
+        if agg in ("sum", "avg") and measure is None and group is None:
+            raise NotUnderstood("I could not tell which amount to add up or average")
+        if agg in ("max", "min") and measure is None and group is None and not row_focus:
+            raise NotUnderstood("I could not tell which amount the highest or lowest refers to")
+        if self.order_by is not None:
+            self.tables.add(self.order_by.split(".")[0])
+        for item in self.items:
+            if table_of(item) == self.base:
+                item.used = True
+        self.any_disposition = any(i.kind == "anydisp" for i in self.items)
+        self._filters()
+        if group is None and self.split_by and agg in ("count", "sum", "avg"):
+            group = (self.split_by[0], self.split_by[0].split(".")[1])
+        self._related_tables()
+        self._extra_columns(agg, group)
+        if agg is None and group is None and not row_focus and topk is None:
+            focus = self._focus()
+            named = [c for c in (self.column(i) for i in self.items) if c is not None]
+            if focus is not None and focus[0] <= 2 and len(set(named)) == 1:
+                only = named[0]
+                table = table_of(focus[1])
+                if self.ctype(only) == "text" and (
+                    self.column(focus[1]) == only
+                    or (table is not None and only.startswith(table + "."))
+                ):
+                    self.distinct_of = only
+        leftovers = [
+            i
+            for i in self.items
+            if not i.used
+            and i.kind
+            in (
+                "meaning",
+                "number",
+                "yearnum",
+                "date",
+                "id",
+                "cmp",
+                "datecmp",
+                "between",
+                "unknown",
+            )
+        ]
+        if leftovers:
+            raise NotUnderstood(
+                "I could not place: " + ", ".join(repr(i.text) for i in leftovers),
+                [i.text for i in leftovers],
+            )
+        return self._assemble(agg, measure, group, topk, row_focus)
+
+    def _durations(self) -> None:
+        """``24 month loans`` -> loan.duration = 24."""
+        for n, item in enumerate(self.items[:-1]):
+            nxt = self.items[n + 1]
+            if item.kind == "number" and nxt.kind == "month":
+                item.used = nxt.used = True
+                self._add_condition(
+                    f"loan.duration = {item.payload}",
+                    f"{item.payload}-month loans",
+                    "loan.duration",
+                )
+
+    def _agg(self) -> tuple[str | None, int]:
+        when = any(i.kind == "when" for i in self.items)
+        if not any(i.kind in ("agg", "topk", "sort") for i in self.items) and not when:
+            for n, item in enumerate(self.items[:1]):
+                if (
+                    item.kind == "meaning"
+                    and item.text.startswith(("average ", "mean "))
+                    and self.column(item) is not None
+                    and not any(i.kind in ("cmp", "between") for i in self.items)
+                ):
+                    return "avg", n - 1
+        for n, item in enumerate(self.items):
+            if item.kind == "agg":
+                item.used = True
+                payload = item.payload
+                if when and payload in ("max", "min"):
+                    payload = "max_date" if payload == "max" else "min_date"
+                return payload, n
+        if when:
+            for item in self.items:
+                item.used = item.used or item.kind == "when"
+            last = any(i.kind == "topk" for i in self.items) is False
+            return ("max_date" if last else "min_date"), 0
+        return None, -1
+
+    def _topk(self) -> int | None:
+        for n, item in enumerate(self.items):
+            nxt = self.items[n + 1] if n + 1 < len(self.items) else None
+            if item.kind == "topk":
+                item.used = True
+                if nxt is not None and nxt.kind == "number":
+                    nxt.used = True
+                    return int(nxt.payload)
+                return 1
+            if (
+                item.kind == "number"
+                and nxt is not None
+                and (
+                    (nxt.kind == "agg" and nxt.payload in ("max", "min", "max_date", "min_date"))
+                    or (n > 0 and self.items[n - 1].kind in ("which", "list") and table_of(nxt))
+                )
+            ):
+                item.used = True
+                return int(item.payload)
+        return None
+
+    def _measure(self, agg: str | None, at: int) -> str | None:
+        """The column an aggregate or an ordering is about."""
+        if agg is None:
+            return None
+        word = self.items[at].text if 0 <= at < len(self.items) else ""
+        if word in ("youngest", "oldest"):
+            return "client.birth_date"
+        if (
+            word in ("most", "fewest", "least")
+            and at + 1 < len(self.items)
+            and table_of(self.items[at + 1]) is not None
+        ):
+            return None
+        wanted = ("date",) if agg in ("min_date", "max_date") else ("number",)
+        for item in self.items[at + 1 :]:
+            column = self.column(item)
+            if column is not None and self.ctype(column) in wanted:
+                item.used = True
+                return column
+            table = table_of(item)
+            if table is not None:
+                if agg == "count":
+                    return None
+                if agg in ("sum", "avg", "max", "min") and self.layer.tables[table].measure:
+                    return f"{table}.{self.layer.tables[table].measure}"
+        if agg in ("sum", "avg", "max", "min"):
+            for table in self._tables_in_play():
+                if self.layer.tables[table].measure:
+                    return f"{table}.{self.layer.tables[table].measure}"
+        return None
+
+    def _group(
+        self, agg: str | None, measure: str | None, topk: int | None
+    ) -> tuple[tuple[str, str] | None, bool]:
+        """What to group by, and whether the question asks for rows of its focus table."""
+        items = self.items
+        for n, item in enumerate(items):
+            if item.kind == "year" and (
+                (n > 0 and items[n - 1].kind in ("group", "in"))
+                or item.text in ("yearly", "annually", "per year")
+            ):
+                item.used = True
+                if n > 0 and items[n - 1].kind in ("group", "in"):
+                    items[n - 1].used = True
+                return ("YEAR", "year"), False
+            if item.kind == "month" and n > 0 and items[n - 1].kind in ("group", "in"):
+                item.used = items[n - 1].used = True
+                return ("MONTH", "month"), False
+        for n, item in enumerate(items[:-1]):
+            if item.kind == "group" and topk is not None and self._after_topk(n):
+                order_by = self.column(items[n + 1])
+                if order_by is not None and self.ctype(order_by) in ("number", "date"):
+                    item.used = items[n + 1].used = True
+                    self.order_by = order_by
+                continue
+            if item.kind != "group":
+                continue
+            target = items[n + 1]
+            grouping = self._group_column(target)
+            if grouping is not None:
+                item.used = target.used = True
+                k = n + 2
+                while k + 1 < len(items) and items[k].kind == "and":
+                    more = self._group_column(items[k + 1])
+                    if more is None:
+                        break
+                    items[k].used = items[k + 1].used = True
+                    self.group_more.append(more[0])
+                    k += 2
+                return grouping, False
+        # "which region has the most clients", "top 3 regions by population"
+        focus = self._focus()
+        asks_which = any(i.kind == "which" and i.text in ("which", "who") for i in items[:3])
+        if (
+            focus is None
+            or (agg not in ("max", "min") and topk is None)
+            or not (asks_which or topk is not None)
+        ):
+            return None, False
+        n, target = focus
+        column = self.column(target)
+        if column is not None and self.ctype(column) == "text":
+            target.used = True
+            return (column, column.split(".")[1]), False
+        table = table_of(target)
+        if table is None:
+            return None, False
+        measured = measure.split(".")[0] if measure else None
+        if measured == table or (measure is None and not self._counts_other_table(table, n)):
+            return None, True
+        info = self.layer.tables[table]
+        target.used = True
+        self.tables.add(table)
+        name = info.name_column or info.key
+        return (f"{table}.{name}", name), False
+
+    def _after_topk(self, n: int) -> bool:
+        return any(i.kind in ("topk", "number") for i in self.items[:n])
+
+    def _focus(self) -> tuple[int, Item] | None:
+        for n, item in enumerate(self.items):
+            if item.kind == "meaning":
+                return n, item
+        return None
+
+    def _counts_other_table(self, table: str, at: int) -> bool:
+        for item in self.items[at + 1 :]:
+            other = table_of(item)
+            if other and other != table:
+                return True
+        return False
+
+    def _group_column(self, item: Item) -> tuple[str, str] | None:
+        if item.kind != "meaning":
+            return None
+        column = self.column(item)
+        if column is not None:
+            return (column, column.split(".")[1])
+        table = table_of(item)
+        if table is not None:
+            info = self.layer.tables[table]
+            name = info.name_column or info.key
+            return (f"{table}.{name}", name)
+        return None
+
+    def _base(
+        self, agg: str | None, measure: str | None, group: tuple[str, str] | None, row_focus: bool
+    ) -> str:
+        if row_focus:
+            focus = self._focus()
+            assert focus is not None
+            table = table_of(focus[1])
+            assert table is not None
+            return table
+        if measure is not None and agg not in (None, "count"):
+            return measure.split(".")[0]
+        if (group is not None and agg in ("count", "max", "min", None)) or agg == "count":
+            for item in self.items:
+                table = table_of(item)
+                if table and not item.used:
+                    return table
+        for item in self.items:
+            table = table_of(item)
+            if table:
+                return table
+        for item in self.items:
+            for meaning in item.meanings:
+                if meaning.kind == "value" and meaning.table != "*":
+                    return meaning.table
+        if group is not None and group[0] not in ("YEAR", "MONTH"):
+            return group[0].split(".")[0]
+        for item in self.items:
+            column = self.column(item)
+            if column is not None:
+                return column.split(".")[0]
+        raise NotUnderstood(
+            "I could not tell which records the question is about "
+            "(clients, accounts, loans, cards, transactions, orders, districts?)"
+        )

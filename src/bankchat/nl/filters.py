@@ -1,0 +1,338 @@
+"""The conditions of a question: values, places, ids, comparisons, date ranges, related records.
+
+Each condition goes into the WHERE clause with a phrase for the explanation, and the table
+it reads joins the query. A place filters the district of the nearest records named
+before it; a date filters the nearest date column (or, for a figure kept per year, picks that
+year's column); "with"/"without" another kind of record becomes an EXISTS.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bankchat.nl.base import Item, NotUnderstood, column_sql, literal, quote, table_of
+from bankchat.nl.query import Query
+
+
+class Filters(Query):
+    """Adds the question's conditions to the query."""
+
+    def _date_column(self, base: str, near: int) -> str:
+        for item in list(reversed(self.items[:near])) + self.items[near : near + 3]:
+            column = self.column(item)
+            if column is not None and self.ctype(column) == "date":
+                item.used = True
+                return column
+        info = self.layer.tables[base]
+        if info.date:
+            return f"{base}.{info.date}"
+        for table in self._tables_in_play():
+            if self.layer.tables[table].date:
+                return f"{table}.{self.layer.tables[table].date}"
+        return "@year"  # no date to filter: a year-specific column may take the year
+
+    def _numeric_column(self, near: int) -> str:
+        for item in reversed(self.items[:near]):
+            column = self.column(item)
+            if column is not None and self.ctype(column) == "number":
+                item.used = True
+                return column
+            table = table_of(item)
+            if table is not None and self.layer.tables[table].measure:
+                return f"{table}.{self.layer.tables[table].measure}"
+        for item in self.items[near : near + 4]:
+            column = self.column(item)
+            if column is not None and self.ctype(column) == "number":
+                item.used = True
+                return column
+        info = self.layer.tables[self.base]
+        if info.measure:
+            return f"{self.base}.{info.measure}"
+        raise NotUnderstood("I do not know which amount the number refers to")
+
+    def _add_condition(self, sql: str, text: str, column: str) -> None:
+        self.conditions.append(sql)
+        self.explain.append(text)
+        self.tables.add(column.split(".")[0])
+
+    def _filters(self) -> None:
+        items = self.items
+        n = 0
+        while n < len(items):
+            item = items[n]
+            if item.used:
+                n += 1
+                continue
+            if item.kind == "meaning":
+                self._meaning_filter(item)
+            elif item.kind == "id":
+                table, value = item.payload
+                info = self.layer.tables[table]
+                self._add_condition(
+                    f"{quote(table)}.{info.key} = {value}",
+                    f"{table} {value}",
+                    f"{table}.{info.key}",
+                )
+                item.used = True
+            elif item.kind == "cmp":
+                n = self._comparison(n)
+                continue
+            elif item.kind == "between":
+                n = self._between(n)
+                continue
+            elif (
+                item.kind in ("datecmp", "in")
+                and n + 1 < len(items)
+                and items[n + 1].kind in ("yearnum", "date")
+            ):
+                self._date_filter(n)
+            elif item.kind in ("yearnum", "date"):
+                self._date_filter(n, implicit=True)
+            n += 1
+
+    def _meaning_filter(self, item: Item) -> None:
+        for meaning in item.meanings:
+            if meaning.kind in ("region", "district"):
+                anchor = self._place_anchor(item)
+                value = literal(meaning.values[0])
+                if anchor == "district":
+                    self._add_condition(
+                        f"district.{meaning.column} = {value}",
+                        f"{meaning.values[0]}",
+                        "district.A2",
+                    )
+                else:
+                    self._add_condition(
+                        f"{anchor}.district_id IN (SELECT district_id FROM district WHERE "
+                        f"{meaning.column} = {value})",
+                        f"{anchor} in {meaning.values[0]}",
+                        f"{anchor}.district_id",
+                    )
+                item.used = True
+                return
+        in_play = set(self._tables_in_play())
+        picked = next(
+            (m for m in item.meanings if m.kind == "value" and (not m.when or m.when in in_play)),
+            None,
+        )
+        if picked is None:
+            return
+        meaning = picked
+        table = meaning.table
+        if table == "*":
+            table = "order" if "order" in in_play else "trans"
+        column = f"{table}.{meaning.column}"
+        item.used = True
+        earlier = self.value_conditions.get(column)
+        if earlier is not None:
+            index, chosen = earlier
+            narrower = set(meaning.values)
+            if narrower <= set(chosen) or set(chosen) <= narrower:
+                # "running ... in debt": the more specific of the two
+                keep = sorted(narrower & set(chosen))
+                chosen[:] = keep
+                self.conditions[index] = (
+                    f"{quote(table)}.{meaning.column} IN ({', '.join(map(literal, keep))})"
+                )
+                return
+            # "owners and disponents", "female and male": both values, one group each
+            chosen.extend(v for v in meaning.values if v not in chosen)
+            self.conditions[index] = (
+                f"{quote(table)}.{meaning.column} IN ({', '.join(map(literal, chosen))})"
+            )
+            self.split_by.append(column)
+            return
+        if len(meaning.values) == 1:
+            sql = f"{quote(table)}.{meaning.column} = {literal(meaning.values[0])}"
+        else:
+            sql = f"{quote(table)}.{meaning.column} IN ({', '.join(map(literal, meaning.values))})"
+        self.value_conditions[column] = (len(self.conditions), list(meaning.values))
+        self._add_condition(sql, item.text, column)
+
+    def _use_year(self, date_item: Item) -> None:
+        """ "crimes in 1995": pick the column holding that year's figure."""
+        year = str(date_item.payload) if date_item.kind == "yearnum" else ""
+        if not any(year in years for years in self.layer.year_columns.values()):
+            raise NotUnderstood(f"{self.base} records have no date to filter by {date_item.text}")
+        self.year_hint = year
+        date_item.used = True
+
+    def _place_anchor(self, item: Item) -> str:
+        """Whose district a place name filters: the nearest table named before it.
+
+        "clients in Prague" is where clients live; "loans of accounts held in Prague" is
+        the accounts' branch. Loans, transactions and orders are placed by their account,
+        cards and dispositions by their client.
+        """
+        at = self.items.index(item)
+        candidates = [table_of(i) for i in reversed(self.items[:at])]
+        candidates += [self.base]
+        for table in candidates:
+            if table is None:
+                continue
+            if table in ("client", "district"):
+                return table
+            if table in ("account", "loan", "trans", "order"):
+                return "account"
+            if table in ("card", "disp"):
+                return "client"
+        return "district"
+
+    def _comparison(self, n: int) -> int:
+        op = self.items[n].payload
+        self.items[n].used = True
+        nxt = self.items[n + 1] if n + 1 < len(self.items) else None
+        if nxt is not None and nxt.kind in ("yearnum", "date"):
+            column = self._date_column(self.base, n)
+            start, end = _date_bounds(_period(nxt))
+            bound = end if op in (">", "<=") else start
+            sql_op = {">": ">=", "<=": "<", ">=": ">=", "<": "<", "=": ">="}[op]
+            self._add_condition(
+                f"{column_sql(column)} {sql_op} '{bound}'", f"{column} {op} {nxt.text}", column
+            )
+            nxt.used = True
+            return n + 2
+        if nxt is None or nxt.kind != "number":
+            if self.items[n].text in ("over", "under", "above", "below"):
+                return n + 1  # a preposition here: "over all districts"
+            raise NotUnderstood(f"'{self.items[n].text}' needs a number after it")
+        column = self._numeric_column(n)
+        nxt.used = True
+        self._add_condition(
+            f"{column_sql(column, self.layer)} {op} {nxt.payload}",
+            f"{column} {op} {nxt.payload}",
+            column,
+        )
+        return n + 2
+
+    def _between(self, n: int) -> int:
+        items = self.items
+        if n + 3 < len(items) and items[n + 2].kind == "and":
+            low, high = items[n + 1], items[n + 3]
+            if low.kind in ("yearnum", "date") and high.kind in ("yearnum", "date"):
+                column = self._date_column(self.base, n)
+                start, _ = _date_bounds(_period(low))
+                _, end = _date_bounds(_period(high))
+                self._add_condition(
+                    f"{column_sql(column)} >= '{start}' AND {column_sql(column)} < '{end}'",
+                    f"{column} from {low.text} to {high.text}",
+                    column,
+                )
+            elif low.kind == "number" and high.kind == "number":
+                column = self._numeric_column(n)
+                self._add_condition(
+                    f"{column_sql(column, self.layer)} BETWEEN {low.payload} AND {high.payload}",
+                    f"{column} between {low.payload} and {high.payload}",
+                    column,
+                )
+            else:
+                items[n].used = True
+                return n + 1
+            for i in (n, n + 1, n + 2, n + 3):
+                items[i].used = True
+            return n + 4
+        items[n].used = True
+        return n + 1
+
+    def _date_filter(self, n: int, implicit: bool = False) -> None:
+        items = self.items
+        if implicit:
+            date_item, op = items[n], "in"
+        else:
+            date_item = items[n + 1]
+            op = items[n].payload if items[n].kind == "datecmp" else "in"
+            items[n].used = True
+        column = self._date_column(self.base, n)
+        if column == "@year":
+            self._use_year(date_item)
+            return
+        start, end = _date_bounds(_period(date_item))
+        if op == "in":
+            sql = f"{column_sql(column)} >= '{start}' AND {column_sql(column)} < '{end}'"
+        elif op == "<":
+            sql = f"{column_sql(column)} < '{start}'"
+        elif op == ">":
+            sql = f"{column_sql(column)} >= '{end}'"
+        else:
+            sql = f"{column_sql(column)} >= '{start}'"
+        self._add_condition(sql, f"{column} {op} {date_item.text}", column)
+        date_item.used = True
+
+    def _related_tables(self) -> None:
+        """Other tables named: the base records must have (or, after "without", lack) one."""
+        negate_next = False
+        for item in self.items:
+            if item.kind == "neg":
+                negate_next = True
+                item.used = True
+                continue
+            table = table_of(item)
+            if table is None or item.used:
+                continue
+            item.used = True
+            if table == self.base:
+                continue
+            if negate_next:
+                self._exists(table, negate=True)
+            elif table not in self.tables:
+                self.tables.add(table)
+            negate_next = False
+
+    def _exists(self, table: str, negate: bool) -> None:
+        path = self.layer.path(table, self.base)
+        joins = "".join(
+            f" JOIN {quote(to)} ON {quote(to)}.{tcol} = {quote(frm)}.{fcol}"
+            for frm, fcol, to, tcol in path[:-1]
+        )
+        frm, fcol, to, tcol = path[-1]
+        owner = (
+            " AND disp.type = 'OWNER'"
+            if not self.any_disposition
+            and any("disp" in (p[0], p[2]) for p in path)
+            and {"client", "account"} <= {p[0] for p in path} | {p[2] for p in path}
+            else ""
+        )
+        inner = (
+            f"SELECT 1 FROM {quote(table)}{joins} WHERE {quote(frm)}.{fcol} = "
+            f"{quote(to)}.{tcol}{owner}"
+        )
+        self.conditions.append(f"{'NOT ' if negate else ''}EXISTS ({inner})")
+        self.explain.append(f"{'without' if negate else 'with'} {table}")
+
+    def _extra_columns(self, agg: str | None, group: tuple[str, str] | None) -> None:
+        """Columns named in a list question are shown ("districts with their salary")."""
+        for item in self.items:
+            column = self.column(item)
+            if column is None or item.used:
+                continue
+            item.used = True
+            if agg is None and group is None:
+                self.extra_columns.append(column)
+                self.tables.add(column.split(".")[0])
+
+
+def _period(item: Item) -> tuple[Any, ...]:
+    return ("year", item.payload) if item.kind == "yearnum" else item.payload
+
+
+def _date_bounds(payload: tuple[Any, ...]) -> tuple[str, str]:
+    """[start, end) ISO bounds of a year, month, day or decade."""
+    kind = payload[0]
+    if kind == "year":
+        return f"{payload[1]}-01-01", f"{payload[1] + 1}-01-01"
+    if kind == "decade":
+        return f"{payload[1]}-01-01", f"{payload[1] + 10}-01-01"
+    if kind == "months":
+        year, first, count = payload[1], payload[2], payload[3]
+        end_month = first + count
+        end = f"{year + 1}-01-01" if end_month > 12 else f"{year}-{end_month:02d}-01"
+        return f"{year}-{first:02d}-01", end
+    if kind == "month":
+        year, month = payload[1], payload[2]
+        nxt = (year + 1, 1) if month == 12 else (year, month + 1)
+        return f"{year}-{month:02d}-01", f"{nxt[0]}-{nxt[1]:02d}-01"
+    year, month, day = payload[1], payload[2], payload[3]
+    import datetime as _dt
+
+    start = _dt.date(year, month, day)
+    return start.isoformat(), (start + _dt.timedelta(days=1)).isoformat()

@@ -1,0 +1,198 @@
+"""Reading a question: its words as a sequence of items the builder can place.
+
+The question is cut into tokens (amounts as people write them: "1,000", "5k", "2 million
+CZK"), then read left to right, the longest known phrase first: the semantic layer's names of
+tables, columns and values, the vocabulary's keywords, dates ("March 1995", "the first half of
+1993", "the 1990s"), numbers, and words that carry no meaning. A word none of these reads
+becomes an ``unknown`` item, which the engine reports instead of guessing.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bankchat.nl.base import Item, table_of
+from bankchat.nl.semantic import SemanticLayer
+from bankchat.nl.vocabulary import (
+    CURRENCIES_AFTER,
+    CURRENCIES_BEFORE,
+    FILLERS,
+    KEYWORDS,
+    MONTHS,
+    ORDINALS,
+    STOPWORDS,
+)
+
+_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
+_CURRENCY_BEFORE = re.compile(
+    r"(?:[$€£]|\b(?:" + "|".join(map(re.escape, CURRENCIES_BEFORE)) + r")\b)\s*(?=\d)"
+)
+_CURRENCY_AFTER = re.compile(
+    r"(?<=\d)(k|m|million)?\s*(?:" + "|".join(map(re.escape, CURRENCIES_AFTER)) + r")\b"
+)
+
+
+def _tokens(question: str) -> list[str]:
+    text = question.lower().replace("\u2019", "'")
+    text = re.sub(r"(\d),(\d{3})", r"\1\2", text)
+    text = re.sub(r"(\d),(\d{3})", r"\1\2", text)
+    # why: amounts are in the bank's one currency; a sign or unit beside a number adds nothing
+    text = _CURRENCY_BEFORE.sub("", text)
+    text = _CURRENCY_AFTER.sub(r"\1", text)
+    text = re.sub(r"(\d+(?:\.\d+)?)\s*k\b", lambda m: str(int(float(m.group(1)) * 1000)), text)
+    text = re.sub(
+        r"(\d+(?:\.\d+)?)\s*(million|mil|m)\b",
+        lambda m: str(int(float(m.group(1)) * 1_000_000)),
+        text,
+    )
+    text = re.sub(r"(\d{4})s\b", r"\1 decade", text)
+    text = re.sub(r"[\"“”]", " ", text)
+    text = re.sub(r"([?!,;:()])", " ", text)
+    text = re.sub(r"(?<=[a-z])'s\b", "", text)
+    text = re.sub(r"\.(?=\s|$)", " ", text)
+    text = re.sub(r"(?<=[a-z])-(?=[a-z])", " ", text)
+    text = re.sub(r"(?<=\d)-(?=[a-z])", " ", text)
+    text = re.sub(r"(\d)\s*%", r"\1", text)
+    return [t for t in text.split() if t]
+
+
+class Reader:
+    """Reads questions into items over one semantic layer and the vocabulary."""
+
+    def __init__(self, layer: SemanticLayer) -> None:
+        self.layer = layer
+        self._max_words = max(self.layer.max_phrase_words, 6)
+
+    def read(self, question: str) -> list[Item]:
+        """The question's phrases, in order, each read as one item."""
+        tokens = _tokens(question)
+        items: list[Item] = []
+        i = 0
+        while i < len(tokens):
+            matched = self._match_at(tokens, i)
+            if matched is None:
+                items.append(Item("unknown", tokens[i]))
+                i += 1
+                continue
+            item, width = matched
+            items.append(item)
+            i += width
+        return self._combine(items)
+
+    def _match_at(self, tokens: list[str], i: int) -> tuple[Item, int] | None:
+        token = tokens[i]
+        date = _date_at(tokens, i)
+        if date is not None and date[1] > 1:
+            return date
+        for width in range(min(self._max_words, len(tokens) - i), 1, -1):
+            phrase = " ".join(tokens[i : i + width])
+            meanings = self.layer.lexicon.get(phrase) or self.layer.lexicon.get(_singular(phrase))
+            if meanings:
+                return Item("meaning", phrase, list(meanings)), width
+            keyword = KEYWORDS.get(phrase)
+            if keyword:
+                return Item(keyword[0], phrase, payload=keyword[1]), width
+        if date is not None:
+            return date
+        for width in range(1, 0, -1):
+            phrase = " ".join(tokens[i : i + width])
+            meanings = self.layer.lexicon.get(phrase)
+            keyword = KEYWORDS.get(phrase)
+            if meanings and keyword and width == 1:
+                meanings = None  # a one-word keyword beats a one-word name ("most", "open")
+            if meanings:
+                return Item("meaning", phrase, list(meanings)), width
+            if keyword:
+                return Item(keyword[0], phrase, payload=keyword[1]), width
+        if _NUMBER.match(token):
+            value = float(token)
+            return Item("number", token, payload=int(value) if value.is_integer() else value), 1
+        if token in STOPWORDS or token in FILLERS:
+            return Item("stop", token), 1
+        return None
+
+    def _combine(self, items: list[Item]) -> list[Item]:
+        """Join ``<table id phrase> <number>`` into id references."""
+        out: list[Item] = []
+        for item in items:
+            prev = out[-1] if out else None
+            if item.kind == "number" and prev is not None:
+                table = table_of(prev)
+                if table and prev.kind in ("meaning", "id_word"):
+                    if prev.kind == "id_word" and len(out) > 1:
+                        table = table_of(out[-2])
+                        if table:
+                            out.pop()
+                    if table:
+                        out[-1] = Item(
+                            "id", f"{table} {item.payload}", payload=(table, item.payload)
+                        )
+                        continue
+            out.append(item)
+        return out
+
+
+def _singular(phrase: str) -> str:
+    """A plural phrase's last word made singular ("birth dates" -> "birth date"), or ""."""
+    if len(phrase) > 4 and phrase.endswith("s") and not phrase.endswith("ss"):
+        return phrase[:-1]
+    return ""
+
+
+def _date_at(tokens: list[str], i: int) -> tuple[Item, int] | None:
+    token = tokens[i]
+    iso = re.match(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$", token)
+    if iso:
+        year, month, day = int(iso.group(1)), int(iso.group(2)), iso.group(3)
+        if day:
+            return Item("date", token, payload=("day", year, month, int(day))), 1
+        return Item("date", token, payload=("month", year, month)), 1
+    part = _year_part(tokens, i)
+    if part is not None:
+        return part
+    if token in MONTHS and i + 1 < len(tokens) and re.match(r"^(19|20)\d\d$", tokens[i + 1]):
+        return Item(
+            "date", f"{token} {tokens[i + 1]}", payload=("month", int(tokens[i + 1]), MONTHS[token])
+        ), 2
+    if (
+        token.isdigit()
+        and i + 2 < len(tokens)
+        and tokens[i + 1] in MONTHS
+        and re.match(r"^(19|20)\d\d$", tokens[i + 2])
+    ):
+        return Item(
+            "date",
+            " ".join(tokens[i : i + 3]),
+            payload=("day", int(tokens[i + 2]), MONTHS[tokens[i + 1]], int(token)),
+        ), 3
+    if re.match(r"^(19[0-9]\d|20[0-2]\d)$", token):
+        if i + 1 < len(tokens) and tokens[i + 1] == "decade":
+            return Item("date", token + "s", payload=("decade", int(token))), 2
+        return Item("yearnum", token, payload=int(token)), 1
+    return None
+
+
+def _year_part(tokens: list[str], i: int) -> tuple[Item, int] | None:
+    """ "the first half of 1993", "second quarter of 1997" as a month range."""
+    words = tokens[i : i + 5]
+    if words[:1] == ["the"]:
+        words = words[1:]
+        skip = 1
+    else:
+        skip = 0
+    if (
+        len(words) < 4
+        or words[0] not in ORDINALS
+        or words[1] not in ("half", "quarter")
+        or words[2] != "of"
+        or not re.match(r"^(19|20)\d\d$", words[3])
+    ):
+        return None
+    year, n = int(words[3]), ORDINALS[words[0]]
+    months = 6 if words[1] == "half" else 3
+    if n * months > 12:
+        return None
+    first = (n - 1) * months + 1
+    return Item(
+        "date", " ".join(tokens[i : i + 4 + skip]), payload=("months", year, first, months)
+    ), 4 + skip
