@@ -48,6 +48,9 @@ class AskResult:
     column_info: list[dict[str, Any]] = field(default_factory=list)
     interpretation: list[dict[str, str]] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
+    # two plausible readings that give different answers: {"label", "sql"} each, for the
+    # asker to choose from instead of an answer picked for them
+    choices: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def status(self) -> str:
@@ -55,6 +58,8 @@ class AskResult:
             return "denied"
         if self.not_understood:
             return "not_understood"
+        if self.choices:
+            return "ambiguous"
         return "error" if self.error else "success"
 
     def to_dict(self) -> dict[str, Any]:
@@ -143,6 +148,31 @@ class BankChat:
         if translation.engine == "offline" and self.db.dialect != "sqlite":
             sql = sqlglot.transpile(sql, read="sqlite", write=self.db.dialect)[0]
         notes = list(getattr(translation, "notes", []))
+        readings = list(getattr(translation, "alternatives", []))
+        if readings and translation.engine == "offline" and self.db.dialect != "sqlite":
+            readings = [
+                (label, sqlglot.transpile(alt, read="sqlite", write=self.db.dialect)[0])
+                for label, alt in readings
+            ]
+        if len(readings) > 1:
+            tried = [self.run_sql(alt, policy, question=question) for _, alt in readings]
+            if all(t.status == "success" for t in tried) and any(
+                t.rows != tried[0].rows for t in tried
+            ):
+                labels = " or ".join(label for label, _ in readings)
+                return AskResult(
+                    question,
+                    None,
+                    error=f"Did you mean {labels}? The answers differ.",
+                    engine=translation.engine,
+                    choices=[{"label": label, "sql": alt} for label, alt in readings],
+                )
+            if all(t.status == "success" for t in tried):
+                notes.append(
+                    "the same answer whether "
+                    + " or ".join(label for label, _ in readings)
+                    + " is meant"
+                )
         result = self.run_sql(sql, policy, question=question, notes=notes)
         result.engine = translation.engine
         # why: the engine's own wording speaks its vocabulary; the summary of the checked SQL

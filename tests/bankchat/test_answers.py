@@ -166,3 +166,37 @@ def test_a_join_that_filters_is_a_use_and_passes_the_gate(chat: BankChat) -> Non
     result = chat.ask("How many clients own an account that has a loan?", _policy("analyst"))
     assert result.status == "success", result.error
     assert "JOIN loan" in result.sql
+
+
+def test_two_readings_with_different_answers_are_offered_as_choices(chat: BankChat) -> None:
+    asked = chat.ask("How many clients with accounts in Prague?", _policy("analyst"))
+    assert asked.status == "ambiguous" and asked.rows == []
+    labels = [choice["label"] for choice in asked.choices]
+    assert labels == ["accounts held at branches in Prague", "clients living in Prague"]
+    held, living = (chat.run_sql(c["sql"], _policy("analyst")) for c in asked.choices)
+    assert held.rows != living.rows
+    assert "account.district_id" in asked.choices[0]["sql"]
+    assert "client.district_id" in asked.choices[1]["sql"]
+    # a verb that says which is followed, with no question back
+    living_answer = chat.ask(
+        "How many clients living in Prague own an account?", _policy("analyst")
+    )
+    assert living_answer.status == "success" and living_answer.rows == living.rows
+
+
+def test_readings_that_agree_are_answered_and_the_interpretation_says_so(bank_sqlite) -> None:
+    from bankchat.nl.base import Translation
+
+    sql = "SELECT COUNT(*) FROM district WHERE A3 = 'Prague'"
+
+    class TwoReadings:
+        name = "offline"
+
+        def translate(self, question, context):
+            same = [("branches in Prague", sql), ("homes in Prague", sql + " AND 1 = 1")]
+            return Translation(sql, "counted", "offline", alternatives=same)
+
+    chat = BankChat(str(bank_sqlite), engine=TwoReadings())
+    result = chat.ask("districts in Prague", _policy("analyst"))
+    assert result.status == "success" and result.rows == [[1]]
+    assert any("the same answer whether" in text for text in _texts(result, "convention"))

@@ -444,3 +444,16 @@ def test_a_wrong_answer_goes_to_review_and_its_correction_answers_the_team(bankc
     again = ask(analyst, question)
     expect(again.locator("details.interpretation")).to_contain_text("team example")
     expect(again.locator("code.hljs")).to_contain_text("'C'")
+
+
+def test_an_ambiguous_question_offers_both_readings(bankchat, open_context):
+    page = sign_in(open_context(), bankchat, ANALYST)
+    asked = ask(page, "How many clients with accounts in Prague?")
+    choices = asked.get_by_role("group", name="Which did you mean?")
+    expect(choices.get_by_role("button")).to_have_count(2)
+    screenshot(page, "ambiguous-desktop")
+    choices.get_by_role("button", name="clients living in Prague").click()
+    expect(answers(page)).to_have_count(2, timeout=ANSWER_MS)
+    chosen = answers(page).last
+    expect(chosen.locator("code.hljs")).to_contain_text("client.district_id")
+    expect(chosen.locator("tbody tr")).to_have_count(1)

@@ -16,6 +16,7 @@ OUTCOMES = {
     "denied": "refused",
     "not_understood": "not_understood",
     "error": "failed",
+    "ambiguous": "asked_back",
 }
 
 
@@ -183,7 +184,9 @@ async def record_answer(
     action), never from the client's arguments: this mutation is internal."""
     now = _now()
     status = result["status"]
-    if result.get("not_understood"):
+    if result.get("choices"):
+        content = result["error"]
+    elif result.get("not_understood"):
         content = f"I could not answer that: {result['error']}"
     elif result.get("denied"):
         content = f"This query was refused: {result['error']}"
@@ -211,6 +214,7 @@ async def record_answer(
             ("column_info", "columnInfo"),
             ("interpretation", "interpretation"),
             ("flags", "flags"),
+            ("choices", "choices"),
         ):
             if result.get(key) is not None and result[key] != []:
                 message[field] = result[key]

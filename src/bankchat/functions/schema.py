@@ -70,6 +70,8 @@ schema = define_schema(
                     v.array(v.object({"part": v.string(), "text": v.string()}))
                 ),
                 "flags": v.optional(v.array(v.string())),
+                # two readings of an ambiguous question, to choose from
+                "choices": v.optional(v.array(v.object({"label": v.string(), "sql": v.string()}))),
                 "timestamp": v.number(),
             }
         ).index("by_conversation", ["conversationId", "timestamp"]),
@@ -99,6 +101,7 @@ schema = define_schema(
                     v.literal("error"),
                     v.literal("denied"),
                     v.literal("not_understood"),
+                    v.literal("ambiguous"),
                 ),
                 "resultCount": v.optional(v.number()),
                 "executionTimeMs": v.optional(v.number()),

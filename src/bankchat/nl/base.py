@@ -38,6 +38,8 @@ class Translation:
     # how the question's words were read: (words, what they became); filler words apart
     words: list[tuple[str, str]] = field(default_factory=list)
     filler: list[str] = field(default_factory=list)
+    # other plausible readings of the question: (what it means, in words; its SQL)
+    alternatives: list[tuple[str, str]] = field(default_factory=list)
 
 
 class NotUnderstood(Exception):

@@ -8,10 +8,25 @@ year's column); "with"/"without" another kind of record becomes an EXISTS.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bankchat.nl.base import Item, NotUnderstood, column_sql, literal, quote, table_of
 from bankchat.nl.query import Query
+
+# whose district a place names, by the table it is said of
+_SIDES = {
+    "client": "client",
+    "card": "client",
+    "disp": "client",
+    "district": "district",
+    "account": "account",
+    "loan": "account",
+    "trans": "account",
+    "order": "account",
+}
+_HOME_WORDS = {"live", "lives", "living", "lived", "resident", "residents", "home", "reside"}
+_BRANCH_WORDS = {"held", "branch", "branches", "opened", "managed"}
 
 
 class Filters(Query):
@@ -167,16 +182,28 @@ class Filters(Query):
         at = self.items.index(item)
         candidates = [table_of(i) for i in reversed(self.items[:at])]
         candidates += [self.base]
+        chosen = "district"
         for table in candidates:
-            if table is None:
-                continue
-            if table in ("client", "district"):
-                return table
-            if table in ("account", "loan", "trans", "order"):
-                return "account"
-            if table in ("card", "disp"):
-                return "client"
-        return "district"
+            side = _SIDES.get(table or "")
+            if side is not None:
+                chosen = side
+                break
+        if chosen == "district":
+            return chosen
+        # why: a question about clients and accounts ("clients with loans in Prague") can mean
+        # where the clients live or where the accounts are held; a verb that says which
+        # ("living", "held") decides, otherwise both readings are offered
+        words = set(re.findall(r"[a-z]+", self.question.lower()))
+        cue = "client" if words & _HOME_WORDS else "account" if words & _BRANCH_WORDS else None
+        if self.anchor in ("client", "account"):
+            return self.anchor
+        if cue is not None:
+            return cue
+        tables = {table_of(i) for i in self.items} | {self.base}
+        sides = {_SIDES.get(t or "") for t in tables} - {None, "district"}
+        if sides == {"client", "account"}:
+            self.ambiguous_place = (chosen, "client" if chosen == "account" else "account")
+        return chosen
 
     def _comparison(self, n: int) -> int:
         op = self.items[n].payload

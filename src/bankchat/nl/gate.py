@@ -10,7 +10,7 @@ from sqlglot import exp
 from bankchat.nl.base import Item, NotUnderstood
 
 
-def check_confidence(items: list[Item], sql: str) -> None:
+def check_confidence(items: list[Item], sql: str, joins: bool = True) -> None:
     """The structural gate: answer only when every part of the question is in the SQL.
 
     (The builder already refuses content words it could not place.) Raises NotUnderstood
@@ -35,12 +35,16 @@ def check_confidence(items: list[Item], sql: str) -> None:
             "The question asks for more figures than I can compute at once; ask for one "
             "figure at a time, or write the SQL"
         )
-    unused = _unused_joins(tree)
+    unused = _unused_joins(tree) if joins else set()
     if unused:
         raise NotUnderstood(
             f"I would have to read {', '.join(sorted(unused))} without using it; "
             "rephrase the question, or write the SQL"
         )
+
+
+# tables that only link two others (a client's right to an account)
+BRIDGES = frozenset({"disp"})
 
 
 def _unused_joins(tree: Any) -> set[str]:
@@ -69,6 +73,14 @@ def _unused_joins(tree: Any) -> set[str]:
             for eq in on.find_all(exp.EQ)
         )
         if not keyed:
+            continue
+        # why: through the dispositions table, a client's account (or an account's client) is
+        # what "clients with an account" asks for: the link completes the phrase
+        bridged = on is not None and any(
+            isinstance(column, exp.Column) and column.table in BRIDGES
+            for column in on.find_all(exp.Column)
+        )
+        if bridged:
             continue
         used = False
         for column in tree.find_all(exp.Column):

@@ -59,8 +59,39 @@ class OfflineEngine:
             raise NotUnderstood(
                 "I did not understand: " + ", ".join(repr(u) for u in unknown), unknown
             )
-        translation = Builder(self.layer, items, question, hidden).build()
+        builder = Builder(self.layer, items, question, hidden)
+        translation = builder.build()
         check_confidence(items, translation.sql)
+        if builder.ambiguous_place is not None:
+            taken, other = builder.ambiguous_place
+            place = next((i.text for i in items if _is_place(i)), "there")
+            try:
+                fresh = self.read(question)
+                second = Builder(self.layer, fresh, question, hidden, anchor=other).build()
+                # why: the other reading moves one place filter; a join the first reading
+                # filtered on may now only link the tables, which is no dropped phrase
+                check_confidence(fresh, second.sql, joins=False)
+            except NotUnderstood:
+                second = None
+            if second is not None and second.sql != translation.sql:
+                translation.alternatives = [
+                    (_PLACE_READINGS[taken].format(place=_title(place)), translation.sql),
+                    (_PLACE_READINGS[other].format(place=_title(place)), second.sql),
+                ]
         translation.filler = [i.text for i in items if i.kind == "stop"]
         translation.words = [(i.text, reading(i)) for i in items if i.kind != "stop"]
         return translation
+
+
+_PLACE_READINGS = {
+    "account": "accounts held at branches in {place}",
+    "client": "clients living in {place}",
+}
+
+
+def _is_place(item: Item) -> bool:
+    return any(m.kind in ("region", "district") for m in item.meanings)
+
+
+def _title(text: str) -> str:
+    return " ".join(w[:1].upper() + w[1:] for w in text.split())

@@ -22,8 +22,13 @@ class Query:
         items: list[Item],
         question: str,
         hidden: frozenset[tuple[str, str]] = frozenset(),
+        anchor: str | None = None,
     ) -> None:
         self.layer = layer
+        # whose district a place name filters, when the caller chose a reading ("client" or
+        # "account"); the reading not taken, when two were plausible
+        self.anchor = anchor
+        self.ambiguous_place: tuple[str, str] | None = None
         self.hidden = {f"{t}.{c}".lower() for t, c in hidden}
         self.left_out: list[str] = []
         self.applied: list[str] = []

@@ -110,7 +110,14 @@ export interface Message {
   columnInfo?: ColumnInfo[];
   interpretation?: InterpretationLine[];
   flags?: string[];
+  choices?: Choice[];
   timestamp: number;
+}
+
+/** One reading of an ambiguous question: what it means, and its SQL. */
+export interface Choice {
+  label: string;
+  sql: string;
 }
 
 /** What chat:ask, chat:runSql, favorites:runFavorite and history:rerun return. */
@@ -132,7 +139,8 @@ export interface AskResult {
   column_info: ColumnInfo[];
   interpretation: InterpretationLine[];
   flags: string[];
-  status: "success" | "error" | "denied" | "not_understood";
+  choices: Choice[];
+  status: "success" | "error" | "denied" | "not_understood" | "ambiguous";
   conversationId: Id;
   messageId: Id | null;
 }
@@ -234,7 +242,7 @@ export interface AuditEntry {
   sql?: string;
   tables: string[];
   allowed: boolean;
-  outcome?: "answered" | "refused" | "not_understood" | "failed";
+  outcome?: "answered" | "refused" | "not_understood" | "failed" | "asked_back";
   reason?: string;
   ipAddress?: string;
   userAgent?: string;

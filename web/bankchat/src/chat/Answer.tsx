@@ -1,7 +1,8 @@
-import { useQuery } from "convex/react";
+import { useAction, useQuery } from "convex/react";
 import { useState } from "react";
 
 import { api, type Message } from "../api";
+import { errorMessage } from "../lib/errors";
 import { plural } from "../lib/format";
 import { useResults } from "../lib/results";
 import { AnswerChart } from "../results/AnswerChart";
@@ -9,12 +10,14 @@ import { ResultTable } from "../results/ResultTable";
 import { ReportWrong } from "./ReportWrong";
 import { SaveFavorite } from "./SaveFavorite";
 import { ShareQuery } from "./ShareQuery";
+import { useOpenResult } from "./useOpenResult";
 import { SqlPanel } from "./SqlPanel";
 
-type Outcome = "success" | "denied" | "not_understood" | "error";
+type Outcome = "success" | "denied" | "not_understood" | "error" | "ambiguous";
 
 function outcomeOf(message: Message): Outcome {
   if (message.denied) return "denied";
+  if (message.choices && message.choices.length > 0) return "ambiguous";
   if (message.error && !message.sql) return "not_understood";
   return message.error ? "error" : "success";
 }
@@ -158,7 +161,49 @@ function Interpretation({ lines }: { lines: { part: string; text: string }[] }) 
   );
 }
 
+/** Two readings of the question that give different answers: the asker picks one. */
+function Choices({ message }: { message: Message }) {
+  const runSql = useAction(api.chat.runSql);
+  const open = useOpenResult();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  async function pick(sql: string) {
+    setBusy(true);
+    setError(null);
+    try {
+      open(await runSql({ sql, conversationId: message.conversationId }));
+    } catch (failure) {
+      setError(errorMessage(failure));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <div className="alert alert-warning" role="group" aria-label="Which did you mean?">
+      <strong>Which did you mean?</strong> The question can be read two ways, with different
+      answers.
+      <div className="row choices">
+        {(message.choices ?? []).map((choice) => (
+          <button
+            key={choice.sql}
+            type="button"
+            className="small"
+            disabled={busy}
+            onClick={() => pick(choice.sql)}
+          >
+            {choice.label}
+          </button>
+        ))}
+      </div>
+      {error && <p className="reason">{error}</p>}
+    </div>
+  );
+}
+
 function Verdict({ outcome, message }: { outcome: Outcome; message: Message }) {
+  if (outcome === "ambiguous") return <Choices message={message} />;
   if (outcome === "denied") {
     return (
       <div className="alert alert-denied" role="alert">

@@ -102,6 +102,7 @@ export function AuditFilters({ emails, onApply }: Props) {
           <option value="answered">Answered</option>
           <option value="refused">Refused</option>
           <option value="not_understood">Not understood</option>
+          <option value="asked_back">Asked back</option>
           <option value="failed">Failed</option>
         </select>
       </div>

@@ -3,6 +3,8 @@ const LABELS: Record<string, string> = {
   error: "Failed",
   denied: "Refused",
   not_understood: "Not understood",
+  ambiguous: "Asked back",
+  asked_back: "Asked back",
   allowed: "Allowed",
   answered: "Answered",
   refused: "Refused",
