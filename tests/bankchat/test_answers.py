@@ -200,3 +200,64 @@ def test_readings_that_agree_are_answered_and_the_interpretation_says_so(bank_sq
     result = chat.ask("districts in Prague", _policy("analyst"))
     assert result.status == "success" and result.rows == [[1]]
     assert any("the same answer whether" in text for text in _texts(result, "convention"))
+
+
+GATE_CASES = [
+    # a phrase read but dropped from the SQL ('age' became the loan amount)
+    (
+        "average age of the owners of loans in debt",
+        "SELECT AVG(loan.amount) FROM loan WHERE loan.status = 'D'",
+        "could not use 'age'",
+    ),
+    # two figures in separate parts of the question, one in the SQL
+    (
+        "how many loans were granted in 1996, and what was the total amount",
+        "SELECT COUNT(*) FROM loan WHERE loan.date >= '1996-01-01' AND loan.amount > 0",
+        "more figures",
+    ),
+    # 'both' read as either
+    (
+        "accounts with both gold and junior cards",
+        "SELECT account.account_id FROM account JOIN disp ON disp.account_id = "
+        "account.account_id JOIN card ON card.disp_id = disp.disp_id "
+        "WHERE card.type IN ('gold', 'junior')",
+        "both of two values",
+    ),
+    # a superlative inside another, with one in the SQL
+    (
+        "the largest loan in the district with the lowest average salary",
+        "SELECT MAX(loan.amount) FROM loan JOIN account ON account.account_id = "
+        "loan.account_id JOIN district ON district.district_id = account.district_id "
+        "WHERE district.A11 > 0",
+        "superlative inside another",
+    ),
+    # branches said, the clients' home used
+    (
+        "clients with accounts at branches in Prague",
+        "SELECT client.client_id FROM client JOIN disp ON disp.client_id = client.client_id "
+        "JOIN account ON account.account_id = disp.account_id WHERE client.district_id IN "
+        "(SELECT district_id FROM district WHERE A3 = 'Prague')",
+        "speaks of branches",
+    ),
+]
+
+
+@pytest.mark.parametrize(("question", "sql", "why"), GATE_CASES)
+def test_the_gate_refuses_sql_that_drops_part_of_the_question(question, sql, why) -> None:
+    from bankchat.nl.gate import check_confidence
+    from bankchat.nl.offline import NotUnderstood, OfflineEngine
+
+    engine = OfflineEngine()
+    with pytest.raises(NotUnderstood) as refused:
+        check_confidence(engine.read(question), sql, layer=engine.layer, question=question)
+    assert why in refused.value.reason
+
+
+def test_the_gate_passes_sql_that_holds_every_part() -> None:
+    from bankchat.nl.gate import check_confidence
+    from bankchat.nl.offline import OfflineEngine
+
+    engine = OfflineEngine()
+    question = "clients with accounts at branches in Prague"
+    sql = GATE_CASES[-1][1].replace("WHERE client.district_id", "WHERE account.district_id")
+    check_confidence(engine.read(question), sql, layer=engine.layer, question=question)

@@ -171,6 +171,12 @@ class Assembly(Query):
     def _list_columns(self, measure: str | None, fanout: bool = False) -> str:
         base = self.base
         named = [c for c in self.extra_columns if f"{c}".lower() not in self.hidden]
+        only = self._asks_only_for()
+        if only is not None and not named:
+            info = self.layer.tables[base]
+            column = info.name_column if only == "name" and info.name_column else info.key
+            self.applied.append(f"shown: only {column}, as asked")
+            return column_sql(f"{base}.{column}")
         if named:
             # why: "opening date and region of account 2" asks for fields: those, in its
             # order; "the accounts of client 2 with their opening date" asks for records
@@ -281,8 +287,20 @@ class Assembly(Query):
         )
         return ", ".join(dict.fromkeys(column_sql(c) for c in chosen))
 
+    def _asks_only_for(self) -> str | None:
+        """ "Client ids." / "Loan ids please" / "names only": "key" or "name", else None."""
+        text = self.question.lower()
+        if re.search(r"\bnames? only\b|\bonly (?:the |their |its )?names?\b", text):
+            return "name"
+        if re.search(r"\bids\b|\bid numbers\b|\bids? only\b", text):
+            return "key"
+        return None
+
     def _fields_first(self) -> bool:
-        """Whether the question names a field before the records it is about."""
+        """Whether the question names a field before the records it is about (or lists the
+        fields it wants after the question: "Where does the owner live? District name.")."""
+        if re.search(r"[?.]\s+\S", self.question.strip()):
+            return True
         for item in self.items:
             if item.kind in ("meaning", "id"):
                 kinds = {m.kind for m in item.meanings}

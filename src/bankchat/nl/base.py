@@ -9,6 +9,7 @@ of the SQL writes them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,3 +81,17 @@ def column_sql(column: str | None, layer: SemanticLayer | None = None) -> str:
     if layer is not None and layer.columns.get(column) and layer.columns[column].cast:
         return f"CAST({ref} AS INTEGER)"
     return ref
+
+
+_HOME_CUE = re.compile(r"\b(?:liv(?:e|es|ing|ed)|resid\w*|home)\b")
+_BRANCH_CUE = re.compile(r"\b(?:branch(?:es)?|(?:held|opened|managed|banks?) (?:at|in))\b")
+
+
+def place_cue(question: str) -> str | None:
+    """Whose district the question's verbs place: "client" (where clients live), "account"
+    (the branch that holds the account), or None when it says neither (or both)."""
+    text = question.lower()
+    home, branch = bool(_HOME_CUE.search(text)), bool(_BRANCH_CUE.search(text))
+    if home == branch:
+        return None
+    return "client" if home else "account"

@@ -8,10 +8,17 @@ year's column); "with"/"without" another kind of record becomes an EXISTS.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from bankchat.nl.base import Item, NotUnderstood, column_sql, literal, quote, table_of
+from bankchat.nl.base import (
+    Item,
+    NotUnderstood,
+    column_sql,
+    literal,
+    place_cue,
+    quote,
+    table_of,
+)
 from bankchat.nl.query import Query
 
 # whose district a place names, by the table it is said of
@@ -25,8 +32,6 @@ _SIDES = {
     "trans": "account",
     "order": "account",
 }
-_HOME_WORDS = {"live", "lives", "living", "lived", "resident", "residents", "home", "reside"}
-_BRANCH_WORDS = {"held", "branch", "branches", "opened", "managed"}
 
 
 class Filters(Query):
@@ -38,6 +43,14 @@ class Filters(Query):
             if column is not None and self.ctype(column) == "date":
                 item.used = True
                 return column
+        # why: a date with no date column named applies to the nearest thing named before it
+        # ("women who received a pension credit in 1998": the credit's date, not the account's)
+        for item in reversed(self.items[:near]):
+            table = _item_table(item)
+            # (a client's only date is the birth date, which a period means only when "born"
+            # or "birth" is said, and then that column is named)
+            if table is not None and self.layer.tables[table].date not in (None, "birth_date"):
+                return f"{table}.{self.layer.tables[table].date}"
         info = self.layer.tables[base]
         if info.date:
             return f"{base}.{info.date}"
@@ -193,8 +206,7 @@ class Filters(Query):
         # why: a question about clients and accounts ("clients with loans in Prague") can mean
         # where the clients live or where the accounts are held; a verb that says which
         # ("living", "held") decides, otherwise both readings are offered
-        words = set(re.findall(r"[a-z]+", self.question.lower()))
-        cue = "client" if words & _HOME_WORDS else "account" if words & _BRANCH_WORDS else None
+        cue = place_cue(self.question)
         if self.anchor in ("client", "account"):
             return self.anchor
         if cue is not None:
@@ -363,3 +375,11 @@ def _date_bounds(payload: tuple[Any, ...]) -> tuple[str, str]:
 
     start = _dt.date(year, month, day)
     return start.isoformat(), (start + _dt.timedelta(days=1)).isoformat()
+
+
+def _item_table(item: Item) -> str | None:
+    """The table a read phrase names: a table, a column's or a value's (not a generic one)."""
+    for meaning in item.meanings:
+        if meaning.kind in ("table", "column", "value") and meaning.table not in ("", "*"):
+            return meaning.table
+    return None

@@ -2,23 +2,64 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sqlglot
 from sqlglot import exp
 
-from bankchat.nl.base import Item, NotUnderstood
+from bankchat.nl.base import Item, NotUnderstood, place_cue
+from bankchat.nl.semantic import SemanticLayer
 
 
-def check_confidence(items: list[Item], sql: str, joins: bool = True) -> None:
+def check_confidence(
+    items: list[Item],
+    sql: str,
+    joins: bool = True,
+    layer: SemanticLayer | None = None,
+    question: str = "",
+) -> None:
     """The structural gate: answer only when every part of the question is in the SQL.
 
     (The builder already refuses content words it could not place.) Raises NotUnderstood
-    when the question asks for more figures than the SQL computes, or when the SQL joins a
-    table it never uses."""
+    when a phrase the builder took shows nowhere in the SQL (its table, column or value was
+    dropped), when the question asks for more figures than the SQL computes, or when the SQL
+    joins a table it never uses."""
     tree = sqlglot.parse_one(sql, read="sqlite")
+    missing = [item.text for item in items if not _in_sql(item, tree, layer)]
+    if missing:
+        raise NotUnderstood(
+            "I could not use "
+            + ", ".join(repr(m) for m in missing)
+            + " in the query I would run; rephrase the question, or write the SQL",
+            missing,
+        )
     outer = tree.args.get("expressions") or []
     figures = sum(1 for e in outer for _ in e.find_all(exp.AggFunc))
+    # "how many owners and how many disponents", "how many loans ..., and what was the
+    # total": figures asked in separate parts of the question
+    parts, seen = 0, False
+    for item in items:
+        if item.kind == "and" and item.text == "and":
+            parts, seen = parts + seen, False
+        elif item.kind == "agg":
+            seen = True
+    parts += seen
+    # why: "how many owners and how many disponents" is one figure per value when the SQL
+    # groups by the column those values belong to
+    grouped = {c.name.lower() for g in tree.find_all(exp.Group) for c in g.find_all(exp.Column)}
+    valued = {
+        m.column.lower()
+        for i in items
+        if i.kind == "meaning"
+        for m in i.meanings
+        if m.kind == "value"
+    }
+    if parts > max(figures, 1) and not (grouped & valued):
+        raise NotUnderstood(
+            "The question asks for more figures than I can compute at once; ask for one "
+            "figure at a time, or write the SQL"
+        )
     # two different figures joined by "and" ("the number of loans and their total amount")
     asked = [i for i in items if i.kind in ("agg", "and")]
     kinds = {i.payload for i in asked if i.kind == "agg"}
@@ -35,12 +76,98 @@ def check_confidence(items: list[Item], sql: str, joins: bool = True) -> None:
             "The question asks for more figures than I can compute at once; ask for one "
             "figure at a time, or write the SQL"
         )
+    words = set(re.findall(r"[a-z]+", question.lower()))
+    _check_place_words(place_cue(question), tree)
+    if "both" in words and any(len(node.expressions) > 1 for node in tree.find_all(exp.In)):
+        # "accounts that pay both insurance and leasing": each, not either
+        raise NotUnderstood(
+            "I cannot yet require both of two values at once (I would find either); ask for "
+            "each in its own question, or write the SQL"
+        )
+    superlatives = sum(1 for i in items if i.kind == "agg" and i.payload in ("max", "min"))
+    ranked = sum(1 for _ in tree.find_all(exp.Max, exp.Min)) + sum(
+        1 for s in tree.find_all(exp.Select) if s.args.get("order") and s.args.get("limit")
+    )
+    if superlatives > 1 and ranked < superlatives:
+        raise NotUnderstood(
+            "The question has a superlative inside another (the highest ... of the lowest "
+            "...), which I cannot build yet; ask it in two steps, or write the SQL"
+        )
     unused = _unused_joins(tree) if joins else set()
     if unused:
         raise NotUnderstood(
             f"I would have to read {', '.join(sorted(unused))} without using it; "
             "rephrase the question, or write the SQL"
         )
+
+
+def _check_place_words(cue: str | None, tree: Any) -> None:
+    """A district reached the way the question says: where clients live, or the branch."""
+    links = set()
+    for eq in tree.find_all(exp.EQ):
+        sides = [c for c in (eq.left, eq.right) if isinstance(c, exp.Column)]
+        if len(sides) == 2 and {c.name.lower() for c in sides} == {"district_id"}:
+            links |= {c.table.lower() for c in sides} - {"district"}
+    for sub in tree.find_all(exp.In):
+        if isinstance(sub.this, exp.Column) and sub.this.name.lower() == "district_id":
+            links.add(sub.this.table.lower())
+    if cue == "account" and links and "account" not in links:
+        raise NotUnderstood(
+            "The question speaks of branches, but I would place the district by where the "
+            "clients live; rephrase it, or write the SQL"
+        )
+    if cue == "client" and links and "client" not in links:
+        raise NotUnderstood(
+            "The question speaks of where clients live, but I would place the district by "
+            "the account's branch; rephrase it, or write the SQL"
+        )
+
+
+def _in_sql(item: Item, tree: Any, layer: SemanticLayer | None) -> bool:
+    """Whether what a content phrase was read as shows in the SQL: its table, its column or
+    one of its values (a phrase can mean several things; any one will do). A date column's
+    verb ("loans we granted") needs only its table; a figure kept per year ("crimes") any of
+    its years' columns."""
+    if item.kind == "meaning":
+        columns = _columns(tree)
+        for meaning in item.meanings:
+            if meaning.kind == "table" and meaning.table in _tables(tree):
+                return True
+            if meaning.kind == "column":
+                if meaning.column.lower() in columns:
+                    return True
+                info = layer.columns.get(meaning.qualified) if layer is not None else None
+                if info is not None and info.type == "date" and meaning.table in _tables(tree):
+                    return True
+                years = layer.year_columns.values() if layer is not None else []
+                for group in years:
+                    family = {c.split(".")[1].lower() for c in group.values()}
+                    if meaning.column.lower() in family and family & columns:
+                        return True
+            if meaning.kind in ("value", "region", "district") and set(meaning.values) & _literals(
+                tree
+            ):
+                return True
+        return not item.meanings
+    if item.kind == "id" and isinstance(item.payload, tuple):
+        return str(item.payload[1]) in _literals(tree) | _numbers(tree)
+    return True
+
+
+def _tables(tree: Any) -> set[str]:
+    return {t.name.lower() for t in tree.find_all(exp.Table)}
+
+
+def _columns(tree: Any) -> set[str]:
+    return {c.name.lower() for c in tree.find_all(exp.Column)}
+
+
+def _literals(tree: Any) -> set[str]:
+    return {lit.name for lit in tree.find_all(exp.Literal) if lit.is_string}
+
+
+def _numbers(tree: Any) -> set[str]:
+    return {lit.name for lit in tree.find_all(exp.Literal) if not lit.is_string}
 
 
 # tables that only link two others (a client's right to an account)

@@ -61,7 +61,7 @@ class OfflineEngine:
             )
         builder = Builder(self.layer, items, question, hidden)
         translation = builder.build()
-        check_confidence(items, translation.sql)
+        check_confidence(items, translation.sql, layer=self.layer, question=question)
         if builder.ambiguous_place is not None:
             taken, other = builder.ambiguous_place
             place = next((i.text for i in items if _is_place(i)), "there")
@@ -70,7 +70,9 @@ class OfflineEngine:
                 second = Builder(self.layer, fresh, question, hidden, anchor=other).build()
                 # why: the other reading moves one place filter; a join the first reading
                 # filtered on may now only link the tables, which is no dropped phrase
-                check_confidence(fresh, second.sql, joins=False)
+                check_confidence(
+                    fresh, second.sql, joins=False, layer=self.layer, question=question
+                )
             except NotUnderstood:
                 second = None
             if second is not None and second.sql != translation.sql:
