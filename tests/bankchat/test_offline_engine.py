@@ -84,3 +84,48 @@ def test_answers_run_on_the_bank_database(engine, bank_sqlite, question, expecte
 def test_owners_are_joined_through_disp_with_the_owner_rule(engine):
     sql = engine.translate("How many female clients own an account with weekly statements?").sql
     assert "disp.type = 'OWNER'" in sql and "JOIN disp" in sql
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # dates as people write them
+        (
+            "How many loans were granted on 1994/1/5?",
+            "SELECT COUNT(*) FROM loan WHERE date = '1994-01-05'",
+        ),
+        (
+            "How many loans were granted on 1/5/1994?",
+            "SELECT COUNT(*) FROM loan WHERE date = '1994-01-05'",
+        ),
+        (
+            "How many loans were granted on January 5th, 1994?",
+            "SELECT COUNT(*) FROM loan WHERE date = '1994-01-05'",
+        ),
+        (
+            "How many loans were granted in '97?",
+            "SELECT COUNT(*) FROM loan WHERE date LIKE '1997%'",
+        ),
+        (
+            "How many loans were granted in Q2 1997?",
+            "SELECT COUNT(*) FROM loan WHERE date >= '1997-04-01' AND date < '1997-07-01'",
+        ),
+        # numbers in words
+        ("How many loans are over ten thousand?", "SELECT COUNT(*) FROM loan WHERE amount > 10000"),
+        # district names as the bank writes them
+        (
+            "How many clients live in Hl.m. Praha?",
+            "SELECT COUNT(*) FROM client c JOIN district d ON d.district_id = c.district_id "
+            "WHERE d.A2 = 'Hl.m. Praha'",
+        ),
+        (
+            "How many accounts are held in Brno - mesto?",
+            "SELECT COUNT(*) FROM account a JOIN district d ON d.district_id = a.district_id "
+            "WHERE d.A2 = 'Brno - mesto'",
+        ),
+    ],
+)
+def test_written_forms_of_dates_numbers_and_names_are_read(engine, bank_sqlite, question, expected):
+    with sqlite3.connect(bank_sqlite) as db:
+        got = db.execute(engine.translate(question).sql).fetchall()
+        assert got == db.execute(expected).fetchall() and got[0][0] > 0

@@ -19,6 +19,8 @@ from bankchat.nl.vocabulary import (
     FILLERS,
     KEYWORDS,
     MONTHS,
+    NUMBER_SCALES,
+    NUMBER_WORDS,
     ORDINALS,
     STOPWORDS,
 )
@@ -32,8 +34,70 @@ _CURRENCY_AFTER = re.compile(
 )
 
 
+def _written_dates(text: str) -> str:
+    """Dates in the forms people write them, as ISO dates the reader knows: 1995/7/14,
+    11/30/1996 (month first, or day first when the first number cannot be a month),
+    14.7.1995, July 14th 1995, 14th July 1995, '97, Q1 1997."""
+
+    def iso(year: int, month: int, day: int) -> str:
+        return f"{year:04d}-{month:02d}-{day:02d}" if 1 <= month <= 12 and 1 <= day <= 31 else ""
+
+    def slashed(m: re.Match[str]) -> str:
+        a, b, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        return iso(year, a, b) if a <= 12 else iso(year, b, a) or m.group(0)
+
+    text = re.sub(
+        r"\b(\d{4})/(\d{1,2})/(\d{1,2})\b",
+        lambda m: iso(int(m.group(1)), int(m.group(2)), int(m.group(3))) or m.group(0),
+        text,
+    )
+    text = re.sub(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b", slashed, text)
+    text = re.sub(
+        r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b",
+        lambda m: iso(int(m.group(3)), int(m.group(2)), int(m.group(1))) or m.group(0),
+        text,
+    )
+    months = "|".join(sorted(MONTHS, key=len, reverse=True))
+    text = re.sub(
+        rf"\b({months})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b",
+        lambda m: iso(int(m.group(3)), MONTHS[m.group(1)], int(m.group(2))) or m.group(0),
+        text,
+    )
+    text = re.sub(
+        rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({months})\.?,?\s+(\d{{4}})\b",
+        lambda m: iso(int(m.group(3)), MONTHS[m.group(2)], int(m.group(1))) or m.group(0),
+        text,
+    )
+    text = re.sub(r"(?<![\w'])'(\d{2})\b", r"19\1", text)
+    quarters = {"1": "first", "2": "second", "3": "third", "4": "fourth"}
+    return re.sub(
+        r"\bq([1-4])(?:\s+of)?\s+(\d{4})\b",
+        lambda m: f"the {quarters[m.group(1)]} quarter of {m.group(2)}",
+        text,
+    )
+
+
+def _number_words(text: str) -> str:
+    """ "ten thousand" -> 10000, "five" -> 5, "two million" -> 2000000 (not "one": it is
+    also a pronoun)."""
+    words = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+    scales = "|".join(NUMBER_SCALES)
+    text = re.sub(
+        rf"\b(\d+|{words}|a|one)\s+({scales})\b",
+        lambda m: str(
+            (int(m.group(1)) if m.group(1).isdigit() else NUMBER_WORDS.get(m.group(1), 1))
+            * NUMBER_SCALES[m.group(2)]
+        ),
+        text,
+    )
+    return re.sub(rf"\b({words})\b", lambda m: str(NUMBER_WORDS[m.group(1)]), text)
+
+
 def _tokens(question: str) -> list[str]:
     text = question.lower().replace("\u2019", "'")
+    text = _written_dates(text)
+    text = _number_words(text)
+    text = re.sub(r"\s-\s", " ", text)
     text = re.sub(r"(\d),(\d{3})", r"\1\2", text)
     text = re.sub(r"(\d),(\d{3})", r"\1\2", text)
     # why: amounts are in the bank's one currency; a sign or unit beside a number adds nothing
@@ -109,6 +173,14 @@ class Reader:
             return Item("number", token, payload=int(value) if value.is_integer() else value), 1
         if token in STOPWORDS or token in FILLERS:
             return Item("stop", token), 1
+        # a plural of a one-word name or keyword ("totals", "averages", "counts")
+        single = _singular(token)
+        meanings = self.layer.lexicon.get(single) if single else None
+        keyword = KEYWORDS.get(single) if single else None
+        if meanings and not keyword:
+            return Item("meaning", token, list(meanings)), 1
+        if keyword:
+            return Item(keyword[0], token, payload=keyword[1]), 1
         return None
 
     def _combine(self, items: list[Item]) -> list[Item]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -175,7 +176,10 @@ class SemanticLayer:
 
 
 def normalize_phrase(text: str) -> str:
-    return " ".join(text.lower().replace("-", " ").split())
+    """A phrase as questions are tokenized: lower case, hyphens and a full stop that ends a
+    word dropped ("Hl.m. Praha" -> "hl.m praha", "Brno - mesto" -> "brno mesto")."""
+    text = re.sub(r"\.(?=\s|$)", " ", text.lower())
+    return " ".join(text.replace("-", " ").split())
 
 
 def load_layer(path: Path = DEFAULT_LAYER) -> SemanticLayer:
