@@ -261,3 +261,20 @@ def test_the_gate_passes_sql_that_holds_every_part() -> None:
     question = "clients with accounts at branches in Prague"
     sql = GATE_CASES[-1][1].replace("WHERE client.district_id", "WHERE account.district_id")
     check_confidence(engine.read(question), sql, layer=engine.layer, question=question)
+
+
+def test_a_percentage_is_the_share_of_two_counts_and_says_so(chat, bank_sqlite) -> None:
+    result = chat.ask("What percentage of accounts have weekly statements?", _policy("analyst"))
+    assert result.status == "success"
+    with sqlite3.connect(bank_sqlite) as db:
+        weekly, total = db.execute(
+            "SELECT SUM(frequency = 'POPLATEK TYDNE'), COUNT(*) FROM account"
+        ).fetchone()
+    assert result.rows[0][0] == pytest.approx(100.0 * weekly / total)
+    assert result.column_info[0]["kind"] == "percent"
+    assert _texts(result, "computes") == ["Percentage"]
+    assert any("percentage = 100 x" in text for text in _texts(result, "convention"))
+    among = chat.ask(
+        "Of the clients living in Prague, what percentage are women?", _policy("analyst")
+    )
+    assert among.status == "success" and 0 < among.rows[0][0] < 100

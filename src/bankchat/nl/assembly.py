@@ -188,6 +188,8 @@ class Assembly(Query):
             lead = [ident] if not self._fields_first() else []
             if fanout and key not in named and ident == key:
                 lead = [key]
+            if self._asks_only_for() == "key" and key not in lead:
+                lead = [key, *lead]  # "account ids and branch names"
             chosen = [c for c in lead if c not in named] + named
             if measure and measure not in chosen:
                 chosen.append(measure)

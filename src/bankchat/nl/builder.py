@@ -178,6 +178,13 @@ class Builder(Filters, Assembly):
         """What to group by, and whether the question asks for rows of its focus table."""
         items = self.items
         for n, item in enumerate(items):
+            named_date = (
+                self.column(items[n - 1]) if n > 1 and items[n - 2].kind == "group" else None
+            )
+            if item.kind == "year" and named_date is not None and self.ctype(named_date) == "date":
+                # "per approval year": the year of that date
+                item.used = items[n - 1].used = items[n - 2].used = True
+                return ("YEAR", "year"), False
             if item.kind == "year" and (
                 (n > 0 and items[n - 1].kind in ("group", "in"))
                 or item.text in ("yearly", "annually", "per year")
@@ -266,6 +273,19 @@ class Builder(Filters, Assembly):
             return (f"{table}.{name}", name)
         return None
 
+    def _counted_value_table(self) -> str | None:
+        """The table of a value phrase that directly follows "how many", if one does."""
+        for n, item in enumerate(self.items[:-1]):
+            if item.kind == "agg" and item.payload == "count":
+                nxt = self.items[n + 1]
+                kinds = {m.kind for m in nxt.meanings}
+                if nxt.kind == "meaning" and kinds == {"value"}:
+                    tables = {m.table for m in nxt.meanings} - {"*"}
+                    if len(tables) == 1:
+                        return tables.pop()
+                return None
+        return None
+
     def _base(
         self, agg: str | None, measure: str | None, group: tuple[str, str] | None, row_focus: bool
     ) -> str:
@@ -277,6 +297,12 @@ class Builder(Filters, Assembly):
             return table
         if measure is not None and agg not in (None, "count"):
             return measure.split(".")[0]
+        if agg == "count":
+            # why: "how many card withdrawals were made from accounts ..." counts withdrawals:
+            # a value right after "how many" names the records counted
+            counted = self._counted_value_table()
+            if counted is not None:
+                return counted
         if (group is not None and agg in ("count", "max", "min", None)) or agg == "count":
             for item in self.items:
                 table = table_of(item)

@@ -14,6 +14,11 @@ The engine is made of small modules: ``vocabulary`` (its words, from ``vocabular
 
 from __future__ import annotations
 
+import re
+
+import sqlglot
+from sqlglot import exp
+
 from bankchat.nl.base import Item, NotUnderstood, Translation
 from bankchat.nl.builder import Builder
 from bankchat.nl.gate import check_confidence
@@ -34,6 +39,38 @@ class OfflineEngine:
         self.layer = layer or load_layer()
         self.reader = Reader(self.layer)
 
+    def _share(
+        self, question: str, whole: str, part: str, hidden: frozenset[tuple[str, str]]
+    ) -> Translation:
+        """A percentage: the records that also meet the question's condition, over all of
+        them, each count written (and gated) as its own "how many" question."""
+        base = self.translate(f"how many {whole}", hidden)
+        subset = self.translate(f"how many {whole} {part}", hidden)
+        for counted in (base, subset):
+            tree = sqlglot.parse_one(counted.sql, read="sqlite")
+            if (
+                not isinstance(tree, exp.Select)
+                or len(tree.expressions) != 1
+                or not isinstance(tree.expressions[0], exp.Count)
+                or tree.args.get("group")
+                or counted.alternatives
+            ):
+                raise NotUnderstood(
+                    "I could read the two counts of this percentage only as something else; "
+                    "ask for the two counts, or write the SQL"
+                )
+        sql = f"SELECT 100.0 * ({subset.sql}) / ({base.sql}) AS percent"
+        return Translation(
+            sql,
+            f"Percentage: {subset.explanation}, out of {base.explanation}",
+            notes=[
+                *base.notes,
+                f"percentage = 100 x (how many {whole} {part}) / (how many {whole})",
+            ],
+            words=[*subset.words],
+            filler=[*subset.filler],
+        )
+
     def read(self, question: str) -> list[Item]:
         """The question's phrases, in order, each read as one item."""
         return self.reader.read(question)
@@ -45,6 +82,9 @@ class OfflineEngine:
 
         ``hidden``: (table, column) pairs the asker may not read; default columns leave them
         out (a column the question names is still written, and the guard refuses it)."""
+        share = _share_parts(question)
+        if share is not None:
+            return self._share(question, *share, hidden=hidden)
         items = self.read(question)
         unsupported = [i.text for i in items if i.kind == "unsupported"]
         if unsupported:
@@ -83,6 +123,30 @@ class OfflineEngine:
         translation.filler = [i.text for i in items if i.kind == "stop"]
         translation.words = [(i.text, reading(i)) for i in items if i.kind != "stop"]
         return translation
+
+
+_SHARE = re.compile(
+    r"^\s*(?:(?:what|which)\s+(?:is\s+the\s+)?)?(?:percentage|percent|share|proportion|"
+    r"fraction)\s+of\s+(?:the\s+|all\s+)?(?P<whole>.+?)\s+(?P<part>(?:are|is|were|was|have|"
+    r"has|had|went|go|goes|ran|run|runs|live|lives|hold|holds|belong|belongs)\b.+?)"
+    r"(?:\?|\.|$)",
+    re.IGNORECASE,
+)
+_SHARE_OF = re.compile(
+    r"^\s*(?:of|among)\s+(?:the\s+|all\s+)?(?P<whole>[^,]+),\s*(?:what|which)\s+"
+    r"(?:percentage|percent|share|proportion|fraction)\s+(?P<part>(?:are|is|were|was|have|"
+    r"has|had|went|ran|live|lives|hold|holds)\b.+?)(?:\?|\.|$)",
+    re.IGNORECASE,
+)
+
+
+def _share_parts(question: str) -> tuple[str, str] | None:
+    """ "What percentage of loans are running?" -> ("loans", "are running")."""
+    for pattern in (_SHARE, _SHARE_OF):
+        found = pattern.match(question.strip())
+        if found:
+            return found.group("whole").strip(), found.group("part").strip()
+    return None
 
 
 _PLACE_READINGS = {

@@ -153,6 +153,8 @@ class Explainer:
     ) -> ColumnInfo | None:
         body = node.this if isinstance(node, exp.Alias) else node
         body = _unwrap(body)
+        if node.alias_or_name.lower() in ("percent", "percentage", "share", "pct"):
+            return self._info(name, "Percentage", "percent")
         if isinstance(body, exp.Column):
             source = _source_column(body, scope)
             if source is None:
@@ -227,7 +229,7 @@ class Explainer:
         aggregates = []
         for node in select.expressions:
             body = _unwrap(node.this if isinstance(node, exp.Alias) else node)
-            if type(body) in _AGGREGATES:
+            if type(body) in _AGGREGATES or node.alias_or_name.lower() in ("percent", "percentage"):
                 info = self._column(node, node.alias_or_name, select, scope)
                 if info is not None:
                     aggregates.append(info.label)
@@ -276,7 +278,8 @@ class Explainer:
             lines.append({"part": "convention", "text": note})
         for scope_text in scopes or []:
             lines.append({"part": "scope", "text": scope_text})
-        one_row = bool(aggregates) and group is None
+        no_table = select.args.get("from_") is None and select.args.get("from") is None
+        one_row = (bool(aggregates) and group is None) or no_table
         if row_limit is not None and not one_row and (limit is None or limit > row_limit):
             lines.append({"part": "cap", "text": f"at most {row_limit:,} rows are shown"})
         return lines
