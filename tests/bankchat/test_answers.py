@@ -278,3 +278,16 @@ def test_a_percentage_is_the_share_of_two_counts_and_says_so(chat, bank_sqlite) 
         "Of the clients living in Prague, what percentage are women?", _policy("analyst")
     )
     assert among.status == "success" and 0 < among.rows[0][0] < 100
+
+
+def test_the_gate_refuses_sql_that_dropped_a_negation_or_a_number() -> None:
+    from bankchat.nl.gate import check_confidence
+    from bankchat.nl.offline import NotUnderstood, OfflineEngine
+
+    engine = OfflineEngine()
+    for question, sql in [
+        ("clients without a loan", "SELECT client.client_id FROM client"),
+        ("the 5 largest loans", "SELECT loan.loan_id FROM loan ORDER BY loan.amount DESC"),
+    ]:
+        with pytest.raises(NotUnderstood):
+            check_confidence(engine.read(question), sql, layer=engine.layer, question=question)

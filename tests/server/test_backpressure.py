@@ -13,6 +13,8 @@ class StuckSocket:
 
     def __init__(self) -> None:
         self.closed_with: int | None = None
+        self.client = None  # no peer address, as for a socket whose peer is gone
+        self.headers: dict[str, str] = {}
 
     async def send_text(self, text: str) -> None:
         await asyncio.Event().wait()

@@ -26,7 +26,7 @@ ADMIN, ANALYST, TELLER, AUDITOR = (
     "teller@bank.example",
     "auditor@bank.example",
 )
-GROUPING = "how many clients are there per district region"
+GROUPING = "how many clients are there per district"
 REFUSED = "show the birth date of clients"
 ANSWER_MS = 20_000  # an answer: the NL engine, the guard and the bank query
 

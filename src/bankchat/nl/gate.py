@@ -151,6 +151,13 @@ def _in_sql(item: Item, tree: Any, layer: SemanticLayer | None) -> bool:
         return not item.meanings
     if item.kind == "id" and isinstance(item.payload, tuple):
         return str(item.payload[1]) in _literals(tree) | _numbers(tree)
+    if item.kind == "number" and isinstance(item.payload, int | float):
+        # a number shows as itself, or inside a date or a LIMIT
+        text = str(item.payload)
+        return any(text in lit for lit in _literals(tree) | _numbers(tree))
+    if item.kind == "neg":
+        # "not", "without", "never": a negation the SQL must hold
+        return bool(list(tree.find_all(exp.Not, exp.NEQ))) or "NOT " in tree.sql().upper()
     return True
 
 
