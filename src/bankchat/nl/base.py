@@ -95,3 +95,10 @@ def place_cue(question: str) -> str | None:
     if home == branch:
         return None
     return "client" if home else "account"
+
+
+# the condition that keeps, of an account's transactions, its latest one
+LATEST_TRANSACTION = (
+    "trans.trans_id = (SELECT latest.trans_id FROM trans AS latest WHERE latest.account_id = "
+    "trans.account_id ORDER BY latest.date DESC, latest.trans_id DESC LIMIT 1)"
+)

@@ -9,7 +9,7 @@ than dropped.
 from __future__ import annotations
 
 from bankchat.nl.assembly import Assembly
-from bankchat.nl.base import Item, NotUnderstood, Translation, table_of
+from bankchat.nl.base import LATEST_TRANSACTION, Item, NotUnderstood, Translation, table_of
 from bankchat.nl.filters import Filters
 
 
@@ -44,6 +44,13 @@ class Builder(Filters, Assembly):
                 item.used = True
         self.any_disposition = any(i.kind == "anydisp" for i in self.items)
         self._filters()
+        if any(i.text.startswith("current balance") for i in self.items):
+            # an account's current balance is the one after its latest transaction
+            self.conditions.append(LATEST_TRANSACTION)
+            self.tables.add("trans")
+            self.applied.append(
+                "balance = the account's current balance (after its latest transaction)"
+            )
         if group is None and self.split_by and agg in ("count", "sum", "avg"):
             group = (self.split_by[0], self.split_by[0].split(".")[1])
         self._related_tables()
@@ -74,6 +81,8 @@ class Builder(Filters, Assembly):
                 "datecmp",
                 "between",
                 "unknown",
+                "year",
+                "month",
             )
         ]
         if leftovers:
@@ -185,6 +194,9 @@ class Builder(Filters, Assembly):
                 # "per approval year": the year of that date
                 item.used = items[n - 1].used = items[n - 2].used = True
                 return ("YEAR", "year"), False
+            if item.kind == "year" and item.text == "years" and n > 0 and items[n - 1].kind == "in":
+                # "duration in years" is a unit, not a grouping: not read, so refused
+                continue
             if item.kind == "year" and (
                 (n > 0 and items[n - 1].kind in ("group", "in"))
                 or item.text in ("yearly", "annually", "per year")

@@ -43,8 +43,12 @@ class Filters(Query):
             if column is not None and self.ctype(column) == "date":
                 item.used = True
                 return column
-        # why: a date with no date column named applies to the nearest thing named before it
-        # ("women who received a pension credit in 1998": the credit's date, not the account's)
+        # why: a date with no date column named applies to the records counted or summed
+        # (their own event date), else to the nearest thing named before it ("women who
+        # received a pension credit in 1998": the credit's date, not the account's)
+        own = self.layer.tables[base].date
+        if own is not None and own != "birth_date":
+            return f"{base}.{own}"
         for item in reversed(self.items[:near]):
             table = _item_table(item)
             # (a client's only date is the birth date, which a period means only when "born"

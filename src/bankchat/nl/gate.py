@@ -155,6 +155,17 @@ def _in_sql(item: Item, tree: Any, layer: SemanticLayer | None) -> bool:
         # a number shows as itself, or inside a date or a LIMIT
         text = str(item.payload)
         return any(text in lit for lit in _literals(tree) | _numbers(tree))
+    if item.kind == "agg":
+        # the figure asked for is computed: an average is an AVG, a total a SUM, ...
+        wanted = {
+            "count": (exp.Count, exp.Sum),  # "the number of inhabitants" is a total
+            "sum": (exp.Sum,),
+            "avg": (exp.Avg,),
+        }.get(str(item.payload))
+        if wanted is not None:
+            return any(True for _ in tree.find_all(*wanted))
+        ranked = any(s.args.get("order") and s.args.get("limit") for s in tree.find_all(exp.Select))
+        return ranked or any(True for _ in tree.find_all(exp.Max, exp.Min))
     if item.kind == "neg":
         # "not", "without", "never": a negation the SQL must hold
         return bool(list(tree.find_all(exp.Not, exp.NEQ))) or "NOT " in tree.sql().upper()

@@ -110,7 +110,9 @@ def _tokens(question: str) -> list[str]:
         text,
     )
     text = re.sub(r"(\d{4})s\b", r"\1 decade", text)
-    text = re.sub(r"[\"“”]", " ", text)
+    text = re.sub('["\u201c\u201d\u2018]', " ", text)
+    # a single quote that opens or closes a quotation, not one inside a word ("client's")
+    text = re.sub(r"(?:(?<=\s)|^)'|'(?=[\s?!.,;:)]|$)", " ", text)
     text = re.sub(r"([?!,;:()])", " ", text)
     text = re.sub(r"(?<=[a-z])'s\b", "", text)
     text = re.sub(r"\.(?=\s|$)", " ", text)
