@@ -236,6 +236,26 @@ GATE_CASES = [
         "WHERE district.A11 > 0",
         "superlative inside another",
     ),
+    # one value asked for, many rows listed
+    (
+        "What is the average salary across the districts of north Bohemia?",
+        "SELECT district.A11 FROM district WHERE district.A3 = 'north Bohemia'",
+        "asks for one value",
+    ),
+    # a person's age read as an amount
+    (
+        "total amount of the loans whose owner was over 50 when it was approved",
+        "SELECT SUM(loan.amount) FROM loan JOIN disp ON disp.account_id = loan.account_id "
+        "WHERE disp.type = 'OWNER' AND loan.amount > 50",
+        "reads as an age",
+    ),
+    # ids asked for, not shown
+    (
+        "the account with the lowest balance: give the account id and the balance",
+        "SELECT MIN(trans.balance) FROM trans JOIN account ON account.account_id = "
+        "trans.account_id",
+        "asks for account ids",
+    ),
     # branches said, the clients' home used
     (
         "clients with accounts at branches in Prague",

@@ -194,6 +194,10 @@ class Builder(Filters, Assembly):
                 # "per approval year": the year of that date
                 item.used = items[n - 1].used = items[n - 2].used = True
                 return ("YEAR", "year"), False
+            if item.kind == "year" and n + 1 < len(items) and items[n + 1].kind == "yearnum":
+                # "during the year 1998" names a year, it does not group by year
+                item.used = True
+                continue
             if item.kind == "year" and item.text == "years" and n > 0 and items[n - 1].kind == "in":
                 # "duration in years" is a unit, not a grouping: not read, so refused
                 continue

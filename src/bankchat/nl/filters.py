@@ -349,6 +349,9 @@ class Filters(Query):
             if column is None or item.used:
                 continue
             item.used = True
+            if self.ctype(column) == "date" and item.text.endswith("ed"):
+                # "loans approved to accounts ...": a verb, not a field asked for
+                continue
             if agg is None and group is None:
                 self.extra_columns.append(column)
                 self.tables.add(column.split(".")[0])

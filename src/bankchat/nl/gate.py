@@ -78,6 +78,7 @@ def check_confidence(
         )
     words = set(re.findall(r"[a-z]+", question.lower()))
     _check_place_words(place_cue(question), tree)
+    _check_answer_shape(question.lower(), tree)
     if "both" in words and any(len(node.expressions) > 1 for node in tree.find_all(exp.In)):
         # "accounts that pay both insurance and leasing": each, not either
         raise NotUnderstood(
@@ -99,6 +100,50 @@ def check_confidence(
             f"I would have to read {', '.join(sorted(unused))} without using it; "
             "rephrase the question, or write the SQL"
         )
+
+
+_PERSON = r"(?:owners?|clients?|holders?|wom[ae]n|m[ae]n|people|persons?|he|she|they|borrowers?)"
+_AGE = re.compile(
+    rf"\b{_PERSON}\b(?:\s+\w+){{0,3}}?\s+(?:was|were|is|are|aged)?\s*(?:over|under|above|"
+    rf"below|older than|younger than|at least|at most)\s+(\d{{1,3}})\b"
+)
+
+
+def _check_answer_shape(text: str, tree: Any) -> None:
+    """The answer has the shape the question asks for: one value for "what is the ...",
+    the ids it names, and no person's age read as an amount."""
+    if not isinstance(tree, exp.Select):
+        return
+    aggregated = any(True for _ in tree.find_all(exp.AggFunc))
+    limited = tree.args.get("limit") is not None
+    keyed = any(
+        isinstance(eq.left, exp.Column) and eq.left.name.endswith("_id") and eq.right.is_number
+        for eq in tree.find_all(exp.EQ)
+        if isinstance(eq.right, exp.Literal)
+    )
+    if re.match(r"\s*what\s+(?:is|was)\s+the\b", text) and not (aggregated or limited or keyed):
+        raise NotUnderstood(
+            "The question asks for one value, but I would list many rows; rephrase it (for "
+            "an average or total, say so), or write the SQL"
+        )
+    age = _AGE.search(text)
+    if age is not None and age.group(1) in _numbers(tree):
+        raise NotUnderstood(
+            f"'{age.group(0).strip()}' reads as an age, which I cannot compute yet; ask by "
+            "birth date, or write the SQL"
+        )
+    asked = re.findall(r"\b(client|account|loan|card|order|transaction|district) ids?\b", text)
+    shown = {e.alias_or_name.lower() for e in tree.expressions}
+    tables = {"transaction": "trans"}
+    for word in asked:
+        key = f"{tables.get(word, word)}_id"
+        if key not in shown and not any(
+            isinstance(e, exp.Column) and e.name.lower() == key for e in tree.expressions
+        ):
+            raise NotUnderstood(
+                f"The question asks for {word} ids, which the query I would run does not "
+                "show; rephrase it, or write the SQL"
+            )
 
 
 def _check_place_words(cue: str | None, tree: Any) -> None:
