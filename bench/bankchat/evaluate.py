@@ -164,7 +164,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--db", default=str(ROOT / ".livebase" / "bank.sqlite3"))
     parser.add_argument("--show", choices=["wrong", "unknown", "all"])
-    parser.add_argument("--set", default="questions", choices=["questions", "analyst", "dev", "dev2"])
+    parser.add_argument(
+        "--set", default="questions", choices=["questions", "analyst", "dev", "dev2"]
+    )
     parser.add_argument("--strict", action="store_true", help="exact columns, no extra ones")
     opts = parser.parse_args(argv)
     result = evaluate(Path(opts.db), opts.show, opts.set, opts.strict)
