@@ -321,6 +321,8 @@ class Assembly(Query):
         fields it wants after the question: "Where does the owner live? District name.")."""
         if re.search(r"[?.]\s+\S", self.question.strip()):
             return True
+        if re.search(r"[,:;]\s*(?:and\s+)?(?:give|show|list|tell)\b", self.question.lower()):
+            return True  # "For the person who owns account 1787, give their gender, ..."
         for item in self.items:
             if item.kind in ("meaning", "id"):
                 kinds = {m.kind for m in item.meanings}

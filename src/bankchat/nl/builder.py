@@ -57,7 +57,13 @@ class Builder(Filters, Assembly):
         self._extra_columns(agg, group)
         if agg is None and group is None and not row_focus and topk is None:
             focus = self._focus()
-            named = [c for c in (self.column(i) for i in self.items) if c is not None]
+            # (a column a condition already uses, "districts of the south Bohemia region",
+            # is not the field asked for)
+            named = [
+                c
+                for c in (self.column(i) for i in self.items)
+                if c is not None and not any(c in cond for cond in self.conditions)
+            ]
             if focus is not None and focus[0] <= 2 and len(set(named)) == 1:
                 only = named[0]
                 table = table_of(focus[1])
