@@ -129,3 +129,27 @@ def test_written_forms_of_dates_numbers_and_names_are_read(engine, bank_sqlite, 
     with sqlite3.connect(bank_sqlite) as db:
         got = db.execute(engine.translate(question).sql).fetchall()
         assert got == db.execute(expected).fetchall() and got[0][0] > 0
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "How many loans are above the average amount?",
+            "SELECT COUNT(*) FROM loan WHERE amount > (SELECT AVG(amount) FROM loan)",
+        ),
+        (
+            "How many districts have a salary below the average salary?",
+            "SELECT COUNT(*) FROM district WHERE A11 < (SELECT AVG(A11) FROM district)",
+        ),
+        (
+            "How many clients live in districts where the average salary is above the average?",
+            "SELECT COUNT(*) FROM client c JOIN district d ON d.district_id = c.district_id "
+            "WHERE d.A11 > (SELECT AVG(A11) FROM district)",
+        ),
+    ],
+)
+def test_comparisons_against_the_average(engine, bank_sqlite, question, expected):
+    with sqlite3.connect(bank_sqlite) as db:
+        got = db.execute(engine.translate(question).sql).fetchall()
+        assert got == db.execute(expected).fetchall()

@@ -122,6 +122,13 @@ class Builder(Filters, Assembly):
                 ):
                     return "avg", n - 1
         for n, item in enumerate(self.items):
+            if (
+                item.kind == "agg"
+                and item.payload == "avg"
+                and n
+                and self.items[n - 1].kind == "cmp"
+            ):
+                continue  # "above the average" is a condition, not the figure asked for
             if item.kind == "agg":
                 item.used = True
                 payload = item.payload

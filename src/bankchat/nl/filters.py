@@ -235,6 +235,39 @@ class Filters(Query):
             )
             nxt.used = True
             return n + 2
+        averaged = self.column(nxt) if nxt is not None else None
+        if (
+            nxt is not None
+            and averaged is not None
+            and nxt.text.startswith(("average ", "mean "))
+            and self.ctype(averaged) == "number"
+        ):
+            # "a salary below the average salary": the phrase names the figure and its average
+            nxt.used = True
+            figure = column_sql(averaged, self.layer)
+            self._add_condition(
+                f"{figure} {op} (SELECT AVG({figure}) FROM {quote(averaged.split('.')[0])})",
+                f"{averaged} {op} its average",
+                averaged,
+            )
+            return n + 2
+        if nxt is not None and nxt.kind == "agg" and nxt.payload == "avg":
+            # "a salary above the average": against the average over all records
+            following = self.items[n + 2] if n + 2 < len(self.items) else None
+            named = self.column(following) if following is not None else None
+            column = named or self._numeric_column(n)
+            if column is None or column.startswith("*"):
+                raise NotUnderstood("I could not tell which figure is compared with the average")
+            nxt.used = True
+            if named is not None and following is not None:
+                following.used = True  # "above the average salary"
+            figure = column_sql(column, self.layer)
+            self._add_condition(
+                f"{figure} {op} (SELECT AVG({figure}) FROM {quote(column.split('.')[0])})",
+                f"{column} {op} its average",
+                column,
+            )
+            return n + 3 if named is not None else n + 2
         if nxt is None or nxt.kind != "number":
             if self.items[n].text in ("over", "under", "above", "below"):
                 return n + 1  # a preposition here: "over all districts"
