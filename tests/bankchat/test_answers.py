@@ -298,6 +298,9 @@ def test_a_percentage_is_the_share_of_two_counts_and_says_so(chat, bank_sqlite) 
     assert result.rows[0][0] == pytest.approx(100.0 * weekly / total)
     assert result.column_info[0]["kind"] == "percent"
     assert _texts(result, "computes") == ["Percentage"]
+    assert result.explanation == (
+        "Percentage: 100 x (how many accounts have weekly statements) / (how many accounts)"
+    )
     assert any("percentage = 100 x" in text for text in _texts(result, "convention"))
     among = chat.ask(
         "Of the clients living in Prague, what percentage are women?", _policy("analyst")

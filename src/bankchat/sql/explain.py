@@ -289,6 +289,11 @@ class Explainer:
         by_part: dict[str, list[str]] = {}
         for line in lines:
             by_part.setdefault(line["part"], []).append(line["text"])
+        formula = next(
+            (c for c in by_part.get("convention", []) if c.startswith("percentage = ")), None
+        )
+        if formula is not None:
+            return "Percentage: " + formula.removeprefix("percentage = ")
         head = "; ".join(by_part.get("computes", [])) or _capital(
             "; ".join(by_part.get("reads", []))
         )
