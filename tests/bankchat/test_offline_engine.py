@@ -153,3 +153,27 @@ def test_comparisons_against_the_average(engine, bank_sqlite, question, expected
     with sqlite3.connect(bank_sqlite) as db:
         got = db.execute(engine.translate(question).sql).fetchall()
         assert got == db.execute(expected).fetchall()
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "How many more women than men live in the Prague region?",
+            "SELECT (SELECT COUNT(*) FROM client c JOIN district d ON d.district_id = "
+            "c.district_id WHERE d.A3 = 'Prague' AND c.gender = 'F') - (SELECT COUNT(*) FROM "
+            "client c JOIN district d ON d.district_id = c.district_id WHERE d.A3 = 'Prague' "
+            "AND c.gender = 'M')",
+        ),
+        (
+            "How many more loans were granted in 1997 than in 1995?",
+            "SELECT (SELECT COUNT(*) FROM loan WHERE date LIKE '1997%') - "
+            "(SELECT COUNT(*) FROM loan WHERE date LIKE '1995%')",
+        ),
+    ],
+)
+def test_how_many_more_is_the_difference_of_two_counts(engine, bank_sqlite, question, expected):
+    translation = engine.translate(question)
+    assert "difference = (" in translation.notes[-1]
+    with sqlite3.connect(bank_sqlite) as db:
+        assert db.execute(translation.sql).fetchall() == db.execute(expected).fetchall()

@@ -312,6 +312,10 @@ class Builder(Filters, Assembly):
                     tables = {m.table for m in nxt.meanings} - {"*"}
                     if len(tables) == 1:
                         return tables.pop()
+                # "At the Praha branch, how many accounts were opened": the accounts
+                counted = table_of(nxt)
+                if counted is not None and n > 0:
+                    return counted
                 return None
         return None
 

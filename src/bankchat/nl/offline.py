@@ -71,6 +71,34 @@ class OfflineEngine:
             filler=[*subset.filler],
         )
 
+    def _difference(
+        self, first: str, second: str, hidden: frozenset[tuple[str, str]]
+    ) -> Translation:
+        """ "How many more A than B ...": each figure written (and gated) as its own question,
+        the second subtracted from the first."""
+        parts = [self.translate(first, hidden), self.translate(second, hidden)]
+        for part in parts:
+            tree = sqlglot.parse_one(part.sql, read="sqlite")
+            if (
+                not isinstance(tree, exp.Select)
+                or len(tree.expressions) != 1
+                or not isinstance(tree.expressions[0].unalias(), exp.AggFunc)
+                or tree.args.get("group")
+                or part.alternatives
+            ):
+                raise NotUnderstood(
+                    "I could read the two figures of this difference only as something else; "
+                    "ask for each figure, or write the SQL"
+                )
+        sql = f"SELECT ({parts[0].sql}) - ({parts[1].sql}) AS difference"
+        return Translation(
+            sql,
+            f"Difference: ({first}) - ({second})",
+            notes=[*parts[0].notes, f"difference = ({first}) - ({second})"],
+            words=[*parts[0].words, *parts[1].words],
+            filler=[*parts[0].filler],
+        )
+
     def read(self, question: str) -> list[Item]:
         """The question's phrases, in order, each read as one item."""
         return self.reader.read(question)
@@ -85,6 +113,9 @@ class OfflineEngine:
         share = _share_parts(question)
         if share is not None:
             return self._share(question, *share, hidden=hidden)
+        difference = _difference_parts(question)
+        if difference is not None:
+            return self._difference(*difference, hidden=hidden)
         items = self.read(question)
         unsupported = [i.text for i in items if i.kind == "unsupported"]
         if unsupported:
@@ -146,6 +177,41 @@ def _share_parts(question: str) -> tuple[str, str] | None:
         found = pattern.match(question.strip())
         if found:
             return found.group("whole").strip(), found.group("part").strip()
+    return None
+
+
+_MORE_YEARS = re.compile(
+    r"^(?P<head>.*?)\bmore\b(?P<mid>.*?)\bin\s+(?P<y1>\d{4})\s+than\s+in\s+(?P<y2>\d{4})"
+    r"(?P<rest>.*?)[?.]?\s*$",
+    re.IGNORECASE,
+)
+_MORE_TERMS = re.compile(
+    r"^(?P<lead>.*?)(?P<head>how\s+(?:many|much))\s+more\s+(?P<x>[\w'-]+(?:\s+[\w'-]+)?)\s+"
+    r"than\s+(?P<y>[\w'-]+(?:\s+[\w'-]+)?)\s+(?P<rest>(?:live|lives|were|was|are|is|have|"
+    r"has|hold|holds|received|got|took|own|owns)\b.*?)[?.]?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _difference_parts(question: str) -> tuple[str, str] | None:
+    """ "How many more accounts were opened in 1993 than in 1997?" -> the two questions
+    whose answers are subtracted; None when the question is not such a comparison."""
+    text = question.strip()
+    years = _MORE_YEARS.match(text)
+    if years:
+        head = f"{years.group('head')}{years.group('mid')}".replace("  ", " ")
+        rest = years.group("rest")
+        return (
+            f"{head}in {years.group('y1')}{rest}".strip(),
+            f"{head}in {years.group('y2')}{rest}".strip(),
+        )
+    terms = _MORE_TERMS.match(text)
+    if terms:
+        lead, head, rest = terms.group("lead"), terms.group("head"), terms.group("rest")
+        return (
+            f"{lead}{head} {terms.group('x')} {rest}".strip(),
+            f"{lead}{head} {terms.group('y')} {rest}".strip(),
+        )
     return None
 
 

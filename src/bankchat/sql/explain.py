@@ -155,6 +155,8 @@ class Explainer:
         body = _unwrap(body)
         if node.alias_or_name.lower() in ("percent", "percentage", "share", "pct"):
             return self._info(name, "Percentage", "percent")
+        if node.alias_or_name.lower() == "difference":
+            return self._info(name, "Difference", "number")
         if isinstance(body, exp.Column):
             source = _source_column(body, scope)
             if source is None:
@@ -229,7 +231,11 @@ class Explainer:
         aggregates = []
         for node in select.expressions:
             body = _unwrap(node.this if isinstance(node, exp.Alias) else node)
-            if type(body) in _AGGREGATES or node.alias_or_name.lower() in ("percent", "percentage"):
+            if type(body) in _AGGREGATES or node.alias_or_name.lower() in (
+                "percent",
+                "percentage",
+                "difference",
+            ):
                 info = self._column(node, node.alias_or_name, select, scope)
                 if info is not None:
                     aggregates.append(info.label)
@@ -289,11 +295,12 @@ class Explainer:
         by_part: dict[str, list[str]] = {}
         for line in lines:
             by_part.setdefault(line["part"], []).append(line["text"])
-        formula = next(
-            (c for c in by_part.get("convention", []) if c.startswith("percentage = ")), None
-        )
-        if formula is not None:
-            return "Percentage: " + formula.removeprefix("percentage = ")
+        for name in ("percentage", "difference"):
+            formula = next(
+                (c for c in by_part.get("convention", []) if c.startswith(f"{name} = ")), None
+            )
+            if formula is not None:
+                return f"{name.capitalize()}: " + formula.removeprefix(f"{name} = ")
         head = "; ".join(by_part.get("computes", [])) or _capital(
             "; ".join(by_part.get("reads", []))
         )
