@@ -177,3 +177,30 @@ def test_how_many_more_is_the_difference_of_two_counts(engine, bank_sqlite, ques
     assert "difference = (" in translation.notes[-1]
     with sqlite3.connect(bank_sqlite) as db:
         assert db.execute(translation.sql).fetchall() == db.execute(expected).fetchall()
+
+
+def test_a_place_found_by_its_rank_is_asked_about(engine, bank_sqlite):
+    question = (
+        "In the region with the second-lowest average salary, how many loans are still running?"
+    )
+    translation = engine.translate(question)
+    assert any("second lowest average salary" in note for note in translation.notes)
+    assert "prague" not in [word for word, _ in translation.words]
+    with sqlite3.connect(bank_sqlite) as db:
+        region = db.execute(
+            "SELECT A3 FROM district GROUP BY A3 ORDER BY AVG(A11), A3 LIMIT 1 OFFSET 1"
+        ).fetchone()[0]
+        expected = db.execute(
+            "SELECT COUNT(*) FROM loan l JOIN account a ON a.account_id = l.account_id "
+            "JOIN district d ON d.district_id = a.district_id "
+            "WHERE d.A3 = ? AND l.status IN ('C', 'D')",
+            (region,),
+        ).fetchone()
+        assert db.execute(translation.sql).fetchone() == expected
+
+
+def test_by_an_account_is_who_did_it_not_a_grouping(engine):
+    sql = engine.translate(
+        "total amount of credits received in 1998 by the accounts held in Prague"
+    ).sql
+    assert "GROUP BY" not in sql

@@ -73,7 +73,8 @@ class Assembly(Query):
             elif agg in ("max", "min") and measure_sql:
                 # the extreme of a per-group figure: an average for rates ("average salary"),
                 # a total for amounts
-                func = "AVG" if self._measure_says_average() else "SUM"
+                averaged = self._measure_says_average() or measure in self.layer.averaged
+                func = "AVG" if averaged else "SUM"
                 value = f"{func}({measure_sql})"
             else:
                 value = count

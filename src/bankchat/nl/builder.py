@@ -8,6 +8,8 @@ than dropped.
 
 from __future__ import annotations
 
+import re
+
 from bankchat.nl.assembly import Assembly
 from bankchat.nl.base import LATEST_TRANSACTION, Item, NotUnderstood, Translation, table_of
 from bankchat.nl.filters import Filters
@@ -233,6 +235,9 @@ class Builder(Filters, Assembly):
                     self.order_by = order_by
                 continue
             if item.kind != "group":
+                continue
+            if item.text == "by" and re.search(r"\bby\s+(?:an?|the)\b", self.question.lower()):
+                # "received by an account", "granted by the branch": who did it, not a grouping
                 continue
             target = items[n + 1]
             grouping = self._group_column(target)

@@ -99,6 +99,51 @@ class OfflineEngine:
             filler=[*parts[0].filler],
         )
 
+    def _nested(self, found: re.Match[str], hidden: frozenset[tuple[str, str]]) -> Translation:
+        """ "In the region with the second-lowest average salary, how many loans are still
+        running?": the place is found by its own question ("which region has the lowest
+        average salary", then the rank), and the rest is asked of that place."""
+        entity = found.group("entity").lower()
+        inner_question = f"which {entity} has the {found.group('sup')} {found.group('what')}"
+        inner = self.translate(inner_question, hidden)
+        tree = sqlglot.parse_one(inner.sql, read="sqlite")
+        limit = tree.args.get("limit") if isinstance(tree, exp.Select) else None
+        if limit is None or inner.alternatives or not inner.sql.endswith(" LIMIT 1"):
+            raise NotUnderstood(
+                f"I could not find the {entity} with the {found.group('sup')} "
+                f"{found.group('what')} by itself; ask for it first, or write the SQL"
+            )
+        rank = _RANKS.get((found.group("rank") or "").lower(), 1)
+        first = tree.expressions[0].alias_or_name
+        picked = f"SELECT ranked.{first} FROM ({inner.sql}"
+        picked = picked.removesuffix(" LIMIT 1") + f" LIMIT 1 OFFSET {rank - 1}) AS ranked"
+        placeholder = _PLACEHOLDERS[entity]
+        outer_question = (
+            f"{found.group('pre')}{found.group('prep')} the {placeholder} {entity}"
+            f"{found.group('post')}"
+        )
+        outer = self.translate(outer_question, hidden)
+        literal = f"'{placeholder}'"
+        if outer.sql.count(literal) != 1 or outer.alternatives:
+            raise NotUnderstood(
+                f"I could not use the {entity} found this way in the rest of the question; ask "
+                "in two steps, or write the SQL"
+            )
+        sql = outer.sql.replace(literal, f"({picked})")
+        ordinal = found.group("rank") or "the"
+        note = (
+            f"the {entity} = the one with the {ordinal} {found.group('sup')} "
+            f"{found.group('what')} (its own query, inside this one)"
+        )
+        return Translation(
+            sql,
+            f"{outer.explanation}, in the {entity} with the {found.group('sup')} "
+            f"{found.group('what')}",
+            notes=[*outer.notes, note],
+            words=[*inner.words, *(w for w in outer.words if w[0] != placeholder.lower())],
+            filler=[*outer.filler],
+        )
+
     def read(self, question: str) -> list[Item]:
         """The question's phrases, in order, each read as one item."""
         return self.reader.read(question)
@@ -116,6 +161,9 @@ class OfflineEngine:
         difference = _difference_parts(question)
         if difference is not None:
             return self._difference(*difference, hidden=hidden)
+        nested = _NESTED.match(question.strip())
+        if nested is not None:
+            return self._nested(nested, hidden)
         items = self.read(question)
         unsupported = [i.text for i in items if i.kind == "unsupported"]
         if unsupported:
@@ -214,6 +262,27 @@ def _difference_parts(question: str) -> tuple[str, str] | None:
         )
     return None
 
+
+_RANKS = {
+    "": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "2nd": 2,
+    "3rd": 3,
+    "4th": 4,
+    "5th": 5,
+}
+_NESTED = re.compile(
+    r"^(?P<pre>.*?)\b(?P<prep>in|at|of|for|from)\s+the\s+(?P<entity>region|district|branch)\s+"
+    r"with\s+the\s+(?:(?P<rank>second|third|fourth|fifth|2nd|3rd|4th|5th)[- ]?)?"
+    r"(?P<sup>highest|lowest|largest|smallest|biggest|most|fewest|greatest)\s+"
+    r"(?P<what>[^,?.]+?)(?P<post>(?:,|\?|\.|$).*)$",
+    re.IGNORECASE,
+)
+# a real name to stand for the place while the rest of the question is read
+_PLACEHOLDERS = {"region": "Prague", "district": "Benesov", "branch": "Benesov"}
 
 _PLACE_READINGS = {
     "account": "accounts held at branches in {place}",

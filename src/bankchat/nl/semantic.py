@@ -98,6 +98,8 @@ class SemanticLayer:
         self.hubs = set(data.get("no_pass_through", []))
         # one figure kept per year in its own column: {"crimes": {"1995": "district.A15", ...}}
         self.year_columns: dict[str, dict[str, str]] = data.get("year_columns", {})
+        # rates and per-head figures: a group of districts has their average, never their sum
+        self.averaged: frozenset[str] = frozenset(data.get("averaged", []))
 
         self.edges: dict[str, list[tuple[str, str, str]]] = {t: [] for t in self.tables}
         for left, right in data["joins"]:
