@@ -204,3 +204,17 @@ def test_by_an_account_is_who_did_it_not_a_grouping(engine):
         "total amount of credits received in 1998 by the accounts held in Prague"
     ).sql
     assert "GROUP BY" not in sql
+
+
+def test_an_age_at_a_date_is_full_years_from_the_birth_date(engine, bank_sqlite):
+    translation = engine.translate("How many women were aged 60 or older on 1998/1/1?")
+    assert any(note.startswith("age = full years at 1998-01-01") for note in translation.notes)
+    with sqlite3.connect(bank_sqlite) as db:
+        expected = db.execute(
+            "SELECT COUNT(*) FROM client WHERE gender = 'F' AND birth_date <= '1938-01-01'"
+        ).fetchone()
+        assert db.execute(translation.sql).fetchone() == expected
+    share = engine.translate(
+        "What percentage of gold card holders are men aged 50 or older on 1998/1/1?"
+    )
+    assert "AS percent" in share.sql and "birth_date" in share.sql

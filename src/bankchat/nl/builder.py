@@ -14,6 +14,11 @@ from bankchat.nl.assembly import Assembly
 from bankchat.nl.base import LATEST_TRANSACTION, Item, NotUnderstood, Translation, table_of
 from bankchat.nl.filters import Filters
 
+_AGENT_BY = re.compile(
+    r"\bby\s+(?:an?|the)\b|\b(?:pay|pays|paid|paying|withdrawn|made|received|sent|"
+    r"granted|approved|held|owned|issued|settled)\b(?:\s+\S+){0,4}?\s+by\b"
+)
+
 
 class Builder(Filters, Assembly):
     """Turns the items of one question into one SELECT."""
@@ -236,8 +241,9 @@ class Builder(Filters, Assembly):
                 continue
             if item.kind != "group":
                 continue
-            if item.text == "by" and re.search(r"\bby\s+(?:an?|the)\b", self.question.lower()):
-                # "received by an account", "granted by the branch": who did it, not a grouping
+            if item.text == "by" and _AGENT_BY.search(self.question.lower()):
+                # "received by an account", "pay their bills by permanent order": who did it or
+                # how, not a grouping
                 continue
             target = items[n + 1]
             grouping = self._group_column(target)

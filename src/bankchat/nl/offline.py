@@ -22,7 +22,7 @@ from sqlglot import exp
 from bankchat.nl.base import Item, NotUnderstood, Translation
 from bankchat.nl.builder import Builder
 from bankchat.nl.gate import check_confidence
-from bankchat.nl.reader import Reader
+from bankchat.nl.reader import Reader, written_dates
 from bankchat.nl.renderer import reading
 from bankchat.nl.semantic import SemanticLayer, load_layer
 from bankchat.nl.vocabulary import STOPWORDS
@@ -69,6 +69,53 @@ class OfflineEngine:
             ],
             words=[*subset.words],
             filler=[*subset.filler],
+        )
+
+    def _aged(
+        self, question: str, age: re.Match[str], hidden: frozenset[tuple[str, str]]
+    ) -> Translation:
+        """ "Women aged 60 or older on 1998/1/1": the question without the age, then the
+        age condition on the clients' birth dates (full years at that date, or at the date
+        a loan was approved / an account opened / a card issued)."""
+        rest = (question[: age.start()] + " " + question[age.end() :]).strip()
+        base = self.translate(rest, hidden)
+        tree = sqlglot.parse_one(base.sql, read="sqlite")
+        # (only the outer query's own tables: a figure built of sub-queries is refused)
+        outer = tree.args.get("from_") or tree.args.get("from")
+        tables = {t.alias_or_name for t in tree.find_all(exp.Table) if t.parent_select is tree}
+        if outer is None:
+            tables = set()
+        at = age.group("date")
+        if at:
+            moment = f"'{at}'"
+        else:
+            table, column = _EVENT_DATES[age.group("event").lower()]
+            if table not in tables:
+                raise NotUnderstood(
+                    f"I could not tell which {table} date the age is taken at; write the SQL"
+                )
+            moment = f"{table}.{column}"
+        if "client" not in tables or not isinstance(tree, exp.Select) or base.alternatives:
+            raise NotUnderstood(
+                "The question gives an age, but I would not read any client's birth date; "
+                "rephrase it, or write the SQL"
+            )
+        years = (
+            f"(CAST(strftime('%Y', {moment}) AS INTEGER) - CAST(strftime('%Y', "
+            f"client.birth_date) AS INTEGER) - (strftime('%m-%d', {moment}) < "
+            f"strftime('%m-%d', client.birth_date)))"
+        )
+        op, number = _age_condition(age)
+        condition = sqlglot.parse_one(f"{years} {op} {number}", read="sqlite")
+        sql = tree.where(condition).sql(dialect="sqlite")
+        check_confidence(self.read(rest), sql, layer=self.layer, question=rest)
+        said = age.group(0).strip()
+        return Translation(
+            sql,
+            f"{base.explanation}, {said}",
+            notes=[*base.notes, f"age = full years at {moment.strip(chr(39))}: {said}"],
+            words=[*base.words, (said, "an age condition on client.birth_date")],
+            filler=base.filler,
         )
 
     def _difference(
@@ -164,6 +211,9 @@ class OfflineEngine:
         nested = _NESTED.match(question.strip())
         if nested is not None:
             return self._nested(nested, hidden)
+        age = _age_phrase(question)
+        if age is not None:
+            return self._aged(_iso_dates(question), age, hidden)
         items = self.read(question)
         unsupported = [i.text for i in items if i.kind == "unsupported"]
         if unsupported:
@@ -263,6 +313,41 @@ def _difference_parts(question: str) -> tuple[str, str] | None:
     return None
 
 
+_AGE = re.compile(
+    r"\b(?:who\s+(?:were|was|are|is)\s+|(?:were|was|are|is)\s+)?"
+    r"(?P<cmp>aged|over|under|older\s+than|younger\s+than|at\s+least|at\s+most)\s+"
+    r"(?P<n>\d{1,3})(?P<more>\s+or\s+(?:older|more|over|younger|less|under))?"
+    r"(?:\s+years?(?:\s+old)?)?\s+"
+    r"(?:(?:on|at|as\s+of)\s+(?P<date>\d{4}-\d{2}-\d{2})|"
+    r"when\s+(?:the|their|his|her|its)?\s*(?P<event>loan|account|card)\s+was\s+"
+    r"(?:approved|granted|opened|issued))",
+    re.IGNORECASE,
+)
+_EVENT_DATES = {
+    "loan": ("loan", "date"),
+    "account": ("account", "date"),
+    "card": ("card", "issued"),
+}
+
+
+def _age_phrase(question: str) -> re.Match[str] | None:
+    """An age at a date in the question (dates written any way are made ISO first)."""
+    return _AGE.search(_iso_dates(question))
+
+
+def _age_condition(age: re.Match[str]) -> tuple[str, int]:
+    """The comparison an age phrase asks for, in full years."""
+    word, number, more = age.group("cmp").lower(), int(age.group("n")), age.group("more") or ""
+    younger = any(w in more for w in ("younger", "less", "under"))
+    if word == "aged":
+        return ("<=" if younger else ">=", number) if more else ("=", number)
+    if word in ("over",) or word.startswith("older"):
+        return ">", number
+    if word in ("under",) or word.startswith("younger"):
+        return "<", number
+    return (">=", number) if word.startswith("at least") else ("<=", number)
+
+
 _RANKS = {
     "": 1,
     "second": 2,
@@ -296,3 +381,8 @@ def _is_place(item: Item) -> bool:
 
 def _title(text: str) -> str:
     return " ".join(w[:1].upper() + w[1:] for w in text.split())
+
+
+def _iso_dates(question: str) -> str:
+    """The question with its dates written as ISO dates (the reader's own reading)."""
+    return written_dates(question.lower())

@@ -34,7 +34,7 @@ _CURRENCY_AFTER = re.compile(
 )
 
 
-def _written_dates(text: str) -> str:
+def written_dates(text: str) -> str:
     """Dates in the forms people write them, as ISO dates the reader knows: 1995/7/14,
     11/30/1996 (month first, or day first when the first number cannot be a month),
     14.7.1995, July 14th 1995, 14th July 1995, '97, Q1 1997."""
@@ -95,7 +95,7 @@ def _number_words(text: str) -> str:
 
 def _tokens(question: str) -> list[str]:
     text = question.lower().replace("\u2019", "'")
-    text = _written_dates(text)
+    text = written_dates(text)
     text = _number_words(text)
     text = re.sub(r"\s-\s", " ", text)
     text = re.sub(r"(\d),(\d{3})", r"\1\2", text)
