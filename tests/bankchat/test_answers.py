@@ -339,3 +339,20 @@ def test_a_current_balance_is_the_latest_transactions_and_ids_are_the_ones_named
     assert result.rows == [[expected]]
     cards = chat.ask("Women who hold a gold card: list their card ids.", _policy("analyst"))
     assert cards.status == "success" and cards.columns == ["card_id"]
+
+
+def test_the_gate_refuses_a_district_tied_to_both_home_and_branch() -> None:
+    from bankchat.nl.gate import check_confidence
+    from bankchat.nl.offline import NotUnderstood, OfflineEngine
+
+    engine = OfflineEngine()
+    question = "for loan 6077, the account's statement frequency and the owner's gender"
+    sql = (
+        "SELECT account.frequency, client.gender FROM district JOIN account ON "
+        "account.district_id = district.district_id JOIN client ON client.district_id = "
+        "district.district_id JOIN loan ON loan.account_id = account.account_id "
+        "WHERE loan.loan_id = 6077"
+    )
+    with pytest.raises(NotUnderstood) as refused:
+        check_confidence(engine.read(question), sql, layer=engine.layer, question=question)
+    assert "both to where the client lives and to the account's branch" in refused.value.reason

@@ -156,6 +156,35 @@ def _check_place_words(cue: str | None, tree: Any) -> None:
     for sub in tree.find_all(exp.In):
         if isinstance(sub.this, exp.Column) and sub.this.name.lower() == "district_id":
             links.add(sub.this.table.lower())
+    joined = set()
+    for join in tree.args.get("joins") or []:
+        on = join.args.get("on")
+        if isinstance(join.this, exp.Table) and join.this.name == "district" and on is not None:
+            joined |= {
+                c.table.lower()
+                for c in on.find_all(exp.Column)
+                if c.name.lower() == "district_id" and c.table.lower() != "district"
+            }
+    for join in tree.args.get("joins") or []:
+        on = join.args.get("on")
+        if (
+            on is not None
+            and any(
+                c.name.lower() == "district_id" and c.table.lower() in ("client", "account")
+                for c in on.find_all(exp.Column)
+            )
+            and any(c.table.lower() == "district" for c in on.find_all(exp.Column))
+        ):
+            joined |= {
+                c.table.lower()
+                for c in on.find_all(exp.Column)
+                if c.table.lower() in ("client", "account")
+            }
+    if {"client", "account"} <= joined:
+        raise NotUnderstood(
+            "I would tie the district both to where the client lives and to the account's "
+            "branch; rephrase the question, or write the SQL"
+        )
     if cue == "account" and links and "account" not in links:
         raise NotUnderstood(
             "The question speaks of branches, but I would place the district by where the "
