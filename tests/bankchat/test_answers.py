@@ -350,8 +350,9 @@ def test_the_gate_refuses_a_district_tied_to_both_home_and_branch() -> None:
     sql = (
         "SELECT account.frequency, client.gender FROM district JOIN account ON "
         "account.district_id = district.district_id JOIN client ON client.district_id = "
-        "district.district_id JOIN loan ON loan.account_id = account.account_id "
-        "WHERE loan.loan_id = 6077"
+        "district.district_id JOIN disp ON disp.client_id = client.client_id "
+        "JOIN loan ON loan.account_id = account.account_id "
+        "WHERE loan.loan_id = 6077 AND disp.type = 'OWNER'"
     )
     with pytest.raises(NotUnderstood) as refused:
         check_confidence(engine.read(question), sql, layer=engine.layer, question=question)
