@@ -426,8 +426,10 @@ def test_signing_in_does_not_stall_other_requests_while_passwords_are_hashed(
             slowest = max(slowest, time.monotonic() - started)
     for worker in workers:
         worker.join()
-    # Hashing on the event loop made /version wait behind every queued sign-in (~6x).
-    assert slowest < 2 * one_sign_in + 0.05, (slowest, one_sign_in)
+    # Hashing on the event loop made /version wait behind every queued sign-in (~6x and more:
+    # twelve are queued). On two busy cores the hashing threads still slow the loop a little
+    # (2.9x measured once in a full run), so the bound leaves room for that.
+    assert slowest < 4 * one_sign_in + 0.1, (slowest, one_sign_in)
 
 
 def test_a_password_token_gives_the_pypi_client_its_identity_until_clear_auth(
