@@ -108,7 +108,18 @@ class BankChat:
         self.guard = SqlGuard(self.db.tables(), self.db.dialect, row_limit=MAX_ROWS + 1)
         self.engine = engine or engine_from_env()
         self.schema_text = self.layer.describe()
-        self.explainer = Explainer(load_display(self.layer.value_meanings))
+        self.explainer = Explainer(
+            load_display(self.layer.value_meanings).with_districts(self._district_names())
+        )
+
+    def _district_names(self) -> dict[str, str]:
+        """District number -> name, for showing district columns by name (empty if the bank
+        database cannot be read)."""
+        try:
+            rows = self.db.run("SELECT district_id, A2 FROM district", max_rows=500).rows
+        except BankQueryError:
+            return {}
+        return {str(number): str(name) for number, name in rows}
 
     # --- questions ---------------------------------------------------------------------
     def ask(

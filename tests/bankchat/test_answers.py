@@ -102,6 +102,9 @@ def test_a_teller_lists_clients_without_the_column_the_role_may_not_read(chat) -
     assert "birth_date" not in result.columns
     conventions = _texts(result, "convention")
     assert any("left out client.birth_date" in text for text in conventions)
+    # a district number is shown by its name
+    home = result.column_info[result.columns.index("district_id")]
+    assert home["kind"] == "code" and home["values"]["1"] == "Hl.m. Praha"
     scope = _texts(result, "scope")
     assert scope and "your branch" in scope[0]
     assert any("Your role sees only part of the data" in flag for flag in result.flags)

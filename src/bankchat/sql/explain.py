@@ -65,6 +65,12 @@ class Display:
         self.aggregates: dict[str, str] = data["aggregates"]
         self.conventions: dict[str, str] = {k.lower(): v for k, v in data["conventions"].items()}
         self.values = {k.lower(): v for k, v in value_meanings.items()}
+        # district number -> name, when the bank database has been read (``with_districts``)
+        self.districts: dict[str, str] = {}
+
+    def with_districts(self, names: dict[str, str]) -> Display:
+        self.districts = dict(names)
+        return self
 
     def column(self, qualified: str) -> tuple[str, str]:
         found = self.columns.get(qualified.lower())
@@ -205,6 +211,9 @@ class Explainer:
     def _info(self, name: str, label: str, kind: str, source: str | None = None) -> ColumnInfo:
         unit = self.display.currency if kind == "money" else None
         values = self.display.values.get(source or "", {}) if kind == "code" else {}
+        if source is not None and source.endswith(".district_id") and self.display.districts:
+            # a district number is shown by its name (the number stays in CSV's code column)
+            kind, values = "code", self.display.districts
         return ColumnInfo(name, label, kind, unit, source, dict(values))
 
     # --- interpretation --------------------------------------------------------------------

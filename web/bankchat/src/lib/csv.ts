@@ -29,7 +29,10 @@ export function labelledCsv(
     const out: Cell[] = [];
     row.forEach((value, i) => {
       const c = info[i];
-      const meaning = c.kind === "code" && typeof value === "string" ? c.values[value] : undefined;
+      const meaning =
+        c.kind === "code" && value !== null && value !== undefined
+          ? c.values[String(value)]
+          : undefined;
       out.push(meaning ?? value);
       if (raw && c.kind === "code") out.push(value);
     });

@@ -32,8 +32,8 @@ function grouped(value: number, decimals: number): string {
 export function formatValue(value: Cell, info?: ColumnInfo, fractions?: boolean): string {
   if (value === null || value === undefined) return "";
   if (!info) return formatCell(value);
-  if (info.kind === "code" && typeof value === "string" && info.values[value]) {
-    const meaning = info.values[value];
+  if (info.kind === "code" && info.values[String(value)]) {
+    const meaning = info.values[String(value)];
     return meaning.charAt(0).toUpperCase() + meaning.slice(1);
   }
   if (typeof value === "number") {

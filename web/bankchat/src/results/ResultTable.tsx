@@ -77,7 +77,9 @@ export function ResultTable({ columns, rows, fileName, info }: Props) {
                 {row.map((value, c) => (
                   <td
                     key={c}
-                    className={typeof value === "number" ? "num" : undefined}
+                    className={
+                      typeof value === "number" && known?.[c].kind !== "code" ? "num" : undefined
+                    }
                     title={known?.[c].kind === "code" && value !== null ? String(value) : undefined}
                   >
                     {formatValue(value, known?.[c], fractions[c])}
