@@ -360,3 +360,8 @@ def test_the_gate_refuses_a_district_tied_to_both_home_and_branch() -> None:
     with pytest.raises(NotUnderstood) as refused:
         check_confidence(engine.read(question), sql, layer=engine.layer, question=question)
     assert "both to where the client lives and to the account's branch" in refused.value.reason
+
+
+def test_a_place_filter_reads_as_the_place_not_as_a_sub_query(chat: BankChat) -> None:
+    result = chat.ask("How many loans are still running in the Prague region?", _policy("analyst"))
+    assert "Branch district: region is 'Prague'" in _texts(result, "filter")

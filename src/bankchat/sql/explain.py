@@ -374,6 +374,18 @@ class Explainer:
             source, label, _ = self._described(node.this, scope)
             query = node.args.get("query")
             if query is not None:
+                inner = query.this if isinstance(query, exp.Subquery) else query
+                where = inner.args.get("where") if isinstance(inner, exp.Select) else None
+                if where is not None:
+                    # "account.district_id IN (SELECT district_id FROM district WHERE
+                    # A3 = 'Prague')" reads as "Branch district: region is 'Prague'"
+                    parts = [
+                        self._condition(c, build_scope(inner), inner)[0]
+                        for c in _conjuncts(where.this)
+                    ]
+                    if all(parts):
+                        said = "; ".join(p[:1].lower() + p[1:] for p in parts)
+                        return f"{label}{' not' if negated else ''}: {said}", None
                 return f"{label} {'not ' if negated else ''}in a sub-query's results", None
             values = [self._value(v, source, scope, select) for v in node.expressions]
             return (
