@@ -96,6 +96,14 @@ def chart_for(
     }
 
 
+def _add_convention(result: AskResult, text: str) -> None:
+    """One more convention line in an answer's interpretation, where the explainer puts the
+    conventions it is given: before the role's scope and the row cap."""
+    lines = result.interpretation
+    at = next((i for i, line in enumerate(lines) if line["part"] in ("scope", "cap")), len(lines))
+    lines.insert(at, {"part": "convention", "text": text})
+
+
 class BankChat:
     """The pipeline over one bank database."""
 
@@ -165,26 +173,21 @@ class BankChat:
                 (label, sqlglot.transpile(alt, read="sqlite", write=self.db.dialect)[0])
                 for label, alt in readings
             ]
-        if len(readings) > 1:
-            tried = [self.run_sql(alt, policy, question=question) for _, alt in readings]
-            if all(t.status == "success" for t in tried) and any(
-                t.rows != tried[0].rows for t in tried
-            ):
-                labels = " or ".join(label for label, _ in readings)
-                return AskResult(
-                    question,
-                    None,
-                    error=f"Did you mean {labels}? The answers differ.",
-                    engine=translation.engine,
-                    choices=[{"label": label, "sql": alt} for label, alt in readings],
-                )
-            if all(t.status == "success" for t in tried):
-                notes.append(
-                    "the same answer whether "
-                    + " or ".join(label for label, _ in readings)
-                    + " is meant"
-                )
         result = self.run_sql(sql, policy, question=question, notes=notes)
+        if len(readings) > 1:
+            # why: the first reading is the SQL just run; only the others run again, to compare
+            others = [self.run_sql(alt, policy, question=question) for _, alt in readings[1:]]
+            if all(t.status == "success" for t in [result, *others]):
+                labels = " or ".join(label for label, _ in readings)
+                if any(t.rows != result.rows for t in others):
+                    return AskResult(
+                        question,
+                        None,
+                        error=f"Did you mean {labels}? The answers differ.",
+                        engine=translation.engine,
+                        choices=[{"label": label, "sql": alt} for label, alt in readings],
+                    )
+                _add_convention(result, f"the same answer whether {labels} is meant")
         result.engine = translation.engine
         # why: the engine's own wording speaks its vocabulary; the summary of the checked SQL
         # speaks the bank's, and a fallback's note (which engine answered, why) is kept

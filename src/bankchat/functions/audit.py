@@ -26,18 +26,19 @@ async def record(ctx, user, action, *, tables=(), allowed=True, **fields):
     return await ctx.db.insert("auditLogs", doc)
 
 
-@query(
-    args={
-        "userEmail": v.optional(v.string()),
-        "table": v.optional(v.string()),
-        "since": v.optional(v.number()),
-        "until": v.optional(v.number()),
-        "deniedOnly": v.optional(v.boolean()),
-        "ipAddress": v.optional(v.string()),
-        "outcome": v.optional(v.string()),
-        "limit": v.optional(v.number()),
-    }
-)
+# the filters both audit queries take
+FILTERS = {
+    "userEmail": v.optional(v.string()),
+    "table": v.optional(v.string()),
+    "since": v.optional(v.number()),
+    "until": v.optional(v.number()),
+    "deniedOnly": v.optional(v.boolean()),
+    "ipAddress": v.optional(v.string()),
+    "outcome": v.optional(v.string()),
+}
+
+
+@query(args={**FILTERS, "limit": v.optional(v.number())})
 @allow("feature:audit")
 async def get_audit_logs(
     ctx,
@@ -61,18 +62,7 @@ async def get_audit_logs(
     return out
 
 
-@query(
-    args={
-        "paginationOpts": v.any(),
-        "userEmail": v.optional(v.string()),
-        "table": v.optional(v.string()),
-        "since": v.optional(v.number()),
-        "until": v.optional(v.number()),
-        "deniedOnly": v.optional(v.boolean()),
-        "ipAddress": v.optional(v.string()),
-        "outcome": v.optional(v.string()),
-    }
-)
+@query(args={"paginationOpts": v.any(), **FILTERS})
 @allow("feature:audit")
 async def page_audit_logs(
     ctx,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from typing import Any
 
 import sqlglot
@@ -26,7 +27,8 @@ def check_confidence(
     dropped), when the question asks for more figures than the SQL computes, or when the SQL
     joins a table it never uses."""
     tree = sqlglot.parse_one(sql, read="sqlite")
-    missing = [item.text for item in items if not _in_sql(item, tree, layer)]
+    shown = _Shown(tree)
+    missing = [item.text for item in items if not _in_sql(item, shown, layer)]
     if missing:
         raise NotUnderstood(
             "I could not use "
@@ -146,40 +148,34 @@ def _check_answer_shape(text: str, tree: Any) -> None:
             )
 
 
-def _check_place_words(cue: str | None, tree: Any) -> None:
-    """A district reached the way the question says: where clients live, or the branch."""
-    links = set()
-    for eq in tree.find_all(exp.EQ):
+def _district_links(equalities: Any, through_district: bool = False) -> set[str]:
+    """The tables whose ``district_id`` the equalities tie to another's (with
+    ``through_district``, only ties to the district table itself)."""
+    out: set[str] = set()
+    for eq in equalities:
         sides = [c for c in (eq.left, eq.right) if isinstance(c, exp.Column)]
         if len(sides) == 2 and {c.name.lower() for c in sides} == {"district_id"}:
-            links |= {c.table.lower() for c in sides} - {"district"}
+            tables = {c.table.lower() for c in sides}
+            if not through_district or "district" in tables:
+                out |= tables - {"district"}
+    return out
+
+
+def _check_place_words(cue: str | None, tree: Any) -> None:
+    """A district reached the way the question says: where clients live, or the branch."""
+    links = _district_links(tree.find_all(exp.EQ))
     for sub in tree.find_all(exp.In):
         if isinstance(sub.this, exp.Column) and sub.this.name.lower() == "district_id":
             links.add(sub.this.table.lower())
-    joined = set()
-    for join in tree.args.get("joins") or []:
-        on = join.args.get("on")
-        if isinstance(join.this, exp.Table) and join.this.name == "district" and on is not None:
-            joined |= {
-                c.table.lower()
-                for c in on.find_all(exp.Column)
-                if c.name.lower() == "district_id" and c.table.lower() != "district"
-            }
-    for join in tree.args.get("joins") or []:
-        on = join.args.get("on")
-        if (
-            on is not None
-            and any(
-                c.name.lower() == "district_id" and c.table.lower() in ("client", "account")
-                for c in on.find_all(exp.Column)
-            )
-            and any(c.table.lower() == "district" for c in on.find_all(exp.Column))
-        ):
-            joined |= {
-                c.table.lower()
-                for c in on.find_all(exp.Column)
-                if c.table.lower() in ("client", "account")
-            }
+    joined = _district_links(
+        (
+            eq
+            for join in tree.args.get("joins") or []
+            if join.args.get("on") is not None
+            for eq in join.args["on"].find_all(exp.EQ)
+        ),
+        through_district=True,
+    )
     if {"client", "account"} <= joined:
         raise NotUnderstood(
             "I would tie the district both to where the client lives and to the account's "
@@ -197,38 +193,40 @@ def _check_place_words(cue: str | None, tree: Any) -> None:
         )
 
 
-def _in_sql(item: Item, tree: Any, layer: SemanticLayer | None) -> bool:
+def _in_sql(item: Item, shown: _Shown, layer: SemanticLayer | None) -> bool:
     """Whether what a content phrase was read as shows in the SQL: its table, its column or
     one of its values (a phrase can mean several things; any one will do). A date column's
     verb ("loans we granted") needs only its table; a figure kept per year ("crimes") any of
     its years' columns."""
+    tree = shown.tree
     if item.kind == "meaning":
-        columns = _columns(tree)
+        columns = shown.columns
         for meaning in item.meanings:
-            if meaning.kind == "table" and meaning.table in _tables(tree):
+            if meaning.kind == "table" and meaning.table in shown.tables:
                 return True
             if meaning.kind == "column":
                 if meaning.column.lower() in columns:
                     return True
                 info = layer.columns.get(meaning.qualified) if layer is not None else None
-                if info is not None and info.type == "date" and meaning.table in _tables(tree):
+                if info is not None and info.type == "date" and meaning.table in shown.tables:
                     return True
                 years = layer.year_columns.values() if layer is not None else []
                 for group in years:
                     family = {c.split(".")[1].lower() for c in group.values()}
                     if meaning.column.lower() in family and family & columns:
                         return True
-            if meaning.kind in ("value", "region", "district") and set(meaning.values) & _literals(
-                tree
+            if (
+                meaning.kind in ("value", "region", "district")
+                and set(meaning.values) & shown.literals
             ):
                 return True
         return not item.meanings
     if item.kind == "id" and isinstance(item.payload, tuple):
-        return str(item.payload[1]) in _literals(tree) | _numbers(tree)
+        return str(item.payload[1]) in shown.literals | shown.numbers
     if item.kind == "number" and isinstance(item.payload, int | float):
         # a number shows as itself, or inside a date or a LIMIT
         text = str(item.payload)
-        return any(text in lit for lit in _literals(tree) | _numbers(tree))
+        return any(text in lit for lit in shown.literals | shown.numbers)
     if item.kind == "agg":
         # the figure asked for is computed: an average is an AVG, a total a SUM, ...
         wanted = {
@@ -244,6 +242,29 @@ def _in_sql(item: Item, tree: Any, layer: SemanticLayer | None) -> bool:
         # "not", "without", "never": a negation the SQL must hold
         return bool(list(tree.find_all(exp.Not, exp.NEQ))) or "NOT " in tree.sql().upper()
     return True
+
+
+class _Shown:
+    """What a SQL tree shows, each set gathered once however many phrases are checked."""
+
+    def __init__(self, tree: Any) -> None:
+        self.tree = tree
+
+    @cached_property
+    def tables(self) -> set[str]:
+        return _tables(self.tree)
+
+    @cached_property
+    def columns(self) -> set[str]:
+        return _columns(self.tree)
+
+    @cached_property
+    def literals(self) -> set[str]:
+        return _literals(self.tree)
+
+    @cached_property
+    def numbers(self) -> set[str]:
+        return _numbers(self.tree)
 
 
 def _tables(tree: Any) -> set[str]:

@@ -46,19 +46,11 @@ class OfflineEngine:
         them, each count written (and gated) as its own "how many" question."""
         base = self.translate(f"how many {whole}", hidden)
         subset = self.translate(f"how many {whole} {part}", hidden)
-        for counted in (base, subset):
-            tree = sqlglot.parse_one(counted.sql, read="sqlite")
-            if (
-                not isinstance(tree, exp.Select)
-                or len(tree.expressions) != 1
-                or not isinstance(tree.expressions[0], exp.Count)
-                or tree.args.get("group")
-                or counted.alternatives
-            ):
-                raise NotUnderstood(
-                    "I could read the two counts of this percentage only as something else; "
-                    "ask for the two counts, or write the SQL"
-                )
+        if not (_one_figure(base, exp.Count) and _one_figure(subset, exp.Count)):
+            raise NotUnderstood(
+                "I could read the two counts of this percentage only as something else; "
+                "ask for the two counts, or write the SQL"
+            )
         sql = f"SELECT 100.0 * ({subset.sql}) / ({base.sql}) AS percent"
         return Translation(
             sql,
@@ -81,10 +73,7 @@ class OfflineEngine:
         base = self.translate(rest, hidden)
         tree = sqlglot.parse_one(base.sql, read="sqlite")
         # (only the outer query's own tables: a figure built of sub-queries is refused)
-        outer = tree.args.get("from_") or tree.args.get("from")
         tables = {t.alias_or_name for t in tree.find_all(exp.Table) if t.parent_select is tree}
-        if outer is None:
-            tables = set()
         at = age.group("date")
         if at:
             moment = f"'{at}'"
@@ -124,19 +113,11 @@ class OfflineEngine:
         """ "How many more A than B ...": each figure written (and gated) as its own question,
         the second subtracted from the first."""
         parts = [self.translate(first, hidden), self.translate(second, hidden)]
-        for part in parts:
-            tree = sqlglot.parse_one(part.sql, read="sqlite")
-            if (
-                not isinstance(tree, exp.Select)
-                or len(tree.expressions) != 1
-                or not isinstance(tree.expressions[0].unalias(), exp.AggFunc)
-                or tree.args.get("group")
-                or part.alternatives
-            ):
-                raise NotUnderstood(
-                    "I could read the two figures of this difference only as something else; "
-                    "ask for each figure, or write the SQL"
-                )
+        if not all(_one_figure(part, exp.AggFunc) for part in parts):
+            raise NotUnderstood(
+                "I could read the two figures of this difference only as something else; "
+                "ask for each figure, or write the SQL"
+            )
         sql = f"SELECT ({parts[0].sql}) - ({parts[1].sql}) AS difference"
         return Translation(
             sql,
@@ -252,6 +233,18 @@ class OfflineEngine:
         translation.filler = [i.text for i in items if i.kind == "stop"]
         translation.words = [(i.text, reading(i)) for i in items if i.kind != "stop"]
         return translation
+
+
+def _one_figure(translation: Translation, kind: type) -> bool:
+    """Whether a translation is one ungrouped figure of ``kind`` with one reading."""
+    tree = sqlglot.parse_one(translation.sql, read="sqlite")
+    return (
+        isinstance(tree, exp.Select)
+        and len(tree.expressions) == 1
+        and isinstance(tree.expressions[0].unalias(), kind)
+        and not tree.args.get("group")
+        and not translation.alternatives
+    )
 
 
 _SHARE = re.compile(
