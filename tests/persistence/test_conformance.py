@@ -239,6 +239,36 @@ def test_a_snapshot_never_sees_part_of_a_commit_made_by_another_thread(persisten
         thread.join()
 
 
+def test_read_latest_reads_one_document_and_the_latest_timestamp_together(persistence):
+    assert persistence.read_latest(T1, b"a") == (0, None)
+    three_documents(persistence, ts=5)
+    persistence.commit(Commit(7, documents=[(T1, b"a", None)], index_removes=[(BY_X, b"x3")]))
+    assert persistence.read_latest(T1, b"b") == (7, doc("b"))
+    assert persistence.read_latest(T1, b"a") == (7, None)
+    assert persistence.read_latest(T2, b"b") == (7, None)  # another table's key
+
+
+def test_read_latest_never_sees_part_of_a_commit_made_by_another_thread(persistence):
+    # every commit rewrites one document to name its own ts: the pair read together must agree
+    done = threading.Event()
+
+    def writer() -> None:
+        for ts in range(1, 201):
+            persistence.commit(Commit(ts, documents=[(T1, b"k", doc(str(ts)))]))
+        done.set()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        while not done.is_set():
+            ts, text = persistence.read_latest(T1, b"k")
+            assert text == (None if ts == 0 else doc(str(ts)))
+    finally:
+        thread.join()
+    # a read leaves no transaction open: the snapshot after it sees the last commit
+    assert latest_ts(persistence) == 200 == persistence.read_latest(T1, b"k")[0]
+
+
 # --- commits ---------------------------------------------------------------------------------
 
 

@@ -175,6 +175,13 @@ class Persistence(ABC):
     def snapshot(self) -> Snapshot:
         """A read view at the latest commit."""
 
+    def read_latest(self, table: int, id_key: bytes) -> tuple[int, str | None] | None:
+        """One document's JSON text (or None) and the latest commit timestamp, read together
+        as one consistent view without holding a snapshot; None when this storage cannot do
+        that more cheaply than ``snapshot()``. A query whose first read is a ``get`` uses it,
+        and checks that a snapshot it opens later is at the same timestamp."""
+        return None
+
     @abstractmethod
     def commit(self, commit: Commit) -> None:
         """Apply a commit atomically and durably (per the configured durability), with its

@@ -36,6 +36,13 @@ _FIRST_PAGE = 32
 _MAX_PAGE = 1024
 
 
+class SnapshotMoved(BaseException):
+    """A commit landed between a query's first read and its snapshot: the run is void.
+
+    A BaseException so that a function's ``except Exception`` cannot swallow it.
+    """
+
+
 @dataclass
 class PendingWrite:
     """A document this transaction changed: its version in the snapshot and its new one."""
@@ -66,6 +73,12 @@ class Transaction:
         self.journal_in: str | None = None  # the journal of this query's previous run
         self.journal_out: str | None = None  # what a re-run must honour (a page's end)
         self._paginated = False
+        # A query's first get may read without a snapshot (Persistence.read_latest); a
+        # snapshot opened later must then be at the timestamp that read saw, or the run is
+        # void (``moved``) and its caller runs it again without the shortcut.
+        self.optimistic = False
+        self._read_at: int | None = None
+        self.moved = False
 
     # --- reading -----------------------------------------------------------------------
     def _snap(self) -> Snapshot:
@@ -74,6 +87,10 @@ class Transaction:
                 raise RuntimeError("transaction used after it ended")
             self.snapshot = self.db.persistence.snapshot()
             self.begin_ts = self.snapshot.ts
+            if self._read_at is not None and self.snapshot.ts != self._read_at:
+                self.moved = True
+        if self.moved:
+            raise SnapshotMoved
         return self.snapshot
 
     def table(self, name: str) -> TableInfo:
@@ -120,6 +137,13 @@ class Transaction:
         pending = self.writes.get((table.number, key))
         if pending is not None:
             return None if pending.new is None else _copy(pending.new)
+        if self.optimistic and self.snapshot is None and self._read_at is None:
+            found = self.db.persistence.read_latest(table.number, key)
+            if found is not None:
+                self._read_at, text = found
+                self.begin_ts = self._read_at
+                self._count_read()
+                return None if text is None else values.loads(text)
         text = self._snap().get(table.number, key)
         self._count_read()
         return None if text is None else values.loads(text)

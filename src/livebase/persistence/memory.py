@@ -143,6 +143,13 @@ class MemoryPersistence(Persistence):
             self._check_open()
             return MemorySnapshot(self._version)
 
+    def read_latest(self, table: int, id_key: bytes) -> tuple[int, str | None]:
+        with self._lock:
+            self._check_open()
+            version = self._version
+        docs = version.documents.get(table)
+        return version.ts, None if docs is None else docs.values.get(id_key)
+
     def commit(self, commit: Commit) -> None:
         with self._lock:
             self._check_open()

@@ -70,6 +70,10 @@ COMMIT;
 _LOG = "INSERT INTO commit_log VALUES (?, ?)"
 _LATEST = "SELECT max(ts) FROM commit_log"
 _FLOOR = "SELECT value FROM meta WHERE name = 'commitLogFloor'"
+_READ_LATEST = (
+    "SELECT coalesce((SELECT max(ts) FROM commit_log), (SELECT CAST(value AS INTEGER) FROM meta"
+    " WHERE name = 'commitLogFloor')), (SELECT value FROM documents WHERE tbl = ? AND key = ?)"
+)
 _PRUNE_CUTOFF = "SELECT ts FROM commit_log ORDER BY ts DESC LIMIT 1 OFFSET ?"
 
 
@@ -189,6 +193,16 @@ class SqlitePersistence(Persistence):
 
     def snapshot(self) -> SqliteSnapshot:
         return SqliteSnapshot(self, self._reader())
+
+    def read_latest(self, table: int, id_key: bytes) -> tuple[int, str | None]:
+        # why: one statement is one read transaction, so the timestamp and the document agree
+        # without the BEGIN, the separate timestamp read and the COMMIT of a snapshot
+        conn = self._reader()
+        try:
+            ((ts, text),) = conn.execute(_READ_LATEST, (table, id_key)).fetchall()
+        finally:
+            self._release(conn)
+        return int(ts), text
 
     def _release(self, conn: sqlite3.Connection) -> None:
         with self._lock:

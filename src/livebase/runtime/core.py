@@ -35,7 +35,7 @@ from livebase.engine.errors import (
 )
 from livebase.engine.readset import ReadSet
 from livebase.engine.store import Persistence
-from livebase.engine.transaction import Transaction
+from livebase.engine.transaction import SnapshotMoved, Transaction
 from livebase.persistence import open_persistence
 from livebase.persistence.sqlite import SqlitePersistence
 from livebase.runtime import clock, execution, logs, session_requests
@@ -287,8 +287,24 @@ class BaseRuntime:
         fn = self.function(path, "query", internal_ok)
         checked = self._args(fn, args)
         ident = make_identity(identity)
+        try:
+            return self._query_once(fn, checked, ident, journal, optimistic=True)
+        except SnapshotMoved:
+            # why: a commit landed between its first read and its snapshot; run it again
+            # with a snapshot from the start (queries have no effects to undo)
+            return self._query_once(fn, checked, ident, journal, optimistic=False)
+
+    def _query_once(
+        self,
+        fn: FunctionDefinition,
+        checked: dict[str, Any],
+        ident: Identity | None,
+        journal: str | None,
+        optimistic: bool,
+    ) -> QueryResult:
         txn = self.db.begin(writable=False)
         txn.journal_in = journal
+        txn.optimistic = optimistic
         ctx = QueryCtx(txn, ident, self._query_services(txn))
         limit = execution.limited(fn.path, "query", self.limits.query)
         with limit as run, logs.capture(fn.path) as lines:
@@ -297,10 +313,14 @@ class BaseRuntime:
                     value = run_to_completion(fn.handler(ctx, **checked), fn.path)
                 value = self._returns(fn, value)
             except BaseException as exc:
+                if txn.moved:
+                    raise SnapshotMoved from None
                 logs.attach(exc, lines)
                 raise
             finally:
                 txn.close()
+        if txn.moved:  # why: the function caught the error and went on
+            raise SnapshotMoved
         return QueryResult(
             value, txn.begin_ts, txn.read_set, txn.journal_out, ctx.auth.read, lines.finish()
         )
