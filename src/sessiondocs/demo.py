@@ -1,7 +1,8 @@
 """A demo session for a fresh sessiondocs: seven screenshots of someone creating an invoice.
 
 The frames are drawn here (a window with a title bar, a toolbar, a form), uploaded through the
-same HTTP API the capture agent uses, read by the real OCR pipeline and documented when the
+same HTTP API the capture agent uses, with the clicks a recording agent would have recorded
+(on "New invoice" and on "Save"), read by the real OCR pipeline and documented when the
 session completes. ``seed(url)`` does nothing when the server already has sessions.
 """
 
@@ -65,12 +66,49 @@ FLOW = (
     ),
 )
 
+_FONT_SIZE = 16
+_BUTTON_ROW = (50, 84)  # the toolbar buttons' top and bottom
+_FIELDS_TOP = 160
+_FIELD_PITCH = 56
+
+
+def _font() -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(FONT, _FONT_SIZE)
+
+
+def button_center(screen: Screen, label: str) -> tuple[int, int]:
+    """Where a person clicks the toolbar button ``label`` (or the form's "Save") on ``screen``."""
+    font = _font()
+    if label == "Save" and screen.fields:
+        y = _FIELDS_TOP + len(screen.fields) * _FIELD_PITCH
+        return 240, y + 26
+    x = 16
+    for name in screen.buttons:
+        width = int(font.getlength(name)) + 28
+        if name == label:
+            return x + width // 2, (_BUTTON_ROW[0] + _BUTTON_ROW[1]) // 2
+        x += width + 12
+    raise ValueError(f"no button {label!r} on {screen.title!r}")
+
+
+def clicks() -> dict[int, dict[str, Any]]:
+    """The clicks recorded with the flow: the frame index each was captured just after, and
+    the event (as the agent uploads it; ``at`` is filled in when uploaded)."""
+    new_invoice = button_center(FLOW[0], "New invoice")
+    save = button_center(FLOW[len(_VALUES) + 1], "Save")
+    return {
+        1: {"kind": "click", "x": new_invoice[0], "y": new_invoice[1], "button": "left",
+            "window": FLOW[0].title},
+        len(FLOW) - 1: {"kind": "click", "x": save[0], "y": save[1], "button": "left",
+                        "window": FLOW[len(_VALUES) + 1].title},
+    }  # fmt: skip
+
 
 def render(screen: Screen) -> bytes:
     """``screen`` as a 1280x800 PNG."""
     image = Image.new("RGB", SIZE, "#f8fafc")
     draw = ImageDraw.Draw(image)
-    font = ImageFont.truetype(FONT, 16)
+    font = _font()
     bold = ImageFont.truetype(BOLD, 22)
     draw.rectangle((0, 0, SIZE[0], 36), fill="#1e293b")
     draw.text((16, 8), screen.title, fill="#f8fafc", font=font)
@@ -79,16 +117,16 @@ def render(screen: Screen) -> bytes:
         width = int(draw.textlength(label, font=font)) + 28
         fill = "#2563eb" if label == screen.pressed else "#e2e8f0"
         ink = "#ffffff" if label == screen.pressed else "#0f172a"
-        draw.rounded_rectangle((x, 50, x + width, 84), radius=6, fill=fill)
+        draw.rounded_rectangle((x, _BUTTON_ROW[0], x + width, _BUTTON_ROW[1]), radius=6, fill=fill)
         draw.text((x + 14, 58), label, fill=ink, font=font)
         x += width + 12
     draw.text((32, 110), screen.heading, fill="#0f172a", font=bold)
-    y = 160
+    y = _FIELDS_TOP
     for label, value in screen.fields:
         draw.text((32, y + 8), label, fill="#334155", font=font)
         draw.rectangle((180, y, 620, y + 36), outline="#94a3b8", fill="#ffffff")
         draw.text((192, y + 8), value, fill="#0f172a", font=font)
-        y += 56
+        y += _FIELD_PITCH
     if screen.fields:
         draw.rounded_rectangle((180, y + 8, 300, y + 44), radius=6, fill="#16a34a")
         draw.text((214, y + 16), "Save", fill="#ffffff", font=font)
@@ -144,7 +182,10 @@ def seed(url: str, *, force: bool = False) -> str | None:
             )
         )
         start = time.time() * 1000
+        recorded = clicks()
         for number, screen in enumerate(FLOW, start=1):
+            captured_at = start + number * 4000
+            event = recorded.get(number - 1)
             upload_url = str(_call(http, "mutation", "screenshots:generateUploadUrl", {}))
             stored = httpx.post(
                 upload_url, content=render(screen), headers={"Content-Type": "image/png"}
@@ -158,7 +199,9 @@ def seed(url: str, *, force: bool = False) -> str | None:
                     "sessionId": session,
                     "filename": f"{number:04d}.png",
                     "storageId": stored.json()["storageId"],
-                    "capturedAt": start + number * 4000,
+                    "capturedAt": captured_at,
+                    # why: the agent takes the frame after a click a moment after it
+                    **({"event": {**event, "at": captured_at - 400}} if event else {}),
                 },
             )
         _call(http, "mutation", "sessions:completeSession", {"sessionId": session})

@@ -660,3 +660,177 @@ def test_a_monitor_that_does_not_exist_is_a_usage_error(
     monkeypatch.setenv("DISPLAY", display)
     assert agent.main(["--url", "http://127.0.0.1:1", "--token", "sdd_x", "--monitor", "7"]) == 2
     assert "no monitor 7 (this display has 0 = 1280x800, 1 = 1280x800)" in capsys.readouterr().err
+
+
+# --- input events: clicks and keys, recorded under Xvfb, driven by xdotool -------------------
+
+needs_xdotool = pytest.mark.skipif(
+    shutil.which("xdotool") is None or shutil.which("Xvfb") is None,
+    reason="needs Xvfb and xdotool (make system)",
+)
+
+LEDGER = """
+import sys, tkinter as tk
+root = tk.Tk()
+root.title("Invoices - Ledger")
+root.geometry("1280x800+0+0")
+root.configure(bg="#f8fafc")
+font = ("DejaVu Sans", 16)
+bar = tk.Frame(root, bg="#f8fafc")
+bar.pack(anchor="w", padx=16, pady=12)
+body = tk.Frame(root, bg="#f8fafc")
+body.pack(anchor="w", padx=32, pady=8, fill="both", expand=True)
+heading = tk.Label(body, text="Invoices", font=("DejaVu Sans", 22, "bold"), bg="#f8fafc")
+heading.pack(anchor="w")
+rows = tk.Label(body, text="INV-2039  Novak Trading  1,250.00 CZK", font=font, bg="#f8fafc")
+rows.pack(anchor="w", pady=8)
+form = tk.Frame(body, bg="#f8fafc")
+tk.Label(form, text="Customer", font=font, bg="#f8fafc").grid(row=0, column=0, padx=8, pady=8)
+customer = tk.Entry(form, font=font, width=30)
+customer.grid(row=0, column=1, padx=8, pady=8)
+note = tk.Label(root, text="", font=font, bg="#dcfce7")
+
+def where(widget, name):
+    widget.update_idletasks()
+    x = widget.winfo_rootx() + widget.winfo_width() // 2
+    y = widget.winfo_rooty() + widget.winfo_height() // 2
+    print("at", name, x, y, flush=True)
+
+def open_form():
+    root.title("New invoice - Ledger")
+    heading.configure(text="New invoice")
+    rows.pack_forget()
+    form.pack(anchor="w", pady=8)
+    save.grid(row=1, column=1, sticky="w", padx=8, pady=8)
+    root.after(300, lambda: (where(customer, "Customer"), where(save, "Save")))
+
+def saved():
+    root.title("Invoices - Ledger")
+    heading.configure(text="Invoices")
+    form.pack_forget()
+    rows.configure(text=rows.cget("text") + "\\nINV-2041  " + customer.get() + "  Draft")
+    rows.pack(anchor="w", pady=8)
+    note.configure(text="Invoice INV-2041 saved")
+    note.place(x=860, y=720)
+    print("saved", flush=True)
+
+new = tk.Button(bar, text="New invoice", font=font, command=open_form)
+new.pack(side="left")
+save = tk.Button(form, text="Save", font=font, command=saved)
+root.after(300, lambda: where(new, "New invoice"))
+root.mainloop()
+"""
+
+
+class Ledger:
+    """A real Tk app on ``display``: a list with "New invoice", a form with "Save"."""
+
+    def __init__(self, display: str, tmp: Path) -> None:
+        self.display = display
+        self.log = tmp / "ledger.log"
+        script = tmp / "ledger.py"
+        script.write_text(LEDGER)
+        with open(self.log, "wb") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, str(script)],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, "DISPLAY": display},
+            )
+
+    def spot(self, name: str) -> tuple[int, int]:
+        """Where the widget ``name`` is on the screen, as the app printed it."""
+        found = wait_for(
+            f"the {name} widget",
+            lambda: re.search(rf"^at {re.escape(name)} (\d+) (\d+)$", self.log.read_text(), re.M),
+        )
+        return int(found[1]), int(found[2])
+
+    def xdotool(self, *args: str) -> None:
+        subprocess.run(["xdotool", *args], check=True, env={**os.environ, "DISPLAY": self.display})
+
+    def click(self, name: str) -> None:
+        x, y = self.spot(name)
+        self.xdotool("mousemove", str(x), str(y))
+        time.sleep(0.4)  # why: a person points, then clicks; the agent polls meanwhile
+        self.xdotool("click", "1")
+        time.sleep(1.2)
+
+    def close(self) -> None:
+        self.process.terminate()
+        self.process.wait(10)
+
+
+def ready_doc(url: str, session_id: str) -> dict[str, Any]:
+    def ready() -> Any:
+        doc = call(url, "query", "docs:getDocumentation", {"sessionId": session_id})
+        return doc if doc and doc["status"] == "ready" else None
+
+    return dict(wait_for("the documentation", ready, timeout=90))
+
+
+@needs_xdotool
+def test_the_agent_records_clicks_and_the_steps_name_what_was_clicked(
+    sessiondocs_server: str, display: str, tmp_path: Path
+) -> None:
+    url = sessiondocs_server
+    ledger = Ledger(display, tmp_path)
+    running = Agent(url, display, tmp_path)
+    try:
+        ledger.spot("New invoice")
+        session_id = only_session(url)
+        wait_for("the first frame", lambda: len(shots(url, session_id)) >= 1)
+        ledger.click("New invoice")
+        ledger.click("Customer")
+        ledger.xdotool("type", "--delay", "60", "Dvorak Logistics")
+        time.sleep(1.5)  # typing pauses: the agent looks at the screen
+        ledger.click("Save")
+        wait_for("the save", lambda: "saved" in ledger.log.read_text())
+        time.sleep(1.0)
+        code, out = running.interrupt()
+    finally:
+        running.kill()
+        ledger.close()
+    assert code == 0, out
+    # the agent said what it records, and what it never does
+    assert "recording mouse clicks" in out and "never what you type" in out
+    uploaded = shots(url, session_id)
+    events = [s["event"] for s in uploaded if s.get("event")]
+    assert [e["kind"] for e in events] == ["click", "click", "click"], events
+    assert all(e["window"].endswith("- Ledger") and e["button"] == "left" for e in events)
+    assert not any("Dvorak" in json.dumps(s.get("event")) for s in uploaded)  # never typed text
+    doc = ready_doc(url, session_id)
+    titles = [step["title"] for step in doc["steps"]]
+    # (with no window manager on the virtual display, windows have no title bar to read)
+    assert titles == [
+        titles[0],
+        'Click "New invoice"',
+        'Type "Dvorak Logistics" into "Customer"',  # clicking into it is part of typing
+        'Click "Save"',
+    ], titles
+    assert titles[0].startswith("Start")
+    save = next(step for step in doc["steps"] if step["title"] == 'Click "Save"')
+    assert 'A message says "Invoice INV-2041 saved"' in save["description"], save
+    assert save["marker"] == [events[-1]["x"], events[-1]["y"]]
+
+
+@needs_xdotool
+def test_with_input_events_off_the_agent_records_no_click(
+    sessiondocs_server: str, display: str, tmp_path: Path
+) -> None:
+    url = sessiondocs_server
+    ledger = Ledger(display, tmp_path)
+    running = Agent(url, display, tmp_path, "--no-input-events")
+    try:
+        ledger.spot("New invoice")
+        session_id = only_session(url)
+        wait_for("the first frame", lambda: len(shots(url, session_id)) >= 1)
+        ledger.click("New invoice")
+        wait_for("the form", lambda: len(shots(url, session_id)) >= 2)
+        code, out = running.interrupt()
+    finally:
+        running.kill()
+        ledger.close()
+    assert code == 0, out
+    assert "recording mouse clicks" not in out
+    assert not any(s.get("event") for s in shots(url, session_id))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import itertools
 import os
+import re
 import time
 import zipfile
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pypdfium2
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
@@ -173,7 +175,15 @@ def test_a_session_is_uploaded_read_and_documented(client: Client, server: Runni
     )
 
     exported = client.http.get("/http/export", params={"sessionId": session, "format": "md"})
-    assert exported.status_code == 200 and exported.text == doc["content"]
+    assert exported.status_code == 200
+    # the stored Markdown, with each step's image link replaced by the image itself
+    pictures = re.findall(r"\]\((data:image/png;base64,[^)]+)\)", exported.text)
+    assert len(pictures) == len(doc["steps"])
+    unembedded = re.sub(r"\]\(data:image/png;base64,[^)]+\)", "]()", exported.text)
+    assert unembedded == re.sub(r"\]\(images/step-\d+\.png\)", "]()", doc["content"])
+    pdf = client.http.get("/http/export", params={"sessionId": session, "format": "pdf"})
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert len(pypdfium2.PdfDocument(pdf.content)) >= len(doc["steps"])  # a page per step
     html = client.http.get("/http/export", params={"sessionId": session, "format": "html"})
     assert html.status_code == 200 and "data:image/png;base64," in html.text
     assert "attachment" in html.headers["content-disposition"]
@@ -328,8 +338,8 @@ def test_regenerate_on_demand_and_delete(client: Client, server: RunningServer) 
 def test_export_of_a_session_without_documentation_is_404(server: RunningServer) -> None:
     answer = httpx.get(f"{server.url}/http/export", params={"sessionId": "nope", "format": "md"})
     assert answer.status_code == 404 and answer.json()["code"] == "not_found"
-    answer = httpx.get(f"{server.url}/http/export", params={"sessionId": "x", "format": "pdf"})
-    assert answer.status_code == 400
+    answer = httpx.get(f"{server.url}/http/export", params={"sessionId": "x", "format": "docx"})
+    assert answer.status_code == 400 and "md, zip, html, pdf" in answer.json()["message"]
 
 
 def test_the_ocr_cli_prints_text_words_and_engine(tmp_path: Path) -> None:

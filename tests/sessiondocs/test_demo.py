@@ -1,28 +1,76 @@
-"""The demo session: drawn frames, real OCR, and the steps a reader of the docs expects."""
+"""The demo session: drawn frames with the clicks a recording agent records, real OCR, and the
+steps a reader of the docs expects."""
 
 from __future__ import annotations
 
-from sessiondocs.demo import FLOW, render
-from sessiondocs.docgen import Frame, generate
+import pytest
+
+from sessiondocs.demo import FLOW, clicks, render
+from sessiondocs.docgen import Documentation, Frame, InputEvent, generate
 from sessiondocs.ocr import read_image
 
 
-def test_the_demo_flow_documents_one_step_per_action() -> None:
+@pytest.fixture(scope="module")
+def demo_doc() -> Documentation:
+    recorded = clicks()
     frames = []
     for i, screen in enumerate(FLOW):
         png = render(screen)
-        frames.append(Frame(f"shot{i}", f"{i:04d}.png", i * 4000.0, png, read_image(png)))
-    doc = generate(frames, "Create an invoice")
-    titles = [step.title for step in doc.steps]
-    assert titles == [
+        event = recorded.get(i)
+        frames.append(
+            Frame(
+                f"shot{i}",
+                f"{i:04d}.png",
+                i * 4000.0,
+                png,
+                read_image(png),
+                InputEvent.from_json({**event, "at": i * 4000.0 - 400}) if event else None,
+            )
+        )
+    return generate(frames, "Create an invoice")
+
+
+def test_the_demo_documents_each_action_and_names_what_was_clicked(demo_doc) -> None:
+    assert [step.title for step in demo_doc.steps] == [
         'Start in "Invoices - Ledger"',
-        'Switch to "New invoice - Ledger"',
-        'Type in "Customer"',
-        'Type in "Email"',
-        'Type in "Amount"',
+        'Click "New invoice"',
+        'Type "Dvorak Logistics" into "Customer"',
+        'Type "billing@dvorak-logistics.cz" into "Email"',
+        'Type "4,200.00" into "Amount"',
         # a date typed into an empty field is a step, not a clock tick
-        'Type in "Due date"',
-        'Switch to "Invoices - Ledger"',
+        'Type "2026-12-15" into "Due date"',
+        'Click "Save"',
     ]
-    assert "2026-12-15" in doc.steps[5].description
-    assert doc.steps[5].highlight is not None
+
+
+def test_a_click_step_shows_the_screen_clicked_with_the_spot_marked(demo_doc) -> None:
+    new_invoice, save = demo_doc.steps[1], demo_doc.steps[6]
+    # the screenshot is the one the click landed on (before it), marked where it landed
+    assert new_invoice.screenshot_id == "shot0" and new_invoice.marker == (78, 67)
+    assert save.screenshot_id == "shot5" and save.marker == (240, 410)
+    # the outline goes around the button's label, whole
+    assert new_invoice.highlight is not None
+    left, top, width, height = new_invoice.highlight
+    label = [w for w in read_image(render(FLOW[0])).words if w.text in ("New", "invoice")]
+    assert len(label) == 2  # the button's two words
+    for word in label:
+        assert left <= word.left and word.left + word.width <= left + width
+        assert top <= word.top and word.top + word.height <= top + height
+
+
+def test_what_a_click_caused_is_part_of_its_step(demo_doc) -> None:
+    assert demo_doc.steps[1].description == (
+        'Click "New invoice". The "New invoice - Ledger" window comes to the front.'
+    )
+    assert demo_doc.steps[6].description == (
+        'Click "Save". The "Invoices - Ledger" window comes to the front. '
+        'A message says "Invoice INV-2041 saved".'
+    )
+
+
+def test_no_step_dumps_the_screens_text(demo_doc) -> None:
+    for step in demo_doc.steps:
+        assert " / " not in step.description, step
+        assert len(step.description) <= 120, step
+    assert "2026-12-15" in demo_doc.steps[5].description
+    assert demo_doc.steps[5].highlight is not None

@@ -3,6 +3,7 @@ real PNGs whose OCR words are the boxes where the text was drawn."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import math
 from collections.abc import Callable
@@ -12,7 +13,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 import sessiondocs.docgen as docgen
-from sessiondocs.docgen import Documentation, Frame, Step, changed_region, generate
+from sessiondocs.docgen import Documentation, Frame, InputEvent, Step, changed_region, generate
 from sessiondocs.docgen.lines import group_lines
 from sessiondocs.words import OcrResult, Word
 
@@ -205,7 +206,7 @@ def test_a_scripted_session_gives_one_step_per_action(session_doc: Documentation
     assert [s.title for s in session_doc.steps] == [
         'Start in "Accounts - Bank Portal"',
         'Open "Settings"',
-        'Type in "Name"',
+        'Type "Jane Doe Smith" into "Name"',
         'Switch to "Invoices - Notepad"',
     ]
     assert [s.number for s in session_doc.steps] == [1, 2, 3, 4]
@@ -221,7 +222,7 @@ def test_typing_in_the_same_field_twice_is_one_step_showing_the_last_screenshot(
 ) -> None:
     step = session_doc.steps[2]
     assert step.screenshot_id == "s5" and step.filename == "s5.png"
-    assert step.description == 'Type into the "Name" field; it now reads "Jane Doe Smith".'
+    assert step.description == 'Type "Jane Doe Smith" into the "Name" field.'
     assert step.highlight is not None
     left, top, width, height = step.highlight
     assert 405 <= left <= 415 and 165 <= top <= 175 and height < 25
@@ -243,8 +244,8 @@ def test_the_open_step_highlights_the_dialog_and_quotes_its_text(
 def test_the_first_step_shows_the_whole_screen(session_doc: Documentation) -> None:
     step = session_doc.steps[0]
     assert step.highlight is None and step.changed_fraction == 1.0
-    assert step.description.startswith('The session starts in the "Accounts - Bank Portal" window')
-    assert "Overview" in step.description
+    # it names the window and does not read out the whole screen
+    assert step.description == 'The session starts in the "Accounts - Bank Portal" window.'
 
 
 def test_the_switch_step_names_the_new_window(session_doc: Documentation) -> None:
@@ -259,9 +260,29 @@ def test_the_title_defaults_to_the_first_window_title_and_the_summary_counts(
     assert session_doc.title == "Accounts - Bank Portal"
     assert session_doc.engine == "offline"
     assert session_doc.summary == (
-        "4 steps recorded on 2024-05-01 between 10:30 and 10:33 UTC, from 6 screenshots "
-        "(1 without a visible change was merged)."
+        "4 steps recorded on 2024-05-01 from 10:30:00 to 10:33:20 UTC (3 min 20 s), from 6 "
+        "screenshots (1 without a visible change was merged)."
     )
+
+
+@pytest.mark.parametrize(
+    ("times", "words"),
+    [
+        ([0.0], "on 2024-05-01 at 10:30:00 UTC"),  # one screenshot: no span to speak of
+        ([0.0, 45_000.0], "on 2024-05-01 from 10:30:00 to 10:30:45 UTC (45 s)"),  # same minute
+        ([0.0, 98_400.0], "from 10:30:00 to 10:31:38 UTC (1 min 38 s)"),
+        ([0.0, 3_900_000.0], "from 10:30:00 to 11:35:00 UTC (1 h 5 min)"),
+        ([0.0, 86_400_000.0], "from 2024-05-01 10:30:00 to 2024-05-02 10:30:00 UTC"),
+    ],
+)
+def test_the_summary_gives_the_sessions_real_time_span(times, words) -> None:
+    # the span runs from the first screenshot to the last, merged ones included
+    base = scripted_session()[0]
+    frames = [
+        dataclasses.replace(base, screenshot_id=f"t{i}", captured_at=base.captured_at + t)
+        for i, t in enumerate(times)
+    ]
+    assert words in generate(frames).summary
 
 
 def test_a_given_title_wins() -> None:
@@ -373,3 +394,106 @@ def test_the_package_exports_exactly_its_public_api() -> None:
         getattr(docgen, name) for name in docgen.__all__ if not getattr(docgen, name).__doc__
     ]
     assert missing == []
+
+
+# --- recorded input events ------------------------------------------------------------------
+
+
+def with_event(frame: Frame, **event) -> Frame:
+    return dataclasses.replace(
+        frame, event=InputEvent.from_json({"at": frame.captured_at - 300, **event})
+    )
+
+
+def test_a_recorded_click_names_the_button_under_the_pointer_even_in_its_padding() -> None:
+    bank = bank_window()
+    dialog = with_settings_dialog(bank)
+    # the "Settings" button spans 20..110 x 100..128; its label 30..95 x 105..120: the click
+    # lands in the button's padding, left of and below the label
+    frames = [bank.frame("s1", 0), with_event(dialog.frame("s2", 5), kind="click", x=24, y=124)]
+    step = generate(frames).steps[1]
+    assert step.title == 'Click "Settings"'
+    assert (
+        step.description
+        == 'Click "Settings". "Settings" opens, showing "Name: / Language: English / OK Cancel".'
+    )
+    assert step.screenshot_id == "s1" and step.marker == (24, 124)  # the screen clicked on
+    settings = next(w for w in bank.words if w.text == "Settings")
+    assert step.highlight == (settings.left, settings.top, settings.width, settings.height)
+
+
+def test_a_click_beside_a_tick_box_names_its_label_and_a_right_click_says_so() -> None:
+    form = Painter("Preferences")
+    form.box((20, 60, 36, 76))
+    form.text(48, 60, "Remember me")
+    ticked = form.copy()
+    ticked.box((23, 63, 33, 73), fill="black")
+    frames = [
+        form.frame("s1", 0),
+        with_event(ticked.frame("s2", 3), kind="click", x=28, y=68, button="right"),
+    ]
+    step = generate(frames).steps[1]
+    assert step.title == 'Right-click "Remember me"'
+    assert step.description == 'Right-click "Remember me".'  # the tick is no new text
+
+
+def test_a_click_on_nothing_readable_names_the_window() -> None:
+    bank = bank_window()
+    frames = [bank.frame("s1", 0), with_event(bank.frame("s2", 2), kind="click", x=700, y=440,
+                                               window="Accounts - Bank Portal")]  # fmt: skip
+    step = generate(frames).steps[1]
+    assert step.title == 'Click in "Accounts - Bank Portal"'
+    assert step.description == 'Click in "Accounts - Bank Portal".'  # nothing changed
+    assert step.highlight is None and step.marker == (700, 440)
+
+
+def test_a_message_that_appeared_after_a_click_is_told_whole_in_its_step() -> None:
+    bank = bank_window()
+    saved = bank.copy()
+    saved.box((420, 400, 780, 440), fill="#dcfce7")
+    saved.text(440, 410, "Payment 2024-118 saved")
+    frames = [
+        bank.frame("s1", 0),
+        with_event(saved.frame("s2", 2), kind="click", x=185, y=114),
+    ]
+    step = generate(frames).steps[1]
+    assert step.title == 'Click "Payments"'
+    assert step.description == 'Click "Payments". A message says "Payment 2024-118 saved".'
+
+
+def test_a_recorded_key_is_a_press_step_showing_what_it_caused() -> None:
+    bank = bank_window()
+    dialog = with_settings_dialog(bank)
+    frames = [
+        dialog.frame("s1", 0),
+        with_event(bank.frame("s2", 2), kind="key", key="Escape", window="Accounts - Bank Portal"),
+    ]
+    step = generate(frames).steps[1]
+    assert step.title == 'Press "Escape"'
+    assert step.description == 'Press Escape. "Settings" closes.'
+    assert step.screenshot_id == "s2" and step.marker is None and step.highlight is not None
+
+
+def test_a_highlight_takes_in_every_word_it_would_cut() -> None:
+    screen = bank_window()
+    lines = group_lines(screen.words)
+    # a box over the middle of "Balance 1,234.56 EUR" grows to hold its words whole
+    balance = [w for w in screen.words if w.text in ("Balance", "1,234.56", "EUR")]
+    grown = docgen.steps.whole_words((60, 165, 40, 5), lines)
+    for word in balance[:2]:
+        assert grown[0] <= word.left and word.left + word.width <= grown[0] + grown[2]
+        assert grown[1] <= word.top and word.top + word.height <= grown[1] + grown[3]
+    assert grown[1] > 128  # it did not swallow the buttons above
+
+
+@pytest.mark.parametrize(
+    ("event", "message"),
+    [
+        ({"kind": "scroll", "at": 1}, "kind is one of click, key"),
+        ({"kind": "click", "at": 1, "x": 3}, "a click has a position"),
+        ({"kind": "key", "at": 1}, "a key event names its key"),
+    ],
+)
+def test_an_event_that_is_not_one_is_refused_by_name(event, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        InputEvent.from_json(event)

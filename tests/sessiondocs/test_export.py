@@ -1,18 +1,30 @@
-"""Exports: the outlined screenshot, Markdown, the Markdown ZIP and the self-contained HTML."""
+"""Exports: the outlined screenshot, Markdown (linked or embedded), the Markdown ZIP, the
+self-contained HTML and the PDF."""
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import io
 import re
 import zipfile
 from html.parser import HTMLParser
 
 import numpy as np
+import pypdfium2
 import pytest
 from PIL import Image, ImageDraw
 
-from sessiondocs.docgen import Documentation, Step, highlight, markdown_zip, to_html, to_markdown
+from sessiondocs.docgen import (
+    Documentation,
+    Step,
+    highlight,
+    markdown_embedded,
+    markdown_zip,
+    to_html,
+    to_markdown,
+    to_pdf,
+)
 from sessiondocs.docgen.export import md_escape
 
 RED = (0xE1, 0x1D, 0x48)
@@ -66,6 +78,19 @@ def test_highlight_draws_a_red_outline_just_outside_the_box_and_leaves_it_clear(
     assert tuple(out[38, 80]) == (255, 255, 255)  # a gap, so the outline hides nothing
     assert tuple(out[55, 80]) == (0x25, 0x63, 0xEB)  # the changed region itself is untouched
     assert tuple(out[10, 10]) == (255, 255, 255)
+
+
+def test_a_click_marker_is_a_ring_around_the_spot_that_leaves_it_readable() -> None:
+    out = pixels(highlight(png(), None, (80, 55)))
+    ring = [out[55, 80 + 13], out[55, 80 - 13], out[55 - 13, 80], out[55 + 13, 80]]
+    assert all(tuple(p) == RED for p in ring)  # on the 14 px ring, 3 px wide
+    assert tuple(out[55, 80]) == (0x25, 0x63, 0xEB)  # the spot itself is not covered
+    assert tuple(out[55, 80 + 20]) != RED  # outside the ring
+    # exports draw a step's marker with its outline
+    marked = dataclasses.replace(step(2, "s2"), marker=(150, 60))
+    packed = zipfile.ZipFile(io.BytesIO(markdown_zip(doc(marked), {"s2": png()})))
+    exported = pixels(packed.read("images/step-02.png"))
+    assert tuple(exported[60, 150 + 13]) == RED and tuple(exported[35, 80]) == RED
 
 
 def test_highlight_of_a_box_at_the_edge_is_clipped_to_the_image() -> None:
@@ -207,3 +232,65 @@ def test_html_without_an_image_still_has_the_step() -> None:
     page = to_html(doc(step(1, "s1"), step(2, "s2")), {"s1": png()})
     assert page.count('<li class="step"') == 2
     assert [tag for tag, _ in tags_of(page)].count("img") == 1
+
+
+# --- one Markdown file ---------------------------------------------------------------------
+
+
+def test_the_single_markdown_file_embeds_each_outlined_image() -> None:
+    images = {"s1": png(), "s2": png()}
+    text = markdown_embedded(doc(step(1, "s1"), step(2, "s2")), images)
+    uris = re.findall(r"!\[Step (\d)[^\]]*\]\(data:image/png;base64,([A-Za-z0-9+/=]+)\)", text)
+    assert [number for number, _ in uris] == ["1", "2"]
+    second = pixels(base64.b64decode(uris[1][1]))
+    assert tuple(second[34, 80]) == RED  # step 2's changed region is outlined
+    assert "images/step-" not in text  # no link to a file that is not there
+
+
+def test_the_single_markdown_file_leaves_out_a_missing_image() -> None:
+    text = markdown_embedded(doc(step(1, "s1"), step(2, "gone")), {"s1": png()})
+    assert text.count("data:image/png;base64,") == 1 and "## 2. Step title 2" in text
+
+
+# --- PDF -----------------------------------------------------------------------------------
+
+
+def pdf_pages(data: bytes) -> list[tuple[str, np.ndarray]]:
+    """Each page's text and its pixels, rendered at 100 dpi."""
+    document = pypdfium2.PdfDocument(data)
+    pages = []
+    for page in document:
+        text = page.get_textpage().get_text_range()
+        pages.append((text, np.asarray(page.render(scale=100 / 72).to_pil().convert("RGB"))))
+    return pages
+
+
+def test_the_pdf_has_the_title_then_one_page_per_step_with_its_outlined_screenshot() -> None:
+    shots = {"s1": png(size=(800, 500)), "s2": png(size=(800, 500)), "s3": png(size=(800, 500))}
+    steps = [step(1, "s1"), step(2, "s2", "Click Save"), step(3, "s3", "Close the dialog")]
+    pages = pdf_pages(to_pdf(doc(*steps), shots))
+    assert len(pages) == 3  # a page break between steps, none inside one
+    first, second, third = (" ".join(text.split()) for text, _ in pages)
+    assert first.startswith("Change the account name") and "3 steps recorded" in first
+    assert "Step title 1" in first and "Click Save" not in first
+    assert "Click Save" in second and "What happens in step 2." in second
+    assert "Close the dialog" in third
+    for number, (_, image) in enumerate(pages, 1):
+        blue = np.all(image == (0x25, 0x63, 0xEB), axis=2).sum()
+        red = np.all(np.abs(image.astype(int) - RED) <= 12, axis=2).sum()
+        assert blue > 500, f"page {number} shows its screenshot"
+        # the number badge is red on every page (about 650 pixels at 100 dpi); the steps after
+        # the first also have their changed region outlined (about 300 more)
+        assert (red > 850) if number > 1 else (300 < red < 800), f"page {number}: {red} red"
+
+
+def test_making_a_pdf_leaves_truncated_images_refused() -> None:
+    to_pdf(doc(step(1, "s1")), {"s1": png()})
+    with pytest.raises(OSError):
+        Image.open(io.BytesIO(png()[:200])).load()
+
+
+def test_the_pdf_escapes_ocr_text_and_fetches_nothing() -> None:
+    hostile = step(2, "s2", title='<img src="http://127.0.0.1:9/x.png"> & more')
+    pages = pdf_pages(to_pdf(doc(step(1, "s1"), hostile), {"s1": png(), "s2": png()}))
+    assert '<img src="http://127.0.0.1:9/x.png"> & more' in " ".join(t for t, _ in pages)

@@ -399,7 +399,12 @@ def test_the_export_buttons_download_the_documentation_when_signed_in(
 ) -> None:
     open_session(page, server, documented.session_id)
     exports = page.get_by_role("group", name="Export the documentation")
-    expected = {"Export HTML": ".html", "Export Markdown (ZIP)": ".zip", "Export .md": ".md"}
+    expected = {
+        "Export PDF": ".pdf",
+        "Export HTML": ".html",
+        "Export Markdown (ZIP)": ".zip",
+        "Export .md": ".md",
+    }
     for label, extension in expected.items():
         with page.expect_download() as started:
             exports.get_by_role("button", name=label).click()
@@ -408,8 +413,13 @@ def test_the_export_buttons_download_the_documentation_when_signed_in(
         content = Path(download.path()).read_bytes()
         if extension == ".zip":
             assert content.startswith(b"PK")
+        elif extension == ".pdf":
+            assert content.startswith(b"%PDF-")
         else:
             assert documented.title in content.decode()
+        if extension == ".md":  # one file that stands alone: its images are in it
+            assert "](data:image/png;base64," in content.decode()
+            assert "images/step-" not in content.decode()
     expect(exports.get_by_role("button", name="Export HTML")).to_be_enabled()
     expect(page.get_by_role("alert")).to_have_count(0)
     save_artifact(page, "sessiondocs-session-desktop.png")

@@ -107,6 +107,20 @@ class CapturePolicy:
             return self._offer(thumb, now, "interval")
         return WAIT
 
+    def offer(self, thumb: np.ndarray, now: float, reason: str) -> Decision:
+        """Keep ``thumb`` now unless it is a near-duplicate of the last kept frame (the frame
+        just before a click, or after typing paused)."""
+        self._previous = thumb
+        if self._kept is None:
+            return self._keep(thumb, now, reason)
+        return self._offer(thumb, now, reason)
+
+    def kept(self, thumb: np.ndarray, now: float) -> None:
+        """``thumb`` was kept whatever the policy would say (the frame after a click)."""
+        self._previous = thumb
+        self._settling_since = None
+        self._keep(thumb, now, "input")
+
     def _offer(self, thumb: np.ndarray, now: float, reason: str) -> Decision:
         self._last_check = now
         assert self._kept is not None

@@ -5,6 +5,11 @@ The agent creates a session named after this PC, keeps a frame whenever the scre
 near-duplicates, queues each frame on disk before uploading it, and retries uploads while
 the server is away. Ctrl-C (or SIGTERM) stops capture, uploads what is queued (for up to
 --flush-timeout seconds), completes the session and prints a summary.
+
+Where it can (X11 today), it also records mouse clicks and the keys that act (Enter, Tab,
+shortcuts), never what is typed, and captures the screen just before and just after each, so
+the documentation names what was clicked; it says so when it starts, and --no-input-events
+turns it off.
 """
 
 from __future__ import annotations
@@ -20,11 +25,15 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from queue import SimpleQueue
 from types import FrameType
+from typing import Any
 from urllib.parse import urlsplit
 
 from sessiondocs.agent._change import DEFAULT_THRESHOLD, CapturePolicy, ChangeDetector
 from sessiondocs.agent._client import Client, ServerError
+from sessiondocs.agent._input import InputUnavailable
+from sessiondocs.agent._input import recorder as input_recorder
 from sessiondocs.agent._loop import CaptureLoop, CaptureStats
 from sessiondocs.agent._queue import ABANDONED, CAPTURING, STOPPED, FrameQueue, SessionInfo
 from sessiondocs.agent._report import Reporter
@@ -108,6 +117,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add("--title", type=_name, help="the session's title")
     add("--no-redact", action="store_true", help="store screenshots without redaction")
+    add(
+        "--no-input-events",
+        action="store_true",
+        help="do not record mouse clicks and acting keys (screenshots only)",
+    )
     add("--monitor", type=int, default=1, metavar="N", help="1 = the primary one, 0 = all (1)")
     add(
         "--queue-dir",
@@ -292,7 +306,10 @@ def run(
     policy = CapturePolicy(
         ChangeDetector(opts.threshold), opts.interval, max(SETTLE_TIMEOUT, 2 * opts.poll)
     )
-    loop = CaptureLoop(screen, policy, current, uploader, report, opts.poll, opts.max_frames)
+    inputs: SimpleQueue[dict[str, Any]] = SimpleQueue()
+    loop = CaptureLoop(
+        screen, policy, current, uploader, report, opts.poll, opts.max_frames, inputs=inputs
+    )
     stopper = StopRequest()
     with stopper.installed():
         uploader.start()
@@ -301,12 +318,17 @@ def run(
             f"session {current.info.sessionId} on {current.info.pcName}: monitor "
             f"{opts.monitor} ({width}x{height}) to {opts.url}; Ctrl-C to stop"
         )
+        recording = None if opts.no_input_events else start_input(inputs, report)
+        if recording is None:
+            loop.inputs = None
         try:
             loop.run(stopper.stop)
             failure = uploader.closed_reason
         except ScreenError as exc:
             failure = str(exc)
         finally:
+            if recording is not None:
+                recording.stop()
             screen.close()
         if failure:
             report.warn(f"Error: {failure}; stopping")
@@ -315,6 +337,28 @@ def run(
         client.close()  # else the upload thread may still be using it; it dies with us
     print(summary(current, uploader, loop.stats), flush=True)
     return 1 if failure else 0
+
+
+CONSENT = (
+    "recording mouse clicks (where, which button, which window) and the keys that act "
+    "(Enter, Tab, Escape, shortcuts such as Ctrl+S), never what you type; "
+    "--no-input-events turns this off"
+)
+
+
+def start_input(inputs: SimpleQueue[dict[str, Any]], report: Reporter) -> Any:
+    """Start recording input events into ``inputs``, saying so; None where it cannot."""
+    recording = input_recorder()
+    if recording is None:
+        report.info("input events are not recorded on this platform: screenshots only")
+        return None
+    try:
+        recording.start(inputs.put)
+    except InputUnavailable as exc:
+        report.warn(f"input events are not recorded ({exc}): screenshots only")
+        return None
+    report.info(CONSENT)
+    return recording
 
 
 def stop(

@@ -78,15 +78,23 @@ class Client:
             raise ServerRejected(f"the upload answered {response.text[:200]!r}") from None
 
     def register_screenshot(
-        self, session_id: str, filename: str, storage_id: str, captured_at: float
+        self,
+        session_id: str,
+        filename: str,
+        storage_id: str,
+        captured_at: float,
+        event: dict[str, Any] | None = None,
     ) -> str:
-        """Register an uploaded frame (idempotent per filename); returns the screenshot's ID."""
-        args = {
+        """Register an uploaded frame (idempotent per filename), with the input event it was
+        captured just after; returns the screenshot's ID."""
+        args: dict[str, Any] = {
             "sessionId": session_id,
             "filename": filename,
             "storageId": storage_id,
             "capturedAt": captured_at,
         }
+        if event is not None:
+            args["event"] = event
         return str(self.mutation("screenshots:registerScreenshot", args))
 
     def complete_session(self, session_id: str) -> None:

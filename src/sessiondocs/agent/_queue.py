@@ -2,7 +2,8 @@
 
     <root>/<sessionId>/session.json      who, what, and how far (SessionInfo)
     <root>/<sessionId>/0001-20261124T101500.png
-    <root>/<sessionId>/0001-20261124T101500.json   {"filename", "capturedAt", "storageId"?}
+    <root>/<sessionId>/0001-20261124T101500.json   {"filename", "capturedAt", "storageId"?,
+                                                    "event"?}
     <root>/<sessionId>/rejected/         frames the server refused, kept for a person to see
 
 A frame is written (PNG, then its JSON, each to a temporary name renamed into place) before
@@ -68,6 +69,7 @@ class QueuedFrame:
     capturedAt: float  # ms since the epoch
     path: Path  # the PNG
     storageId: str | None = None  # uploaded already, not yet registered
+    event: dict[str, Any] | None = None  # the input it was captured just after (InputEvent)
 
     @property
     def meta(self) -> Path:
@@ -183,13 +185,16 @@ class FrameQueue:
 
     # --- frames ------------------------------------------------------------------------------
 
-    def put(self, png: bytes, captured_at: float) -> QueuedFrame:
-        """Queue a frame captured at ``captured_at`` (ms since the epoch) under the next number."""
+    def put(
+        self, png: bytes, captured_at: float, event: dict[str, Any] | None = None
+    ) -> QueuedFrame:
+        """Queue a frame captured at ``captured_at`` (ms since the epoch) under the next number,
+        with the input ``event`` it was captured just after, if any."""
         with self._mutex:
             number = self.info.lastNumber + 1
             self.info.lastNumber = number
         filename = frame_filename(number, captured_at)
-        frame = QueuedFrame(filename, captured_at, self.directory / filename)
+        frame = QueuedFrame(filename, captured_at, self.directory / filename, None, event)
         write_atomic(frame.path, png)
         self._write_meta(frame)
         self.save()
@@ -207,6 +212,7 @@ class FrameQueue:
                     data["capturedAt"],
                     meta.with_suffix(".png"),
                     data.get("storageId"),
+                    data.get("event"),
                 )
             except (OSError, ValueError, KeyError):
                 continue  # removed meanwhile, or damaged: _clean deals with it on the next open
@@ -216,7 +222,7 @@ class FrameQueue:
 
     def remember_upload(self, frame: QueuedFrame, storage_id: str | None) -> QueuedFrame:
         """Record (or forget) that ``frame``'s file is uploaded as ``storage_id``."""
-        updated = QueuedFrame(frame.filename, frame.capturedAt, frame.path, storage_id)
+        updated = QueuedFrame(frame.filename, frame.capturedAt, frame.path, storage_id, frame.event)
         self._write_meta(updated)
         return updated
 
@@ -252,6 +258,8 @@ class FrameQueue:
         meta: dict[str, Any] = {"filename": frame.filename, "capturedAt": frame.capturedAt}
         if frame.storageId is not None:
             meta["storageId"] = frame.storageId
+        if frame.event is not None:
+            meta["event"] = frame.event
         write_atomic(frame.meta, json.dumps(meta).encode())
 
     def _clean(self) -> None:

@@ -62,6 +62,11 @@ class Screen:
     def size(self) -> tuple[int, int]:
         return (int(self._area["width"]), int(self._area["height"]))
 
+    @property
+    def origin(self) -> tuple[int, int]:
+        """Where the monitor's top-left pixel is on the whole display (input events' space)."""
+        return (int(self._area["left"]), int(self._area["top"]))
+
     def grab(self) -> Grab:
         """The monitor's pixels now."""
         try:

@@ -151,7 +151,7 @@ class Uploader:
                 frame = queue.remember_upload(frame, self.client.upload(frame.read()))
             assert frame.storageId is not None
             self.client.register_screenshot(
-                session_id, frame.filename, frame.storageId, frame.capturedAt
+                session_id, frame.filename, frame.storageId, frame.capturedAt, frame.event
             )
         except ServerRejected as exc:
             if reused:

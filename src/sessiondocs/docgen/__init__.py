@@ -2,7 +2,8 @@
 
 ``generate`` writes the steps offline (deterministic, no network); a ``ProseEngine`` may rewrite
 their wording with a language model (``prose_from_env``, ``rewrite_or_keep``); the exporters
-write Markdown, a Markdown ZIP with images, or one self-contained HTML file.
+write Markdown (images embedded), a Markdown ZIP with images, one self-contained HTML file
+or a PDF.
 
 Modules: ``model`` (Frame, Step, Documentation), ``diff`` (what changed between screenshots),
 ``screen`` (reading a screenshot's OCR), ``steps`` (the generator), ``export``, ``prose``,
@@ -10,8 +11,15 @@ Modules: ``model`` (Frame, Step, Documentation), ``diff`` (what changed between 
 """
 
 from sessiondocs.docgen.diff import changed_region
-from sessiondocs.docgen.export import highlight, markdown_zip, to_html, to_markdown
-from sessiondocs.docgen.model import Documentation, Frame, Step
+from sessiondocs.docgen.export import (
+    highlight,
+    markdown_embedded,
+    markdown_zip,
+    to_html,
+    to_markdown,
+    to_pdf,
+)
+from sessiondocs.docgen.model import Documentation, Frame, InputEvent, Step
 from sessiondocs.docgen.prose import (
     OfflineProse,
     OpenAIProse,
@@ -25,6 +33,7 @@ from sessiondocs.docgen.steps import generate
 __all__ = [
     "Documentation",
     "Frame",
+    "InputEvent",
     "OfflineProse",
     "OpenAIProse",
     "ProseEngine",
@@ -33,9 +42,11 @@ __all__ = [
     "changed_region",
     "generate",
     "highlight",
+    "markdown_embedded",
     "markdown_zip",
     "prose_from_env",
     "rewrite_or_keep",
     "to_html",
     "to_markdown",
+    "to_pdf",
 ]

@@ -1,4 +1,5 @@
-"""Documentation exported as Markdown, as a ZIP of Markdown with images, and as one HTML file.
+"""Documentation exported as Markdown (one file, images embedded), as a ZIP of Markdown with
+images, as one HTML file and as a PDF.
 
 Every text in a documentation may come from OCR, that is from whatever was on the user's
 screen, so it is escaped for the format it lands in: Markdown punctuation is backslash-escaped
@@ -24,6 +25,7 @@ from sessiondocs.docgen.model import Documentation, Step
 OUTLINE = "#e11d48"
 OUTLINE_WIDTH = 3
 OUTLINE_GAP = 3  # pixels between the changed region and the outline, so it hides nothing
+MARKER_RADIUS = 14  # the ring drawn where a click landed
 
 ImagePath = Callable[[Step], str | None]
 
@@ -33,22 +35,30 @@ def default_image_path(step: Step) -> str:
     return f"images/step-{step.number:02d}.png"
 
 
-def highlight(png: bytes, box: Box | None) -> bytes:
-    """``png`` with a 3 px outline drawn just outside ``box``; ``png`` itself when ``box`` is None.
+def highlight(png: bytes, box: Box | None, marker: tuple[int, int] | None = None) -> bytes:
+    """``png`` with a 3 px outline drawn just outside ``box`` and a ring around ``marker`` (where
+    a click landed); ``png`` itself when both are None.
 
     Raises ``ValueError`` when ``png`` is not a readable image.
     """
-    if box is None:
+    if box is None and marker is None:
         return bytes(png)
     image = drawable(open_image(png, "screenshot"))
     width, height = image.size
-    left, top, w, h = box
-    x0 = max(0, left - OUTLINE_GAP - OUTLINE_WIDTH)
-    y0 = max(0, top - OUTLINE_GAP - OUTLINE_WIDTH)
-    x1 = min(width - 1, left + w - 1 + OUTLINE_GAP + OUTLINE_WIDTH)
-    y1 = min(height - 1, top + h - 1 + OUTLINE_GAP + OUTLINE_WIDTH)
-    if x1 > x0 and y1 > y0:
-        ImageDraw.Draw(image).rectangle((x0, y0, x1, y1), outline=OUTLINE, width=OUTLINE_WIDTH)
+    draw = ImageDraw.Draw(image)
+    if box is not None:
+        left, top, w, h = box
+        x0 = max(0, left - OUTLINE_GAP - OUTLINE_WIDTH)
+        y0 = max(0, top - OUTLINE_GAP - OUTLINE_WIDTH)
+        x1 = min(width - 1, left + w - 1 + OUTLINE_GAP + OUTLINE_WIDTH)
+        y1 = min(height - 1, top + h - 1 + OUTLINE_GAP + OUTLINE_WIDTH)
+        if x1 > x0 and y1 > y0:
+            draw.rectangle((x0, y0, x1, y1), outline=OUTLINE, width=OUTLINE_WIDTH)
+    if marker is not None:
+        x, y = marker
+        r = MARKER_RADIUS
+        # why: a ring, not a dot, so what was clicked stays readable inside it
+        draw.ellipse((x - r, y - r, x + r, y + r), outline=OUTLINE, width=OUTLINE_WIDTH)
     return png_bytes(image)
 
 
@@ -58,7 +68,7 @@ def _highlighted(step: Step, images: Mapping[str, bytes]) -> bytes | None:
     if png is None:
         return None
     try:
-        return highlight(png, step.highlight)
+        return highlight(png, step.highlight, step.marker)
     except ValueError:
         return None
 
@@ -105,6 +115,21 @@ def to_markdown(doc: Documentation, image_path: ImagePath = default_image_path) 
     return "\n\n".join(p for p in parts if p) + "\n"
 
 
+_PNG_URI = "data:image/png;base64,"
+
+
+def _data_uri(png: bytes) -> str:
+    return _PNG_URI + base64.b64encode(png).decode("ascii")
+
+
+def markdown_embedded(doc: Documentation, images: Mapping[str, bytes]) -> str:
+    """The documentation as one Markdown file that stands on its own: each step's screenshot
+    (outlined) embedded as a ``data:`` URI; a step whose image is missing or unreadable gets
+    none."""
+    pictures = {step.number: _highlighted(step, images) for step in doc.steps}
+    return to_markdown(doc, lambda s: _data_uri(p) if (p := pictures[s.number]) else None)
+
+
 def _zip_entry(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
     # why: a fixed timestamp, so the same documentation always gives the same bytes
     info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
@@ -133,13 +158,17 @@ def markdown_zip(doc: Documentation, images: Mapping[str, bytes]) -> bytes:
 
 # --- HTML -----------------------------------------------------------------------------------
 
-_CSS = """
+_LIGHT = """
 :root { color-scheme: light dark; --bg: #ffffff; --fg: #1f2328; --muted: #59636e;
   --card: #f6f8fa; --border: #d1d9e0; --accent: #e11d48; }
+"""
+_DARK = """
 @media (prefers-color-scheme: dark) {
   :root { --bg: #0d1117; --fg: #e6edf3; --muted: #9198a1; --card: #151b23;
     --border: #3d444d; --accent: #fb7185; }
 }
+"""
+_LAYOUT = """
 * { box-sizing: border-box; }
 body { margin: 0; background: var(--bg); color: var(--fg);
   font: 16px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
@@ -160,6 +189,7 @@ figure img { display: block; max-width: 100%; height: auto; border: 1px solid va
   border-radius: .5rem; }
 footer { color: var(--muted); font-size: .85rem; margin-top: 2rem; }
 """
+_CSS = _LIGHT + _DARK + _LAYOUT
 
 _CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 
@@ -176,9 +206,8 @@ def _html_step(step: Step, picture: bytes | None) -> str:
     if step.description.strip():
         parts.append(f"<p>{_esc(step.description)}</p>")
     if picture:
-        data = base64.b64encode(picture).decode("ascii")
         alt = _esc(f"Step {step.number}: {step.title}")
-        parts.append(f'<figure><img src="data:image/png;base64,{data}" alt="{alt}"></figure>')
+        parts.append(f'<figure><img src="{_data_uri(picture)}" alt="{alt}"></figure>')
     parts.append("</li>")
     return "\n".join(parts)
 
@@ -186,6 +215,10 @@ def _html_step(step: Step, picture: bytes | None) -> str:
 def to_html(doc: Documentation, images: Mapping[str, bytes]) -> str:
     """The documentation as one self-contained HTML page: inline CSS for light and dark
     schemes, screenshots (outlined) as data: URIs, every text escaped."""
+    return _page(doc, images, _CSS)
+
+
+def _page(doc: Documentation, images: Mapping[str, bytes], css: str) -> str:
     title = _esc(doc.title or "Documentation")
     steps = "\n".join(_html_step(step, _highlighted(step, images)) for step in doc.steps)
     return f"""<!DOCTYPE html>
@@ -196,7 +229,7 @@ def to_html(doc: Documentation, images: Mapping[str, bytes]) -> str:
 <meta name="color-scheme" content="light dark">
 <meta http-equiv="Content-Security-Policy" content="{_CSP}">
 <title>{title}</title>
-<style>{_CSS}</style>
+<style>{css}</style>
 </head>
 <body>
 <main>
@@ -212,3 +245,46 @@ def to_html(doc: Documentation, images: Mapping[str, bytes]) -> str:
 </body>
 </html>
 """
+
+
+# --- PDF ------------------------------------------------------------------------------------
+
+# why: print has no dark scheme, and each step starts a page of its own (the first shares the
+# title's page) with its screenshot scaled to fit beside its text
+_PRINT_CSS = (
+    _LIGHT
+    + _LAYOUT
+    + """
+@page { size: A4; margin: 16mm 14mm; }
+body { font: 11pt/1.5 "DejaVu Sans", "Liberation Sans", sans-serif; }
+main { max-width: none; padding: 0; }
+.step { break-inside: avoid; border: none; background: none; padding: 0; margin: 0; }
+.step + .step { break-before: page; }
+.step h2 { display: block; }
+.number { display: inline-block; width: 1.9rem; line-height: 1.9rem; text-align: center;
+  margin-right: .5rem; }
+figure img { max-height: 190mm; width: auto; margin: 0 auto; }
+"""
+)
+
+
+def to_pdf(doc: Documentation, images: Mapping[str, bytes]) -> bytes:
+    """The documentation as a PDF: title and summary, then the steps, one page each, with their
+    screenshots outlined. Rendered by WeasyPrint from the same escaped HTML as ``to_html``;
+    nothing outside the document is fetched."""
+    from PIL import ImageFile
+
+    # why: importing WeasyPrint turns on Pillow's loading of truncated images for the whole
+    # process, which would let a cut-off upload pass as a screenshot; it is turned back off
+    truncated = ImageFile.LOAD_TRUNCATED_IMAGES
+    import weasyprint  # why: a heavy import, needed only by this export
+    from weasyprint.urls import URLFetcher
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = truncated
+
+    # why: the page's images are data: URIs; whatever else the OCR'd text might point at is
+    # refused, never fetched
+    data_only = URLFetcher(allowed_protocols=("data",))
+    html_text = _page(doc, images, _PRINT_CSS)
+    pdf: bytes = weasyprint.HTML(string=html_text, url_fetcher=data_only).write_pdf()
+    return pdf

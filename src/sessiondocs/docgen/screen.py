@@ -154,8 +154,16 @@ def _label_words(words: Sequence[Word]) -> list[Word]:
     return list(phrases[-1].words)
 
 
+CARET = "|"  # a text cursor, as OCR reads it beside the word it blinks next to
+
+
+def uncaret(text: str) -> str:
+    """``text`` without the text cursor OCR read at its ends ("|Dvorak", "Logistics|")."""
+    return text.strip(CARET) if text.strip(CARET) else text
+
+
 def _label_text(words: Sequence[Word]) -> str:
-    return clean(" ".join(w.text for w in words)).rstrip(":*").strip()
+    return clean(" ".join(uncaret(w.text) for w in words)).rstrip(":*").strip()
 
 
 def label_for(lines: Sequence[Line], box: Box, exclude: Sequence[Word] = ()) -> Label | None:
@@ -192,7 +200,7 @@ def field_text(lines: Sequence[Line], box: Box, label: Label | None) -> str:
         for w in line.words
         if w.right > start and w.left < box[0] + box[2]
     ]
-    return clean(" ".join(w.text for w in words))
+    return clean(" ".join(t for w in words if (t := uncaret(w.text)) != CARET))
 
 
 def nearby(lines: Sequence[Line], box: Box, reach: float = 6.0) -> str:

@@ -12,8 +12,20 @@ decides the step's wording, checked in this order:
 - text gone and none new: ``Close "<heading of what was there>"``;
 - only pixels changed (a button pressed, a box ticked): ``Click "<text there>"``.
 
-The first frame is ``Start in "<window title>"``. Everything is deterministic: the same frames
-always give the same documentation.
+The first frame is ``Start in "<window title>"``.
+
+A frame the capture agent took just after an input event it recorded is a step of that action,
+named by what the event says rather than guessed from pixels:
+
+- a click: ``Click "<label under the pointer>"``, the label read from the frame before it (the
+  screen the click landed on), which is the step's screenshot, with the spot marked; what the
+  click caused (a window, a dialog, a message such as "Invoice INV-2041 saved") is told in the
+  same step;
+- a key that acts (Enter, Tab, Escape, a shortcut): ``Press "<key>"``, with what it caused.
+
+Descriptions quote at most a few short lines, never the whole screen's text, and a highlight
+never cuts across a word. Everything is deterministic: the same frames always give the same
+documentation.
 """
 
 from __future__ import annotations
@@ -25,8 +37,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from sessiondocs.docgen.diff import region_between
-from sessiondocs.docgen.lines import Box, Line, group_lines, union_box
-from sessiondocs.docgen.model import Documentation, Frame, Step
+from sessiondocs.docgen.lines import Box, Line, box_of, group_lines, split_phrases, union_box
+from sessiondocs.docgen.model import CLICK, Documentation, Frame, InputEvent, Step
 from sessiondocs.docgen.screen import (
     Screen,
     clean,
@@ -35,15 +47,22 @@ from sessiondocs.docgen.screen import (
     field_text,
     heading,
     label_for,
+    name_of,
     nearby,
     overlaps,
     read_screen,
+    uncaret,
     words_in,
 )
 from sessiondocs.words import Word
 
 TITLE_CHARS = 60
 TEXT_CHARS = 160
+SHOWN_CHARS = 80  # what a step quotes of new content: a few short lines at most
+SHOWN_LINES = 3
+CARET_WIDTH = 4  # pixels: a change no wider, with no word changed, is a text cursor blinking
+CLICK_REACH = 6.0  # a label beside the spot clicked (a tick box's) is at most this many
+# line heights away on its row
 TYPING_LINES = 3  # a typed-into region is at most this many text heights tall
 CLOCK_FRACTION = 0.01  # a change this small whose words are all times or dates is a clock tick
 
@@ -77,7 +96,8 @@ def compare(before: Screen, after: Screen) -> Change | None:
 
 
 def _key(word: Word) -> str:
-    return word.text.strip().casefold()
+    # why: a blinking text cursor comes and goes beside a word; the word is the same
+    return uncaret(word.text.strip()).casefold()
 
 
 def _missing(words: Sequence[Word], other: Sequence[Word]) -> list[Word]:
@@ -101,14 +121,15 @@ def _quoted(text: str) -> str:
 
 def _start(screen: Screen) -> tuple[str, str]:
     if not screen.title:
-        return "Start the session", _showing("The session starts", screen)
+        return "Start the session", "The session starts here."
     where = _quoted(screen.title)
-    return f"Start in {where}", _showing(f"The session starts in the {where} window", screen)
+    return f"Start in {where}", f"The session starts in the {where} window."
 
 
-def _showing(opening: str, screen: Screen, lines: Sequence[Line] = ()) -> str:
-    text = excerpt(lines or screen.lines, TEXT_CHARS, skip=clean(screen.title))
-    return f'{opening}, showing "{text}".' if text else f"{opening}."
+def _shown(lines: Sequence[Line], skip: str = "") -> str:
+    """A short quote of new content: its first few lines, never a whole screen's text."""
+    kept = [line for line in lines if not (skip and skip in (clean(line.text), name_of(line)))]
+    return excerpt(kept[:SHOWN_LINES], SHOWN_CHARS)
 
 
 def _switched(before: Screen, after: Screen, change: Change) -> bool:
@@ -119,10 +140,9 @@ def _switched(before: Screen, after: Screen, change: Change) -> bool:
     return any(overlaps(change.box, b) for b in boxes)
 
 
-def _switch(after: Screen, change: Change) -> tuple[str, str]:
+def _switch(after: Screen) -> tuple[str, str]:
     where = _quoted(after.title)
-    region = group_lines(change.after) or after.lines
-    return f"Switch to {where}", _showing(f"The {where} window comes to the front", after, region)
+    return f"Switch to {where}", f"The {where} window comes to the front."
 
 
 def _resize(after: Screen) -> tuple[str, str]:
@@ -144,6 +164,11 @@ def _clock_only(change: Change) -> bool:
     )
 
 
+def _caret_only(change: Change) -> bool:
+    """Whether only a text cursor blinked: a thin sliver changed and no word did."""
+    return not change.added and not change.removed and change.box[2] <= CARET_WIDTH
+
+
 def _typed(change: Change) -> bool:
     if not change.added:
         return False
@@ -160,18 +185,36 @@ def _typing(after: Screen, change: Change) -> tuple[str, str]:
     if label is None or not label.text:
         return f"Type {_quoted(text)}", f'Type "{text}".'
     field = _quoted(label.text)
-    return f"Type in {field}", f'Type into the {field} field; it now reads "{text}".'
+    return (
+        f"Type {_quoted(clip(text, TITLE_CHARS // 2))} into {field}",
+        f'Type "{text}" into the {field} field.',
+    )
 
 
-def _open(after: Screen, change: Change) -> tuple[str, str]:
+def _typed_field(title: str) -> str | None:
+    """The field a typing step's title names (``Type "x" into "Name"`` -> ``"Name"``)."""
+    if not title.startswith("Type "):
+        return None
+    _, into, field = title.rpartition(" into ")
+    return field if into else None
+
+
+def _opens(change: Change) -> str:
+    """What new content is, in words: ``"Settings" opens, showing "Name: / OK Cancel".``"""
     # why: named by the new words, not the region's: a region that spans the whole window also
     # holds its unchanged title and menu bar
     name = heading(change.added)
-    shown = excerpt(group_lines(change.added), TEXT_CHARS, skip=name)
+    shown = _shown(group_lines(change.added), skip=name)
     if not name:
-        return "Open the highlighted item", f'New content appears: "{shown}".'
+        return f'New content appears: "{shown}".' if shown else "New content appears."
     what = _quoted(name)
-    return f"Open {what}", (f'{what} opens, showing "{shown}".' if shown else f"{what} opens.")
+    return f'{what} opens, showing "{shown}".' if shown else f"{what} opens."
+
+
+def _open(change: Change) -> tuple[str, str]:
+    name = heading(change.added)
+    title = f"Open {_quoted(name)}" if name else "Open the highlighted item"
+    return title, _opens(change)
 
 
 def _close(change: Change) -> tuple[str, str]:
@@ -193,18 +236,174 @@ def _click(after: Screen, change: Change) -> tuple[str, str]:
 def describe(before: Screen, after: Screen, change: Change) -> tuple[str, str] | None:
     """The step title and description for ``change``, or None when it is not worth a step."""
     if _switched(before, after, change):
-        return _switch(after, change)
+        return _switch(after)
     if change.resized:
         return _resize(after)
-    if _clock_only(change):
+    if _clock_only(change) or _caret_only(change):
         return None
     if _typed(change):
         return _typing(after, change)
     if change.added:
-        return _open(after, change)
+        return _open(change)
     if change.removed:
         return _close(change)
     return _click(after, change)
+
+
+# --- steps of a recorded input event ---------------------------------------------------------
+
+# a new line holding one of these words reads as a message the app showed ("Invoice saved")
+_MESSAGE_WORDS = frozenset(
+    [
+        "saved",
+        "created",
+        "sent",
+        "deleted",
+        "removed",
+        "updated",
+        "added",
+        "uploaded",
+        "exported",
+        "imported",
+        "copied",
+        "moved",
+        "renamed",
+        "submitted",
+        "published",
+        "scheduled",
+        "changed",
+        "applied",
+        "done",
+        "complete",
+        "completed",
+        "success",
+        "successful",
+        "successfully",
+        "failed",
+        "error",
+        "invalid",
+        "required",
+        "denied",
+    ]
+)
+
+
+def _message(change: Change) -> str:
+    """A confirmation or error line with new words in it, quoted whole as it reads ("Invoice
+    INV-2041 saved", though "Invoice" was on the screen before); "" if none."""
+    added = set(map(id, change.added))
+    for line in group_lines(change.after):
+        words = [w.text.strip(".,!:;").casefold() for w in line.words]
+        new = [w for w in line.words if id(w) in added]
+        if len(words) >= 2 and new and _MESSAGE_WORDS.intersection(words):
+            return clip(line.text, TEXT_CHARS)
+    return ""
+
+
+def effect(before: Screen, after: Screen) -> tuple[str, Change | None]:
+    """What an action caused, from the screen it acted on to the one just after, in a
+    sentence or two ("" when nothing visible changed), and the change."""
+    change = compare(before, after)
+    if change is None:
+        return "", None
+    parts = []
+    switched = _switched(before, after, change)
+    if switched:
+        parts.append(f"The {_quoted(after.title)} window comes to the front.")
+    message = _message(change)
+    if message:
+        parts.append(f'A message says "{message}".')
+    elif not switched and not change.resized and not _clock_only(change):
+        if change.added:
+            parts.append(_opens(change))
+        elif change.removed:
+            parts.append(_close(change)[1])
+    return " ".join(parts), change
+
+
+def target_at(screen: Screen, x: int, y: int) -> tuple[str, Box | None, bool]:
+    """What a click at ``(x, y)`` landed on: the phrase under the pointer, else the nearest
+    phrase on its row within reach (a tick box's label on its right, a field's on its left),
+    else the label of the field there; with that text's box, and whether the text is a
+    field's label left of the spot. ``("", None, False)`` when nothing readable is near."""
+    best: tuple[float, str, Box] | None = None
+    for line in screen.lines:
+        top, height = line.box[1], line.box[3]
+        # why: a button's padding lies around its label: a click a little above or below it
+        # still pressed it
+        if not top - height <= y <= top + 2 * height:
+            continue
+        for phrase in split_phrases(line):
+            name = name_of(phrase)
+            if not name:
+                continue
+            left, width = phrase.box[0], phrase.box[2]
+            dx = max(left - x, x - (left + width), 0)
+            dy = max(top - y, y - (top + height), 0)
+            distance = dx + 2 * dy
+            if dx <= CLICK_REACH * line.height and (best is None or distance < best[0]):
+                best = (distance, name, phrase.box)
+    if best is not None:
+        box = best[2]
+        return best[1], box, box[0] + box[2] < x
+    label = label_for(screen.lines, (x, y, 1, 1))
+    if label is not None and label.text:
+        return label.text, None, True
+    return "", None, False
+
+
+def _acted(number: int, before: Screen, after: Screen, event: InputEvent) -> Step:
+    """The step of one recorded input event, from the screen it acted on to the one after."""
+    caused, change = effect(before, after)
+    if event.kind == CLICK and event.x is not None and event.y is not None:
+        name, box, beside = target_at(before, event.x, event.y)
+        button = "" if event.button in ("", "left") else f"{event.button.capitalize()}-click"
+        verb = button or "Click"
+        if name and beside and not button:
+            title = f"Click into {_quoted(name)}"  # the field right of its label
+        elif name:
+            title = f"{verb} {_quoted(name)}"
+        elif event.window:
+            title = f"{verb} in {_quoted(event.window)}"
+        else:
+            title = f"{verb} the marked spot"
+        description = " ".join(p for p in (f"{title}.", caused) if p)
+        return Step(
+            number=number,
+            title=title,
+            description=description,
+            screenshot_id=before.frame.screenshot_id,
+            filename=before.frame.filename,
+            highlight=whole_words(box, before.lines) if box else None,
+            changed_fraction=change.fraction if change else 0.0,
+            captured_at=before.frame.captured_at,
+            marker=(event.x, event.y),
+        )
+    title = f"Press {_quoted(event.key)}"
+    description = " ".join(p for p in (f"Press {clean(event.key)}.", caused) if p)
+    return Step(
+        number=number,
+        title=title,
+        description=description,
+        screenshot_id=after.frame.screenshot_id,
+        filename=after.frame.filename,
+        highlight=whole_words(change.box, after.lines) if change else None,
+        changed_fraction=change.fraction if change else 0.0,
+        captured_at=after.frame.captured_at,
+    )
+
+
+def whole_words(box: Box, lines: Sequence[Line]) -> Box:
+    """``box`` grown to take in every word it cuts across, so an outline around it never
+    crosses a word it is meant to show."""
+    grown = box
+    for _ in range(3):  # why: taking in a word can reach into another; a few rounds settle it
+        cut = [box_of(w) for line in lines for w in line.words if overlaps(grown, box_of(w))]
+        wider = union_box([grown, *cut])
+        if wider == grown:
+            break
+        grown = wider
+    return grown
 
 
 # --- the session ----------------------------------------------------------------------------
@@ -218,17 +417,18 @@ def _step(number: int, screen: Screen, text: tuple[str, str], change: Change | N
         description=text[1],
         screenshot_id=frame.screenshot_id,
         filename=frame.filename,
-        highlight=change.box if change else None,
+        highlight=whole_words(change.box, screen.lines) if change else None,
         changed_fraction=change.fraction if change else 1.0,
         captured_at=frame.captured_at,
     )
 
 
 def _continues(previous: Step, step: Step) -> bool:
-    """Whether ``step`` is more typing into the field ``previous`` typed into."""
+    """Whether ``step`` is more typing into the field ``previous`` typed into: both type, at
+    the same place (the label read beside the newer words may take in the older ones)."""
     return (
-        step.title.startswith("Type in ")
-        and step.title == previous.title
+        _typed_field(step.title) is not None
+        and _typed_field(previous.title) is not None
         and previous.highlight is not None
         and step.highlight is not None
         and overlaps(_grown(previous.highlight, 8), step.highlight)
@@ -239,12 +439,19 @@ def _grown(box: Box, by: int) -> Box:
     return (box[0] - by, box[1] - by, box[2] + 2 * by, box[3] + 2 * by)
 
 
-def _merge(previous: Step, step: Step) -> Step:
+def _merge(previous: Step, step: Step, screen: Screen, change: Change) -> Step:
+    """One typing step for both: the field's whole text now, under the label of the region
+    typed into from the start."""
     assert previous.highlight is not None and step.highlight is not None
+    box = union_box([previous.highlight, step.highlight])
+    words = words_in(screen.frame.ocr.words, box)
+    title, description = _typing(screen, replace(change, box=box, after=words, added=words))
     return replace(
         step,
         number=previous.number,
-        highlight=union_box([previous.highlight, step.highlight]),
+        title=title,
+        description=description,
+        highlight=box,
         changed_fraction=max(previous.changed_fraction, step.changed_fraction),
     )
 
@@ -254,12 +461,21 @@ class _Tally:
     frames: int = 0
     unchanged: int = 0
     unreadable: int = 0
+    first: float = 0.0  # capture times (ms) of the session's first and last screenshots
+    last: float = 0.0
 
 
 def _steps(first: Screen, rest: Iterator[Screen], tally: _Tally) -> list[Step]:
     steps = [_step(1, first, _start(first), None)]
-    basis = first
+    basis = first  # the screen the last step left
+    previous = first  # the screen just before this one: what a recorded action acted on
     for screen in rest:
+        event = screen.frame.event
+        if event is not None:
+            steps.append(_acted(len(steps) + 1, previous, screen, event))
+            basis = previous = screen
+            continue
+        previous = screen
         change = compare(basis, screen)
         text = describe(basis, screen, change) if change else None
         if change is None or text is None:
@@ -267,11 +483,20 @@ def _steps(first: Screen, rest: Iterator[Screen], tally: _Tally) -> list[Step]:
             continue
         step = _step(len(steps) + 1, screen, text, change)
         if _continues(steps[-1], step):
-            steps[-1] = _merge(steps[-1], step)
+            steps[-1] = _merge(steps[-1], step, screen, change)
+        elif _typed_into_clicked(steps[-1], step):
+            # why: "Type 'x' into 'Customer'" says all that clicking into it did
+            steps[-1] = replace(step, number=steps[-1].number)
         else:
             steps.append(step)
         basis = screen
     return steps
+
+
+def _typed_into_clicked(previous: Step, step: Step) -> bool:
+    """Whether ``step`` types into the field ``previous`` clicked into."""
+    field = _typed_field(step.title)
+    return field is not None and previous.title == f"Click into {field}"
 
 
 def _screens(frames: Sequence[Frame], tally: _Tally) -> Iterator[Screen]:
@@ -289,16 +514,40 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
+def duration(ms: float) -> str:
+    """A span of time in words: "45 s", "1 min 38 s", "1 h 5 min"."""
+    seconds = max(0, round(ms / 1000))
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    if minutes:
+        return f"{minutes} min {seconds} s" if seconds else f"{minutes} min"
+    return f"{seconds} s"
+
+
+def _span(first_ms: float, last_ms: float) -> str:
+    """When a session ran: its day, first and last screenshot times (UTC) and its length."""
+    start = datetime.fromtimestamp(first_ms / 1000, tz=UTC)
+    end = datetime.fromtimestamp(last_ms / 1000, tz=UTC)
+    if end.date() != start.date():
+        return f"from {start:%Y-%m-%d %H:%M:%S} to {end:%Y-%m-%d %H:%M:%S} UTC"
+    if last_ms - first_ms < 1000:
+        return f"on {start:%Y-%m-%d} at {start:%H:%M:%S} UTC"
+    return (
+        f"on {start:%Y-%m-%d} from {start:%H:%M:%S} to {end:%H:%M:%S} UTC "
+        f"({duration(last_ms - first_ms)})"
+    )
+
+
 def _summary(steps: Sequence[Step], tally: _Tally) -> str:
     if not steps:
         if tally.unreadable:
             return f"No steps: none of the {_plural(tally.frames, 'screenshot')} could be read."
         return "No steps: no screenshots were recorded."
-    start = datetime.fromtimestamp(steps[0].captured_at / 1000, tz=UTC)
-    end = datetime.fromtimestamp(steps[-1].captured_at / 1000, tz=UTC)
     text = (
-        f"{_plural(len(steps), 'step')} recorded on {start:%Y-%m-%d} between {start:%H:%M} "
-        f"and {end:%H:%M} UTC, from {_plural(tally.frames, 'screenshot')}"
+        f"{_plural(len(steps), 'step')} recorded {_span(tally.first, tally.last)}, "
+        f"from {_plural(tally.frames, 'screenshot')}"
     )
     notes = []
     if tally.unchanged:
@@ -316,7 +565,8 @@ def generate(frames: Sequence[Frame], title: str = "") -> Documentation:
     ``title`` defaults to the first screenshot's window title. Unreadable screenshots are
     skipped and counted in the summary; no frames give a documentation with no steps.
     """
-    tally = _Tally(frames=len(frames))
+    times = [frame.captured_at for frame in frames]
+    tally = _Tally(frames=len(frames), first=min(times, default=0), last=max(times, default=0))
     screens = _screens(frames, tally)
     first = next(screens, None)
     steps = _steps(first, screens, tally) if first else []

@@ -86,6 +86,7 @@ def _step_json(step):
         "highlight": list(step.highlight) if step.highlight is not None else None,
         "changedFraction": float(step.changed_fraction),
         "capturedAt": float(step.captured_at),
+        **({"marker": list(step.marker)} if step.marker is not None else {}),
     }
 
 
@@ -94,6 +95,12 @@ def _box(stored):
         return None
     left, top, width, height = (int(x) for x in stored)
     return (left, top, width, height)
+
+
+def _point(stored):
+    if not stored:
+        return None
+    return (int(stored[0]), int(stored[1]))
 
 
 def documentation_from(stored):
@@ -110,6 +117,7 @@ def documentation_from(stored):
             highlight=_box(s["highlight"]),
             changed_fraction=s["changedFraction"],
             captured_at=s["capturedAt"],
+            marker=_point(s.get("marker")),
         )
         for s in stored["steps"]
     ]
@@ -130,7 +138,7 @@ def _write(frames, title):
 @internal_action(args={"sessionId": v.string(), "generation": v.optional(v.number())})
 async def generate(ctx, sessionId, generation=None):
     """Write the documentation from the session's read screenshots and store it."""
-    from sessiondocs.docgen import Frame
+    from sessiondocs.docgen import Frame, InputEvent
     from sessiondocs.words import OcrResult
 
     token = {} if generation is None else {"generation": generation}
@@ -152,6 +160,9 @@ async def generate(ctx, sessionId, generation=None):
                     captured_at=row["shot"]["capturedAt"],
                     image=image,
                     ocr=OcrResult.from_json(row["ocr"]),
+                    event=InputEvent.from_json(row["shot"]["event"])
+                    if row["shot"].get("event")
+                    else None,
                 )
             )
         title = session.get("title") or ""

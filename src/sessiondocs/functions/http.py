@@ -1,6 +1,7 @@
-"""Exports of a session's documentation over HTTP: Markdown, a Markdown ZIP with images, HTML.
+"""Exports of a session's documentation over HTTP: Markdown (images embedded), a Markdown ZIP
+with images, HTML, PDF.
 
-GET /http/export?sessionId=ID&format=md|zip|html
+GET /http/export?sessionId=ID&format=md|zip|html|pdf
 
 The caller is checked like any function's: a signed-in person who may read the session
 (``Authorization: Bearer``), or the holder of one of its share links (``&share=TOKEN``).
@@ -21,6 +22,7 @@ FORMATS = {
     "md": ("text/markdown; charset=utf-8", "md"),
     "zip": ("application/zip", "zip"),
     "html": ("text/html; charset=utf-8", "html"),
+    "pdf": ("application/pdf", "pdf"),
 }
 
 
@@ -31,13 +33,13 @@ def _filename(title: str, extension: str) -> str:
 
 @http_action
 async def export(ctx, request):
-    from sessiondocs.docgen import markdown_zip, to_html, to_markdown
+    from sessiondocs.docgen import markdown_embedded, markdown_zip, to_html, to_pdf
 
     session_id = request.query_params.get("sessionId", "")
     fmt = request.query_params.get("format", "md")
     if fmt not in FORMATS:
         return JSONResponse(
-            {"code": "bad_request", "message": "format must be one of md, zip, html"}, 400
+            {"code": "bad_request", "message": "format must be one of md, zip, html, pdf"}, 400
         )
     args = {"sessionId": session_id}
     if request.query_params.get("share"):
@@ -49,20 +51,20 @@ async def export(ctx, request):
             404,
         )
     doc = documentation_from(source["doc"])
-    if fmt == "md":
-        body = to_markdown(doc).encode()
-    else:
-        images = {}
-        for shot_id, file_id in source["files"].items():
-            data = await ctx.storage.get(file_id)
-            if data is not None:
-                images[shot_id] = data
-        # why: drawing the highlights and encoding every image takes seconds for a long
-        # session; off the event loop, live queries and other requests go on meanwhile
-        if fmt == "zip":
-            body = await asyncio.to_thread(markdown_zip, doc, images)
-        else:
-            body = (await asyncio.to_thread(to_html, doc, images)).encode()
+    images = {}
+    for shot_id, file_id in source["files"].items():
+        data = await ctx.storage.get(file_id)
+        if data is not None:
+            images[shot_id] = data
+    write = {
+        "md": lambda: markdown_embedded(doc, images).encode(),
+        "zip": lambda: markdown_zip(doc, images),
+        "html": lambda: to_html(doc, images).encode(),
+        "pdf": lambda: to_pdf(doc, images),
+    }[fmt]
+    # why: drawing the highlights, encoding every image and laying out a PDF take seconds for
+    # a long session; off the event loop, live queries and other requests go on meanwhile
+    body = await asyncio.to_thread(write)
     media_type, extension = FORMATS[fmt]
     name = _filename(doc.title, extension)
     return Response(

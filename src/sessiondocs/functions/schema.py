@@ -17,6 +17,20 @@ word = v.object(
 
 box = v.array(v.number())  # [left, top, width, height]
 
+# what the person did just before a screenshot, as the capture agent recorded it: a click
+# (where, which button) or a key that acts (Enter, Tab, a shortcut), never a typed character
+input_event = v.object(
+    {
+        "kind": v.union(v.literal("click"), v.literal("key")),
+        "at": v.number(),  # ms since the epoch
+        "x": v.optional(v.number()),  # a click's position, in the screenshot's pixels
+        "y": v.optional(v.number()),
+        "button": v.optional(v.union(v.literal("left"), v.literal("right"), v.literal("middle"))),
+        "key": v.optional(v.string()),  # "Enter", "Tab", "Escape", "Ctrl+S"
+        "window": v.optional(v.string()),  # the window under the pointer, or with the focus
+    }
+)
+
 step = v.object(
     {
         "number": v.number(),
@@ -27,6 +41,7 @@ step = v.object(
         "highlight": v.union(box, v.null()),
         "changedFraction": v.number(),
         "capturedAt": v.number(),
+        "marker": v.optional(v.array(v.number())),  # [x, y]: where the step's click landed
     }
 )
 
@@ -120,6 +135,7 @@ schema = define_schema(
                 "redactions": v.optional(v.array(v.string())),
                 "width": v.optional(v.number()),
                 "height": v.optional(v.number()),
+                "event": v.optional(input_event),  # the input it was captured just after
             }
         )
         .index("by_session", ["sessionId", "capturedAt"])

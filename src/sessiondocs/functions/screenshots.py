@@ -15,6 +15,7 @@ from sessiondocs.functions._common import (
     screenshots_of,
     session_by_id,
 )
+from sessiondocs.functions.schema import input_event
 
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp")
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
@@ -33,11 +34,15 @@ async def generate_upload_url(ctx):
         "filename": v.string(),
         "storageId": v.id("_storage"),
         "capturedAt": v.optional(v.number()),
+        "event": v.optional(input_event),
     }
 )
 @allow(SESSION_UPLOAD)
-async def register_screenshot(ctx, sessionId, filename, storageId, capturedAt=None):
+async def register_screenshot(ctx, sessionId, filename, storageId, capturedAt=None, event=None):
     """Register an uploaded screenshot and schedule its OCR; returns the screenshot's ID.
+
+    ``event`` is the input the agent recorded just before taking it (a click or a key that
+    acts); a key must be named ("Enter", "Ctrl+S"), never be a character typed.
 
     A file name is a screenshot's identity within its session: registering the same name again
     returns the first registration (and drops the new upload), so an agent that retries after
@@ -85,20 +90,57 @@ async def register_screenshot(ctx, sessionId, filename, storageId, capturedAt=No
     if meta["size"] > MAX_IMAGE_BYTES:
         raise ConvexError({"code": "too_large", "message": "The screenshot is larger than 20 MB"})
     now = now_ms()
-    shot_id = await ctx.db.insert(
-        "screenshots",
-        {
-            "sessionId": sessionId,
-            "filename": name,
-            "fileId": storageId,
-            "uploadedAt": now,
-            "capturedAt": capturedAt if capturedAt is not None else now,
-            "status": "pending",
-            "attempts": 0,
-        },
-    )
+    shot = {
+        "sessionId": sessionId,
+        "filename": name,
+        "fileId": storageId,
+        "uploadedAt": now,
+        "capturedAt": capturedAt if capturedAt is not None else now,
+        "status": "pending",
+        "attempts": 0,
+    }
+    if event is not None:
+        shot["event"] = checked_event(event, redact=session.get("redact", True))
+    shot_id = await ctx.db.insert("screenshots", shot)
     await ctx.scheduler.run_after(0, "pipeline:process", {"screenshotId": shot_id})
     return shot_id
+
+
+MAX_KEY_NAME = 40
+MAX_WINDOW_TITLE = 300
+
+
+def _bad(message):
+    return ConvexError({"code": "bad_request", "message": message})
+
+
+def checked_event(event, redact):
+    """A recorded input event as stored: complete for its kind, its key a name and not a typed
+    character, its window title cut to length (and redacted like the OCR text when the session
+    redacts); a bad_request error naming what is wrong otherwise."""
+    if event["kind"] == "click":
+        if "x" not in event or "y" not in event:
+            raise _bad("event: a click needs its position (x and y)")
+        if event["x"] < 0 or event["y"] < 0:
+            raise _bad("event: a click's position is in the screenshot, not negative")
+        if "key" in event:
+            raise _bad("event: a click names no key")
+    else:
+        key = event.get("key", "").strip()
+        if not key:
+            raise _bad("event: a key event needs the key's name (key)")
+        if len(key) > MAX_KEY_NAME:
+            raise _bad(f"event: a key's name is at most {MAX_KEY_NAME} characters")
+        if len(key) == 1:
+            raise _bad("event: keys are recorded by name (Enter, Ctrl+S), never as typed text")
+    checked = dict(event)
+    window = event.get("window")
+    if window is not None:
+        from sessiondocs.redact import scrub
+
+        window = " ".join(window.split())[:MAX_WINDOW_TITLE]
+        checked["window"] = scrub(window) if redact else window
+    return checked
 
 
 @mutation(args={"storageId": v.id("_storage")})

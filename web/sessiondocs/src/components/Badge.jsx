@@ -10,6 +10,7 @@ const TONES = {
   shared: "info",
   admin: "info",
   disabled: "danger",
+  checked: "ok",
 };
 
 /** A small labelled state chip; its colour comes from the state, its words from ``children``. */

@@ -1,10 +1,17 @@
 import { onThisOrigin } from "../api.js";
 import { HighlightedImage } from "./HighlightedImage.jsx";
 
-/** One numbered step: what to do, and its screenshot with the changed region outlined. */
+/**
+ * One numbered step: what to do, and its screenshot with the changed region outlined (or, for a
+ * click, the spot it landed on marked).
+ */
 export function DocStep({ step, shot }) {
   const src = onThisOrigin(shot?.url);
-  const outlined = step.highlight ? ", with the changed region outlined" : "";
+  const outlined = step.marker
+    ? ", with the spot clicked marked"
+    : step.highlight
+      ? ", with the changed region outlined"
+      : "";
   return (
     <li className="step" id={`step-${step.number}`}>
       <h4 className="step-title">
@@ -20,6 +27,7 @@ export function DocStep({ step, shot }) {
           src={src}
           alt={`Screenshot for step ${step.number} (${step.filename})${outlined}`}
           highlight={step.highlight}
+          marker={step.marker}
           size={shot?.width && shot?.height ? { width: shot.width, height: shot.height } : null}
         />
       ) : (

@@ -4,14 +4,15 @@ import { downloadExport } from "../download.js";
 import { ErrorNote } from "./ErrorNote.jsx";
 
 const FORMATS = [
+  ["pdf", "Export PDF"],
   ["zip", "Export Markdown (ZIP)"],
   ["html", "Export HTML"],
   ["md", "Export .md"],
 ];
 
 /**
- * Downloads of the documentation for a signed-in person: Markdown with images (ZIP), one HTML
- * file, Markdown. Buttons, because the export needs their token (see download.js).
+ * Downloads of the documentation for a signed-in person: PDF, Markdown with images (ZIP), one
+ * HTML file, one Markdown file with its images embedded. Buttons, because the export needs their token (see download.js).
  */
 export function ExportButtons({ sessionId }) {
   const [busy, setBusy] = useState(null);

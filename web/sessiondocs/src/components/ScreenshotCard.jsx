@@ -57,9 +57,17 @@ export function ScreenshotCard({ shot, position, editable }) {
 function RedactionBadge({ shot }) {
   if (!shot.redacted) return null;
   const kinds = shot.redactions ?? [];
+  if (!kinds.length) {
+    // why: a clean check is good news, not a warning
+    return (
+      <Badge state="checked" title="Checked for sensitive text before it was stored: none found">
+        Redaction: nothing found
+      </Badge>
+    );
+  }
   return (
     <Badge state="redacted" title="Sensitive text was blacked out before the image was stored">
-      {kinds.length ? `Redacted: ${kinds.join(", ")}` : "Redaction: nothing found"}
+      {`Redacted: ${kinds.join(", ")}`}
     </Badge>
   );
 }
