@@ -503,3 +503,39 @@ def test_only_the_latest_documentation_request_is_stored(tmp_path: Path) -> None
         t.mutation("docs:store", {**stale, "generation": 2, "content": "new run"})
         doc = t.query("docs:getDocumentation", {"sessionId": session})
         assert doc["status"] == "ready" and doc["content"] == "new run"
+
+
+@pytest.mark.parametrize(
+    ("event", "message"),
+    [
+        ({"kind": "key", "at": 1.0, "key": "a"}, "never as typed text"),
+        ({"kind": "key", "at": 1.0}, "needs the key's name"),
+        ({"kind": "click", "at": 1.0, "x": 5.0}, "needs its position"),
+        ({"kind": "click", "at": 1.0, "x": -5.0, "y": 3.0}, "not negative"),
+        ({"kind": "scroll", "at": 1.0}, "event"),
+    ],
+)
+def test_a_recorded_event_that_is_not_one_is_refused_and_nothing_is_registered(
+    client: Client, event: dict[str, Any], message: str
+) -> None:
+    session = client.ok("mutation", "sessions:createSession", {"pcName": "EVENTS-PC"})
+    storage_id = client.upload(screen("Ledger", ["Invoices"]))
+    args = {"sessionId": session, "filename": "0001.png", "storageId": storage_id, "event": event}
+    answer = client.call("mutation", "screenshots:registerScreenshot", args)
+    assert answer["status"] == "error", answer
+    said = answer.get("errorData", {}).get("message") or answer["errorMessage"]
+    assert message in said, answer
+    assert client.shots(session) == []
+
+
+def test_a_recorded_click_is_kept_with_its_screenshot_and_its_window_title_redacted(
+    client: Client,
+) -> None:
+    session = client.ok("mutation", "sessions:createSession", {"pcName": "EVENTS-PC"})
+    storage_id = client.upload(screen("Ledger", ["Invoices"]))
+    event = {"kind": "click", "at": 1.0, "x": 40.0, "y": 60.0, "button": "left",
+             "window": "Inbox - jane.doe@example.com - Mail"}  # fmt: skip
+    args = {"sessionId": session, "filename": "0001.png", "storageId": storage_id, "event": event}
+    client.ok("mutation", "screenshots:registerScreenshot", args)
+    [shot] = client.shots(session)
+    assert shot["event"] == {**event, "window": "Inbox - [email] - Mail"}
