@@ -48,22 +48,15 @@ def test_a_click_step_shows_the_screen_clicked_with_the_spot_marked(demo_doc) ->
     # the screenshot is the one the click landed on (before it), marked where it landed
     assert new_invoice.screenshot_id == "shot0" and new_invoice.marker == (78, 67)
     assert save.screenshot_id == "shot5" and save.marker == (240, 410)
-    # the outline goes around the button's label, whole
-    assert new_invoice.highlight is not None
-    left, top, width, height = new_invoice.highlight
-    label = [w for w in read_image(render(FLOW[0])).words if w.text in ("New", "invoice")]
-    assert len(label) == 2  # the button's two words
-    for word in label:
-        assert left <= word.left and word.left + word.width <= left + width
-        assert top <= word.top and word.top + word.height <= top + height
-
+    # the ring marks the spot; no outline crowds the label it is meant to show
+    assert new_invoice.highlight is None and save.highlight is None
 
 def test_what_a_click_caused_is_part_of_its_step(demo_doc) -> None:
     assert demo_doc.steps[1].description == (
-        'Click "New invoice". The "New invoice - Ledger" window comes to the front.'
+        'Click "New invoice". The window now shows "New invoice - Ledger".'
     )
     assert demo_doc.steps[6].description == (
-        'Click "Save". The "Invoices - Ledger" window comes to the front. '
+        'Click "Save". The window now shows "Invoices - Ledger". '
         'A message says "Invoice INV-2041 saved".'
     )
 

@@ -25,7 +25,7 @@ from sessiondocs.docgen.model import Documentation, Step
 OUTLINE = "#e11d48"
 OUTLINE_WIDTH = 3
 OUTLINE_GAP = 3  # pixels between the changed region and the outline, so it hides nothing
-MARKER_RADIUS = 14  # the ring drawn where a click landed
+MARKER_RADIUS = 14  # the smallest ring drawn where a click landed (wider screens get more)
 
 ImagePath = Callable[[Step], str | None]
 
@@ -56,9 +56,11 @@ def highlight(png: bytes, box: Box | None, marker: tuple[int, int] | None = None
             draw.rectangle((x0, y0, x1, y1), outline=OUTLINE, width=OUTLINE_WIDTH)
     if marker is not None:
         x, y = marker
-        r = MARKER_RADIUS
-        # why: a ring, not a dot, so what was clicked stays readable inside it
-        draw.ellipse((x - r, y - r, x + r, y + r), outline=OUTLINE, width=OUTLINE_WIDTH)
+        # why: a ring, not a dot, so what was clicked stays readable inside it; sized to the
+        # screenshot, so it still shows when a page or a column scales the image down
+        r = max(MARKER_RADIUS, round(width / 50))
+        ring = max(OUTLINE_WIDTH, round(width / 320))
+        draw.ellipse((x - r, y - r, x + r, y + r), outline=OUTLINE, width=ring)
     return png_bytes(image)
 
 

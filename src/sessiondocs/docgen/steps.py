@@ -309,7 +309,9 @@ def effect(before: Screen, after: Screen) -> tuple[str, Change | None]:
     parts = []
     switched = _switched(before, after, change)
     if switched:
-        parts.append(f"The {_quoted(after.title)} window comes to the front.")
+        # why: after an action, a new title may be a new window or a new view in the same
+        # one; this says only what is certain
+        parts.append(f"The window now shows {_quoted(after.title)}.")
     message = _message(change)
     if message:
         parts.append(f'A message says "{message}".')
@@ -356,7 +358,7 @@ def _acted(number: int, before: Screen, after: Screen, event: InputEvent) -> Ste
     """The step of one recorded input event, from the screen it acted on to the one after."""
     caused, change = effect(before, after)
     if event.kind == CLICK and event.x is not None and event.y is not None:
-        name, box, beside = target_at(before, event.x, event.y)
+        name, _, beside = target_at(before, event.x, event.y)
         button = "" if event.button in ("", "left") else f"{event.button.capitalize()}-click"
         verb = button or "Click"
         if name and beside and not button:
@@ -368,13 +370,15 @@ def _acted(number: int, before: Screen, after: Screen, event: InputEvent) -> Ste
         else:
             title = f"{verb} the marked spot"
         description = " ".join(p for p in (f"{title}.", caused) if p)
+        # why: the ring where the click landed marks the spot; an outline as well would
+        # crowd the label it is meant to show
         return Step(
             number=number,
             title=title,
             description=description,
             screenshot_id=before.frame.screenshot_id,
             filename=before.frame.filename,
-            highlight=whole_words(box, before.lines) if box else None,
+            highlight=None,
             changed_fraction=change.fraction if change else 0.0,
             captured_at=before.frame.captured_at,
             marker=(event.x, event.y),
