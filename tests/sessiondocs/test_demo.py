@@ -51,6 +51,7 @@ def test_a_click_step_shows_the_screen_clicked_with_the_spot_marked(demo_doc) ->
     # the ring marks the spot; no outline crowds the label it is meant to show
     assert new_invoice.highlight is None and save.highlight is None
 
+
 def test_what_a_click_caused_is_part_of_its_step(demo_doc) -> None:
     assert demo_doc.steps[1].description == (
         'Click "New invoice". The window now shows "New invoice - Ledger".'
