@@ -169,6 +169,19 @@ def test_typing_is_kept_on_the_idle_interval_once_it_adds_up_to_a_change() -> No
     assert (decision.action, decision.reason) == (Action.KEEP, "interval")
 
 
+def test_after_typing_a_few_characters_are_kept_though_below_the_threshold() -> None:
+    few = [thumb("Invoice"), thumb("Invoice 2")]
+    p = CapturePolicy(ChangeDetector(threshold=0.5), interval=10, settle_timeout=2)
+    assert p.observe(few[0], 0.0).action is Action.KEEP
+    # offered without typing: a near-duplicate under this threshold
+    assert p.offer(few[1], 1.0, "before click").action is Action.SKIP
+    # offered after keys were typed: any change is the typing, kept
+    decision = p.offer(few[1], 1.5, "typing paused", typed=True)
+    assert (decision.action, decision.reason) == (Action.KEEP, "typing paused")
+    # nothing changed at all: still nothing to keep
+    assert p.offer(few[1], 2.0, "typing paused", typed=True).action is Action.SKIP
+
+
 # --- FrameQueue ----------------------------------------------------------------------------
 
 

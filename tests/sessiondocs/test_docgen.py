@@ -496,3 +496,39 @@ def test_a_highlight_takes_in_every_word_it_would_cut() -> None:
 def test_an_event_that_is_not_one_is_refused_by_name(event, message) -> None:
     with pytest.raises(ValueError, match=message):
         InputEvent.from_json(event)
+
+
+def test_two_buttons_side_by_side_are_two_labels_and_a_click_names_one() -> None:
+    dialog = Painter("Delete invoice")
+    dialog.text(24, 50, "Delete invoice 17?", 22)
+    # "Delete" and "Cancel" buttons touching, their labels no further apart than two words of
+    # one label: only the borders drawn between them tell two controls apart
+    end = 24 + ImageFont.truetype(FONT_PATH, 15).getlength("Delete")
+    dialog.box((20, 120, int(end) + 2, 150))
+    dialog.text(24, 126, "Delete")
+    dialog.box((int(end) + 4, 120, int(end) + 80, 150))
+    dialog.text(end + 8, 126, "Cancel")
+    gap = dialog.words[-1].left - (dialog.words[-2].left + dialog.words[-2].width)
+    assert gap < 0.8 * dialog.words[-1].height  # as close as a space
+    closed = Painter("Delete invoice")
+    x = int(end) + 40
+    frames = [dialog.frame("s1", 0), with_event(closed.frame("s2", 2), kind="click", x=x, y=135)]
+    assert generate(frames).steps[1].title == 'Click "Cancel"'
+
+
+def test_the_pointer_lighting_up_what_it_clicks_next_is_not_a_step() -> None:
+    bank = bank_window()
+    hovered = bank.copy()
+    hovered.box((130, 100, 240, 128), fill="#dbeafe")  # "Payments" lights up under the pointer
+    hovered.text(140, 105, "Payments")
+    hovered.words = list(bank.words)  # the same words, read the same
+    opened = with_settings_dialog(bank)
+    frames = [
+        bank.frame("s1", 0),
+        hovered.frame("s2", 1),
+        with_event(opened.frame("s3", 2), kind="click", x=185, y=114),
+    ]
+    doc = generate(frames)
+    assert [s.title for s in doc.steps] == ['Start in "Accounts - Bank Portal"', 'Click "Payments"']
+    assert doc.steps[1].screenshot_id == "s2"  # the screen as it was when clicked
+    assert "1 without a visible change was merged" in doc.summary

@@ -107,11 +107,18 @@ class CapturePolicy:
             return self._offer(thumb, now, "interval")
         return WAIT
 
-    def offer(self, thumb: np.ndarray, now: float, reason: str) -> Decision:
+    def offer(self, thumb: np.ndarray, now: float, reason: str, typed: bool = False) -> Decision:
         """Keep ``thumb`` now unless it is a near-duplicate of the last kept frame (the frame
-        just before a click, or after typing paused)."""
+        just before a click, or after typing paused). With ``typed`` (keys were typed since
+        the last kept frame), any change at all counts: a few characters in a field are below
+        the threshold, and they are the step."""
         self._previous = thumb
         if self._kept is None:
+            return self._keep(thumb, now, reason)
+        if typed:
+            self._last_check = now
+            if self.detector.difference(self._kept, thumb) == 0.0:
+                return Decision(Action.SKIP, reason)
             return self._keep(thumb, now, reason)
         return self._offer(thumb, now, reason)
 

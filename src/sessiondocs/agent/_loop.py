@@ -65,6 +65,7 @@ class CaptureLoop:
         self.inputs = inputs  # events from the input recorder (``_input.py``)
         self._last: tuple[Grab, float, Any] | None = None  # the latest poll: grab, time, thumb
         self._typed_at: float | None = None
+        self._typed = False  # keys typed since the last kept frame
         self._last_click: dict[str, Any] | None = None
 
     def run(self, stop: threading.Event) -> CaptureStats:
@@ -99,6 +100,7 @@ class CaptureLoop:
         self, grab: Grab, captured_at: float, reason: str, event: dict[str, Any] | None = None
     ) -> None:
         frame = self.queue.put(encode_png(grab), captured_at, event)
+        self._typed = False
         self.uploader.wake()
         self.stats.kept += 1
         self.report.info(f"captured {frame.filename} ({reason})")
@@ -128,6 +130,7 @@ class CaptureLoop:
                 break
             if event.get("kind") == "typing":
                 self._typed_at = self.clock()
+                self._typed = True
                 continue
             placed = self._placed(event)
             if placed is None:
@@ -140,7 +143,7 @@ class CaptureLoop:
             if grab is not None:
                 thumb = thumbnail(grab)
                 self._last = (grab, time.time() * 1000, thumb)
-                decision = self.policy.offer(thumb, self.clock(), "typing paused")
+                decision = self.policy.offer(thumb, self.clock(), "typing paused", self._typed)
                 if decision.action is Action.KEEP:
                     self._keep(grab, self._last[1], decision.reason)
                     return True
@@ -172,7 +175,9 @@ class CaptureLoop:
         """Keep the screen just before ``event`` (unless already kept) and just after it."""
         if self._last is not None:
             before, before_at, before_thumb = self._last
-            decision = self.policy.offer(before_thumb, self.clock(), f"before {event['kind']}")
+            decision = self.policy.offer(
+                before_thumb, self.clock(), f"before {event['kind']}", self._typed
+            )
             if decision.action is Action.KEEP and not self._full():
                 self._keep(before, before_at, decision.reason)
         wait = event["at"] / 1000 + AFTER_INPUT - time.time()

@@ -36,8 +36,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
+import numpy as np
+
 from sessiondocs.docgen.diff import region_between
-from sessiondocs.docgen.lines import Box, Line, box_of, group_lines, split_phrases, union_box
+from sessiondocs.docgen.lines import Box, Line, box_of, group_lines, union_box
 from sessiondocs.docgen.model import CLICK, Documentation, Frame, InputEvent, Step
 from sessiondocs.docgen.screen import (
     Screen,
@@ -61,6 +63,9 @@ TEXT_CHARS = 160
 SHOWN_CHARS = 80  # what a step quotes of new content: a few short lines at most
 SHOWN_LINES = 3
 CARET_WIDTH = 4  # pixels: a change no wider, with no word changed, is a text cursor blinking
+LABEL_GAP = 0.8  # a wider gap (in line heights) parts two controls' labels: "OK" | "Cancel"
+HOVER_REACH = 4  # pixels: a change around where the next click lands is the pointer hovering
+EDGE_LEVELS = 48  # a column this much darker or lighter than both sides of a gap is a border
 CLICK_REACH = 6.0  # a label beside the spot clicked (a tick box's) is at most this many
 # line heights away on its row
 TYPING_LINES = 3  # a typed-into region is at most this many text heights tall
@@ -335,9 +340,9 @@ def target_at(screen: Screen, x: int, y: int) -> tuple[str, Box | None, bool]:
         # still pressed it
         if not top - height <= y <= top + 2 * height:
             continue
-        for phrase in split_phrases(line):
-            name = name_of(phrase)
-            if not name:
+        for phrase in labels_of(line, screen):
+            name = name_of(phrase).strip("[]|{}()").strip()
+            if not name or not any(c.isalnum() for c in name):
                 continue
             left, width = phrase.box[0], phrase.box[2]
             dx = max(left - x, x - (left + width), 0)
@@ -352,6 +357,38 @@ def target_at(screen: Screen, x: int, y: int) -> tuple[str, Box | None, bool]:
     if label is not None and label.text:
         return label.text, None, True
     return "", None, False
+
+
+def labels_of(line: Line, screen: Screen) -> list[Line]:
+    """A line's words grouped by the control they label: two buttons or tabs side by side
+    ("OK  Cancel", "General | Advanced"), or a menu drawn over other text, read as one phrase;
+    their labels part at a gap wider than a space, or at a border drawn between them."""
+    groups: list[list[Word]] = []
+    for word in line.words:
+        if groups:
+            last = groups[-1][-1]
+            gap = word.left - (last.left + last.width)
+            if gap > LABEL_GAP * line.height or _border_between(screen, last, word, line):
+                groups.append([word])
+                continue
+            groups[-1].append(word)
+        else:
+            groups.append([word])
+    return [Line(tuple(group)) for group in groups]
+
+
+def _border_between(screen: Screen, left: Word, right: Word, line: Line) -> bool:
+    """Whether a vertical line is drawn between two words: a column of the gap, over the
+    line's height, that stands out from the background on both sides of it."""
+    x0, x1 = left.left + left.width + 1, right.left - 1
+    top, bottom = line.box[1], line.box[1] + line.box[3]
+    if x1 - x0 < 3 or bottom - top < 4:
+        return False
+    band = screen.pixels[top:bottom, x0:x1].astype(np.int16)
+    columns = band.mean(axis=0)  # the mean colour of each column of the gap
+    background = np.median(columns, axis=0)
+    standing_out = np.abs(columns - background).max(axis=1) >= EDGE_LEVELS
+    return bool(standing_out[1:-1].any())
 
 
 def _acted(number: int, before: Screen, after: Screen, event: InputEvent) -> Step:
@@ -469,11 +506,24 @@ class _Tally:
     last: float = 0.0
 
 
-def _steps(first: Screen, rest: Iterator[Screen], tally: _Tally) -> list[Step]:
+def _hovering(change: Change, upcoming: InputEvent | None) -> bool:
+    """Whether ``change`` is only the pointer hovering over what it clicks next (a button or
+    menu entry lit up under it): new pixels at the click's spot, no text typed."""
+    if upcoming is None or upcoming.kind != CLICK or upcoming.x is None or upcoming.y is None:
+        return False
+    if _typed(change):
+        return False
+    left, top, width, height = _grown(change.box, HOVER_REACH)
+    return left <= upcoming.x < left + width and top <= upcoming.y < top + height
+
+
+def _steps(
+    first: Screen, rest: Iterator[tuple[Screen, InputEvent | None]], tally: _Tally
+) -> list[Step]:
     steps = [_step(1, first, _start(first), None)]
     basis = first  # the screen the last step left
     previous = first  # the screen just before this one: what a recorded action acted on
-    for screen in rest:
+    for screen, upcoming in rest:
         event = screen.frame.event
         if event is not None:
             steps.append(_acted(len(steps) + 1, previous, screen, event))
@@ -481,6 +531,10 @@ def _steps(first: Screen, rest: Iterator[Screen], tally: _Tally) -> list[Step]:
             continue
         previous = screen
         change = compare(basis, screen)
+        if change is not None and _hovering(change, upcoming):
+            # why: the click that follows is the step; what lit up under the pointer is not
+            tally.unchanged += 1
+            continue
         text = describe(basis, screen, change) if change else None
         if change is None or text is None:
             tally.unchanged += 1
@@ -503,12 +557,15 @@ def _typed_into_clicked(previous: Step, step: Step) -> bool:
     return field is not None and previous.title == f"Click into {field}"
 
 
-def _screens(frames: Sequence[Frame], tally: _Tally) -> Iterator[Screen]:
-    """The frames read one at a time in capture order, unreadable ones counted and skipped."""
+def _screens(frames: Sequence[Frame], tally: _Tally) -> Iterator[tuple[Screen, InputEvent | None]]:
+    """The frames read one at a time in capture order, unreadable ones counted and skipped,
+    each with the input event of the frame after it (what the person does next)."""
     # why: lazily, so only two decoded screenshots are in memory however long the session
-    for frame in sorted(frames, key=lambda f: (f.captured_at, f.screenshot_id)):
+    ordered = sorted(frames, key=lambda f: (f.captured_at, f.screenshot_id))
+    for i, frame in enumerate(ordered):
+        upcoming = ordered[i + 1].event if i + 1 < len(ordered) else None
         try:
-            yield read_screen(frame)
+            yield read_screen(frame), upcoming
         except ValueError:
             # why: one corrupt upload must not cost the session its documentation
             tally.unreadable += 1
@@ -573,6 +630,6 @@ def generate(frames: Sequence[Frame], title: str = "") -> Documentation:
     tally = _Tally(frames=len(frames), first=min(times, default=0), last=max(times, default=0))
     screens = _screens(frames, tally)
     first = next(screens, None)
-    steps = _steps(first, screens, tally) if first else []
-    doc_title = clean(title) or (first.title if first else "") or "Recorded session"
+    steps = _steps(first[0], screens, tally) if first else []
+    doc_title = clean(title) or (first[0].title if first else "") or "Recorded session"
     return Documentation(doc_title, _summary(steps, tally), steps, engine="offline")
