@@ -114,6 +114,57 @@ SCENARIOS = (
 )
 
 
+# Sessions with secrets typed in (``bench_sessiondocs_redaction.py``): each secret must be
+# covered on every stored frame it appears in.
+SECRETS = {
+    "email": "jana.novak@mailbox.cz",
+    "phone": "+420 601 234 567",
+    "card": "4111 1111 1111 1111",
+    "iban": "CZ65 0800 0000 1920 0014 5399",
+    "password": "Tajne-Heslo-42",
+    "note email": "petr.svoboda@firma.cz",
+    "note phone": "+420 777 123 456",
+}
+
+REDACTION_SCENARIOS = (
+    Scenario(
+        "profile",
+        "a profile form with secrets",
+        (
+            ("click", "Email"),
+            ("type", SECRETS["email"]),
+            ("click", "Phone"),
+            ("type", SECRETS["phone"]),
+            ("click", "Card number"),
+            ("type", SECRETS["card"]),
+            ("click", "IBAN"),
+            ("type", SECRETS["iban"]),
+            ("click", "Password"),
+            ("type", SECRETS["password"]),
+            ("click", "Save profile"),
+        ),
+        (
+            ("type", "Email"),
+            ("type", "Phone"),
+            ("type", "Card number"),
+            ("type", "IBAN"),
+            ("type", "Password"),
+            ("click", "Save profile"),
+        ),
+    ),
+    Scenario(
+        "note",
+        "secrets in running text",
+        (
+            ("type", "Called back: reach me at " + SECRETS["note phone"]),
+            ("key", "Return"),
+            ("type", "or write to " + SECRETS["note email"] + " today"),
+        ),
+        (("type", ""), ("press", "Enter"), ("type", "")),
+    ),
+)
+
+
 APP = r"""
 import sys
 import tkinter as tk
@@ -374,6 +425,23 @@ elif scenario == "context":
     popup.add_command(label="Delete", command=lambda: None)
     menu_entries(popup)
     item.bind("<Button-3>", lambda e: popup.tk_popup(e.x_root, e.y_root))
+
+elif scenario == "profile":
+    root.title("My profile - Portal")
+    heading("My profile")
+    form = tk.Frame(root, bg="#f8fafc")
+    form.pack(anchor="w", padx=24)
+    for row, label in enumerate(("Email", "Phone", "Card number", "IBAN", "Password")):
+        field(form, label, row)  # the password shown in clear, as after "Show password"
+    named(tk.Button(form, text="Save profile", command=lambda: message("Profile saved")),
+          "Save profile").grid(row=5, column=1, sticky="w", padx=8, pady=8)
+
+elif scenario == "note":
+    root.title("Notes - Desk")
+    heading("Call notes")
+    note = tk.Text(root, height=8, width=70)
+    note.pack(anchor="w", padx=24, pady=8)
+    note.focus_force()
 
 else:
     raise SystemExit("no scenario " + scenario)

@@ -1,4 +1,5 @@
-"""Redaction of sensitive values read off a screenshot: emails, card numbers, IBANs, phones.
+"""Redaction of sensitive values read off a screenshot: emails, card numbers, IBANs, phones,
+and what is typed into a field labelled as a password.
 
 ``find_sensitive`` reads OCR words line by line (a value split over several words, such as a
 card number printed in groups of four, is matched on the joined phrase), ``redact_image`` paints
@@ -20,12 +21,19 @@ from dataclasses import dataclass, replace
 from PIL import ImageDraw
 
 from sessiondocs.docgen.images import drawable, open_image, png_bytes
-from sessiondocs.docgen.lines import Box, Line, box_of, phrases_of, union_box
+from sessiondocs.docgen.lines import Box, Line, box_of, group_lines, phrases_of, union_box
+from sessiondocs.docgen.screen import uncaret
 from sessiondocs.words import OcrResult, Word
 
 __all__ = ["Finding", "find_sensitive", "redact", "redact_image", "redact_result"]
 
-LABELS = {"email": "[email]", "card": "[card]", "iban": "[iban]", "phone": "[phone]"}
+LABELS = {
+    "email": "[email]",
+    "card": "[card]",
+    "iban": "[iban]",
+    "phone": "[phone]",
+    "password": "[password]",
+}
 
 
 @dataclass(frozen=True)
@@ -183,8 +191,31 @@ def detect(text: str) -> list[Span]:
 # --- findings over OCR words ----------------------------------------------------------------
 
 
+GLUED = 0.25  # words closer than this many line heights are one token the OCR split
+
+
+def _joined(phrase: Line) -> tuple[str, list[tuple[int, int]]]:
+    """The phrase's text and each word's span in it, words the OCR split out of one token
+    ("ja" "na.novak@mailbox.cz", read off one email) joined without a space."""
+    parts: list[str] = []
+    spans: list[tuple[int, int]] = []
+    start = 0
+    previous: Word | None = None
+    for word in phrase.words:
+        if previous is not None:
+            gap = word.left - (previous.left + previous.width)
+            if gap >= GLUED * phrase.height:
+                parts.append(" ")
+                start += 1
+        parts.append(word.text)
+        spans.append((start, start + len(word.text)))
+        start += len(word.text)
+        previous = word
+    return "".join(parts), spans
+
+
 def _findings_in(phrase: Line) -> list[Finding]:
-    text, spans = phrase.text, phrase.spans()
+    text, spans = _joined(phrase)
     findings = []
     for kind, start, end in detect(text):
         covered = [
@@ -196,13 +227,59 @@ def _findings_in(phrase: Line) -> list[Finding]:
     return findings
 
 
+# a field labelled like one of these holds a password, whatever it shows ("Heslo" is Czech)
+_PASSWORD_LABEL = re.compile(
+    r"(?:(?:new|current|old|confirm|repeat)\s+)?"
+    r"(?:password|passwd|passcode|passphrase|pin(?:\s+code)?|heslo)",
+    re.IGNORECASE,
+)
+FIELD_GAP = 1.0  # a gap wider than this many line heights parts a label from its field
+VALUE_GAP = 4.0  # within a field's value, words are no further apart than this
+
+
+def _passwords(words: Sequence[Word]) -> list[Finding]:
+    """The value in every field labelled as a password ("Password", "PIN", "Heslo"), shown in
+    clear or masked: the words right of the label on its line, past the gap to the field. A
+    sentence that mentions a password ("Forgot your password?") has no such gap."""
+    findings = []
+    for line in group_lines(words):
+        row = list(line.words)
+        height = line.height
+        for i in range(len(row)):
+            if i and row[i].left - (row[i - 1].left + row[i - 1].width) <= FIELD_GAP * height:
+                continue  # a label starts a phrase
+            for size in (1, 2, 3):
+                label = " ".join(uncaret(w.text) for w in row[i : i + size]).rstrip(":*").strip()
+                rest = row[i + size :]
+                if not rest or not _PASSWORD_LABEL.fullmatch(label):
+                    continue
+                end = row[i + size - 1]
+                if rest[0].left - (end.left + end.width) <= FIELD_GAP * height:
+                    continue  # no field after it: words of a sentence
+                value = [rest[0]]
+                for word in rest[1:]:
+                    if word.left - (value[-1].left + value[-1].width) > VALUE_GAP * height:
+                        break
+                    value.append(word)
+                text = " ".join(w.text for w in value)
+                findings.append(Finding("password", text, tuple(box_of(w) for w in value)))
+                break
+    return findings
+
+
 def find_sensitive(words: Sequence[Word]) -> list[Finding]:
-    """Every email, card number, IBAN and phone number in ``words``, in reading order.
+    """Every email, card number, IBAN, phone number and password in ``words``, in reading
+    order.
 
     Words are grouped into lines and phrases first, so a value split over several words on one
     line ("4111 1111 1111 1111", "CZ65 0800 0000 1920 0014 5399") is one finding covering them.
+    A password is the value of a field labelled as one (``_passwords``).
     """
-    return [finding for phrase in phrases_of(words) for finding in _findings_in(phrase)]
+    found = [finding for phrase in phrases_of(words) for finding in _findings_in(phrase)]
+    taken = {box for finding in found for box in finding.boxes}
+    # why: a value already found as something else (an email typed as a password) stays that
+    found += [f for f in _passwords(words) if not taken.intersection(f.boxes)]
+    return sorted(found, key=lambda f: (f.boxes[0][1], f.boxes[0][0]) if f.boxes else (0, 0))
 
 
 # --- applying findings ----------------------------------------------------------------------

@@ -314,3 +314,53 @@ def test_a_value_is_replaced_within_one_line_of_the_text_only() -> None:
     result = OcrResult("Ref 4111 1111\n1111 1111 done", [])
     finding = Finding("card", "4111 1111 1111 1111", ())
     assert redact_result(result, [finding]).text == result.text
+
+
+# --- passwords and values the OCR split ----------------------------------------------------
+
+
+def form_row(label: str, value: str, field_at: int = 300) -> tuple[Sheet, list[Word]]:
+    """A form row: ``label`` at the left, ``value`` in its field further right."""
+    sheet = Sheet()
+    sheet.write(20, 40, label)
+    return sheet, sheet.write(field_at, 40, value)
+
+
+@pytest.mark.parametrize(
+    "label", ["Password", "Password:", "New password", "PIN", "Heslo", "Confirm password *"]
+)
+def test_the_value_of_a_field_labelled_as_a_password_is_redacted(label: str) -> None:
+    sheet, value = form_row(label, "Tajne-Heslo 42")
+    [finding] = find_sensitive(sheet.words)
+    assert finding.kind == "password" and finding.text == "Tajne-Heslo 42"
+    assert set(finding.boxes) == {box(w) for w in value}  # the label itself stays readable
+    png, result, _ = redact(sheet.png(), sheet.result())
+    assert all(all_black(Image.open(io.BytesIO(png)), box(w)) for w in value)
+    assert "Tajne" not in result.text and "[password]" in result.text
+    assert label.split()[0] in result.text
+
+
+def test_a_masked_password_is_redacted_too() -> None:
+    sheet, value = form_row("Password", "**********")
+    assert [f.kind for f in find_sensitive(sheet.words)] == ["password"]
+
+
+@pytest.mark.parametrize(
+    "line", ["Forgot your password? Reset it", "Password expires in 30 days", "PIN 1234"]
+)
+def test_words_after_password_in_a_sentence_are_not_a_password(line: str) -> None:
+    # a label is followed by its field: a gap wider than a space, which a sentence has not
+    assert found(line) == []
+
+
+def test_an_email_the_ocr_split_in_two_is_redacted_whole() -> None:
+    sheet = Sheet()
+    sheet.write(20, 40, "Email")
+    # the OCR read "jana.novak@mailbox.cz" as "ja" and "na.novak@mailbox.cz", 3 px apart
+    parts = sheet.write(200, 40, "ja na.novak@mailbox.cz", gap=3)
+    [finding] = find_sensitive(sheet.words)
+    assert finding.kind == "email" and set(finding.boxes) == {box(w) for w in parts}
+
+
+def test_words_a_space_apart_are_not_joined_into_one_value() -> None:
+    assert found("write to petr@firma.cz today") == [("email", "petr@firma.cz")]

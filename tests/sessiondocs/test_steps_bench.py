@@ -64,3 +64,27 @@ def test_a_scripted_session_documents_as_expected(name: str, tmp_path) -> None:
         outcome = bench.run_scenario(scenario, display, str(tmp_path))
     assert outcome.found == len(scenario.expected), outcome.titles
     assert outcome.extra == 0, outcome.titles
+
+
+@pytest.mark.skipif(
+    shutil.which("Xvfb") is None or shutil.which("xdotool") is None,
+    reason="needs Xvfb and xdotool (make system)",
+)
+def test_secrets_typed_into_a_real_form_are_covered_on_every_stored_frame(tmp_path) -> None:
+    import bench_sessiondocs_redaction as redaction
+    from steps_scenarios import REDACTION_SCENARIOS
+
+    profile = next(s for s in REDACTION_SCENARIOS if s.name == "profile")
+    with xvfb_display() as display:
+        got = redaction.check(profile, display, tmp_path)
+    assert got["pairs"] >= 10  # the secrets were on the frames, readable before redaction
+    assert got["leaks"] == 0, got["where"]
+    assert ("type", "password") in [bench.read_title(t) for t in got["titles"]]
+
+
+def test_a_secret_counts_as_leaked_when_five_of_its_characters_in_a_row_can_be_read() -> None:
+    import bench_sessiondocs_redaction as redaction
+
+    assert redaction.leaked("4111 1111 1111 1111", "Card number 4111-11 [card]")
+    assert not redaction.leaked("4111 1111 1111 1111", "Card number [card] 411")
+    assert redaction.leaked("jana.novak@mailbox.cz", "Email jananovak")
