@@ -11,8 +11,9 @@ then goes through what the server stores: OCR and redaction (``sessiondocs.redac
   stored OCR text is searched too. The figure is the share of (frame, secret) pairs where the
   secret was typed and nothing of it can be read; goal 100%.
 - **steps from fills**: the documentation written from the stored frames, read back as in the
-  steps bench; a step that matches nothing expected (such as one produced by a redaction box
-  changing size) counts; goal 0.
+  steps bench; a step that is no click, typing or key (such as one a redaction box changing
+  size produced: "Open \"[phone]\"") counts; goal 0. Steps that match nothing expected are
+  printed too.
 
 Needs Xvfb and xdotool; skipped otherwise. ``python bench/bench_sessiondocs_redaction.py``.
 """
@@ -99,6 +100,7 @@ def check(scenario: Scenario, display: str, tmp: Path) -> dict[str, Any]:
         "where": leaks_seen,
         "titles": titles,
         "extra": len(titles) - found,
+        "fills": sum(read_title(t)[0] == "other" for t in titles),
         "found": found,
     }
 
@@ -109,16 +111,16 @@ def run(quick: bool = False, tmp_root: str | None = None) -> list[Result]:
         return []
     from tests.sessiondocs.conftest import xvfb_display
 
-    pairs = leaks = extra = 0
+    pairs = leaks = fills = 0
     with fresh_dir(tmp_root) as root, xvfb_display() as display:
         for scenario in REDACTION_SCENARIOS:
             with tempfile.TemporaryDirectory(dir=root) as tmp:
                 got = check(scenario, display, Path(tmp))
-            pairs, leaks, extra = pairs + got["pairs"], leaks + got["leaks"], extra + got["extra"]
+            pairs, leaks, fills = pairs + got["pairs"], leaks + got["leaks"], fills + got["fills"]
             say(
                 f"{scenario.name:8s} ({scenario.what}): {got['pairs'] - got['leaks']}/"
                 f"{got['pairs']} secrets covered on the frames they were on, "
-                f"{got['extra']} extra steps"
+                f"{got['fills']} steps from fills, {got['extra']} steps matching nothing expected"
             )
             for where in got["where"]:
                 say(f"    leaked: {where}")
@@ -128,7 +130,7 @@ def run(quick: bool = False, tmp_root: str | None = None) -> list[Result]:
     covered = (pairs - leaks) / pairs if pairs else 1.0
     say(
         f"secrets covered on every stored frame: {pairs - leaks}/{pairs} = {covered:.0%} "
-        f"(goal 100%); steps that match nothing expected: {extra} (goal 0)"
+        f"(goal 100%); steps from fills: {fills} (goal 0)"
     )
     return [
         Result(

@@ -14,6 +14,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 import sessiondocs.docgen as docgen
 from sessiondocs.docgen import Documentation, Frame, InputEvent, Step, changed_region, generate
+from sessiondocs.docgen.diff import pixels
 from sessiondocs.docgen.lines import group_lines
 from sessiondocs.words import OcrResult, Word
 
@@ -532,3 +533,24 @@ def test_the_pointer_lighting_up_what_it_clicks_next_is_not_a_step() -> None:
     assert [s.title for s in doc.steps] == ['Start in "Accounts - Bank Portal"', 'Click "Payments"']
     assert doc.steps[1].screenshot_id == "s2"  # the screen as it was when clicked
     assert "1 without a visible change was merged" in doc.summary
+
+
+def test_a_redaction_box_a_few_pixels_off_is_no_change_but_a_longer_one_is() -> None:
+    base = bank_window()
+    first, shifted, longer = base.copy(), base.copy(), base.copy()
+    first.draw.rectangle((400, 160, 560, 180), fill="black")  # "[phone]" covered
+    shifted.draw.rectangle((398, 163, 561, 184), fill="black")  # read a few pixels off
+    longer.draw.rectangle((400, 160, 640, 180), fill="black")  # more typed, more covered
+    before = pixels(png_of(first.image))
+    assert docgen.diff.region_between(before, pixels(png_of(shifted.image))) == (None, 0.0)
+    box, _ = docgen.diff.region_between(before, pixels(png_of(longer.image)))
+    assert box is not None and box[0] >= 560 - 8 and box[0] + box[2] >= 640
+
+
+def test_black_text_typed_beside_black_text_is_still_a_change() -> None:
+    screen = with_settings_dialog(bank_window())
+    more = typed(typed(screen, 410, "Jane"), 410 + 40, "Doe")
+    box, _ = docgen.diff.region_between(
+        pixels(png_of(typed(screen, 410, "Jane").image)), pixels(png_of(more.image))
+    )
+    assert box is not None and box[0] >= 445

@@ -44,13 +44,17 @@ def changed_region(
 
 
 def region_between(before: Pixels, after: Pixels) -> tuple[Box | None, float]:
-    """``changed_region`` on decoded RGB arrays."""
+    """``changed_region`` on decoded RGB arrays. Where both screenshots have a redaction box
+    (a solid black block) a few pixels apart, the box's edges moving is no change: redaction
+    of the same value can cover a slightly different area from one screenshot to the next."""
     height, width = after.shape[:2]
     if before.shape != after.shape:
         return (0, 0, width, height), 1.0
     # why: max - min stays in uint8 without wrapping, and skips two int16 copies of the image
     delta = (np.maximum(before, after) - np.minimum(before, after)).max(axis=2)
     mask = delta > THRESHOLD
+    if mask.any():
+        mask &= ~(_near_fill(before) & _near_fill(after))
     if not mask.any():
         return None, 0.0
     kept = _significant(mask)
@@ -60,6 +64,36 @@ def region_between(before: Pixels, after: Pixels) -> tuple[Box | None, float]:
     left, top = int(xs.min()), int(ys.min())
     box = (left, top, int(xs.max()) - left + 1, int(ys.max()) - top + 1)
     return box, float(kept.sum()) / mask.size
+
+
+FILL_CORE = 3  # a redaction block is solid black at least this many pixels each way around
+FILL_REACH = 8  # pixels around a redaction block where its edge may move between screenshots
+
+
+def _box_sum(mask: Mask, radius: int) -> npt.NDArray[np.int64]:
+    """How many pixels of ``mask`` each (2 * radius + 1)-square around a pixel holds."""
+    padded = np.pad(mask.astype(np.int64), radius + 1)
+    total = padded.cumsum(axis=0).cumsum(axis=1)
+    size = 2 * radius + 1
+    height, width = mask.shape
+    return (
+        total[size : size + height, size : size + width]
+        - total[:height, size : size + width]
+        - total[size : size + height, :width]
+        + total[:height, :width]
+    )
+
+
+def _near_fill(image: Pixels) -> Mask:
+    """Pixels in or near a solid black block (a redaction), not near black text: a glyph's
+    strokes are thinner than ``2 * FILL_CORE + 1`` pixels."""
+    black = image.max(axis=2) == 0
+    if not black.any():
+        return black
+    core = _box_sum(black, FILL_CORE) == (2 * FILL_CORE + 1) ** 2
+    if not core.any():
+        return core
+    return _box_sum(core, FILL_CORE + FILL_REACH) > 0
 
 
 def _cell_counts(mask: Mask) -> npt.NDArray[np.int64]:
