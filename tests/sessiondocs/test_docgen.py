@@ -554,3 +554,26 @@ def test_black_text_typed_beside_black_text_is_still_a_change() -> None:
         pixels(png_of(typed(screen, 410, "Jane").image)), pixels(png_of(more.image))
     )
     assert box is not None and box[0] >= 445
+
+
+def test_a_label_misread_while_lit_up_under_the_pointer_is_read_from_the_moment_before() -> None:
+    menu = Painter("Reports")
+    menu.box((20, 40, 220, 70))
+    menu.text(30, 46, "Export report")
+    lit = menu.copy()
+    lit.box((20, 40, 220, 70), fill="#1d4ed8")
+    lit.text(30, 46, "Export report", fill="white")
+    # the OCR reads the lit-up entry badly, and is unsure of it
+    export, report = menu.words[-2:]
+    lit.words = [
+        *menu.words[:-2],
+        dataclasses.replace(export, text="Exp0rt", conf=41.0),
+        dataclasses.replace(report, text="rep@rt", conf=38.0),
+    ]
+    done = Painter("Reports")
+    frames = [
+        menu.frame("s1", 0),
+        lit.frame("s2", 1),
+        with_event(done.frame("s3", 2), kind="click", x=90, y=55),
+    ]
+    assert generate(frames).steps[-1].title == 'Click "Export report"'

@@ -391,11 +391,44 @@ def _border_between(screen: Screen, left: Word, right: Word, line: Line) -> bool
     return bool(standing_out[1:-1].any())
 
 
-def _acted(number: int, before: Screen, after: Screen, event: InputEvent) -> Step:
-    """The step of one recorded input event, from the screen it acted on to the one after."""
+def _surest(screens: Sequence[Screen], x: int, y: int) -> tuple[str, Box | None, bool]:
+    """``target_at`` on the screen clicked on, or on the one before it when that reads the
+    same control (the same spot) with more confidence: a menu entry or a button lit up under
+    the pointer reads worse than it did a moment before."""
+    found = [(target_at(screen, x, y), _confidence(screen, x, y)) for screen in screens]
+    first, sure = found[0]
+    for other, other_sure in found[1:]:
+        box, other_box = first[1], other[1]
+        if (
+            other[0]
+            and box is not None
+            and other_box is not None
+            and overlaps(box, other_box)
+            and other_sure > sure
+        ):
+            first, sure = other, other_sure
+    return first
+
+
+def _confidence(screen: Screen, x: int, y: int) -> float:
+    """How sure the OCR was of the label ``target_at`` reads at ``(x, y)``: its least sure
+    word's confidence (0 when there is none)."""
+    _, box, _ = target_at(screen, x, y)
+    if box is None:
+        return 0.0
+    words = words_in(screen.frame.ocr.words, box, share=0.5)
+    return min((w.conf for w in words), default=0.0)
+
+
+def _acted(
+    number: int, before: Screen, after: Screen, event: InputEvent, earlier: Screen | None = None
+) -> Step:
+    """The step of one recorded input event, from the screen it acted on to the one after
+    (``earlier``: the screen before that one, when there is one)."""
     caused, change = effect(before, after)
     if event.kind == CLICK and event.x is not None and event.y is not None:
-        name, _, beside = target_at(before, event.x, event.y)
+        screens = [before] if earlier is None else [before, earlier]
+        name, _, beside = _surest(screens, event.x, event.y)
         button = "" if event.button in ("", "left") else f"{event.button.capitalize()}-click"
         verb = button or "Click"
         if name and beside and not button:
@@ -523,13 +556,15 @@ def _steps(
     steps = [_step(1, first, _start(first), None)]
     basis = first  # the screen the last step left
     previous = first  # the screen just before this one: what a recorded action acted on
+    earlier: Screen | None = None  # the one before that
     for screen, upcoming in rest:
         event = screen.frame.event
         if event is not None:
-            steps.append(_acted(len(steps) + 1, previous, screen, event))
+            steps.append(_acted(len(steps) + 1, previous, screen, event, earlier))
             basis = previous = screen
+            earlier = None
             continue
-        previous = screen
+        earlier, previous = previous, screen
         change = compare(basis, screen)
         if change is not None and _hovering(change, upcoming):
             # why: the click that follows is the step; what lit up under the pointer is not
