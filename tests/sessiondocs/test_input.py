@@ -46,3 +46,27 @@ def test_keys_that_act_are_named(keysym: str, state: int, name: str) -> None:
 )
 def test_typed_characters_are_never_named(keysym: str, state: int) -> None:
     assert key_name(keysym, state) is None
+
+
+def test_without_a_display_to_record_the_agent_says_so_and_records_screenshots_only() -> None:
+    import io
+    from queue import SimpleQueue
+
+    from sessiondocs.agent._cli import start_input
+    from sessiondocs.agent._input import InputUnavailable, X11Recorder
+    from sessiondocs.agent._report import Reporter
+
+    with pytest.raises(InputUnavailable, match="cannot open the display"):
+        X11Recorder(":987").start(lambda event: None)
+    out, err = io.StringIO(), io.StringIO()
+    import sessiondocs.agent._cli as cli
+
+    original = cli.input_recorder
+    cli.input_recorder = lambda: X11Recorder(":987")
+    try:
+        assert start_input(SimpleQueue(), Reporter(out, err)) is None
+    finally:
+        cli.input_recorder = original
+    assert "input events are not recorded" in err.getvalue()
+    assert "screenshots only" in err.getvalue()
+    assert "recording mouse clicks" not in out.getvalue()

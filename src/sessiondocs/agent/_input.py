@@ -120,6 +120,10 @@ class X11Recorder:
             raise InputUnavailable(f"python-xlib is not installed: {exc}") from exc
         if not self._display_name:
             raise InputUnavailable("no X display (DISPLAY is not set)")
+        if not _listening(self._display_name):
+            # why: python-xlib leaves its socket open when a connection fails; a local display
+            # is checked first, without connecting
+            raise InputUnavailable(f"cannot open the display {self._display_name}: no X server")
         try:
             self._control = display.Display(self._display_name)
             self._lookup = display.Display(self._display_name)
@@ -313,6 +317,15 @@ def _title_of(window: Any, depth: int = 3) -> str:
         if title:
             return title
     return ""
+
+
+def _listening(display: str) -> bool:
+    """Whether a local display (``:N`` or ``:N.S``) has its X server's socket; other display
+    names (a host's) are taken as reachable and tried."""
+    if not display.startswith(":"):
+        return True
+    number = display[1:].split(".", 1)[0]
+    return number.isdigit() and os.path.exists(f"/tmp/.X11-unix/X{number}")
 
 
 def recorder() -> InputRecorder | None:
