@@ -10,11 +10,20 @@ from tests.conftest import ROOT
 
 APP_STACKS = {
     "bankchat": {"sqlglot", "sqlalchemy", "pymysql", "psycopg", "tqdm"},
-    "sessiondocs": {"pillow", "numpy", "pytesseract", "rapidocr", "onnxruntime", "mss"},
+    "sessiondocs": {
+        "pillow",
+        "numpy",
+        "pytesseract",
+        "rapidocr",
+        "onnxruntime",
+        "mss",
+        "weasyprint",
+        "python-xlib",
+    },
 }
 # what those distributions are imported as
 MODULES = {"sqlglot", "sqlalchemy", "pymysql", "psycopg", "tqdm", "PIL", "numpy"}
-MODULES |= {"pytesseract", "rapidocr", "onnxruntime", "mss"}
+MODULES |= {"pytesseract", "rapidocr", "onnxruntime", "mss", "weasyprint", "Xlib"}
 
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 
