@@ -577,3 +577,19 @@ def test_a_label_misread_while_lit_up_under_the_pointer_is_read_from_the_moment_
         with_event(done.frame("s3", 2), kind="click", x=90, y=55),
     ]
     assert generate(frames).steps[-1].title == 'Click "Export report"'
+
+
+@pytest.mark.parametrize(
+    ("read", "meant"),
+    [
+        ("|Dvorak", "Dvorak"),
+        ("Logistics|", "Logistics"),
+        ("/|Q4", "Q4"),  # the cursor read as two glyphs
+        ("_|jana", "jana"),
+        ("/home", "/home"),  # no cursor: a path keeps its slash
+        ("a|b", "a|b"),
+        ("|", "|"),
+    ],
+)
+def test_a_text_cursor_read_at_a_words_end_is_left_out(read: str, meant: str) -> None:
+    assert docgen.screen.uncaret(read) == meant

@@ -3,6 +3,7 @@ label beside a field, a region's heading, and short excerpts to quote."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from statistics import median
@@ -157,9 +158,14 @@ def _label_words(words: Sequence[Word]) -> list[Word]:
 CARET = "|"  # a text cursor, as OCR reads it beside the word it blinks next to
 
 
+_CARET_ENDS = re.compile(r"^[|/\\_]*\|[|/\\_]*(?=\w)|(?<=\w)[|/\\_]*\|[|/\\_]*$")
+
+
 def uncaret(text: str) -> str:
-    """``text`` without the text cursor OCR read at its ends ("|Dvorak", "Logistics|")."""
-    return text.strip(CARET) if text.strip(CARET) else text
+    """``text`` without the text cursor OCR read at its ends ("|Dvorak", "Logistics|", and the
+    "/|" or "_|" it sometimes makes of it)."""
+    stripped = _CARET_ENDS.sub("", text)
+    return stripped if stripped.strip(CARET) else text
 
 
 def _label_text(words: Sequence[Word]) -> str:
