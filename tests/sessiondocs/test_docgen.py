@@ -593,3 +593,20 @@ def test_a_label_misread_while_lit_up_under_the_pointer_is_read_from_the_moment_
 )
 def test_a_text_cursor_read_at_a_words_end_is_left_out(read: str, meant: str) -> None:
     assert docgen.screen.uncaret(read) == meant
+
+
+def test_a_blinking_cursor_that_changes_how_a_word_reads_is_not_a_step() -> None:
+    form = with_settings_dialog(bank_window())
+    typed_in = typed(form, 410, "Jana")
+    blink = typed_in.copy()
+    jana = typed_in.words[-1]
+    caret_x = jana.left + jana.width + 2
+    blink.draw.line((caret_x, 168, caret_x, 186), fill="black", width=1)  # the cursor shows
+    # ... and the OCR reads the word with it: "Janal"
+    blink.words = [
+        *typed_in.words[:-1],
+        dataclasses.replace(jana, text="Janal", width=jana.width + 3),
+    ]
+    frames = [form.frame("s1", 0), typed_in.frame("s2", 2), blink.frame("s3", 3)]
+    titles = [s.title for s in generate(frames).steps]
+    assert titles == ['Start in "Accounts - Bank Portal"', 'Type "Jana" into "Name"']

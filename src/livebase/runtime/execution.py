@@ -47,6 +47,7 @@ log = logging.getLogger("livebase.execution")
 T = TypeVar("T")
 
 GRACE = 0.5  # seconds past its deadline before a run that cannot be interrupted is abandoned
+RERAISE = 0.1  # seconds before an Interrupted still in the function's code is raised again
 _TICK = 0.02  # how often the watchdog looks again at a run past its deadline
 _IDLE_TICK = 0.1  # how often it looks for new runs (it is never woken: see _Watchdog)
 _ADAPTIVE_TICK = 0.003  # the same while it adapts the switch interval (a long run is seen soon)
@@ -108,6 +109,7 @@ class Run:
         self.in_handler = False
         self.depth = 0  # engine calls in progress
         self.pending = False  # an Interrupted was raised in the thread and may not have landed
+        self.raised_at = 0.0  # when it was (monotonic)
         self.committed = False  # its commit started: the result stands, however late
         self.abandoned = False
         self.done = False
@@ -171,14 +173,21 @@ class Run:
 
     # --- from the watchdog -------------------------------------------------------------
     def interrupt(self) -> None:
-        """Past the deadline: raise Interrupted in the thread if it runs the function's code."""
+        """Past the deadline: raise Interrupted in the thread if it runs the function's code;
+        again every ``RERAISE`` seconds while it still does."""
         with self.lock:
             if self.done:
                 return
             self.over = True
-            if self.in_handler and self.depth == 0 and not self.pending:
+            now = time.monotonic()
+            # why: an exception raised into a thread lands in whatever Python code it runs
+            # next, which can be a garbage-collector callback or a __del__ that swallows it;
+            # raising it again replaces one not yet delivered, so raising twice does no harm
+            stale = self.pending and now - self.raised_at >= RERAISE
+            if self.in_handler and self.depth == 0 and (not self.pending or stale):
                 _raise_in(self.thread_id, Interrupted)
                 self.pending = True
+                self.raised_at = now
 
     def abandon(self) -> bool:
         """Give up on a run that cannot be interrupted; False if it finished or is committing."""

@@ -170,8 +170,10 @@ def _clock_only(change: Change) -> bool:
 
 
 def _caret_only(change: Change) -> bool:
-    """Whether only a text cursor blinked: a thin sliver changed and no word did."""
-    return not change.added and not change.removed and change.box[2] <= CARET_WIDTH
+    """Whether only a text cursor blinked: a sliver no wider than a cursor changed. The OCR
+    may read the word beside it differently then ("Janal" for "Jana|"), but no character is
+    that thin once typed: typing also moves the cursor, and the change spans both."""
+    return change.box[2] <= CARET_WIDTH
 
 
 def _typed(change: Change) -> bool:
