@@ -202,11 +202,9 @@ def _joined(phrase: Line) -> tuple[str, list[tuple[int, int]]]:
     start = 0
     previous: Word | None = None
     for word in phrase.words:
-        if previous is not None:
-            gap = word.left - (previous.left + previous.width)
-            if gap >= GLUED * phrase.height:
-                parts.append(" ")
-                start += 1
+        if previous is not None and word.left - previous.right >= GLUED * phrase.height:
+            parts.append(" ")
+            start += 1
         parts.append(word.text)
         spans.append((start, start + len(word.text)))
         start += len(word.text)
@@ -246,7 +244,7 @@ def _passwords(words: Sequence[Word]) -> list[Finding]:
         row = list(line.words)
         height = line.height
         for i in range(len(row)):
-            if i and row[i].left - (row[i - 1].left + row[i - 1].width) <= FIELD_GAP * height:
+            if i and row[i].left - row[i - 1].right <= FIELD_GAP * height:
                 continue  # a label starts a phrase
             for size in (1, 2, 3):
                 label = " ".join(uncaret(w.text) for w in row[i : i + size]).rstrip(":*").strip()
@@ -254,11 +252,11 @@ def _passwords(words: Sequence[Word]) -> list[Finding]:
                 if not rest or not _PASSWORD_LABEL.fullmatch(label):
                     continue
                 end = row[i + size - 1]
-                if rest[0].left - (end.left + end.width) <= FIELD_GAP * height:
+                if rest[0].left - end.right <= FIELD_GAP * height:
                     continue  # no field after it: words of a sentence
                 value = [rest[0]]
                 for word in rest[1:]:
-                    if word.left - (value[-1].left + value[-1].width) > VALUE_GAP * height:
+                    if word.left - value[-1].right > VALUE_GAP * height:
                         break
                     value.append(word)
                 text = " ".join(w.text for w in value)
@@ -331,12 +329,7 @@ def _replace(text: str, findings: Iterable[Finding]) -> str:
 
 def scrub(text: str) -> str:
     """``text`` with every email, card number, IBAN and phone number replaced by its label
-    ("[email]"), line by line: for text that comes with no image (a window's title)."""
-    return _scrub(text)
-
-
-def _scrub(text: str) -> str:
-    """``text`` with every value the detectors find replaced by its label, line by line."""
+    ("[email]"), line by line; also for text that comes with no image (a window's title)."""
     lines = []
     for line in text.split("\n"):
         for kind, start, end in reversed(detect(line)):
@@ -371,7 +364,7 @@ def redact_result(result: OcrResult, findings: Sequence[Finding]) -> OcrResult:
     engine joined differently in the text than in its words is not left behind.
     """
     words = _redacted_words(result.words, findings)
-    text = _scrub(_replace(result.text, findings))
+    text = scrub(_replace(result.text, findings))
     return replace(result, text=text, words=words)
 
 

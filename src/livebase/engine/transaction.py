@@ -137,14 +137,14 @@ class Transaction:
         pending = self.writes.get((table.number, key))
         if pending is not None:
             return None if pending.new is None else _copy(pending.new)
+        found = None
         if self.optimistic and self.snapshot is None and self._read_at is None:
             found = self.db.persistence.read_latest(table.number, key)
-            if found is not None:
-                self._read_at, text = found
-                self.begin_ts = self._read_at
-                self._count_read()
-                return None if text is None else values.loads(text)
-        text = self._snap().get(table.number, key)
+        if found is not None:
+            self._read_at, text = found
+            self.begin_ts = self._read_at
+        else:
+            text = self._snap().get(table.number, key)
         self._count_read()
         return None if text is None else values.loads(text)
 

@@ -289,29 +289,27 @@ class PostgresPersistence(Persistence):
     def snapshot(self) -> PostgresSnapshot:
         return PostgresSnapshot(self, self._reader())
 
+    def _rows(self, statement: str, params: tuple[Any, ...]) -> list[Any]:
+        """The rows of one statement, run on a pooled reader (one statement: one snapshot)."""
+        conn = self._reader()
+        broken = True
+        try:
+            rows = conn.execute(statement, params).fetchall()
+            broken = False
+        finally:
+            self._release(conn, broken)
+        return rows
+
     def read_latest(self, table: int, id_key: bytes) -> tuple[int, str | None]:
         # why: one statement sees one snapshot, in which the sequence and the documents agree
         # (a commit advances both in its transaction): one round trip instead of three
-        conn = self._reader()
-        broken = True
-        try:
-            row = conn.execute(_READ_LATEST, (table, id_key)).fetchone()
-            broken = False
-        finally:
-            self._release(conn, broken)
-        assert row is not None
-        return int(row[0]), row[1]
+        ((ts, text),) = self._rows(_READ_LATEST, (table, id_key))
+        return int(ts), text
 
     def commits_after(self, ts: int, limit: int) -> list[LoggedCommit]:
-        conn = self._reader()
-        broken = True
-        try:
-            # why: one statement, so the floor and the entries come from one snapshot and a
-            # prune by another process cannot slip between them
-            rows = conn.execute(_AFTER, (ts, limit)).fetchall()
-            broken = False
-        finally:
-            self._release(conn, broken)
+        # why: one statement, so the floor and the entries come from one snapshot and a
+        # prune by another process cannot slip between them
+        rows = self._rows(_AFTER, (ts, limit))
         floor = int(rows[0][0])
         if ts < floor:
             raise CommitLogPruned(floor)

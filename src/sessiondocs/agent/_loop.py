@@ -34,7 +34,6 @@ DOUBLE_CLICK = 0.5  # a second click on the same spot within this many seconds i
 class CaptureStats:
     kept: int = 0  # frames queued for upload
     skipped: int = 0  # candidates dropped as near-duplicates of the last kept frame
-    actions: int = 0  # clicks and keys recorded with a frame
 
 
 class CaptureLoop:
@@ -71,18 +70,14 @@ class CaptureLoop:
     def run(self, stop: threading.Event) -> CaptureStats:
         """Capture until ``stop`` is set, the frame limit is reached, or the server closed the
         session; ScreenError if the screen cannot be captured for ``GIVE_UP`` seconds."""
-        while not stop.is_set() and self.uploader.closed_reason is None:
-            if self._act_on_input(stop) or self._full():
-                if self._full():
-                    break
+        while not stop.is_set() and self.uploader.closed_reason is None and not self._full():
+            if self._act_on_input(stop):
                 continue
-            grab = self._grab()
-            if grab is None:
+            polled = self._poll()
+            if polled is None:
                 stop.wait(self.poll)
                 continue
-            captured_at = time.time() * 1000
-            thumb = thumbnail(grab)
-            self._last = (grab, captured_at, thumb)
+            grab, captured_at, thumb = polled
             decision = self.policy.observe(thumb, self.clock())
             if decision.action is Action.KEEP:
                 self._keep(grab, captured_at, decision.reason)
@@ -92,6 +87,15 @@ class CaptureLoop:
                 self.stats.skipped += 1
             self._wait(stop, self.poll)
         return self.stats
+
+    def _poll(self) -> tuple[Grab, float, Any] | None:
+        """Grab the screen now: the grab, when (ms since the epoch) and its thumbnail, kept as
+        the latest poll; None while it cannot be grabbed."""
+        grab = self._grab()
+        if grab is None:
+            return None
+        self._last = (grab, time.time() * 1000, thumbnail(grab))
+        return self._last
 
     def _full(self) -> bool:
         return self.max_frames is not None and self.stats.kept >= self.max_frames
@@ -139,13 +143,12 @@ class CaptureLoop:
             return True
         if self._typed_at is not None and self.clock() - self._typed_at >= TYPING_PAUSE:
             self._typed_at = None
-            grab = self._grab()
-            if grab is not None:
-                thumb = thumbnail(grab)
-                self._last = (grab, time.time() * 1000, thumb)
+            polled = self._poll()
+            if polled is not None:
+                grab, captured_at, thumb = polled
                 decision = self.policy.offer(thumb, self.clock(), "typing paused", self._typed)
                 if decision.action is Action.KEEP:
-                    self._keep(grab, self._last[1], decision.reason)
+                    self._keep(grab, captured_at, decision.reason)
                     return True
         return False
 
@@ -185,16 +188,13 @@ class CaptureLoop:
             stop.wait(wait)
         if self._full():
             return
-        grab = self._grab()
-        if grab is None:
+        polled = self._poll()
+        if polled is None:
             return
-        captured_at = time.time() * 1000
-        thumb = thumbnail(grab)
-        self._last = (grab, captured_at, thumb)
+        grab, captured_at, thumb = polled
         self.policy.kept(thumb, self.clock())
         what = event.get("key") or f"{event.get('button', 'left')} click"
         self._keep(grab, captured_at, f"after {what}", _uploaded(event))
-        self.stats.actions += 1
         self._typed_at = None
 
     def _grab(self) -> Grab | None:

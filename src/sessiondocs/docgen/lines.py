@@ -8,7 +8,7 @@ table columns, are not read as one value.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from statistics import median
 
@@ -40,14 +40,6 @@ class Line:
     def height(self) -> float:
         """The median word height: a line's text size, robust to one tall icon."""
         return float(median(w.height for w in self.words))
-
-    def spans(self) -> list[tuple[int, int]]:
-        """Each word's (start, end) offsets in ``text``."""
-        spans, start = [], 0
-        for word in self.words:
-            spans.append((start, start + len(word.text)))
-            start += len(word.text) + 1
-        return spans
 
 
 def box_of(word: Word) -> Box:
@@ -91,12 +83,15 @@ def group_lines(words: Iterable[Word]) -> list[Line]:
     return [Line(tuple(sorted(r[2], key=lambda w: w.left))) for r in rows]
 
 
-def split_phrases(line: Line, gap: float = PHRASE_GAP) -> list[Line]:
-    """``line`` cut wherever the space between two neighbours exceeds ``gap`` line heights."""
+def split_phrases(
+    line: Line, gap: float = PHRASE_GAP, cut: Callable[[Word, Word], bool] | None = None
+) -> list[Line]:
+    """``line`` cut wherever the space between two neighbours exceeds ``gap`` line heights, or
+    where ``cut(before, word)`` says so."""
     limit = gap * line.height
     phrases: list[list[Word]] = [[line.words[0]]]
     for before, word in zip(line.words, line.words[1:], strict=False):
-        if word.left - before.right > limit:
+        if word.left - before.right > limit or (cut is not None and cut(before, word)):
             phrases.append([word])
         else:
             phrases[-1].append(word)

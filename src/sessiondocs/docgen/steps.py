@@ -39,7 +39,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from sessiondocs.docgen.diff import region_between
-from sessiondocs.docgen.lines import Box, Line, box_of, group_lines, union_box
+from sessiondocs.docgen.lines import Box, Line, box_of, group_lines, split_phrases, union_box
 from sessiondocs.docgen.model import CLICK, Documentation, Frame, InputEvent, Step
 from sessiondocs.docgen.screen import (
     Screen,
@@ -62,7 +62,7 @@ TITLE_CHARS = 60
 TEXT_CHARS = 160
 SHOWN_CHARS = 80  # what a step quotes of new content: a few short lines at most
 SHOWN_LINES = 3
-CARET_WIDTH = 4  # pixels: a change no wider, with no word changed, is a text cursor blinking
+CARET_WIDTH = 4  # pixels: a change no wider is a text cursor blinking
 LABEL_GAP = 0.8  # a wider gap (in line heights) parts two controls' labels: "OK" | "Cancel"
 HOVER_REACH = 4  # pixels: a change around where the next click lands is the pointer hovering
 EDGE_LEVELS = 48  # a column this much darker or lighter than both sides of a gap is a border
@@ -365,24 +365,13 @@ def labels_of(line: Line, screen: Screen) -> list[Line]:
     """A line's words grouped by the control they label: two buttons or tabs side by side
     ("OK  Cancel", "General | Advanced"), or a menu drawn over other text, read as one phrase;
     their labels part at a gap wider than a space, or at a border drawn between them."""
-    groups: list[list[Word]] = []
-    for word in line.words:
-        if groups:
-            last = groups[-1][-1]
-            gap = word.left - (last.left + last.width)
-            if gap > LABEL_GAP * line.height or _border_between(screen, last, word, line):
-                groups.append([word])
-                continue
-            groups[-1].append(word)
-        else:
-            groups.append([word])
-    return [Line(tuple(group)) for group in groups]
+    return split_phrases(line, LABEL_GAP, lambda a, b: _border_between(screen, a, b, line))
 
 
 def _border_between(screen: Screen, left: Word, right: Word, line: Line) -> bool:
     """Whether a vertical line is drawn between two words: a column of the gap, over the
     line's height, that stands out from the background on both sides of it."""
-    x0, x1 = left.left + left.width + 1, right.left - 1
+    x0, x1 = left.right + 1, right.left - 1
     top, bottom = line.box[1], line.box[1] + line.box[3]
     if x1 - x0 < 3 or bottom - top < 4:
         return False
@@ -397,7 +386,10 @@ def _surest(screens: Sequence[Screen], x: int, y: int) -> tuple[str, Box | None,
     """``target_at`` on the screen clicked on, or on the one before it when that reads the
     same control (the same spot) with more confidence: a menu entry or a button lit up under
     the pointer reads worse than it did a moment before."""
-    found = [(target_at(screen, x, y), _confidence(screen, x, y)) for screen in screens]
+    found = []
+    for screen in screens:
+        target = target_at(screen, x, y)
+        found.append((target, _confidence(screen, target[1])))
     first, sure = found[0]
     for other, other_sure in found[1:]:
         box, other_box = first[1], other[1]
@@ -412,10 +404,9 @@ def _surest(screens: Sequence[Screen], x: int, y: int) -> tuple[str, Box | None,
     return first
 
 
-def _confidence(screen: Screen, x: int, y: int) -> float:
-    """How sure the OCR was of the label ``target_at`` reads at ``(x, y)``: its least sure
-    word's confidence (0 when there is none)."""
-    _, box, _ = target_at(screen, x, y)
+def _confidence(screen: Screen, box: Box | None) -> float:
+    """How sure the OCR was of the label read in ``box``: its least sure word's confidence
+    (0 when there is none)."""
     if box is None:
         return 0.0
     words = words_in(screen.frame.ocr.words, box, share=0.5)
@@ -441,31 +432,24 @@ def _acted(
             title = f"{verb} in {_quoted(event.window)}"
         else:
             title = f"{verb} the marked spot"
-        description = " ".join(p for p in (f"{title}.", caused) if p)
+        said = f"{title}."
         # why: the ring where the click landed marks the spot; an outline as well would
         # crowd the label it is meant to show
-        return Step(
-            number=number,
-            title=title,
-            description=description,
-            screenshot_id=before.frame.screenshot_id,
-            filename=before.frame.filename,
-            highlight=None,
-            changed_fraction=change.fraction if change else 0.0,
-            captured_at=before.frame.captured_at,
-            marker=(event.x, event.y),
-        )
-    title = f"Press {_quoted(event.key)}"
-    description = " ".join(p for p in (f"Press {clean(event.key)}.", caused) if p)
+        shown, highlight, marker = before, None, (event.x, event.y)
+    else:
+        title, said = f"Press {_quoted(event.key)}", f"Press {clean(event.key)}."
+        shown, marker = after, None
+        highlight = whole_words(change.box, after.lines) if change else None
     return Step(
         number=number,
         title=title,
-        description=description,
-        screenshot_id=after.frame.screenshot_id,
-        filename=after.frame.filename,
-        highlight=whole_words(change.box, after.lines) if change else None,
+        description=" ".join(p for p in (said, caused) if p),
+        screenshot_id=shown.frame.screenshot_id,
+        filename=shown.frame.filename,
+        highlight=highlight,
         changed_fraction=change.fraction if change else 0.0,
-        captured_at=after.frame.captured_at,
+        captured_at=shown.frame.captured_at,
+        marker=marker,
     )
 
 
