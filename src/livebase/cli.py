@@ -6,6 +6,7 @@
     livebase serve APP [--host 127.0.0.1] [--port 3210] [--http-port 3211] [--data-dir DIR]
                        [--db postgresql://user@host/db | sqlite:///path]
                        [--query-timeout 1] [--mutation-timeout 1] [--action-timeout 600]
+                       [--no-query-process]
     livebase admin-key [--data-dir DIR] [--db URL]
     livebase export APP --path backup.zip [--data-dir DIR] [--db URL]
     livebase import APP backup.zip [--replace] [--data-dir DIR] [--db URL]
@@ -111,6 +112,13 @@ def build_parser() -> argparse.ArgumentParser:
             default=1,
             help="server processes sharing the port (default 1); over SQLite they share the "
             "file, over PostgreSQL the database",
+        )
+        serve.add_argument(
+            "--no-query-process",
+            dest="query_process",
+            action="store_false",
+            help="run long queries on this process's threads too, instead of moving them to a "
+            "process of their own (where they cannot slow down other clients)",
         )
         # set by the parent of --workers N on each worker: the listening sockets it inherits
         serve.add_argument("--listen-fd", type=int, help=argparse.SUPPRESS)
@@ -281,6 +289,7 @@ def _serve(opts: argparse.Namespace) -> int:
             query_timeout=opts.query_timeout,
             mutation_timeout=opts.mutation_timeout,
             action_timeout=opts.action_timeout,
+            query_process=opts.query_process,
         )
         app = create_app(runtime, static_dir=opts.static)
     except LivebaseError as exc:

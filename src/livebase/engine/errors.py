@@ -32,6 +32,18 @@ class LivebaseError(Exception):
         super().__init__(message)
         self.message = message
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # why: subclasses take other arguments than their message (a query process sends
+        # errors pickled); rebuild from the state, never through __init__
+        return _rebuild, (type(self), self.args, self.__dict__)
+
+
+def _rebuild(cls: type[LivebaseError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
 
 class ConvexError(LivebaseError):
     """An error meant for the client: its ``data`` is sent to the caller unchanged.

@@ -31,6 +31,7 @@ from livebase.engine.errors import (
     FunctionNotFoundError,
     LivebaseError,
     OccConflictError,
+    TimeLimitError,
     ValidationError,
 )
 from livebase.engine.readset import ReadSet
@@ -51,6 +52,7 @@ from livebase.runtime.context import (
 from livebase.runtime.deployment import Deployment
 from livebase.runtime.execution import Limits, Workers
 from livebase.runtime.functions import FunctionDefinition
+from livebase.runtime.offload import SLICE, QueryProcess, Unavailable
 
 DEFAULT_MAX_UPLOAD = 100 * 1024 * 1024
 
@@ -153,6 +155,7 @@ class BaseRuntime:
         query_timeout: float = 1.0,
         mutation_timeout: float = 1.0,
         action_timeout: float = 600.0,
+        query_process: bool = False,
     ) -> None:
         """``db``: a database URL (``postgresql://...``, ``sqlite:///path``) instead of the
         SQLite file in ``data_dir``; a PostgreSQL deployment may be served by many processes
@@ -165,13 +168,18 @@ class BaseRuntime:
         directory, or the database for a PostgreSQL deployment.
         ``query_timeout``, ``mutation_timeout``, ``action_timeout``: the time limits of this
         deployment's functions in seconds (Convex's by default); over its limit a function
-        fails with TimeLimitError, and a mutation commits nothing."""
+        fails with TimeLimitError, and a mutation commits nothing.
+        ``query_process``: a query that runs long moves to a process of its own, so that it
+        cannot slow down anyone else's (runtime/offload.py); only for an app given by its
+        directory or module name, over storage other processes may share (``shared`` SQLite,
+        PostgreSQL)."""
         clock.install()
         self.limits = Limits(query_timeout, mutation_timeout, action_timeout)
         self.app = load_app(app)
         self.readers = Workers("livebase-reader", READERS)
         self.origin = origin.rstrip("/")  # where clients reach this deployment (absolute URLs)
         self.scheduler_wakeup: Callable[[], None] = lambda: None  # set by a running worker
+        given_persistence = persistence is not None
         if persistence is None and db is not None:
             persistence = open_persistence(db, synchronous, shared=shared)
         if persistence is None:
@@ -195,6 +203,18 @@ class BaseRuntime:
         except BaseException:
             persistence.close()
             raise
+        self.offload: QueryProcess | None = None
+        offloadable = isinstance(app, (str, Path)) and persistence.multi_writer
+        if query_process and offloadable and not given_persistence and query_timeout > SLICE:
+            self.offload = QueryProcess(
+                type(self),
+                dict(
+                    app=app, data_dir=data_dir, db=db, storage=storage, shared=True,
+                    peers=True, synchronous=synchronous, origin=origin,
+                    max_upload=max_upload, query_timeout=query_timeout,
+                    mutation_timeout=mutation_timeout, action_timeout=action_timeout,
+                ),
+            )  # fmt: skip
         self._follower: threading.Thread | None = None
         if persistence.multi_writer:
             self._following.set()
@@ -287,12 +307,40 @@ class BaseRuntime:
         fn = self.function(path, "query", internal_ok)
         checked = self._args(fn, args)
         ident = make_identity(identity)
+        offload = self.offload if execution.current() is None else None
+        if offload is None:
+            return self._query_here(fn, checked, ident, journal, self.limits.query)
+        if fn.path not in offload.slow:
+            busy = time.thread_time()
+            try:
+                return self._query_here(fn, checked, ident, journal, offload.slice)
+            except TimeLimitError as exc:
+                if exc.limit >= self.limits.query or execution.given_up():
+                    raise
+            # why: stopped at the end of its slice; only a run busy on the CPU slows others
+            if time.thread_time() - busy < offload.slice / 2:
+                return self._query_here(fn, checked, ident, journal, self.limits.query)
+            offload.slow.add(fn.path)
+            log.info("query %s runs long: its runs move to the query process", fn.path)
         try:
-            return self._query_once(fn, checked, ident, journal, optimistic=True)
+            return offload.run(fn.path, checked, identity, journal, self.limits.query)
+        except Unavailable:
+            return self._query_here(fn, checked, ident, journal, self.limits.query)
+
+    def _query_here(
+        self,
+        fn: FunctionDefinition,
+        checked: dict[str, Any],
+        ident: Identity | None,
+        journal: str | None,
+        limit: float,
+    ) -> QueryResult:
+        try:
+            return self._query_once(fn, checked, ident, journal, limit, optimistic=True)
         except SnapshotMoved:
             # why: a commit landed between its first read and its snapshot; run it again
             # with a snapshot from the start (queries have no effects to undo)
-            return self._query_once(fn, checked, ident, journal, optimistic=False)
+            return self._query_once(fn, checked, ident, journal, limit, optimistic=False)
 
     def _query_once(
         self,
@@ -300,14 +348,14 @@ class BaseRuntime:
         checked: dict[str, Any],
         ident: Identity | None,
         journal: str | None,
+        limit: float,
         optimistic: bool,
     ) -> QueryResult:
         txn = self.db.begin(writable=False)
         txn.journal_in = journal
         txn.optimistic = optimistic
         ctx = QueryCtx(txn, ident, self._query_services(txn))
-        limit = execution.limited(fn.path, "query", self.limits.query)
-        with limit as run, logs.capture(fn.path) as lines:
+        with execution.limited(fn.path, "query", limit) as run, logs.capture(fn.path) as lines:
             try:
                 with clock.frozen(clock.real_time_ns(), txn.begin_ts), run.handler():
                     value = run_to_completion(fn.handler(ctx, **checked), fn.path)
@@ -443,16 +491,19 @@ class BaseRuntime:
         journal: str | None = None,
     ) -> QueryResult:
         """``run_query`` on a reader thread: the awaiting event loop goes on meanwhile."""
-        return await self.readers.run(
-            partial(
-                self.run_query,
-                path,
-                args,
-                identity=identity,
-                internal_ok=internal_ok,
-                journal=journal,
-            )
+        call = partial(
+            self.run_query, path, args, identity=identity, internal_ok=internal_ok, journal=journal
         )
+        try:
+            return await self.readers.run(call)
+        except TimeLimitError as exc:
+            offload = self.offload
+            if offload is None or exc.limit != offload.slice:
+                raise
+            # why: stuck in C code past its slice, its reader thread was given up; it runs
+            # long, so it goes to the query process
+            offload.slow.add(self.function(path, "query", internal_ok).path)
+            return await self.readers.run(call)
 
     async def run_mutation_async(
         self,
@@ -598,7 +649,9 @@ class BaseRuntime:
         return asyncio.run(self.run_action(fn, args, identity=identity, internal_ok=internal_ok))
 
     def close(self) -> None:
-        """Stop the worker threads and close the database."""
+        """Stop the worker threads and the query process, and close the database."""
+        if self.offload is not None:
+            self.offload.close()
         self._following.clear()
         self.readers.stop()
         self.writer.stop()

@@ -232,6 +232,12 @@ def current() -> Run | None:
     return _local.run
 
 
+def given_up() -> bool:
+    """Whether this thread is a worker written off (its caller already has an answer)."""
+    worker = _local.worker
+    return worker is not None and worker.abandoned
+
+
 class engine:  # used like a function: ``with engine():``
     """Mark a ``ctx`` call into the engine: never interrupted inside, and a run over its limit
     stops at the way in or out (cooperative enforcement)."""

@@ -2,9 +2,10 @@
 
 import asyncio
 import contextlib
+import os
 import time
 
-from livebase import action, mutation, query, v
+from livebase import ConvexError, action, mutation, query, v
 
 
 def _spin(seconds):
@@ -47,6 +48,25 @@ async def scan(ctx, seconds):
         sum(len(row["text"]) + row["n"] for row in rows)
         passes += 1
     return passes
+
+
+@query(args={"seconds": v.number(), "name": v.string()})
+async def counted_by(ctx, seconds, name):
+    """Works on the CPU, then reads a counter: which process ran it, and what it read."""
+    _spin(seconds)
+    doc = (
+        await ctx.db.query("counters").with_index("by_name", lambda q: q.eq("name", name)).unique()
+    )
+    print(f"counted {name}")
+    return {"pid": os.getpid(), "value": None if doc is None else doc["value"]}
+
+
+@query(args={"seconds": v.number()})
+async def refuse_later(ctx, seconds):
+    """Works on the CPU, then refuses with an error meant for the client."""
+    _spin(seconds)
+    print("about to refuse")
+    raise ConvexError({"code": "refused", "after": seconds})
 
 
 @query(args={"seconds": v.number()})
