@@ -48,6 +48,9 @@ class OcrResult:
     words: list[Word] = field(default_factory=list)
     engine: str = ""
     seconds: float = 0.0
+    # what the engine read but judged icons by their size on this page (not in ``words``):
+    # kept so that a later screenshot read in part (ocr.incremental) can judge them again
+    icons: list[Word] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -55,6 +58,7 @@ class OcrResult:
             "words": [w.to_json() for w in self.words],
             "engine": self.engine,
             "seconds": self.seconds,
+            "icons": [w.to_json() for w in self.icons],
         }
 
     @classmethod
@@ -64,4 +68,5 @@ class OcrResult:
             words=[Word.from_json(w) for w in data.get("words", [])],
             engine=str(data.get("engine", "")),
             seconds=float(data.get("seconds", 0.0)),
+            icons=[Word.from_json(w) for w in data.get("icons", [])],
         )

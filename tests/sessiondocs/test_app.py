@@ -539,3 +539,45 @@ def test_a_recorded_click_is_kept_with_its_screenshot_and_its_window_title_redac
     client.ok("mutation", "screenshots:registerScreenshot", args)
     [shot] = client.shots(session)
     assert shot["event"] == {**event, "window": "Inbox - [email] - Mail"}
+
+
+@pytest.mark.slow
+def test_rapidocr_reads_only_what_changed_and_stores_what_a_whole_read_gives(
+    tmp_path: Path,
+) -> None:
+    from sessiondocs.ocr import read_image
+
+    os.environ["SESSIONDOCS_OCR"] = "rapidocr"
+    os.environ["SESSIONDOCS_SIGNUP_DOMAINS"] = SIGNUP_DOMAIN
+    try:
+        running = start_server(APP, tmp_path / "data")
+    finally:
+        del os.environ["SESSIONDOCS_OCR"]
+        del os.environ["SESSIONDOCS_SIGNUP_DOMAINS"]
+    try:
+        client = Client(running.url, sign_up(running.url, f"rapid@{SIGNUP_DOMAIN}"))
+        session = client.ok("mutation", "sessions:createSession", {"pcName": "LEDGER-PC"})
+        frames = [
+            screen("Invoices - Ledger", ["Customer Dvorak Logistics", "Amount 4200"]),
+            screen("Invoices - Ledger", ["Customer Dvorak Logistics", "Amount 4250"]),
+            screen("Invoices - Ledger", ["Customer Dvorak Logistics", "Amount 4250", "Saved"]),
+        ]
+        for i, frame in enumerate(frames):
+            client.add(session, f"{i + 1:04d}.png", frame, 1_700_000_000_000 + i * 5000)
+            # why: each is read after the one before, so that one is there to compare with
+            client.wait(f"OCR of screenshot {i + 1}", lambda n=i + 1: _done(client, session, n))
+        for shot, frame in zip(client.shots(session), frames, strict=True):
+            stored = client.ok("query", "screenshots:getOcr", {"screenshotId": shot["_id"]})
+            whole = read_image(frame, "rapidocr")
+            assert stored["engine"] == "rapidocr"
+            assert stored["words"] == [w.to_json() for w in whole.words]
+            assert stored["text"] == whole.text
+        assert "4250" in stored["text"] and "Saved" in stored["text"]
+        client.http.close()
+    finally:
+        running.stop()
+
+
+def _done(client: Client, session: str, count: int) -> bool:
+    shots = client.shots(session)
+    return len(shots) == count and all(s["status"] == "done" for s in shots)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+import itertools
 import random
 import struct
 import threading
 import zlib
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -21,6 +23,7 @@ from sessiondocs.ocr import (
     cer,
     get_engine,
     read_image,
+    read_image_after,
     word_accuracy,
 )
 from sessiondocs.ocr.cleanup import clean, join_split_words
@@ -357,3 +360,99 @@ def test_letters_taller_than_the_page_capitals_are_icons_and_capital_sized_ones_
     words = [[w("ABC", 10, 10, 30, 9)], [w("O", 100, 10, 13, 13)], [w("O", 100, 40, 7, 9)]]
     kept = clean(words, gray)
     assert [(x.text, x.top) for f in kept for x in f] == [("ABC", 10), ("O", 40)]
+
+
+# --- reading only what changed ----------------------------------------------------------------
+
+
+def _window(lines: list[str], size: tuple[int, int] = (900, 560)) -> Image.Image:
+    """A window-like screen: a title bar, then lines of text with gaps between them."""
+    from PIL import ImageDraw, ImageFont
+
+    image = Image.new("RGB", size, "#f4f4f5")
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 18)
+    draw.rectangle((0, 0, size[0], 40), fill="#1f2937")
+    draw.text((16, 10), "Invoices - Ledger", fill="#ffffff", font=font)
+    draw.line((300, 40, 300, size[1]), fill="#9ca3af")  # a panel's edge, on every row
+    for i, line in enumerate(lines):
+        draw.text((24, 70 + i * 60), line, fill="#111827", font=font)
+    return image
+
+
+LINES = ["Customer Dvorak Logistics", "Amount 4200 CZK", "Due date 2026-12-31", "Status Draft"]
+
+
+def test_blocks_are_the_runs_of_rows_that_change_and_text_never_spans_two() -> None:
+    from sessiondocs.ocr.incremental import CONTEXT, blocks_of
+
+    pixels = np.asarray(_window(LINES))
+    blocks = blocks_of(pixels)
+    # the title bar and each line of text are blocks of their own (the lines are 60 px apart)
+    assert len(blocks) == 1 + len(LINES)
+    assert all(b - a >= 1 for a, b in blocks)
+    assert all(later[0] - earlier[1] > 2 * CONTEXT for earlier, later in itertools.pairwise(blocks))
+    # a row between blocks equals the row above it, though a panel's edge crosses it
+    gaps = [r for r in range(1, pixels.shape[0]) if not any(a <= r < b for a, b in blocks)]
+    assert gaps and all((pixels[r] == pixels[r - 1]).all() for r in gaps)
+
+
+def test_only_the_blocks_that_changed_are_read_again() -> None:
+    from sessiondocs.ocr.incremental import read_blocks
+
+    before, after = _window(LINES), _window([*LINES[:3], "Status Sent"])
+    crops: list[tuple[int, int]] = []
+
+    def read_part(part: Image.Image) -> list[Word]:
+        crops.append(part.size)
+        return [Word("seen", 5, 2, 20, 10, 90.0)]
+
+    first = read_blocks(before, read_part)
+    assert len(crops) == len(first) == 1 + len(LINES)  # every block read
+    crops.clear()
+    second = read_blocks(after, read_part, before, first)
+    assert len(crops) == 1  # only the changed line's block
+    assert second[:-1] == first[:-1]  # the other blocks' words carried over
+    assert abs(second[-1].top - first[-1].top) <= 2  # the new one where its block is
+
+
+@pytest.mark.slow
+def test_rapidocr_reading_only_what_changed_gives_the_words_a_whole_read_gives() -> None:
+    engine = get_engine("rapidocr")
+    screens = [
+        _window(LINES),
+        _window([*LINES[:3], "Status Sent"]),
+        _window(["Customer Dvorak Logistics s.r.o.", *LINES[1:3], "Status Sent"]),
+        _window(LINES, size=(900, 600)),  # another size: read whole
+    ]
+    earlier = engine.read(screens[0])
+    for image in screens[1:]:
+        changed = engine.read_changed(image, screens[0], earlier)
+        whole = engine.read(image)
+        assert changed.words == whole.words
+        assert changed.text == whole.text
+        assert changed.icons == whole.icons
+    assert "Sent" in engine.read_changed(screens[1], screens[0], earlier).text
+
+
+@pytest.mark.slow
+def test_read_image_after_reads_as_read_image_with_either_engine() -> None:
+    before, after = _png(_window(LINES)), _png(_window([*LINES[:3], "Status Sent"]))
+    for name in ENGINES:
+        earlier = read_image(before, name)
+        assert read_image_after(after, before, earlier, name).words == read_image(after, name).words
+    # an earlier result from another engine, or an earlier file that is no image: a whole read
+    other = read_image(before, "tesseract")
+    assert read_image_after(after, before, other, "rapidocr").words == (
+        read_image(after, "rapidocr").words
+    )
+    earlier = read_image(before, "rapidocr")
+    assert read_image_after(after, b"gone", earlier, "rapidocr").words == (
+        read_image(after, "rapidocr").words
+    )
+
+
+def _png(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()

@@ -29,6 +29,8 @@ _GATES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] 
 )
 # an OCR result keeps at most this many words (a document stays well under livebase's 1 MB)
 MAX_WORDS = 4000
+# screenshots looked back over for one already read, whose unchanged parts a read carries over
+EARLIER_LOOKBACK = 4
 
 
 def _gate() -> asyncio.Semaphore:
@@ -38,12 +40,19 @@ def _gate() -> asyncio.Semaphore:
     return _GATES[loop]
 
 
-def _ocr_and_redact(image: bytes, redact: bool):
-    """OCR ``image`` (and redact it when asked); run off the event loop, under the gate."""
-    from sessiondocs.ocr import read_image
+def _ocr_and_redact(image: bytes, redact: bool, earlier=None):
+    """OCR ``image`` (and redact it when asked); run off the event loop, under the gate.
+    ``earlier``: an earlier screenshot of the session as stored and its OCR result, so that
+    only what changed since is read (the words are the same)."""
+    from sessiondocs.ocr import read_image, read_image_after
     from sessiondocs.redact import redact as redact_image
+    from sessiondocs.words import OcrResult
 
-    result = read_image(image)
+    if earlier is None:
+        result = read_image(image)
+    else:
+        png, stored = earlier
+        result = read_image_after(image, png, OcrResult.from_json(stored))
     if not redact:
         return image, result, []
     return redact_image(image, result)
@@ -73,7 +82,40 @@ async def claim(ctx, screenshotId):
         screenshotId,
         {"status": "processing", "attempts": shot["attempts"] + 1, "claimedAt": now_ms()},
     )
-    return {"fileId": shot["fileId"], "redact": bool(session and session["redact"])}
+    job = {"fileId": shot["fileId"], "redact": bool(session and session["redact"])}
+    earlier = await _earlier_read(ctx, shot)
+    if earlier is not None:
+        job["earlier"] = earlier
+    return job
+
+
+async def _earlier_read(ctx, shot):
+    """The latest screenshot of the session captured before ``shot`` and already read, as
+    stored (its file, redacted if the session is) with its OCR result; None if there is none
+    close by, or its words were cut at MAX_WORDS."""
+    earlier = (
+        ctx.db.query("screenshots")
+        .with_index(
+            "by_session",
+            lambda q: q.eq("sessionId", shot["sessionId"]).lt("capturedAt", shot["capturedAt"]),
+        )
+        .order("desc")
+    )
+    for other in await earlier.take(EARLIER_LOOKBACK):
+        if other["status"] != "done":
+            continue
+        result = (
+            await ctx.db.query("ocrResults")
+            .with_index(
+                "by_screenshot", lambda q, shot_id=other["_id"]: q.eq("screenshotId", shot_id)
+            )
+            .first()
+        )
+        if result is None or len(result["words"]) >= MAX_WORDS:
+            return None
+        keep = ("text", "words", "engine", "seconds", "icons")
+        return {"fileId": other["fileId"], "result": {k: result[k] for k in keep if k in result}}
+    return None
 
 
 @internal_mutation(
@@ -117,6 +159,7 @@ async def save(ctx, screenshotId, result, width, height, redactions, redactedFil
             "engine": result["engine"],
             "seconds": result["seconds"],
             "processedAt": now_ms(),
+            **({"icons": result["icons"]} if result.get("icons") else {}),
         },
     )
     await _document_when_finished(ctx, shot["sessionId"])
@@ -172,11 +215,18 @@ async def process(ctx, screenshotId):
             if image is None:
                 raise ValueError("the screenshot's file is gone from storage")
             width, height = _image_size(image)
-            kept, result, findings = await asyncio.to_thread(_ocr_and_redact, image, job["redact"])
+            earlier = None
+            if "earlier" in job:
+                png = await ctx.storage.get(job["earlier"]["fileId"])
+                earlier = None if png is None else (png, job["earlier"]["result"])
+            kept, result, findings = await asyncio.to_thread(
+                _ocr_and_redact, image, job["redact"], earlier
+            )
             if job["redact"]:
                 redacted_id = await ctx.storage.store(kept, "image/png")
             ocr = result.to_json()
             ocr["words"] = ocr["words"][:MAX_WORDS]
+            ocr["icons"] = ocr.get("icons", [])[:MAX_WORDS]
             saved = {
                 "screenshotId": screenshotId,
                 "result": ocr,

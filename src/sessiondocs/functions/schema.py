@@ -151,6 +151,8 @@ schema = define_schema(
                 "engine": v.string(),
                 "seconds": v.number(),
                 "processedAt": v.number(),
+                # read but judged icons (sessiondocs.words.OcrResult.icons)
+                "icons": v.optional(v.array(word)),
             }
         )
         .index("by_screenshot", ["screenshotId"])

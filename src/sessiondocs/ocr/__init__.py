@@ -3,6 +3,7 @@
     from sessiondocs.ocr import read_image
     result = read_image("screen.png")           # the default engine, or $SESSIONDOCS_OCR
     result = read_image(png_bytes, "tesseract")  # a named engine
+    later = read_image_after(next_png, png_bytes, result)  # only what changed, where it can
     for word in result.words: ...               # Word(text, left, top, width, height, conf)
 
 Engines: ``tesseract`` and ``rapidocr`` (``ENGINES``); ``DEFAULT_ENGINE`` is the one that
@@ -12,7 +13,8 @@ Bad input raises ``NotAnImageError``, a ValueError; an unknown engine name, a Va
 Modules: ``engine`` (choosing and caching engines, decoding input), ``tesseract`` and ``rapid``
 (the engines), ``preprocess`` (Tesseract's view of a screenshot), ``recover`` (short words
 Tesseract's layout drops), ``icons`` and ``cleanup`` (icons read as text, split words),
-``layout`` (reading order), ``metrics`` (character error rate, word accuracy).
+``layout`` (reading order), ``metrics`` (character error rate, word accuracy), ``incremental``
+(RapidOCR reads a screenshot block by block, and only the blocks an earlier one did not have).
 """
 
 from sessiondocs.ocr.engine import (
@@ -24,6 +26,7 @@ from sessiondocs.ocr.engine import (
     get_engine,
     load_image,
     read_image,
+    read_image_after,
 )
 from sessiondocs.ocr.metrics import cer, word_accuracy
 
@@ -37,5 +40,6 @@ __all__ = [
     "get_engine",
     "load_image",
     "read_image",
+    "read_image_after",
     "word_accuracy",
 ]

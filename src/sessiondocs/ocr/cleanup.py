@@ -33,6 +33,17 @@ def clean(fragments: Iterable[Sequence[Word]], gray: np.ndarray | None = None) -
     return out
 
 
+def split_icon_sized(words: Sequence[Word], gray: np.ndarray) -> tuple[list[Word], list[Word]]:
+    """``words`` (in reading order, in ``gray``'s pixels) split into those kept and those whose
+    ink is no letter's size next to the page's capitals (``icons.is_icon_sized``)."""
+    cap = cap_height(gray, words)
+    kept: list[Word] = []
+    icons: list[Word] = []
+    for w in words:
+        (icons if cap is not None and is_icon_sized(gray, w, cap) else kept).append(w)
+    return kept, icons
+
+
 def join_split_words(fragment: Sequence[Word]) -> list[Word]:
     """Words of one line that an engine split at punctuation, joined back.
 

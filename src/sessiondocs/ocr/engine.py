@@ -128,3 +128,26 @@ def read_image(source: ImageSource, engine: str | None = None) -> OcrResult:
     """
     ocr = get_engine(engine)
     return ocr.read(load_image(source))
+
+
+def read_image_after(
+    source: ImageSource,
+    earlier: ImageSource,
+    earlier_result: OcrResult,
+    engine: str | None = None,
+) -> OcrResult:
+    """``read_image(source, engine)``, reading only what differs from ``earlier`` (an earlier
+    screenshot of the same screen, which this engine read as ``earlier_result``) where the
+    engine can (RapidOCR: ``incremental``); the words are the same either way. ``earlier``
+    that is not a readable image is ignored."""
+    ocr = get_engine(engine)
+    image = load_image(source)
+    read_changed = getattr(ocr, "read_changed", None)
+    if read_changed is None or earlier_result.engine != ocr.name:
+        return ocr.read(image)
+    try:
+        before = load_image(earlier)
+    except NotAnImageError:
+        return ocr.read(image)
+    result: OcrResult = read_changed(image, before, earlier_result)
+    return result

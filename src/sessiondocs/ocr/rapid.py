@@ -19,13 +19,15 @@ import os
 import queue
 import threading
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from PIL import Image
 
-from sessiondocs.ocr.cleanup import clean
+from sessiondocs.ocr.cleanup import clean, split_icon_sized
+from sessiondocs.ocr.incremental import read_blocks
 from sessiondocs.ocr.layout import rows_of, text_of
 from sessiondocs.ocr.preprocess import to_rgb
 from sessiondocs.words import OcrResult, Word
@@ -64,6 +66,7 @@ class RapidOcrEngine:
             "Global.use_cls": False,
             "Global.return_word_box": True,
             "Global.log_level": "error",
+            "Global.width_height_ratio": -1,
             "Det.model_path": str(models / DET_MODEL),
             "Det.limit_type": "max",
             "Rec.model_path": str(models / REC_MODEL),
@@ -93,21 +96,45 @@ class RapidOcrEngine:
 
     def read(self, image: Image.Image) -> OcrResult:
         """Read ``image``: words with boxes in its own pixels, text as rows top to bottom."""
+        return self.read_changed(image, None, None)
+
+    def read_changed(
+        self, image: Image.Image, earlier: Image.Image | None, earlier_result: OcrResult | None
+    ) -> OcrResult:
+        """Read ``image`` block by block (``incremental``); with ``earlier`` (a screenshot
+        this engine read as ``earlier_result``), only the blocks that differ from it: the
+        words are the same as a read of ``image`` alone would give."""
         started = time.perf_counter()
         rgb = to_rgb(image)
+        # why: the detector's scale is fixed by the whole screen's longer side, for every block
+        limit = max(32, round(max(rgb.size) * DET_SCALE))
+        before = None if earlier is None or earlier_result is None else to_rgb(earlier)
+        carried = [] if earlier_result is None else [*earlier_result.words, *earlier_result.icons]
+        words = read_blocks(rgb, partial(self._read_part, limit), before, carried)
+        # why: an icon is told by its size next to the page's capitals, so that is judged on
+        # the whole page (a title bar's close cross is the size of the title's capitals)
+        ordered = [w for row in rows_of([w] for w in words) for w in row]
+        kept, icons = split_icon_sized(ordered, np.asarray(rgb.convert("L")))
+        rows = rows_of([w] for w in kept)
+        return OcrResult(
+            text_of(rows),
+            [w for row in rows for w in row],
+            self.name,
+            time.perf_counter() - started,
+            icons,
+        )
+
+    def _read_part(self, limit: int, part: Image.Image) -> list[Word]:
         ocr = self._take()
         try:
-            # why: the detector reads its size limit on every call; set it per image so the
+            # why: the detector reads its size limit on every call; set it per read so the
             # scale (not the absolute size) is fixed, as text size does not grow with screen
             # size. Each instance serves one read at a time, so this per-call state is safe.
-            detector = ocr._load_det_model()
-            detector.limit_side_len = max(32, round(max(rgb.size) * DET_SCALE))
-            out = ocr(rgb)
+            ocr._load_det_model().limit_side_len = limit
+            out = ocr(part)
         finally:
             self._idle.put(ocr)
-        rows = rows_of(clean(line_words(out), np.asarray(rgb.convert("L"))))
-        words = [w for row in rows for w in row]
-        return OcrResult(text_of(rows), words, self.name, time.perf_counter() - started)
+        return [w for line in clean(line_words(out)) for w in line]
 
 
 def line_words(out: Any) -> list[list[Word]]:
