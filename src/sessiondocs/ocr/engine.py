@@ -29,7 +29,10 @@ ENV_VAR = "SESSIONDOCS_OCR"
 #              baseline's time); pipeline 119 screenshots/min
 #   rapidocr   CER 0.07%, word accuracy 99.2%, 1.43-1.75 s per image (2.32-2.37x): over the
 #              time goal whenever the machine is busy; pipeline 43-71 screenshots/min
-# RapidOCR reads more accurately; SESSIONDOCS_OCR=rapidocr chooses it where time allows.
+# RapidOCR reads more accurately; SESSIONDOCS_OCR=rapidocr chooses it where time allows. It
+# reads a session's screenshots only where they changed (``read_image_after``): 589 a minute
+# through the pipeline on the scripted sessions (bench/bench_sessiondocs_changes.py); the
+# documentation generator's label rules still suit Tesseract's words better (bench/README.md).
 DEFAULT_ENGINE = "tesseract"
 
 ImageSource = str | Path | bytes | bytearray | memoryview | Image.Image
