@@ -46,6 +46,7 @@ from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
 
 from livebase.engine.errors import TimeLimitError
+from livebase.runtime.execution import GRACE
 
 if TYPE_CHECKING:
     from livebase.runtime.core import BaseRuntime, QueryResult
@@ -106,20 +107,17 @@ class QueryProcess:
         except Exception as exc:
             raise Unavailable(str(exc)) from None
         request = next(self._ids)
+        payload = pickle.dumps((request, path, args, identity, journal))
         answer: concurrent.futures.Future[tuple[bool, Any]] = concurrent.futures.Future()
         self._pending[request] = answer
         try:
-            payload = pickle.dumps((request, path, args, identity, journal))
             with self._send_lock:
-                conn = self._conn
-                if conn is None:
-                    raise Unavailable("the query process ended")
-                conn.send_bytes(payload)
+                if self._conn is None:
+                    raise OSError("it ended")
+                self._conn.send_bytes(payload)
         except (OSError, ValueError) as exc:
             self._pending.pop(request, None)
             raise Unavailable(f"the query process did not take the query: {exc}") from None
-        from livebase.runtime.execution import GRACE
-
         try:
             ok, outcome = answer.result(timeout=limit + GRACE + ANSWER_GRACE)
         except concurrent.futures.TimeoutError:
