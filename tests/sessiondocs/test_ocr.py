@@ -456,3 +456,33 @@ def _png(image: Image.Image) -> bytes:
     out = io.BytesIO()
     image.save(out, format="PNG")
     return out.getvalue()
+
+
+@pytest.mark.parametrize("lit", [False, True])
+def test_a_rapidocr_box_is_fitted_to_its_letters_not_the_tab_or_lit_row_around_them(
+    lit: bool,
+) -> None:
+    """The engine's box for a word reaches past the tab drawn round it and into the rows
+    above and below; fitted, it holds the letters and nothing else."""
+    from PIL import ImageDraw, ImageFont
+
+    from sessiondocs.ocr.rapid import fitted
+
+    image = Image.new("L", (260, 90), 235)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 16)
+    draw.text((40, 12), "Ostrava", fill=20, font=font)  # the line above
+    if lit:
+        draw.rectangle((20, 33, 240, 56), fill=40)  # a selected list entry
+    else:
+        draw.rounded_rectangle((30, 33, 140, 70), radius=4, outline=120)  # a tab
+    draw.text((40, 38), "General", fill=235 if lit else 20, font=font)
+    draw.text((40, 64), "Plzen", fill=20, font=font)  # the line below
+    left, top, right, bottom = draw.textbbox((40, 38), "General", font=font)
+    engine_box = Word("General", 26, 28, 125, 38, 99.0)  # as RapidOCR places it
+    box = fitted(engine_box, np.asarray(image))
+    assert abs(box.left - left) <= 1 and abs(box.right - right) <= 1
+    assert abs(box.top - top) <= 1 and abs(box.bottom - bottom) <= 1
+    # a box that starts inside the first letter grows over it
+    cut = fitted(Word("General", left + 4, 28, right - left - 4, 38, 99.0), np.asarray(image))
+    assert abs(cut.left - left) <= 1

@@ -31,7 +31,7 @@ import numpy as np
 from PIL import Image
 
 from sessiondocs.ocr.cleanup import clean, split_icon_sized
-from sessiondocs.ocr.icons import EDGE_SHARE, INK_CONTRAST
+from sessiondocs.ocr.icons import INK_CONTRAST
 from sessiondocs.ocr.incremental import read_blocks
 from sessiondocs.ocr.layout import rows_of, text_of
 from sessiondocs.ocr.preprocess import to_rgb
@@ -40,6 +40,10 @@ from sessiondocs.words import OcrResult, Word
 DET_MODEL = "PP-OCRv6_det_small.onnx"
 REC_MODEL = "PP-OCRv6_rec_small.onnx"
 DET_SCALE = 0.75  # detection input size relative to the screenshot
+FIT_ROUNDS = 3  # times a word's box is shrunk to its ink, each uncovering more border
+BORDER_SHARE = 0.6  # of the engine's box's height: a column inked this far down is a border
+FAINT = 4  # ink over less than a quarter of the box's height: too faint to fit the box to
+ROW_GAP = 2  # empty rows within one word's letters at most (an "i"'s dot, a colon)
 
 
 def models_dir() -> Path:
@@ -145,27 +149,76 @@ class RapidOcrEngine:
 
 
 def fitted(word: Word, gray: np.ndarray) -> Word:
-    """``word`` with its box shrunk to its ink: RapidOCR's boxes reach well beyond the letters
-    (a 16 px word gets a 40 px box), which the gaps between words are measured against. Rows
-    or columns inked almost right across the box are a border, not letters."""
-    top, left = max(0, word.top), max(0, word.left)
-    crop = gray[top : word.bottom, left : word.right].astype(np.int16)
-    if crop.size == 0:
+    """``word`` with its box fitted to its ink: RapidOCR's boxes reach well beyond the letters
+    (a 16 px word gets a 40 px box), which the gaps between words are measured against, and
+    placed from its character positions they can cut a first or last letter.
+
+    Each row is measured against its own commonest gray in the engine's box, so text on a lit
+    row (a selected list entry) is ink, and a border or highlight row is not. A column inked
+    down most of the box is a border; of the runs of inked rows, the one nearest the
+    box's middle is the word (the others are the ends of the letters of the lines above and
+    below, or a cell's edge). The run is chosen again in the box it gives until nothing
+    changes; then the box grows sideways over a letter it cuts. Faint text (a placeholder's
+    light gray) keeps the engine's box."""
+    left, top = max(0, word.left), max(0, word.top)
+    right, bottom = min(gray.shape[1], word.right), min(gray.shape[0], word.bottom)
+    rows = gray[top:bottom].astype(np.int16)
+    if bottom <= top or right <= left:
         return word
-    background = np.bincount(crop.ravel()).argmax()
-    ink = np.abs(crop - background) > INK_CONTRAST
-    ink[ink.mean(axis=1) >= EDGE_SHARE, :] = False
-    ink[:, ink.mean(axis=0) >= EDGE_SHARE] = False
-    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
-    if rows.size == 0 or cols.size == 0:
-        return word
-    return Word(
-        word.text,
+    background = np.array([np.bincount(row[left:right]).argmax() for row in rows])
+    ink = np.abs(rows - background[:, None]) > INK_CONTRAST  # the box's rows, full width
+    inside = ink[:, left:right]
+    # why: a column inked down most of the engine's box is a border (a tab's side): letters
+    # stand in under half of it
+    inside[:, inside.mean(axis=0) >= BORDER_SHARE] = False
+    box = (left, 0, right, bottom - top)  # columns in the image, rows in ``ink``
+    for _ in range(FIT_ROUNDS):
+        shrunk = _ink_box(ink, *box)
+        if shrunk is None or shrunk == box:
+            break
+        box = shrunk
+    if (box[3] - box[1]) * FAINT < bottom - top:
+        return word  # why: too little ink to go by (faint text, a placeholder's light gray)
+    x0, y0, x1, y1 = _widened(gray, box[0], top + box[1], box[2], top + box[3])
+    return Word(word.text, x0, y0, x1 - x0, y1 - y0, word.conf)
+
+
+def _widened(
+    gray: np.ndarray, left: int, top: int, right: int, bottom: int
+) -> tuple[int, int, int, int]:
+    """The box grown sideways over a letter it cuts, a letter's width or so at most."""
+    rows = gray[top:bottom].astype(np.int16)
+    background = np.array([np.bincount(row).argmax() for row in rows])
+    ink = (np.abs(rows - background[:, None]) > INK_CONTRAST).any(axis=0)
+    reach = bottom - top
+    while left > 0 and ink[left - 1] and ink[left] and reach > 0:
+        left, reach = left - 1, reach - 1
+    reach = bottom - top
+    while right < len(ink) and ink[right] and ink[right - 1] and reach > 0:
+        right, reach = right + 1, reach - 1
+    return left, top, right, bottom
+
+
+def _ink_box(
+    ink: np.ndarray, left: int, top: int, right: int, bottom: int
+) -> tuple[int, int, int, int] | None:
+    part = ink[top:bottom, left:right]
+    if part.size == 0:
+        return None
+    rows = np.flatnonzero(part.any(axis=1))
+    if rows.size == 0:
+        return None
+    runs = np.split(rows, np.flatnonzero(np.diff(rows) > ROW_GAP) + 1)
+    middle = (bottom - top) / 2
+    rows = min(runs, key=lambda run: max(run[0] - middle, middle - run[-1], 0))
+    cols = np.flatnonzero(part[rows[0] : rows[-1] + 1].any(axis=0))
+    if cols.size == 0:
+        return None
+    return (
         left + int(cols[0]),
         top + int(rows[0]),
-        int(cols[-1] - cols[0] + 1),
-        int(rows[-1] - rows[0] + 1),
-        word.conf,
+        left + int(cols[-1]) + 1,
+        top + int(rows[-1]) + 1,
     )
 
 
