@@ -483,6 +483,3 @@ def test_a_rapidocr_box_is_fitted_to_its_letters_not_the_tab_or_lit_row_around_t
     box = fitted(engine_box, np.asarray(image))
     assert abs(box.left - left) <= 1 and abs(box.right - right) <= 1
     assert abs(box.top - top) <= 1 and abs(box.bottom - bottom) <= 1
-    # a box that starts inside the first letter grows over it
-    cut = fitted(Word("General", left + 4, 28, right - left - 4, 38, 99.0), np.asarray(image))
-    assert abs(cut.left - left) <= 1

@@ -31,8 +31,9 @@ ENV_VAR = "SESSIONDOCS_OCR"
 #              time goal whenever the machine is busy; pipeline 43-71 screenshots/min
 # RapidOCR reads more accurately; SESSIONDOCS_OCR=rapidocr chooses it where time allows. It
 # reads a session's screenshots only where they changed (``read_image_after``): 589 a minute
-# through the pipeline on the scripted sessions (bench/bench_sessiondocs_changes.py); the
-# documentation generator's label rules still suit Tesseract's words better (bench/README.md).
+# through the pipeline on the scripted sessions (bench/bench_sessiondocs_changes.py), and with
+# its boxes fitted to the letters the documentation bench writes more of the expected steps
+# with it than with Tesseract (bench/README.md): the next candidate for the default.
 DEFAULT_ENGINE = "tesseract"
 
 ImageSource = str | Path | bytes | bytearray | memoryview | Image.Image

@@ -150,15 +150,14 @@ class RapidOcrEngine:
 
 def fitted(word: Word, gray: np.ndarray) -> Word:
     """``word`` with its box fitted to its ink: RapidOCR's boxes reach well beyond the letters
-    (a 16 px word gets a 40 px box), which the gaps between words are measured against, and
-    placed from its character positions they can cut a first or last letter.
+    (a 16 px word gets a 40 px box), which the gaps between words are measured against.
 
     Each row is measured against its own commonest gray in the engine's box, so text on a lit
     row (a selected list entry) is ink, and a border or highlight row is not. A column inked
     down most of the box is a border; of the runs of inked rows, the one nearest the
     box's middle is the word (the others are the ends of the letters of the lines above and
     below, or a cell's edge). The run is chosen again in the box it gives until nothing
-    changes; then the box grows sideways over a letter it cuts. Faint text (a placeholder's
+    changes. Faint text (a placeholder's
     light gray) keeps the engine's box."""
     left, top = max(0, word.left), max(0, word.top)
     right, bottom = min(gray.shape[1], word.right), min(gray.shape[0], word.bottom)
@@ -179,24 +178,8 @@ def fitted(word: Word, gray: np.ndarray) -> Word:
         box = shrunk
     if (box[3] - box[1]) * FAINT < bottom - top:
         return word  # why: too little ink to go by (faint text, a placeholder's light gray)
-    x0, y0, x1, y1 = _widened(gray, box[0], top + box[1], box[2], top + box[3])
-    return Word(word.text, x0, y0, x1 - x0, y1 - y0, word.conf)
-
-
-def _widened(
-    gray: np.ndarray, left: int, top: int, right: int, bottom: int
-) -> tuple[int, int, int, int]:
-    """The box grown sideways over a letter it cuts, a letter's width or so at most."""
-    rows = gray[top:bottom].astype(np.int16)
-    background = np.array([np.bincount(row).argmax() for row in rows])
-    ink = (np.abs(rows - background[:, None]) > INK_CONTRAST).any(axis=0)
-    reach = bottom - top
-    while left > 0 and ink[left - 1] and ink[left] and reach > 0:
-        left, reach = left - 1, reach - 1
-    reach = bottom - top
-    while right < len(ink) and ink[right] and ink[right - 1] and reach > 0:
-        right, reach = right + 1, reach - 1
-    return left, top, right, bottom
+    x0, y0, x1, y1 = box
+    return Word(word.text, x0, top + y0, x1 - x0, y1 - y0, word.conf)
 
 
 def _ink_box(
