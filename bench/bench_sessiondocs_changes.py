@@ -23,29 +23,23 @@ Run it through ``bench/run.py``, or alone: ``python bench/bench_sessiondocs_chan
 from __future__ import annotations
 
 import itertools
-import os
 import shutil
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-
-import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.conftest import start_server  # noqa: E402
-from tests.sessiondocs.conftest import SIGNUP_DOMAIN, Account, xvfb_display  # noqa: E402
+from tests.sessiondocs.conftest import xvfb_display  # noqa: E402
 
 from bench_engine import Result, fresh_dir, say  # noqa: E402
-from bench_sessiondocs_pipeline import _call  # noqa: E402
+from bench_sessiondocs_pipeline import direct_per_minute, pipeline_per_minute  # noqa: E402
 from bench_sessiondocs_steps import record  # noqa: E402
 from sessiondocs.ocr import get_engine, load_image  # noqa: E402
 from steps_scenarios import HELD_OUT_SCENARIOS, SCENARIOS  # noqa: E402
 
-APP = ROOT / "src" / "sessiondocs" / "functions"
 ENGINE = "rapidocr"
 GOAL_PER_MIN = 300.0
 
@@ -85,76 +79,6 @@ def same_words(sessions: list[Session]) -> tuple[int, int, float, float]:
     return same, compared, whole_time / compared, part_time / compared
 
 
-def served_per_minute(sessions: list[Session], data_dir: Path) -> float:
-    env = {"SESSIONDOCS_OCR": ENGINE, "SESSIONDOCS_SIGNUP_DOMAINS": SIGNUP_DOMAIN}
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        server = start_server(APP, data_dir)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                del os.environ[key]
-            else:
-                os.environ[key] = value
-    try:
-        token = Account.sign_up(server.url, f"bench@{SIGNUP_DOMAIN}").token
-        headers = {"Authorization": f"Bearer {token}"}
-        with httpx.Client(base_url=server.url, timeout=60, headers=headers) as http:
-            ids = [
-                _call(http, "mutation", "sessions:createSession", {"pcName": name, "redact": False})
-                for name, _ in sessions
-            ]
-            total = sum(len(frames) for _, frames in sessions)
-            started = time.perf_counter()
-            for i in range(max(len(frames) for _, frames in sessions)):
-                for session, (_, frames) in zip(ids, sessions, strict=True):
-                    if i < len(frames):
-                        url = _call(http, "mutation", "screenshots:generateUploadUrl", {})
-                        stored = http.post(
-                            url, content=frames[i], headers={"Content-Type": "image/png"}
-                        )
-                        _call(
-                            http,
-                            "mutation",
-                            "screenshots:registerScreenshot",
-                            {
-                                "sessionId": session,
-                                "filename": f"{i:04d}.png",
-                                "storageId": stored.json()["storageId"],
-                                "capturedAt": 1_700_000_000_000 + i * 1000,
-                            },
-                        )
-            while True:
-                shots = [
-                    s
-                    for session in ids
-                    for s in _call(
-                        http, "query", "screenshots:listBySession", {"sessionId": session}
-                    )
-                ]
-                if len(shots) == total and all(s["status"] in ("done", "failed") for s in shots):
-                    break
-                time.sleep(0.05)
-            elapsed = time.perf_counter() - started
-            failed = [s for s in shots if s["status"] != "done"]
-            if failed:
-                raise RuntimeError(f"{len(failed)} screenshots failed: {failed[0]['error']}")
-    finally:
-        server.stop()
-    return total / elapsed * 60
-
-
-def direct_per_minute(sessions: list[Session]) -> float:
-    engine = get_engine(ENGINE)
-    pngs = [png for _, frames in sessions for png in frames]
-    engine.read(load_image(pngs[0]))  # the models loaded before timing
-    started = time.perf_counter()
-    with ThreadPoolExecutor(2) as pool:
-        list(pool.map(lambda png: engine.read(load_image(png)), pngs))
-    return len(pngs) / (time.perf_counter() - started) * 60
-
-
 def run(quick: bool = False, tmp_root: str | None = None) -> list[Result]:
     if shutil.which("Xvfb") is None or shutil.which("xdotool") is None:
         say("skipped: needs Xvfb and xdotool (make system)")
@@ -162,12 +86,13 @@ def run(quick: bool = False, tmp_root: str | None = None) -> list[Result]:
     with fresh_dir(tmp_root) as tmp:
         sessions = recorded(quick, tmp)
         same, compared, whole, part = same_words(sessions)
-        direct = direct_per_minute(sessions)
-        served = served_per_minute(sessions, tmp / "data")
-    frames = sum(len(f) for _, f in sessions)
+        frames = [pngs for _, pngs in sessions]
+        direct = direct_per_minute([png for pngs in frames for png in pngs], ENGINE)
+        served = pipeline_per_minute(frames, tmp / "data", {"SESSIONDOCS_OCR": ENGINE})
+    total = sum(len(f) for _, f in sessions)
     met = "met" if served >= GOAL_PER_MIN else "NOT met"
     say(
-        f"{len(sessions)} scripted sessions, {frames} frames: {same}/{compared} read only where "
+        f"{len(sessions)} scripted sessions, {total} frames: {same}/{compared} read only where "
         f"they changed give the same words, text and icons as a whole read (goal: all); "
         f"{whole:.3f} s per frame whole, {part:.3f} s in part ({whole / part:.1f}x)"
     )

@@ -22,11 +22,12 @@ def clean(fragments: Iterable[Sequence[Word]], gray: np.ndarray | None = None) -
     kept = [
         [w for w in (_stripped(w) for w in f) if w and not is_symbols(w.text)] for f in fragments
     ]
-    cap = cap_height(gray, (w for f in kept for w in f)) if gray is not None else None
+    if gray is not None:
+        _, icons = split_icon_sized([w for f in kept for w in f], gray)
+        dropped = {id(w) for w in icons}
+        kept = [[w for w in f if id(w) not in dropped] for f in kept]
     out = []
     for fragment in kept:
-        if gray is not None and cap is not None:
-            fragment = [w for w in fragment if not is_icon_sized(gray, w, cap)]
         words = join_split_words(fragment)
         if words:
             out.append(words)
