@@ -1,9 +1,16 @@
 import math
+import string
+from collections.abc import Callable
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from livebase import Int64, LimitError, ValidationError
+from livebase.engine import values as values_module
 from livebase.engine.values import (
+    MAX_NESTING,
     MAX_VALUE_NESTING,
     check_nesting,
     dumps,
@@ -131,3 +138,56 @@ def test_int64_arithmetic_stays_int64_and_checks_the_range():
     assert not isinstance(n / 2, Int64) and n / 2 == 2**39
     with pytest.raises(ValidationError, match="int64 range"):
         Int64(2**62) * 4
+
+
+_NAMES = st.one_of(
+    st.sampled_from(["name", "value", "_id", "a b"]),
+    st.text(alphabet=string.ascii_letters, min_size=1, max_size=5),
+    st.sampled_from(["", "$bad", "x" * 1025, "é", "tab\t"]),  # each refused
+    st.text(max_size=6),
+)
+_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.floats(allow_nan=False),
+    st.integers(min_value=-(2**60), max_value=2**60),
+    st.text(max_size=8),
+    st.binary(max_size=4),
+)
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.tuples(inner, inner),
+        st.dictionaries(_NAMES, inner, max_size=4),
+    ),
+    max_leaves=12,
+)
+
+
+def _outcome(call: Callable[[], Any]) -> tuple[str, Any]:
+    try:
+        return "value", call()
+    except (ValidationError, LimitError) as exc:
+        return type(exc).__name__, None
+
+
+@settings(max_examples=500, deadline=None)
+@given(_VALUES, _VALUES)
+def test_the_fast_path_agrees_with_the_careful_one(first: Any, second: Any) -> None:
+    # why: the fast path remembers field names it accepted; whatever came before, each value
+    # is accepted or refused as the careful path alone would
+    for value in (first, second):
+        fast = _outcome(lambda v=value: normalize(v))
+        careful = _outcome(lambda v=value: values_module._careful(v, "", 0, MAX_NESTING))
+        assert fast == careful
+        if fast[0] == "value":
+            assert repr(fast[1]) == repr(careful[1])  # -0.0 and int vs float included
+
+
+def test_a_name_refused_stays_refused_after_valid_ones():
+    normalize({"ok": 1.0, "other": "x"})
+    with pytest.raises(ValidationError, match="starts with"):
+        normalize({"ok": 1.0, "$other": "x"})
+    with pytest.raises(ValidationError, match="Empty field name"):
+        normalize({"ok": {"": 1}})

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from livebase.engine.errors import SchemaError, UnknownTableError
-from livebase.engine.keys import encode_key, encode_value, field_value
+from livebase.engine.keys import STRING, encode_key, encode_value, escape_key_bytes, field_value
 from livebase.engine.schema import SchemaDefinition
 from livebase.engine.validators import ObjectValidator, id_validators
 
@@ -82,7 +82,12 @@ def document_suffix(doc: dict[str, Any]) -> bytes:
 
 def id_key(doc_id: str) -> bytes:
     """The ``by_id`` key of a document ID."""
+    if type(doc_id) is str:  # why: every db.get builds one; this is encode_key's string case
+        return _ID_KEY_START + escape_key_bytes(doc_id.encode("utf-8"))
     return encode_key((doc_id,))
+
+
+_ID_KEY_START = bytes((STRING,))
 
 
 @dataclass

@@ -43,7 +43,7 @@ class _Undefined:
 undefined = _Undefined()
 
 
-def _escape(raw: bytes) -> bytes:
+def escape_key_bytes(raw: bytes) -> bytes:
     # why: 0x00 terminates strings, so a literal 0x00 becomes 0x00 0xFF, which still sorts
     # below any other continuation and above the terminator.
     return raw.replace(b"\x00", b"\x00\xff") + END
@@ -69,7 +69,7 @@ def encode_value(value: Any, out: bytearray) -> None:
         out.append(FALSE)
     elif isinstance(value, str):
         out.append(STRING)
-        out += _escape(value.encode("utf-8"))
+        out += escape_key_bytes(value.encode("utf-8"))
     elif isinstance(value, Int64):
         out.append(INT64)
         out += (int(value) + _INT_BIAS).to_bytes(8, "big")
@@ -78,7 +78,7 @@ def encode_value(value: Any, out: bytearray) -> None:
         out += _float_bits(float(value))
     elif isinstance(value, bytes):
         out.append(BYTES)
-        out += _escape(value)
+        out += escape_key_bytes(value)
     elif isinstance(value, list | tuple):
         out.append(ARRAY)
         for item in value:
@@ -88,7 +88,7 @@ def encode_value(value: Any, out: bytearray) -> None:
         out.append(OBJECT)
         for key in sorted(value):
             out.append(STRING)
-            out += _escape(key.encode("utf-8"))
+            out += escape_key_bytes(key.encode("utf-8"))
             encode_value(value[key], out)
         out += END
     elif value is undefined:

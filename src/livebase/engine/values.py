@@ -147,6 +147,26 @@ class _Slow(Exception):
     """The fast path met something it does not handle; the careful path takes over."""
 
 
+# why: documents of a table repeat the same field names; a name checked once is not checked
+# again (bounded, so that arbitrary names cannot grow it without end)
+_good_names: set[str] = set()
+_GOOD_NAMES_MAX = 10_000
+
+
+def _check_name_fast(key: Any) -> None:
+    if (
+        type(key) is not str
+        or not key
+        or key[0] == "$"
+        or len(key) > MAX_FIELD_NAME
+        or not key.isascii()
+        or not key.isprintable()
+    ):
+        raise _Slow
+    if len(_good_names) < _GOOD_NAMES_MAX:
+        _good_names.add(key)
+
+
 def normalize(value: Any, path: str = "", limit: int = MAX_NESTING) -> Any:
     """Check a value and return its canonical form (integral numbers as int, tuples as lists).
 
@@ -186,16 +206,16 @@ def _fast(value: Any, depth: int, limit: int) -> Any:
             raise _Slow
         out = {}
         for key, item in value.items():
-            if (
-                type(key) is not str
-                or not key
-                or key[0] == "$"
-                or len(key) > MAX_FIELD_NAME
-                or not key.isascii()
-                or not key.isprintable()
-            ):
-                raise _Slow
-            out[key] = _fast(item, depth + 1, limit)
+            if type(key) is not str or key not in _good_names:
+                _check_name_fast(key)
+            # why: most fields hold a plain string or a float; handled here, not in a call
+            kind = type(item)
+            if kind is str and item.isascii():
+                out[key] = item
+            elif kind is float:
+                out[key] = canonical_number(item)
+            else:
+                out[key] = _fast(item, depth + 1, limit)
         return out
     if kind is list:
         if len(value) > MAX_ARRAY_LEN:

@@ -277,7 +277,7 @@ class BaseRuntime:
             )
         try:
             checked = fn.args.check(args) if fn.args is not None else args
-            return dict(values.normalize(checked, limit=values.MAX_VALUE_NESTING))
+            return values.normalize(checked, limit=values.MAX_VALUE_NESTING)
         except ValidationError as exc:
             raise ValidationError(f"ArgumentValidationError in {fn.path}: {exc.message}") from None
 

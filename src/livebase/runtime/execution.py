@@ -96,6 +96,11 @@ class Run:
     progress), and none is left pending once the thread is back in the engine or the run ended.
     """
 
+    __slots__ = (
+        "abandoned", "committed", "deadline", "depth", "done", "in_handler", "kind", "limit",
+        "lock", "over", "path", "pending", "raised_at", "started", "thread_id", "worker",
+    )  # fmt: skip
+
     def __init__(self, path: str, kind: str, limit: float, worker: _Worker | None) -> None:
         self.path = path
         self.kind = kind

@@ -14,7 +14,6 @@ import contextlib
 import contextvars
 import sys
 import threading
-from collections.abc import Iterator
 from typing import Any, TextIO
 
 MAX_LINES = 256
@@ -29,13 +28,17 @@ _install_lock = threading.Lock()
 class LogLines:
     """The lines one function run wrote, at most MAX_LINES of MAX_LINE_CHARS each."""
 
+    __slots__ = ("_dropped", "_partial", "lines", "path")
+
     def __init__(self, path: str = "") -> None:
         self.path = path
         self.lines: list[str] = []
-        self._partial = {"[LOG]": "", "[ERROR]": ""}
+        self._partial: dict[str, str] | None = None  # an unterminated last line per level
         self._dropped = 0
 
     def write(self, level: str, text: str) -> None:
+        if self._partial is None:
+            self._partial = {"[LOG]": "", "[ERROR]": ""}
         pending = self._partial[level] + text
         *complete, self._partial[level] = pending.split("\n")
         for line in complete:
@@ -51,10 +54,11 @@ class LogLines:
 
     def finish(self) -> list[str]:
         """The lines, with any unterminated last line and a note of lines dropped."""
-        for level, rest in self._partial.items():
-            if rest:
-                self._add(level, rest)
-                self._partial[level] = ""
+        if self._partial is not None:
+            for level, rest in self._partial.items():
+                if rest:
+                    self._add(level, rest)
+                    self._partial[level] = ""
         if self._dropped:
             self.lines.append(f"[WARN] {self._dropped} more log lines were dropped")
             self._dropped = 0
@@ -93,21 +97,30 @@ def _install() -> None:
             sys.stderr = _Stream(sys.stderr, "[ERROR]")
 
 
-@contextlib.contextmanager
-def capture_into(lines: LogLines) -> Iterator[LogLines]:
+class capture_into:  # used like a function: ``with capture_into(lines):``
     """Collect what the code run inside prints into ``lines`` (also in threads and tasks it
     starts)."""
-    if not isinstance(sys.stdout, _Stream) or not isinstance(sys.stderr, _Stream):
-        _install()
-    token = _current.set(lines)
-    try:
-        yield lines
-    finally:
-        _current.reset(token)
-        lines.finish()
+
+    # why: a class, not a generator context manager: every query and mutation enters one,
+    # and a generator's frame costs several times more to set up and finish
+
+    __slots__ = ("_lines", "_token")
+
+    def __init__(self, lines: LogLines) -> None:
+        self._lines = lines
+
+    def __enter__(self) -> LogLines:
+        if not isinstance(sys.stdout, _Stream) or not isinstance(sys.stderr, _Stream):
+            _install()
+        self._token = _current.set(self._lines)
+        return self._lines
+
+    def __exit__(self, *exc: object) -> None:
+        _current.reset(self._token)
+        self._lines.finish()
 
 
-def capture(path: str = "") -> contextlib.AbstractContextManager[LogLines]:
+def capture(path: str = "") -> capture_into:
     """Collect what the code run inside prints, as a new ``LogLines`` for ``path``."""
     return capture_into(LogLines(path))
 
