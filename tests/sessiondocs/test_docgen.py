@@ -517,6 +517,31 @@ def test_two_buttons_side_by_side_are_two_labels_and_a_click_names_one() -> None
     assert generate(frames).steps[1].title == 'Click "Cancel"'
 
 
+def test_a_menu_entry_over_a_cut_word_is_named_alone() -> None:
+    """A context menu drawn over a list covers the end of "budget.xlsx"; its entry "Rename"
+    sits a space's width from the letters left showing, with no dark border between them,
+    but on the menu's own background: the click names the entry, not "budg Rename"."""
+    shown = Painter("Documents")
+    shown.image.paste((250, 250, 250), (0, 32, WIDTH, HEIGHT))
+    shown.text(24, 80, "report.txt")
+    shown.text(24, 110, "budg")
+    end = shown.words[-1].left + shown.words[-1].width
+    shown.draw.rectangle((end + 1, 100, end + 100, 190), fill=(236, 236, 236))
+    shown.draw.line((end + 1, 100, end + 1, 190), fill=(255, 255, 255))  # its light edge
+    shown.text(end + 7, 114, "Rename")
+    shown.text(end + 7, 150, "Delete")
+    gap = shown.words[-2].left - end
+    assert gap < 0.8 * shown.words[-2].height  # as close as a space
+    closed = Painter("Documents")
+    closed.text(24, 80, "report.txt")
+    closed.text(24, 110, "budget.xlsx")
+    frames = [
+        shown.frame("s1", 0),
+        with_event(closed.frame("s2", 2), kind="click", x=end + 40, y=122),
+    ]
+    assert generate(frames).steps[1].title == 'Click "Rename"'
+
+
 def test_the_pointer_lighting_up_what_it_clicks_next_is_not_a_step() -> None:
     bank = bank_window()
     hovered = bank.copy()

@@ -483,3 +483,39 @@ def test_a_rapidocr_box_is_fitted_to_its_letters_not_the_tab_or_lit_row_around_t
     box = fitted(engine_box, np.asarray(image))
     assert abs(box.left - left) <= 1 and abs(box.right - right) <= 1
     assert abs(box.top - top) <= 1 and abs(box.bottom - bottom) <= 1
+
+
+@pytest.mark.parametrize("cut", ["first", "last"])
+def test_a_rapidocr_box_that_cuts_a_letter_takes_it_back_but_not_the_button_beside_it(
+    cut: str,
+) -> None:
+    """The engine can place a word's end inside its first or last letter ("invoice" from its
+    "n", the stem of an "N"): fitted, the box takes the letter back. It stops at the space
+    before the next word, and never runs over a button's background or border beside it."""
+    from PIL import ImageDraw, ImageFont
+
+    from sessiondocs.ocr.rapid import fitted
+
+    image = Image.new("L", (300, 60), 250)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((16, 10, 200, 48), fill=236, outline=150)  # the button
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 16)
+    draw.text((30, 20), "New", fill=10, font=font)
+    new = draw.textbbox((30, 20), "New", font=font)
+    x = new[2] + font.getlength(" ")
+    draw.text((x, 20), "invoice", fill=10, font=font)
+    invoice = tuple(round(v) for v in draw.textbbox((x, 20), "invoice", font=font))
+    gray = np.asarray(image)
+    if cut == "first":
+        # "invoice" from its "n": the "i" left out, the space and "New" beyond it
+        engine_box = Word("invoice", invoice[0] + 4, 8, invoice[2] - invoice[0], 40, 99.0)
+        box = fitted(engine_box, gray)
+        assert abs(box.left - invoice[0]) <= 1 and abs(box.right - invoice[2]) <= 1
+    else:
+        # "New" short of its "w": the button's padding and border beyond it
+        engine_box = Word("New", new[0] - 4, 8, new[2] - new[0] - 2, 40, 99.0)
+        box = fitted(engine_box, gray)
+        assert abs(box.left - new[0]) <= 1 and abs(box.right - new[2]) <= 1
+    # a word ending at the button's edge: the border and the window beyond are not taken
+    edge = Word("invoice", invoice[0] - 2, 8, 200 - invoice[0] + 30, 40, 99.0)
+    assert fitted(edge, gray).right <= invoice[2] + 1

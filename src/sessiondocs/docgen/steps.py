@@ -66,6 +66,7 @@ CARET_WIDTH = 4  # pixels: a change no wider is a text cursor blinking
 LABEL_GAP = 0.8  # a wider gap (in line heights) parts two controls' labels: "OK" | "Cancel"
 HOVER_REACH = 4  # pixels: a change around where the next click lands is the pointer hovering
 EDGE_LEVELS = 48  # a column this much darker or lighter than both sides of a gap is a border
+BACKGROUND_LEVELS = 8  # words whose backgrounds differ by this many grays label two things
 CLICK_REACH = 6.0  # a label beside the spot clicked (a tick box's) is at most this many
 # line heights away on its row
 TYPING_LINES = 3  # a typed-into region is at most this many text heights tall
@@ -364,8 +365,29 @@ def target_at(screen: Screen, x: int, y: int) -> tuple[str, Box | None, bool]:
 def labels_of(line: Line, screen: Screen) -> list[Line]:
     """A line's words grouped by the control they label: two buttons or tabs side by side
     ("OK  Cancel", "General | Advanced"), or a menu drawn over other text, read as one phrase;
-    their labels part at a gap wider than a space, or at a border drawn between them."""
-    return split_phrases(line, LABEL_GAP, lambda a, b: _border_between(screen, a, b, line))
+    their labels part at a gap wider than a space, at a border drawn between them, or where
+    the background changes (a menu's entry next to the text it covers)."""
+
+    def parted(a: Word, b: Word) -> bool:
+        return _border_between(screen, a, b, line) or _backgrounds_differ(screen, a, b, line)
+
+    return split_phrases(line, LABEL_GAP, parted)
+
+
+def _backgrounds_differ(screen: Screen, left: Word, right: Word, line: Line) -> bool:
+    """Whether two words stand on different backgrounds: each one's commonest gray, over the
+    line's height."""
+    top, bottom = line.box[1], line.box[1] + line.box[3]
+
+    def background(word: Word) -> int:
+        band = screen.pixels[top:bottom, max(0, word.left) : word.right]
+        if band.size == 0:
+            return -1
+        gray = band.mean(axis=2).astype(np.int64).ravel()
+        return int(np.bincount(gray).argmax())
+
+    one, other = background(left), background(right)
+    return one >= 0 and other >= 0 and abs(one - other) >= BACKGROUND_LEVELS
 
 
 def _border_between(screen: Screen, left: Word, right: Word, line: Line) -> bool:

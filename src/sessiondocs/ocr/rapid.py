@@ -44,6 +44,8 @@ FIT_ROUNDS = 3  # times a word's box is shrunk to its ink, each uncovering more 
 BORDER_SHARE = 0.6  # of the engine's box's height: a column inked this far down is a border
 FAINT = 4  # ink over less than a quarter of the box's height: too faint to fit the box to
 ROW_GAP = 2  # empty rows within one word's letters at most (an "i"'s dot, a colon)
+REACH_LETTER = 0.6  # of a word's height: how far past its box its own ink may go on
+REACH_GAP = 0.35  # of a word's height: empty columns within a word at most (spaces are wider)
 
 
 def models_dir() -> Path:
@@ -164,12 +166,15 @@ def fitted(word: Word, gray: np.ndarray) -> Word:
     rows = gray[top:bottom].astype(np.int16)
     if bottom <= top or right <= left:
         return word
-    background = np.array([np.bincount(row[left:right]).argmax() for row in rows])
+    # why: each row's commonest gray around the box, a box's height to either side, so that
+    # a row the letters' strokes cross (an "e"'s bar) still finds the background
+    around = slice(max(0, left - (bottom - top)), right + (bottom - top))
+    background = np.array([np.bincount(row[around]).argmax() for row in rows])
     ink = np.abs(rows - background[:, None]) > INK_CONTRAST  # the box's rows, full width
-    inside = ink[:, left:right]
     # why: a column inked down most of the engine's box is a border (a tab's side): letters
     # stand in under half of it
-    inside[:, inside.mean(axis=0) >= BORDER_SHARE] = False
+    border = ink.mean(axis=0) >= BORDER_SHARE
+    ink[:, border] = False
     box = (left, 0, right, bottom - top)  # columns in the image, rows in ``ink``
     for _ in range(FIT_ROUNDS):
         shrunk = _ink_box(ink, *box)
@@ -179,7 +184,39 @@ def fitted(word: Word, gray: np.ndarray) -> Word:
     if (box[3] - box[1]) * FAINT < bottom - top:
         return word  # why: too little ink to go by (faint text, a placeholder's light gray)
     x0, y0, x1, y1 = box
+    # why: the engine places a word's ends from its recognizer's coarse steps, and can leave
+    # out a first or last letter ("invoice" from its "n", the stem of an "N"): the word's
+    # ink that goes on just past an end is taken in
+    columns = ink[y0:y1].any(axis=0).astype(np.int8)
+    columns[border] = _BORDER
+    x0 = _reach(columns, x0, -1, y1 - y0)
+    x1 = _reach(columns, x1 - 1, 1, y1 - y0) + 1
     return Word(word.text, x0, top + y0, x1 - x0, y1 - y0, word.conf)
+
+
+_BORDER = 2  # a column inked down most of the engine's box (``columns`` in ``_reach``)
+
+
+def _reach(columns: np.ndarray, edge: int, step: int, height: int) -> int:
+    """The word's last inked column going from ``edge`` (its end as fitted) in direction
+    ``step``: over gaps narrower than a space between words, as far as about half a letter.
+    Ink that runs on further is not a letter of this word (a background, a border, the next
+    word), and then ``edge`` stays."""
+    most = round(REACH_LETTER * height)
+    gap = max(1, round(REACH_GAP * height))
+    reached, blank, column = edge, 0, edge
+    while True:
+        column += step
+        if not 0 <= column < len(columns) or columns[column] == _BORDER:
+            return reached
+        if columns[column]:
+            if abs(column - edge) > most:
+                return edge
+            reached, blank = column, 0
+        else:
+            blank += 1
+            if blank > gap:
+                return reached
 
 
 def _ink_box(
