@@ -21,20 +21,20 @@ from sessiondocs.words import OcrResult
 ENGINES: tuple[str, ...] = ("tesseract", "rapidocr")
 ENV_VAR = "SESSIONDOCS_OCR"
 
-# The engine that meets every measured goal with a margin: CER < 1% and < 1.5 s per 1280x800
-# screen on one core (bench/bench_sessiondocs_ocr.py: 20 synthetic screens, both themes,
-# interleaved with plain `tesseract` at its defaults: 51.3% CER, 0.62-0.74 s), and >= 60
-# screenshots a minute through the pipeline on 2 cores (bench/bench_sessiondocs_pipeline.py):
-#   tesseract  CER 0.42%, word accuracy 97.0%, 0.88-1.08 s per image (1.42-1.47x the
-#              baseline's time); pipeline 119 screenshots/min
-#   rapidocr   CER 0.07%, word accuracy 99.2%, 1.43-1.75 s per image (2.32-2.37x): over the
-#              time goal whenever the machine is busy; pipeline 43-71 screenshots/min
-# RapidOCR reads more accurately; SESSIONDOCS_OCR=rapidocr chooses it where time allows. It
-# reads a session's screenshots only where they changed (``read_image_after``): 589 a minute
-# through the pipeline on the scripted sessions (bench/bench_sessiondocs_changes.py), and with
-# its boxes fitted to the letters the documentation bench writes more of the expected steps
-# with it than with Tesseract (bench/README.md): the next candidate for the default.
-DEFAULT_ENGINE = "tesseract"
+# RapidOCR is the default: it reads more accurately, and the documentation written from its
+# words names more of what the user did (bench/README.md). Measured on 20 synthetic screens,
+# both themes (bench/bench_sessiondocs_ocr.py), and on 16 scripted sessions
+# (bench/bench_sessiondocs_changes.py, bench/bench_sessiondocs_steps.py):
+#   rapidocr   CER 0.07-0.12%, word accuracy 99.2%; a session's screenshots are read only
+#              where they changed (``read_image_after``): 589 a minute through the pipeline
+#              on 2 cores; documentation steps 30/30 scripted, 13/14 held out. A whole read
+#              of a screen full of text takes 1.7-1.9 s on one core (57-71 such unrelated
+#              screens a minute through the pipeline)
+#   tesseract  CER 0.42%, word accuracy 97.0%, 0.9-1.1 s per whole screen, 119 a minute
+#              through the pipeline; documentation steps 29/30 scripted, 10/14 held out.
+#              SESSIONDOCS_OCR=tesseract chooses it where whole reads of dense screens
+#              must be fast.
+DEFAULT_ENGINE = "rapidocr"
 
 ImageSource = str | Path | bytes | bytearray | memoryview | Image.Image
 # why: a screenshot of an 8K screen is 33 M pixels; a file announcing far more is an attack or
