@@ -19,11 +19,12 @@ APP_STACKS = {
         "mss",
         "weasyprint",
         "python-xlib",
+        "jeepney",
     },
 }
 # what those distributions are imported as
 MODULES = {"sqlglot", "sqlalchemy", "pymysql", "psycopg", "tqdm", "PIL", "numpy"}
-MODULES |= {"pytesseract", "rapidocr", "onnxruntime", "mss", "weasyprint", "Xlib"}
+MODULES |= {"pytesseract", "rapidocr", "onnxruntime", "mss", "weasyprint", "Xlib", "jeepney"}
 
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 

@@ -280,6 +280,27 @@ def find_sensitive(words: Sequence[Word]) -> list[Finding]:
     return sorted(found, key=lambda f: (f.boxes[0][1], f.boxes[0][0]) if f.boxes else (0, 0))
 
 
+def declared_fields(
+    words: Sequence[Word], fields: Sequence[Box], found: Sequence[Finding] = ()
+) -> list[Finding]:
+    """A password finding for each declared field: its box, and the boxes of the words whose
+    middle lies inside it (but not those ``found`` covers already)."""
+    taken = {box for finding in found for box in finding.boxes}
+    out = []
+    for field in fields:
+        left, top, width, height = field
+        inside = [
+            w
+            for w in words
+            if left <= w.left + w.width / 2 < left + width
+            and top <= w.top + w.height / 2 < top + height
+            and box_of(w) not in taken
+        ]
+        text = " ".join(w.text for w in inside)
+        out.append(Finding("password", text, (field, *(box_of(w) for w in inside))))
+    return out
+
+
 # --- applying findings ----------------------------------------------------------------------
 
 
@@ -368,11 +389,17 @@ def redact_result(result: OcrResult, findings: Sequence[Finding]) -> OcrResult:
     return replace(result, text=text, words=words)
 
 
-def redact(png: bytes, result: OcrResult) -> tuple[bytes, OcrResult, list[Finding]]:
+def redact(
+    png: bytes, result: OcrResult, fields: Sequence[Box] = ()
+) -> tuple[bytes, OcrResult, list[Finding]]:
     """Find the sensitive values in ``result``'s words and redact both the image and the OCR.
+
+    ``fields``: the boxes of password fields the window toolkit declared; each is covered
+    whole, whatever it shows, and the words read inside it become "[password]".
 
     Returns ``(redacted_png, redacted_result, findings)``; the PNG is re-encoded even when
     nothing was found. Raises ``ValueError`` when ``png`` is not a readable image.
     """
     findings = find_sensitive(result.words)
+    findings += declared_fields(result.words, fields, findings)
     return redact_image(png, findings), redact_result(result, findings), findings

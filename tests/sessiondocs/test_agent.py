@@ -203,6 +203,21 @@ def test_queued_frames_survive_a_new_queue_instance(tmp_path: Path) -> None:
     assert [f.filename[:5] for f in frames] == ["0001-", "0002-"]
 
 
+def test_a_frame_keeps_its_password_field_boxes_through_a_restart_and_an_upload(
+    tmp_path: Path,
+) -> None:
+    with FrameQueue.create(tmp_path, session()) as queue:
+        queue.put(b"png", captured_at=1_700_000_000_000, secrets=[[73, 66, 168, 34]])
+        queue.put(b"png two", captured_at=1_700_000_005_000)
+    [again] = FrameQueue.unfinished(tmp_path)
+    with again:
+        first, second = again.pending()
+        assert first.secrets == [[73, 66, 168, 34]] and second.secrets is None
+        uploaded = again.remember_upload(first, "storage-1")
+        assert uploaded.secrets == [[73, 66, 168, 34]]
+        assert again.pending()[0].secrets == [[73, 66, 168, 34]]
+
+
 def test_numbering_continues_after_frames_are_uploaded_and_resumed(tmp_path: Path) -> None:
     with FrameQueue.create(tmp_path, session()) as queue:
         for _ in range(3):
@@ -847,3 +862,180 @@ def test_with_input_events_off_the_agent_records_no_click(
     assert code == 0, out
     assert "recording mouse clicks" not in out
     assert not any(s.get("event") for s in shots(url, session_id))
+
+
+# --- password fields the toolkit declares (AT-SPI) -------------------------------------------
+
+GTK_FORM = r"""
+import gi
+gi.require_version("Gtk", "3.0")
+from gi.repository import GLib, Gtk
+
+window = Gtk.Window(title="Profile - Desk")
+window.set_default_size(800, 400)
+grid = Gtk.Grid(row_spacing=8, column_spacing=8, margin=24)
+entries = {}
+for row, (label, secret) in enumerate([("Name", False), ("Answer", True), ("Notes", False)]):
+    grid.attach(Gtk.Label(label=label), 0, row, 1, 1)
+    entry = Gtk.Entry()
+    entry.set_visibility(not secret)  # a password field, labelled like none
+    grid.attach(entry, 1, row, 1, 1)
+    entries[label] = entry
+window.add(grid)
+window.connect("destroy", Gtk.main_quit)
+window.show_all()
+
+
+def report():
+    for label, entry in entries.items():
+        x, y = entry.get_window().get_origin()[1:]
+        box = entry.get_allocation()
+        print(f"at {label} {x + box.x} {y + box.y} {box.width} {box.height}", flush=True)
+    return False
+
+
+GLib.timeout_add(500, report)
+Gtk.main()
+"""
+
+
+def _gtk_available() -> bool:
+    check = "import gi; gi.require_version('Gtk', '3.0'); from gi.repository import Gtk"
+    try:
+        done = subprocess.run(["/usr/bin/python3", "-c", check], capture_output=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
+
+
+needs_atspi = pytest.mark.skipif(
+    shutil.which("Xvfb") is None
+    or shutil.which("dbus-daemon") is None
+    or not Path("/usr/libexec/at-spi-bus-launcher").exists()
+    or not _gtk_available(),
+    reason="needs Xvfb, dbus-daemon, at-spi2-core and GTK for python3 (make system)",
+)
+
+
+@pytest.fixture
+def session_bus(tmp_path: Path) -> Iterator[str]:
+    """A private D-Bus session bus (the accessibility bus is started from it on demand)."""
+    bus = subprocess.Popen(
+        ["dbus-daemon", "--session", "--nofork", "--print-address=1"],
+        stdout=subprocess.PIPE,
+        env={**os.environ, "HOME": str(tmp_path), "XDG_RUNTIME_DIR": str(tmp_path)},
+    )
+    try:
+        assert bus.stdout is not None
+        yield bus.stdout.readline().decode().strip()
+    finally:
+        bus.terminate()
+        bus.wait(10)
+        bus.stdout.close()
+
+
+@needs_atspi
+def test_the_toolkit_tells_which_field_is_a_password_field_over_at_spi(
+    display: str, session_bus: str, tmp_path: Path
+) -> None:
+    script = tmp_path / "form.py"
+    script.write_text(GTK_FORM)
+    log = tmp_path / "form.log"
+    env = {
+        **os.environ,
+        "DISPLAY": display,
+        "DBUS_SESSION_BUS_ADDRESS": session_bus,
+        "HOME": str(tmp_path),
+        "XDG_RUNTIME_DIR": str(tmp_path),
+    }
+    with open(log, "wb") as out:
+        app = subprocess.Popen(["/usr/bin/python3", str(script)], stdout=out, stderr=out, env=env)
+    reader = agent.AtspiSecretFields(session_bus)
+    try:
+        found = wait_for(
+            "the form's fields",
+            lambda: re.findall(r"^at (\w+) (\d+) (\d+) (\d+) (\d+)$", log.read_text(), re.M),
+        )
+        fields = {name: tuple(int(n) for n in box) for name, *box in found}
+        boxes = wait_for("the password field over AT-SPI", reader.boxes)
+        # the "Answer" field (nothing in its label says password) is found, where GTK drew
+        # it; the others are not
+        assert boxes == [fields["Answer"]], (boxes, fields)
+    finally:
+        reader.close()
+        app.terminate()
+        app.wait(10)
+
+
+def test_no_accessibility_bus_means_no_boxes_and_no_error(tmp_path: Path) -> None:
+    assert agent.AtspiSecretFields(f"unix:path={tmp_path / 'none'}").boxes() == []
+    assert agent.NoSecretFields().boxes() == []
+
+
+class _Fields:
+    """Password fields at fixed screen boxes (an implementation of ``SecretFields``)."""
+
+    def __init__(self, boxes: list[tuple[int, int, int, int]]) -> None:
+        self._boxes = boxes
+
+    def boxes(self) -> list[tuple[int, int, int, int]]:
+        return list(self._boxes)
+
+    def close(self) -> None:
+        pass
+
+
+def _start_form(display: str, session_bus: str, tmp_path: Path) -> tuple[Any, dict[str, Any]]:
+    script = tmp_path / "form.py"
+    script.write_text(GTK_FORM)
+    log = tmp_path / "form.log"
+    env = {
+        **os.environ,
+        "DISPLAY": display,
+        "DBUS_SESSION_BUS_ADDRESS": session_bus,
+        "HOME": str(tmp_path),
+        "XDG_RUNTIME_DIR": str(tmp_path),
+    }
+    with open(log, "wb") as out:
+        app = subprocess.Popen(["/usr/bin/python3", str(script)], stdout=out, stderr=out, env=env)
+    found = wait_for(
+        "the form's fields",
+        lambda: re.findall(r"^at (\w+) (\d+) (\d+) (\d+) (\d+)$", log.read_text(), re.M),
+    )
+    return app, {name: tuple(int(n) for n in box) for name, *box in found}
+
+
+@needs_atspi
+def test_the_agent_covers_a_password_field_the_toolkit_declares_on_every_frame(
+    sessiondocs_server: str,
+    display: str,
+    session_bus: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    url = sessiondocs_server
+    app, fields = _start_form(display, session_bus, tmp_path)
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", session_bus)
+    running = Agent(url, display, tmp_path)  # redaction on, the default
+    try:
+        session_id = only_session(url)
+        wait_for(
+            "the first frame read",
+            lambda: [s for s in shots(url, session_id) if s["status"] in ("done", "failed")],
+        )
+        code, out = running.interrupt()
+    finally:
+        running.kill()
+        app.terminate()
+        app.wait(10)
+    assert code == 0, out
+    first = shots(url, session_id)[0]
+    assert first["status"] == "done" and first["redacted"], first
+    assert first["secretBoxes"] == [list(fields["Answer"])]
+    stored = Image.open(io.BytesIO(httpx.get(first["url"], timeout=30).content)).convert("RGB")
+    left, top, width, height = fields["Answer"]
+    pin = stored.crop((left, top, left + width, top + height))
+    assert pin.getextrema() == ((0, 0), (0, 0), (0, 0))  # covered whole, border included
+    left, top, width, height = fields["Name"]
+    name = stored.crop((left, top, left + width, top + height))
+    assert name.getextrema()[0][1] > 200  # a plain field is left as it was

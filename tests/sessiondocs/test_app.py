@@ -528,6 +528,30 @@ def test_a_recorded_event_that_is_not_one_is_refused_and_nothing_is_registered(
     assert client.shots(session) == []
 
 
+@pytest.mark.parametrize(
+    ("boxes", "message"),
+    [
+        ([[10, 10, 50]], "four whole numbers"),
+        ([[10.5, 10, 50, 20]], "four whole numbers"),
+        ([[10, 10, 0, 20]], "not a box on a screen"),
+        ([[-1, 10, 50, 20]], "not a box on a screen"),
+        ([[10, 10, 50, 20]] * 65, "At most 64"),
+    ],
+)
+def test_password_field_boxes_that_are_not_boxes_are_refused_and_nothing_is_registered(
+    client: Client, boxes: list[list[float]], message: str
+) -> None:
+    session = client.ok("mutation", "sessions:createSession", {"pcName": "FIELDS-PC"})
+    storage_id = client.upload(screen("Ledger", ["Invoices"]))
+    args = {"sessionId": session, "filename": "0001.png", "storageId": storage_id,
+            "secretBoxes": boxes}  # fmt: skip
+    answer = client.call("mutation", "screenshots:registerScreenshot", args)
+    assert answer["status"] == "error", answer
+    said = answer.get("errorData", {}).get("message") or answer["errorMessage"]
+    assert "secretBoxes" in said and message in said, answer
+    assert client.shots(session) == []
+
+
 def test_a_recorded_click_is_kept_with_its_screenshot_and_its_window_title_redacted(
     client: Client,
 ) -> None:

@@ -365,3 +365,28 @@ def test_an_email_the_ocr_split_in_two_is_redacted_whole() -> None:
 
 def test_words_a_space_apart_are_not_joined_into_one_value() -> None:
     assert found("write to petr@firma.cz today") == [("email", "petr@firma.cz")]
+
+
+def test_a_password_field_the_toolkit_declares_is_covered_whole_whatever_it_shows() -> None:
+    """A field labelled "Answer" is no password by its label; declared by the toolkit, its
+    box is filled and the words read inside it become "[password]"; the words beside it
+    stay."""
+    image = Image.new("RGB", (400, 80), "white")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((100, 20, 300, 50), outline=(120, 120, 120))
+    words = [Word("Answer", 20, 28, 60, 14, 95.0), Word("4821-77", 110, 28, 70, 14, 90.0)]
+    for word in words:
+        draw.text((word.left, word.top), word.text, fill="black")
+    png = io.BytesIO()
+    image.save(png, "PNG")
+    result = OcrResult("Answer 4821-77", words, "drawn")
+    field = (100, 20, 201, 31)
+    covered, redacted, findings = redact(png.getvalue(), result, [field])
+    assert [f.kind for f in findings] == ["password"]
+    assert [w.text for w in redacted.words] == ["Answer", "[password]"]
+    assert "4821" not in redacted.text
+    pixels = np.asarray(Image.open(io.BytesIO(covered)).convert("L"))
+    assert pixels[20:51, 100:301].max() == 0  # the whole field, its border included
+    assert pixels[28:42, 20:80].min() < 100  # its label is still there
+    # without the declaration, nothing marks it as a secret
+    assert redact(png.getvalue(), result)[2] == []

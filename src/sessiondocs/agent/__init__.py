@@ -11,10 +11,17 @@ from sessiondocs.agent._loop import CaptureLoop, CaptureStats
 from sessiondocs.agent._queue import FrameQueue, QueueBusy, QueuedFrame, SessionInfo
 from sessiondocs.agent._report import Reporter
 from sessiondocs.agent._screen import Grab, Screen, ScreenError, encode_png, thumbnail
+from sessiondocs.agent._secrets import (
+    AtspiSecretFields,
+    NoSecretFields,
+    SecretFields,
+    platform_secret_fields,
+)
 from sessiondocs.agent._uploader import Backoff, Uploader
 
 __all__ = [
     "Action",
+    "AtspiSecretFields",
     "Backoff",
     "CaptureLoop",
     "CapturePolicy",
@@ -24,11 +31,13 @@ __all__ = [
     "Decision",
     "FrameQueue",
     "Grab",
+    "NoSecretFields",
     "QueueBusy",
     "QueuedFrame",
     "Reporter",
     "Screen",
     "ScreenError",
+    "SecretFields",
     "ServerError",
     "ServerRejected",
     "ServerUnavailable",
@@ -37,5 +46,6 @@ __all__ = [
     "build_parser",
     "encode_png",
     "main",
+    "platform_secret_fields",
     "thumbnail",
 ]

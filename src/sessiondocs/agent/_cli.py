@@ -38,6 +38,7 @@ from sessiondocs.agent._loop import CaptureLoop, CaptureStats
 from sessiondocs.agent._queue import ABANDONED, CAPTURING, STOPPED, FrameQueue, SessionInfo
 from sessiondocs.agent._report import Reporter
 from sessiondocs.agent._screen import Screen, ScreenError
+from sessiondocs.agent._secrets import platform_secret_fields
 from sessiondocs.agent._token import ENV, load_token, save_token
 from sessiondocs.agent._uploader import Uploader, plural
 
@@ -307,8 +308,17 @@ def run(
         ChangeDetector(opts.threshold), opts.interval, max(SETTLE_TIMEOUT, 2 * opts.poll)
     )
     inputs: SimpleQueue[dict[str, Any]] = SimpleQueue()
+    secrets = platform_secret_fields()
     loop = CaptureLoop(
-        screen, policy, current, uploader, report, opts.poll, opts.max_frames, inputs=inputs
+        screen,
+        policy,
+        current,
+        uploader,
+        report,
+        opts.poll,
+        opts.max_frames,
+        inputs=inputs,
+        secrets=secrets,
     )
     stopper = StopRequest()
     with stopper.installed():
@@ -329,6 +339,7 @@ def run(
         finally:
             if recording is not None:
                 recording.stop()
+            secrets.close()
             screen.close()
         if failure:
             report.warn(f"Error: {failure}; stopping")

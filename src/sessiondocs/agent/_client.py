@@ -84,9 +84,11 @@ class Client:
         storage_id: str,
         captured_at: float,
         event: dict[str, Any] | None = None,
+        secrets: list[list[int]] | None = None,
     ) -> str:
         """Register an uploaded frame (idempotent per filename), with the input event it was
-        captured just after; returns the screenshot's ID."""
+        captured just after and the boxes of the password fields showing on it; returns the
+        screenshot's ID."""
         args: dict[str, Any] = {
             "sessionId": session_id,
             "filename": filename,
@@ -95,6 +97,8 @@ class Client:
         }
         if event is not None:
             args["event"] = event
+        if secrets:
+            args["secretBoxes"] = secrets
         return str(self.mutation("screenshots:registerScreenshot", args))
 
     def complete_session(self, session_id: str) -> None:

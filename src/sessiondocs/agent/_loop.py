@@ -20,6 +20,7 @@ from sessiondocs.agent._change import Action, CapturePolicy
 from sessiondocs.agent._queue import FrameQueue
 from sessiondocs.agent._report import Reporter
 from sessiondocs.agent._screen import Grab, Screen, ScreenError, encode_png, thumbnail
+from sessiondocs.agent._secrets import SecretFields
 from sessiondocs.agent._uploader import Uploader
 
 # why: a locked screen (Windows' secure desktop) cannot be grabbed for a while; a display
@@ -50,6 +51,7 @@ class CaptureLoop:
         max_frames: int | None = None,
         clock: Callable[[], float] = time.monotonic,
         inputs: queue.SimpleQueue[dict[str, Any]] | None = None,
+        secrets: SecretFields | None = None,
     ) -> None:
         self.screen = screen
         self.policy = policy
@@ -62,6 +64,7 @@ class CaptureLoop:
         self.stats = CaptureStats()
         self._failing_since: float | None = None
         self.inputs = inputs  # events from the input recorder (``_input.py``)
+        self.secrets = secrets  # password fields the toolkits declare (``_secrets.py``)
         self._last: tuple[Grab, float, Any] | None = None  # the latest poll: grab, time, thumb
         self._typed_at: float | None = None
         self._typed = False  # keys typed since the last kept frame
@@ -97,13 +100,28 @@ class CaptureLoop:
         self._last = (grab, time.time() * 1000, thumbnail(grab))
         return self._last
 
+    def _secret_boxes(self) -> list[list[int]] | None:
+        """The toolkits' password fields showing now, in the screenshot's pixels (clipped to
+        it); None when there are none."""
+        if self.secrets is None:
+            return None
+        left, top = self.screen.origin
+        width, height = self.screen.size
+        placed = []
+        for x, y, w, h in self.secrets.boxes():
+            x0, y0 = max(0, x - left), max(0, y - top)
+            x1, y1 = min(width, x - left + w), min(height, y - top + h)
+            if x1 > x0 and y1 > y0:
+                placed.append([x0, y0, x1 - x0, y1 - y0])
+        return placed or None
+
     def _full(self) -> bool:
         return self.max_frames is not None and self.stats.kept >= self.max_frames
 
     def _keep(
         self, grab: Grab, captured_at: float, reason: str, event: dict[str, Any] | None = None
     ) -> None:
-        frame = self.queue.put(encode_png(grab), captured_at, event)
+        frame = self.queue.put(encode_png(grab), captured_at, event, self._secret_boxes())
         self._typed = False
         self.uploader.wake()
         self.stats.kept += 1

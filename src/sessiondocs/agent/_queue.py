@@ -3,7 +3,7 @@
     <root>/<sessionId>/session.json      who, what, and how far (SessionInfo)
     <root>/<sessionId>/0001-20261124T101500.png
     <root>/<sessionId>/0001-20261124T101500.json   {"filename", "capturedAt", "storageId"?,
-                                                    "event"?}
+                                                    "event"?, "secrets"?}
     <root>/<sessionId>/rejected/         frames the server refused, kept for a person to see
 
 A frame is written (PNG, then its JSON, each to a temporary name renamed into place) before
@@ -20,7 +20,7 @@ import os
 import shutil
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -70,6 +70,7 @@ class QueuedFrame:
     path: Path  # the PNG
     storageId: str | None = None  # uploaded already, not yet registered
     event: dict[str, Any] | None = None  # the input it was captured just after (InputEvent)
+    secrets: list[list[int]] | None = None  # password fields showing: [left, top, w, h] each
 
     @property
     def meta(self) -> Path:
@@ -186,15 +187,20 @@ class FrameQueue:
     # --- frames ------------------------------------------------------------------------------
 
     def put(
-        self, png: bytes, captured_at: float, event: dict[str, Any] | None = None
+        self,
+        png: bytes,
+        captured_at: float,
+        event: dict[str, Any] | None = None,
+        secrets: list[list[int]] | None = None,
     ) -> QueuedFrame:
         """Queue a frame captured at ``captured_at`` (ms since the epoch) under the next number,
-        with the input ``event`` it was captured just after, if any."""
+        with the input ``event`` it was captured just after, if any, and the boxes of the
+        password fields showing on it (``secrets``)."""
         with self._mutex:
             number = self.info.lastNumber + 1
             self.info.lastNumber = number
         filename = frame_filename(number, captured_at)
-        frame = QueuedFrame(filename, captured_at, self.directory / filename, None, event)
+        frame = QueuedFrame(filename, captured_at, self.directory / filename, None, event, secrets)
         write_atomic(frame.path, png)
         self._write_meta(frame)
         self.save()
@@ -213,6 +219,7 @@ class FrameQueue:
                     meta.with_suffix(".png"),
                     data.get("storageId"),
                     data.get("event"),
+                    data.get("secrets"),
                 )
             except (OSError, ValueError, KeyError):
                 continue  # removed meanwhile, or damaged: _clean deals with it on the next open
@@ -222,7 +229,7 @@ class FrameQueue:
 
     def remember_upload(self, frame: QueuedFrame, storage_id: str | None) -> QueuedFrame:
         """Record (or forget) that ``frame``'s file is uploaded as ``storage_id``."""
-        updated = QueuedFrame(frame.filename, frame.capturedAt, frame.path, storage_id, frame.event)
+        updated = replace(frame, storageId=storage_id)
         self._write_meta(updated)
         return updated
 
@@ -260,6 +267,8 @@ class FrameQueue:
             meta["storageId"] = frame.storageId
         if frame.event is not None:
             meta["event"] = frame.event
+        if frame.secrets is not None:
+            meta["secrets"] = frame.secrets
         write_atomic(frame.meta, json.dumps(meta).encode())
 
     def _clean(self) -> None:

@@ -151,7 +151,12 @@ class Uploader:
                 frame = queue.remember_upload(frame, self.client.upload(frame.read()))
             assert frame.storageId is not None
             self.client.register_screenshot(
-                session_id, frame.filename, frame.storageId, frame.capturedAt, frame.event
+                session_id,
+                frame.filename,
+                frame.storageId,
+                frame.capturedAt,
+                frame.event,
+                frame.secrets,
             )
         except ServerRejected as exc:
             if reused:

@@ -40,10 +40,11 @@ def _gate() -> asyncio.Semaphore:
     return _GATES[loop]
 
 
-def _ocr_and_redact(image: bytes, redact: bool, earlier=None):
+def _ocr_and_redact(image: bytes, redact: bool, earlier=None, secret_boxes=()):
     """OCR ``image`` (and redact it when asked); run off the event loop, under the gate.
     ``earlier``: an earlier screenshot of the session as stored and its OCR result, so that
-    only what changed since is read (the words are the same)."""
+    only what changed since is read (the words are the same). ``secret_boxes``: password
+    fields the toolkit declared, covered whatever they show."""
     from sessiondocs.ocr import read_image, read_image_after
     from sessiondocs.redact import redact as redact_image
     from sessiondocs.words import OcrResult
@@ -55,7 +56,7 @@ def _ocr_and_redact(image: bytes, redact: bool, earlier=None):
         result = read_image_after(image, png, OcrResult.from_json(stored))
     if not redact:
         return image, result, []
-    return redact_image(image, result)
+    return redact_image(image, result, [tuple(box) for box in secret_boxes])
 
 
 def _image_size(image: bytes):
@@ -83,6 +84,8 @@ async def claim(ctx, screenshotId):
         {"status": "processing", "attempts": shot["attempts"] + 1, "claimedAt": now_ms()},
     )
     job = {"fileId": shot["fileId"], "redact": bool(session and session["redact"])}
+    if shot.get("secretBoxes"):
+        job["secretBoxes"] = shot["secretBoxes"]
     earlier = await _earlier_read(ctx, shot)
     if earlier is not None:
         job["earlier"] = earlier
@@ -220,7 +223,7 @@ async def process(ctx, screenshotId):
                 png = await ctx.storage.get(job["earlier"]["fileId"])
                 earlier = None if png is None else (png, job["earlier"]["result"])
             kept, result, findings = await asyncio.to_thread(
-                _ocr_and_redact, image, job["redact"], earlier
+                _ocr_and_redact, image, job["redact"], earlier, job.get("secretBoxes", ())
             )
             if job["redact"]:
                 redacted_id = await ctx.storage.store(kept, "image/png")

@@ -136,6 +136,8 @@ schema = define_schema(
                 "width": v.optional(v.number()),
                 "height": v.optional(v.number()),
                 "event": v.optional(input_event),  # the input it was captured just after
+                # password fields showing, as the toolkit declared them: [left, top, w, h]
+                "secretBoxes": v.optional(v.array(v.array(v.number()))),
             }
         )
         .index("by_session", ["sessionId", "capturedAt"])

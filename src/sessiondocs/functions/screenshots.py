@@ -1,5 +1,7 @@
 """Screenshots: uploaded to file storage, registered, then read by OCR in the background."""
 
+import math
+
 from livebase import ConvexError, mutation, query, undefined, v
 from sessiondocs.functions._access import (
     SESSION_EDIT,
@@ -35,14 +37,19 @@ async def generate_upload_url(ctx):
         "storageId": v.id("_storage"),
         "capturedAt": v.optional(v.number()),
         "event": v.optional(input_event),
+        "secretBoxes": v.optional(v.array(v.array(v.number()))),
     }
 )
 @allow(SESSION_UPLOAD)
-async def register_screenshot(ctx, sessionId, filename, storageId, capturedAt=None, event=None):
+async def register_screenshot(
+    ctx, sessionId, filename, storageId, capturedAt=None, event=None, secretBoxes=None
+):
     """Register an uploaded screenshot and schedule its OCR; returns the screenshot's ID.
 
     ``event`` is the input the agent recorded just before taking it (a click or a key that
     acts); a key must be named ("Enter", "Ctrl+S"), never be a character typed.
+    ``secretBoxes``: ``[left, top, width, height]`` of each password field showing on it, as
+    the window toolkit declared them; with redaction on, they are covered like any secret.
 
     A file name is a screenshot's identity within its session: registering the same name again
     returns the first registration (and drops the new upload), so an agent that retries after
@@ -101,12 +108,34 @@ async def register_screenshot(ctx, sessionId, filename, storageId, capturedAt=No
     }
     if event is not None:
         shot["event"] = checked_event(event, redact=session.get("redact", True))
+    if secretBoxes:
+        shot["secretBoxes"] = checked_boxes(secretBoxes)
     shot_id = await ctx.db.insert("screenshots", shot)
     await ctx.scheduler.run_after(0, "pipeline:process", {"screenshotId": shot_id})
     return shot_id
 
 
 MAX_KEY_NAME = 40
+MAX_SECRET_BOXES = 64
+MAX_PIXELS_SIDE = 100_000  # no screen is wider or taller
+
+
+def checked_boxes(boxes):
+    """Password field boxes as stored: at most MAX_SECRET_BOXES of four whole numbers each,
+    a non-negative corner and a positive size."""
+    if len(boxes) > MAX_SECRET_BOXES:
+        raise _bad(f"At most {MAX_SECRET_BOXES} secretBoxes per screenshot")
+    out = []
+    for i, box in enumerate(boxes):
+        if len(box) != 4 or not all(math.isfinite(n) and int(n) == n for n in box):
+            raise _bad(f"secretBoxes[{i}] must be four whole numbers: left, top, width, height")
+        left, top, width, height = (int(n) for n in box)
+        if min(left, top) < 0 or min(width, height) <= 0 or max(box) > MAX_PIXELS_SIDE:
+            raise _bad(f"secretBoxes[{i}] is not a box on a screen: {box}")
+        out.append([left, top, width, height])
+    return out
+
+
 MAX_WINDOW_TITLE = 300
 
 
