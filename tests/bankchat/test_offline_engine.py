@@ -218,3 +218,36 @@ def test_an_age_at_a_date_is_full_years_from_the_birth_date(engine, bank_sqlite)
         "What percentage of gold card holders are men aged 50 or older on 1998/1/1?"
     )
     assert "AS percent" in share.sql and "birth_date" in share.sql
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "List the clients born before 1935, oldest first.",
+            "SELECT client_id, gender, birth_date, district_id FROM client "
+            "WHERE birth_date < '1935-01-01' ORDER BY birth_date, client_id",
+        ),
+        (
+            "Show the accounts opened in December 1997, newest first.",
+            "SELECT account_id, district_id, frequency, date FROM account "
+            "WHERE date LIKE '1997-12%' ORDER BY date DESC, account_id",
+        ),
+        (
+            "List the loans granted in 1993, largest first.",
+            "SELECT loan_id, account_id, date, amount, duration, payments, status FROM loan "
+            "WHERE date LIKE '1993%' ORDER BY amount DESC, loan_id",
+        ),
+        (
+            "Which districts are in the south Bohemia region, in alphabetical order?",
+            "SELECT A2, A3 FROM district WHERE A3 = 'south Bohemia' ORDER BY A2",
+        ),
+    ],
+)
+def test_an_order_said_in_words_orders_by_what_it_names(engine, bank_sqlite, question, expected):
+    """ "oldest first", "newest first" order by the listed records' own date, "largest first"
+    by their amount, "in alphabetical order" by their name, never by their id, and none of
+    them is a top-1 ("oldest first" is no "the oldest")."""
+    translation = engine.translate(question)
+    with sqlite3.connect(bank_sqlite) as db:
+        assert db.execute(translation.sql).fetchall() == db.execute(expected).fetchall()

@@ -225,8 +225,26 @@ class Assembly(Query):
                 column = self.column(self.items[n + 1])
                 if column:
                     self.items[n + 1].used = True
-                    desc = any(i.kind == "desc" for i in self.items)
+                    desc = False
+                    for other in self.items:
+                        if other.kind in ("desc", "measure_order", "name_order", "date_order"):
+                            other.used = True
+                            desc = desc or other.kind == "desc" or other.payload == "desc"
                     return column_sql(column, self.layer) + (" DESC" if desc else "")
+        # "oldest first", "largest first", "alphabetically" with no column named: the listed
+        # records' own date, amount or name
+        info = self.layer.tables[self.base]
+        own = {
+            "date_order": info.date,
+            "measure_order": info.measure,
+            "name_order": info.name_column,
+        }
+        for item in self.items:
+            column = own.get(item.kind)
+            if column is not None:
+                item.used = True
+                order = " DESC" if item.payload == "desc" else ""
+                return f"{quote(self.base)}.{column}{order}, {quote(self.base)}.{info.key}"
         return None
 
     def _joins(self) -> tuple[str, bool]:

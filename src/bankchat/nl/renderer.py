@@ -22,6 +22,9 @@ def reading(item: Item) -> str:
         "agg": "an aggregate",
         "topk": "a top-k limit",
         "sort": "an ordering",
+        "date_order": "an ordering by date",
+        "measure_order": "an ordering by amount",
+        "name_order": "an alphabetical ordering",
         "cmp": "a comparison",
     }.get(item.kind, item.kind.replace("_", " "))
 
