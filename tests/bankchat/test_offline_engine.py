@@ -251,3 +251,34 @@ def test_an_order_said_in_words_orders_by_what_it_names(engine, bank_sqlite, que
     translation = engine.translate(question)
     with sqlite3.connect(bank_sqlite) as db:
         assert db.execute(translation.sql).fetchall() == db.execute(expected).fetchall()
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "How many accounts received a pension payment in 1998?",
+            "SELECT COUNT(DISTINCT account_id) FROM trans WHERE k_symbol = 'DUCHOD' "
+            "AND date LIKE '1998%'",
+        ),
+        (
+            "Which accounts took out a loan in 1997?",
+            "SELECT DISTINCT a.account_id, a.district_id, a.frequency, a.date FROM account a "
+            "JOIN loan l ON l.account_id = a.account_id WHERE l.date LIKE '1997%' "
+            "ORDER BY a.account_id",
+        ),
+        (
+            "How many accounts with a loan were opened in 1996?",
+            "SELECT COUNT(DISTINCT a.account_id) FROM account a JOIN loan l "
+            "ON l.account_id = a.account_id WHERE a.date LIKE '1996%'",
+        ),
+    ],
+)
+def test_a_year_of_accounts_is_the_year_of_what_happened_to_them(
+    engine, bank_sqlite, question, expected
+):
+    """Accounts are listed or counted by what happened to them: the year goes with the
+    payment or the loan named, and with the account's opening only when that is said."""
+    with sqlite3.connect(bank_sqlite) as db:
+        got = db.execute(engine.translate(question).sql).fetchall()
+        assert got == db.execute(expected).fetchall()

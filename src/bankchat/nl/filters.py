@@ -48,6 +48,17 @@ class Filters(Query):
         # received a pension credit in 1998": the credit's date, not the account's)
         own = self.layer.tables[base].date
         if own is not None and own != "birth_date":
+            if self.layer.tables[base].measure is None:
+                # why: records without amounts (accounts) are listed by what happened to
+                # them: "accounts that received a pension payment in 1998" is the payment's
+                # year, "accounts that took out a loan in 1997" the loan's (their opening is
+                # named when meant: "opened in 1997")
+                for item in reversed(self.items[:near]):
+                    table = _item_table(item)
+                    if table not in (None, base):
+                        info = self.layer.tables[table]
+                        if info.measure is not None and info.date is not None:
+                            return f"{table}.{info.date}"
             return f"{base}.{own}"
         for item in reversed(self.items[:near]):
             table = _item_table(item)
