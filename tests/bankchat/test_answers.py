@@ -231,6 +231,13 @@ GATE_CASES = [
         "WHERE card.type IN ('gold', 'junior')",
         "both of two values",
     ),
+    (
+        "accounts owned by a man that also have a woman as disponent",
+        "SELECT COUNT(DISTINCT account.account_id) FROM account JOIN disp ON "
+        "disp.account_id = account.account_id JOIN client ON client.client_id = "
+        "disp.client_id WHERE client.gender IN ('M', 'F') AND disp.type = 'DISPONENT'",
+        "both of two values",
+    ),
     # a superlative inside another, with one in the SQL
     (
         "the largest loan in the district with the lowest average salary",

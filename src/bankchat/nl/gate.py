@@ -81,8 +81,10 @@ def check_confidence(
     words = set(re.findall(r"[a-z]+", question.lower()))
     _check_place_words(place_cue(question), tree)
     _check_answer_shape(question.lower(), tree)
-    if "both" in words and any(len(node.expressions) > 1 for node in tree.find_all(exp.In)):
-        # "accounts that pay both insurance and leasing": each, not either
+    both = bool({"both", "also"} & words) or "as well as" in question.lower()
+    if both and any(len(node.expressions) > 1 for node in tree.find_all(exp.In)):
+        # "accounts that pay both insurance and leasing", "owned by a man and also used by a
+        # woman": each, not either
         raise NotUnderstood(
             "I cannot yet require both of two values at once (I would find either); ask for "
             "each in its own question, or write the SQL"
