@@ -282,3 +282,14 @@ def test_a_year_of_accounts_is_the_year_of_what_happened_to_them(
     with sqlite3.connect(bank_sqlite) as db:
         got = db.execute(engine.translate(question).sql).fetchall()
         assert got == db.execute(expected).fetchall()
+
+
+def test_a_name_asked_for_among_fields_is_shown(engine, bank_sqlite):
+    """ "Give their name and region" asks for two fields; "name" there is no verb."""
+    question = "Which districts belong to the south Bohemia region? Give their name and region."
+    with sqlite3.connect(bank_sqlite) as db:
+        cursor = db.execute(engine.translate(question).sql)
+        assert [d[0] for d in cursor.description] == ["A2", "A3"]
+        assert sorted(cursor.fetchall()) == sorted(
+            db.execute("SELECT A2, A3 FROM district WHERE A3 = 'south Bohemia'").fetchall()
+        )

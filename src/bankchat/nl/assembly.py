@@ -189,7 +189,7 @@ class Assembly(Query):
             info = self.layer.tables[base]
             key = f"{base}.{info.key}"
             ident = f"{base}.{info.name_column}" if info.name_column else key
-            lead = [ident] if not self._fields_first() else []
+            lead = [ident] if not self._fields_first() or self._asks_for_a_name() else []
             if fanout and key not in named and ident == key:
                 lead = [key]
             if self._asks_only_for() == "key" and key not in lead:
@@ -334,6 +334,18 @@ class Assembly(Query):
         if re.search(r"\bids\b|\bid numbers\b|\bids? only\b", text):
             return "key"
         return None
+
+    def _asks_for_a_name(self) -> bool:
+        """Whether "name" is one of the fields asked for ("give their name and region"), not
+        the verb ("name the districts")."""
+        return bool(
+            self.layer.tables[self.base].name_column
+            and re.search(
+                r"\b(?:their|its|the)\s+names?\b(?!\s+of\b)|\bnames?\s*(?:,|and\b)"
+                r"|\b(?:and|,)\s*(?:their\s+|the\s+)?names?\b",
+                self.question.lower(),
+            )
+        )
 
     def _fields_first(self) -> bool:
         """Whether the question names a field before the records it is about (or lists the
