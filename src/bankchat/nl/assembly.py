@@ -189,7 +189,10 @@ class Assembly(Query):
             info = self.layer.tables[base]
             key = f"{base}.{info.key}"
             ident = f"{base}.{info.name_column}" if info.name_column else key
-            lead = [ident] if not self._fields_first() or self._asks_for_a_name() else []
+            lead = [ident] if not self._fields_first() else []
+            if not lead and self._asks_for_a_name():
+                lead = [ident]
+                self.applied.append(f"shown: {ident}, the name asked for")
             if fanout and key not in named and ident == key:
                 lead = [key]
             if self._asks_only_for() == "key" and key not in lead:
