@@ -67,6 +67,18 @@ def test_the_interpretation_reads_the_sql_clause_by_clause(chat: BankChat) -> No
     assert _texts(result, "cap") == []
 
 
+def test_an_order_by_date_reads_latest_or_earliest_first(chat: BankChat) -> None:
+    result = chat.run_sql(
+        "SELECT a.account_id, a.date, l.amount FROM account a "
+        "JOIN loan l ON l.account_id = a.account_id ORDER BY a.date DESC, l.amount",
+        _policy("analyst"),
+    )
+    assert result.status == "success"
+    [order] = _texts(result, "order")
+    assert "latest first" in order and "highest" not in order.split(";")[0]
+    assert order.endswith("lowest first")  # an amount is still highest or lowest
+
+
 def test_an_interpretation_names_the_words_the_engine_read_and_the_filler(chat) -> None:
     result = chat.ask("Show me loans over $10,000", _policy("analyst"))
     assert result.status == "success"

@@ -275,9 +275,13 @@ class Explainer:
             parts = []
             for ordered in order.expressions:
                 label = self._expr_label(ordered.this, scope, select)
-                parts.append(
-                    f"{label}, {'highest' if ordered.args.get('desc') else 'lowest'} first"
-                )
+                node = _unwrap(ordered.this)
+                info = self._column(node, node.sql(), select, scope)
+                if info is not None and info.kind == "date":
+                    direction = "latest" if ordered.args.get("desc") else "earliest"
+                else:
+                    direction = "highest" if ordered.args.get("desc") else "lowest"
+                parts.append(f"{label}, {direction} first")
             lines.append({"part": "order", "text": "sorted by " + "; then ".join(parts)})
         limit = _limit_of(select)
         if limit is not None:
