@@ -116,6 +116,13 @@ async def register_screenshot(
 
 
 MAX_KEY_NAME = 40
+MAX_WINDOW_TITLE = 300
+
+
+def _bad(message):
+    return ConvexError({"code": "bad_request", "message": message})
+
+
 MAX_SECRET_BOXES = 64
 MAX_PIXELS_SIDE = 100_000  # no screen is wider or taller
 
@@ -134,13 +141,6 @@ def checked_boxes(boxes):
             raise _bad(f"secretBoxes[{i}] is not a box on a screen: {box}")
         out.append([left, top, width, height])
     return out
-
-
-MAX_WINDOW_TITLE = 300
-
-
-def _bad(message):
-    return ConvexError({"code": "bad_request", "message": message})
 
 
 def checked_event(event, redact):
