@@ -199,11 +199,22 @@ def test_a_place_found_by_its_rank_is_asked_about(engine, bank_sqlite):
         assert db.execute(translation.sql).fetchone() == expected
 
 
-def test_by_an_account_is_who_did_it_not_a_grouping(engine):
-    sql = engine.translate(
-        "total amount of credits received in 1998 by the accounts held in Prague"
-    ).sql
-    assert "GROUP BY" not in sql
+@pytest.mark.parametrize(
+    "question",
+    [
+        "total amount of credits received in 1998 by the accounts held in Prague",
+        "Total amount borrowed in 1995 by accounts held at the 'Olomouc' branch?",
+    ],
+)
+def test_by_an_account_is_who_did_it_not_a_grouping(engine, question):
+    assert "GROUP BY" not in engine.translate(question).sql
+
+
+@pytest.mark.parametrize(
+    "question", ["Average loan amount by district", "Count the loans by status in 1997"]
+)
+def test_by_a_field_is_still_a_grouping(engine, question):
+    assert "GROUP BY" in engine.translate(question).sql
 
 
 def test_an_age_at_a_date_is_full_years_from_the_birth_date(engine, bank_sqlite):

@@ -16,7 +16,10 @@ from bankchat.nl.filters import Filters
 
 _AGENT_BY = re.compile(
     r"\bby\s+(?:an?|the)\b|\b(?:pay|pays|paid|paying|withdrawn|made|received|sent|"
-    r"granted|approved|held|owned|issued|settled)\b(?:\s+\S+){0,4}?\s+by\b"
+    r"granted|approved|held|owned|issued|settled|borrowed|lent|spent|deposited|"
+    r"transferred)\b(?:\s+\S+){0,4}?\s+by\b"
+    # "by accounts held at ...", "by clients who ...": the doers, described
+    r"|\bby\s+\w+\s+(?:held|owned|opened|that|which|who|whose|living)\b"
 )
 
 
