@@ -304,3 +304,27 @@ def test_a_name_asked_for_among_fields_is_shown(engine, bank_sqlite):
         assert sorted(cursor.fetchall()) == sorted(
             db.execute("SELECT A2, A3 FROM district WHERE A3 = 'south Bohemia'").fetchall()
         )
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "How much cash in total was withdrawn from account 38 during the year 1998?",
+            "SELECT SUM(amount) FROM trans WHERE account_id = 38 AND operation = 'VYBER' "
+            "AND date LIKE '1998%'",
+        ),
+        (
+            "How much cash did account 576 deposit in 1994?",
+            "SELECT SUM(amount) FROM trans WHERE account_id = 576 AND operation = 'VKLAD' "
+            "AND date LIKE '1994%'",
+        ),
+    ],
+)
+def test_cash_said_apart_from_its_verb_is_still_cash(engine, bank_sqlite, question, expected):
+    """ "cash ... withdrawn" is a cash withdrawal, not every debit; "cash" is no filler."""
+    with sqlite3.connect(bank_sqlite) as db:
+        got = db.execute(engine.translate(question).sql).fetchall()
+        assert got == db.execute(expected).fetchall()
+    with pytest.raises(NotUnderstood, match="cash"):
+        engine.translate("How much cash do clients in Prague have?")

@@ -93,11 +93,20 @@ def _number_words(text: str) -> str:
     return re.sub(rf"\b({words})\b", lambda m: str(NUMBER_WORDS[m.group(1)]), text)
 
 
+_CASH_APART = re.compile(
+    r"\bcash\b((?:\s+(?!cash\b)[\w']+){0,4}?)\s+(withdrawn|withdrew|withdraw|deposited|"
+    r"deposit)\b(?!\s+in\s+cash)"
+)
+
+
 def _tokens(question: str) -> list[str]:
     text = question.lower().replace("\u2019", "'")
     text = written_dates(text)
     text = _number_words(text)
     text = re.sub(r"\s-\s", " ", text)
+    # why: "how much cash in total was withdrawn": the cash says how the money moved; read it
+    # with the verb it belongs to ("withdrawn in cash"), not as a word of its own
+    text = _CASH_APART.sub(r"\1 \2 in cash", text)
     text = re.sub(r"(\d),(\d{3})", r"\1\2", text)
     text = re.sub(r"(\d),(\d{3})", r"\1\2", text)
     # why: amounts are in the bank's one currency; a sign or unit beside a number adds nothing
