@@ -328,3 +328,21 @@ def test_cash_said_apart_from_its_verb_is_still_cash(engine, bank_sqlite, questi
         assert got == db.execute(expected).fetchall()
     with pytest.raises(NotUnderstood, match="cash"):
         engine.translate("How much cash do clients in Prague have?")
+
+
+def test_which_records_with_no_field_named_are_shown_by_what_identifies_them(engine, bank_sqlite):
+    """ "Which accounts ...?" asks for the accounts: their ids, not every usual column; the
+    interpretation says so. "List" and "what" still show the usual columns."""
+    which = engine.translate("Which accounts have a weekly statement and were opened in 1993?")
+    with sqlite3.connect(bank_sqlite) as db:
+        cursor = db.execute(which.sql)
+        assert [d[0] for d in cursor.description] == ["account_id"]
+        assert sorted(cursor.fetchall()) == sorted(
+            db.execute(
+                "SELECT account_id FROM account WHERE frequency = 'POPLATEK TYDNE' "
+                "AND date LIKE '1993%'"
+            ).fetchall()
+        )
+    assert any("identifies each account" in note for note in which.notes)
+    listed = engine.translate("List the accounts with a weekly statement opened in 1993.")
+    assert "account.frequency" in listed.sql.split(" FROM ")[0]

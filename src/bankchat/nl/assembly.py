@@ -201,6 +201,14 @@ class Assembly(Query):
             if measure and measure not in chosen:
                 chosen.append(measure)
             return ", ".join(dict.fromkeys(column_sql(c) for c in chosen))
+        if self.items and self.items[0].text == "which" and measure is None and not fanout:
+            # "Which clients hold a gold card?": the records themselves, by what names them
+            info = self.layer.tables[base]
+            ident = [f"{base}.{c}" for c in info.ident or [info.name_column or info.key]]
+            self.applied.append(
+                "no fields were named: showing what identifies each " + base + " record"
+            )
+            return ", ".join(column_sql(c) for c in ident)
         cols = []
         self.applied.append(f"no fields were named: showing the usual columns of {base} records")
         for c in self.layer.tables[base].list_columns:
