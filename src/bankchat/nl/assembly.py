@@ -203,12 +203,10 @@ class Assembly(Query):
             return ", ".join(dict.fromkeys(column_sql(c) for c in chosen))
         if self.items and self.items[0].text == "which" and measure is None and not fanout:
             # "Which clients hold a gold card?": the records themselves, by what names them
-            info = self.layer.tables[base]
-            ident = [f"{base}.{c}" for c in info.ident or [info.name_column or info.key]]
-            self.applied.append(
-                "no fields were named: showing what identifies each " + base + " record"
-            )
-            return ", ".join(column_sql(c) for c in ident)
+            table = self.layer.tables[base]
+            names = [f"{base}.{c}" for c in table.ident or [table.name_column or table.key]]
+            self.applied.append(f"no fields were named: showing what identifies each {base} record")
+            return ", ".join(column_sql(c) for c in names)
         cols = []
         self.applied.append(f"no fields were named: showing the usual columns of {base} records")
         for c in self.layer.tables[base].list_columns:
