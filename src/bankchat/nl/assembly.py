@@ -203,8 +203,8 @@ class Assembly(Query):
             return ", ".join(dict.fromkeys(column_sql(c) for c in chosen))
         if self.items and self.items[0].text == "which" and measure is None and not fanout:
             # "Which clients hold a gold card?": the records themselves, by what names them
-            table = self.layer.tables[base]
-            names = [f"{base}.{c}" for c in table.ident or [table.name_column or table.key]]
+            record = self.layer.tables[base]
+            names = [f"{base}.{c}" for c in record.ident or [record.name_column or record.key]]
             self.applied.append(f"no fields were named: showing what identifies each {base} record")
             return ", ".join(column_sql(c) for c in names)
         cols = []
