@@ -934,57 +934,6 @@ def session_bus(tmp_path: Path) -> Iterator[str]:
         bus.stdout.close()
 
 
-@needs_atspi
-def test_the_toolkit_tells_which_field_is_a_password_field_over_at_spi(
-    display: str, session_bus: str, tmp_path: Path
-) -> None:
-    script = tmp_path / "form.py"
-    script.write_text(GTK_FORM)
-    log = tmp_path / "form.log"
-    env = {
-        **os.environ,
-        "DISPLAY": display,
-        "DBUS_SESSION_BUS_ADDRESS": session_bus,
-        "HOME": str(tmp_path),
-        "XDG_RUNTIME_DIR": str(tmp_path),
-    }
-    with open(log, "wb") as out:
-        app = subprocess.Popen(["/usr/bin/python3", str(script)], stdout=out, stderr=out, env=env)
-    reader = agent.AtspiSecretFields(session_bus)
-    try:
-        found = wait_for(
-            "the form's fields",
-            lambda: re.findall(r"^at (\w+) (\d+) (\d+) (\d+) (\d+)$", log.read_text(), re.M),
-        )
-        fields = {name: tuple(int(n) for n in box) for name, *box in found}
-        boxes = wait_for("the password field over AT-SPI", reader.boxes)
-        # the "Answer" field (nothing in its label says password) is found, where GTK drew
-        # it; the others are not
-        assert boxes == [fields["Answer"]], (boxes, fields)
-    finally:
-        reader.close()
-        app.terminate()
-        app.wait(10)
-
-
-def test_no_accessibility_bus_means_no_boxes_and_no_error(tmp_path: Path) -> None:
-    assert agent.AtspiSecretFields(f"unix:path={tmp_path / 'none'}").boxes() == []
-    assert agent.NoSecretFields().boxes() == []
-
-
-class _Fields:
-    """Password fields at fixed screen boxes (an implementation of ``SecretFields``)."""
-
-    def __init__(self, boxes: list[tuple[int, int, int, int]]) -> None:
-        self._boxes = boxes
-
-    def boxes(self) -> list[tuple[int, int, int, int]]:
-        return list(self._boxes)
-
-    def close(self) -> None:
-        pass
-
-
 def _start_form(display: str, session_bus: str, tmp_path: Path) -> tuple[Any, dict[str, Any]]:
     script = tmp_path / "form.py"
     script.write_text(GTK_FORM)
@@ -998,11 +947,38 @@ def _start_form(display: str, session_bus: str, tmp_path: Path) -> tuple[Any, di
     }
     with open(log, "wb") as out:
         app = subprocess.Popen(["/usr/bin/python3", str(script)], stdout=out, stderr=out, env=env)
-    found = wait_for(
-        "the form's fields",
-        lambda: re.findall(r"^at (\w+) (\d+) (\d+) (\d+) (\d+)$", log.read_text(), re.M),
-    )
+    try:
+        found = wait_for(
+            "the form's fields",
+            lambda: re.findall(r"^at (\w+) (\d+) (\d+) (\d+) (\d+)$", log.read_text(), re.M),
+        )
+    except BaseException:
+        app.terminate()
+        app.wait(10)
+        raise
     return app, {name: tuple(int(n) for n in box) for name, *box in found}
+
+
+@needs_atspi
+def test_the_toolkit_tells_which_field_is_a_password_field_over_at_spi(
+    display: str, session_bus: str, tmp_path: Path
+) -> None:
+    app, fields = _start_form(display, session_bus, tmp_path)
+    reader = agent.AtspiSecretFields(session_bus)
+    try:
+        boxes = wait_for("the password field over AT-SPI", reader.boxes)
+        # the "Answer" field (nothing in its label says password) is found, where GTK drew
+        # it; the others are not
+        assert boxes == [fields["Answer"]], (boxes, fields)
+    finally:
+        reader.close()
+        app.terminate()
+        app.wait(10)
+
+
+def test_no_accessibility_bus_means_no_boxes_and_no_error(tmp_path: Path) -> None:
+    assert agent.AtspiSecretFields(f"unix:path={tmp_path / 'none'}").boxes() == []
+    assert agent.NoSecretFields().boxes() == []
 
 
 @needs_atspi

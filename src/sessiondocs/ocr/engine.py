@@ -26,9 +26,9 @@ ENV_VAR = "SESSIONDOCS_OCR"
 # both themes (bench/bench_sessiondocs_ocr.py), and on 16 scripted sessions
 # (bench/bench_sessiondocs_changes.py, bench/bench_sessiondocs_steps.py):
 #   rapidocr   CER 0.07-0.12%, word accuracy 99.2%; a session's screenshots are read only
-#              where they changed (``read_image_after``): 589 a minute through the pipeline
-#              on 2 cores; documentation steps 30/30 scripted, 13/14 held out. A whole read
-#              of a screen full of text takes 1.7-1.9 s on one core (57-71 such unrelated
+#              where they changed (``read_image_after``): 589-725 a minute through the
+#              pipeline on 2 cores; documentation steps 30/30 scripted, 13/14 held out. A whole
+#              read of a screen full of text takes 1.7-1.9 s on one core (55-71 such unrelated
 #              screens a minute through the pipeline)
 #   tesseract  CER 0.42%, word accuracy 97.0%, 0.9-1.1 s per whole screen, 119 a minute
 #              through the pipeline; documentation steps 29/30 scripted, 10/14 held out.

@@ -154,18 +154,18 @@ def fitted(word: Word, gray: np.ndarray) -> Word:
     """``word`` with its box fitted to its ink: RapidOCR's boxes reach well beyond the letters
     (a 16 px word gets a 40 px box), which the gaps between words are measured against.
 
-    Each row is measured against its own commonest gray in the engine's box, so text on a lit
-    row (a selected list entry) is ink, and a border or highlight row is not. A column inked
-    down most of the box is a border; of the runs of inked rows, the one nearest the
-    box's middle is the word (the others are the ends of the letters of the lines above and
-    below, or a cell's edge). The run is chosen again in the box it gives until nothing
-    changes. Faint text (a placeholder's
-    light gray) keeps the engine's box."""
+    Each row is measured against its own commonest gray around the box, so text on a lit row
+    (a selected list entry) is ink, and a border or highlight row is not. A column inked down
+    most of the box is a border; of the runs of inked rows, the one nearest the box's middle
+    is the word (the others are the ends of the letters of the lines above and below, or a
+    cell's edge). The run is chosen again in the box it gives until nothing changes. Then a
+    first or last letter the engine left out is taken back (``_reach``). Faint text (a
+    placeholder's light gray) keeps the engine's box."""
     left, top = max(0, word.left), max(0, word.top)
     right, bottom = min(gray.shape[1], word.right), min(gray.shape[0], word.bottom)
-    rows = gray[top:bottom].astype(np.int16)
     if bottom <= top or right <= left:
         return word
+    rows = gray[top:bottom].astype(np.int16)
     # why: each row's commonest gray around the box, a box's height to either side, so that
     # a row the letters' strokes cross (an "e"'s bar) still finds the background
     around = slice(max(0, left - (bottom - top)), right + (bottom - top))
