@@ -273,7 +273,7 @@ def test_an_order_said_in_words_orders_by_what_it_names(engine, bank_sqlite, que
             "AND date LIKE '1998%'",
         ),
         (
-            "Which accounts took out a loan in 1997?",
+            "List the accounts that took out a loan in 1997.",
             "SELECT DISTINCT a.account_id, a.district_id, a.frequency, a.date FROM account a "
             "JOIN loan l ON l.account_id = a.account_id WHERE l.date LIKE '1997%' "
             "ORDER BY a.account_id",
@@ -344,5 +344,161 @@ def test_which_records_with_no_field_named_are_shown_by_what_identifies_them(eng
             ).fetchall()
         )
     assert any("identifies each account" in note for note in which.notes)
+    # through a join that repeats the records, each still shows once, by its key
+    owners = engine.translate("Which owners of weekly-statement accounts hold a junior card?")
+    with sqlite3.connect(bank_sqlite) as db:
+        cursor = db.execute(owners.sql)
+        assert [d[0] for d in cursor.description] == ["client_id"]
+        assert (
+            cursor.fetchall()
+            == db.execute(
+                "SELECT DISTINCT c.client_id FROM client c JOIN disp d ON d.client_id = c.client_id "
+                "JOIN account a ON a.account_id = d.account_id JOIN card k ON k.disp_id = d.disp_id "
+                "WHERE d.type = 'OWNER' AND a.frequency = 'POPLATEK TYDNE' AND k.type = 'junior' "
+                "ORDER BY c.client_id"
+            ).fetchall()
+        )
     listed = engine.translate("List the accounts with a weekly statement opened in 1993.")
     assert "account.frequency" in listed.sql.split(" FROM ")[0]
+
+
+def test_every_month_said_of_an_installment_is_the_installment_not_a_grouping(engine, bank_sqlite):
+    """A loan's installment is paid every month: "what do they pay every month in
+    installments" is one total of the installments, not a total per calendar month; "by
+    month" still groups."""
+    monthly = engine.translate(
+        "What do the owners of accounts held in Kolin pay altogether every month in installments "
+        "on their running loans?"
+    )
+    with sqlite3.connect(bank_sqlite) as db:
+        assert (
+            db.execute(monthly.sql).fetchall()
+            == db.execute(
+                "SELECT SUM(l.payments) FROM loan l JOIN account a ON a.account_id = l.account_id "
+                "JOIN district d ON d.district_id = a.district_id "
+                "WHERE d.A2 = 'Kolin' AND l.status IN ('C', 'D')"
+            ).fetchall()
+        )
+    grouped = engine.translate("Sum of the monthly installments of loans granted in 1997 by month")
+    assert "GROUP BY strftime('%m', loan.date)" in grouped.sql
+
+
+def _columns_and_rows(bank_sqlite, sql):
+    with sqlite3.connect(bank_sqlite) as db:
+        cursor = db.execute(sql)
+        return [d[0] for d in cursor.description], cursor.fetchall()
+
+
+def test_the_most_counts_what_follows_it_not_the_first_records_named(engine, bank_sqlite):
+    """ "Which accounts at branches in Kolin have the most standing orders?" counts orders per
+    account; the branches only filter (it had counted each account's one district)."""
+    translation = engine.translate(
+        "Which three accounts at branches in Kolin have the most standing orders?"
+    )
+    _, got = _columns_and_rows(bank_sqlite, translation.sql)
+    _, expected = _columns_and_rows(
+        bank_sqlite,
+        'SELECT o.account_id FROM "order" o JOIN account a ON a.account_id = o.account_id '
+        "JOIN district d ON d.district_id = a.district_id WHERE d.A2 = 'Kolin' "
+        "GROUP BY o.account_id ORDER BY COUNT(*) DESC, o.account_id LIMIT 3",
+    )
+    assert got == expected
+
+
+def test_which_five_with_the_most_shows_the_records_and_how_many_shows_the_count(
+    engine, bank_sqlite
+):
+    """ "Which five districts have the most clients?" asks for five districts, as "which
+    district has the most clients" asks for one; "top 5 districts by number of clients"
+    asks for the number too."""
+    which = engine.translate("Which five districts have the most clients living there?")
+    columns, rows = _columns_and_rows(bank_sqlite, which.sql)
+    assert columns == ["A2"] and len(rows) == 5
+    counted = engine.translate("Top 5 districts by number of clients")
+    columns, rows = _columns_and_rows(bank_sqlite, counted.sql)
+    assert len(columns) == 2 and [r[0] for r in rows] == [
+        r[0] for r in _columns_and_rows(bank_sqlite, which.sql)[1]
+    ]
+
+
+def test_a_ranked_list_breaks_ties_by_the_lowest_number_and_shows_the_fields_named(
+    engine, bank_sqlite
+):
+    """ "the three largest standing orders: the order id and the amount" shows those two
+    fields, in that order, and among equal amounts the lower order number comes first."""
+    translation = engine.translate(
+        "Show me the three largest standing orders: the order id and the amount, biggest first."
+    )
+    columns, got = _columns_and_rows(bank_sqlite, translation.sql)
+    assert columns == ["order_id", "amount"]
+    _, expected = _columns_and_rows(
+        bank_sqlite, 'SELECT order_id, amount FROM "order" ORDER BY amount DESC, order_id LIMIT 3'
+    )
+    assert got == expected
+    smallest = engine.translate("List the ten smallest loans with their loan id and amount")
+    _, got = _columns_and_rows(bank_sqlite, smallest.sql)
+    _, expected = _columns_and_rows(
+        bank_sqlite, "SELECT loan_id, amount FROM loan ORDER BY amount, loan_id LIMIT 10"
+    )
+    assert got == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "How much was withdrawn with a credit card from accounts held in Kolin in 1998?",
+            "SELECT SUM(t.amount) FROM trans t JOIN account a ON a.account_id = t.account_id "
+            "JOIN district d ON d.district_id = a.district_id WHERE d.A2 = 'Kolin' "
+            "AND t.operation = 'VYBER KARTOU' AND t.date LIKE '1998%'",
+        ),
+        (
+            "How many payments using a debit card were made in 1997?",
+            "SELECT COUNT(*) FROM trans WHERE operation = 'VYBER KARTOU' AND date LIKE '1997%'",
+        ),
+    ],
+)
+def test_withdrawn_with_a_card_is_a_card_withdrawal(engine, bank_sqlite, question, expected):
+    """ "withdrawn with a credit card", "payments using a debit card" are card withdrawals,
+    not every debit of accounts that have a card, nor a count per card."""
+    assert (
+        _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
+        == _columns_and_rows(bank_sqlite, expected)[1]
+    )
+
+
+def test_operation_named_among_fields_is_the_transactions_operation(engine, bank_sqlite):
+    """ "give the date, operation and amount" shows the operation field; "operation" is no
+    longer only another word for transactions (it had been dropped from the fields)."""
+    translation = engine.translate(
+        "Show the transactions of account 1787 over 10,000 in 1998 with their date, operation "
+        "and amount"
+    )
+    columns, _ = _columns_and_rows(bank_sqlite, translation.sql)
+    assert columns[-3:] == ["date", "operation", "amount"]
+    # a field a filter also applies to ("in 1998" to the date) is still a field asked for
+    first = engine.translate(
+        "Show the date, operation and amount of the transactions of account 1787 over 10,000 "
+        "in 1998"
+    )
+    columns, rows = _columns_and_rows(bank_sqlite, first.sql)
+    assert columns == ["date", "operation", "amount"]
+    assert (
+        rows
+        == _columns_and_rows(
+            bank_sqlite,
+            "SELECT date, operation, amount FROM trans WHERE account_id = 1787 AND amount > 10000 "
+            "AND date LIKE '1998%' ORDER BY trans_id",
+        )[1]
+    )
+
+
+def test_which_districts_are_named_in_alphabetical_order(engine, bank_sqlite):
+    """A list of district names (no field asked for) reads in alphabetical order."""
+    translation = engine.translate("Which districts have more than 150,000 inhabitants?")
+    _, got = _columns_and_rows(bank_sqlite, translation.sql)
+    _, expected = _columns_and_rows(
+        bank_sqlite,
+        "SELECT A2 FROM district WHERE CAST(A4 AS INTEGER) > 150000 ORDER BY A2",
+    )
+    assert got == expected and len(got) > 1

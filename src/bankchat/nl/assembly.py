@@ -82,13 +82,13 @@ class Assembly(Query):
             extra = [column_sql(c) for c in self.group_more]
             keys = ", ".join([group_sql, *extra])
             shown = ", ".join([f"{group_sql} AS {label}", *extra])
-            if agg in ("max", "min") and topk is None and self._asks_which_only():
-                # why: "which district has the most accounts" asks for a district; the count
-                # decides which, and is shown only when the question asks for it too
+            if agg in ("max", "min") and self._asks_which_only():
+                # why: "which (five) districts have the most accounts" asks for districts; the
+                # count decides which, and is shown only when the question asks for it too
                 direction = "ASC" if agg == "min" else "DESC"
                 sql = (
                     f"SELECT {shown} FROM {quote(base)}{joins}{where} GROUP BY {keys}"
-                    f" ORDER BY {value} {direction}, {group_sql} LIMIT 1"
+                    f" ORDER BY {value} {direction}, {group_sql} LIMIT {topk or 1}"
                 )
                 return Translation(
                     sql, explanation(self.base, self.explain, agg, measure, group, topk)
@@ -127,10 +127,13 @@ class Assembly(Query):
             ):
                 cols = self._ranked_columns(measure, fanout)
                 direction = "DESC" if descending else "ASC"
+                # ties: an amount's by the lowest key; a date's by the key the same way (the
+                # most recent of one day is the one entered last)
+                ties = f" {direction}" if agg in ("max_date", "min_date") else ""
                 sql = (
                     f"SELECT {'DISTINCT ' if fanout else ''}{cols} FROM {quote(base)}"
                     f"{joins}{where} ORDER BY {measure_sql} {direction}, "
-                    f"{key} {direction} LIMIT {topk or 1}"
+                    f"{key}{ties} LIMIT {topk or 1}"
                 )
             else:
                 sql = (
@@ -148,7 +151,7 @@ class Assembly(Query):
             cols = self._list_columns(None, fanout)
             sql = (
                 f"SELECT {'DISTINCT ' if fanout else ''}{cols} FROM {quote(base)}{joins}"
-                f"{where} ORDER BY {self._sort_column() or key}"
+                f"{where} ORDER BY {self._sort_column() or self.list_order or key}"
             )
             if topk is not None:
                 sql += f" LIMIT {topk}"
@@ -201,11 +204,13 @@ class Assembly(Query):
             if measure and measure not in chosen:
                 chosen.append(measure)
             return ", ".join(dict.fromkeys(column_sql(c) for c in chosen))
-        if self.items and self.items[0].text == "which" and measure is None and not fanout:
+        if self.items and self.items[0].text == "which" and measure is None:
             # "Which clients hold a gold card?": the records themselves, by what names them
             record = self.layer.tables[base]
             names = [f"{base}.{c}" for c in record.ident or [record.name_column or record.key]]
             self.applied.append(f"no fields were named: showing what identifies each {base} record")
+            if names == [f"{base}.{record.name_column}"]:
+                self.list_order = column_sql(names[0])  # names read best in alphabetical order
             return ", ".join(column_sql(c) for c in names)
         cols = []
         self.applied.append(f"no fields were named: showing the usual columns of {base} records")
@@ -342,6 +347,8 @@ class Assembly(Query):
             return "name"
         if re.search(r"\bids\b|\bid numbers\b|\bids? only\b", text):
             return "key"
+        if re.search(r"\b(?:the|their|its|each)\s+(?:\w+\s+)?id\b(?!\s*\d)", text):
+            return "key"  # "the order id and the amount"
         return None
 
     def _asks_for_a_name(self) -> bool:

@@ -71,8 +71,9 @@ class Builder(Filters, Assembly):
             # is not the field asked for)
             named = [
                 c
-                for c in (self.column(i) for i in self.items)
-                if c is not None and not any(c in cond for cond in self.conditions)
+                for n, c in enumerate(self.column(i) for i in self.items)
+                if c is not None
+                and (self._in_field_list(n) or not any(c in cond for cond in self.conditions))
             ]
             if focus is not None and focus[0] <= 2 and len(set(named)) == 1:
                 only = named[0]
@@ -234,6 +235,8 @@ class Builder(Filters, Assembly):
                 return ("YEAR", "year"), False
             if item.kind == "month" and n > 0 and items[n - 1].kind in ("group", "in"):
                 item.used = items[n - 1].used = True
+                if measure in self.layer.monthly and items[n - 1].text in ("every", "each"):
+                    continue  # "pay every month in installments": the installment itself
                 return ("MONTH", "month"), False
         for n, item in enumerate(items[:-1]):
             if item.kind == "group" and topk is not None and self._after_topk(n):
@@ -351,7 +354,17 @@ class Builder(Filters, Assembly):
             if counted is not None:
                 return counted
         if (group is not None and agg in ("count", "max", "min", None)) or agg == "count":
-            for item in self.items:
+            # "which accounts at branches in Kolin have the most orders" counts what follows
+            # "the most" (orders), not the first records named after the grouping (branches)
+            most = next(
+                (
+                    n
+                    for n, i in enumerate(self.items)
+                    if i.kind == "agg" and i.payload in ("max", "min")
+                ),
+                0,
+            )
+            for item in [*self.items[most:], *self.items[:most]]:
                 table = table_of(item)
                 if table and not item.used:
                     return table

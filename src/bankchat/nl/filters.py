@@ -37,11 +37,33 @@ _SIDES = {
 class Filters(Query):
     """Adds the question's conditions to the query."""
 
+    def _take(self, item: Item, near: int) -> None:
+        """Mark a named column as the one a filter at ``near`` applies to. Named far from the
+        filter in a list of fields ("show the date, operation and amount of the transactions
+        ... in 1998"), it is also a field asked for, and stays shown."""
+        item.used = True
+        at = self.items.index(item)
+        if (abs(near - at) > 2 or at > near) and self._in_field_list(at):
+            self.also_shown.append(item)
+
+    def _in_field_list(self, at: int) -> bool:
+        items = self.items
+        before = items[at - 1] if at > 0 else None
+        if before is not None and before.kind in ("list", "with"):
+            return True
+        for step in (-1, 1):
+            k = at + step
+            if 0 <= k < len(items) and items[k].kind == "and":
+                k += step
+            if 0 <= k < len(items) and self.column(items[k]) is not None:
+                return True
+        return False
+
     def _date_column(self, base: str, near: int) -> str:
         for item in list(reversed(self.items[:near])) + self.items[near : near + 3]:
             column = self.column(item)
             if column is not None and self.ctype(column) == "date":
-                item.used = True
+                self._take(item, near)
                 return column
         # why: a date with no date column named applies to the records counted or summed
         # (their own event date), else to the nearest thing named before it ("women who
@@ -78,7 +100,7 @@ class Filters(Query):
         for item in reversed(self.items[:near]):
             column = self.column(item)
             if column is not None and self.ctype(column) == "number":
-                item.used = True
+                self._take(item, near)
                 return column
             table = table_of(item)
             if table is not None and self.layer.tables[table].measure:
@@ -390,6 +412,9 @@ class Filters(Query):
         """Columns named in a list question are shown ("districts with their salary")."""
         for item in self.items:
             column = self.column(item)
+            if column is not None and item in self.also_shown and agg is None and group is None:
+                self.extra_columns.append(column)
+                continue
             if column is None or item.used:
                 continue
             item.used = True

@@ -44,6 +44,8 @@ class Query:
         self.value_conditions: dict[str, tuple[int, list[str]]] = {}
         self.split_by: list[str] = []
         self.distinct_of: str | None = None
+        self.list_order: str | None = None  # a list's order when nothing else orders it
+        self.also_shown: list[Item] = []  # fields asked for that a filter also applies to
         self.year_hint: str | None = None
         self.base = ""
 

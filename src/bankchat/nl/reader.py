@@ -98,6 +98,12 @@ _CASH_APART = re.compile(
     r"deposit)\b(?!\s+in\s+cash)"
 )
 
+# "withdrawn with a credit card", "paid using their card": one way of saying "by card"
+_BY_CARD = re.compile(
+    r"\b(withdrawn|withdrew|withdraw|withdrawals?|paid|payments?)\s+(?:by|with|using)\s+"
+    r"(?:an?\s+|the\s+|their\s+|his\s+|her\s+)?(?:credit\s+|debit\s+|bank\s+)?cards?\b"
+)
+
 
 def _tokens(question: str) -> list[str]:
     text = question.lower().replace("\u2019", "'")
@@ -107,6 +113,7 @@ def _tokens(question: str) -> list[str]:
     # why: "how much cash in total was withdrawn": the cash says how the money moved; read it
     # with the verb it belongs to ("withdrawn in cash"), not as a word of its own
     text = _CASH_APART.sub(r"\1 \2 in cash", text)
+    text = _BY_CARD.sub(r"\1 by card", text)
     text = re.sub(r"(\d),(\d{3})", r"\1\2", text)
     text = re.sub(r"(\d),(\d{3})", r"\1\2", text)
     # why: amounts are in the bank's one currency; a sign or unit beside a number adds nothing

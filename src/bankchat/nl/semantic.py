@@ -100,6 +100,9 @@ class SemanticLayer:
         self.year_columns: dict[str, dict[str, str]] = data.get("year_columns", {})
         # rates and per-head figures: a group of districts has their average, never their sum
         self.averaged: frozenset[str] = frozenset(data.get("averaged", []))
+        # amounts paid every month (a loan's installment, a standing order): "every month" said
+        # of them is what they are, not a grouping by month
+        self.monthly: frozenset[str] = frozenset(data.get("monthly", []))
 
         self.edges: dict[str, list[tuple[str, str, str]]] = {t: [] for t in self.tables}
         for left, right in data["joins"]:
