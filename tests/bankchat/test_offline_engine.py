@@ -346,18 +346,18 @@ def test_which_records_with_no_field_named_are_shown_by_what_identifies_them(eng
     assert any("identifies each account" in note for note in which.notes)
     # through a join that repeats the records, each still shows once, by its key
     owners = engine.translate("Which owners of weekly-statement accounts hold a junior card?")
-    with sqlite3.connect(bank_sqlite) as db:
-        cursor = db.execute(owners.sql)
-        assert [d[0] for d in cursor.description] == ["client_id"]
-        assert (
-            cursor.fetchall()
-            == db.execute(
-                "SELECT DISTINCT c.client_id FROM client c JOIN disp d ON d.client_id = c.client_id "
-                "JOIN account a ON a.account_id = d.account_id JOIN card k ON k.disp_id = d.disp_id "
-                "WHERE d.type = 'OWNER' AND a.frequency = 'POPLATEK TYDNE' AND k.type = 'junior' "
-                "ORDER BY c.client_id"
-            ).fetchall()
-        )
+    columns, rows = _columns_and_rows(bank_sqlite, owners.sql)
+    assert columns == ["client_id"]
+    assert (
+        rows
+        == _columns_and_rows(
+            bank_sqlite,
+            "SELECT DISTINCT c.client_id FROM client c JOIN disp d ON d.client_id = c.client_id "
+            "JOIN account a ON a.account_id = d.account_id JOIN card k ON k.disp_id = d.disp_id "
+            "WHERE d.type = 'OWNER' AND a.frequency = 'POPLATEK TYDNE' AND k.type = 'junior' "
+            "ORDER BY c.client_id",
+        )[1]
+    )
     listed = engine.translate("List the accounts with a weekly statement opened in 1993.")
     assert "account.frequency" in listed.sql.split(" FROM ")[0]
 
@@ -502,3 +502,49 @@ def test_which_districts_are_named_in_alphabetical_order(engine, bank_sqlite):
         "SELECT A2 FROM district WHERE CAST(A4 AS INTEGER) > 150000 ORDER BY A2",
     )
     assert got == expected and len(got) > 1
+
+
+def test_a_figure_restated_in_the_fields_asked_for_is_one_figure(engine, bank_sqlite):
+    """ "How many cards of each type? Give the card type and the count." asks for one figure
+    per type: the count named again in the field list is the same count."""
+    translation = engine.translate(
+        "How many cards of each type do we have? Give the card type and the count."
+    )
+    assert (
+        _columns_and_rows(bank_sqlite, translation.sql)[1]
+        == _columns_and_rows(
+            bank_sqlite, "SELECT type, COUNT(*) FROM card GROUP BY type ORDER BY type"
+        )[1]
+    )
+
+
+def test_largest_number_first_orders_groups_by_their_figure(engine, bank_sqlite):
+    """ "Show the region and the number of loans, largest number first" orders the regions
+    by their count; "per region, largest first" by their total (the order had been dropped,
+    leaving the regions in name order)."""
+    counted = engine.translate(
+        "For each region, how many loans were granted to accounts whose branch is there? "
+        "Show the region and the number of loans, largest number first."
+    )
+    assert (
+        _columns_and_rows(bank_sqlite, counted.sql)[1]
+        == _columns_and_rows(
+            bank_sqlite,
+            "SELECT d.A3, COUNT(*) FROM loan l JOIN account a ON a.account_id = l.account_id "
+            "JOIN district d ON d.district_id = a.district_id GROUP BY d.A3 "
+            "ORDER BY COUNT(*) DESC, d.A3",
+        )[1]
+    )
+    totals = engine.translate("Total loan amount per region, smallest total first")
+    rows = _columns_and_rows(bank_sqlite, totals.sql)[1]
+    assert [r[1] for r in rows] == sorted(r[1] for r in rows)
+
+
+def test_a_field_listed_after_the_question_but_not_shown_asks_back(engine):
+    """ "... by men and by women? Show the card type, the gender and the count": a query
+    that only filters on gender would not show it, so the engine asks back."""
+    with pytest.raises(NotUnderstood, match="'gender'"):
+        engine.translate(
+            "How many cards of each type are held by men and by women? Show the card type, "
+            "the gender and the count."
+        )

@@ -41,11 +41,16 @@ def check_confidence(
     # "how many owners and how many disponents", "how many loans ..., and what was the
     # total": figures asked in separate parts of the question
     parts, seen = 0, False
+    asked: set[Any] = set()
+    listing = False
     for item in items:
         if item.kind == "and" and item.text == "and":
             parts, seen = parts + seen, False
-        elif item.kind == "agg":
+        elif item.kind == "list" and asked:
+            listing = True  # "How many cards of each type? Give the type and the count."
+        elif item.kind == "agg" and not (listing and item.payload in asked):
             seen = True
+            asked.add(item.payload)
     parts += seen
     # why: "how many owners and how many disponents" is one figure per value when the SQL
     # groups by the column those values belong to
@@ -78,6 +83,7 @@ def check_confidence(
             "The question asks for more figures than I can compute at once; ask for one "
             "figure at a time, or write the SQL"
         )
+    _check_fields_listed(items, outer)
     words = set(re.findall(r"[a-z]+", question.lower()))
     _check_place_words(place_cue(question), tree)
     _check_answer_shape(question.lower(), tree)
@@ -103,6 +109,29 @@ def check_confidence(
         raise NotUnderstood(
             f"I would have to read {', '.join(sorted(unused))} without using it; "
             "rephrase the question, or write the SQL"
+        )
+
+
+def _check_fields_listed(items: list[Item], outer: list[Any]) -> None:
+    """Fields listed after the question ("... by men and by women? Show the card type, the
+    gender and the count") are each a column of the answer, not only of its conditions."""
+    at = next((n for n, i in enumerate(items) if i.kind == "list"), 0)
+    if at == 0:
+        return  # "Show me the loans over 100,000": the question itself, not a list of fields
+    shown = {c.name.lower() for e in outer for c in e.find_all(exp.Column)}
+    missing = [
+        item.text
+        for item in items[at + 1 :]
+        if item.kind == "meaning"
+        and (columns := {m.column.lower() for m in item.meanings if m.kind == "column"})
+        and not columns & shown
+    ]
+    if missing:
+        raise NotUnderstood(
+            "The question asks to see "
+            + ", ".join(repr(m) for m in dict.fromkeys(missing))
+            + ", which the query I would run does not show; rephrase it, or write the SQL",
+            missing,
         )
 
 
