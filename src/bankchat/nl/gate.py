@@ -41,16 +41,16 @@ def check_confidence(
     # "how many owners and how many disponents", "how many loans ..., and what was the
     # total": figures asked in separate parts of the question
     parts, seen = 0, False
-    asked: set[Any] = set()
+    said: set[Any] = set()
     listing = False
     for item in items:
         if item.kind == "and" and item.text == "and":
             parts, seen = parts + seen, False
-        elif item.kind == "list" and asked:
+        elif item.kind == "list" and said:
             listing = True  # "How many cards of each type? Give the type and the count."
-        elif item.kind == "agg" and not (listing and item.payload in asked):
+        elif item.kind == "agg" and not (listing and item.payload in said):
             seen = True
-            asked.add(item.payload)
+            said.add(item.payload)
     parts += seen
     # why: "how many owners and how many disponents" is one figure per value when the SQL
     # groups by the column those values belong to
