@@ -548,3 +548,62 @@ def test_a_field_listed_after_the_question_but_not_shown_asks_back(engine):
             "How many cards of each type are held by men and by women? Show the card type, "
             "the gender and the count."
         )
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "What percentage of the loans granted at branches in Kolin finished with no problems?",
+            "SELECT 100.0 * SUM(l.status = 'A') / COUNT(*) FROM loan l JOIN account a "
+            "ON a.account_id = l.account_id JOIN district d ON d.district_id = a.district_id "
+            "WHERE d.A2 = 'Kolin'",
+        ),
+        (
+            "Out of all the accounts opened in 1995, what percentage have taken at least one loan?",
+            "SELECT 100.0 * SUM(EXISTS (SELECT 1 FROM loan l WHERE l.account_id = a.account_id))"
+            " / COUNT(*) FROM account a WHERE a.date LIKE '1995%'",
+        ),
+        (
+            "What percentage of the accounts opened in 1994 receive a weekly statement?",
+            "SELECT 100.0 * SUM(frequency = 'POPLATEK TYDNE') / COUNT(*) FROM account "
+            "WHERE date LIKE '1994%'",
+        ),
+    ],
+)
+def test_a_percentage_is_its_part_over_its_whole(engine, bank_sqlite, question, expected):
+    """A percentage's part starts at its verb ("finished", "have taken", "receive"); words
+    that describe the whole ("opened in 1994") stay with the whole."""
+    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
+    want = _columns_and_rows(bank_sqlite, expected)[1]
+    assert round(got[0][0], 6) == round(want[0][0], 6)
+
+
+def test_a_percentage_whose_part_is_not_the_whole_with_one_more_condition_asks_back(engine):
+    """ "... of the men who own a weekly-statement account ..." is no whole of "men": the
+    whole stops before "who", and a part that reads a different whole asks back."""
+    try:
+        translation = engine.translate(
+            "What percentage of the men who own a weekly-statement account have taken out a loan?"
+        )
+    except NotUnderstood:
+        return
+    assert "client.gender = 'M'" in translation.sql.split(") / (")[1]
+    assert "POPLATEK TYDNE" in translation.sql.split(") / (")[1]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "What's the average monthly payment on loans that run for five years?",
+            "SELECT AVG(payments) FROM loan WHERE duration = 60",
+        ),
+        ("How many two-year loans are there?", "SELECT COUNT(*) FROM loan WHERE duration = 24"),
+    ],
+)
+def test_a_loan_term_in_years_is_its_duration_in_months(engine, bank_sqlite, question, expected):
+    assert (
+        _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
+        == _columns_and_rows(bank_sqlite, expected)[1]
+    )

@@ -15,6 +15,7 @@ The engine is made of small modules: ``vocabulary`` (its words, from ``vocabular
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import sqlglot
 from sqlglot import exp
@@ -50,6 +51,12 @@ class OfflineEngine:
             raise NotUnderstood(
                 "I could read the two counts of this percentage only as something else; "
                 "ask for the two counts, or write the SQL"
+            )
+        if not _conditions(base.sql) <= _conditions(subset.sql):
+            # the part must be the whole with more conditions, never a different whole
+            raise NotUnderstood(
+                "I could not read the part of this percentage as the whole with one more "
+                "condition; ask for the two counts, or write the SQL"
             )
         sql = f"SELECT 100.0 * ({subset.sql}) / ({base.sql}) AS percent"
         return Translation(
@@ -235,6 +242,19 @@ class OfflineEngine:
         return translation
 
 
+def _conditions(sql: str) -> set[str]:
+    """The ANDed conditions of a query's WHERE, each as SQL text."""
+    where = sqlglot.parse_one(sql, read="sqlite").args.get("where")
+    return _and_terms(where.this) if where is not None else set()
+
+
+def _and_terms(node: Any) -> set[str]:
+    inner = node.unnest()
+    if isinstance(inner, exp.And):
+        return _and_terms(inner.left) | _and_terms(inner.right)
+    return {inner.sql(dialect="sqlite")}
+
+
 def _one_figure(translation: Translation, kind: type) -> bool:
     """Whether a translation is one ungrouped figure of ``kind`` with one reading."""
     tree = sqlglot.parse_one(translation.sql, read="sqlite")
@@ -247,17 +267,25 @@ def _one_figure(translation: Translation, kind: type) -> bool:
     )
 
 
+# the verb that starts what the part of a percentage does ("... are running", "... finished
+# with no problems", "... have taken a loan")
+_SHARE_VERB = (
+    r"(?:are|is|were|was|have|has|had|went|go|goes|ran|run|runs|live|lives|hold|holds|belong|"
+    r"belongs|finished|ended|get|gets|got|took|take|takes|receive|receives|pay|pays|also)\b"
+)
+# (not after "who", "that", "which": "the men who own ...", a verb of the whole)
+_WHOLE_END = r"(?<!\bwho)(?<!\bthat)(?<!\bwhich)(?<!\bwhose)"
 _SHARE = re.compile(
-    r"^\s*(?:(?:what|which)\s+(?:is\s+the\s+)?)?(?:percentage|percent|share|proportion|"
-    r"fraction)\s+of\s+(?:the\s+|all\s+)?(?P<whole>.+?)\s+(?P<part>(?:are|is|were|was|have|"
-    r"has|had|went|go|goes|ran|run|runs|live|lives|hold|holds|belong|belongs)\b.+?)"
-    r"(?:\?|\.|$)",
+    r"^\s*(?:(?:what|which)\s+(?:is\s+the\s+|'s\s+the\s+)?)?(?:percentage|percent|share|"
+    r"proportion|fraction)\s+of\s+(?:the\s+|all\s+)?(?P<whole>.+?)"
+    rf"{_WHOLE_END}\s+"
+    rf"(?P<part>{_SHARE_VERB}.+?)(?:\?|\.|$)",
     re.IGNORECASE,
 )
 _SHARE_OF = re.compile(
-    r"^\s*(?:of|among)\s+(?:the\s+|all\s+)?(?P<whole>[^,]+),\s*(?:what|which)\s+"
-    r"(?:percentage|percent|share|proportion|fraction)\s+(?P<part>(?:are|is|were|was|have|"
-    r"has|had|went|ran|live|lives|hold|holds)\b.+?)(?:\?|\.|$)",
+    r"^\s*(?:of|among|out\s+of)\s+(?:the\s+|all\s+(?:the\s+)?)?(?P<whole>[^,]+),\s*"
+    r"(?:what|which)\s+(?:percentage|percent|share|proportion|fraction)\s+"
+    rf"(?P<part>{_SHARE_VERB}.+?)(?:\?|\.|$)",
     re.IGNORECASE,
 )
 

@@ -104,11 +104,33 @@ _BY_CARD = re.compile(
     r"(?:an?\s+|the\s+|their\s+|his\s+|her\s+)?(?:credit\s+|debit\s+|bank\s+)?cards?\b"
 )
 
+# a loan's term in years ("two-year loans", "loans that run for five years") is its duration
+# in months, the unit the bank records
+_LOAN_YEARS = re.compile(r"\b(\d+)[\s-]+years?(?=\s+loans?\b)")
+_RUNS_YEARS = re.compile(
+    r"\b(?:that\s+|which\s+)?(?:runs?|running|lasts?|lasting|repaid)\s+(?:for\s+|over\s+)?"
+    r"(\d+)\s+(years?|months?)\b"
+)
+
+
+def _loan_terms(text: str) -> str:
+    text = _LOAN_YEARS.sub(lambda m: f"{int(m.group(1)) * 12} month", text)
+    return _RUNS_YEARS.sub(
+        lambda m: (
+            "with a duration of "
+            + str(int(m.group(1)) * (12 if m.group(2).startswith("year") else 1))
+            + " months"
+        ),
+        text,
+    )
+
 
 def _tokens(question: str) -> list[str]:
     text = question.lower().replace("\u2019", "'")
     text = written_dates(text)
     text = _number_words(text)
+    text = re.sub(r"\bat least (?:one|1)\b", "a", text)  # "with at least one card": a card
+    text = _loan_terms(text)
     text = re.sub(r"\s-\s", " ", text)
     # why: "how much cash in total was withdrawn": the cash says how the money moved; read it
     # with the verb it belongs to ("withdrawn in cash"), not as a word of its own
