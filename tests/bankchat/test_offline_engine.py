@@ -607,3 +607,43 @@ def test_a_loan_term_in_years_is_its_duration_in_months(engine, bank_sqlite, que
         _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
         == _columns_and_rows(bank_sqlite, expected)[1]
     )
+
+
+def test_largest_amount_first_orders_the_whole_list(engine, bank_sqlite):
+    """ "list the standing orders, largest amount first" lists all of them by amount (it
+    had been read as "the largest amount", one row); the records are named by their key
+    and equal amounts come by key."""
+    translation = engine.translate(
+        "For account 25, list the standing orders, largest amount first."
+    )
+    columns, rows = _columns_and_rows(bank_sqlite, translation.sql)
+    assert columns == ["order_id", "amount"]
+    assert (
+        rows
+        == _columns_and_rows(
+            bank_sqlite,
+            'SELECT order_id, amount FROM "order" WHERE account_id = 25 '
+            "ORDER BY amount DESC, order_id",
+        )[1]
+    )
+    assert len(rows) > 1
+
+
+def test_fields_of_every_record_are_a_list_not_a_grouping(engine, bank_sqlite):
+    """ "the date, amount and balance of every transaction on account 1" lists each
+    transaction ("every" had been read as a grouping, and the fields refused); "each
+    standing order's recipient bank ..." shows exactly those fields."""
+    listed = engine.translate(
+        "Show the date, amount and balance of every transaction on account 1 in December "
+        "1998, in date order."
+    )
+    assert _columns_and_rows(bank_sqlite, listed.sql) == _columns_and_rows(
+        bank_sqlite,
+        "SELECT date, amount, balance FROM trans WHERE account_id = 1 AND date LIKE '1998-12%' "
+        "ORDER BY date, trans_id",
+    )
+    fields = engine.translate(
+        "For account 25, list each standing order's recipient bank, recipient account and "
+        "amount, largest amount first."
+    )
+    assert _columns_and_rows(bank_sqlite, fields.sql)[0] == ["bank_to", "account_to", "amount"]

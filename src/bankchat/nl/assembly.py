@@ -157,7 +157,7 @@ class Assembly(Query):
             cols = self._list_columns(None, fanout)
             sql = (
                 f"SELECT {'DISTINCT ' if fanout else ''}{cols} FROM {quote(base)}{joins}"
-                f"{where} ORDER BY {self._sort_column() or self.list_order or key}"
+                f"{where} ORDER BY {self._ordered_by(key)}"
             )
             if topk is not None:
                 sql += f" LIMIT {topk}"
@@ -238,6 +238,14 @@ class Assembly(Query):
             if ref not in cols:
                 cols.append(ref)
         return ", ".join(cols)
+
+    def _ordered_by(self, key: str) -> str:
+        """A list's ORDER BY: what the question orders by, then the key (so that equal
+        values come in one order), else the records' names or keys."""
+        sort = self._sort_column()
+        if sort is None:
+            return self.list_order or key
+        return sort if sort.split(", ")[-1] == key else f"{sort}, {key}"
 
     def _sort_column(self) -> str | None:
         for n, item in enumerate(self.items):
@@ -375,7 +383,16 @@ class Assembly(Query):
         if re.search(r"[?.]\s+\S", self.question.strip()):
             return True
         if re.search(r"[,:;]\s*(?:and\s+)?(?:give|show|list|tell)\b", self.question.lower()):
-            return True  # "For the person who owns account 1787, give their gender, ..."
+            # "For the person who owns account 1787, give their gender, ...", but not "For
+            # account 25, list the standing orders, ...": records, not fields
+            at = next((n for n, i in enumerate(self.items) if i.kind == "list"), 0)
+            n = next(
+                (k for k in range(at + 1, len(self.items)) if self.items[k].kind == "meaning"), None
+            )
+            if n is None or table_of(self.items[n]) is None or self.column(self.items[n]):
+                return True
+            # "list each standing order's recipient bank and amount": fields of the records
+            return n + 1 < len(self.items) and self.column(self.items[n + 1]) is not None
         for item in self.items:
             if item.kind in ("meaning", "id"):
                 kinds = {m.kind for m in item.meanings}

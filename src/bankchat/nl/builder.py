@@ -252,6 +252,10 @@ class Builder(Filters, Assembly):
                 # how, not a grouping
                 continue
             target = items[n + 1]
+            if agg is None and item.text in ("every", "each") and table_of(target) is not None:
+                # "the date and amount of every transaction on account 1": all of them, listed
+                item.used = True
+                continue
             grouping = self._group_column(target)
             if grouping is not None:
                 item.used = target.used = True

@@ -113,6 +113,18 @@ _RUNS_YEARS = re.compile(
 )
 
 
+# "largest amount first" orders by the amount; it is no top-1 "largest amount"
+_FIELD_FIRST = re.compile(
+    r"\b(largest|highest|biggest|smallest|lowest)\s+(?!number\b|count\b|total\b)"
+    r"([a-z]+)\s+first\b"
+)
+
+
+def _field_first(found: re.Match[str]) -> str:
+    descending = found.group(1) in ("largest", "highest", "biggest")
+    return f"sorted by {found.group(2)}" + (" descending" if descending else "")
+
+
 def _loan_terms(text: str) -> str:
     text = _LOAN_YEARS.sub(lambda m: f"{int(m.group(1)) * 12} month", text)
     return _RUNS_YEARS.sub(
@@ -131,6 +143,7 @@ def _tokens(question: str) -> list[str]:
     text = _number_words(text)
     text = re.sub(r"\bat least (?:one|1)\b", "a", text)  # "with at least one card": a card
     text = _loan_terms(text)
+    text = _FIELD_FIRST.sub(_field_first, text)
     text = re.sub(r"\s-\s", " ", text)
     # why: "how much cash in total was withdrawn": the cash says how the money moved; read it
     # with the verb it belongs to ("withdrawn in cash"), not as a word of its own
