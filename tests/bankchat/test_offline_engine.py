@@ -647,3 +647,56 @@ def test_fields_of_every_record_are_a_list_not_a_grouping(engine, bank_sqlite):
         "amount, largest amount first."
     )
     assert _columns_and_rows(bank_sqlite, fields.sql)[0] == ["bank_to", "account_to", "amount"]
+
+
+def test_account_owners_are_the_clients_who_own_an_account(engine, bank_sqlite):
+    """ "account owners" leave out the clients who are only disponents, in a count and in
+    both counts of a percentage; the interpretation says so."""
+    owners = engine.translate("How many account owners are there?")
+    assert (
+        _columns_and_rows(bank_sqlite, owners.sql)[1]
+        == _columns_and_rows(bank_sqlite, "SELECT COUNT(*) FROM disp WHERE type = 'OWNER'")[1]
+    )
+    assert any("owner" in note for note in owners.notes)
+    share = engine.translate("What percentage of account owners hold a card?")
+    got = _columns_and_rows(bank_sqlite, share.sql)[1][0][0]
+    want = _columns_and_rows(
+        bank_sqlite,
+        "SELECT 100.0 * COUNT(DISTINCT k.disp_id) / COUNT(DISTINCT d.disp_id) FROM disp d "
+        "LEFT JOIN card k ON k.disp_id = d.disp_id WHERE d.type = 'OWNER'",
+    )[1][0][0]
+    assert round(got, 6) == round(want, 6)
+
+
+def test_an_id_named_among_the_fields_is_shown(engine, bank_sqlite):
+    """ "Give loan id and amount", ": order id and amount": the key and the field, nothing
+    else."""
+    loans = engine.translate(
+        "Which 12-month loans granted at branches in Karvina were under 50k? Give loan id and "
+        "amount."
+    )
+    assert _columns_and_rows(bank_sqlite, loans.sql) == _columns_and_rows(
+        bank_sqlite,
+        "SELECT l.loan_id, l.amount FROM loan l JOIN account a ON a.account_id = l.account_id "
+        "JOIN district d ON d.district_id = a.district_id WHERE l.duration = 12 "
+        "AND d.A2 = 'Karvina' AND l.amount < 50000 ORDER BY l.loan_id",
+    )
+    orders = engine.translate("Show me the five largest standing orders: order id and amount.")
+    assert _columns_and_rows(bank_sqlite, orders.sql)[0] == ["order_id", "amount"]
+
+
+def test_a_card_and_a_role_of_an_account_are_not_read_as_one_disposition(engine, bank_sqlite):
+    """ "Accounts that have a disponent also have a card": the card may be anyone's on the
+    account; one join through the disponent's disposition would count only the disponent's
+    cards, so the engine asks back. Saying whose card it is answers."""
+    with pytest.raises(NotUnderstood, match="whose card"):
+        engine.translate("How many accounts that have a disponent also have a card issued on them?")
+    whose = engine.translate("How many accounts have a disponent who was issued a card?")
+    assert (
+        _columns_and_rows(bank_sqlite, whose.sql)[1]
+        == _columns_and_rows(
+            bank_sqlite,
+            "SELECT COUNT(DISTINCT d.account_id) FROM disp d JOIN card k ON k.disp_id = d.disp_id "
+            "WHERE d.type = 'DISPONENT'",
+        )[1]
+    )

@@ -361,8 +361,8 @@ class Assembly(Query):
             return "name"
         if re.search(r"\bids\b|\bid numbers\b|\bids? only\b", text):
             return "key"
-        if re.search(r"\b(?:the|their|its|each)\s+(?:\w+\s+)?id\b(?!\s*\d)", text):
-            return "key"  # "the order id and the amount"
+        if re.search(r"\bid\b(?!\s*\d)", text):
+            return "key"  # "the order id and the amount", "give loan id and amount"
         return None
 
     def _asks_for_a_name(self) -> bool:

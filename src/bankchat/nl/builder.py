@@ -22,6 +22,8 @@ _AGENT_BY = re.compile(
     r"|\bby\s+\w+\s+(?:held|owned|opened|that|which|who|whose|living)\b"
 )
 
+_OWNER = re.compile(r"\bowners?\b")
+
 
 class Builder(Filters, Assembly):
     """Turns the items of one question into one SELECT."""
@@ -54,6 +56,16 @@ class Builder(Filters, Assembly):
                 item.used = True
         self.any_disposition = any(i.kind == "anydisp" for i in self.items)
         self._filters()
+        if (
+            not self.any_disposition
+            and any(table_of(i) == "client" and _OWNER.search(i.text) for i in self.items)
+            and not any("disp.type" in c for c in self.conditions)
+        ):
+            # "account owners" are the clients who own an account, not every client (some
+            # are only disponents)
+            self.tables.add("disp")
+            self.conditions.append("disp.type = 'OWNER'")
+            self.applied.append("owners = clients with an owner's disposition of an account")
         if any(i.text.startswith("current balance") for i in self.items):
             # an account's current balance is the one after its latest transaction
             self.conditions.append(LATEST_TRANSACTION)

@@ -84,6 +84,7 @@ def check_confidence(
             "figure at a time, or write the SQL"
         )
     _check_fields_listed(items, outer)
+    _check_shared_disposition(question.lower(), tree)
     words = set(re.findall(r"[a-z]+", question.lower()))
     _check_place_words(place_cue(question), tree)
     _check_answer_shape(question.lower(), tree)
@@ -109,6 +110,36 @@ def check_confidence(
         raise NotUnderstood(
             f"I would have to read {', '.join(sorted(unused))} without using it; "
             "rephrase the question, or write the SQL"
+        )
+
+
+_ROLE_HOLDS = re.compile(
+    r"\bwhose\s+(?:owner|disponent)s?\b"
+    r"|\b(?:owner|disponent)s?'s?\s+(?:\w+\s+)?cards?\b"
+    r"|\b(?:owner|disponent)s?\s+(?:who\s+|that\s+)?(?:holds?|has|have|had|got|gets|"
+    r"(?:was|were|is|are)\s+issued)\s+(?:\w+\s+){0,2}?cards?\b"
+    r"|\bcards?\s+(?:of|held\s+by|issued\s+to)\s+(?:the\s+|its\s+|their\s+)?"
+    r"(?:owner|disponent)s?\b"
+)
+
+
+def _check_shared_disposition(text: str, tree: Any) -> None:
+    """ "Accounts that have a disponent and a card" are two facts about an account; joined
+    through one disposition they would require the disponent's own card. Only a question that
+    says whose card it is ("accounts whose disponent has a card") is answered that way."""
+    source = tree.args.get("from_") or tree.args.get("from")
+    if source is None or getattr(source.this, "name", "") != "account":
+        return
+    roles = any(
+        isinstance(eq.left, exp.Column) and eq.left.table == "disp" and eq.left.name == "type"
+        for eq in tree.find_all(exp.EQ)
+    )
+    cards = any(t.name == "card" for t in tree.find_all(exp.Table))
+    if roles and cards and not _ROLE_HOLDS.search(text):
+        raise NotUnderstood(
+            "I would count only cards of that owner or disponent, not any card on the "
+            'account; say whose card it is ("accounts whose disponent has a card"), or '
+            "write the SQL"
         )
 
 
