@@ -700,3 +700,125 @@ def test_a_card_and_a_role_of_an_account_are_not_read_as_one_disposition(engine,
             "WHERE d.type = 'DISPONENT'",
         )[1]
     )
+
+
+@pytest.mark.parametrize(
+    ("question", "first", "second"),
+    [
+        (
+            "How many more clients live in South Moravia than in North Moravia?",
+            "SELECT COUNT(*) FROM client c JOIN district d ON d.district_id = c.district_id "
+            "WHERE d.A3 = 'south Moravia'",
+            "SELECT COUNT(*) FROM client c JOIN district d ON d.district_id = c.district_id "
+            "WHERE d.A3 = 'north Moravia'",
+        ),
+        (
+            "At branches in Prague, how many more accounts are owned by men than by women?",
+            "SELECT COUNT(*) FROM account a JOIN district d ON d.district_id = a.district_id "
+            "JOIN disp p ON p.account_id = a.account_id AND p.type = 'OWNER' "
+            "JOIN client c ON c.client_id = p.client_id WHERE d.A3 = 'Prague' AND c.gender = 'M'",
+            "SELECT COUNT(*) FROM account a JOIN district d ON d.district_id = a.district_id "
+            "JOIN disp p ON p.account_id = a.account_id AND p.type = 'OWNER' "
+            "JOIN client c ON c.client_id = p.client_id WHERE d.A3 = 'Prague' AND c.gender = 'F'",
+        ),
+        (
+            "How much more money was lent at branches in South Moravia than at branches in "
+            "North Moravia?",
+            "SELECT SUM(l.amount) FROM loan l JOIN account a ON a.account_id = l.account_id "
+            "JOIN district d ON d.district_id = a.district_id WHERE d.A3 = 'south Moravia'",
+            "SELECT SUM(l.amount) FROM loan l JOIN account a ON a.account_id = l.account_id "
+            "JOIN district d ON d.district_id = a.district_id WHERE d.A3 = 'north Moravia'",
+        ),
+    ],
+)
+def test_how_many_more_than_in_another_place_is_a_difference(
+    engine, bank_sqlite, question, first, second
+):
+    """ "how many more X in A than in B": the phrase after "than" takes the place of the
+    phrase opened by the same word, and the two figures are subtracted."""
+    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1][0][0]
+    one = _columns_and_rows(bank_sqlite, first)[1][0][0]
+    two = _columns_and_rows(bank_sqlite, second)[1][0][0]
+    assert got == one - two and one != two
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "How many loans are finished contracts that were never paid back?",
+            "SELECT COUNT(*) FROM loan WHERE status = 'B'",
+        ),
+        (
+            "How many clients born in 1975 or later hold a classic card?",
+            "SELECT COUNT(*) FROM client c JOIN disp p ON p.client_id = c.client_id "
+            "JOIN card k ON k.disp_id = p.disp_id WHERE c.birth_date >= '1975-01-01' "
+            "AND k.type = 'classic'",
+        ),
+        (
+            "How many accounts were opened on or before 1993-03-01?",
+            "SELECT COUNT(*) FROM account WHERE date <= '1993-03-01'",
+        ),
+        (
+            "Which districts in East Bohemia had a 1996 unemployment rate above 3 percent?",
+            "SELECT A2 FROM district WHERE A3 = 'east Bohemia' AND A13 > 3 ORDER BY A2",
+        ),
+        (
+            "How many accounts are set up to receive weekly statements?",
+            "SELECT COUNT(*) FROM account WHERE frequency = 'POPLATEK TYDNE'",
+        ),
+        (
+            "How much was paid in old-age pensions during 1998 into accounts owned by men?",
+            "SELECT SUM(t.amount) FROM trans t JOIN disp p ON p.account_id = t.account_id "
+            "AND p.type = 'OWNER' JOIN client c ON c.client_id = p.client_id "
+            "WHERE c.gender = 'M' AND t.k_symbol = 'DUCHOD' AND t.date LIKE '1998%'",
+        ),
+        (
+            "For each card type, how many of the cardholders are women? Show the type and the "
+            "count.",
+            "SELECT k.type, COUNT(*) FROM card k JOIN disp p ON p.disp_id = k.disp_id "
+            "JOIN client c ON c.client_id = p.client_id WHERE c.gender = 'F' "
+            "GROUP BY k.type ORDER BY k.type",
+        ),
+        (
+            "What's the average monthly payment on loans at branches in districts where "
+            "unemployment was above 6 percent in 1996?",
+            "SELECT AVG(l.payments) FROM loan l JOIN account a ON a.account_id = l.account_id "
+            "JOIN district d ON d.district_id = a.district_id WHERE d.A13 > 6",
+        ),
+        (
+            "How much pension did women born before 1930 receive into the accounts they own "
+            "during 1998?",
+            "SELECT SUM(t.amount) FROM trans t JOIN disp p ON p.account_id = t.account_id "
+            "AND p.type = 'OWNER' JOIN client c ON c.client_id = p.client_id "
+            "WHERE c.gender = 'F' AND c.birth_date < '1930-01-01' AND t.k_symbol = 'DUCHOD' "
+            "AND t.date LIKE '1998%'",
+        ),
+    ],
+)
+def test_words_bank_staff_use_for_terms_dates_and_rates(engine, bank_sqlite, question, expected):
+    """Contracts and paying back, "or later", "on or before", a rate "in percent", "set up
+    to receive", "paid into", "cardholders", a year said of a yearly figure, and each named
+    date taking one period."""
+    assert (
+        _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
+        == _columns_and_rows(bank_sqlite, expected)[1]
+    )
+
+
+def test_conditions_that_exclude_each_other_ask_back():
+    """A query whose conditions no record can meet (a birth date before 1930 and in 1998)
+    is refused by the gate rather than answered with a confident zero."""
+    from bankchat.nl.gate import check_confidence
+
+    with pytest.raises(NotUnderstood, match="exclude each other"):
+        check_confidence(
+            [],
+            "SELECT COUNT(*) FROM client WHERE client.birth_date < '1930-01-01' "
+            "AND client.birth_date >= '1998-01-01'",
+        )
+    check_confidence(
+        [],
+        "SELECT COUNT(*) FROM client WHERE client.birth_date >= '1930-01-01' "
+        "AND client.birth_date < '1931-01-01'",
+    )

@@ -62,8 +62,11 @@ class Filters(Query):
     def _date_column(self, base: str, near: int) -> str:
         for item in list(reversed(self.items[:near])) + self.items[near : near + 3]:
             column = self.column(item)
-            if column is not None and self.ctype(column) == "date":
+            if column is not None and self.ctype(column) == "date" and item not in self.dated:
+                # (each named date takes one period: "women born before 1930 ... during
+                # 1998" dates the payments, not the births twice)
                 self._take(item, near)
+                self.dated.append(item)
                 return column
         # why: a date with no date column named applies to the records counted or summed
         # (their own event date), else to the nearest thing named before it ("women who
@@ -214,6 +217,12 @@ class Filters(Query):
         self.value_conditions[column] = (len(self.conditions), list(meaning.values))
         self._add_condition(sql, item.text, column)
 
+    def _names_a_yearly_figure(self, n: int) -> bool:
+        """Whether a figure kept once per year (unemployment, crimes) is named just before
+        the year at ``n``."""
+        yearly = {c for years in self.layer.year_columns.values() for c in years.values()}
+        return any(self.column(i) in yearly for i in self.items[max(0, n - 4) : n])
+
     def _use_year(self, date_item: Item) -> None:
         """ "crimes in 1995": pick the column holding that year's figure."""
         year = str(date_item.payload) if date_item.kind == "yearnum" else ""
@@ -351,6 +360,10 @@ class Filters(Query):
             date_item = items[n + 1]
             op = items[n].payload if items[n].kind == "datecmp" else "in"
             items[n].used = True
+        if date_item.kind == "yearnum" and self._names_a_yearly_figure(n):
+            # "districts where unemployment was above 6 percent in 1996": that year's figure
+            self._use_year(date_item)
+            return
         column = self._date_column(self.base, n)
         if column == "@year":
             self._use_year(date_item)

@@ -84,6 +84,7 @@ def check_confidence(
             "figure at a time, or write the SQL"
         )
     _check_fields_listed(items, outer)
+    _check_contradictions(tree)
     _check_shared_disposition(question.lower(), tree)
     words = set(re.findall(r"[a-z]+", question.lower()))
     _check_place_words(place_cue(question), tree)
@@ -111,6 +112,77 @@ def check_confidence(
             f"I would have to read {', '.join(sorted(unused))} without using it; "
             "rephrase the question, or write the SQL"
         )
+
+
+def _conjuncts(node: Any) -> list[Any]:
+    inner = node.unnest()
+    if isinstance(inner, exp.And):
+        return _conjuncts(inner.left) + _conjuncts(inner.right)
+    return [inner]
+
+
+def _literal(node: Any) -> Any:
+    if not isinstance(node, exp.Literal):
+        return None
+    return float(node.this) if node.is_number else node.this
+
+
+def _check_contradictions(tree: Any) -> None:
+    """No two conditions of one SELECT exclude each other ("born before 1930" and "born in
+    1998"): such a query answers nothing, or zero, with confidence."""
+    flips = {exp.GT: exp.LT, exp.GTE: exp.LTE, exp.LT: exp.GT, exp.LTE: exp.GTE, exp.EQ: exp.EQ}
+    for select in tree.find_all(exp.Select):
+        where = select.args.get("where")
+        if where is None:
+            continue
+        bounds: dict[str, list[tuple[type, Any]]] = {}
+        for term in _conjuncts(where.this):
+            kind = type(term)
+            if kind in flips:
+                left, right = term.left, term.right
+                if not isinstance(left, exp.Column):
+                    left, right, kind = right, left, flips[kind]
+                value = _literal(right)
+                if isinstance(left, exp.Column) and value is not None:
+                    bounds.setdefault(left.sql(), []).append((kind, value))
+            elif isinstance(term, exp.In) and isinstance(term.this, exp.Column):
+                values = [_literal(e) for e in term.expressions]
+                if values and None not in values:
+                    bounds.setdefault(term.this.sql(), []).append((exp.In, values))
+        for column, said in bounds.items():
+            if not _satisfiable(said):
+                raise NotUnderstood(
+                    f"The conditions on {column} exclude each other, so no record could "
+                    "meet them all; rephrase the question, or write the SQL"
+                )
+
+
+def _satisfiable(said: list[tuple[type, Any]]) -> bool:
+    """Whether some value meets every (operator, value) bound (values of one type)."""
+    kinds = {type(v) for _, value in said for v in (value if isinstance(value, list) else [value])}
+    if len(kinds) > 1:
+        return True  # a number against text: not for this check
+    allowed: set[Any] | None = None
+    for kind, value in said:
+        if kind is exp.EQ:
+            allowed = {value} if allowed is None else allowed & {value}
+        elif kind is exp.In:
+            allowed = set(value) if allowed is None else allowed & set(value)
+    low = [(v, k is exp.GTE) for k, v in said if k in (exp.GT, exp.GTE)]
+    high = [(v, k is exp.LTE) for k, v in said if k in (exp.LT, exp.LTE)]
+
+    def inside(x: Any) -> bool:
+        return all(x > v or (closed and x == v) for v, closed in low) and all(
+            x < v or (closed and x == v) for v, closed in high
+        )
+
+    if allowed is not None:
+        return any(inside(x) for x in allowed)
+    if not low or not high:
+        return True
+    lo, lo_closed = max(low, key=lambda b: (b[0], not b[1]))
+    hi, hi_closed = min(high, key=lambda b: (b[0], b[1]))
+    return lo < hi or (lo == hi and lo_closed and hi_closed)
 
 
 _ROLE_HOLDS = re.compile(

@@ -311,6 +311,14 @@ _MORE_TERMS = re.compile(
     re.IGNORECASE,
 )
 
+# "How many more clients live in South Moravia than in North Moravia?": the phrase after
+# "than" takes the place of the last phrase of the question opened by the same preposition
+_MORE_PLACE = re.compile(
+    r"^(?P<lead>.*?)(?P<head>how\s+(?:many|much))\s+more\s+(?P<body>.+?)\s+than\s+"
+    r"(?P<other>(?P<prep>in|at|to|by|for|from|on)\s+.+?)[?.]?\s*$",
+    re.IGNORECASE,
+)
+
 
 def _difference_parts(question: str) -> tuple[str, str] | None:
     """ "How many more accounts were opened in 1993 than in 1997?" -> the two questions
@@ -331,6 +339,16 @@ def _difference_parts(question: str) -> tuple[str, str] | None:
             f"{lead}{head} {terms.group('x')} {rest}".strip(),
             f"{lead}{head} {terms.group('y')} {rest}".strip(),
         )
+    place = _MORE_PLACE.match(text)
+    if place:
+        body = place.group("body")
+        starts = [m.start() for m in re.finditer(rf"\b{place.group('prep')}\b", body, re.I)]
+        if starts:
+            lead, head, kept = place.group("lead"), place.group("head"), body[: starts[-1]]
+            return (
+                f"{lead}{head} {body}".strip(),
+                f"{lead}{head} {kept}{place.group('other')}".strip(),
+            )
     return None
 
 

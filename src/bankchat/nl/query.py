@@ -46,6 +46,7 @@ class Query:
         self.distinct_of: str | None = None
         self.list_order: str | None = None  # a list's order when nothing else orders it
         self.also_shown: list[Item] = []  # fields asked for that a filter also applies to
+        self.dated: list[Item] = []  # named dates a period already applies to
         self.year_hint: str | None = None
         self.base = ""
 

@@ -9,6 +9,7 @@ becomes an ``unknown`` item, which the engine reports instead of guessing.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from bankchat.nl.base import Item, table_of
@@ -125,6 +126,27 @@ def _field_first(found: re.Match[str]) -> str:
     return f"sorted by {found.group(2)}" + (" descending" if descending else "")
 
 
+# "born in 1975 or later", "opened on or before 1994-03-01": a bound that takes in the
+# year or day itself
+_OR_LATER = re.compile(
+    r"\b(?:in\s+|on\s+)?(\d{4}(?:-\d{2}-\d{2})?)\s+or\s+(later|after|earlier|before)\b"
+)
+_ON_OR = re.compile(r"\b(?:in|on)\s+or\s+(after|before)\s+(\d{4}(?:-\d{2}-\d{2})?)\b")
+
+
+def _inclusive(when: str, direction: str) -> str:
+    if direction in ("later", "after"):
+        return f"since {when}"
+    if len(when) == 4:
+        return f"before {int(when) + 1}"
+    return f"before {dt.date.fromisoformat(when) + dt.timedelta(days=1)}"
+
+
+def _inclusive_bounds(text: str) -> str:
+    text = _OR_LATER.sub(lambda m: _inclusive(m.group(1), m.group(2)), text)
+    return _ON_OR.sub(lambda m: _inclusive(m.group(2), m.group(1)), text)
+
+
 def _loan_terms(text: str) -> str:
     text = _LOAN_YEARS.sub(lambda m: f"{int(m.group(1)) * 12} month", text)
     return _RUNS_YEARS.sub(
@@ -144,6 +166,16 @@ def _tokens(question: str) -> list[str]:
     text = re.sub(r"\bat least (?:one|1)\b", "a", text)  # "with at least one card": a card
     text = _loan_terms(text)
     text = _FIELD_FIRST.sub(_field_first, text)
+    text = _inclusive_bounds(text)
+    # a rate said in percent is the number the bank records ("above 5 percent": above 5)
+    text = re.sub(r"(\d+(?:\.\d+)?)\s*(?:%|percent\b|per\s+cent\b)", r"\1", text)
+    text = re.sub(
+        r"\bcard ?holders?\b", lambda m: "card holder" + "s" * m.group(0).endswith("s"), text
+    )
+    text = re.sub(r"\b(?:that|which)\s+(?:were|was|are|is)\s+set\s+up\b", "", text)
+    text = re.sub(r"\b(?:are|is|were|was)\s+set\s+up\s+to\s+(receive|get|have)\b", r"\1", text)
+    text = re.sub(r"\bset\s+up\s+(for|to)\b", r"\1", text)
+    text = re.sub(r"\binto\b", "to", text)  # "paid into accounts owned by women"
     text = re.sub(r"\s-\s", " ", text)
     # why: "how much cash in total was withdrawn": the cash says how the money moved; read it
     # with the verb it belongs to ("withdrawn in cash"), not as a word of its own
