@@ -822,3 +822,58 @@ def test_conditions_that_exclude_each_other_ask_back():
         "SELECT COUNT(*) FROM client WHERE client.birth_date >= '1930-01-01' "
         "AND client.birth_date < '1931-01-01'",
     )
+
+
+def test_a_share_can_lead_with_where_and_end_with_as_a_percentage(engine, bank_sqlite):
+    """ "In 1997, what share of all transactions were ...? Give it as a percentage.": the
+    lead belongs to the whole, and "as a percentage" asks for nothing more."""
+    translation = engine.translate(
+        "In 1996, what share of all loans were granted for 60 months? Give it as a percentage."
+    )
+    got = _columns_and_rows(bank_sqlite, translation.sql)[1][0][0]
+    want = _columns_and_rows(
+        bank_sqlite,
+        "SELECT 100.0 * SUM(duration = 60) / COUNT(*) FROM loan WHERE date LIKE '1996%'",
+    )[1][0][0]
+    assert round(got, 6) == round(want, 6)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "Average loan amount by the account owner's gender - gender and average.",
+            "SELECT c.gender, AVG(l.amount) FROM loan l JOIN disp p ON p.account_id = "
+            "l.account_id AND p.type = 'OWNER' JOIN client c ON c.client_id = p.client_id "
+            "GROUP BY c.gender ORDER BY c.gender",
+        ),
+        (
+            "For each loan duration, what's the average monthly payment? Give the duration and "
+            "the average payment, highest average first.",
+            "SELECT duration, AVG(payments) FROM loan GROUP BY duration "
+            "ORDER BY AVG(payments) DESC, duration",
+        ),
+    ],
+)
+def test_the_figure_named_again_with_the_fields_is_the_same_figure(
+    engine, bank_sqlite, question, expected
+):
+    """ "... - gender and average", "Give the duration and the average payment": the
+    average named with the fields is the one asked ("and the average" alone still asks for
+    a second figure, which the engine cannot yet compute)."""
+    assert (
+        _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
+        == _columns_and_rows(bank_sqlite, expected)[1]
+    )
+    with pytest.raises(NotUnderstood):
+        engine.translate("How many loans were granted in 1997 and the average amount?")
+
+
+def test_a_ranked_group_total_is_titled_a_total(engine):
+    """ "the five districts that lent the most money": the figure is each district's total,
+    and its column says so (it had been titled as a maximum)."""
+    translation = engine.translate(
+        "Which five branch districts have lent the most money in total? Show the district name "
+        "and the total loan amount."
+    )
+    assert "SUM(loan.amount) AS sum_amount" in translation.sql

@@ -93,21 +93,21 @@ class Assembly(Query):
                 return Translation(
                     sql, explanation(self.base, self.explain, agg, measure, group, topk)
                 )
+            # (titled by what it is: the highest total is a total, not a maximum)
+            alias = _alias({"SUM": "sum", "AVG": "avg"}.get(value.split("(")[0]), measure)
             sql = (
-                f"SELECT {shown}, {value} AS {_alias(agg, measure)} "
+                f"SELECT {shown}, {value} AS {alias} "
                 f"FROM {quote(base)}{joins}{where} GROUP BY {keys}"
             )
             by_figure = next((i for i in self.items if i.kind == "measure_order"), None)
             if agg in ("max", "min") or topk is not None:
                 direction = "ASC" if agg == "min" else "DESC"
-                sql += (
-                    f" ORDER BY {_alias(agg, measure)} {direction}, {group_sql} LIMIT {topk or 1}"
-                )
+                sql += f" ORDER BY {alias} {direction}, {group_sql} LIMIT {topk or 1}"
             elif by_figure is not None:
                 # "show the region and the number of loans, largest number first"
                 by_figure.used = True
                 direction = "DESC" if by_figure.payload == "desc" else "ASC"
-                sql += f" ORDER BY {_alias(agg, measure)} {direction}, {keys}"
+                sql += f" ORDER BY {alias} {direction}, {keys}"
             else:
                 sql += f" ORDER BY {keys}"
         elif self.distinct_of is not None:

@@ -15,7 +15,7 @@ from bankchat.nl.base import LATEST_TRANSACTION, Item, NotUnderstood, Translatio
 from bankchat.nl.filters import Filters
 
 _AGENT_BY = re.compile(
-    r"\bby\s+(?:an?|the)\b|\b(?:pay|pays|paid|paying|withdrawn|made|received|sent|"
+    r"\bby\s+(?:an?|the)\b(?!\s+(?:\w+\s+){0,2}?\w+'s\s)|\b(?:pay|pays|paid|paying|withdrawn|made|received|sent|"
     r"granted|approved|held|owned|issued|settled|borrowed|lent|spent|deposited|"
     r"transferred)\b(?:\s+\S+){0,4}?\s+by\b"
     # "by accounts held at ...", "by clients who ...": the doers, described
@@ -268,6 +268,17 @@ class Builder(Filters, Assembly):
                 # "the date and amount of every transaction on account 1": all of them, listed
                 item.used = True
                 continue
+            after = items[n + 2] if n + 2 < len(items) else None
+            owned = self.column(after) if after is not None else None
+            if (
+                after is not None
+                and table_of(target) is not None
+                and owned
+                and owned.startswith(f"{table_of(target)}.")
+            ):
+                # "by the account owner's gender": that field of those records
+                target.used = True
+                n, target = n + 1, after
             grouping = self._group_column(target)
             if grouping is not None:
                 item.used = target.used = True

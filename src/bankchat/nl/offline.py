@@ -290,12 +290,27 @@ _SHARE_OF = re.compile(
 )
 
 
+_AS_PERCENT = re.compile(
+    r"[,;]?\s*(?:(?:please\s+)?(?:give|show|express)\s+(?:it|this|that)\s+)?"
+    r"(?:as|in)\s+(?:a\s+)?percent(?:age)?\s*(?=[?.]?\s*$)",
+    re.IGNORECASE,
+)
+
+
 def _share_parts(question: str) -> tuple[str, str] | None:
     """ "What percentage of loans are running?" -> ("loans", "are running")."""
+    # "..., as a percentage?", "... Give it as a percentage.": the share is one already
+    question = _AS_PERCENT.sub("", question.strip())
     for pattern in (_SHARE, _SHARE_OF):
         found = pattern.match(question.strip())
         if found:
             return found.group("whole").strip(), found.group("part").strip()
+    # "In 1997, what share of all transactions were ...": the lead says which whole
+    lead = re.match(r"^((?:in|during|for|at)\s+[^,]+),\s*(.+)$", question, re.IGNORECASE)
+    if lead:
+        inner = _share_parts(lead.group(2))
+        if inner is not None:
+            return f"{inner[0]} {lead.group(1)[0].lower()}{lead.group(1)[1:]}", inner[1]
     return None
 
 

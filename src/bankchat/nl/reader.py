@@ -116,7 +116,7 @@ _RUNS_YEARS = re.compile(
 
 # "largest amount first" orders by the amount; it is no top-1 "largest amount"
 _FIELD_FIRST = re.compile(
-    r"\b(largest|highest|biggest|smallest|lowest)\s+(?!number\b|count\b|total\b)"
+    r"\b(largest|highest|biggest|smallest|lowest)\s+(?!number\b|count\b|total\b|average\b)"
     r"([a-z]+)\s+first\b"
 )
 
@@ -159,6 +159,34 @@ def _loan_terms(text: str) -> str:
     )
 
 
+_FIELD_VERBS = ("give", "show", "list", "tell", "show me", "give me")
+_RESTATED = {
+    "and total": "sum",
+    "and the total": "sum",
+    "and average": "avg",
+    "and the average": "avg",
+}
+
+
+def _restated_figures(items: list[Item]) -> list[Item]:
+    """ "... Give the duration and the average payment": after the list of fields asked for,
+    "and the average" names the figure the question already asked, not a second one."""
+    out: list[Item] = []
+    listing = restated = False
+    for item in items:
+        listing = listing or (item.kind == "list" and item.text in _FIELD_VERBS and bool(out))
+        if listing and item.kind == "unsupported" and item.text in _RESTATED:
+            out += [Item("and", "and"), Item("agg", item.text[4:], payload=_RESTATED[item.text])]
+            restated = True
+            continue
+        if restated and item.kind == "meaning" and {m.kind for m in item.meanings} == {"table"}:
+            # "the average payment": the figure's own noun, not the transactions table
+            item = Item("stop", item.text)
+        restated = False
+        out.append(item)
+    return out
+
+
 def _tokens(question: str) -> list[str]:
     text = question.lower().replace("\u2019", "'")
     text = written_dates(text)
@@ -176,6 +204,8 @@ def _tokens(question: str) -> list[str]:
     text = re.sub(r"\b(?:are|is|were|was)\s+set\s+up\s+to\s+(receive|get|have)\b", r"\1", text)
     text = re.sub(r"\bset\s+up\s+(for|to)\b", r"\1", text)
     text = re.sub(r"\binto\b", "to", text)  # "paid into accounts owned by women"
+    # "average loan amount by gender - gender and average": the fields asked for follow
+    text = re.sub(r"\s[-\u2013]\s+(?=[a-z].*\band\b)", " show ", text)
     text = re.sub(r"\s-\s", " ", text)
     # why: "how much cash in total was withdrawn": the cash says how the money moved; read it
     # with the verb it belongs to ("withdrawn in cash"), not as a word of its own
@@ -226,7 +256,7 @@ class Reader:
             item, width = matched
             items.append(item)
             i += width
-        return self._combine(items)
+        return _restated_figures(self._combine(items))
 
     def _match_at(self, tokens: list[str], i: int) -> tuple[Item, int] | None:
         token = tokens[i]
