@@ -877,3 +877,68 @@ def test_a_ranked_group_total_is_titled_a_total(engine):
         "and the total loan amount."
     )
     assert "SUM(loan.amount) AS sum_amount" in translation.sql
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "List the women born before 1935 who own an account and hold a gold card - their "
+            "client id and birth date.",
+            "SELECT c.client_id, c.birth_date FROM client c JOIN disp p ON p.client_id = "
+            "c.client_id AND p.type = 'OWNER' JOIN card k ON k.disp_id = p.disp_id "
+            "WHERE c.gender = 'F' AND c.birth_date < '1935-01-01' AND k.type = 'gold' "
+            "ORDER BY c.client_id",
+        ),
+        ("How many owners are there in total?", "SELECT COUNT(*) FROM disp WHERE type = 'OWNER'"),
+        (
+            "How many clients live in each region? Region and count, largest first.",
+            "SELECT d.A3, COUNT(*) FROM client c JOIN district d ON d.district_id = "
+            "c.district_id GROUP BY d.A3 ORDER BY COUNT(*) DESC, d.A3",
+        ),
+        (
+            "Number of cards by type - show the type and the card count, most cards first.",
+            "SELECT type, COUNT(*) FROM card GROUP BY type ORDER BY COUNT(*) DESC, type",
+        ),
+        (
+            "How many loans were granted each year, oldest year first? Show the year and the "
+            "count.",
+            "SELECT strftime('%Y', date), COUNT(*) FROM loan GROUP BY 1 ORDER BY 1",
+        ),
+        (
+            "What is the lowest balance ever recorded after a transaction?",
+            "SELECT MIN(balance) FROM trans",
+        ),
+        (
+            "Among accounts opened in 1994, which three had the most transactions in 1996? "
+            "Show the account id and the number of transactions.",
+            "SELECT t.account_id, COUNT(*) FROM trans t JOIN account a ON a.account_id = "
+            "t.account_id WHERE a.date LIKE '1994%' AND t.date LIKE '1996%' "
+            "GROUP BY t.account_id ORDER BY COUNT(*) DESC, t.account_id LIMIT 3",
+        ),
+        (
+            "How much higher is the average salary in South Moravia than in North Moravia?",
+            "SELECT (SELECT AVG(A11) FROM district WHERE A3 = 'south Moravia') - "
+            "(SELECT AVG(A11) FROM district WHERE A3 = 'north Moravia')",
+        ),
+        (
+            "Among clients living in Kolin, what percentage hold a card of any kind?",
+            "SELECT 100.0 * COUNT(DISTINCT p.client_id) / (SELECT COUNT(*) FROM client c2 "
+            "JOIN district d2 ON d2.district_id = c2.district_id WHERE d2.A2 = 'Kolin') "
+            "FROM card k JOIN disp p ON p.disp_id = k.disp_id JOIN client c ON c.client_id = "
+            "p.client_id JOIN district d ON d.district_id = c.district_id WHERE d.A2 = 'Kolin'",
+        ),
+    ],
+)
+def test_how_analysts_ask_for_groups_records_and_comparisons(
+    engine, bank_sqlite, question, expected
+):
+    """People named first are the records listed; "in total" said of a count; fields after
+    a sentence or a dash; "most cards first"; "oldest year first"; a balance "ever recorded
+    after a transaction"; a ranked count named again; an average salary compared between
+    regions is an average, not a sum; "a card of any kind"."""
+    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
+    want = _columns_and_rows(bank_sqlite, expected)[1]
+    assert [tuple(round(v, 6) if isinstance(v, float) else v for v in r) for r in got] == [
+        tuple(round(v, 6) if isinstance(v, float) else v for v in r) for r in want
+    ]

@@ -22,6 +22,7 @@ _AGENT_BY = re.compile(
     r"|\bby\s+\w+\s+(?:held|owned|opened|that|which|who|whose|living)\b"
 )
 
+_IN_ALL = ("in total", "altogether", "in all")
 _OWNER = re.compile(r"\bowners?\b")
 
 
@@ -36,6 +37,12 @@ class Builder(Filters, Assembly):
         measure = self._measure(agg, agg_at)
         if agg == "count" and measure is not None:
             agg = "sum"  # "number of inhabitants" is a total, not a count of rows
+        if agg == "sum" and measure in self.layer.averaged:
+            # "how much is the average salary in a region": a rate is averaged, and "how
+            # much" only asks for it
+            agg = "avg"
+            if 0 <= agg_at < len(self.items) and self.items[agg_at].text == "how much":
+                self.items[agg_at].kind = "stop"
         group, row_focus = self._group(agg, measure, topk)
         self.base = self._base(agg, measure, group, row_focus)
         self.tables.add(self.base)
@@ -157,6 +164,11 @@ class Builder(Filters, Assembly):
                 payload = item.payload
                 if when and payload in ("max", "min"):
                     payload = "max_date" if payload == "max" else "min_date"
+                if payload in ("count", "sum"):
+                    # "how many disponents are there in total": the same figure, said again
+                    for other in self.items[n + 1 :]:
+                        if other.kind == "agg" and other.text in _IN_ALL:
+                            other.kind, other.used = "stop", True
                 return payload, n
         if when:
             for item in self.items:
@@ -244,6 +256,9 @@ class Builder(Filters, Assembly):
                 item.used = True
                 if n > 0 and items[n - 1].kind in ("group", "in"):
                     items[n - 1].used = True
+                for later in items[n + 1 :]:
+                    if later.kind == "year" and later.text == "year":
+                        later.used = True  # "... Show the year and the count."
                 return ("YEAR", "year"), False
             if item.kind == "month" and n > 0 and items[n - 1].kind in ("group", "in"):
                 item.used = items[n - 1].used = True
@@ -363,6 +378,17 @@ class Builder(Filters, Assembly):
                 return None
         return None
 
+    def _people_first(self) -> str | None:
+        """The records a word for people names when it comes before any table: "List the
+        women born before 1940 who own an account" lists clients, not accounts."""
+        for item in self.items:
+            if table_of(item) is not None:
+                return None
+            for meaning in item.meanings:
+                if meaning.kind == "value" and meaning.qualified in self.layer.people:
+                    return meaning.table
+        return None
+
     def _base(
         self, agg: str | None, measure: str | None, group: tuple[str, str] | None, row_focus: bool
     ) -> str:
@@ -380,6 +406,9 @@ class Builder(Filters, Assembly):
             counted = self._counted_value_table()
             if counted is not None:
                 return counted
+        people = self._people_first()
+        if people is not None and agg in (None, "count"):
+            return people
         if (group is not None and agg in ("count", "max", "min", None)) or agg == "count":
             # "which accounts at branches in Kolin have the most orders" counts what follows
             # "the most" (orders), not the first records named after the grouping (branches)

@@ -43,12 +43,15 @@ def check_confidence(
     parts, seen = 0, False
     said: set[Any] = set()
     listing = False
+    restated: list[Item] = []
     for item in items:
         if item.kind == "and" and item.text == "and":
             parts, seen = parts + seen, False
         elif item.kind == "list" and said:
             listing = True  # "How many cards of each type? Give the type and the count."
-        elif item.kind == "agg" and not (listing and item.payload in said):
+        elif item.kind == "agg" and listing and _restates(item.payload, said):
+            restated.append(item)
+        elif item.kind == "agg":
             seen = True
             said.add(item.payload)
     parts += seen
@@ -68,7 +71,7 @@ def check_confidence(
             "figure at a time, or write the SQL"
         )
     # two different figures joined by "and" ("the number of loans and their total amount")
-    asked = [i for i in items if i.kind in ("agg", "and")]
+    asked = [i for i in items if i.kind in ("agg", "and") and i not in restated]
     kinds = {i.payload for i in asked if i.kind == "agg"}
     paired = any(
         a.kind == "agg"
@@ -112,6 +115,13 @@ def check_confidence(
             f"I would have to read {', '.join(sorted(unused))} without using it; "
             "rephrase the question, or write the SQL"
         )
+
+
+def _restates(payload: Any, said: set[Any]) -> bool:
+    """Whether a figure named among the fields asked for is one the question already asked:
+    the same, or the figure a "the most" ranked by ("which three had the most transactions?
+    Show the account id and the number of transactions")."""
+    return payload in said or bool(said & {"max", "min"})
 
 
 def _conjuncts(node: Any) -> list[Any]:

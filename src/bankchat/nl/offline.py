@@ -329,7 +329,8 @@ _MORE_TERMS = re.compile(
 # "How many more clients live in South Moravia than in North Moravia?": the phrase after
 # "than" takes the place of the last phrase of the question opened by the same preposition
 _MORE_PLACE = re.compile(
-    r"^(?P<lead>.*?)(?P<head>how\s+(?:many|much))\s+more\s+(?P<body>.+?)\s+than\s+"
+    r"^(?P<lead>.*?)(?P<head>how\s+(?:many|much))\s+(?:more|bigger|higher|larger|greater)\s+"
+    r"(?P<body>.+?)\s+than\s+"
     r"(?P<other>(?P<prep>in|at|to|by|for|from|on)\s+.+?)[?.]?\s*$",
     re.IGNORECASE,
 )

@@ -204,6 +204,25 @@ def _tokens(question: str) -> list[str]:
     text = re.sub(r"\b(?:are|is|were|was)\s+set\s+up\s+to\s+(receive|get|have)\b", r"\1", text)
     text = re.sub(r"\bset\s+up\s+(for|to)\b", r"\1", text)
     text = re.sub(r"\binto\b", "to", text)  # "paid into accounts owned by women"
+    text = re.sub(r"\s+of\s+any\s+(?:kind|type|sort)\b", "", text)  # "a card of any kind"
+    # "most loans first": the groups by their figure, the most first
+    text = re.sub(r"\b(most|fewest)\s+[a-z]+\s+first\b", r"\1 first", text)
+    # groups by year listed "oldest year first" / "in year order" come in that order already
+    text = re.sub(r",?\s*(?:(?:oldest|earliest)\s+year\s+first|in\s+year\s+order)\b", "", text)
+    # "the highest balance ever recorded after a transaction": a balance is one after some
+    text = re.sub(
+        r"\bbalances?\s+(?:ever\s+)?(?:recorded\s+|reached\s+|left\s+)?after\s+(?:a|any|each|"
+        r"every)\s+transaction\b",
+        "balance",
+        text,
+    )
+    # "How many clients live in each region? Region and count.": the fields asked for
+    text = re.sub(
+        r"([?.])\s+(?!(?:give|show|list|tell|what|which|how|who|and|in|for|please)\b)"
+        r"(?=[a-z][a-z' ]*(?:,\s*[a-z][a-z' ]*)*\s+and\s+[a-z][a-z' ]*(?:[,.]|$))",
+        r"\1 show ",
+        text,
+    )
     # "average loan amount by gender - gender and average": the fields asked for follow
     text = re.sub(r"\s[-\u2013]\s+(?=[a-z].*\band\b)", " show ", text)
     text = re.sub(r"\s-\s", " ", text)
