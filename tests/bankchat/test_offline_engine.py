@@ -942,3 +942,18 @@ def test_how_analysts_ask_for_groups_records_and_comparisons(
     assert [tuple(round(v, 6) if isinstance(v, float) else v for v in r) for r in got] == [
         tuple(round(v, 6) if isinstance(v, float) else v for v in r) for r in want
     ]
+
+
+def test_fields_asked_about_one_numbered_record_are_shown_alone(engine, bank_sqlite):
+    """ "Where does the owner of account 1000 live? District name, please.": one owner, so
+    the district name alone, with no client number added to keep owners apart; rows shown
+    DISTINCT are ordered by what they show."""
+    translation = engine.translate(
+        "Where does the owner of account 1000 live? District name, please."
+    )
+    assert _columns_and_rows(bank_sqlite, translation.sql) == _columns_and_rows(
+        bank_sqlite,
+        "SELECT d.A2 FROM disp p JOIN client c ON c.client_id = p.client_id JOIN district d "
+        "ON d.district_id = c.district_id WHERE p.account_id = 1000 AND p.type = 'OWNER'",
+    )
+    assert translation.sql.endswith("ORDER BY district.A2")

@@ -155,9 +155,13 @@ class Assembly(Query):
             )
         else:
             cols = self._list_columns(None, fanout)
+            order = self._ordered_by(key)
+            shown = [c.strip() for c in cols.split(", ")]
+            if fanout and not all(part.split(" ")[0] in shown for part in order.split(", ")):
+                order = ", ".join(shown)  # DISTINCT rows are ordered by what they show
             sql = (
                 f"SELECT {'DISTINCT ' if fanout else ''}{cols} FROM {quote(base)}{joins}"
-                f"{where} ORDER BY {self._ordered_by(key)}"
+                f"{where} ORDER BY {order}"
             )
             if topk is not None:
                 sql += f" LIMIT {topk}"
@@ -202,7 +206,10 @@ class Assembly(Query):
             if not lead and self._asks_for_a_name():
                 lead = [ident]
                 self.applied.append(f"shown: {ident}, the name asked for")
-            if fanout and key not in named and ident == key:
+            pinned = any(re.fullmatch(r"\w+\.\w+_id = \d+", c) for c in self.conditions)
+            if fanout and key not in named and ident == key and not (lead == [] and pinned):
+                # (a join that repeats rows keeps each record apart by its key, unless the
+                # fields come first and one numbered record is asked about)
                 lead = [key]
             if self._asks_only_for() == "key" and key not in lead:
                 lead = [self._id_column(), *lead]  # "account ids and branch names"
