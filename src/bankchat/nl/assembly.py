@@ -156,9 +156,9 @@ class Assembly(Query):
         else:
             cols = self._list_columns(None, fanout)
             order = self._ordered_by(key)
-            shown = [c.strip() for c in cols.split(", ")]
-            if fanout and not all(part.split(" ")[0] in shown for part in order.split(", ")):
-                order = ", ".join(shown)  # DISTINCT rows are ordered by what they show
+            selected = [c.strip() for c in cols.split(", ")]
+            if fanout and not all(part.split(" ")[0] in selected for part in order.split(", ")):
+                order = ", ".join(selected)  # DISTINCT rows are ordered by what they show
             sql = (
                 f"SELECT {'DISTINCT ' if fanout else ''}{cols} FROM {quote(base)}{joins}"
                 f"{where} ORDER BY {order}"
