@@ -165,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", default=str(ROOT / ".livebase" / "bank.sqlite3"))
     parser.add_argument("--show", choices=["wrong", "unknown", "all"])
     parser.add_argument(
-        "--set", default="questions", choices=["questions", "analyst", "dev", "dev2", "dev3", "dev4"]
+        "--set", default="questions", choices=["questions", "analyst", "dev", "dev2", "dev3", "dev4", "dev5"]
     )
     parser.add_argument("--strict", action="store_true", help="exact columns, no extra ones")
     opts = parser.parse_args(argv)

@@ -251,7 +251,7 @@ def test_an_age_at_a_date_is_full_years_from_the_birth_date(engine, bank_sqlite)
         ),
         (
             "Which districts are in the south Bohemia region, in alphabetical order?",
-            "SELECT A2, A3 FROM district WHERE A3 = 'south Bohemia' ORDER BY A2",
+            "SELECT A2 FROM district WHERE A3 = 'south Bohemia' ORDER BY A2",
         ),
     ],
 )
@@ -957,3 +957,55 @@ def test_fields_asked_about_one_numbered_record_are_shown_alone(engine, bank_sql
         "ON d.district_id = c.district_id WHERE p.account_id = 1000 AND p.type = 'OWNER'",
     )
     assert translation.sql.endswith("ORDER BY district.A2")
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("On what date was the very first loan granted?", "SELECT MIN(date) FROM loan"),
+        (
+            "What is the average loan duration, in months, for loans granted in 1996?",
+            "SELECT AVG(duration) FROM loan WHERE date LIKE '1996%'",
+        ),
+        (
+            "Which recipient bank receives the smallest number of standing orders?",
+            'SELECT bank_to FROM "order" GROUP BY bank_to ORDER BY COUNT(*), bank_to LIMIT 1',
+        ),
+        (
+            "In which region do the most gold card holders live?",
+            "SELECT d.A3 FROM card k JOIN disp p ON p.disp_id = k.disp_id JOIN client c "
+            "ON c.client_id = p.client_id JOIN district d ON d.district_id = c.district_id "
+            "WHERE k.type = 'gold' GROUP BY d.A3 ORDER BY COUNT(*) DESC, d.A3 LIMIT 1",
+        ),
+        (
+            "Which region has the largest total number of inhabitants?",
+            "SELECT A3 FROM district GROUP BY A3 ORDER BY SUM(CAST(A4 AS INTEGER)) DESC, A3 "
+            "LIMIT 1",
+        ),
+        (
+            "What was Kolin's unemployment rate in 1995?",
+            "SELECT A12 FROM district WHERE A2 = 'Kolin'",
+        ),
+        (
+            "Which districts are in the North Moravia region?",
+            "SELECT A2 FROM district WHERE A3 = 'north Moravia' ORDER BY A2",
+        ),
+        (
+            "The 3 oldest card holders",
+            "SELECT DISTINCT c.client_id, c.birth_date FROM client c JOIN disp p ON p.client_id "
+            "= c.client_id JOIN card k ON k.disp_id = p.disp_id ORDER BY c.birth_date, "
+            "c.client_id LIMIT 3",
+        ),
+    ],
+)
+def test_dates_units_superlatives_and_records_said_in_passing(
+    engine, bank_sqlite, question, expected
+):
+    """ "On what date" asks for a date; "in months" is the duration's unit, not a grouping;
+    "the smallest number of" is "the fewest"; "In which region ... the most" asks for the
+    region alone, as does "the largest total number of inhabitants"; "Kolin's
+    unemployment rate" is that field alone; "the North Moravia region" names the value, not
+    a field to show; "card holders" are clients holding a card (not a ranking of cards)."""
+    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)
+    want = _columns_and_rows(bank_sqlite, expected)
+    assert got[1] == want[1] and len(got[0]) == len(want[0])

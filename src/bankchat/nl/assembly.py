@@ -127,7 +127,13 @@ class Assembly(Query):
                 and self._says("oldest", "youngest")
             ):
                 descending = self._says("youngest")
-            when = self.question.lower().lstrip().startswith("when")
+            # "when was ...", "on what date was the very first account opened": a date
+            when = bool(
+                re.match(
+                    r"\s*(?:when|on\s+what\s+date|what\s+date|which\s+date)\b",
+                    self.question.lower(),
+                )
+            )
             if not when and (
                 topk is not None or row_focus or (self._asks_for_rows() and not self._says("what"))
             ):
@@ -389,6 +395,14 @@ class Assembly(Query):
         fields it wants after the question: "Where does the owner live? District name.")."""
         if re.search(r"[?.]\s+\S", self.question.strip()):
             return True
+        first = next((i for i in self.items if i.kind == "meaning"), None)
+        if (
+            first is not None
+            and table_of(first) is None
+            and self.column(first) is None
+            and re.search(rf"\b{re.escape(first.text)}'s\b", self.question.lower())
+        ):
+            return True  # "What was Kladno's unemployment rate in 1996?": that record's field
         if re.search(r"[,:;]\s*(?:and\s+)?(?:give|show|list|tell)\b", self.question.lower()):
             # "For the person who owns account 1787, give their gender, ...", but not "For
             # account 25, list the standing orders, ...": records, not fields
@@ -409,10 +423,22 @@ class Assembly(Query):
     def _asks_which_only(self) -> bool:
         """A "which/what X has the most Y" question that asks for X alone."""
         words = re.findall(r"[a-z]+", self.question.lower())
+        if words[:1] in (["in"], ["at"], ["from"], ["for"]):
+            words = words[1:]  # "In which district do the most ... live?"
         if not words or words[0] not in ("which", "what"):
             return False
         figure = {"many", "number", "count", "much", "figure", "and"}
-        return not figure & set(words)
+        # (a field's own name is no figure asked: "the largest total number of inhabitants")
+        # nor is the count a superlative ranks by ("the largest total number of clients")
+        ranked = [
+            b
+            for a, b in zip(self.items, self.items[1:], strict=False)
+            if a.kind == "agg" and a.payload in ("max", "min") and b.kind == "agg"
+        ]
+        said = {
+            w for i in self.items if i.kind != "meaning" and i not in ranked for w in i.text.split()
+        }
+        return not figure & set(words) & said
 
     def _balance_only(self) -> bool:
         """Whether transactions are read only for an account's balance."""

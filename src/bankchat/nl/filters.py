@@ -133,6 +133,10 @@ class Filters(Query):
                 continue
             if item.kind == "meaning":
                 self._meaning_filter(item)
+                nxt = items[n + 1] if n + 1 < len(items) else None
+                valued = {m.qualified for m in item.meanings if m.kind != "table"}
+                if item.used and nxt is not None and not nxt.used and self.column(nxt) in valued:
+                    nxt.used = True  # "the East Bohemia region": the value's own noun
             elif item.kind == "id":
                 table, value = item.payload
                 info = self.layer.tables[table]

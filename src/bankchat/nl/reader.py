@@ -200,11 +200,26 @@ def _tokens(question: str) -> list[str]:
     text = re.sub(
         r"\bcard ?holders?\b", lambda m: "card holder" + "s" * m.group(0).endswith("s"), text
     )
+    # "the 5 youngest card holders": clients who hold a card (a "gold card holder" says which)
+    text = re.sub(
+        r"(?<!gold )(?<!classic )(?<!junior )\bcard holder(s?)\b",
+        lambda m: "clients with a card" if m.group(1) else "client with a card",
+        text,
+    )
     text = re.sub(r"\b(?:that|which)\s+(?:were|was|are|is)\s+set\s+up\b", "", text)
     text = re.sub(r"\b(?:are|is|were|was)\s+set\s+up\s+to\s+(receive|get|have)\b", r"\1", text)
     text = re.sub(r"\bset\s+up\s+(for|to)\b", r"\1", text)
     text = re.sub(r"\binto\b", "to", text)  # "paid into accounts owned by women"
     text = re.sub(r"\s+of\s+any\s+(?:kind|type|sort)\b", "", text)  # "a card of any kind"
+    # "the largest number of orders" is "the most orders"
+    text = re.sub(
+        r"\b(?:the\s+)?(largest|highest|greatest|biggest|smallest|lowest)\s+(?:total\s+)?"
+        r"(?:number|count)\s+of\b(?!\s+inhabitants)",
+        lambda m: "the fewest" if m.group(1) in ("smallest", "lowest") else "the most",
+        text,
+    )
+    # "the average loan duration, in months": the unit the duration is kept in
+    text = re.sub(r"\b(duration|length|term)(\s*,)?\s+in\s+months\b,?", r"\1", text)
     # "most loans first": the groups by their figure, the most first
     text = re.sub(r"\b(most|fewest)\s+[a-z]+\s+first\b", r"\1 first", text)
     # groups by year listed "oldest year first" / "in year order" come in that order already
