@@ -1009,3 +1009,58 @@ def test_dates_units_superlatives_and_records_said_in_passing(
     got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)
     want = _columns_and_rows(bank_sqlite, expected)
     assert got[1] == want[1] and len(got[0]) == len(want[0])
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "How many accounts get a statement every week?",
+            "SELECT COUNT(*) FROM account WHERE frequency = 'POPLATEK TYDNE'",
+        ),
+        (
+            "How many permanent orders were set up from accounts whose branch is in Pisek?",
+            'SELECT COUNT(*) FROM "order" o JOIN account a ON a.account_id = o.account_id '
+            "JOIN district d ON d.district_id = a.district_id WHERE d.A2 = 'Pisek'",
+        ),
+        (
+            "How many loans are still running but the client has already fallen into debt?",
+            "SELECT COUNT(*) FROM loan WHERE status = 'D'",
+        ),
+        (
+            "How many fewer accounts were opened at branches in Kolin than at branches in Pisek?",
+            "SELECT (SELECT COUNT(*) FROM account a JOIN district d ON d.district_id = "
+            "a.district_id WHERE d.A2 = 'Pisek') - (SELECT COUNT(*) FROM account a JOIN "
+            "district d ON d.district_id = a.district_id WHERE d.A2 = 'Kolin')",
+        ),
+        (
+            "How much higher is the average loan amount of male account owners than that of "
+            "female account owners?",
+            "SELECT (SELECT AVG(l.amount) FROM loan l JOIN disp p ON p.account_id = l.account_id "
+            "AND p.type = 'OWNER' JOIN client c ON c.client_id = p.client_id WHERE c.gender = "
+            "'M') - (SELECT AVG(l.amount) FROM loan l JOIN disp p ON p.account_id = l.account_id "
+            "AND p.type = 'OWNER' JOIN client c ON c.client_id = p.client_id WHERE c.gender = "
+            "'F')",
+        ),
+        (
+            "Please tell me the average monthly payment on loans that run for two years.",
+            "SELECT AVG(payments) FROM loan WHERE duration = 24",
+        ),
+        (
+            "What was the average balance after transactions made in March 1998 on account 5?",
+            "SELECT AVG(balance) FROM trans WHERE account_id = 5 AND date LIKE '1998-03%'",
+        ),
+    ],
+)
+def test_statements_set_up_orders_debt_and_comparisons_said_plainly(
+    engine, bank_sqlite, question, expected
+):
+    """ "a statement every week", orders "set up from" accounts, "still running but fallen
+    into debt", "how many fewer" (the second figure less the first), "than that of", "how
+    much higher is the average", loans that "run for two years", "the balance after
+    transactions"."""
+    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
+    want = _columns_and_rows(bank_sqlite, expected)[1]
+    assert [tuple(round(v, 6) if isinstance(v, float) else v for v in r) for r in got] == [
+        tuple(round(v, 6) if isinstance(v, float) else v for v in r) for r in want
+    ]

@@ -159,6 +159,13 @@ class Builder(Filters, Assembly):
                 and self.items[n - 1].kind == "cmp"
             ):
                 continue  # "above the average" is a condition, not the figure asked for
+            if (
+                item.kind == "agg"
+                and item.text == "how much"
+                and any(i.kind == "agg" and i.payload == "avg" for i in self.items[n + 1 :])
+            ):
+                item.kind = "stop"  # "how much is the average loan": the average is asked
+                continue
             if item.kind == "agg":
                 item.used = True
                 payload = item.payload

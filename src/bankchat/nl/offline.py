@@ -328,10 +328,11 @@ _MORE_TERMS = re.compile(
 
 # "How many more clients live in South Moravia than in North Moravia?": the phrase after
 # "than" takes the place of the last phrase of the question opened by the same preposition
+_MORE = ("more", "bigger", "higher", "larger", "greater")
 _MORE_PLACE = re.compile(
-    r"^(?P<lead>.*?)(?P<head>how\s+(?:many|much))\s+(?:more|bigger|higher|larger|greater)\s+"
-    r"(?P<body>.+?)\s+than\s+"
-    r"(?P<other>(?P<prep>in|at|to|by|for|from|on)\s+.+?)[?.]?\s*$",
+    r"^(?P<lead>.*?)(?P<head>how\s+(?:many|much))\s+(?P<way>more|bigger|higher|larger|greater|"
+    r"fewer|less|lower|smaller)\s+(?P<body>.+?)\s+than\s+(?:that\s+|those\s+)?"
+    r"(?P<other>(?P<prep>in|at|to|by|for|from|on|of)\s+.+?)[?.]?\s*$",
     re.IGNORECASE,
 )
 
@@ -361,10 +362,12 @@ def _difference_parts(question: str) -> tuple[str, str] | None:
         starts = [m.start() for m in re.finditer(rf"\b{place.group('prep')}\b", body, re.I)]
         if starts:
             lead, head, kept = place.group("lead"), place.group("head"), body[: starts[-1]]
-            return (
+            pair = (
                 f"{lead}{head} {body}".strip(),
                 f"{lead}{head} {kept}{place.group('other')}".strip(),
             )
+            # "how many fewer ... in A than in B" is B's figure less A's
+            return pair if place.group("way").lower() in _MORE else (pair[1], pair[0])
     return None
 
 

@@ -151,9 +151,7 @@ def _loan_terms(text: str) -> str:
     text = _LOAN_YEARS.sub(lambda m: f"{int(m.group(1)) * 12} month", text)
     return _RUNS_YEARS.sub(
         lambda m: (
-            "with a duration of "
-            + str(int(m.group(1)) * (12 if m.group(2).startswith("year") else 1))
-            + " months"
+            "of " + str(int(m.group(1)) * (12 if m.group(2).startswith("year") else 1)) + " months"
         ),
         text,
     )
@@ -206,10 +204,16 @@ def _tokens(question: str) -> list[str]:
         lambda m: "clients with a card" if m.group(1) else "client with a card",
         text,
     )
-    text = re.sub(r"\b(?:that|which)\s+(?:were|was|are|is)\s+set\s+up\b", "", text)
-    text = re.sub(r"\b(?:are|is|were|was)\s+set\s+up\s+to\s+(receive|get|have)\b", r"\1", text)
-    text = re.sub(r"\bset\s+up\s+(for|to)\b", r"\1", text)
+    # "orders set up from accounts ...", "accounts set up to receive ...": how they are kept
+    text = re.sub(
+        r"\b(?:(?:that|which)\s+)?(?:(?:were|was|are|is)\s+)?set\s+up"
+        r"(?:\s+to(?=\s+(?:receive|get|have)\b))?\b",
+        "",
+        text,
+    )
+    text = re.sub(r"\b(?:has\s+|have\s+)?(?:already\s+)?fallen\s+into\s+debt\b", "in debt", text)
     text = re.sub(r"\binto\b", "to", text)  # "paid into accounts owned by women"
+    text = re.sub(r"\bbut\b", "and", text)  # "finished but not paid back"
     text = re.sub(r"\s+of\s+any\s+(?:kind|type|sort)\b", "", text)  # "a card of any kind"
     # "the largest number of orders" is "the most orders"
     text = re.sub(
@@ -226,8 +230,8 @@ def _tokens(question: str) -> list[str]:
     text = re.sub(r",?\s*(?:(?:oldest|earliest)\s+year\s+first|in\s+year\s+order)\b", "", text)
     # "the highest balance ever recorded after a transaction": a balance is one after some
     text = re.sub(
-        r"\bbalances?\s+(?:ever\s+)?(?:recorded\s+|reached\s+|left\s+)?after\s+(?:a|any|each|"
-        r"every)\s+transaction\b",
+        r"\bbalances?\s+(?:ever\s+)?(?:recorded\s+|reached\s+|left\s+)?after\s+(?:(?:a|any|each|"
+        r"every)\s+transaction|transactions|each\s+one|each)\b",
         "balance",
         text,
     )
