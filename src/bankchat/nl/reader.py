@@ -23,6 +23,7 @@ from bankchat.nl.vocabulary import (
     NUMBER_SCALES,
     NUMBER_WORDS,
     ORDINALS,
+    REWRITES,
     STOPWORDS,
 )
 
@@ -193,57 +194,8 @@ def _tokens(question: str) -> list[str]:
     text = _loan_terms(text)
     text = _FIELD_FIRST.sub(_field_first, text)
     text = _inclusive_bounds(text)
-    # a rate said in percent is the number the bank records ("above 5 percent": above 5)
-    text = re.sub(r"(\d+(?:\.\d+)?)\s*(?:%|percent\b|per\s+cent\b)", r"\1", text)
-    text = re.sub(
-        r"\bcard ?holders?\b", lambda m: "card holder" + "s" * m.group(0).endswith("s"), text
-    )
-    # "the 5 youngest card holders": clients who hold a card (a "gold card holder" says which)
-    text = re.sub(
-        r"(?<!gold )(?<!classic )(?<!junior )\bcard holder(s?)\b",
-        lambda m: "clients with a card" if m.group(1) else "client with a card",
-        text,
-    )
-    # "orders set up from accounts ...", "accounts set up to receive ...": how they are kept
-    text = re.sub(
-        r"\b(?:(?:that|which)\s+)?(?:(?:were|was|are|is)\s+)?set\s+up"
-        r"(?:\s+to(?=\s+(?:receive|get|have)\b))?\b",
-        "",
-        text,
-    )
-    text = re.sub(r"\b(?:has\s+|have\s+)?(?:already\s+)?fallen\s+into\s+debt\b", "in debt", text)
-    text = re.sub(r"\binto\b", "to", text)  # "paid into accounts owned by women"
-    text = re.sub(r"\bbut\b", "and", text)  # "finished but not paid back"
-    text = re.sub(r"\s+of\s+any\s+(?:kind|type|sort)\b", "", text)  # "a card of any kind"
-    # "the largest number of orders" is "the most orders"
-    text = re.sub(
-        r"\b(?:the\s+)?(largest|highest|greatest|biggest|smallest|lowest)\s+(?:total\s+)?"
-        r"(?:number|count)\s+of\b(?!\s+inhabitants)",
-        lambda m: "the fewest" if m.group(1) in ("smallest", "lowest") else "the most",
-        text,
-    )
-    # "the average loan duration, in months": the unit the duration is kept in
-    text = re.sub(r"\b(duration|length|term)(\s*,)?\s+in\s+months\b,?", r"\1", text)
-    # "most loans first": the groups by their figure, the most first
-    text = re.sub(r"\b(most|fewest)\s+[a-z]+\s+first\b", r"\1 first", text)
-    # groups by year listed "oldest year first" / "in year order" come in that order already
-    text = re.sub(r",?\s*(?:(?:oldest|earliest)\s+year\s+first|in\s+year\s+order)\b", "", text)
-    # "the highest balance ever recorded after a transaction": a balance is one after some
-    text = re.sub(
-        r"\bbalances?\s+(?:ever\s+)?(?:recorded\s+|reached\s+|left\s+)?after\s+(?:(?:a|any|each|"
-        r"every)\s+transaction|transactions|each\s+one|each)\b",
-        "balance",
-        text,
-    )
-    # "How many clients live in each region? Region and count.": the fields asked for
-    text = re.sub(
-        r"([?.])\s+(?!(?:give|show|list|tell|what|which|how|who|and|in|for|please)\b)"
-        r"(?=[a-z][a-z' ]*(?:,\s*[a-z][a-z' ]*)*\s+and\s+[a-z][a-z' ]*(?:[,.]|$))",
-        r"\1 show ",
-        text,
-    )
-    # "average loan amount by gender - gender and average": the fields asked for follow
-    text = re.sub(r"\s[-\u2013]\s+(?=[a-z].*\band\b)", " show ", text)
+    for pattern, replacement in REWRITES:  # how staff phrase things (vocabulary.json)
+        text = pattern.sub(replacement, text)
     text = re.sub(r"\s-\s", " ", text)
     # why: "how much cash in total was withdrawn": the cash says how the money moved; read it
     # with the verb it belongs to ("withdrawn in cash"), not as a word of its own

@@ -18,11 +18,15 @@ the vocabulary holds the other words of a question, the ones that say what to do
   living in Prague" = "clients in Prague"); multi-word phrases are matched before these.
 - ``currencies``: currency names written before or after an amount; amounts are in the
   bank's one currency, so the reader drops them.
+- ``rewrites``: ways bank staff phrase things, each a regular expression and its
+  replacement with the words the reader knows ("fallen into debt" -> "in debt"), applied in
+  order, with why.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -59,3 +63,6 @@ NUMBER_WORDS: dict[str, int] = dict(_DATA["number_words"])
 NUMBER_SCALES: dict[str, int] = dict(_DATA["number_scales"])
 CURRENCIES_BEFORE: tuple[str, ...] = tuple(_DATA["currencies"]["before_number"])
 CURRENCIES_AFTER: tuple[str, ...] = tuple(_DATA["currencies"]["after_number"])
+REWRITES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(r["pattern"]), r["replace"]) for r in _DATA["rewrites"]
+)
