@@ -867,6 +867,22 @@ def test_the_figure_named_again_with_the_fields_is_the_same_figure(
     )
     with pytest.raises(NotUnderstood):
         engine.translate("How many loans were granted in 1997 and the average amount?")
+    # no figure asked before it: "and the total" is a second thing asked, not a restatement
+    with pytest.raises(NotUnderstood):
+        engine.translate("List the loans of 1997 with the amount and the total")
+    ranked = engine.translate(
+        "Show the five districts that lent the most money in total, with the district name and "
+        "the total loan amount."
+    )
+    assert (
+        _columns_and_rows(bank_sqlite, ranked.sql)[1]
+        == _columns_and_rows(
+            bank_sqlite,
+            "SELECT d.A2, SUM(l.amount) FROM loan l JOIN account a ON a.account_id = l.account_id "
+            "JOIN district d ON d.district_id = a.district_id GROUP BY d.A2 "
+            "ORDER BY SUM(l.amount) DESC, d.A2 LIMIT 5",
+        )[1]
+    )
 
 
 def test_a_ranked_group_total_is_titled_a_total(engine):

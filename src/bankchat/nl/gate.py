@@ -10,6 +10,7 @@ import sqlglot
 from sqlglot import exp
 
 from bankchat.nl.base import Item, NotUnderstood, place_cue
+from bankchat.nl.reader import names_a_field
 from bankchat.nl.semantic import SemanticLayer
 
 
@@ -44,10 +45,12 @@ def check_confidence(
     said: set[Any] = set()
     listing = False
     restated: list[Item] = []
-    for item in items:
+    for n, item in enumerate(items):
         if item.kind == "and" and item.text == "and":
             parts, seen = parts + seen, False
-        elif item.kind == "list" and said:
+        elif said and (
+            item.kind == "list" or (item.text == "with" and names_a_field(items[n + 1 :]))
+        ):
             listing = True  # "How many cards of each type? Give the type and the count."
         elif item.kind == "agg" and listing and _restates(item.payload, said):
             restated.append(item)

@@ -167,14 +167,23 @@ _RESTATED = {
 }
 
 
+def names_a_field(items: list[Item]) -> bool:
+    """Whether the first word of ``items`` that is not filler names a field."""
+    following = next((i for i in items if i.kind != "stop"), None)
+    return following is not None and any(m.kind == "column" for m in following.meanings)
+
+
 def _restated_figures(items: list[Item]) -> list[Item]:
     """ "... Give the duration and the average payment": after the list of fields asked for,
     "and the average" names the figure the question already asked, not a second one."""
     out: list[Item] = []
     listing = restated = False
-    for item in items:
+    for n, item in enumerate(items):
         listing = listing or (item.kind == "list" and item.text in _FIELD_VERBS and bool(out))
-        if listing and item.kind == "unsupported" and item.text in _RESTATED:
+        # "..., with the district name and the total loan amount": fields asked for too
+        listing = listing or (item.text == "with" and names_a_field(items[n + 1 :]))
+        asked = any(i.kind == "agg" for i in out)  # only a figure asked before is restated
+        if listing and asked and item.kind == "unsupported" and item.text in _RESTATED:
             out += [Item("and", "and"), Item("agg", item.text[4:], payload=_RESTATED[item.text])]
             restated = True
             continue
