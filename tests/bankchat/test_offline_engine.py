@@ -1080,3 +1080,28 @@ def test_statements_set_up_orders_debt_and_comparisons_said_plainly(
     assert [tuple(round(v, 6) if isinstance(v, float) else v for v in r) for r in got] == [
         tuple(round(v, 6) if isinstance(v, float) else v for v in r) for r in want
     ]
+
+
+def test_ids_of_several_records_named_among_the_fields_are_shown(engine, bank_sqlite):
+    """ "Show the client id, the account id and the loan amount": the ids of each record
+    named, in the order asked, and a list of several fields is no list of distinct values."""
+    owners = engine.translate(
+        "Which clients living in Kladno own an account with a loan of more than 200,000? Show "
+        "the client id, the account id and the loan amount."
+    )
+    columns, rows = _columns_and_rows(bank_sqlite, owners.sql)
+    assert columns == ["client_id", "account_id", "amount"]
+    assert sorted(rows) == sorted(
+        _columns_and_rows(
+            bank_sqlite,
+            "SELECT c.client_id, a.account_id, l.amount FROM client c JOIN district d ON "
+            "d.district_id = c.district_id JOIN disp p ON p.client_id = c.client_id AND p.type "
+            "= 'OWNER' JOIN account a ON a.account_id = p.account_id JOIN loan l ON "
+            "l.account_id = a.account_id WHERE d.A2 = 'Kladno' AND l.amount > 200000",
+        )[1]
+    )
+    cards = engine.translate(
+        "List the cards issued in November 1998 to clients born before 1940. Show the card id, "
+        "the card type and the client's birth date."
+    )
+    assert _columns_and_rows(bank_sqlite, cards.sql)[0] == ["card_id", "type", "birth_date"]

@@ -213,6 +213,7 @@ class Assembly(Query):
                 lead = [ident]
                 self.applied.append(f"shown: {ident}, the name asked for")
             pinned = any(re.fullmatch(r"\w+\.\w+_id = \d+", c) for c in self.conditions)
+            pinned = pinned or any(self._is_key(c) for c in named)  # (an id asked keeps rows apart)
             if fanout and key not in named and ident == key and not (lead == [] and pinned):
                 # (a join that repeats rows keeps each record apart by its key, unless the
                 # fields come first and one numbered record is asked about)
@@ -251,6 +252,12 @@ class Assembly(Query):
             if ref not in cols:
                 cols.append(ref)
         return ", ".join(cols)
+
+    def _is_key(self, column: str) -> bool:
+        """Whether a qualified column is its table's key."""
+        table, _, name = column.replace('"', "").partition(".")
+        info = self.layer.tables.get(table)
+        return info is not None and info.key == name
 
     def _ordered_by(self, key: str) -> str:
         """A list's ORDER BY: what the question orders by, then the key (so that equal

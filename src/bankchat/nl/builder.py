@@ -94,7 +94,12 @@ class Builder(Filters, Assembly):
                 if c is not None
                 and (self._in_field_list(n) or not any(c in cond for cond in self.conditions))
             ]
-            if focus is not None and focus[0] <= 2 and len(set(named)) == 1:
+            if (
+                focus is not None
+                and focus[0] <= 2
+                and len(set(named)) == 1
+                and len(set(self.extra_columns)) <= 1  # (several fields asked: a list)
+            ):
                 only = named[0]
                 table = table_of(focus[1])
                 if self.ctype(only) == "text" and (

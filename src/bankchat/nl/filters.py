@@ -426,8 +426,25 @@ class Filters(Query):
         self.explain.append(f"{'without' if negate else 'with'} {table}")
 
     def _extra_columns(self, agg: str | None, group: tuple[str, str] | None) -> None:
-        """Columns named in a list question are shown ("districts with their salary")."""
-        for item in self.items:
+        """Columns named in a list question are shown ("districts with their salary"), and
+        after the verb that lists them the ids of the records named ("Show the client id,
+        the account id and the loan amount")."""
+        listed = next((n for n, i in enumerate(self.items) if i.kind == "list" and n), None)
+        for n, item in enumerate(self.items):
+            table = table_of(item)
+            if (
+                listed is not None
+                and n > listed
+                and table is not None
+                and n + 1 < len(self.items)
+                and self.items[n + 1].kind == "id_word"
+                and agg is None
+                and group is None
+            ):
+                item.used = self.items[n + 1].used = True
+                self.extra_columns.append(f"{table}.{self.layer.tables[table].key}")
+                self.tables.add(table)
+                continue
             column = self.column(item)
             if column is not None and item in self.also_shown and agg is None and group is None:
                 self.extra_columns.append(column)
