@@ -420,7 +420,10 @@ class Assembly(Query):
             if n is None or table_of(self.items[n]) is None or self.column(self.items[n]):
                 return True
             # "list each standing order's recipient bank and amount": fields of the records
-            return n + 1 < len(self.items) and self.column(self.items[n + 1]) is not None
+            following = self.items[n + 1] if n + 1 < len(self.items) else None
+            return following is not None and (
+                self.column(following) is not None or following.kind == "id_word"
+            )  # (or their ids: "list their card ids")
         for item in self.items:
             if item.kind in ("meaning", "id"):
                 kinds = {m.kind for m in item.meanings}
