@@ -1105,3 +1105,19 @@ def test_ids_of_several_records_named_among_the_fields_are_shown(engine, bank_sq
         "the card type and the client's birth date."
     )
     assert _columns_and_rows(bank_sqlite, cards.sql)[0] == ["card_id", "type", "birth_date"]
+
+
+def test_a_share_whole_keeps_its_own_clause_and_dotted_names(engine, bank_sqlite):
+    """ "the accounts whose branch is in Hl.m. Praha were opened in 1997": the whole keeps
+    its "whose branch is in ..." clause and the dots of the district's name; the part starts
+    at the next verb."""
+    translation = engine.translate(
+        "What percentage of the accounts whose branch is in Hl.m. Praha were opened in 1997?"
+    )
+    got = _columns_and_rows(bank_sqlite, translation.sql)[1][0][0]
+    want = _columns_and_rows(
+        bank_sqlite,
+        "SELECT 100.0 * SUM(a.date LIKE '1997%') / COUNT(*) FROM account a JOIN district d "
+        "ON d.district_id = a.district_id WHERE d.A2 = 'Hl.m. Praha'",
+    )[1][0][0]
+    assert round(got, 6) == round(want, 6)

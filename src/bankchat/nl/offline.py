@@ -273,21 +273,20 @@ _SHARE_VERB = (
     r"(?:are|is|were|was|have|has|had|went|go|goes|ran|run|runs|live|lives|hold|holds|belong|"
     r"belongs|finished|ended|get|gets|got|took|take|takes|receive|receives|pay|pays|also)\b"
 )
-# (not after "who", "that", "which": "the men who own ...", a verb of the whole)
-_WHOLE_END = r"(?<!\bwho)(?<!\bthat)(?<!\bwhich)(?<!\bwhose)"
 _SHARE = re.compile(
     r"^\s*(?:(?:what|which)\s+(?:is\s+the\s+|'s\s+the\s+)?)?(?:percentage|percent|share|"
-    r"proportion|fraction)\s+of\s+(?:the\s+|all\s+)?(?P<whole>.+?)"
-    rf"{_WHOLE_END}\s+"
-    rf"(?P<part>{_SHARE_VERB}.+?)(?:\?|\.|$)",
+    r"proportion|fraction)\s+of\s+(?:the\s+|all\s+(?:the\s+)?)?(?P<rest>.+?)\s*[?.]?\s*$",
     re.IGNORECASE,
 )
 _SHARE_OF = re.compile(
     r"^\s*(?:of|among|out\s+of)\s+(?:the\s+|all\s+(?:the\s+)?)?(?P<whole>[^,]+),\s*"
     r"(?:what|which)\s+(?:percentage|percent|share|proportion|fraction)\s+"
-    rf"(?P<part>{_SHARE_VERB}.+?)(?:\?|\.|$)",
+    rf"(?P<part>{_SHARE_VERB}.+?)\s*[?.]?\s*$",
     re.IGNORECASE,
 )
+# a verb that opens a clause of the whole ("the men who own ...", "the accounts whose branch
+# is in ..."), not the part
+_CLAUSE_OPEN = re.compile(r"\b(?:who|that|which|whose(?:\s+\w+)?)$", re.IGNORECASE)
 
 
 _AS_PERCENT = re.compile(
@@ -301,10 +300,17 @@ def _share_parts(question: str) -> tuple[str, str] | None:
     """ "What percentage of loans are running?" -> ("loans", "are running")."""
     # "..., as a percentage?", "... Give it as a percentage.": the share is one already
     question = _AS_PERCENT.sub("", question.strip())
-    for pattern in (_SHARE, _SHARE_OF):
-        found = pattern.match(question.strip())
-        if found:
-            return found.group("whole").strip(), found.group("part").strip()
+    question = re.sub(r"\?\s+\S.*$", "?", question)  # "...? Answer as a percentage."
+    share = _SHARE.match(question)
+    if share:
+        rest = share.group("rest")
+        for verb in re.finditer(rf"\s{_SHARE_VERB}", rest, re.IGNORECASE):
+            whole = rest[: verb.start()].strip()
+            if whole and not _CLAUSE_OPEN.search(whole):
+                return whole, rest[verb.start() :].strip()
+    found = _SHARE_OF.match(question)
+    if found:
+        return found.group("whole").strip(), found.group("part").strip()
     # "In 1997, what share of all transactions were ...": the lead says which whole
     lead = re.match(r"^((?:in|during|for|at)\s+[^,]+),\s*(.+)$", question, re.IGNORECASE)
     if lead:
