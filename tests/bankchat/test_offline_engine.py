@@ -1121,3 +1121,43 @@ def test_a_share_whole_keeps_its_own_clause_and_dotted_names(engine, bank_sqlite
         "ON d.district_id = a.district_id WHERE d.A2 = 'Hl.m. Praha'",
     )[1][0][0]
     assert round(got, 6) == round(want, 6)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "How many loans were approved on accounts whose owner lives in a district where "
+            "the 1996 unemployment rate was above 5 percent?",
+            "SELECT COUNT(*) FROM loan l JOIN disp p ON p.account_id = l.account_id AND p.type "
+            "= 'OWNER' JOIN client c ON c.client_id = p.client_id JOIN district d ON "
+            "d.district_id = c.district_id WHERE d.A13 > 5",
+        ),
+        (
+            "Which three districts are home to the most women who own an account with a loan? "
+            "District names and counts.",
+            "SELECT d.A2, COUNT(DISTINCT c.client_id) AS n FROM loan l JOIN disp p ON "
+            "p.account_id = l.account_id AND p.type = 'OWNER' JOIN client c ON c.client_id = "
+            "p.client_id JOIN district d ON d.district_id = c.district_id WHERE c.gender = 'F' "
+            "GROUP BY d.A2 ORDER BY n DESC, d.A2 LIMIT 3",
+        ),
+        (
+            "The client with id 2000: in which region is the branch of the account she owns?",
+            "SELECT d.A3 FROM disp p JOIN account a ON a.account_id = p.account_id JOIN district "
+            "d ON d.district_id = a.district_id WHERE p.client_id = 2000 AND p.type = 'OWNER'",
+        ),
+        (
+            "Show account number 42",
+            "SELECT account_id, district_id, frequency, date FROM account WHERE account_id = 42",
+        ),
+    ],
+)
+def test_records_by_number_and_districts_placed_by_whom_the_question_says(
+    engine, bank_sqlite, question, expected
+):
+    """ "the client with id 2000" (not the year 2000), "account number 42"; a district
+    described by a figure is the owner's home when the question says "whose owner lives";
+    "the most women" counts women; "in which region" asks for the region alone."""
+    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)
+    want = _columns_and_rows(bank_sqlite, expected)
+    assert got[1] == want[1] and len(got[0]) == len(want[0])

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from bankchat.nl.base import NotUnderstood, Translation, column_sql, quote, table_of
+from bankchat.nl.base import NotUnderstood, Translation, column_sql, place_cue, quote, table_of
 from bankchat.nl.query import Query
 from bankchat.nl.renderer import explanation
 
@@ -300,8 +300,22 @@ class Assembly(Query):
         base = self.base
         edges: list[tuple[str, str, str, str]] = []
         reached = {base}
-        for table in sorted(self.tables - {base}):
-            for step in self.layer.path(base, table):
+        targets = sorted(self.tables - {base})
+        starts: dict[str, str] = {}
+        whose = place_cue(self.question)
+        if "district" in targets and whose is not None and base not in (whose, "district"):
+            # "loans of accounts whose owner lives in a district where ...": the district
+            # reached through whom the question places there
+            targets = [whose, *[t for t in targets if t not in (whose, "district")], "district"]
+            starts["district"] = whose
+            self.tables.add(whose)
+        elif base == "district" and whose in targets:
+            # "the region of the branch of the account client 2000 owns": the others are
+            # reached through the account (or the client) the district is placed by
+            targets = [whose, *[t for t in targets if t != whose]]
+            starts.update({t: whose for t in targets if t != whose})
+        for table in targets:
+            for step in self.layer.path(starts.get(table, base), table):
                 if step[2] not in reached:
                     edges.append(step)
                     reached.add(step[2])
@@ -402,6 +416,11 @@ class Assembly(Query):
         fields it wants after the question: "Where does the owner live? District name.")."""
         if re.search(r"[?.]\s+\S", self.question.strip()):
             return True
+        asks = next((n for n, i in enumerate(self.items) if i.kind == "which"), None)
+        if asks is not None and asks + 1 < len(self.items) and self.items[asks].text != "who":
+            after = self.items[asks + 1]
+            if table_of(after) is None and self.column(after):
+                return True  # "in which region is the branch of the account ...": that field
         first = next((i for i in self.items if i.kind == "meaning"), None)
         if (
             first is not None

@@ -220,9 +220,9 @@ class Builder(Filters, Assembly):
         if (
             word in ("most", "fewest", "least")
             and at + 1 < len(self.items)
-            and table_of(self.items[at + 1]) is not None
+            and (table_of(self.items[at + 1]) or self._people(self.items[at + 1]))
         ):
-            return None
+            return None  # "the most loans", "the most women": a count
         wanted = ("date",) if agg in ("min_date", "max_date") else ("number",)
         for item in self.items[at + 1 :]:
             column = self.column(item)
@@ -396,9 +396,16 @@ class Builder(Filters, Assembly):
         for item in self.items:
             if table_of(item) is not None:
                 return None
-            for meaning in item.meanings:
-                if meaning.kind == "value" and meaning.qualified in self.layer.people:
-                    return meaning.table
+            people = self._people(item)
+            if people is not None:
+                return people
+        return None
+
+    def _people(self, item: Item) -> str | None:
+        """The table of the people a value names ("women": clients), if it names people."""
+        for meaning in item.meanings:
+            if meaning.kind == "value" and meaning.qualified in self.layer.people:
+                return meaning.table
         return None
 
     def _base(
@@ -433,7 +440,7 @@ class Builder(Filters, Assembly):
                 0,
             )
             for item in [*self.items[most:], *self.items[:most]]:
-                table = table_of(item)
+                table = table_of(item) or self._people(item)
                 if table and not item.used:
                     return table
         for item in self.items:
@@ -450,6 +457,9 @@ class Builder(Filters, Assembly):
             column = self.column(item)
             if column is not None:
                 return column.split(".")[0]
+        for item in self.items:
+            if item.kind == "id":
+                return str(item.payload[0])  # "Show account 42"
         raise NotUnderstood(
             "I could not tell which records the question is about "
             "(clients, accounts, loans, cards, transactions, orders, districts?)"

@@ -302,7 +302,11 @@ class Reader:
         out: list[Item] = []
         for item in items:
             prev = out[-1] if out else None
-            if item.kind == "number" and prev is not None:
+            # ("client 2000": an id, though it reads like a year, after one record's name)
+            numbered = item.kind == "number" or (
+                item.kind == "yearnum" and prev is not None and not prev.text.endswith("s")
+            )
+            if numbered and prev is not None:
                 table = table_of(prev)
                 if table and prev.kind in ("meaning", "id_word"):
                     if prev.kind == "id_word" and len(out) > 1:
