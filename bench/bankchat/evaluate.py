@@ -7,7 +7,7 @@ SQL orders its rows). Strict (``--strict``, and always reported): the same, and 
 returned exactly as many columns as the gold, no extra ones. An engine may answer "not
 understood": that is counted apart from wrong answers; precision is correct / answered.
 
-    python bench/bankchat/evaluate.py [--set questions|analyst] [--strict] [--db PATH]
+    python bench/bankchat/evaluate.py [--set questions|analyst|dev|dev2|...] [--strict] [--db PATH]
                                       [--show wrong|unknown|all]
 """
 
@@ -165,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", default=str(ROOT / ".livebase" / "bank.sqlite3"))
     parser.add_argument("--show", choices=["wrong", "unknown", "all"])
     parser.add_argument(
-        "--set", default="questions", choices=["questions", "analyst", "dev", "dev2", "dev3", "dev4", "dev5"]
+        "--set", default="questions", choices=sorted(p.stem for p in HERE.glob("*.jsonl"))
     )
     parser.add_argument("--strict", action="store_true", help="exact columns, no extra ones")
     opts = parser.parse_args(argv)
