@@ -1161,3 +1161,44 @@ def test_records_by_number_and_districts_placed_by_whom_the_question_says(
     got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)
     want = _columns_and_rows(bank_sqlite, expected)
     assert got[1] == want[1] and len(got[0]) == len(want[0])
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "How many clients born before 1 January 1950 live in a district of more than "
+            "200,000 inhabitants and own an account that has never taken a loan?",
+            "SELECT COUNT(DISTINCT c.client_id) FROM client c JOIN district d ON d.district_id "
+            "= c.district_id JOIN disp p ON p.client_id = c.client_id AND p.type = 'OWNER' "
+            "WHERE c.birth_date < '1950-01-01' AND CAST(d.A4 AS INTEGER) > 200000 AND "
+            "p.account_id NOT IN (SELECT account_id FROM loan)",
+        ),
+        (
+            "Across all transactions recorded in December 1997 on accounts whose branch is in "
+            "Kolin, what was the average amount per transaction?",
+            "SELECT AVG(t.amount) FROM trans t JOIN account a ON a.account_id = t.account_id "
+            "JOIN district d ON d.district_id = a.district_id WHERE t.date LIKE '1997-12%' "
+            "AND d.A2 = 'Kolin'",
+        ),
+        (
+            "Who owns the account that received loan number 5,314? Please give me the owner's "
+            "client id and their date of birth.",
+            "SELECT c.client_id, c.birth_date FROM loan l JOIN disp p ON p.account_id = "
+            "l.account_id AND p.type = 'OWNER' JOIN client c ON c.client_id = p.client_id "
+            "WHERE l.loan_id = 5314",
+        ),
+    ],
+)
+def test_owners_who_never_took_a_loan_averages_per_record_and_an_owner_by_loan_number(
+    engine, bank_sqlite, question, expected
+):
+    """The owners are owners even when a "never" condition speaks of owners too; "the
+    average amount per transaction" is one average over them; "the owner's client id" is
+    the id asked for, not the account's."""
+    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)
+    want = _columns_and_rows(bank_sqlite, expected)
+    assert [tuple(round(v, 6) if isinstance(v, float) else v for v in r) for r in got[1]] == [
+        tuple(round(v, 6) if isinstance(v, float) else v for v in r) for r in want[1]
+    ]
+    assert len(got[0]) == len(want[0])

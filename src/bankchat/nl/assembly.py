@@ -343,7 +343,7 @@ class Assembly(Query):
             "disp" in reached
             and {"client", "account"} <= reached
             and not self.any_disposition
-            and not any("disp.type" in c for c in self.conditions)
+            and not any(c.startswith("disp.type") for c in self.conditions)
         ):
             self.conditions.append("disp.type = 'OWNER'")
             if "card" not in reached and {t for t in reached} <= {
@@ -379,7 +379,7 @@ class Assembly(Query):
     def _id_column(self) -> str:
         """The key of the records whose ids are asked for ("their card ids"), if they are in
         the query, else of the records the question is about."""
-        named = re.search(r"\b([a-z]+) ids\b", self.question.lower())
+        named = re.search(r"\b([a-z]+) ids?\b(?!\s*\d)", self.question.lower())
         if named:
             word = named.group(1)
             for phrase in (word, word.rstrip("s")):

@@ -66,7 +66,7 @@ class Builder(Filters, Assembly):
         if (
             not self.any_disposition
             and any(table_of(i) == "client" and _OWNER.search(i.text) for i in self.items)
-            and not any("disp.type" in c for c in self.conditions)
+            and not any(c.startswith("disp.type") for c in self.conditions)
         ):
             # "account owners" are the clients who own an account, not every client (some
             # are only disponents)
@@ -307,6 +307,15 @@ class Builder(Filters, Assembly):
                 target.used = True
                 n, target = n + 1, after
             grouping = self._group_column(target)
+            if (
+                grouping is not None
+                and measure is not None
+                and table_of(target) == measure.split(".")[0]
+                and item.text in ("per", "for each", "each")
+            ):
+                # "the average amount per transaction": over the transactions, not per each one
+                item.used = target.used = True
+                continue
             if grouping is not None:
                 item.used = target.used = True
                 k = n + 2
