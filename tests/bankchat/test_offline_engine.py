@@ -1202,3 +1202,81 @@ def test_owners_who_never_took_a_loan_averages_per_record_and_an_owner_by_loan_n
         tuple(round(v, 6) if isinstance(v, float) else v for v in r) for r in want[1]
     ]
     assert len(got[0]) == len(want[0])
+
+
+def test_growth_between_two_years_is_the_change_over_the_first(engine, bank_sqlite):
+    """ "By what percentage did the number of ... grow from 1996 to 1997?": each year's figure
+    gated as its own question, then 100 x (second - first) / first."""
+    for question in (
+        "By what percentage did the number of loans granted to accounts whose branch is in the "
+        "Prague region grow from 1996 to 1997?",
+        "What was the percentage growth in the number of loans granted at branches in the "
+        "Prague region from 1996 to 1997?",
+    ):
+        got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1][0][0]
+        counts = [
+            _columns_and_rows(
+                bank_sqlite,
+                "SELECT COUNT(*) FROM loan l JOIN account a ON a.account_id = l.account_id "
+                f"JOIN district d ON d.district_id = a.district_id WHERE d.A3 = 'Prague' "
+                f"AND l.date LIKE '{year}%'",
+            )[1][0][0]
+            for year in (1996, 1997)
+        ]
+        assert round(got, 6) == round(100.0 * (counts[1] - counts[0]) / counts[0], 6)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "What is the total monthly repayment the bank receives from running loans that are "
+            "in good standing at branches in the Plzen - mesto district?",
+            "SELECT SUM(l.payments) FROM loan l JOIN account a ON a.account_id = l.account_id "
+            "JOIN district d ON d.district_id = a.district_id WHERE l.status = 'C' AND "
+            "d.A2 = 'Plzen - mesto'",
+        ),
+        (
+            "How many loans larger than the bank's average loan amount were granted in 1997?",
+            "SELECT COUNT(*) FROM loan WHERE amount > (SELECT AVG(amount) FROM loan) AND "
+            "date LIKE '1997%'",
+        ),
+        (
+            "What is the average monthly instalment on four-year loans?",
+            "SELECT AVG(payments) FROM loan WHERE duration = 48",
+        ),
+        (
+            "What is the total of the standing household-payment orders on accounts at "
+            "branches in Kolin?",
+            'SELECT SUM(o.amount) FROM "order" o JOIN account a ON a.account_id = o.account_id '
+            "JOIN district d ON d.district_id = a.district_id WHERE o.k_symbol = 'SIPO' AND "
+            "d.A2 = 'Kolin'",
+        ),
+    ],
+)
+def test_the_bank_itself_standing_payment_orders_and_instalments(
+    engine, bank_sqlite, question, expected
+):
+    """ "the bank receives", "the bank's average" speak of the bank itself; "standing
+    household-payment orders" and "instalments" are read; a district name with a dash
+    ("Plzen - mesto") is no list of fields."""
+    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
+    want = _columns_and_rows(bank_sqlite, expected)[1]
+    assert [tuple(round(v, 6) if isinstance(v, float) else v for v in r) for r in got] == [
+        tuple(round(v, 6) if isinstance(v, float) else v for v in r) for r in want
+    ]
+
+
+def test_a_table_both_required_and_excluded_asks_back_and_the_first_is_the_earliest(
+    engine, bank_sqlite
+):
+    """ "loans to accounts that have no standing order for household payments" read as
+    requiring a household-payment order and excluding every order asks back; "the very
+    first gold card" is the earliest issued, not the lowest client number."""
+    with pytest.raises(NotUnderstood, match="both require and exclude"):
+        engine.translate(
+            "How many of the loans approved in 1998 went to accounts that have no standing "
+            "order for household payments set up with the bank?"
+        )
+    first = engine.translate("Who holds the very first gold card the bank issued?")
+    assert "ORDER BY card.issued" in first.sql

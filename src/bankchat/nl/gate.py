@@ -91,6 +91,7 @@ def check_confidence(
         )
     _check_fields_listed(items, outer)
     _check_contradictions(tree)
+    _check_required_and_excluded(tree)
     _check_shared_disposition(question.lower(), tree)
     words = set(re.findall(r"[a-z]+", question.lower()))
     _check_place_words(place_cue(question), tree)
@@ -117,6 +118,35 @@ def check_confidence(
         raise NotUnderstood(
             f"I would have to read {', '.join(sorted(unused))} without using it; "
             "rephrase the question, or write the SQL"
+        )
+
+
+def _check_required_and_excluded(tree: Any) -> None:
+    """A table the query both requires (joined, with a condition on it) and excludes (NOT
+    EXISTS over it): "accounts with no standing order for household payments" read as
+    "with a household-payment order and with no order" answers nothing right."""
+    if not isinstance(tree, exp.Select):
+        return
+    where = tree.args.get("where")
+    if where is None:
+        return
+    excluded = {
+        t.name
+        for ex in where.find_all(exp.Exists)
+        if isinstance(ex.parent, exp.Not)
+        for t in ex.find_all(exp.Table)
+    }
+    required = {
+        c.table
+        for term in _conjuncts(where.this)
+        if not term.find(exp.Exists) and not term.find(exp.Subquery)
+        for c in term.find_all(exp.Column)
+    }
+    both = sorted(t for t in required & excluded if t not in ("account", "client", "disp"))
+    if both:
+        raise NotUnderstood(
+            f"I would both require and exclude {', '.join(both)}; ask which of them you mean, "
+            "or write the SQL"
         )
 
 

@@ -114,6 +114,32 @@ class OfflineEngine:
             filler=base.filler,
         )
 
+    def _growth(self, found: re.Match[str], hidden: frozenset[tuple[str, str]]) -> Translation:
+        """ "By what percentage did the number of loans ... grow from 1996 to 1997?": each
+        year's figure as its own question (and gate), then the change over the first."""
+        what = found.group("what") or found.group("what2")
+        first, then = found.group("y1") or found.group("y3"), found.group("y2") or found.group("y4")
+        parts = [self.translate(f"{what} in {year}", hidden) for year in (first, then)]
+        if not all(_one_figure(part, exp.AggFunc) for part in parts):
+            raise NotUnderstood(
+                "I could read the two figures of this growth only as something else; ask for "
+                "each year's figure, or write the SQL"
+            )
+        sql = (
+            f"SELECT 100.0 * (({parts[1].sql}) - ({parts[0].sql})) / ({parts[0].sql}) "
+            "AS percent_change"
+        )
+        return Translation(
+            sql,
+            f"Change in percent from {first} to {then}: {parts[0].explanation}",
+            notes=[
+                *parts[0].notes,
+                f"change = 100 x ({what} in {then} - the same in {first}) / the same in {first}",
+            ],
+            words=[*parts[0].words],
+            filler=[*parts[0].filler],
+        )
+
     def _difference(
         self, first: str, second: str, hidden: frozenset[tuple[str, str]]
     ) -> Translation:
@@ -196,6 +222,9 @@ class OfflineEngine:
         difference = _difference_parts(question)
         if difference is not None:
             return self._difference(*difference, hidden=hidden)
+        growth = _GROWTH.match(question.strip())
+        if growth is not None:
+            return self._growth(growth, hidden)
         nested = _NESTED.match(question.strip())
         if nested is not None:
             return self._nested(nested, hidden)
@@ -287,6 +316,18 @@ _SHARE_OF = re.compile(
 # a verb that opens a clause of the whole ("the men who own ...", "the accounts whose branch
 # is in ..."), not the part
 _CLAUSE_OPEN = re.compile(r"\b(?:who|that|which|whose(?:\s+\w+)?)$", re.IGNORECASE)
+
+
+# "By what percentage did the number of loans ... grow from 1996 to 1997?", "What was the
+# percentage growth in the number of accounts opened ... from 1995 to 1996?"
+_GROWTH = re.compile(
+    r"^(?:by\s+)?(?:what|how\s+much)\s+(?:percentage|percent|%)\s+did\s+(?P<what>.+?)\s+"
+    r"(?:grow|increase|rise|change|go\s+up)\s+from\s+(?P<y1>\d{4})\s+to\s+(?P<y2>\d{4})"
+    r"\s*[?.]?$"
+    r"|^what\s+(?:was|is)\s+the\s+(?:percentage|percent)\s+(?:growth|increase|change)\s+in\s+"
+    r"(?P<what2>.+?)\s+from\s+(?P<y3>\d{4})\s+to\s+(?P<y4>\d{4})\s*[?.]?$",
+    re.IGNORECASE,
+)
 
 
 _AS_PERCENT = re.compile(
