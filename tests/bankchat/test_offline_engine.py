@@ -1280,3 +1280,48 @@ def test_a_table_both_required_and_excluded_asks_back_and_the_first_is_the_earli
         )
     first = engine.translate("Who holds the very first gold card the bank issued?")
     assert "ORDER BY card.issued" in first.sql
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "Which gold cards were issued in the first half of 1998 to cardholders who were born "
+            "after the end of 1965?",
+            "SELECT k.card_id FROM card k JOIN disp p ON p.disp_id = k.disp_id JOIN client c ON "
+            "c.client_id = p.client_id WHERE k.type = 'gold' AND k.issued BETWEEN '1998-01-01' "
+            "AND '1998-06-30' AND c.birth_date > '1965-12-31' ORDER BY k.card_id",
+        ),
+        (
+            "How many gold cards were issued before the end of 1996?",
+            "SELECT COUNT(*) FROM card WHERE type = 'gold' AND issued < '1997-01-01'",
+        ),
+        (
+            "List the loans approved between 15 June 1994 and 15 September 1994 at branches in "
+            "the North Moravia region, giving the loan id, the amount and the branch's district "
+            "name.",
+            "SELECT l.loan_id, l.amount, d.A2 FROM loan l JOIN account a ON a.account_id = "
+            "l.account_id JOIN district d ON d.district_id = a.district_id WHERE l.date BETWEEN "
+            "'1994-06-15' AND '1994-09-15' AND d.A3 = 'north Moravia' ORDER BY l.loan_id",
+        ),
+        (
+            "How many accounts held at branches in the Zlin district have an authorised user?",
+            "SELECT COUNT(DISTINCT a.account_id) FROM account a JOIN district d ON d.district_id "
+            "= a.district_id JOIN disp p ON p.account_id = a.account_id WHERE d.A2 = 'Zlin' AND "
+            "p.type = 'DISPONENT'",
+        ),
+        (
+            "How many accounts get their statements once a week?",
+            "SELECT COUNT(*) FROM account WHERE frequency = 'POPLATEK TYDNE'",
+        ),
+    ],
+)
+def test_cards_named_first_year_edges_names_of_records_and_authorised_users(
+    engine, bank_sqlite, question, expected
+):
+    """ "Which gold cards ..." lists cards; "after the end of 1965" and "before the end of
+    1996" take the year's edge the right way; "giving ... the branch's district name" shows
+    that name; "authorised user" is a disponent; "once a week" is weekly."""
+    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)
+    want = _columns_and_rows(bank_sqlite, expected)
+    assert got[1] == want[1] and len(got[0]) == len(want[0])

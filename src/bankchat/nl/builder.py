@@ -220,7 +220,7 @@ class Builder(Filters, Assembly):
         if (
             word in ("most", "fewest", "least")
             and at + 1 < len(self.items)
-            and (table_of(self.items[at + 1]) or self._people(self.items[at + 1]))
+            and (table_of(self.items[at + 1]) or self._records_named(self.items[at + 1]))
         ):
             return None  # "the most loans", "the most women": a count
         wanted = ("date",) if agg in ("min_date", "max_date") else ("number",)
@@ -399,21 +399,22 @@ class Builder(Filters, Assembly):
                 return None
         return None
 
-    def _people_first(self) -> str | None:
-        """The records a word for people names when it comes before any table: "List the
-        women born before 1940 who own an account" lists clients, not accounts."""
+    def _records_first(self) -> str | None:
+        """The records a value names when it comes before any table: "List the women born
+        before 1940 who own an account" lists clients, "Which gold cards were issued to
+        ..." cards."""
         for item in self.items:
             if table_of(item) is not None:
                 return None
-            people = self._people(item)
-            if people is not None:
-                return people
+            named = self._records_named(item)
+            if named is not None:
+                return named
         return None
 
-    def _people(self, item: Item) -> str | None:
-        """The table of the people a value names ("women": clients), if it names people."""
+    def _records_named(self, item: Item) -> str | None:
+        """The table of the records a value names ("women": clients), if it names some."""
         for meaning in item.meanings:
-            if meaning.kind == "value" and meaning.qualified in self.layer.people:
+            if meaning.kind == "value" and meaning.qualified in self.layer.record_values:
                 return meaning.table
         return None
 
@@ -434,9 +435,9 @@ class Builder(Filters, Assembly):
             counted = self._counted_value_table()
             if counted is not None:
                 return counted
-        people = self._people_first()
-        if people is not None and agg in (None, "count"):
-            return people
+        named = self._records_first()
+        if named is not None and agg in (None, "count"):
+            return named
         if (group is not None and agg in ("count", "max", "min", None)) or agg == "count":
             # "which accounts at branches in Kolin have the most orders" counts what follows
             # "the most" (orders), not the first records named after the grouping (branches)
@@ -449,7 +450,7 @@ class Builder(Filters, Assembly):
                 0,
             )
             for item in [*self.items[most:], *self.items[:most]]:
-                table = table_of(item) or self._people(item)
+                table = table_of(item) or self._records_named(item)
                 if table and not item.used:
                     return table
         for item in self.items:

@@ -432,19 +432,29 @@ class Filters(Query):
         listed = next((n for n, i in enumerate(self.items) if i.kind == "list" and n), None)
         for n, item in enumerate(self.items):
             table = table_of(item)
+            following = self.items[n + 1] if n + 1 < len(self.items) else None
+            info = self.layer.tables[table] if table is not None else None
             if (
                 listed is not None
                 and n > listed
-                and table is not None
-                and n + 1 < len(self.items)
-                and self.items[n + 1].kind == "id_word"
+                and info is not None
+                and following is not None
                 and agg is None
                 and group is None
             ):
-                item.used = self.items[n + 1].used = True
-                self.extra_columns.append(f"{table}.{self.layer.tables[table].key}")
-                self.tables.add(table)
-                continue
+                # "the loan id", "the branch's district name": that field of those records
+                field = (
+                    info.key
+                    if following.kind == "id_word"
+                    else info.name_column
+                    if following.text in ("name", "names")
+                    else None
+                )
+                if field is not None:
+                    item.used = following.used = True
+                    self.extra_columns.append(f"{info.name}.{field}")
+                    self.tables.add(info.name)
+                    continue
             column = self.column(item)
             if column is not None and item in self.also_shown and agg is None and group is None:
                 self.extra_columns.append(column)

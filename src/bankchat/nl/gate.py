@@ -261,7 +261,7 @@ def _check_shared_disposition(text: str, tree: Any) -> None:
 def _check_fields_listed(items: list[Item], outer: list[Any]) -> None:
     """Fields listed after the question ("... by men and by women? Show the card type, the
     gender and the count") are each a column of the answer, not only of its conditions."""
-    at = next((n for n, i in enumerate(items) if i.kind == "list"), 0)
+    at = next((n for n, i in enumerate(items) if i.kind == "list" and n > 0), 0)
     if at == 0:
         return  # "Show me the loans over 100,000": the question itself, not a list of fields
     shown = {c.name.lower() for e in outer for c in e.find_all(exp.Column)}
@@ -269,6 +269,7 @@ def _check_fields_listed(items: list[Item], outer: list[Any]) -> None:
         item.text
         for item in items[at + 1 :]
         if item.kind == "meaning"
+        and not item.text.endswith("ed")  # "the approved amount": a verb, not a field
         and (columns := {m.column.lower() for m in item.meanings if m.kind == "column"})
         and not columns & shown
     ]

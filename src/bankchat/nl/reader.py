@@ -133,6 +133,10 @@ _OR_LATER = re.compile(
     r"\b(?:in\s+|on\s+)?(\d{4}(?:-\d{2}-\d{2})?)\s+or\s+(later|after|earlier|before)\b"
 )
 _ON_OR = re.compile(r"\b(?:in|on)\s+or\s+(after|before)\s+(\d{4}(?:-\d{2}-\d{2})?)\b")
+# "before the end of 1997" takes 1997 in; "after the start of 1996" too
+_YEAR_EDGE = re.compile(
+    r"\b(before)\s+the\s+end\s+of\s+(\d{4})\b|\b(after)\s+the\s+(?:start|beginning)\s+of\s+(\d{4})\b"
+)
 
 
 def _inclusive(when: str, direction: str) -> str:
@@ -144,6 +148,12 @@ def _inclusive(when: str, direction: str) -> str:
 
 
 def _inclusive_bounds(text: str) -> str:
+    text = _YEAR_EDGE.sub(
+        lambda m: (
+            _inclusive(m.group(2), "earlier") if m.group(1) else _inclusive(m.group(4), "later")
+        ),
+        text,
+    )
     text = _OR_LATER.sub(lambda m: _inclusive(m.group(1), m.group(2)), text)
     return _ON_OR.sub(lambda m: _inclusive(m.group(2), m.group(1)), text)
 

@@ -103,8 +103,9 @@ class SemanticLayer:
         # amounts paid every month (a loan's installment, a standing order): "every month" said
         # of them is what they are, not a grouping by month
         self.monthly: frozenset[str] = frozenset(data.get("monthly", []))
-        # values that name people ("women", "men"): said first, they are the records asked for
-        self.people: frozenset[str] = frozenset(data.get("people", []))
+        # values that name records ("women": clients, "gold cards": cards): said first, they
+        # are the records asked for
+        self.record_values: frozenset[str] = frozenset(data.get("record_values", []))
 
         self.edges: dict[str, list[tuple[str, str, str]]] = {t: [] for t in self.tables}
         for left, right in data["joins"]:
