@@ -1325,3 +1325,64 @@ def test_cards_named_first_year_edges_names_of_records_and_authorised_users(
     got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)
     want = _columns_and_rows(bank_sqlite, expected)
     assert got[1] == want[1] and len(got[0]) == len(want[0])
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "Who is the owner of account 12?",
+            "SELECT client_id FROM disp WHERE account_id = 12 AND type = 'OWNER'",
+        ),
+        (
+            "Which women born between 1960 and 1970 own an account at the Kolin branch? List "
+            "them by client number.",
+            "SELECT c.client_id FROM client c JOIN disp p ON p.client_id = c.client_id AND "
+            "p.type = 'OWNER' JOIN account a ON a.account_id = p.account_id JOIN district d ON "
+            "d.district_id = a.district_id WHERE c.gender = 'F' AND c.birth_date BETWEEN "
+            "'1960-01-01' AND '1970-12-31' AND d.A2 = 'Kolin' ORDER BY c.client_id",
+        ),
+        (
+            "List the client numbers of account owners whose loan is running with the client in "
+            "debt.",
+            "SELECT p.client_id FROM loan l JOIN disp p ON p.account_id = l.account_id AND "
+            "p.type = 'OWNER' WHERE l.status = 'D' ORDER BY p.client_id",
+        ),
+        (
+            "Which districts in the north Bohemia region have an average salary above the "
+            "average salary taken over all 77 districts? Give their names.",
+            "SELECT A2 FROM district WHERE A3 = 'north Bohemia' AND A11 > (SELECT AVG(A11) "
+            "FROM district) ORDER BY A2",
+        ),
+        (
+            "Across all 1998 transactions on accounts held at branches in the Zlin district, "
+            "what was the average balance after the transaction?",
+            "SELECT AVG(t.balance) FROM trans t JOIN account a ON a.account_id = t.account_id "
+            "JOIN district d ON d.district_id = a.district_id WHERE d.A2 = 'Zlin' AND "
+            "t.date LIKE '1998%'",
+        ),
+    ],
+)
+def test_who_owns_client_numbers_them_by_and_averages_over_all(
+    engine, bank_sqlite, question, expected
+):
+    """ "Who is the owner" asks for the owner; "list them by client number" orders (it had
+    grouped); "client numbers" are ids; "over all 77 districts" is no condition on a figure
+    (a year "across all 1998 transactions" still is one); "an average salary above the
+    average salary" shows only the names asked for."""
+    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)
+    want = _columns_and_rows(bank_sqlite, expected)
+    assert [tuple(round(v, 6) if isinstance(v, float) else v for v in r) for r in got[1]] == [
+        tuple(round(v, 6) if isinstance(v, float) else v for v in r) for r in want[1]
+    ]
+    assert len(got[0]) == len(want[0])
+
+
+def test_an_average_of_some_records_compared_with_asks_back(engine):
+    """ "above the average repayment of all 60-month loans": the engine compares only with
+    the average over all records, so an average of some asks back instead of being widened."""
+    with pytest.raises(NotUnderstood, match="average over all records"):
+        engine.translate(
+            "Which 60-month loans have a monthly repayment above the average repayment of all "
+            "60-month loans?"
+        )

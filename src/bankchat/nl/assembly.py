@@ -224,7 +224,7 @@ class Assembly(Query):
             if measure and measure not in chosen:
                 chosen.append(measure)
             return ", ".join(dict.fromkeys(column_sql(c) for c in chosen))
-        if self.items and self.items[0].text == "which" and measure is None:
+        if self.items and self.items[0].text in ("which", "who") and measure is None:
             # "Which clients hold a gold card?": the records themselves, by what names them
             record = self.layer.tables[base]
             names = [f"{base}.{c}" for c in record.ident or [record.name_column or record.key]]
@@ -379,7 +379,7 @@ class Assembly(Query):
     def _id_column(self) -> str:
         """The key of the records whose ids are asked for ("their card ids"), if they are in
         the query, else of the records the question is about."""
-        named = re.search(r"\b([a-z]+) ids?\b(?!\s*\d)", self.question.lower())
+        named = re.search(r"\b([a-z]+) (?:ids?|numbers?)\b(?!\s*\d)", self.question.lower())
         if named:
             word = named.group(1)
             for phrase in (word, word.rstrip("s")):
@@ -395,6 +395,10 @@ class Assembly(Query):
             return "name"
         if re.search(r"\bids\b|\bid numbers\b|\bids? only\b", text):
             return "key"
+        if re.search(
+            r"\b(?:client|account|loan|card|order|transaction)\s+numbers?\b(?!\s*\d)", text
+        ):
+            return "key"  # "list the client numbers of ..."
         if re.search(r"\bid\b(?!\s*\d)", text):
             return "key"  # "the order id and the amount", "give loan id and amount"
         return None

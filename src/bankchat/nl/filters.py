@@ -46,10 +46,20 @@ class Filters(Query):
         if (abs(near - at) > 2 or at > near) and self._in_field_list(at):
             self.also_shown.append(item)
 
+    def _average_of_all(self, at: int) -> None:
+        """An average compared with is taken over all records; one said of some ("the average
+        repayment of all 60-month loans", "... of the region") is refused, not widened."""
+        scope = self.items[at] if at < len(self.items) else None
+        if scope is not None and scope.kind == "in" and scope.text in ("of", "in", "for", "among"):
+            raise NotUnderstood(
+                f"I can compare only with the average over all records, not {scope.text} some "
+                "of them; ask for that average first, or write the SQL"
+            )
+
     def _in_field_list(self, at: int) -> bool:
         items = self.items
         before = items[at - 1] if at > 0 else None
-        if before is not None and before.kind in ("list", "with"):
+        if before is not None and (before.kind == "list" or before.text == "with"):
             return True
         for step in (-1, 1):
             k = at + step
@@ -289,7 +299,11 @@ class Filters(Query):
             and self.ctype(averaged) == "number"
         ):
             # "a salary below the average salary": the phrase names the figure and its average
+            self._average_of_all(n + 2)
             nxt.used = True
+            before = self.items[n - 1] if n > 0 else None
+            if before is not None and self.column(before) == averaged and not before.used:
+                before.used = True  # "an average salary above the average salary": the same
             figure = column_sql(averaged, self.layer)
             self._add_condition(
                 f"{figure} {op} (SELECT AVG({figure}) FROM {quote(averaged.split('.')[0])})",
@@ -301,6 +315,7 @@ class Filters(Query):
             # "a salary above the average": against the average over all records
             following = self.items[n + 2] if n + 2 < len(self.items) else None
             named = self.column(following) if following is not None else None
+            self._average_of_all(n + 3 if named is not None else n + 2)
             column = named or self._numeric_column(n)
             if column is None or column.startswith("*"):
                 raise NotUnderstood("I could not tell which figure is compared with the average")
