@@ -384,3 +384,17 @@ def test_the_gate_refuses_a_district_tied_to_both_home_and_branch() -> None:
 def test_a_place_filter_reads_as_the_place_not_as_a_sub_query(chat: BankChat) -> None:
     result = chat.ask("How many loans are still running in the Prague region?", _policy("analyst"))
     assert "Branch district: region is 'Prague'" in _texts(result, "filter")
+
+
+def test_growth_between_two_years_is_titled_and_explained_as_a_change(chat, bank_sqlite) -> None:
+    """The answer to "by what percentage did ... grow" is a percent column titled as a change,
+    and the interpretation says it computes one."""
+    result = chat.ask(
+        "By what percentage did the number of loans granted at branches in the Prague region "
+        "grow from 1996 to 1997?",
+        _policy("analyst"),
+    )
+    assert result.status == "success", result.error
+    assert result.column_info[0]["kind"] == "percent"
+    assert result.column_info[0]["label"] == "Change (%)"
+    assert _texts(result, "computes") == ["Change (%)"]

@@ -163,6 +163,8 @@ class Explainer:
             return self._info(name, "Percentage", "percent")
         if node.alias_or_name.lower() == "difference":
             return self._info(name, "Difference", "number")
+        if node.alias_or_name.lower() == "percent_change":
+            return self._info(name, "Change (%)", "percent")
         if isinstance(body, exp.Column):
             source = _source_column(body, scope)
             if source is None:
@@ -244,6 +246,7 @@ class Explainer:
                 "percent",
                 "percentage",
                 "difference",
+                "percent_change",
             ):
                 info = self._column(node, node.alias_or_name, select, scope)
                 if info is not None:
