@@ -1386,3 +1386,46 @@ def test_an_average_of_some_records_compared_with_asks_back(engine):
             "Which 60-month loans have a monthly repayment above the average repayment of all "
             "60-month loans?"
         )
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "What do account 2's permanent orders add up to?",
+            'SELECT SUM(amount) FROM "order" WHERE account_id = 2',
+        ),
+        (
+            "Client 4's gender, birth date and home district name, please.",
+            "SELECT c.gender, c.birth_date, d.A2 FROM client c JOIN district d ON d.district_id "
+            "= c.district_id WHERE c.client_id = 4",
+        ),
+        (
+            "For each region, how many female clients live there? Order from the most to the "
+            "fewest.",
+            "SELECT d.A3, COUNT(*) FROM client c JOIN district d ON d.district_id = "
+            "c.district_id WHERE c.gender = 'F' GROUP BY d.A3 ORDER BY COUNT(*) DESC, d.A3",
+        ),
+        (
+            "What is the total amount of leasing standing orders from accounts branched in "
+            "north Bohemia?",
+            'SELECT SUM(o.amount) FROM "order" o JOIN account a ON a.account_id = o.account_id '
+            "JOIN district d ON d.district_id = a.district_id WHERE o.k_symbol = 'LEASING' AND "
+            "d.A3 = 'north Bohemia'",
+        ),
+        (
+            "How many accounts opened in 1997 have never had any permanent payment order?",
+            "SELECT COUNT(*) FROM account a WHERE a.date LIKE '1997%' AND NOT EXISTS (SELECT 1 "
+            'FROM "order" o WHERE o.account_id = a.account_id)',
+        ),
+    ],
+)
+def test_possessive_numbers_permanent_orders_branched_and_most_to_fewest(
+    engine, bank_sqlite, question, expected
+):
+    """ "account 2's", "Client 4's gender ..." (the fields alone), "permanent (payment)
+    orders", "accounts branched in", "from the most to the fewest" (an order, with no
+    standing-order table read into "Order")."""
+    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)
+    want = _columns_and_rows(bank_sqlite, expected)
+    assert got[1] == want[1] and len(got[0]) == len(want[0])

@@ -425,6 +425,8 @@ class Assembly(Query):
             after = self.items[asks + 1]
             if table_of(after) is None and self.column(after):
                 return True  # "in which region is the branch of the account ...": that field
+        if re.search(r"\d's\b", self.question):
+            return True  # "Client 4's gender, birth date and home district name"
         first = next((i for i in self.items if i.kind == "meaning"), None)
         if (
             first is not None
