@@ -1429,3 +1429,25 @@ def test_possessive_numbers_permanent_orders_branched_and_most_to_fewest(
     got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)
     want = _columns_and_rows(bank_sqlite, expected)
     assert got[1] == want[1] and len(got[0]) == len(want[0])
+
+
+@pytest.mark.parametrize(
+    ("question", "start", "end"),
+    [
+        ("How many accounts were opened from 1 March to 31 May 1995?", "1995-03-01", "1995-05-31"),
+        ("How many accounts were opened between March and May 1997?", "1997-03-01", "1997-05-31"),
+        (
+            "How many accounts were opened between 15 February and 10 April 1996?",
+            "1996-02-15",
+            "1996-04-10",
+        ),
+    ],
+)
+def test_a_period_with_its_year_said_once(engine, bank_sqlite, question, start, end):
+    """ "from 1 March to 31 May 1995", "between March and May 1997": the year said at the end
+    belongs to both ends, and a month alone runs to its last day."""
+    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
+    want = _columns_and_rows(
+        bank_sqlite, f"SELECT COUNT(*) FROM account WHERE date BETWEEN '{start}' AND '{end}'"
+    )[1]
+    assert got == want

@@ -36,6 +36,21 @@ _CURRENCY_AFTER = re.compile(
 )
 
 
+def _year_twice(m: re.Match[str]) -> str:
+    """ "from 1 March to 31 May 1995" -> "from 1 March 1995 to 31 May 1995"; "between March
+    and May 1997" -> from the first of March to the last day of May."""
+    word, day1, month1, joint, day2, month2, year = m.groups()
+    if not day1 and not day2:
+        last = _last_day(int(year), MONTHS[month2])
+        return f"{word} 1 {month1} {year} {joint} {last} {month2} {year}"
+    return f"{word} {day1 or '1 '}{month1} {year} {joint} {day2 or ''}{month2} {year}"
+
+
+def _last_day(year: int, month: int) -> int:
+    following = dt.date(year + (month == 12), month % 12 + 1, 1)
+    return (following - dt.timedelta(days=1)).day
+
+
 def written_dates(text: str) -> str:
     """Dates in the forms people write them, as ISO dates the reader knows: 1995/7/14,
     11/30/1996 (month first, or day first when the first number cannot be a month),
@@ -60,6 +75,13 @@ def written_dates(text: str) -> str:
         text,
     )
     months = "|".join(sorted(MONTHS, key=len, reverse=True))
+    # "from 1 March to 31 May 1995", "between March and May 1997": the year said once
+    text = re.sub(
+        rf"\b(from|between)\s+(\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?)?({months})\s+(to|and|until|through)"
+        rf"\s+(\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?)?({months}),?\s+(\d{{4}})\b",
+        lambda m: _year_twice(m),
+        text,
+    )
     text = re.sub(
         rf"\b({months})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b",
         lambda m: iso(int(m.group(3)), MONTHS[m.group(1)], int(m.group(2))) or m.group(0),
