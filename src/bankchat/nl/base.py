@@ -16,9 +16,10 @@ from typing import Any
 from bankchat.nl.semantic import Meaning, SemanticLayer
 
 
-@dataclass
+@dataclass(eq=False)
 class Item:
-    """One phrase of a question as read: its kind, its words, what it can mean."""
+    """One phrase of a question as read: its kind, its words, what it can mean. Each is
+    itself: two readings of the same word ("date" said twice) are two items."""
 
     kind: str
     text: str
