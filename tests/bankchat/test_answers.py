@@ -398,3 +398,10 @@ def test_growth_between_two_years_is_titled_and_explained_as_a_change(chat, bank
     assert result.column_info[0]["kind"] == "percent"
     assert result.column_info[0]["label"] == "Change (%)"
     assert _texts(result, "computes") == ["Change (%)"]
+
+
+def test_a_ratio_is_titled_a_ratio(chat) -> None:
+    result = chat.ask("What's the ratio of male clients to female clients?", _policy("analyst"))
+    assert result.status == "success", result.error
+    assert result.column_info[0]["label"] == "Ratio"
+    assert _texts(result, "computes") == ["Ratio"]

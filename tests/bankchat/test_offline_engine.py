@@ -1451,3 +1451,23 @@ def test_a_period_with_its_year_said_once(engine, bank_sqlite, question, start, 
         bank_sqlite, f"SELECT COUNT(*) FROM account WHERE date BETWEEN '{start}' AND '{end}'"
     )[1]
     assert got == want
+
+
+def test_a_ratio_of_two_kinds_of_the_same_records(engine, bank_sqlite):
+    """ "the ratio of male clients to female clients": two counts, the first over the second;
+    a ratio whose sides are different records, or where a condition may be said of one side
+    or of both, asks back."""
+    translation = engine.translate("What's the ratio of gold cards to classic cards?")
+    got = _columns_and_rows(bank_sqlite, translation.sql)[1][0][0]
+    want = _columns_and_rows(
+        bank_sqlite,
+        "SELECT 1.0 * SUM(type = 'gold') / SUM(type = 'classic') FROM card",
+    )[1][0][0]
+    assert round(got, 9) == round(want, 9)
+    for unclear in (
+        "What is the ratio of loans to accounts in Kolin?",
+        "What is the ratio of accounts with weekly statements to accounts with monthly "
+        "statements opened in 1996?",
+    ):
+        with pytest.raises(NotUnderstood, match="ratio"):
+            engine.translate(unclear)

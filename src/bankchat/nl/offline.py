@@ -114,6 +114,38 @@ class OfflineEngine:
             filler=base.filler,
         )
 
+    def _ratio(self, found: re.Match[str], hidden: frozenset[tuple[str, str]]) -> Translation:
+        """ "What is the ratio of male clients to female clients?": two counts, each written
+        (and gated) as its own "how many" question, the first over the second."""
+        lead = found.group("lead") or ""
+        lead = f" {lead[:1].lower()}{lead[1:]}" if lead else ""
+        asked = [f"how many {found.group(side)}{lead}" for side in ("a", "b")]
+        parts = [self.translate(question, hidden) for question in asked]
+        if not all(_one_figure(part, exp.Count) for part in parts):
+            raise NotUnderstood(
+                "I could read the two counts of this ratio only as something else; ask for the "
+                "two counts, or write the SQL"
+            )
+        first, second = (_conditions(part.sql) for part in parts)
+        if len({_counted_table(part.sql) for part in parts}) > 1 or len(first - second) != len(
+            second - first
+        ):
+            # (and each side differs from the other by as much: in "weekly to monthly accounts
+            # opened in 1996" the year may be said of both, or of one)
+            # "the ratio of loans to accounts in Kolin": whether "in Kolin" is said of both
+            # cannot be told; of records of one kind ("male to female clients") it can
+            raise NotUnderstood(
+                'I can answer a ratio of two kinds of the same records ("male clients to '
+                'female clients"); ask for the two counts, or write the SQL'
+            )
+        return Translation(
+            f"SELECT 1.0 * ({parts[0].sql}) / ({parts[1].sql}) AS ratio",
+            f"Ratio: ({asked[0]}) / ({asked[1]})",
+            notes=[*parts[0].notes, f"ratio = ({asked[0]}) / ({asked[1]})"],
+            words=[*parts[0].words, *parts[1].words],
+            filler=[*parts[0].filler],
+        )
+
     def _growth(self, found: re.Match[str], hidden: frozenset[tuple[str, str]]) -> Translation:
         """ "By what percentage did the number of loans ... grow from 1996 to 1997?": each
         year's figure as its own question (and gate), then the change over the first."""
@@ -225,6 +257,9 @@ class OfflineEngine:
         growth = _GROWTH.match(question.strip())
         if growth is not None:
             return self._growth(growth, hidden)
+        ratio = _RATIO.match(question.strip())
+        if ratio is not None:
+            return self._ratio(ratio, hidden)
         nested = _NESTED.match(question.strip())
         if nested is not None:
             return self._nested(nested, hidden)
@@ -269,6 +304,12 @@ class OfflineEngine:
         translation.filler = [i.text for i in items if i.kind == "stop"]
         translation.words = [(i.text, reading(i)) for i in items if i.kind != "stop"]
         return translation
+
+
+def _counted_table(sql: str) -> str:
+    """The table a one-count query reads first."""
+    source = sqlglot.parse_one(sql, read="sqlite").args.get("from_")
+    return str(getattr(getattr(source, "this", None), "name", ""))
 
 
 def _conditions(sql: str) -> set[str]:
@@ -318,6 +359,13 @@ _SHARE_OF = re.compile(
 _CLAUSE_OPEN = re.compile(r"\b(?:who|that|which|whose(?:\s+\w+)?)$", re.IGNORECASE)
 
 
+# "What is the ratio of male clients to female clients?", "Among loans in debt, what is the
+# ratio of female owners to male owners?"
+_RATIO = re.compile(
+    r"^(?:(?P<lead>(?:among|in|at|for)\s+[^,]+),\s*)?(?:what(?:'s|\s+is)\s+)?the\s+ratio\s+"
+    r"of\s+(?P<a>.+?)\s+to\s+(?P<b>.+?)\s*[?.]?$",
+    re.IGNORECASE,
+)
 # "By what percentage did the number of loans ... grow from 1996 to 1997?", "What was the
 # percentage growth in the number of accounts opened ... from 1995 to 1996?"
 _GROWTH = re.compile(

@@ -165,6 +165,8 @@ class Explainer:
             return self._info(name, "Difference", "number")
         if node.alias_or_name.lower() == "percent_change":
             return self._info(name, "Change (%)", "percent")
+        if node.alias_or_name.lower() == "ratio":
+            return self._info(name, "Ratio", "number")
         if isinstance(body, exp.Column):
             source = _source_column(body, scope)
             if source is None:
@@ -247,6 +249,7 @@ class Explainer:
                 "percentage",
                 "difference",
                 "percent_change",
+                "ratio",
             ):
                 info = self._column(node, node.alias_or_name, select, scope)
                 if info is not None:
