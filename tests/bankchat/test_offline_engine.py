@@ -150,9 +150,8 @@ def test_written_forms_of_dates_numbers_and_names_are_read(engine, bank_sqlite, 
     ],
 )
 def test_comparisons_against_the_average(engine, bank_sqlite, question, expected):
-    with sqlite3.connect(bank_sqlite) as db:
-        got = db.execute(engine.translate(question).sql).fetchall()
-        assert got == db.execute(expected).fetchall()
+    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
+    assert got == _columns_and_rows(bank_sqlite, expected)[1]
 
 
 @pytest.mark.parametrize(
@@ -290,9 +289,8 @@ def test_a_year_of_accounts_is_the_year_of_what_happened_to_them(
 ):
     """Accounts are listed or counted by what happened to them: the year goes with the
     payment or the loan named, and with the account's opening only when that is said."""
-    with sqlite3.connect(bank_sqlite) as db:
-        got = db.execute(engine.translate(question).sql).fetchall()
-        assert got == db.execute(expected).fetchall()
+    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
+    assert got == _columns_and_rows(bank_sqlite, expected)[1]
 
 
 def test_a_name_asked_for_among_fields_is_shown(engine, bank_sqlite):
@@ -323,9 +321,8 @@ def test_a_name_asked_for_among_fields_is_shown(engine, bank_sqlite):
 )
 def test_cash_said_apart_from_its_verb_is_still_cash(engine, bank_sqlite, question, expected):
     """ "cash ... withdrawn" is a cash withdrawal, not every debit; "cash" is no filler."""
-    with sqlite3.connect(bank_sqlite) as db:
-        got = db.execute(engine.translate(question).sql).fetchall()
-        assert got == db.execute(expected).fetchall()
+    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
+    assert got == _columns_and_rows(bank_sqlite, expected)[1]
     with pytest.raises(NotUnderstood, match="cash"):
         engine.translate("How much cash do clients in Prague have?")
 
@@ -381,6 +378,11 @@ def test_every_month_said_of_an_installment_is_the_installment_not_a_grouping(en
         )
     grouped = engine.translate("Sum of the monthly installments of loans granted in 1997 by month")
     assert "GROUP BY strftime('%m', loan.date)" in grouped.sql
+
+
+def _rounded(rows):
+    """Rows with their floats to 6 places, as the answers are compared."""
+    return [tuple(round(v, 6) if isinstance(v, float) else v for v in row) for row in rows]
 
 
 def _columns_and_rows(bank_sqlite, sql):
@@ -955,9 +957,7 @@ def test_how_analysts_ask_for_groups_records_and_comparisons(
     regions is an average, not a sum; "a card of any kind"."""
     got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
     want = _columns_and_rows(bank_sqlite, expected)[1]
-    assert [tuple(round(v, 6) if isinstance(v, float) else v for v in r) for r in got] == [
-        tuple(round(v, 6) if isinstance(v, float) else v for v in r) for r in want
-    ]
+    assert _rounded(got) == _rounded(want)
 
 
 def test_fields_asked_about_one_numbered_record_are_shown_alone(engine, bank_sqlite):
@@ -1077,9 +1077,7 @@ def test_statements_set_up_orders_debt_and_comparisons_said_plainly(
     transactions"."""
     got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
     want = _columns_and_rows(bank_sqlite, expected)[1]
-    assert [tuple(round(v, 6) if isinstance(v, float) else v for v in r) for r in got] == [
-        tuple(round(v, 6) if isinstance(v, float) else v for v in r) for r in want
-    ]
+    assert _rounded(got) == _rounded(want)
 
 
 def test_ids_of_several_records_named_among_the_fields_are_shown(engine, bank_sqlite):
@@ -1198,9 +1196,7 @@ def test_owners_who_never_took_a_loan_averages_per_record_and_an_owner_by_loan_n
     the id asked for, not the account's."""
     got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)
     want = _columns_and_rows(bank_sqlite, expected)
-    assert [tuple(round(v, 6) if isinstance(v, float) else v for v in r) for r in got[1]] == [
-        tuple(round(v, 6) if isinstance(v, float) else v for v in r) for r in want[1]
-    ]
+    assert _rounded(got[1]) == _rounded(want[1])
     assert len(got[0]) == len(want[0])
 
 
@@ -1262,9 +1258,7 @@ def test_the_bank_itself_standing_payment_orders_and_instalments(
     ("Plzen - mesto") is no list of fields."""
     got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
     want = _columns_and_rows(bank_sqlite, expected)[1]
-    assert [tuple(round(v, 6) if isinstance(v, float) else v for v in r) for r in got] == [
-        tuple(round(v, 6) if isinstance(v, float) else v for v in r) for r in want
-    ]
+    assert _rounded(got) == _rounded(want)
 
 
 def test_a_table_both_required_and_excluded_asks_back_and_the_first_is_the_earliest(
@@ -1372,9 +1366,7 @@ def test_who_owns_client_numbers_them_by_and_averages_over_all(
     average salary" shows only the names asked for."""
     got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)
     want = _columns_and_rows(bank_sqlite, expected)
-    assert [tuple(round(v, 6) if isinstance(v, float) else v for v in r) for r in got[1]] == [
-        tuple(round(v, 6) if isinstance(v, float) else v for v in r) for r in want[1]
-    ]
+    assert _rounded(got[1]) == _rounded(want[1])
     assert len(got[0]) == len(want[0])
 
 

@@ -343,7 +343,7 @@ class Assembly(Query):
             "disp" in reached
             and {"client", "account"} <= reached
             and not self.any_disposition
-            and not any(c.startswith("disp.type") for c in self.conditions)
+            and not self._role_said()
         ):
             self.conditions.append("disp.type = 'OWNER'")
             if "card" not in reached and {t for t in reached} <= {
@@ -393,14 +393,12 @@ class Assembly(Query):
         text = self.question.lower()
         if re.search(r"\bnames? only\b|\bonly (?:the |their |its )?names?\b", text):
             return "name"
-        if re.search(r"\bids\b|\bid numbers\b|\bids? only\b", text):
-            return "key"
         if re.search(
-            r"\b(?:client|account|loan|card|order|transaction)\s+numbers?\b(?!\s*\d)", text
+            r"\bids\b|\bid\b(?!\s*\d)|\b(?:client|account|loan|card|order|transaction)\s+"
+            r"numbers?\b(?!\s*\d)",
+            text,
         ):
-            return "key"  # "list the client numbers of ..."
-        if re.search(r"\bid\b(?!\s*\d)", text):
-            return "key"  # "the order id and the amount", "give loan id and amount"
+            return "key"  # "client ids", "the order id and the amount", "the client numbers"
         return None
 
     def _asks_for_a_name(self) -> bool:

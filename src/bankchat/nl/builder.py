@@ -66,7 +66,7 @@ class Builder(Filters, Assembly):
         if (
             not self.any_disposition
             and any(table_of(i) == "client" and _OWNER.search(i.text) for i in self.items)
-            and not any(c.startswith("disp.type") for c in self.conditions)
+            and not self._role_said()
         ):
             # "account owners" are the clients who own an account, not every client (some
             # are only disponents)

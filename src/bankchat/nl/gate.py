@@ -138,7 +138,7 @@ def _check_required_and_excluded(tree: Any) -> None:
     }
     required = {
         c.table
-        for term in _conjuncts(where.this)
+        for term in conjuncts(where.this)
         if not term.find(exp.Exists) and not term.find(exp.Subquery)
         for c in term.find_all(exp.Column)
     }
@@ -157,10 +157,11 @@ def _restates(payload: Any, said: set[Any]) -> bool:
     return payload in said or bool(said & {"max", "min"})
 
 
-def _conjuncts(node: Any) -> list[Any]:
+def conjuncts(node: Any) -> list[Any]:
+    """The conditions ANDed in ``node`` (parentheses opened)."""
     inner = node.unnest()
     if isinstance(inner, exp.And):
-        return _conjuncts(inner.left) + _conjuncts(inner.right)
+        return conjuncts(inner.left) + conjuncts(inner.right)
     return [inner]
 
 
@@ -179,7 +180,7 @@ def _check_contradictions(tree: Any) -> None:
         if where is None:
             continue
         bounds: dict[str, list[tuple[type, Any]]] = {}
-        for term in _conjuncts(where.this):
+        for term in conjuncts(where.this):
             kind = type(term)
             if kind in flips:
                 left, right = term.left, term.right
@@ -238,12 +239,17 @@ _ROLE_HOLDS = re.compile(
 )
 
 
+def from_table(tree: Any) -> str:
+    """The table a SELECT reads first ("" when none)."""
+    source = tree.args.get("from_") or tree.args.get("from")
+    return str(getattr(getattr(source, "this", None), "name", ""))
+
+
 def _check_shared_disposition(text: str, tree: Any) -> None:
     """ "Accounts that have a disponent and a card" are two facts about an account; joined
     through one disposition they would require the disponent's own card. Only a question that
     says whose card it is ("accounts whose disponent has a card") is answered that way."""
-    source = tree.args.get("from_") or tree.args.get("from")
-    if source is None or getattr(source.this, "name", "") != "account":
+    if from_table(tree) != "account":
         return
     roles = any(
         isinstance(eq.left, exp.Column) and eq.left.table == "disp" and eq.left.name == "type"

@@ -15,14 +15,13 @@ The engine is made of small modules: ``vocabulary`` (its words, from ``vocabular
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import sqlglot
 from sqlglot import exp
 
 from bankchat.nl.base import Item, NotUnderstood, Translation
 from bankchat.nl.builder import Builder
-from bankchat.nl.gate import check_confidence
+from bankchat.nl.gate import check_confidence, conjuncts, from_table
 from bankchat.nl.reader import Reader, written_dates
 from bankchat.nl.renderer import reading
 from bankchat.nl.semantic import SemanticLayer, load_layer
@@ -40,18 +39,28 @@ class OfflineEngine:
         self.layer = layer or load_layer()
         self.reader = Reader(self.layer)
 
+    def _figures(
+        self, questions: list[str], hidden: frozenset[tuple[str, str]], kind: type, refusal: str
+    ) -> list[Translation]:
+        """Each of ``questions`` written (and gated) as its own question, each one ungrouped
+        figure of ``kind``; else NotUnderstood(``refusal``)."""
+        parts = [self.translate(question, hidden) for question in questions]
+        if not all(_one_figure(part, kind) for part in parts):
+            raise NotUnderstood(refusal)
+        return parts
+
     def _share(
         self, question: str, whole: str, part: str, hidden: frozenset[tuple[str, str]]
     ) -> Translation:
         """A percentage: the records that also meet the question's condition, over all of
         them, each count written (and gated) as its own "how many" question."""
-        base = self.translate(f"how many {whole}", hidden)
-        subset = self.translate(f"how many {whole} {part}", hidden)
-        if not (_one_figure(base, exp.Count) and _one_figure(subset, exp.Count)):
-            raise NotUnderstood(
-                "I could read the two counts of this percentage only as something else; "
-                "ask for the two counts, or write the SQL"
-            )
+        base, subset = self._figures(
+            [f"how many {whole}", f"how many {whole} {part}"],
+            hidden,
+            exp.Count,
+            "I could read the two counts of this percentage only as something else; ask for "
+            "the two counts, or write the SQL",
+        )
         if not _conditions(base.sql) <= _conditions(subset.sql):
             # the part must be the whole with more conditions, never a different whole
             raise NotUnderstood(
@@ -120,20 +129,20 @@ class OfflineEngine:
         lead = found.group("lead") or ""
         lead = f" {lead[:1].lower()}{lead[1:]}" if lead else ""
         asked = [f"how many {found.group(side)}{lead}" for side in ("a", "b")]
-        parts = [self.translate(question, hidden) for question in asked]
-        if not all(_one_figure(part, exp.Count) for part in parts):
-            raise NotUnderstood(
-                "I could read the two counts of this ratio only as something else; ask for the "
-                "two counts, or write the SQL"
-            )
+        parts = self._figures(
+            asked,
+            hidden,
+            exp.Count,
+            "I could read the two counts of this ratio only as something else; ask for the two "
+            "counts, or write the SQL",
+        )
         first, second = (_conditions(part.sql) for part in parts)
-        if len({_counted_table(part.sql) for part in parts}) > 1 or len(first - second) != len(
-            second - first
-        ):
-            # (and each side differs from the other by as much: in "weekly to monthly accounts
-            # opened in 1996" the year may be said of both, or of one)
-            # "the ratio of loans to accounts in Kolin": whether "in Kolin" is said of both
-            # cannot be told; of records of one kind ("male to female clients") it can
+        # why: of records of one kind, each side differing from the other by as much ("male
+        # to female clients"), it is clear what each counts; in "loans to accounts in Kolin"
+        # or "weekly to monthly accounts opened in 1996" the place or the year may be said
+        # of both sides, or of one
+        tables = {from_table(sqlglot.parse_one(part.sql, read="sqlite")) for part in parts}
+        if len(tables) > 1 or len(first - second) != len(second - first):
             raise NotUnderstood(
                 'I can answer a ratio of two kinds of the same records ("male clients to '
                 'female clients"); ask for the two counts, or write the SQL'
@@ -149,14 +158,14 @@ class OfflineEngine:
     def _growth(self, found: re.Match[str], hidden: frozenset[tuple[str, str]]) -> Translation:
         """ "By what percentage did the number of loans ... grow from 1996 to 1997?": each
         year's figure as its own question (and gate), then the change over the first."""
-        what = found.group("what") or found.group("what2")
-        first, then = found.group("y1") or found.group("y3"), found.group("y2") or found.group("y4")
-        parts = [self.translate(f"{what} in {year}", hidden) for year in (first, then)]
-        if not all(_one_figure(part, exp.AggFunc) for part in parts):
-            raise NotUnderstood(
-                "I could read the two figures of this growth only as something else; ask for "
-                "each year's figure, or write the SQL"
-            )
+        what, first, then = found.group("what"), found.group("y1"), found.group("y2")
+        parts = self._figures(
+            [f"{what} in {year}" for year in (first, then)],
+            hidden,
+            exp.AggFunc,
+            "I could read the two figures of this growth only as something else; ask for each "
+            "year's figure, or write the SQL",
+        )
         sql = (
             f"SELECT 100.0 * (({parts[1].sql}) - ({parts[0].sql})) / ({parts[0].sql}) "
             "AS percent_change"
@@ -177,12 +186,13 @@ class OfflineEngine:
     ) -> Translation:
         """ "How many more A than B ...": each figure written (and gated) as its own question,
         the second subtracted from the first."""
-        parts = [self.translate(first, hidden), self.translate(second, hidden)]
-        if not all(_one_figure(part, exp.AggFunc) for part in parts):
-            raise NotUnderstood(
-                "I could read the two figures of this difference only as something else; "
-                "ask for each figure, or write the SQL"
-            )
+        parts = self._figures(
+            [first, second],
+            hidden,
+            exp.AggFunc,
+            "I could read the two figures of this difference only as something else; ask for "
+            "each figure, or write the SQL",
+        )
         sql = f"SELECT ({parts[0].sql}) - ({parts[1].sql}) AS difference"
         return Translation(
             sql,
@@ -254,7 +264,7 @@ class OfflineEngine:
         difference = _difference_parts(question)
         if difference is not None:
             return self._difference(*difference, hidden=hidden)
-        growth = _GROWTH.match(question.strip())
+        growth = next((m for m in (p.match(question.strip()) for p in _GROWTH) if m), None)
         if growth is not None:
             return self._growth(growth, hidden)
         ratio = _RATIO.match(question.strip())
@@ -306,23 +316,10 @@ class OfflineEngine:
         return translation
 
 
-def _counted_table(sql: str) -> str:
-    """The table a one-count query reads first."""
-    source = sqlglot.parse_one(sql, read="sqlite").args.get("from_")
-    return str(getattr(getattr(source, "this", None), "name", ""))
-
-
 def _conditions(sql: str) -> set[str]:
     """The ANDed conditions of a query's WHERE, each as SQL text."""
     where = sqlglot.parse_one(sql, read="sqlite").args.get("where")
-    return _and_terms(where.this) if where is not None else set()
-
-
-def _and_terms(node: Any) -> set[str]:
-    inner = node.unnest()
-    if isinstance(inner, exp.And):
-        return _and_terms(inner.left) | _and_terms(inner.right)
-    return {inner.sql(dialect="sqlite")}
+    return {t.sql(dialect="sqlite") for t in conjuncts(where.this)} if where is not None else set()
 
 
 def _one_figure(translation: Translation, kind: type) -> bool:
@@ -368,13 +365,18 @@ _RATIO = re.compile(
 )
 # "By what percentage did the number of loans ... grow from 1996 to 1997?", "What was the
 # percentage growth in the number of accounts opened ... from 1995 to 1996?"
-_GROWTH = re.compile(
-    r"^(?:by\s+)?(?:what|how\s+much)\s+(?:percentage|percent|%)\s+did\s+(?P<what>.+?)\s+"
-    r"(?:grow|increase|rise|change|go\s+up)\s+from\s+(?P<y1>\d{4})\s+to\s+(?P<y2>\d{4})"
-    r"\s*[?.]?$"
-    r"|^what\s+(?:was|is)\s+the\s+(?:percentage|percent)\s+(?:growth|increase|change)\s+in\s+"
-    r"(?P<what2>.+?)\s+from\s+(?P<y3>\d{4})\s+to\s+(?P<y4>\d{4})\s*[?.]?$",
-    re.IGNORECASE,
+_GROWTH = (
+    re.compile(
+        r"^(?:by\s+)?(?:what|how\s+much)\s+(?:percentage|percent|%)\s+did\s+(?P<what>.+?)\s+"
+        r"(?:grow|increase|rise|change|go\s+up)\s+from\s+(?P<y1>\d{4})\s+to\s+(?P<y2>\d{4})"
+        r"\s*[?.]?$",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"^what\s+(?:was|is)\s+the\s+(?:percentage|percent)\s+(?:growth|increase|change)\s+"
+        r"in\s+(?P<what>.+?)\s+from\s+(?P<y1>\d{4})\s+to\s+(?P<y2>\d{4})\s*[?.]?$",
+        re.IGNORECASE,
+    ),
 )
 
 

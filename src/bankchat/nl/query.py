@@ -50,6 +50,10 @@ class Query:
         self.year_hint: str | None = None
         self.base = ""
 
+    def _role_said(self) -> bool:
+        """Whether a condition already says which dispositions count (owners, disponents)."""
+        return any(c.startswith("disp.type") for c in self.conditions)
+
     # --- what the items name ---------------------------------------------------------------
     def _tables_in_play(self) -> list[str]:
         out = [self.base] if self.base else []

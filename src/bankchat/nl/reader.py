@@ -79,7 +79,7 @@ def written_dates(text: str) -> str:
     text = re.sub(
         rf"\b(from|between)\s+(\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?)?({months})\s+(to|and|until|through)"
         rf"\s+(\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?)?({months}),?\s+(\d{{4}})\b",
-        lambda m: _year_twice(m),
+        _year_twice,
         text,
     )
     text = re.sub(
