@@ -1463,3 +1463,48 @@ def test_a_ratio_of_two_kinds_of_the_same_records(engine, bank_sqlite):
     ):
         with pytest.raises(NotUnderstood, match="ratio"):
             engine.translate(unclear)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "Give the amount and date of the largest loan approved in 1996",
+            "SELECT amount, date FROM loan WHERE date LIKE '1996%' ORDER BY amount DESC, loan_id "
+            "LIMIT 1",
+        ),
+        (
+            "What are the amount and the duration of the smallest loan?",
+            "SELECT amount, duration FROM loan ORDER BY amount, loan_id LIMIT 1",
+        ),
+        (
+            "Who is our oldest client? Give their client id and birth date.",
+            "SELECT client_id, birth_date FROM client ORDER BY birth_date, client_id LIMIT 1",
+        ),
+        (
+            "In the district where the youngest client lives, what are the district's name, its "
+            "region and its average salary?",
+            "SELECT d.A2, d.A3, d.A11 FROM client c JOIN district d ON d.district_id = "
+            "c.district_id ORDER BY c.birth_date DESC, c.client_id DESC LIMIT 1",
+        ),
+    ],
+)
+def test_the_fields_named_of_a_record_a_superlative_picks_out_are_its_row(
+    engine, bank_sqlite, question, expected
+):
+    """ "the amount and date of the largest loan" is that loan's row with those fields, in
+    that order: not the largest amount alone with the date dropped, and not the figure it was
+    picked by added when it was not asked for."""
+    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)
+    want = _columns_and_rows(bank_sqlite, expected)
+    assert got[0] == want[0] and got[1] == want[1]
+
+
+def test_a_date_said_of_other_records_is_not_their_date(engine):
+    """ "the date the card was issued" names no account date: asked back, not answered with
+    the account's opening date."""
+    with pytest.raises(NotUnderstood):
+        engine.translate(
+            "Find the youngest client who owns an account with a gold card, and give that "
+            "client's id, birth date, and the date the card was issued."
+        )

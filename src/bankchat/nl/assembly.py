@@ -134,8 +134,15 @@ class Assembly(Query):
                     self.question.lower(),
                 )
             )
+            # (fields named beside it are those of the record picked out: "the amount and
+            # date of the largest loan" is that loan's row)
+            fields = any(c != measure for c in self.extra_columns)
+            self.picked_out = fields and (topk or 1) == 1
             if not when and (
-                topk is not None or row_focus or (self._asks_for_rows() and not self._says("what"))
+                topk is not None
+                or row_focus
+                or fields
+                or (self._asks_for_rows() and not self._says("what"))
             ):
                 cols = self._ranked_columns(measure, fanout)
                 direction = "DESC" if descending else "ASC"
@@ -220,8 +227,12 @@ class Assembly(Query):
                 lead = [key]
             if self._asks_only_for() == "key" and key not in lead:
                 lead = [self._id_column(), *lead]  # "account ids and branch names"
-            chosen = [c for c in lead if c not in named] + named
-            if measure and measure not in chosen:
+            lead = [c for c in lead if c not in named]
+            chosen = lead + named
+            # (the fields of the one record a largest or smallest picks out are what is
+            # asked: "the name and region of the district where the youngest client lives")
+            picked = self.picked_out and not lead
+            if measure and measure not in chosen and not picked:
                 chosen.append(measure)
             return ", ".join(dict.fromkeys(column_sql(c) for c in chosen))
         if self.items and self.items[0].text in ("which", "who") and measure is None:

@@ -65,8 +65,10 @@ class Filters(Query):
             k = at + step
             if 0 <= k < len(items) and items[k].kind == "and":
                 k += step
-            if 0 <= k < len(items) and self.column(items[k]) is not None:
-                return True
+            if 0 <= k < len(items) and (
+                self.column(items[k]) is not None or items[k].kind == "id_word"
+            ):
+                return True  # (a field beside it: "the client id and birth date")
         return False
 
     def _date_column(self, base: str, near: int) -> str:
@@ -440,11 +442,23 @@ class Filters(Query):
         self.conditions.append(f"{'NOT ' if negate else ''}EXISTS ({inner})")
         self.explain.append(f"{'without' if negate else 'with'} {table}")
 
+    def _of_other_records(self, at: int, column: str) -> bool:
+        """Whether a field is said of records other than those its column belongs to: "the
+        date the card was issued" is no date of an account."""
+        if not any(m.kind == "column" and m.table == "*" for m in self.items[at].meanings):
+            return False  # (a field of one table, "the card's issue date", is its own)
+        nxt = next((i for i in self.items[at + 1 :] if i.kind != "stop"), None)
+        table = table_of(nxt) if nxt is not None else None
+        return table is not None and table != column.split(".")[0]
+
     def _extra_columns(self, agg: str | None, group: tuple[str, str] | None) -> None:
         """Columns named in a list question are shown ("districts with their salary"), and
         after the verb that lists them the ids of the records named ("Show the client id,
         the account id and the loan amount")."""
         listed = next((n for n, i in enumerate(self.items) if i.kind == "list" and n), None)
+        # (beside a largest or smallest one, the fields are those of the record picked out:
+        # "the amount and date of the largest loan")
+        rows = group is None and agg in (None, *EXTREMES)
         for n, item in enumerate(self.items):
             table = table_of(item)
             following = self.items[n + 1] if n + 1 < len(self.items) else None
@@ -454,8 +468,7 @@ class Filters(Query):
                 and n > listed
                 and info is not None
                 and following is not None
-                and agg is None
-                and group is None
+                and rows
             ):
                 # "the loan id", "the branch's district name": that field of those records
                 field = (
@@ -471,18 +484,40 @@ class Filters(Query):
                     self.tables.add(info.name)
                     continue
             column = self.column(item)
-            if column is not None and item in self.also_shown and agg is None and group is None:
+            if column is not None and item in self.also_shown and rows:
                 self.extra_columns.append(column)
                 continue
-            if column is None or item.used:
+            verb = column is not None and self.ctype(column) == "date" and item.text.endswith("ed")
+            if (
+                column is not None
+                and agg in EXTREMES
+                and rows
+                and self._in_field_list(n)
+                and not verb
+                and not self._of_other_records(n, column)
+            ):
+                # (named in the list, it is shown where it is named, also when it is what
+                # picks the record out: "the client id and birth date of the oldest woman")
+                item.used = True
+                self.extra_columns.append(column)
+                self.tables.add(column.split(".")[0])
                 continue
+            if (
+                column is None
+                or item.used
+                or (agg in EXTREMES and self._of_other_records(n, column))
+            ):
+                continue  # (said of other records, it is not read: asked back)
             item.used = True
-            if self.ctype(column) == "date" and item.text.endswith("ed"):
+            if verb:
                 # "loans approved to accounts ...": a verb, not a field asked for
                 continue
             if agg is None and group is None:
                 self.extra_columns.append(column)
                 self.tables.add(column.split(".")[0])
+
+
+EXTREMES = ("max", "min", "max_date", "min_date")
 
 
 def _period(item: Item) -> tuple[Any, ...]:

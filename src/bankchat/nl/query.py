@@ -38,6 +38,7 @@ class Query:
         self.explain: list[str] = []
         self.tables: set[str] = set()
         self.extra_columns: list[str] = []
+        self.picked_out = False  # the fields of one record a largest or smallest picks out
         self.group_more: list[str] = []
         self.order_by: str | None = None
         self.any_disposition = False
