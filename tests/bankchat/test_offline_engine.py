@@ -1508,3 +1508,53 @@ def test_a_date_said_of_other_records_is_not_their_date(engine):
             "Find the youngest client who owns an account with a gold card, and give that "
             "client's id, birth date, and the date the card was issued."
         )
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "How many standing orders go to bank 'CD'?",
+            "SELECT COUNT(*) FROM \"order\" WHERE bank_to = 'CD'",
+        ),
+        (
+            "Total of insurance payment orders going to bank YZ",
+            "SELECT SUM(amount) FROM \"order\" WHERE bank_to = 'YZ' AND k_symbol = 'POJISTNE'",
+        ),
+        (
+            "How much was debited from account 55 in 1996?",
+            "SELECT SUM(amount) FROM trans WHERE account_id = 55 AND type IN ('VYDAJ', 'VYBER') "
+            "AND date LIKE '1996%'",
+        ),
+        (
+            "When did the last transaction on account 20 take place?",
+            "SELECT MAX(date) FROM trans WHERE account_id = 20",
+        ),
+        (
+            "How many clients in the database are men?",
+            "SELECT COUNT(*) FROM client WHERE gender = 'M'",
+        ),
+        (
+            "How many women bank at the Kolin branch as owners?",
+            "SELECT COUNT(DISTINCT c.client_id) FROM client c JOIN disp d ON d.client_id = "
+            "c.client_id JOIN account a ON a.account_id = d.account_id JOIN district t ON "
+            "t.district_id = a.district_id WHERE c.gender = 'F' AND d.type = 'OWNER' AND "
+            "t.A2 = 'Kolin'",
+        ),
+        (
+            "Can you break down the number of accounts opened by year?",
+            "SELECT strftime('%Y', date), COUNT(*) FROM account GROUP BY 1 ORDER BY 1",
+        ),
+        (
+            "How many accounts opened in 1997 chose monthly statements?",
+            "SELECT COUNT(*) FROM account WHERE date LIKE '1997%' AND frequency = "
+            "'POPLATEK MESICNE'",
+        ),
+    ],
+)
+def test_everyday_wordings_of_banks_debits_and_events(engine, bank_sqlite, question, expected):
+    """Recipient banks named by their code ("bank 'CD'"), "debited", "take place", "in the
+    database", "bank at a branch", "break down ... by" and "chose" are read as staff mean
+    them."""
+    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
+    assert got == _columns_and_rows(bank_sqlite, expected)[1]
