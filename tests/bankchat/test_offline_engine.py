@@ -1558,3 +1558,14 @@ def test_everyday_wordings_of_banks_debits_and_events(engine, bank_sqlite, quest
     them."""
     got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
     assert got == _columns_and_rows(bank_sqlite, expected)[1]
+
+
+def test_a_percentage_whose_part_narrows_the_wholes_values_is_answered(engine, bank_sqlite):
+    """ "finished" loans are status A or B; "finished ... unpaid" keeps only B: the part is the
+    whole narrowed, so the percentage is B over A and B."""
+    translation = engine.translate(
+        "What percentage of finished loan contracts ended with the loan unpaid?"
+    )
+    got = _columns_and_rows(bank_sqlite, translation.sql)[1]
+    expected = "SELECT 100.0 * SUM(status = 'B') / COUNT(*) FROM loan WHERE status IN ('A', 'B')"
+    assert _rounded(got) == _rounded(_columns_and_rows(bank_sqlite, expected)[1])

@@ -61,7 +61,7 @@ class OfflineEngine:
             "I could read the two counts of this percentage only as something else; ask for "
             "the two counts, or write the SQL",
         )
-        if not _conditions(base.sql) <= _conditions(subset.sql):
+        if not _implied(_conditions(base.sql), _conditions(subset.sql)):
             # the part must be the whole with more conditions, never a different whole
             raise NotUnderstood(
                 "I could not read the part of this percentage as the whole with one more "
@@ -320,6 +320,30 @@ def _conditions(sql: str) -> set[str]:
     """The ANDed conditions of a query's WHERE, each as SQL text."""
     where = sqlglot.parse_one(sql, read="sqlite").args.get("where")
     return {t.sql(dialect="sqlite") for t in conjuncts(where.this)} if where is not None else set()
+
+
+def _values_of(condition: str) -> tuple[str, frozenset[str]] | None:
+    """ "loan.status IN ('A', 'B')" -> ("loan.status", {"'A'", "'B'"}); None for others."""
+    tree = sqlglot.parse_one(condition, read="sqlite")
+    if isinstance(tree, exp.In) and isinstance(tree.this, exp.Column):
+        if tree.expressions and all(isinstance(e, exp.Literal) for e in tree.expressions):
+            return tree.this.sql(), frozenset(e.sql() for e in tree.expressions)
+    if isinstance(tree, exp.EQ) and isinstance(tree.left, exp.Column):
+        if isinstance(tree.right, exp.Literal):
+            return tree.left.sql(), frozenset([tree.right.sql()])
+    return None
+
+
+def _implied(whole: set[str], part: set[str]) -> bool:
+    """Whether the part's conditions imply each of the whole's: the same condition, or one
+    on the same column keeping fewer of its values ("finished" is status A or B, "finished
+    unpaid" status B)."""
+    narrower = [v for v in map(_values_of, part) if v is not None]
+    for condition in whole - part:
+        wide = _values_of(condition)
+        if wide is None or not any(c == wide[0] and v <= wide[1] for c, v in narrower):
+            return False
+    return True
 
 
 def _one_figure(translation: Translation, kind: type) -> bool:
