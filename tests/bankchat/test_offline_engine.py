@@ -1569,3 +1569,29 @@ def test_a_percentage_whose_part_narrows_the_wholes_values_is_answered(engine, b
     got = _columns_and_rows(bank_sqlite, translation.sql)[1]
     expected = "SELECT 100.0 * SUM(status = 'B') / COUNT(*) FROM loan WHERE status IN ('A', 'B')"
     assert _rounded(got) == _rounded(_columns_and_rows(bank_sqlite, expected)[1])
+
+
+@pytest.mark.parametrize(
+    ("question", "plain"),
+    [
+        (
+            "For our quarterly review, how many loans were approved in 1997?",
+            "How many loans were approved in 1997?",
+        ),
+        (
+            "How many clients live in Kolin? I need this for the branch report.",
+            "How many clients live in Kolin?",
+        ),
+        (
+            "How many women own an account at a branch in Pisek? Count each client once, please.",
+            "How many women own an account at a branch in Pisek?",
+        ),
+        (
+            "What percentage of loans are running? I'm preparing the credit committee slides.",
+            "What percentage of loans are running?",
+        ),
+    ],
+)
+def test_what_a_question_is_for_is_read_as_nothing(engine, question, plain):
+    """A lead or a closing sentence saying what the answer is for changes nothing."""
+    assert engine.translate(question).sql == engine.translate(plain).sql

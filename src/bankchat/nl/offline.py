@@ -258,6 +258,7 @@ class OfflineEngine:
 
         ``hidden``: (table, column) pairs the asker may not read; default columns leave them
         out (a column the question names is still written, and the guard refuses it)."""
+        question = _without_asides(question)
         share = _share_parts(question)
         if share is not None:
             return self._share(question, *share, hidden=hidden)
@@ -316,6 +317,36 @@ class OfflineEngine:
         return translation
 
 
+# what a question is for, said around it ("For our quarterly review, ...", "... I need this
+# for the credit risk summary."), and requests the answer meets anyway ("Count each client
+# once, please."): read as nothing
+_ASIDES = (
+    re.compile(
+        r"^\s*(?:for|ahead\s+of)\s+(?:our|the|my|a|this|next\s+week's)\s+(?:[\w'-]+\s+){0,3}?"
+        r"(?:review|report|reporting|meeting|summary|analysis|presentation|audit|dashboard|"
+        r"board|committee|briefing|pack|slides?)\s*,\s*",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"(?<=[?.])\s+(?:i(?:'m|\s+am)\s+(?:preparing|asking|working|putting|doing|building|"
+        r"compiling|writing)|i\s+need\s+(?:this|it|these)|this\s+is\s+for|it'?s\s+for|"
+        r"(?:we|i)\s+(?:need|want)\s+(?:this|it)\s+for)\b[^?.]*[?.]?\s*$",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"(?<=[?.])\s+count\s+each\s+(?:client|account|loan|card|person|owner)\s+"
+        r"(?:only\s+)?once\b[^?.]*[?.]?",
+        re.IGNORECASE,
+    ),
+)
+
+
+def _without_asides(question: str) -> str:
+    for aside in _ASIDES:
+        question = aside.sub("", question)
+    return question.strip()
+
+
 def _conditions(sql: str) -> set[str]:
     """The ANDed conditions of a query's WHERE, each as SQL text."""
     where = sqlglot.parse_one(sql, read="sqlite").args.get("where")
@@ -325,13 +356,17 @@ def _conditions(sql: str) -> set[str]:
 def _values_of(condition: str) -> tuple[str, frozenset[str]] | None:
     """ "loan.status IN ('A', 'B')" -> ("loan.status", {"'A'", "'B'"}); None for others."""
     tree = sqlglot.parse_one(condition, read="sqlite")
-    if isinstance(tree, exp.In) and isinstance(tree.this, exp.Column):
-        if tree.expressions and all(isinstance(e, exp.Literal) for e in tree.expressions):
-            return tree.this.sql(), frozenset(e.sql() for e in tree.expressions)
-    if isinstance(tree, exp.EQ) and isinstance(tree.left, exp.Column):
-        if isinstance(tree.right, exp.Literal):
-            return tree.left.sql(), frozenset([tree.right.sql()])
-    return None
+    if isinstance(tree, exp.EQ):
+        column, listed = tree.left, [tree.right]
+    elif isinstance(tree, exp.In):
+        column, listed = tree.this, tree.expressions
+    else:
+        return None
+    if not listed or not isinstance(column, exp.Column):
+        return None
+    if not all(isinstance(e, exp.Literal) for e in listed):
+        return None
+    return column.sql(), frozenset(e.sql() for e in listed)
 
 
 def _implied(whole: set[str], part: set[str]) -> bool:
@@ -362,7 +397,8 @@ def _one_figure(translation: Translation, kind: type) -> bool:
 # with no problems", "... have taken a loan")
 _SHARE_VERB = (
     r"(?:are|is|were|was|have|has|had|went|go|goes|ran|run|runs|live|lives|hold|holds|belong|"
-    r"belongs|finished|ended|get|gets|got|took|take|takes|receive|receives|pay|pays|also)\b"
+    r"belongs|finished|ended|get|gets|got|took|take|takes|receive|receives|pay|pays|also|carry|"
+    r"carries|own|owns|use|uses|came|come|comes)\b"
 )
 _SHARE = re.compile(
     r"^\s*(?:(?:what|which)\s+(?:is\s+the\s+|'s\s+the\s+)?)?(?:percentage|percent|share|"
