@@ -1595,3 +1595,56 @@ def test_a_percentage_whose_part_narrows_the_wholes_values_is_answered(engine, b
 def test_what_a_question_is_for_is_read_as_nothing(engine, question, plain):
     """A lead or a closing sentence saying what the answer is for changes nothing."""
     assert engine.translate(question).sql == engine.translate(plain).sql
+
+
+_PRAGUE_AVG = (
+    "SELECT AVG(l.amount) FROM loan l JOIN account a ON a.account_id = l.account_id JOIN "
+    "district d ON d.district_id = a.district_id WHERE d.A3 = '{region}'"
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "first", "second"),
+    [
+        (
+            "What is the difference between the average loan amount at branches in Prague and "
+            "the average at branches in East Bohemia?",
+            _PRAGUE_AVG.format(region="Prague"),
+            _PRAGUE_AVG.format(region="east Bohemia"),
+        ),
+        (
+            "What's the difference in the average loan amount between branches in Prague and "
+            "branches in East Bohemia? Please subtract Prague from East Bohemia.",
+            _PRAGUE_AVG.format(region="east Bohemia"),
+            _PRAGUE_AVG.format(region="Prague"),
+        ),
+        (
+            "What is the difference between the number of accounts opened in 1995 and in 1996? "
+            "Give 1996 minus 1995.",
+            "SELECT COUNT(*) FROM account WHERE date LIKE '1996%'",
+            "SELECT COUNT(*) FROM account WHERE date LIKE '1995%'",
+        ),
+        (
+            "What's the gap between the largest and smallest loans approved in 1997?",
+            "SELECT MAX(amount) FROM loan WHERE date LIKE '1997%'",
+            "SELECT MIN(amount) FROM loan WHERE date LIKE '1997%'",
+        ),
+    ],
+)
+def test_the_difference_between_two_figures_is_one_less_the_other(
+    engine, bank_sqlite, question, first, second
+):
+    """ "the difference between X at A and (X) at B" is X at A less X at B; a closing "B
+    minus A" or "subtract A from B" turns it round; "the gap between the largest and smallest
+    loans" is the largest less the smallest."""
+    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
+    expected = _columns_and_rows(bank_sqlite, f"SELECT ({first}) - ({second})")[1]
+    assert _rounded(got) == _rounded(expected)
+
+
+def test_a_difference_whose_order_names_neither_side_asks_back(engine):
+    with pytest.raises(NotUnderstood):
+        engine.translate(
+            "What is the difference between the number of accounts opened in 1995 and in "
+            "1996? Give Kolin minus Pisek."
+        )

@@ -494,9 +494,89 @@ _MORE_PLACE = re.compile(
 )
 
 
+# "What is the difference between the average loan at branches in Prague and at branches in
+# Brno?", "... the gap between the largest and the smallest loan approved in 1995?"
+_BETWEEN = re.compile(
+    r"^(?P<lead>.*?)\b(?:what(?:'s|\s+is|\s+was)\s+)?the\s+(?:difference|gap)\s+"
+    r"(?:in\s+(?P<what>.+?)\s+)?between\s+(?P<a>.+?)\s+and\s+(?P<b>.+?)\s*[?.]?$",
+    re.IGNORECASE,
+)
+# which figure is taken from which: "Please compute Prague minus North Bohemia.", "Subtract
+# North Moravia from South Moravia."
+_ORDER = re.compile(
+    r"(?<=[?.])\s+(?:please\s+)?(?:(?:compute|give|take|calculate|show)\s+(?:it\s+as\s+)?)?"
+    r"(?:(?P<x>[^?.]+?)\s+minus\s+(?P<y>[^?.]+?)|subtract\s+(?P<sy>[^?.]+?)\s+from\s+"
+    r"(?P<sx>[^?.]+?))\s*[?.]?\s*$",
+    re.IGNORECASE,
+)
+_EXTREME_PAIR = re.compile(
+    r"^(?:the\s+)?(?P<one>largest|highest|biggest|smallest|lowest|earliest|latest)$", re.I
+)
+_LEAD_FIGURE = re.compile(r"^(?:the\s+)?(?:average|total|figure|one|ones|number|that|those)\s+")
+
+
+def _difference_between(question: str) -> tuple[str, str] | None:
+    """ "What is the difference between X at A and (X) at B?" -> ("X at A", "X at B"), in the
+    order a closing "A minus B" or "subtract B from A" gives, else as said."""
+    text = question.strip()
+    order = _ORDER.search(text)
+    if order is not None:
+        text = text[: order.start()].strip()
+    found = _BETWEEN.match(text)
+    if found is None:
+        return None
+    lead, what = found.group("lead"), found.group("what")
+    a, b = found.group("a").strip(), found.group("b").strip()
+    extreme = _EXTREME_PAIR.match(a)
+    if extreme is not None and what is None:
+        # "between the largest and smallest loans approved in 1995": two extremes, one rest
+        words = b.split(maxsplit=1)
+        other = _EXTREME_PAIR.match(words[0].removeprefix("the ")) if words else None
+        if other is None or len(words) < 2:
+            return None
+        rest = words[1]
+        pair = (
+            f"{lead}what is the {extreme.group('one')} {rest}",
+            f"{lead}what is the {other.group('one')} {rest}",
+        )
+    elif what is not None:
+        # "the difference in the average loan between branches in Prague and in Brno"
+        pair = (f"{lead}{what} for {a}", f"{lead}{what} for {_LEAD_FIGURE.sub('', b)}")
+    else:
+        # "between the average loan at branches in Prague and (the average) at branches in
+        # Brno": the second figure is the first with its last place or time said again
+        second = _LEAD_FIGURE.sub("", b)
+        prep = re.match(r"^(in|at|of|for|from|to|during|on)\s", second, re.IGNORECASE)
+        if prep is None:
+            return None
+        starts = [m.start() for m in re.finditer(rf"\b{prep.group(1)}\b", a, re.IGNORECASE)]
+        if not starts:
+            return None
+        pair = (f"{lead}{a}", f"{lead}{a[: starts[-1]]}{second}")
+    if order is not None:
+        x = (order.group("x") or order.group("sx")).strip().lower()
+        y = (order.group("y") or order.group("sy")).strip().lower()
+        first, second = (p.lower() for p in pair)
+        if _mentions(second, x) and _mentions(first, y) and not _mentions(first, x):
+            pair = (pair[1], pair[0])
+        elif not (_mentions(first, x) and _mentions(second, y)):
+            return None  # (the order said names neither side clearly)
+    return pair
+
+
+def _mentions(text: str, name: str) -> bool:
+    """Whether ``text`` says ``name`` (its words, leading "the" and figure words aside)."""
+    name = re.sub(r"^(?:the\s+)", "", name)
+    name = re.sub(r"\b(?:total|average|figure|one|number|count)\b", " ", name).strip()
+    return bool(name) and re.search(rf"\b{re.escape(name)}\b", text) is not None
+
+
 def _difference_parts(question: str) -> tuple[str, str] | None:
     """ "How many more accounts were opened in 1993 than in 1997?" -> the two questions
     whose answers are subtracted; None when the question is not such a comparison."""
+    between = _difference_between(question)
+    if between is not None:
+        return between
     text = question.strip()
     years = _MORE_YEARS.match(text)
     if years:
