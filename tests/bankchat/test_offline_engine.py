@@ -1648,3 +1648,40 @@ def test_a_difference_whose_order_names_neither_side_asks_back(engine):
             "What is the difference between the number of accounts opened in 1995 and in "
             "1996? Give Kolin minus Pisek."
         )
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "Total amount of loans on accounts whose owners live in districts where 1995 "
+            "unemployment exceeded 3%",
+            "SELECT SUM(l.amount) FROM loan l JOIN disp d ON d.account_id = l.account_id AND "
+            "d.type = 'OWNER' JOIN client c ON c.client_id = d.client_id JOIN district t ON "
+            "t.district_id = c.district_id WHERE t.A12 > 3",
+        ),
+        (
+            "Average salary across districts whose 1996 unemployment rate was above 4%?",
+            "SELECT AVG(A11) FROM district WHERE A13 > 4",
+        ),
+        (
+            "Which account made the most card withdrawals in 1997?",
+            "SELECT account_id FROM trans WHERE operation = 'VYBER KARTOU' AND date LIKE '1997%' "
+            "GROUP BY account_id ORDER BY COUNT(*) DESC, account_id LIMIT 1",
+        ),
+        (
+            "Which recipient bank gets the largest total of insurance orders? Give the bank code "
+            "and the total amount.",
+            "SELECT bank_to, SUM(amount) FROM \"order\" WHERE k_symbol = 'POJISTNE' GROUP BY "
+            "bank_to ORDER BY SUM(amount) DESC, bank_to LIMIT 1",
+        ),
+    ],
+)
+def test_a_year_before_a_yearly_figure_an_average_across_and_the_most_of_a_kind(
+    engine, bank_sqlite, question, expected
+):
+    """ "1995 unemployment" is that year's figure, not loans of 1995; "average salary across
+    districts ..." is one average; "the most card withdrawals" counts them; "the bank code"
+    is the recipient bank's."""
+    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
+    assert _rounded(got) == _rounded(_columns_and_rows(bank_sqlite, expected)[1])

@@ -153,7 +153,8 @@ class Builder(Filters, Assembly):
                     item.kind == "meaning"
                     and item.text.startswith(("average ", "mean "))
                     and self.column(item) is not None
-                    and not any(i.kind in ("cmp", "between") for i in self.items)
+                    # (unless it is compared: "average salary above 10,000: which districts")
+                    and not any(i.kind in ("cmp", "between") for i in self.items[n + 1 : n + 3])
                 ):
                     return "avg", n - 1
         for n, item in enumerate(self.items):
@@ -220,9 +221,13 @@ class Builder(Filters, Assembly):
         if (
             word in ("most", "fewest", "least")
             and at + 1 < len(self.items)
-            and (table_of(self.items[at + 1]) or self._records_named(self.items[at + 1]))
+            and (
+                table_of(self.items[at + 1])
+                or self._records_named(self.items[at + 1])
+                or _plural_kind(self.items[at + 1])
+            )
         ):
-            return None  # "the most loans", "the most women": a count
+            return None  # "the most loans", "the most women", "the most withdrawals": a count
         wanted = ("date",) if agg in ("min_date", "max_date") else ("number",)
         for item in self.items[at + 1 :]:
             column = self.column(item)
@@ -367,6 +372,10 @@ class Builder(Filters, Assembly):
             other = table_of(item)
             if other and other != table:
                 return True
+            if _plural_kind(item) and any(
+                m.kind == "value" and m.table not in (table, "*") for m in item.meanings
+            ):
+                return True  # "which account made the most card withdrawals"
         return False
 
     def _group_column(self, item: Item) -> tuple[str, str] | None:
@@ -418,6 +427,13 @@ class Builder(Filters, Assembly):
                 return meaning.table
         return None
 
+    def _kind_named(self, item: Item) -> str | None:
+        """The table of the records a plural value names ("card withdrawals": transactions)."""
+        if not _plural_kind(item):
+            return None
+        tables = {m.table for m in item.meanings if m.kind == "value"} - {"*"}
+        return tables.pop() if len(tables) == 1 else None
+
     def _base(
         self, agg: str | None, measure: str | None, group: tuple[str, str] | None, row_focus: bool
     ) -> str:
@@ -450,7 +466,7 @@ class Builder(Filters, Assembly):
                 0,
             )
             for item in [*self.items[most:], *self.items[:most]]:
-                table = table_of(item) or self._records_named(item)
+                table = table_of(item) or self._records_named(item) or self._kind_named(item)
                 if table and not item.used:
                     return table
         for item in self.items:
@@ -474,3 +490,9 @@ class Builder(Filters, Assembly):
             "I could not tell which records the question is about "
             "(clients, accounts, loans, cards, transactions, orders, districts?)"
         )
+
+
+def _plural_kind(item: Item) -> bool:
+    """Whether an item names records of a kind in the plural ("card withdrawals", "credits"),
+    which "the most" counts, not an amount ("the most withdrawn")."""
+    return item.text.endswith("s") and any(m.kind == "value" for m in item.meanings)

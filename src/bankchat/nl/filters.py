@@ -235,9 +235,10 @@ class Filters(Query):
 
     def _names_a_yearly_figure(self, n: int) -> bool:
         """Whether a figure kept once per year (unemployment, crimes) is named just before
-        the year at ``n``."""
+        the year at ``n``, or just after it ("where 1995 unemployment exceeded 3%")."""
         yearly = {c for years in self.layer.year_columns.values() for c in years.values()}
-        return any(self.column(i) in yearly for i in self.items[max(0, n - 4) : n])
+        after = [i for i in self.items[n + 1 : n + 3] if i.kind != "stop"][:1]
+        return any(self.column(i) in yearly for i in [*self.items[max(0, n - 4) : n], *after])
 
     def _use_year(self, date_item: Item) -> None:
         """ "crimes in 1995": pick the column holding that year's figure."""

@@ -333,6 +333,11 @@ _ASIDES = (
         r"(?:we|i)\s+(?:need|want)\s+(?:this|it)\s+for)\b[^?.]*[?.]?\s*$",
         re.IGNORECASE,
     ),
+    re.compile(  # "the ratio of men to women, that is the number of men divided by ..."
+        r",?\s*(?:that\s+is|i\.e\.|meaning)\s+the\s+number\s+of\s+[^?.]+?\s+divided\s+by\s+"
+        r"the\s+number\s+of\s+[^?.]+?(?=\s*[?.]?\s*$)",
+        re.IGNORECASE,
+    ),
     re.compile(
         r"(?<=[?.])\s+count\s+each\s+(?:client|account|loan|card|person|owner)\s+"
         r"(?:only\s+)?once\b[^?.]*[?.]?",
