@@ -1685,3 +1685,48 @@ def test_a_year_before_a_yearly_figure_an_average_across_and_the_most_of_a_kind(
     is the recipient bank's."""
     got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
     assert _rounded(got) == _rounded(_columns_and_rows(bank_sqlite, expected)[1])
+
+
+_TOP_CRIME_1996 = "(SELECT district_id FROM district ORDER BY A16 DESC, district_id LIMIT 1)"
+_TOP_ENTREPRENEURS = "(SELECT district_id FROM district ORDER BY A14 DESC, district_id LIMIT 1)"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "Which district has the second-lowest average salary?",
+            "SELECT A2 FROM district ORDER BY A11, district_id LIMIT 1 OFFSET 1",
+        ),
+        (
+            "Which district has the third largest number of inhabitants?",
+            "SELECT A2 FROM district ORDER BY CAST(A4 AS INTEGER) DESC, district_id LIMIT 1 "
+            "OFFSET 2",
+        ),
+        (
+            "In the district that recorded the most crimes in 1996, how many of the clients "
+            "living there hold a classic card?",
+            "SELECT COUNT(DISTINCT c.client_id) FROM client c JOIN disp d ON d.client_id = "
+            "c.client_id JOIN card k ON k.disp_id = d.disp_id WHERE k.type = 'classic' AND "
+            f"c.district_id = {_TOP_CRIME_1996}",
+        ),
+        (
+            "How many accounts at branches in the district with the most entrepreneurs per "
+            "1,000 inhabitants have at least one household payment order?",
+            'SELECT COUNT(DISTINCT a.account_id) FROM account a JOIN "order" o ON o.account_id '
+            f"= a.account_id WHERE o.k_symbol = 'SIPO' AND a.district_id = {_TOP_ENTREPRENEURS}",
+        ),
+        (
+            "In the Kolin district, how many of the clients living there are women?",
+            "SELECT COUNT(*) FROM client c JOIN district t ON t.district_id = c.district_id "
+            "WHERE t.A2 = 'Kolin' AND c.gender = 'F'",
+        ),
+    ],
+)
+def test_ranks_and_places_picked_out_by_a_superlative(engine, bank_sqlite, question, expected):
+    """ "the second-lowest" is the record ranked second; "the district that recorded the
+    most crimes in 1996" is found by its own query, its phrase ending where the rest of the
+    question's verb begins ("... per 1,000 inhabitants have ..."); "how many of the clients"
+    counts clients."""
+    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
+    assert got == _columns_and_rows(bank_sqlite, expected)[1]

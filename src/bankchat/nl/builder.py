@@ -395,7 +395,11 @@ class Builder(Filters, Assembly):
         """The table of a value phrase that directly follows "how many", if one does."""
         for n, item in enumerate(self.items[:-1]):
             if item.kind == "agg" and item.payload == "count":
-                nxt = self.items[n + 1]
+                # ("how many of the clients living there": the clients)
+                rest = self.items[n + 1 :]
+                while len(rest) > 1 and (rest[0].kind == "stop" or rest[0].text == "of"):
+                    rest = rest[1:]
+                nxt = rest[0]
                 kinds = {m.kind for m in nxt.meanings}
                 if nxt.kind == "meaning" and kinds == {"value"}:
                     tables = {m.table for m in nxt.meanings} - {"*"}

@@ -207,14 +207,21 @@ class OfflineEngine:
         running?": the place is found by its own question ("which region has the lowest
         average salary", then the rank), and the rest is asked of that place."""
         entity = found.group("entity").lower()
-        inner_question = f"which {entity} has the {found.group('sup')} {found.group('what')}"
+        verb = found.group("verb") or "has"
+        what, post = found.group("what"), found.group("post")
+        clause = _CLAUSE_VERB.search(what)
+        if clause is not None:
+            # "accounts at branches in the district with the most entrepreneurs ... have a
+            # household payment order": the verb and what follows are the rest of the question
+            what, post = what[: clause.start()], what[clause.start() :] + post
+        inner_question = f"which {entity} {verb} the {found.group('sup')} {what}"
         inner = self.translate(inner_question, hidden)
         tree = sqlglot.parse_one(inner.sql, read="sqlite")
         limit = tree.args.get("limit") if isinstance(tree, exp.Select) else None
         if limit is None or inner.alternatives or not inner.sql.endswith(" LIMIT 1"):
             raise NotUnderstood(
                 f"I could not find the {entity} with the {found.group('sup')} "
-                f"{found.group('what')} by itself; ask for it first, or write the SQL"
+                f"{what} by itself; ask for it first, or write the SQL"
             )
         rank = _RANKS.get((found.group("rank") or "").lower(), 1)
         first = tree.expressions[0].alias_or_name
@@ -222,8 +229,7 @@ class OfflineEngine:
         picked = picked.removesuffix(" LIMIT 1") + f" LIMIT 1 OFFSET {rank - 1}) AS ranked"
         placeholder = _PLACEHOLDERS[entity]
         outer_question = (
-            f"{found.group('pre')}{found.group('prep')} the {placeholder} {entity}"
-            f"{found.group('post')}"
+            f"{found.group('pre')}{found.group('prep')} the {placeholder} {entity}{post}"
         )
         outer = self.translate(outer_question, hidden)
         literal = f"'{placeholder}'"
@@ -235,16 +241,37 @@ class OfflineEngine:
         sql = outer.sql.replace(literal, f"({picked})")
         ordinal = found.group("rank") or "the"
         note = (
-            f"the {entity} = the one with the {ordinal} {found.group('sup')} "
-            f"{found.group('what')} (its own query, inside this one)"
+            f"the {entity} = the one with the {ordinal} {found.group('sup')} {what} (its own "
+            "query, inside this one)"
         )
         return Translation(
             sql,
-            f"{outer.explanation}, in the {entity} with the {found.group('sup')} "
-            f"{found.group('what')}",
+            f"{outer.explanation}, in the {entity} with the {found.group('sup')} {what}",
             notes=[*outer.notes, note],
             words=[*inner.words, *(w for w in outer.words if w[0] != placeholder.lower())],
             filler=[*outer.filler],
+        )
+
+    def _ranked(
+        self, question: str, ranked: re.Match[str], hidden: frozenset[tuple[str, str]]
+    ) -> Translation:
+        """ "Which district has the second-lowest average salary?": the question about the
+        lowest, then the record ranked second (ties broken as for the first)."""
+        rank = _RANKS[ranked.group("rank").lower()]
+        first = f"{question[: ranked.start()]}the {ranked.group('sup')}{question[ranked.end() :]}"
+        base = self.translate(first, hidden)
+        if base.alternatives or not base.sql.endswith(" LIMIT 1") or base.sql.count("LIMIT") != 1:
+            raise NotUnderstood(
+                f"I could not find the {ranked.group('rank')} {ranked.group('sup')} by itself; "
+                "ask for the top few and read it there, or write the SQL"
+            )
+        said = ranked.group(0).strip()
+        return Translation(
+            f"{base.sql} OFFSET {rank - 1}",
+            f"{base.explanation}, ranked {ranked.group('rank')}",
+            notes=[*base.notes, f"{said}: the record ranked {rank} in that order"],
+            words=[*base.words, (said, f"the record ranked {rank}")],
+            filler=base.filler,
         )
 
     def read(self, question: str) -> list[Item]:
@@ -274,6 +301,9 @@ class OfflineEngine:
         nested = _NESTED.match(question.strip())
         if nested is not None:
             return self._nested(nested, hidden)
+        ranked = _RANKED.search(question)
+        if ranked is not None:
+            return self._ranked(question, ranked, hidden)
         age = _age_phrase(question)
         if age is not None:
             return self._aged(_iso_dates(question), age, hidden)
@@ -659,11 +689,25 @@ _RANKS = {
     "4th": 4,
     "5th": 5,
 }
+# "the second-lowest average salary", "the third largest number of inhabitants"
+_RANKED = re.compile(
+    r"\bthe\s+(?P<rank>second|third|fourth|fifth|2nd|3rd|4th|5th)[- ]?"
+    r"(?P<sup>highest|lowest|largest|smallest|biggest|most|fewest|greatest)\b",
+    re.IGNORECASE,
+)
 _NESTED = re.compile(
-    r"^(?P<pre>.*?)\b(?P<prep>in|at|of|for|from)\s+the\s+(?P<entity>region|district|branch)\s+"
-    r"with\s+the\s+(?:(?P<rank>second|third|fourth|fifth|2nd|3rd|4th|5th)[- ]?)?"
+    r"^(?P<pre>.*?)\b(?P<prep>in|at|of|for|from)\s+the\s+(?:branch\s+)?"
+    r"(?P<entity>region|district|branch)\s+(?:with|that\s+(?P<verb>had|has|recorded|registered|"
+    r"saw|reported|counted|opened|granted|approved|lent|issued))\s+the\s+"
+    r"(?:(?P<rank>second|third|fourth|fifth|2nd|3rd|4th|5th)[- ]?)?"
     r"(?P<sup>highest|lowest|largest|smallest|biggest|most|fewest|greatest)\s+"
-    r"(?P<what>[^,?.]+?)(?P<post>(?:,|\?|\.|$).*)$",
+    r"(?P<what>(?:[^,?.]|(?<=\d)[,.](?=\d))+?)(?P<post>(?:,(?!\d)|\?|\.(?!\d)|$).*)$",
+    re.IGNORECASE,
+)
+# a verb that ends the superlative's phrase and starts the rest of the question
+_CLAUSE_VERB = re.compile(
+    r"\s(?:have|has|had|hold|holds|held|are|is|were|was|live|lives|own|owns|took|take|took|"
+    r"received|receive|got|get)\b",
     re.IGNORECASE,
 )
 # a real name to stand for the place while the rest of the question is read
