@@ -405,3 +405,14 @@ def test_a_ratio_is_titled_a_ratio(chat) -> None:
     assert result.status == "success", result.error
     assert result.column_info[0]["label"] == "Ratio"
     assert _texts(result, "computes") == ["Ratio"]
+
+
+def test_a_percentage_for_each_group_is_titled_and_limited_for_a_teller(chat) -> None:
+    question = "For each region, what percentage of the clients who live there are women?"
+    analyst = chat.ask(question, _policy("analyst"))
+    assert analyst.status == "success", analyst.error
+    assert [c["label"] for c in analyst.column_info] == ["Region", "Percentage"]
+    assert len(analyst.rows) == 8 and all(0 < row[1] < 100 for row in analyst.rows)
+    teller = chat.ask(question, _policy("teller"))
+    assert teller.status == "success" and len(teller.rows) == 1
+    assert _texts(teller, "scope")

@@ -1730,3 +1730,34 @@ def test_ranks_and_places_picked_out_by_a_superlative(engine, bank_sqlite, quest
     counts clients."""
     got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
     assert got == _columns_and_rows(bank_sqlite, expected)[1]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "For each region, what percentage of the clients who live there are women? Give "
+            "me the region and the percentage.",
+            "SELECT t.A3, 100.0 * SUM(c.gender = 'F') / COUNT(*) FROM client c JOIN district t "
+            "ON t.district_id = c.district_id GROUP BY t.A3 ORDER BY t.A3",
+        ),
+        (
+            "What percentage of loans are finished without problems, for each loan duration?",
+            "SELECT duration, 100.0 * SUM(status = 'A') / COUNT(*) FROM loan GROUP BY duration "
+            "ORDER BY duration",
+        ),
+        (
+            "For every statement frequency, what share of accounts have taken out a loan? "
+            "Highest share first.",
+            "SELECT frequency, 100.0 * SUM(EXISTS (SELECT 1 FROM loan l WHERE l.account_id = "
+            "a.account_id)) / COUNT(*) AS p FROM account a GROUP BY frequency ORDER BY p DESC",
+        ),
+    ],
+)
+def test_a_percentage_for_each_group_is_the_part_over_the_whole_in_each(
+    engine, bank_sqlite, question, expected
+):
+    """ "For each region, what percentage of clients are women?" is one row per region: the
+    women there over all the clients there."""
+    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
+    assert _rounded(got) == _rounded(_columns_and_rows(bank_sqlite, expected)[1])

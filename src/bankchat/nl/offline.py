@@ -15,6 +15,7 @@ The engine is made of small modules: ``vocabulary`` (its words, from ``vocabular
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import sqlglot
 from sqlglot import exp
@@ -74,6 +75,50 @@ class OfflineEngine:
             notes=[
                 *base.notes,
                 f"percentage = 100 x (how many {whole} {part}) / (how many {whole})",
+            ],
+            words=[*subset.words],
+            filler=[*subset.filler],
+        )
+
+    def _share_per_group(
+        self,
+        group: str,
+        whole: str,
+        part: str,
+        highest_first: bool,
+        hidden: frozenset[tuple[str, str]],
+    ) -> Translation:
+        """ "For each region, what percentage of the clients who live there are women?": the
+        two counts per group, each written (and gated) as its own question, the part over the
+        whole in each group (0 where the part has none)."""
+        asked = [f"how many {whole} for each {group}", f"how many {whole} {part} for each {group}"]
+        base, subset = (self.translate(question, hidden) for question in asked)
+        trees = [sqlglot.parse_one(t.sql, read="sqlite") for t in (base, subset)]
+        keys = [_group_key(tree) for tree in trees]
+        if keys[0] is None or keys[0] != keys[1] or base.alternatives or subset.alternatives:
+            raise NotUnderstood(
+                "I could read the two counts of this percentage only as something else; ask "
+                "for the counts per group, or write the SQL"
+            )
+        if not _implied(_conditions(base.sql), _conditions(subset.sql)):
+            raise NotUnderstood(
+                "I could not read the part of this percentage as the whole with one more "
+                "condition; ask for the counts per group, or write the SQL"
+            )
+        key = keys[0]
+        order = "percent DESC, " if highest_first else ""
+        sql = (
+            f"SELECT whole.{key}, 100.0 * COALESCE(part.count, 0) / whole.count AS percent "
+            f"FROM ({base.sql}) AS whole LEFT JOIN ({subset.sql}) AS part "
+            f"ON part.{key} = whole.{key} ORDER BY {order}whole.{key}"
+        )
+        return Translation(
+            sql,
+            f"Percentage per {group}: {subset.explanation}, out of {base.explanation}",
+            notes=[
+                *base.notes,
+                f"percentage = 100 x (how many {whole} {part}) / (how many {whole}), for each "
+                f"{group}",
             ],
             words=[*subset.words],
             filler=[*subset.filler],
@@ -286,6 +331,9 @@ class OfflineEngine:
         ``hidden``: (table, column) pairs the asker may not read; default columns leave them
         out (a column the question names is still written, and the guard refuses it)."""
         question = _without_asides(question)
+        grouped = _grouped_share(question)
+        if grouped is not None:
+            return self._share_per_group(*grouped, hidden=hidden)
         share = _share_parts(question)
         if share is not None:
             return self._share(question, *share, hidden=hidden)
@@ -480,6 +528,49 @@ _AS_PERCENT = re.compile(
     r"(?:as|in)\s+(?:a\s+)?percent(?:age)?\s*(?=[?.]?\s*$)",
     re.IGNORECASE,
 )
+
+
+_EACH_LEAD = re.compile(
+    r"^\s*(?:for|in|within|across)\s+(?:each|every)\s+(?P<g>[^,]+?)\s*,\s*(?P<rest>.+)$",
+    re.IGNORECASE,
+)
+_EACH_TAIL = re.compile(
+    r"^(?P<rest>.+?)\s*,?\s+(?:(?:for|in|within)\s+(?:each|every)|per)\s+"
+    r"(?P<g>[\w' -]+?)\s*[?.]?$",
+    re.IGNORECASE,
+)
+_HIGHEST_FIRST = re.compile(
+    r"\b(?:highest|largest|biggest)\s+(?:share|percentage|percent|proportion)?\s*first\b",
+    re.IGNORECASE,
+)
+
+
+def _grouped_share(question: str) -> tuple[str, str, str, bool] | None:
+    """ "For each region, what percentage of the clients who live there are women?" ->
+    ("region", "the clients who live there", "are women", highest first?)."""
+    text = question.strip()
+    highest_first = bool(_HIGHEST_FIRST.search(text))
+    text = re.sub(r"(?<=[?.])\s+\S.*$", "", text)  # "... Show the region and the percentage."
+    found = _EACH_LEAD.match(text) or _EACH_TAIL.match(text)
+    if found is None:
+        return None
+    share = _share_parts(found.group("rest"))
+    if share is None:
+        return None
+    return found.group("g").strip(), share[0], share[1], highest_first
+
+
+def _group_key(tree: Any) -> str | None:
+    """The name of a grouped count's group column ("A3" of "SELECT district.A3 AS A3,
+    COUNT(*) AS count ... GROUP BY district.A3"), None for any other shape."""
+    if not isinstance(tree, exp.Select) or not tree.args.get("group"):
+        return None
+    columns = tree.expressions
+    if len(columns) != 2 or columns[1].alias != "count":
+        return None
+    if not isinstance(columns[1].unalias(), exp.Count):
+        return None
+    return columns[0].alias_or_name or None
 
 
 def _share_parts(question: str) -> tuple[str, str] | None:
