@@ -1761,3 +1761,41 @@ def test_a_percentage_for_each_group_is_the_part_over_the_whole_in_each(
     women there over all the clients there."""
     got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
     assert _rounded(got) == _rounded(_columns_and_rows(bank_sqlite, expected)[1])
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "What is the largest loan amount among clients with birth date before 1950?",
+            "SELECT MAX(l.amount) FROM loan l JOIN disp d ON d.account_id = l.account_id AND "
+            "d.type = 'OWNER' JOIN client c ON c.client_id = d.client_id WHERE c.birth_date < "
+            "'1950-01-01'",
+        ),
+        (
+            "What is the highest balance among accounts with frequency weekly?",
+            "SELECT MAX(t.balance) FROM trans t JOIN account a ON a.account_id = t.account_id "
+            "WHERE a.frequency = 'POPLATEK TYDNE'",
+        ),
+        (
+            "What is the largest loan with duration 60 months?",
+            "SELECT MAX(amount) FROM loan WHERE duration = 60",
+        ),
+        (
+            "What is the smallest amount of loans with status running?",
+            "SELECT MIN(amount) FROM loan WHERE status IN ('C', 'D')",
+        ),
+        (
+            "What is the largest loan with a monthly payment above 5000?",
+            "SELECT MAX(amount) FROM loan WHERE payments > 5000",
+        ),
+    ],
+)
+def test_a_field_a_condition_names_is_no_field_of_the_record_picked_out(
+    engine, bank_sqlite, question, expected
+):
+    """ "the largest loan with duration 60" is the largest amount among those loans: the
+    field a condition names ("duration 60", "birth date before 1950") is not asked for."""
+    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)
+    want = _columns_and_rows(bank_sqlite, expected)
+    assert len(got[0]) == 1 and got[1] == want[1]

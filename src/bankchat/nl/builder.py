@@ -83,7 +83,7 @@ class Builder(Filters, Assembly):
         if group is None and self.split_by and agg in ("count", "sum", "avg"):
             group = (self.split_by[0], self.split_by[0].split(".")[1])
         self._related_tables()
-        self._extra_columns(agg, group)
+        self._extra_columns(agg, group, measure)
         if agg is None and group is None and not row_focus and topk is None:
             focus = self._focus()
             # (a column a condition already uses, "districts of the south Bohemia region",

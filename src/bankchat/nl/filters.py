@@ -443,6 +443,16 @@ class Filters(Query):
         self.conditions.append(f"{'NOT ' if negate else ''}EXISTS ({inner})")
         self.explain.append(f"{'without' if negate else 'with'} {table}")
 
+    def _given_a_value(self, at: int, column: str) -> bool:
+        """Whether a field is followed by a value for it ("duration 60", "status running",
+        "frequency weekly"): a condition, not a field asked for."""
+        nxt = next((i for i in self.items[at + 1 :] if i.kind != "stop"), None)
+        if nxt is None:
+            return False
+        if nxt.kind in ("number", "cmp", "between", "yearnum", "date"):
+            return True
+        return any(m.kind == "value" and m.qualified == column for m in nxt.meanings)
+
     def _of_other_records(self, at: int, column: str) -> bool:
         """Whether a field is said of records other than those its column belongs to: "the
         date the card was issued" is no date of an account."""
@@ -452,7 +462,9 @@ class Filters(Query):
         table = table_of(nxt) if nxt is not None else None
         return table is not None and table != column.split(".")[0]
 
-    def _extra_columns(self, agg: str | None, group: tuple[str, str] | None) -> None:
+    def _extra_columns(
+        self, agg: str | None, group: tuple[str, str] | None, measure: str | None = None
+    ) -> None:
         """Columns named in a list question are shown ("districts with their salary"), and
         after the verb that lists them the ids of the records named ("Show the client id,
         the account id and the loan amount")."""
@@ -496,6 +508,10 @@ class Filters(Query):
                 and self._in_field_list(n)
                 and not verb
                 and not self._of_other_records(n, column)
+                # (not one a condition took: "the largest loan with duration 60", "with
+                # status running")
+                and (not item.used or column == measure)
+                and not self._given_a_value(n, column)
             ):
                 # (named in the list, it is shown where it is named, also when it is what
                 # picks the record out: "the client id and birth date of the oldest woman")
