@@ -1799,3 +1799,73 @@ def test_a_field_a_condition_names_is_no_field_of_the_record_picked_out(
     got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)
     want = _columns_and_rows(bank_sqlite, expected)
     assert len(got[0]) == 1 and got[1] == want[1]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "How many of our clients were born in the sixties?",
+            "SELECT COUNT(*) FROM client WHERE birth_date >= '1960-01-01' AND birth_date < "
+            "'1970-01-01'",
+        ),
+        (
+            "Hi, could you check the gender of whoever owns account 20?",
+            "SELECT c.gender FROM client c JOIN disp d ON d.client_id = c.client_id WHERE "
+            "d.account_id = 20 AND d.type = 'OWNER'",
+        ),
+        (
+            "How many loans are still running while the client is in debt?",
+            "SELECT COUNT(*) FROM loan WHERE status = 'D'",
+        ),
+        (
+            "How many running loans, in debt or not, were approved in 1997?",
+            "SELECT COUNT(*) FROM loan WHERE status IN ('C', 'D') AND date LIKE '1997%'",
+        ),
+        (
+            "Total sanction interest charged for negative balances during 1996?",
+            "SELECT SUM(amount) FROM trans WHERE k_symbol = 'SANKC. UROK' AND date LIKE '1996%'",
+        ),
+        (
+            "How much was withdrawn from account 9 in 1997? I only need the overall sum.",
+            "SELECT SUM(amount) FROM trans WHERE account_id = 9 AND type IN ('VYDAJ', 'VYBER') "
+            "AND date LIKE '1997%'",
+        ),
+        (
+            "What was the average running balance after transactions on account 9 in 1997?",
+            "SELECT AVG(balance) FROM trans WHERE account_id = 9 AND date LIKE '1997%'",
+        ),
+        (
+            "What was the average single cash deposit in 1996 at branches in districts with an "
+            "average salary below 8,500?",
+            "SELECT AVG(t.amount) FROM trans t JOIN account a ON a.account_id = t.account_id "
+            "JOIN district d ON d.district_id = a.district_id WHERE t.operation = 'VKLAD' AND "
+            "d.A11 < 8500 AND t.date LIKE '1996%'",
+        ),
+        (
+            "Find the oldest client living in Kolin; I need the client id and the birth date.",
+            "SELECT c.client_id, c.birth_date FROM client c JOIN district d ON d.district_id = "
+            "c.district_id WHERE d.A2 = 'Kolin' ORDER BY c.birth_date, c.client_id LIMIT 1",
+        ),
+    ],
+)
+def test_staff_ways_of_saying_decades_greetings_debts_and_what_they_need(
+    engine, bank_sqlite, question, expected
+):
+    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)
+    want = _columns_and_rows(bank_sqlite, expected)
+    assert len(got[0]) == len(want[0]) and _rounded(got[1]) == _rounded(want[1])
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How many accounts are owned by clients who live in a different region from their branch?",
+        "How many clients live in the same district as their account's branch?",
+    ],
+)
+def test_a_comparison_between_two_places_asks_back(engine, question):
+    """ "a different region", "the same district as": a comparison of two places, which is
+    asked back rather than answered without it."""
+    with pytest.raises(NotUnderstood):
+        engine.translate(question)

@@ -427,7 +427,7 @@ class Assembly(Query):
     def _fields_first(self) -> bool:
         """Whether the question names a field before the records it is about (or lists the
         fields it wants after the question: "Where does the owner live? District name.")."""
-        if re.search(r"[?.]\s+\S", self.question.strip()):
+        if re.search(r"[?.;]\s+\S", self.question.strip()):
             return True
         asks = next((n for n, i in enumerate(self.items) if i.kind == "which"), None)
         if asks is not None and asks + 1 < len(self.items) and self.items[asks].text != "who":

@@ -235,6 +235,11 @@ class Builder(Filters, Assembly):
                 item.used = True
                 return column
             table = table_of(item)
+            if table is None and agg in ("sum", "avg", "max", "min"):
+                # "the average single cash deposit": the amount of the records a value names
+                tables = {m.table for m in item.meanings if m.kind == "value"} - {"*"}
+                if len(tables) == 1 and self.layer.tables[min(tables)].measure:
+                    table = min(tables)
             if table is not None:
                 if agg == "count":
                     return None

@@ -443,6 +443,12 @@ class Filters(Query):
         self.conditions.append(f"{'NOT ' if negate else ''}EXISTS ({inner})")
         self.explain.append(f"{'without' if negate else 'with'} {table}")
 
+    def _after_with(self, at: int) -> bool:
+        """Whether an item follows "with" ("the accounts ... with their branch district
+        names"): a field of the records listed."""
+        before = [i for i in self.items[:at] if i.kind != "stop"]
+        return bool(before) and before[-1].text == "with"
+
     def _given_a_value(self, at: int, column: str) -> bool:
         """Whether a field is followed by a value for it ("duration 60", "status running",
         "frequency weekly"): a condition, not a field asked for."""
@@ -477,8 +483,7 @@ class Filters(Query):
             following = self.items[n + 1] if n + 1 < len(self.items) else None
             info = self.layer.tables[table] if table is not None else None
             if (
-                listed is not None
-                and n > listed
+                ((listed is not None and n > listed) or self._after_with(n))
                 and info is not None
                 and following is not None
                 and rows

@@ -416,6 +416,17 @@ _ASIDES = (
         r"the\s+number\s+of\s+[^?.]+?(?=\s*[?.]?\s*$)",
         re.IGNORECASE,
     ),
+    re.compile(  # "... I only need the overall sum.", "A single count is fine."
+        r"(?<=[?.])\s+(?:i\s+(?:only\s+|just\s+)?need\s+(?:the\s+)?(?:overall\s+|total\s+)?"
+        r"(?:sum|total|number|count|figure|percentage)(?:\s+of\s+[^?.]+)?|(?:one|a\s+single)\s+"
+        r"(?:number|count|figure|total)\s+is\s+(?:fine|enough|ok)|just\s+the\s+(?:total|number|"
+        r"count|figure|percentage)(?:,?\s+please)?)\s*[?.!]?\s*$",
+        re.IGNORECASE,
+    ),
+    re.compile(  # "..., counting each card holder only once"
+        r",?\s*counting\s+each\s+[\w ]+?\s+(?:only\s+)?once\b",
+        re.IGNORECASE,
+    ),
     re.compile(
         r"(?<=[?.])\s+count\s+each\s+(?:client|account|loan|card|person|owner)\s+"
         r"(?:only\s+)?once\b[^?.]*[?.]?",
