@@ -416,3 +416,11 @@ def test_a_percentage_for_each_group_is_titled_and_limited_for_a_teller(chat) ->
     teller = chat.ask(question, _policy("teller"))
     assert teller.status == "success" and len(teller.rows) == 1
     assert _texts(teller, "scope")
+
+
+def test_an_age_is_titled_in_years_and_says_how_it_is_counted(chat) -> None:
+    result = chat.ask("Average age of gold card holders at the end of 1998?", _policy("analyst"))
+    assert result.status == "success", result.error
+    assert result.column_info[0]["label"] == "Average age (years)"
+    assert _texts(result, "computes") == ["Average age (years)"]
+    assert "age = full years from the birth date to 1998-12-31" in _texts(result, "convention")

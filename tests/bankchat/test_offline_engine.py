@@ -1869,3 +1869,44 @@ def test_a_comparison_between_two_places_asks_back(engine, question):
     asked back rather than answered without it."""
     with pytest.raises(NotUnderstood):
         engine.translate(question)
+
+
+_AGE_AT = (
+    "(CAST(strftime('%Y', {at}) AS INTEGER) - CAST(strftime('%Y', c.birth_date) AS INTEGER) "
+    "- (strftime('%m-%d', {at}) < strftime('%m-%d', c.birth_date)))"
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "How old was the owner of account 20 when the account was opened?",
+            f"SELECT {_AGE_AT.format(at='a.date')} FROM account a JOIN disp d ON d.account_id = "
+            "a.account_id AND d.type = 'OWNER' JOIN client c ON c.client_id = d.client_id WHERE "
+            "a.account_id = 20",
+        ),
+        (
+            "Average age of gold card holders at the end of 1997?",
+            f"SELECT AVG({_AGE_AT.format(at=chr(39) + '1997-12-31' + chr(39))}) FROM card k JOIN "
+            "disp d ON d.disp_id = k.disp_id JOIN client c ON c.client_id = d.client_id WHERE "
+            "k.type = 'gold'",
+        ),
+        (
+            "What is the average age at approval of owners whose loans ended unpaid?",
+            f"SELECT AVG({_AGE_AT.format(at='l.date')}) FROM loan l JOIN disp d ON d.account_id "
+            "= l.account_id AND d.type = 'OWNER' JOIN client c ON c.client_id = d.client_id "
+            "WHERE l.status = 'B'",
+        ),
+    ],
+)
+def test_an_age_is_full_years_from_the_birth_date_to_the_date_said(
+    engine, bank_sqlite, question, expected
+):
+    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
+    assert _rounded(got) == _rounded(_columns_and_rows(bank_sqlite, expected)[1])
+
+
+def test_an_age_with_no_date_asks_for_one(engine):
+    with pytest.raises(NotUnderstood, match="at which date"):
+        engine.translate("What is the average age of clients living in Kolin?")

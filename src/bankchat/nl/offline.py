@@ -297,6 +297,81 @@ class OfflineEngine:
             filler=[*outer.filler],
         )
 
+    def _age_figure(
+        self,
+        question: str,
+        found: re.Match[str],
+        event: str | None,
+        hidden: frozenset[tuple[str, str]],
+    ) -> Translation:
+        """ "Average age of gold card holders on 1998-12-31", "How old was the owner of
+        account 5270 when the account was opened?": the question asked of the birth dates,
+        then the age in full years at that date (or at the loan's, account's or card's own
+        date) in their place, averaged over the rows when an average is asked."""
+        lead = re.sub(
+            r"(?:what(?:'s|\s+is|\s+was|\s+are|\s+were)\s+)?(?:the\s+)?\s*$",
+            "",
+            question[: found.start()],
+            flags=re.IGNORECASE,
+        )
+        tail = question[found.end() :].strip()
+        at = found.group("date")
+        later = None if at else _AGE_AT.search(tail)
+        if later is not None:  # "the average age of gold card holders on 1998-12-31"
+            at, tail = later.group(1), (tail[: later.start()] + tail[later.end() :]).strip()
+        tail = tail if re.match(r"of\b", tail, re.IGNORECASE) else f"of {tail}"
+        rest = re.sub(r"\s+", " ", f"{lead} list the birth dates {tail}").strip()
+        base = self.translate(rest, hidden)
+        tree = sqlglot.parse_one(base.sql, read="sqlite")
+        if (
+            not isinstance(tree, exp.Select)
+            or base.alternatives
+            or tree.args.get("group")
+            or tree.args.get("limit")
+            or not any(
+                isinstance(c, exp.Column) and c.sql() == "client.birth_date"
+                for c in tree.expressions
+            )
+        ):
+            raise NotUnderstood(
+                "The question asks for an age, but I could not read whose; ask for their birth "
+                "dates, or write the SQL"
+            )
+        tables = {t.alias_or_name for t in tree.find_all(exp.Table) if t.parent_select is tree}
+        event = _AT_EVENT[found.group("at").lower()] if found.group("at") else event
+        if at:
+            moment = f"'{at}'"
+        elif event is None:
+            raise NotUnderstood(
+                'The question asks for an age but not at which date; say one ("on 1 January '
+                '1998", "when the loan was approved"), or write the SQL'
+            )
+        else:
+            table, column = _EVENT_DATES[event]
+            if table not in tables:
+                raise NotUnderstood(
+                    f"I could not tell which {table} date the age is taken at; write the SQL"
+                )
+            moment = f"{table}.{column}"
+        years = (
+            f"(CAST(strftime('%Y', {moment}) AS INTEGER) - CAST(strftime('%Y', "
+            f"client.birth_date) AS INTEGER) - (strftime('%m-%d', {moment}) < "
+            f"strftime('%m-%d', client.birth_date)))"
+        )
+        averaged = bool(found.group("avg"))
+        figure = f"AVG({years}) AS average_age" if averaged else f"{years} AS age"
+        tree.set("expressions", [sqlglot.parse_one(figure, read="sqlite")])
+        tree.set("distinct", None)
+        tree.set("order", None)
+        said = found.group(0).strip()
+        return Translation(
+            tree.sql(dialect="sqlite"),
+            f"{'Average age' if averaged else 'Age'}: {base.explanation}",
+            notes=[*base.notes, f"age = full years from the birth date to {moment.strip(chr(39))}"],
+            words=[*base.words, (said, "an age in full years, from client.birth_date")],
+            filler=base.filler,
+        )
+
     def _ranked(
         self, question: str, ranked: re.Match[str], hidden: frozenset[tuple[str, str]]
     ) -> Translation:
@@ -352,6 +427,14 @@ class OfflineEngine:
         ranked = _RANKED.search(question)
         if ranked is not None:
             return self._ranked(question, ranked, hidden)
+        aged = _age_text(question)
+        when = _AGE_WHEN.search(aged)
+        event = when.group("event").lower() if when else None
+        if when is not None:
+            aged = aged[: when.start()] + aged[when.end() :]
+        figure = _AGE_FIGURE.search(aged)
+        if figure is not None:
+            return self._age_figure(aged, figure, event, hidden)
         age = _age_phrase(question)
         if age is not None:
             return self._aged(_iso_dates(question), age, hidden)
@@ -755,6 +838,37 @@ _AGE = re.compile(
     r"(?:approved|granted|opened|issued))",
     re.IGNORECASE,
 )
+# "the average age (in full years) of ... on 1997-01-01", "how old was ... when the account
+# was opened", "the average age at approval"
+_AGE_FIGURE = re.compile(
+    r"\b(?:(?P<avg>average|mean)\s+age|how\s+old\s+(?:was|were|is|are))\b"
+    r"(?:,?\s+in\s+(?:full\s+|whole\s+|completed\s+)?years)?"
+    r"(?:,?\s+(?:on|at|as\s+of)\s+(?P<date>\d{4}-\d{2}-\d{2})"
+    r"|\s+at\s+(?P<at>approval|opening|issue))?"
+    r",?",
+    re.IGNORECASE,
+)
+_AGE_WHEN = re.compile(
+    r"\s*,?\s*when\s+(?:the|their|his|her|its)\s+(?P<event>loan|account|card)\s+was\s+"
+    r"(?:approved|granted|opened|issued)\b",
+    re.IGNORECASE,
+)
+_AT_EVENT = {"approval": "loan", "opening": "account", "issue": "card"}
+_AGE_AT = re.compile(r",?\s*\b(?:on|as\s+of|at)\s+(\d{4}-\d{2}-\d{2})\b", re.IGNORECASE)
+
+
+def _age_text(question: str) -> str:
+    """The question with its dates as ISO dates, "the end of 1998" as its last day."""
+    text = re.sub(r"\b(?:at|by)\s+the\s+end\s+of\s+(\d{4})\b", r"on \1-12-31", question, flags=re.I)
+    text = re.sub(
+        r"\b(?:at\s+)?the\s+(?:start|beginning)\s+of\s+(\d{4})\b",
+        r"on \1-01-01",
+        text,
+        flags=re.I,
+    )
+    return _iso_dates(text)
+
+
 _EVENT_DATES = {
     "loan": ("loan", "date"),
     "account": ("account", "date"),

@@ -167,6 +167,8 @@ class Explainer:
             return self._info(name, "Change (%)", "percent")
         if node.alias_or_name.lower() == "ratio":
             return self._info(name, "Ratio", "number")
+        if node.alias_or_name.lower() in _AGES:
+            return self._info(name, _AGES[node.alias_or_name.lower()], "number")
         if isinstance(body, exp.Column):
             source = _source_column(body, scope)
             if source is None:
@@ -250,6 +252,7 @@ class Explainer:
                 "difference",
                 "percent_change",
                 "ratio",
+                *_AGES,
             ):
                 info = self._column(node, node.alias_or_name, select, scope)
                 if info is not None:
@@ -534,6 +537,10 @@ def _limit_of(select: exp.Select) -> int | None:
 
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+# ages in full years the offline engine computes from birth dates
+_AGES = {"age": "Age (years)", "average_age": "Average age (years)"}
 
 
 def _humanize(name: str) -> str:
