@@ -1910,3 +1910,37 @@ def test_an_age_is_full_years_from_the_birth_date_to_the_date_said(
 def test_an_age_with_no_date_asks_for_one(engine):
     with pytest.raises(NotUnderstood, match="at which date"):
         engine.translate("What is the average age of clients living in Kolin?")
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "How many clients live outside the Prague region?",
+            "SELECT COUNT(*) FROM client c JOIN district d ON d.district_id = c.district_id "
+            "WHERE d.A3 <> 'Prague'",
+        ),
+        (
+            "Which district has the most inhabitants, excluding the Prague region?",
+            "SELECT A2 FROM district WHERE A3 <> 'Prague' ORDER BY CAST(A4 AS INTEGER) DESC, "
+            "district_id LIMIT 1",
+        ),
+        (
+            "How many accounts at branches other than Kolin were opened in 1997?",
+            "SELECT COUNT(*) FROM account a JOIN district d ON d.district_id = a.district_id "
+            "WHERE d.A2 <> 'Kolin' AND a.date LIKE '1997%'",
+        ),
+    ],
+)
+def test_a_place_said_with_outside_or_excluding_is_every_other_place(
+    engine, bank_sqlite, question, expected
+):
+    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
+    assert got == _columns_and_rows(bank_sqlite, expected)[1]
+
+
+def test_which_record_answered_with_one_figure_asks_back(engine):
+    """ "Outside Prague, which district had the most crimes in 1995?" asks for a district: a
+    bare MAX of the crimes is not that, so it is asked back."""
+    with pytest.raises(NotUnderstood, match="asks which district"):
+        engine.translate("Outside Prague, which district had the highest number of crimes in 1995?")

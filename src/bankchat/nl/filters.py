@@ -179,17 +179,20 @@ class Filters(Query):
             if meaning.kind in ("region", "district"):
                 anchor = self._place_anchor(item)
                 value = literal(meaning.values[0])
+                # "outside the Prague region", "excluding Kolin": every place but that one
+                outside = self._outside(item)
+                op, said = ("<>", "not in ") if outside else ("=", "")
                 if anchor == "district":
                     self._add_condition(
-                        f"district.{meaning.column} = {value}",
-                        f"{meaning.values[0]}",
+                        f"district.{meaning.column} {op} {value}",
+                        f"{said}{meaning.values[0]}",
                         "district.A2",
                     )
                 else:
                     self._add_condition(
-                        f"{anchor}.district_id IN (SELECT district_id FROM district WHERE "
-                        f"{meaning.column} = {value})",
-                        f"{anchor} in {meaning.values[0]}",
+                        f"{anchor}.district_id {'NOT IN' if outside else 'IN'} (SELECT "
+                        f"district_id FROM district WHERE {meaning.column} = {value})",
+                        f"{anchor} {said or 'in '}{meaning.values[0]}",
                         f"{anchor}.district_id",
                     )
                 item.used = True
@@ -442,6 +445,18 @@ class Filters(Query):
         )
         self.conditions.append(f"{'NOT ' if negate else ''}EXISTS ({inner})")
         self.explain.append(f"{'without' if negate else 'with'} {table}")
+
+    def _outside(self, item: Item) -> bool:
+        """Whether a place is said with "outside", "excluding", "other than" before it (that
+        word is then read)."""
+        at = self.items.index(item)
+        before = [i for i in self.items[:at] if i.kind != "stop"]
+        if before and before[-1].kind == "in" and len(before) > 1:
+            before = before[:-1]  # "outside of the region", "apart from in Prague"
+        if before and before[-1].kind == "outside":
+            before[-1].used = True
+            return True
+        return False
 
     def _after_with(self, at: int) -> bool:
         """Whether an item follows "with" ("the accounts ... with their branch district

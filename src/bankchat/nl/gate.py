@@ -295,6 +295,14 @@ _AGE = re.compile(
 )
 
 
+# "which district ...", "which branch district ...": a record asked for, not a figure
+_WHICH_RECORD = re.compile(
+    r"(?<!on )(?<!at )(?<!to )(?<!by )(?<!for )(?<!from )(?<!with )(?<!of )"
+    r"\bwhich\s+(?!a\b|an\b|the\b)(?:\w+\s+)?(district|region|account|client|loan|card|"
+    r"order|branch|bank|owner|holder|customer)s?\b"
+)
+
+
 def _check_answer_shape(text: str, tree: Any) -> None:
     """The answer has the shape the question asks for: one value for "what is the ...",
     the ids it names, and no person's age read as an amount."""
@@ -307,6 +315,17 @@ def _check_answer_shape(text: str, tree: Any) -> None:
         for eq in tree.find_all(exp.EQ)
         if isinstance(eq.right, exp.Literal)
     )
+    asks_which = _WHICH_RECORD.search(text)
+    if (
+        asks_which
+        and len(tree.expressions) == 1
+        and isinstance(tree.expressions[0].unalias(), exp.AggFunc)
+        and not tree.args.get("group")
+    ):
+        raise NotUnderstood(
+            f"The question asks which {asks_which.group(1)}, but I would compute one figure "
+            "instead; rephrase it, or write the SQL"
+        )
     if re.match(r"\s*what\s+(?:is|was)\s+the\b", text) and not (aggregated or limited or keyed):
         raise NotUnderstood(
             "The question asks for one value, but I would list many rows; rephrase it (for "
@@ -422,7 +441,7 @@ def _in_sql(item: Item, shown: _Shown, layer: SemanticLayer | None) -> bool:
             return any(True for _ in tree.find_all(*wanted))
         ranked = any(s.args.get("order") and s.args.get("limit") for s in tree.find_all(exp.Select))
         return ranked or any(True for _ in tree.find_all(exp.Max, exp.Min))
-    if item.kind == "neg":
+    if item.kind in ("neg", "outside"):
         # "not", "without", "never": a negation the SQL must hold
         return bool(list(tree.find_all(exp.Not, exp.NEQ))) or "NOT " in tree.sql().upper()
     return True
