@@ -424,3 +424,15 @@ def test_an_age_is_titled_in_years_and_says_how_it_is_counted(chat) -> None:
     assert result.column_info[0]["label"] == "Average age (years)"
     assert _texts(result, "computes") == ["Average age (years)"]
     assert "age = full years from the birth date to 1998-12-31" in _texts(result, "convention")
+
+
+def test_two_figures_of_the_same_records_show_their_titles_and_filters(chat) -> None:
+    result = chat.ask(
+        "How many loans approved in 1997 have an owner who is a woman, and what is their "
+        "average amount?",
+        _policy("analyst"),
+    )
+    assert result.status == "success", result.error
+    assert [c["label"] for c in result.column_info] == ["Number of loans", "Average loan amount"]
+    filters = " ".join(_texts(result, "filter"))
+    assert "1997-01-01" in filters and "female" in filters

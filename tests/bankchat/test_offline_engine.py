@@ -862,13 +862,17 @@ def test_the_figure_named_again_with_the_fields_is_the_same_figure(
 ):
     """ "... - gender and average", "Give the duration and the average payment": the
     average named with the fields is the one asked ("and the average" alone still asks for
-    a second figure, which the engine cannot yet compute)."""
+    a second figure, computed beside the first)."""
     assert (
         _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
         == _columns_and_rows(bank_sqlite, expected)[1]
     )
-    with pytest.raises(NotUnderstood):
-        engine.translate("How many loans were granted in 1997 and the average amount?")
+    both = engine.translate("How many loans were granted in 1997 and the average amount?")
+    assert _rounded(_columns_and_rows(bank_sqlite, both.sql)[1]) == _rounded(
+        _columns_and_rows(
+            bank_sqlite, "SELECT COUNT(*), AVG(amount) FROM loan WHERE date LIKE '1997%'"
+        )[1]
+    )
     # no figure asked before it: "and the total" is a second thing asked, not a restatement
     with pytest.raises(NotUnderstood):
         engine.translate("List the loans of 1997 with the amount and the total")
@@ -1944,3 +1948,35 @@ def test_which_record_answered_with_one_figure_asks_back(engine):
     bare MAX of the crimes is not that, so it is asked back."""
     with pytest.raises(NotUnderstood, match="asks which district"):
         engine.translate("Outside Prague, which district had the highest number of crimes in 1995?")
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "How many loans were approved at branches in Kolin in 1997, and what is their total "
+            "amount?",
+            "SELECT COUNT(*), SUM(l.amount) FROM loan l JOIN account a ON a.account_id = "
+            "l.account_id JOIN district d ON d.district_id = a.district_id WHERE d.A2 = 'Kolin' "
+            "AND l.date LIKE '1997%'",
+        ),
+        (
+            "Give the number of loans approved in 1996 and their average amount, for accounts "
+            "whose owners are women.",
+            "SELECT COUNT(*), AVG(l.amount) FROM loan l JOIN disp d ON d.account_id = "
+            "l.account_id AND d.type = 'OWNER' JOIN client c ON c.client_id = d.client_id WHERE "
+            "c.gender = 'F' AND l.date LIKE '1996%'",
+        ),
+        (
+            "How many loans are running and what is their average monthly payment?",
+            "SELECT COUNT(*), AVG(payments) FROM loan WHERE status IN ('C', 'D')",
+        ),
+    ],
+)
+def test_a_count_and_a_total_or_average_of_the_same_records_are_one_row(
+    engine, bank_sqlite, question, expected
+):
+    """ "How many loans ..., and what is their total amount?" is both figures over the same
+    loans, each loan counted once even when the conditions join its owner."""
+    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
+    assert _rounded(got) == _rounded(_columns_and_rows(bank_sqlite, expected)[1])

@@ -20,7 +20,7 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-from bankchat.nl.base import Item, NotUnderstood, Translation
+from bankchat.nl.base import Item, NotUnderstood, Translation, quote
 from bankchat.nl.builder import Builder
 from bankchat.nl.gate import check_confidence, conjuncts, from_table
 from bankchat.nl.reader import Reader, written_dates
@@ -297,6 +297,79 @@ class OfflineEngine:
             filler=[*outer.filler],
         )
 
+    def _count_and_figure(
+        self, found: re.Match[str], hidden: frozenset[tuple[str, str]]
+    ) -> Translation:
+        """ "How many loans were approved at branches in Kolin, and what is their total
+        amount?": the count written (and gated) as its own question, then the total or the
+        average of one field over the same records, each record once."""
+        post = (found.group("post") or "").lstrip(",")
+        asked = f"{found.group('lead')}how many {found.group('rest')}{post}".strip()
+        counted = self.translate(asked, hidden)
+        tree = sqlglot.parse_one(counted.sql, read="sqlite")
+        if not _one_figure(counted, exp.Count) or not isinstance(tree, exp.Select):
+            raise NotUnderstood(
+                "I could read the count of this question only as something else; ask for each "
+                "figure on its own, or write the SQL"
+            )
+        base = from_table(tree)
+        column = self._field_of(base, found.group("what"))
+        if base is None or column is None:
+            raise NotUnderstood(
+                f"I could not tell which field of the records counted {found.group('what')!r} "
+                "is; ask for each figure on its own, or write the SQL"
+            )
+        key = self.layer.tables[base].key
+        agg = "AVG" if found.group("agg").lower() in ("average", "mean") else "SUM"
+        name = f"{'average' if agg == 'AVG' else 'total'}_{column}"
+        counting = tree.expressions[0].unalias()
+        if isinstance(counting.this, exp.Star):
+            # each record is one row: both figures over the same rows
+            sql = tree.select(f"{agg}({quote(base)}.{column}) AS {name}", append=True).sql(
+                dialect="sqlite"
+            )
+        else:
+            # a join repeats records: each once, then the figures
+            rows = tree.copy()
+            rows.set(
+                "expressions",
+                [
+                    sqlglot.parse_one(f"{quote(base)}.{key}", read="sqlite"),
+                    sqlglot.parse_one(f"{quote(base)}.{column}", read="sqlite"),
+                ],
+            )
+            rows.set("distinct", exp.Distinct())
+            sql = (
+                f"SELECT COUNT(*) AS count, {agg}(records.{column}) AS {name} FROM "
+                f"({rows.sql(dialect='sqlite')}) AS records"
+            )
+        said = f"{found.group('agg')} {found.group('what')}"
+        return Translation(
+            sql,
+            f"{counted.explanation}, with their {said}",
+            notes=[
+                *counted.notes,
+                f"two figures over the same {base} records, each once: "
+                f"how many, and their {said} ({agg}({base}.{column}))",
+            ],
+            words=[*counted.words, (said, f"{agg} of {base}.{column}")],
+            filler=counted.filler,
+        )
+
+    def _field_of(self, table: str | None, words: str) -> str | None:
+        """The column of ``table`` a phrase names ("amount", "loan amount", "approved
+        amount", "monthly payment"), trying it without its first words too."""
+        if table is None:
+            return None
+        parts = words.lower().split()
+        for start in range(len(parts)):
+            for meaning in self.layer.lexicon.get(" ".join(parts[start:]), []):
+                if meaning.kind == "column" and meaning.table in (table, "*"):
+                    info = self.layer.columns.get(f"{table}.{meaning.column}")
+                    if info is not None and info.type == "number":
+                        return meaning.column
+        return None
+
     def _age_figure(
         self,
         question: str,
@@ -406,6 +479,9 @@ class OfflineEngine:
         ``hidden``: (table, column) pairs the asker may not read; default columns leave them
         out (a column the question names is still written, and the guard refuses it)."""
         question = _without_asides(question)
+        both = _COUNT_AND.match(question.strip())
+        if both is not None:
+            return self._count_and_figure(both, hidden)
         grouped = _grouped_share(question)
         if grouped is not None:
             return self._share_per_group(*grouped, hidden=hidden)
@@ -905,6 +981,17 @@ _RANKS = {
     "4th": 4,
     "5th": 5,
 }
+# "How many loans were approved in 1997, and what is their total amount?", "the number of
+# such loans and their total approved amount"
+_COUNT_AND = re.compile(
+    r"^(?P<lead>.*?)\b(?:how\s+many|(?:give\s+(?:me\s+)?)?the\s+number\s+of)\s+(?P<rest>.+?)"
+    r",?\s+and\s+(?:what\s+(?:is|was|are|were)\s+)?(?:their|the|its)\s+"
+    r"(?P<agg>total|average|combined|overall|mean)\s+(?P<what>[a-z][\w -]*?)"
+    r"(?:\s+of\s+(?:those|these|them|such)\b[\w ]*)?"
+    r"(?P<post>,\s+(?:for|among|at|in|on|of|from)\s+[^?.]+?)?\s*[?.]?"
+    r"(?:\s+(?:please\s+)?give\s+both\s+(?:figures|numbers)\.?)?\s*$",
+    re.IGNORECASE,
+)
 # "the second-lowest average salary", "the third largest number of inhabitants"
 _RANKED = re.compile(
     r"\bthe\s+(?P<rank>second|third|fourth|fifth|2nd|3rd|4th|5th)[- ]?"

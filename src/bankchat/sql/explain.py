@@ -132,7 +132,20 @@ def _main_table(select: exp.Select, scope: Scope | None) -> str | None:
     this = from_.this
     if isinstance(this, exp.Table):
         return this.name.lower()
+    inner = _derived(select)
+    if inner is not None:  # "SELECT COUNT(*) FROM (SELECT DISTINCT loan.loan_id ...)": loans
+        return _main_table(inner, build_scope(inner))
     return None
+
+
+def _derived(select: exp.Select) -> exp.Select | None:
+    """The select a query reads as its only source, when it reads one derived table and
+    nothing else ("SELECT COUNT(*) FROM (SELECT DISTINCT ...) AS records")."""
+    from_ = select.args.get("from_") or select.args.get("from")
+    if from_ is None or select.args.get("joins") or not isinstance(from_.this, exp.Subquery):
+        return None
+    inner = from_.this.this
+    return inner if isinstance(inner, exp.Select) else None
 
 
 class Explainer:
@@ -259,20 +272,25 @@ class Explainer:
                     aggregates.append(info.label)
         if aggregates:
             lines.append({"part": "computes", "text": "; ".join(aggregates)})
-        where = select.args.get("where")
         conventions: list[str] = []
-        for join in select.args.get("joins") or []:
+        # (a query over one derived table and no conditions of its own is filtered by that
+        # table's: "SELECT COUNT(*), AVG(...) FROM (SELECT DISTINCT ... WHERE ...)")
+        inner = _derived(select) if select.args.get("where") is None else None
+        filtered = inner if inner is not None else select
+        filtered_scope = build_scope(inner) if inner is not None else scope
+        where = filtered.args.get("where")
+        for join in filtered.args.get("joins") or []:
             on = join.args.get("on")
             if on is not None:
-                conventions.extend(self._join_conventions(on, scope))
+                conventions.extend(self._join_conventions(on, filtered_scope))
         if where is not None:
             for condition in _conjuncts(where.this):
-                text, convention = self._condition(condition, scope, select)
+                text, convention = self._condition(condition, filtered_scope, filtered)
                 if convention:
                     conventions.append(convention)
                 elif text:
                     lines.append({"part": "filter", "text": text})
-            conventions.extend(self._join_conventions(where.this, scope))
+            conventions.extend(self._join_conventions(where.this, filtered_scope))
         group = select.args.get("group")
         if group is not None:
             labels = [self._expr_label(e, scope, select) for e in group.expressions]
