@@ -1980,3 +1980,46 @@ def test_a_count_and_a_total_or_average_of_the_same_records_are_one_row(
     loans, each loan counted once even when the conditions join its owner."""
     got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
     assert _rounded(got) == _rounded(_columns_and_rows(bank_sqlite, expected)[1])
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "Which loans over 500,000 ended unpaid or are running with the client in debt?",
+            "SELECT loan_id FROM loan WHERE amount > 500000 AND status IN ('B', 'D') ORDER BY "
+            "loan_id",
+        ),
+        (
+            "How many gold or junior cards were issued in 1997?",
+            "SELECT COUNT(*) FROM card WHERE type IN ('gold', 'junior') AND issued LIKE '1997%'",
+        ),
+        (
+            "How many loans were approved in 1994 at branches in South or North Moravia?",
+            "SELECT COUNT(*) FROM loan l JOIN account a ON a.account_id = l.account_id JOIN "
+            "district d ON d.district_id = a.district_id WHERE d.A3 IN ('south Moravia', "
+            "'north Moravia') AND l.date LIKE '1994%'",
+        ),
+        (
+            "How many clients live in Kolin or Pisek?",
+            "SELECT COUNT(*) FROM client c JOIN district d ON d.district_id = c.district_id "
+            "WHERE d.A2 IN ('Kolin', 'Pisek')",
+        ),
+    ],
+)
+def test_values_or_places_joined_by_or_are_either(engine, bank_sqlite, question, expected):
+    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
+    assert got == _columns_and_rows(bank_sqlite, expected)[1]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How many clients own an account or hold a card?",
+        "How many loans over 100000 or under 5000?",
+    ],
+)
+def test_an_or_between_other_things_asks_back(engine, question):
+    """An "or" the engine cannot join two values or two places with is never read as "and"."""
+    with pytest.raises(NotUnderstood):
+        engine.translate(question)

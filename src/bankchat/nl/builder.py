@@ -124,6 +124,7 @@ class Builder(Filters, Assembly):
                 "unknown",
                 "year",
                 "month",
+                "or",
             )
         ]
         if leftovers:

@@ -182,6 +182,14 @@ class Filters(Query):
                 # "outside the Prague region", "excluding Kolin": every place but that one
                 outside = self._outside(item)
                 op, said = ("<>", "not in ") if outside else ("=", "")
+                if not outside and self._place_or(item, meaning, anchor):
+                    item.used = True
+                    return
+                if not outside:
+                    self.place_conditions[(anchor, meaning.column)] = (
+                        len(self.conditions),
+                        [meaning.values[0]],
+                    )
                 if anchor == "district":
                     self._add_condition(
                         f"district.{meaning.column} {op} {value}",
@@ -211,6 +219,19 @@ class Filters(Query):
         column = f"{table}.{meaning.column}"
         item.used = True
         earlier = self.value_conditions.get(column)
+        either = self._after_or(item)
+        closed = self.value_closed.setdefault(column, [])
+        if earlier is not None and either:
+            # "finished unpaid or running in debt": the values said so far are one choice,
+            # and what follows "or" another
+            index, chosen = earlier
+            closed.extend(v for v in chosen if v not in closed)
+            chosen[:] = list(meaning.values)
+            either_of = sorted(set(closed) | set(chosen))
+            self.conditions[index] = (
+                f"{quote(table)}.{meaning.column} IN ({', '.join(map(literal, either_of))})"
+            )
+            return
         if earlier is not None:
             index, chosen = earlier
             narrower = set(meaning.values)
@@ -218,10 +239,16 @@ class Filters(Query):
                 # "running ... in debt": the more specific of the two
                 keep = sorted(narrower & set(chosen))
                 chosen[:] = keep
+                either_of = sorted(set(closed) | set(keep))
                 self.conditions[index] = (
-                    f"{quote(table)}.{meaning.column} IN ({', '.join(map(literal, keep))})"
+                    f"{quote(table)}.{meaning.column} IN ({', '.join(map(literal, either_of))})"
                 )
                 return
+            if closed:
+                raise NotUnderstood(
+                    'I could not tell which values this question\'s "or" chooses between; ask '
+                    "for each in its own question, or write the SQL"
+                )
             # "owners and disponents", "female and male": both values, one group each
             chosen.extend(v for v in meaning.values if v not in chosen)
             self.conditions[index] = (
@@ -445,6 +472,40 @@ class Filters(Query):
         )
         self.conditions.append(f"{'NOT ' if negate else ''}EXISTS ({inner})")
         self.explain.append(f"{'without' if negate else 'with'} {table}")
+
+    def _place_or(self, item: Item, meaning: Any, anchor: str) -> bool:
+        """ "at branches in South or North Moravia": the place said after "or" joins the one
+        said before it, of the same kind and the same records, as either of the two."""
+        at = self.items.index(item)
+        before = [i for i in self.items[:at] if i.kind != "stop"]
+        if len(before) < 2 or before[-1].kind != "or":
+            return False
+        key = (anchor, meaning.column)
+        earlier = self.place_conditions.get(key)
+        if earlier is None or before[-2].kind != "meaning":
+            return False
+        index, places = earlier
+        places.append(meaning.values[0])
+        listed = ", ".join(map(literal, places))
+        if anchor == "district":
+            self.conditions[index] = f"district.{meaning.column} IN ({listed})"
+        else:
+            self.conditions[index] = (
+                f"{anchor}.district_id IN (SELECT district_id FROM district WHERE "
+                f"{meaning.column} IN ({listed}))"
+            )
+        before[-1].used = True
+        return True
+
+    def _after_or(self, item: Item) -> bool:
+        """Whether a value follows "or" ("... unpaid or running in debt"); the "or" is then
+        read."""
+        at = self.items.index(item)
+        before = [i for i in self.items[:at] if i.kind != "stop"]
+        if before and before[-1].kind == "or":
+            before[-1].used = True
+            return True
+        return False
 
     def _outside(self, item: Item) -> bool:
         """Whether a place is said with "outside", "excluding", "other than" before it (that

@@ -38,6 +38,9 @@ class Query:
         self.explain: list[str] = []
         self.tables: set[str] = set()
         self.extra_columns: list[str] = []
+        # (table or "district", column) -> (index of its condition, the places said)
+        self.place_conditions: dict[tuple[str, str], tuple[int, list[str]]] = {}
+        self.value_closed: dict[str, list[str]] = {}  # values chosen before an "or"
         self.picked_out = False  # the fields of one record a largest or smallest picks out
         self.group_more: list[str] = []
         self.order_by: str | None = None
