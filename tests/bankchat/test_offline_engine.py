@@ -2023,3 +2023,22 @@ def test_an_or_between_other_things_asks_back(engine, question):
     """An "or" the engine cannot join two values or two places with is never read as "and"."""
     with pytest.raises(NotUnderstood):
         engine.translate(question)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "What is the longest loan duration in months for loans approved in 1994?",
+            "SELECT MAX(duration) FROM loan WHERE date LIKE '1994%'",
+        ),
+        (
+            "For each loan length in months, how many loans are there? Give the length and the "
+            "count, shortest term first.",
+            "SELECT duration, COUNT(*) FROM loan GROUP BY duration ORDER BY duration",
+        ),
+    ],
+)
+def test_longest_and_shortest_are_of_the_duration(engine, bank_sqlite, question, expected):
+    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
+    assert got == _columns_and_rows(bank_sqlite, expected)[1]
