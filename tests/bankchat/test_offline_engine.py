@@ -2042,3 +2042,62 @@ def test_an_or_between_other_things_asks_back(engine, question):
 def test_longest_and_shortest_are_of_the_duration(engine, bank_sqlite, question, expected):
     got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
     assert got == _columns_and_rows(bank_sqlite, expected)[1]
+
+
+_AVG_OF_GENDER = (
+    "SELECT AVG(l.amount) FROM loan l JOIN disp d ON d.account_id = l.account_id AND d.type = "
+    "'OWNER' JOIN client c ON c.client_id = d.client_id WHERE c.gender = '{g}'"
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "first", "second"),
+    [
+        (
+            "How much larger is the average loan of male account owners than of female owners? "
+            "Women minus men, please.",
+            _AVG_OF_GENDER.format(g="F"),
+            _AVG_OF_GENDER.format(g="M"),
+        ),
+        (
+            "What's the gap between the average loan of female account owners and that of male "
+            "owners (men minus women)?",
+            _AVG_OF_GENDER.format(g="M"),
+            _AVG_OF_GENDER.format(g="F"),
+        ),
+        (
+            "By how much did the number of loans approved grow from 1995 to 1996?",
+            "SELECT COUNT(*) FROM loan WHERE date LIKE '1996%'",
+            "SELECT COUNT(*) FROM loan WHERE date LIKE '1995%'",
+        ),
+    ],
+)
+def test_a_difference_in_the_order_said_in_brackets_or_after(
+    engine, bank_sqlite, question, first, second
+):
+    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
+    want = _columns_and_rows(bank_sqlite, f"SELECT ({first}) - ({second})")[1]
+    assert _rounded(got) == _rounded(want)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "Percentage of women among the clients living in the 'Kolin' district?",
+            "SELECT 100.0 * SUM(c.gender = 'F') / COUNT(*) FROM client c JOIN district d ON "
+            "d.district_id = c.district_id WHERE d.A2 = 'Kolin'",
+        ),
+        (
+            "What share of loans, in percent, were granted for 24 months?",
+            "SELECT 100.0 * SUM(duration = 24) / COUNT(*) FROM loan",
+        ),
+        (
+            "What's the average share of urban inhabitants across the districts of East Bohemia?",
+            "SELECT AVG(A10) FROM district WHERE A3 = 'east Bohemia'",
+        ),
+    ],
+)
+def test_more_ways_to_ask_a_share(engine, bank_sqlite, question, expected):
+    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
+    assert _rounded(got) == _rounded(_columns_and_rows(bank_sqlite, expected)[1])

@@ -651,7 +651,7 @@ def _one_figure(translation: Translation, kind: type) -> bool:
 _SHARE_VERB = (
     r"(?:are|is|were|was|have|has|had|went|go|goes|ran|run|runs|live|lives|hold|holds|belong|"
     r"belongs|finished|ended|get|gets|got|took|take|takes|receive|receives|pay|pays|also|carry|"
-    r"carries|own|owns|use|uses|came|come|comes)\b"
+    r"carries|own|owns|use|uses|came|come|comes|chose|choose|chosen|opted|picked)\b"
 )
 _SHARE = re.compile(
     r"^\s*(?:(?:what|which)\s+(?:is\s+the\s+|'s\s+the\s+)?)?(?:percentage|percent|share|"
@@ -662,6 +662,12 @@ _SHARE_OF = re.compile(
     r"^\s*(?:of|among|out\s+of)\s+(?:the\s+|all\s+(?:the\s+)?)?(?P<whole>[^,]+),\s*"
     r"(?:what|which)\s+(?:percentage|percent|share|proportion|fraction)\s+"
     rf"(?P<part>{_SHARE_VERB}.+?)\s*[?.]?\s*$",
+    re.IGNORECASE,
+)
+_SHARE_AMONG = re.compile(
+    r"^\s*(?:(?:what|which)\s+(?:is\s+the\s+|'s\s+the\s+)?)?(?:the\s+)?(?:percentage|percent|"
+    r"share|proportion|fraction)\s+of\s+(?P<part>men|women|male|female|males|females)\s+"
+    r"(?:among|of|in)\s+(?P<whole>[^?]+?)\s*[?.]?\s*$",
     re.IGNORECASE,
 )
 # a verb that opens a clause of the whole ("the men who own ...", "the accounts whose branch
@@ -747,6 +753,7 @@ def _share_parts(question: str) -> tuple[str, str] | None:
     """ "What percentage of loans are running?" -> ("loans", "are running")."""
     # "..., as a percentage?", "... Give it as a percentage.": the share is one already
     question = _AS_PERCENT.sub("", question.strip())
+    question = re.sub(r",\s*in\s+percent(?:age)?\s*,", "", question, flags=re.IGNORECASE)
     question = re.sub(r"\?\s+\S.*$", "?", question)  # "...? Answer as a percentage."
     share = _SHARE.match(question)
     if share:
@@ -758,6 +765,9 @@ def _share_parts(question: str) -> tuple[str, str] | None:
     found = _SHARE_OF.match(question)
     if found:
         return found.group("whole").strip(), found.group("part").strip()
+    among = _SHARE_AMONG.match(question)
+    if among:  # "Percentage of men among the clients living in Karvina?"
+        return among.group("whole").strip(), f"who are {among.group('part').strip()}"
     # "In 1997, what share of all transactions were ...": the lead says which whole
     lead = re.match(r"^((?:in|during|for|at)\s+[^,]+),\s*(.+)$", question, re.IGNORECASE)
     if lead:
@@ -799,11 +809,19 @@ _BETWEEN = re.compile(
 )
 # which figure is taken from which: "Please compute Prague minus North Bohemia.", "Subtract
 # North Moravia from South Moravia."
-_ORDER = re.compile(
-    r"(?<=[?.])\s+(?:please\s+)?(?:(?:compute|give|take|calculate|show)\s+(?:it\s+as\s+)?)?"
-    r"(?:(?P<x>[^?.]+?)\s+minus\s+(?P<y>[^?.]+?)|subtract\s+(?P<sy>[^?.]+?)\s+from\s+"
-    r"(?P<sx>[^?.]+?))\s*[?.]?\s*$",
-    re.IGNORECASE,
+_ORDER = (
+    re.compile(
+        r"(?<=[?.])\s+(?:please\s+)?(?:(?:compute|give|take|calculate|show)\s+(?:it\s+as\s+)?)?"
+        r"(?:the\s+)?(?:(?P<x>[^?.]+?)\s+minus\s+(?:the\s+)?(?P<y>[^?.]+?)|subtract\s+"
+        r"(?P<sy>[^?.]+?)\s+from\s+(?P<sx>[^?.]+?))(?:,?\s+please)?\s*[?.]?\s*$",
+        re.IGNORECASE,
+    ),
+    # "(Prague minus South Moravia)", "..., taking the weekly figure minus the monthly one"
+    re.compile(
+        r"\s*(?:\(|,\s*(?:taking|that\s+is|i\.e\.)\s+)(?:the\s+)?(?P<x>[^(),?.]+?)\s+minus\s+"
+        r"(?:the\s+)?(?P<y>[^(),?.]+?)\s*\)?(?=\s*[?.]?\s*$)",
+        re.IGNORECASE,
+    ),
 )
 _EXTREME_PAIR = re.compile(
     r"^(?:the\s+)?(?P<one>largest|highest|biggest|smallest|lowest|earliest|latest)$", re.I
@@ -815,9 +833,6 @@ def _difference_between(question: str) -> tuple[str, str] | None:
     """ "What is the difference between X at A and (X) at B?" -> ("X at A", "X at B"), in the
     order a closing "A minus B" or "subtract B from A" gives, else as said."""
     text = question.strip()
-    order = _ORDER.search(text)
-    if order is not None:
-        text = text[: order.start()].strip()
     found = _BETWEEN.match(text)
     if found is None:
         return None
@@ -849,31 +864,78 @@ def _difference_between(question: str) -> tuple[str, str] | None:
         if not starts:
             return None
         pair = (f"{lead}{a}", f"{lead}{a[: starts[-1]]}{second}")
-    if order is not None:
-        x = (order.group("x") or order.group("sx")).strip().lower()
-        y = (order.group("y") or order.group("sy")).strip().lower()
-        first, second = (p.lower() for p in pair)
-        if _mentions(second, x) and _mentions(first, y) and not _mentions(first, x):
-            pair = (pair[1], pair[0])
-        elif not (_mentions(first, x) and _mentions(second, y)):
-            return None  # (the order said names neither side clearly)
     return pair
 
 
+def _in_order(pair: tuple[str, str], order: re.Match[str]) -> tuple[str, str] | None:
+    """The two questions in the order a closing "A minus B" (or "subtract B from A") gives;
+    None when it names neither side clearly."""
+    groups = order.groupdict()
+    x = (groups.get("x") or groups.get("sx") or "").strip().lower()
+    y = (groups.get("y") or groups.get("sy") or "").strip().lower()
+    first, second = (p.lower() for p in pair)
+    if _mentions(second, x) and _mentions(first, y) and not _mentions(first, x):
+        return pair[1], pair[0]
+    if _mentions(first, x) and _mentions(second, y):
+        return pair
+    return None
+
+
+_SAME_SIDE = {
+    "men": "men|man|male",
+    "man": "men|man|male",
+    "male": "men|man|male",
+    "women": "women|woman|female",
+    "woman": "women|woman|female",
+    "female": "women|woman|female",
+}
+
+
 def _mentions(text: str, name: str) -> bool:
-    """Whether ``text`` says ``name`` (its words, leading "the" and figure words aside)."""
+    """Whether ``text`` says ``name`` (its words, leading "the" and figure words aside;
+    "men" for "male" and "women" for "female")."""
     name = re.sub(r"^(?:the\s+)", "", name)
-    name = re.sub(r"\b(?:total|average|figure|one|number|count)\b", " ", name).strip()
-    return bool(name) and re.search(rf"\b{re.escape(name)}\b", text) is not None
+    name = re.sub(r"\b(?:total|average|figure|one|number|count|ones)\b", " ", name).strip()
+    name = re.sub(r"\s+", " ", name)
+    if not name:
+        return False
+    pattern = _SAME_SIDE.get(name, re.escape(name))
+    return re.search(rf"\b(?:{pattern})\b", text) is not None
 
 
 def _difference_parts(question: str) -> tuple[str, str] | None:
     """ "How many more accounts were opened in 1993 than in 1997?" -> the two questions
     whose answers are subtracted; None when the question is not such a comparison."""
-    between = _difference_between(question)
-    if between is not None:
-        return between
     text = question.strip()
+    order = next((m for m in (p.search(text) for p in _ORDER) if m), None)
+    if order is not None:
+        text = text[: order.start()].strip()
+    pair = _difference_between(text) or _difference_said(text)
+    if pair is None or order is None:
+        return pair
+    return _in_order(pair, order)
+
+
+# "By how much did the total of cash deposits grow from 1996 to 1997?": the later year's
+# figure less the earlier's
+_GREW_BY = re.compile(
+    r"^(?P<lead>.*?)\b(?:by\s+)?how\s+much\s+did\s+(?P<what>.+?)\s+(?:grow|increase|rise|"
+    r"change|go\s+up|fall|drop|decrease|go\s+down)\s+(?:from|between)\s+(?P<y1>\d{4})\s+"
+    r"(?:to|and)\s+(?P<y2>\d{4})(?:,?\s+in\s+absolute\s+terms)?\s*[?.]?$",
+    re.IGNORECASE,
+)
+
+
+def _difference_said(text: str) -> tuple[str, str] | None:
+    """The two questions of "how many more ... than ...", "by how much did ... grow from
+    1996 to 1997"."""
+    grew = _GREW_BY.match(text)
+    if grew:
+        lead, what = grew.group("lead"), grew.group("what")
+        return (
+            f"{lead}{what} in {grew.group('y2')}".strip(),
+            f"{lead}{what} in {grew.group('y1')}".strip(),
+        )
     years = _MORE_YEARS.match(text)
     if years:
         head = f"{years.group('head')}{years.group('mid')}".replace("  ", " ")
