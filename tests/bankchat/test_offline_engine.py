@@ -2101,3 +2101,17 @@ def test_a_difference_in_the_order_said_in_brackets_or_after(
 def test_more_ways_to_ask_a_share(engine, bank_sqlite, question, expected):
     got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
     assert _rounded(got) == _rounded(_columns_and_rows(bank_sqlite, expected)[1])
+
+
+def test_a_number_said_with_its_figure_compares_that_figure(engine, bank_sqlite):
+    """ "loans granted at branches in districts with more than 150,000 inhabitants" compares
+    the districts' inhabitants, not the loans' amounts."""
+    question = (
+        "How many loans were granted at branches in districts with more than 150,000 inhabitants?"
+    )
+    expected = (
+        "SELECT COUNT(*) FROM loan l JOIN account a ON a.account_id = l.account_id JOIN "
+        "district d ON d.district_id = a.district_id WHERE CAST(d.A4 AS INTEGER) > 150000"
+    )
+    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
+    assert got == _columns_and_rows(bank_sqlite, expected)[1]

@@ -112,6 +112,16 @@ class Filters(Query):
         return "@year"  # no date to filter: a year-specific column may take the year
 
     def _numeric_column(self, near: int) -> str:
+        unit = self.items[near + 2] if near + 2 < len(self.items) else None
+        if (
+            unit is not None
+            and self.items[near + 1].kind == "number"
+            and (column := self.column(unit)) is not None
+            and self.ctype(column) == "number"
+        ):
+            # "districts with more than 150,000 inhabitants": the figure said after the number
+            unit.used = True
+            return column
         for item in reversed(self.items[:near]):
             column = self.column(item)
             if column is not None and self.ctype(column) == "number":
