@@ -2115,3 +2115,20 @@ def test_a_number_said_with_its_figure_compares_that_figure(engine, bank_sqlite)
     )
     got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
     assert got == _columns_and_rows(bank_sqlite, expected)[1]
+
+
+def test_which_has_the_most_and_how_many_shows_the_count(engine, bank_sqlite):
+    """ "Which three branch districts opened the most new accounts in 1996, and how many did
+    each open?" is the three districts with their counts."""
+    got = _columns_and_rows(
+        bank_sqlite,
+        engine.translate(
+            "Which three branch districts opened the most new accounts in 1996, and how many did "
+            "each open?"
+        ).sql,
+    )[1]
+    expected = (
+        "SELECT d.A2, COUNT(*) FROM account a JOIN district d ON d.district_id = a.district_id "
+        "WHERE a.date LIKE '1996%' GROUP BY d.A2 ORDER BY COUNT(*) DESC, d.A2 LIMIT 3"
+    )
+    assert got == _columns_and_rows(bank_sqlite, expected)[1]

@@ -594,9 +594,20 @@ _ASIDES = (
 )
 
 
+# "Which region's branches hold the most weekly-statement accounts, and how many?": the
+# ranked records with the count they are ranked by
+_AND_HOW_MANY = re.compile(
+    r"(\bthe\s+(?:most|fewest|largest\s+number\s+of|highest\s+number\s+of|smallest\s+number"
+    r"\s+of|lowest\s+number\s+of)\b[^?]*?),?\s+and\s+how\s+many(?:\s+(?:did|does|do|were|was|"
+    r"are|is|has|have)\b[^?.]*)?(?=\s*[?.]|\s*$)",
+    re.IGNORECASE,
+)
+
+
 def _without_asides(question: str) -> str:
     for aside in _ASIDES:
         question = aside.sub("", question)
+    question = _AND_HOW_MANY.sub(r"\1, with the count", question)
     return question.strip()
 
 
