@@ -2132,3 +2132,29 @@ def test_which_has_the_most_and_how_many_shows_the_count(engine, bank_sqlite):
         "WHERE a.date LIKE '1996%' GROUP BY d.A2 ORDER BY COUNT(*) DESC, d.A2 LIMIT 3"
     )
     assert got == _columns_and_rows(bank_sqlite, expected)[1]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "How many loans of thirty-six months were approved in 1996?",
+            "SELECT COUNT(*) FROM loan WHERE duration = 36 AND date LIKE '1996%'",
+        ),
+        (
+            "How many accounts opened in 1995 have a disponent in addition to their owner?",
+            "SELECT COUNT(DISTINCT a.account_id) FROM account a JOIN disp d ON d.account_id = "
+            "a.account_id WHERE d.type = 'DISPONENT' AND a.date LIKE '1995%'",
+        ),
+        (
+            "How many loans at branches in Kolin are still running, whether the client is paying "
+            "on time or already in debt?",
+            "SELECT COUNT(*) FROM loan l JOIN account a ON a.account_id = l.account_id JOIN "
+            "district d ON d.district_id = a.district_id WHERE d.A2 = 'Kolin' AND l.status IN "
+            "('C', 'D')",
+        ),
+    ],
+)
+def test_number_words_owners_besides_and_either_way(engine, bank_sqlite, question, expected):
+    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
+    assert got == _columns_and_rows(bank_sqlite, expected)[1]

@@ -106,6 +106,14 @@ def _number_words(text: str) -> str:
     also a pronoun)."""
     words = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
     scales = "|".join(NUMBER_SCALES)
+    # "twenty-four", "thirty six": the tens and the units, one number
+    tens = "|".join(w for w, n in NUMBER_WORDS.items() if n % 10 == 0 and 20 <= n <= 90)
+    units = "|".join(w for w, n in NUMBER_WORDS.items() if 1 <= n <= 9) + "|one"
+    text = re.sub(
+        rf"\b({tens})[- ]({units})\b",
+        lambda m: str(NUMBER_WORDS[m.group(1)] + NUMBER_WORDS.get(m.group(2), 1)),
+        text,
+    )
     text = re.sub(
         rf"\b(\d+|{words}|a|one)\s+({scales})\b",
         lambda m: str(
