@@ -2158,3 +2158,20 @@ def test_which_has_the_most_and_how_many_shows_the_count(engine, bank_sqlite):
 def test_number_words_owners_besides_and_either_way(engine, bank_sqlite, question, expected):
     got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
     assert got == _columns_and_rows(bank_sqlite, expected)[1]
+
+
+def test_one_figure_divided_by_another_is_their_ratio(engine, bank_sqlite):
+    """ "the total amount of loans approved in 1997 divided by the total approved in 1996":
+    the second figure counts the first one's records."""
+    question = (
+        "For accounts with a branch in the East Bohemia region, what is the total amount of "
+        "loans approved in 1997 divided by the total approved in 1996?"
+    )
+    total = (
+        "SELECT SUM(l.amount) FROM loan l JOIN account a ON a.account_id = l.account_id JOIN "
+        "district d ON d.district_id = a.district_id WHERE d.A3 = 'east Bohemia' AND l.date "
+        "LIKE '{y}%'"
+    )
+    expected = f"SELECT 1.0 * ({total.format(y=1997)}) / ({total.format(y=1996)})"
+    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
+    assert _rounded(got) == _rounded(_columns_and_rows(bank_sqlite, expected)[1])

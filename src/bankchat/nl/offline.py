@@ -200,6 +200,40 @@ class OfflineEngine:
             filler=[*parts[0].filler],
         )
 
+    def _divided(self, found: re.Match[str], hidden: frozenset[tuple[str, str]]) -> Translation:
+        """ "What is the total amount of loans approved in 1997 divided by the total approved
+        in 1996?": each figure written (and gated) as its own question, the first over the
+        second; a second figure said without its records has the first one's."""
+        lead = found.group("lead") or ""
+        first = found.group("a").strip()
+        second = _LEAD_FIGURE.sub("", found.group("b").strip())
+        if not re.search(r"\b(?:of|for|among)\b", second):
+            # "the total approved in 1996": the first figure's records, said again
+            head = re.match(r"^(.*?\b(?:of|for)\s+\S+(?:\s+\S+)?)\s", first)
+            words = second.split()
+            if head is None or not words:
+                raise NotUnderstood(
+                    "I could not tell what the second figure of this ratio counts; ask for each "
+                    "figure, or write the SQL"
+                )
+            second = f"{head.group(1)} {second}"
+        asked = [f"{lead}what is {first}".strip(), f"{lead}what is the {second}".strip()]
+        asked[1] = re.sub(r"\bthe the\b", "the", asked[1])
+        parts = self._figures(
+            asked,
+            hidden,
+            exp.AggFunc,
+            "I could read the two figures of this ratio only as something else; ask for each "
+            "figure, or write the SQL",
+        )
+        return Translation(
+            f"SELECT 1.0 * ({parts[0].sql}) / ({parts[1].sql}) AS ratio",
+            f"Ratio: ({asked[0]}) / ({asked[1]})",
+            notes=[*parts[0].notes, f"ratio = ({asked[0]}) / ({asked[1]})"],
+            words=[*parts[0].words, *parts[1].words],
+            filler=[*parts[0].filler],
+        )
+
     def _growth(self, found: re.Match[str], hidden: frozenset[tuple[str, str]]) -> Translation:
         """ "By what percentage did the number of loans ... grow from 1996 to 1997?": each
         year's figure as its own question (and gate), then the change over the first."""
@@ -494,6 +528,9 @@ class OfflineEngine:
         growth = next((m for m in (p.match(question.strip()) for p in _GROWTH) if m), None)
         if growth is not None:
             return self._growth(growth, hidden)
+        divided = _DIVIDED.match(question.strip())
+        if divided is not None:
+            return self._divided(divided, hidden)
         ratio = _RATIO.match(question.strip())
         if ratio is not None:
             return self._ratio(ratio, hidden)
@@ -691,6 +728,13 @@ _CLAUSE_OPEN = re.compile(r"\b(?:who|that|which|whose(?:\s+\w+)?)$", re.IGNORECA
 _RATIO = re.compile(
     r"^(?:(?P<lead>(?:among|in|at|for)\s+[^,]+),\s*)?(?:what(?:'s|\s+is)\s+)?the\s+ratio\s+"
     r"of\s+(?P<a>.+?)\s+to\s+(?P<b>.+?)\s*[?.]?$",
+    re.IGNORECASE,
+)
+# "For accounts ..., what is the total amount of loans approved in 1997 divided by the total
+# approved in 1996?"
+_DIVIDED = re.compile(
+    r"^(?P<lead>(?:for|among|in|at|of)\s+[^,]+,\s*)?(?:what(?:'s|\s+is|\s+was)\s+)?"
+    r"(?P<a>the\s+(?:total|average|number|sum)\b.+?)\s+divided\s+by\s+(?P<b>.+?)\s*[?.]?$",
     re.IGNORECASE,
 )
 # "By what percentage did the number of loans ... grow from 1996 to 1997?", "What was the
