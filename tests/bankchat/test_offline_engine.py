@@ -2175,3 +2175,23 @@ def test_one_figure_divided_by_another_is_their_ratio(engine, bank_sqlite):
     expected = f"SELECT 1.0 * ({total.format(y=1997)}) / ({total.format(y=1996)})"
     got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
     assert _rounded(got) == _rounded(_columns_and_rows(bank_sqlite, expected)[1])
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "By how many percent did the number of loans approved change from 1995 to 1996?",
+        "By what percentage did the number of loans, all loan types together, grow from "
+        "calendar year 1995 to calendar year 1996, relative to 1995?",
+        "What was the growth in the number of loans approved from 1995 to 1996, expressed as a "
+        "percentage of the 1995 figure?",
+    ],
+)
+def test_growth_in_percent_said_in_more_ways(engine, bank_sqlite, question):
+    count = "SELECT COUNT(*) FROM loan WHERE date LIKE '{y}%'"
+    expected = (
+        f"SELECT 100.0 * (({count.format(y=1996)}) - ({count.format(y=1995)})) / "
+        f"({count.format(y=1995)})"
+    )
+    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
+    assert _rounded(got) == _rounded(_columns_and_rows(bank_sqlite, expected)[1])

@@ -526,6 +526,8 @@ class OfflineEngine:
         if difference is not None:
             return self._difference(*difference, hidden=hidden)
         growth = next((m for m in (p.match(question.strip()) for p in _GROWTH) if m), None)
+        if growth is not None and not re.search(r"percent|%", growth.group(0), re.IGNORECASE):
+            growth = None  # "the growth in the number of loans": not said to be in percent
         if growth is not None:
             return self._growth(growth, hidden)
         divided = _DIVIDED.match(question.strip())
@@ -739,16 +741,22 @@ _DIVIDED = re.compile(
 )
 # "By what percentage did the number of loans ... grow from 1996 to 1997?", "What was the
 # percentage growth in the number of accounts opened ... from 1995 to 1996?"
+_YEARS = (
+    r"(?:from|between)\s+(?:(?:the\s+)?calendar\s+year\s+)?(?P<y1>\d{4})\s+(?:to|and)\s+"
+    r"(?:(?:the\s+)?calendar\s+year\s+)?(?P<y2>\d{4})"
+    r"(?:,?\s+(?:relative\s+to|compared\s+with|over)\s+(?:the\s+)?(?:\d{4})(?:\s+\w+)?)?"
+    r"(?:,?\s+expressed\s+as\s+a\s+percentage\s+of\s+the\s+\d{4}\s+figure)?\s*[?.]?$"
+)
 _GROWTH = (
     re.compile(
-        r"^(?:by\s+)?(?:what|how\s+much)\s+(?:percentage|percent|%)\s+did\s+(?P<what>.+?)\s+"
-        r"(?:grow|increase|rise|change|go\s+up)\s+from\s+(?P<y1>\d{4})\s+to\s+(?P<y2>\d{4})"
-        r"\s*[?.]?$",
+        r"^(?:by\s+)?(?:what|how\s+much|how\s+many)\s+(?:percentage|percent|%)\s+did\s+"
+        r"(?P<what>.+?)\s+(?:grow|increase|rise|change|go\s+up|fall|drop|decrease|go\s+down)\s+"
+        + _YEARS,
         re.IGNORECASE,
     ),
     re.compile(
-        r"^what\s+(?:was|is)\s+the\s+(?:percentage|percent)\s+(?:growth|increase|change)\s+"
-        r"in\s+(?P<what>.+?)\s+from\s+(?P<y1>\d{4})\s+to\s+(?P<y2>\d{4})\s*[?.]?$",
+        r"^what\s+(?:was|is)\s+the\s+(?:percentage\s+|percent\s+)?(?:growth|increase|change)\s+"
+        r"in\s+(?P<what>.+?)\s+" + _YEARS,
         re.IGNORECASE,
     ),
 )
