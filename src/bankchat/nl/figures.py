@@ -1,0 +1,748 @@
+"""Questions whose answer is two figures: each figure is written (and gated) as its own
+question, then combined. A percentage, a percentage for each group, a ratio, one figure
+divided by another, a growth in percent, a difference, and a count with a total or average
+of the same records."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import sqlglot
+from sqlglot import exp
+
+from bankchat.nl.base import NotUnderstood, Translation, quote
+from bankchat.nl.gate import conjuncts, from_table
+from bankchat.nl.semantic import SemanticLayer
+
+
+class FigureQuestions:
+    """The two-figure questions of the offline engine (a mixin: ``translate`` and ``layer``
+    are the engine's)."""
+
+    layer: SemanticLayer
+
+    def translate(
+        self, question: str, hidden: frozenset[tuple[str, str]] = frozenset()
+    ) -> Translation:
+        raise NotImplementedError
+
+    def figure_question(
+        self, question: str, hidden: frozenset[tuple[str, str]]
+    ) -> Translation | None:
+        """The answer to ``question`` when it asks for two figures combined, else None."""
+        both = _COUNT_AND.match(question.strip())
+        if both is not None:
+            return self._count_and_figure(both, hidden)
+        grouped = _grouped_share(question)
+        if grouped is not None:
+            return self._share_per_group(*grouped, hidden=hidden)
+        share = _share_parts(question)
+        if share is not None:
+            return self._share(question, *share, hidden=hidden)
+        difference = _difference_parts(question)
+        if difference is not None:
+            return self._difference(*difference, hidden=hidden)
+        growth = next((m for m in (p.match(question.strip()) for p in _GROWTH) if m), None)
+        if growth is not None and not re.search(r"percent|%", growth.group(0), re.IGNORECASE):
+            growth = None  # "the growth in the number of loans": not said to be in percent
+        if growth is not None:
+            return self._growth(growth, hidden)
+        divided = _DIVIDED.match(question.strip())
+        if divided is not None:
+            return self._divided(divided, hidden)
+        ratio = _RATIO.match(question.strip())
+        if ratio is not None:
+            return self._ratio(ratio, hidden)
+        return None
+
+    def _figures(
+        self, questions: list[str], hidden: frozenset[tuple[str, str]], kind: type, refusal: str
+    ) -> list[Translation]:
+        """Each of ``questions`` written (and gated) as its own question, each one ungrouped
+        figure of ``kind``; else NotUnderstood(``refusal``)."""
+        parts = [self.translate(question, hidden) for question in questions]
+        if not all(_one_figure(part, kind) for part in parts):
+            raise NotUnderstood(refusal)
+        return parts
+
+    def _share(
+        self, question: str, whole: str, part: str, hidden: frozenset[tuple[str, str]]
+    ) -> Translation:
+        """A percentage: the records that also meet the question's condition, over all of
+        them, each count written (and gated) as its own "how many" question."""
+        base, subset = self._figures(
+            [f"how many {whole}", f"how many {whole} {part}"],
+            hidden,
+            exp.Count,
+            "I could read the two counts of this percentage only as something else; ask for "
+            "the two counts, or write the SQL",
+        )
+        if not _implied(_conditions(base.sql), _conditions(subset.sql)):
+            # the part must be the whole with more conditions, never a different whole
+            raise NotUnderstood(
+                "I could not read the part of this percentage as the whole with one more "
+                "condition; ask for the two counts, or write the SQL"
+            )
+        sql = f"SELECT 100.0 * ({subset.sql}) / ({base.sql}) AS percent"
+        return Translation(
+            sql,
+            f"Percentage: {subset.explanation}, out of {base.explanation}",
+            notes=[
+                *base.notes,
+                f"percentage = 100 x (how many {whole} {part}) / (how many {whole})",
+            ],
+            words=[*subset.words],
+            filler=[*subset.filler],
+        )
+
+    def _share_per_group(
+        self,
+        group: str,
+        whole: str,
+        part: str,
+        highest_first: bool,
+        hidden: frozenset[tuple[str, str]],
+    ) -> Translation:
+        """ "For each region, what percentage of the clients who live there are women?": the
+        two counts per group, each written (and gated) as its own question, the part over the
+        whole in each group (0 where the part has none)."""
+        asked = [f"how many {whole} for each {group}", f"how many {whole} {part} for each {group}"]
+        base, subset = (self.translate(question, hidden) for question in asked)
+        trees = [sqlglot.parse_one(t.sql, read="sqlite") for t in (base, subset)]
+        keys = [_group_key(tree) for tree in trees]
+        if keys[0] is None or keys[0] != keys[1] or base.alternatives or subset.alternatives:
+            raise NotUnderstood(
+                "I could read the two counts of this percentage only as something else; ask "
+                "for the counts per group, or write the SQL"
+            )
+        if not _implied(_conditions(base.sql), _conditions(subset.sql)):
+            raise NotUnderstood(
+                "I could not read the part of this percentage as the whole with one more "
+                "condition; ask for the counts per group, or write the SQL"
+            )
+        key = keys[0]
+        order = "percent DESC, " if highest_first else ""
+        sql = (
+            f"SELECT whole.{key}, 100.0 * COALESCE(part.count, 0) / whole.count AS percent "
+            f"FROM ({base.sql}) AS whole LEFT JOIN ({subset.sql}) AS part "
+            f"ON part.{key} = whole.{key} ORDER BY {order}whole.{key}"
+        )
+        return Translation(
+            sql,
+            f"Percentage per {group}: {subset.explanation}, out of {base.explanation}",
+            notes=[
+                *base.notes,
+                f"percentage = 100 x (how many {whole} {part}) / (how many {whole}), for each "
+                f"{group}",
+            ],
+            words=[*subset.words],
+            filler=[*subset.filler],
+        )
+
+    def _ratio(self, found: re.Match[str], hidden: frozenset[tuple[str, str]]) -> Translation:
+        """ "What is the ratio of male clients to female clients?": two counts, each written
+        (and gated) as its own "how many" question, the first over the second."""
+        lead = found.group("lead") or ""
+        lead = f" {lead[:1].lower()}{lead[1:]}" if lead else ""
+        asked = [f"how many {found.group(side)}{lead}" for side in ("a", "b")]
+        parts = self._figures(
+            asked,
+            hidden,
+            exp.Count,
+            "I could read the two counts of this ratio only as something else; ask for the two "
+            "counts, or write the SQL",
+        )
+        first, second = (_conditions(part.sql) for part in parts)
+        # why: of records of one kind, each side differing from the other by as much ("male
+        # to female clients"), it is clear what each counts; in "loans to accounts in Kolin"
+        # or "weekly to monthly accounts opened in 1996" the place or the year may be said
+        # of both sides, or of one
+        tables = {from_table(sqlglot.parse_one(part.sql, read="sqlite")) for part in parts}
+        if len(tables) > 1 or len(first - second) != len(second - first):
+            raise NotUnderstood(
+                'I can answer a ratio of two kinds of the same records ("male clients to '
+                'female clients"); ask for the two counts, or write the SQL'
+            )
+        return Translation(
+            f"SELECT 1.0 * ({parts[0].sql}) / ({parts[1].sql}) AS ratio",
+            f"Ratio: ({asked[0]}) / ({asked[1]})",
+            notes=[*parts[0].notes, f"ratio = ({asked[0]}) / ({asked[1]})"],
+            words=[*parts[0].words, *parts[1].words],
+            filler=[*parts[0].filler],
+        )
+
+    def _divided(self, found: re.Match[str], hidden: frozenset[tuple[str, str]]) -> Translation:
+        """ "What is the total amount of loans approved in 1997 divided by the total approved
+        in 1996?": each figure written (and gated) as its own question, the first over the
+        second; a second figure said without its records has the first one's."""
+        lead = found.group("lead") or ""
+        first = found.group("a").strip()
+        second = _LEAD_FIGURE.sub("", found.group("b").strip())
+        if not re.search(r"\b(?:of|for|among)\b", second):
+            # "the total approved in 1996": the first figure's records, said again
+            head = re.match(r"^(.*?\b(?:of|for)\s+\S+(?:\s+\S+)?)\s", first)
+            words = second.split()
+            if head is None or not words:
+                raise NotUnderstood(
+                    "I could not tell what the second figure of this ratio counts; ask for each "
+                    "figure, or write the SQL"
+                )
+            second = f"{head.group(1)} {second}"
+        asked = [f"{lead}what is {first}".strip(), f"{lead}what is the {second}".strip()]
+        asked[1] = re.sub(r"\bthe the\b", "the", asked[1])
+        parts = self._figures(
+            asked,
+            hidden,
+            exp.AggFunc,
+            "I could read the two figures of this ratio only as something else; ask for each "
+            "figure, or write the SQL",
+        )
+        return Translation(
+            f"SELECT 1.0 * ({parts[0].sql}) / ({parts[1].sql}) AS ratio",
+            f"Ratio: ({asked[0]}) / ({asked[1]})",
+            notes=[*parts[0].notes, f"ratio = ({asked[0]}) / ({asked[1]})"],
+            words=[*parts[0].words, *parts[1].words],
+            filler=[*parts[0].filler],
+        )
+
+    def _growth(self, found: re.Match[str], hidden: frozenset[tuple[str, str]]) -> Translation:
+        """ "By what percentage did the number of loans ... grow from 1996 to 1997?": each
+        year's figure as its own question (and gate), then the change over the first."""
+        what, first, then = found.group("what"), found.group("y1"), found.group("y2")
+        parts = self._figures(
+            [f"{what} in {year}" for year in (first, then)],
+            hidden,
+            exp.AggFunc,
+            "I could read the two figures of this growth only as something else; ask for each "
+            "year's figure, or write the SQL",
+        )
+        sql = (
+            f"SELECT 100.0 * (({parts[1].sql}) - ({parts[0].sql})) / ({parts[0].sql}) "
+            "AS percent_change"
+        )
+        return Translation(
+            sql,
+            f"Change in percent from {first} to {then}: {parts[0].explanation}",
+            notes=[
+                *parts[0].notes,
+                f"change = 100 x ({what} in {then} - the same in {first}) / the same in {first}",
+            ],
+            words=[*parts[0].words],
+            filler=[*parts[0].filler],
+        )
+
+    def _difference(
+        self, first: str, second: str, hidden: frozenset[tuple[str, str]]
+    ) -> Translation:
+        """ "How many more A than B ...": each figure written (and gated) as its own question,
+        the second subtracted from the first."""
+        parts = self._figures(
+            [first, second],
+            hidden,
+            exp.AggFunc,
+            "I could read the two figures of this difference only as something else; ask for "
+            "each figure, or write the SQL",
+        )
+        sql = f"SELECT ({parts[0].sql}) - ({parts[1].sql}) AS difference"
+        return Translation(
+            sql,
+            f"Difference: ({first}) - ({second})",
+            notes=[*parts[0].notes, f"difference = ({first}) - ({second})"],
+            words=[*parts[0].words, *parts[1].words],
+            filler=[*parts[0].filler],
+        )
+
+    def _count_and_figure(
+        self, found: re.Match[str], hidden: frozenset[tuple[str, str]]
+    ) -> Translation:
+        """ "How many loans were approved at branches in Kolin, and what is their total
+        amount?": the count written (and gated) as its own question, then the total or the
+        average of one field over the same records, each record once."""
+        post = (found.group("post") or "").lstrip(",")
+        asked = f"{found.group('lead')}how many {found.group('rest')}{post}".strip()
+        counted = self.translate(asked, hidden)
+        tree = sqlglot.parse_one(counted.sql, read="sqlite")
+        if not _one_figure(counted, exp.Count) or not isinstance(tree, exp.Select):
+            raise NotUnderstood(
+                "I could read the count of this question only as something else; ask for each "
+                "figure on its own, or write the SQL"
+            )
+        base = from_table(tree)
+        column = self._field_of(base, found.group("what"))
+        if base is None or column is None:
+            raise NotUnderstood(
+                f"I could not tell which field of the records counted {found.group('what')!r} "
+                "is; ask for each figure on its own, or write the SQL"
+            )
+        key = self.layer.tables[base].key
+        agg = "AVG" if found.group("agg").lower() in ("average", "mean") else "SUM"
+        name = f"{'average' if agg == 'AVG' else 'total'}_{column}"
+        counting = tree.expressions[0].unalias()
+        if isinstance(counting.this, exp.Star):
+            # each record is one row: both figures over the same rows
+            sql = tree.select(f"{agg}({quote(base)}.{column}) AS {name}", append=True).sql(
+                dialect="sqlite"
+            )
+        else:
+            # a join repeats records: each once, then the figures
+            rows = tree.copy()
+            rows.set(
+                "expressions",
+                [
+                    sqlglot.parse_one(f"{quote(base)}.{key}", read="sqlite"),
+                    sqlglot.parse_one(f"{quote(base)}.{column}", read="sqlite"),
+                ],
+            )
+            rows.set("distinct", exp.Distinct())
+            sql = (
+                f"SELECT COUNT(*) AS count, {agg}(records.{column}) AS {name} FROM "
+                f"({rows.sql(dialect='sqlite')}) AS records"
+            )
+        said = f"{found.group('agg')} {found.group('what')}"
+        return Translation(
+            sql,
+            f"{counted.explanation}, with their {said}",
+            notes=[
+                *counted.notes,
+                f"two figures over the same {base} records, each once: "
+                f"how many, and their {said} ({agg}({base}.{column}))",
+            ],
+            words=[*counted.words, (said, f"{agg} of {base}.{column}")],
+            filler=counted.filler,
+        )
+
+    def _field_of(self, table: str | None, words: str) -> str | None:
+        """The column of ``table`` a phrase names ("amount", "loan amount", "approved
+        amount", "monthly payment"), trying it without its first words too."""
+        if table is None:
+            return None
+        parts = words.lower().split()
+        for start in range(len(parts)):
+            for meaning in self.layer.lexicon.get(" ".join(parts[start:]), []):
+                if meaning.kind == "column" and meaning.table in (table, "*"):
+                    info = self.layer.columns.get(f"{table}.{meaning.column}")
+                    if info is not None and info.type == "number":
+                        return meaning.column
+        return None
+
+
+def _conditions(sql: str) -> set[str]:
+    """The ANDed conditions of a query's WHERE, each as SQL text."""
+    where = sqlglot.parse_one(sql, read="sqlite").args.get("where")
+    return {t.sql(dialect="sqlite") for t in conjuncts(where.this)} if where is not None else set()
+
+
+def _values_of(condition: str) -> tuple[str, frozenset[str]] | None:
+    """ "loan.status IN ('A', 'B')" -> ("loan.status", {"'A'", "'B'"}); None for others."""
+    tree = sqlglot.parse_one(condition, read="sqlite")
+    if isinstance(tree, exp.EQ):
+        column, listed = tree.left, [tree.right]
+    elif isinstance(tree, exp.In):
+        column, listed = tree.this, tree.expressions
+    else:
+        return None
+    if not listed or not isinstance(column, exp.Column):
+        return None
+    if not all(isinstance(e, exp.Literal) for e in listed):
+        return None
+    return column.sql(), frozenset(e.sql() for e in listed)
+
+
+def _implied(whole: set[str], part: set[str]) -> bool:
+    """Whether the part's conditions imply each of the whole's: the same condition, or one
+    on the same column keeping fewer of its values ("finished" is status A or B, "finished
+    unpaid" status B)."""
+    narrower = [v for v in map(_values_of, part) if v is not None]
+    for condition in whole - part:
+        wide = _values_of(condition)
+        if wide is None or not any(c == wide[0] and v <= wide[1] for c, v in narrower):
+            return False
+    return True
+
+
+def _one_figure(translation: Translation, kind: type) -> bool:
+    """Whether a translation is one ungrouped figure of ``kind`` with one reading."""
+    tree = sqlglot.parse_one(translation.sql, read="sqlite")
+    return (
+        isinstance(tree, exp.Select)
+        and len(tree.expressions) == 1
+        and isinstance(tree.expressions[0].unalias(), kind)
+        and not tree.args.get("group")
+        and not translation.alternatives
+    )
+
+
+# the verb that starts what the part of a percentage does ("... are running", "... finished
+# with no problems", "... have taken a loan")
+_SHARE_VERB = (
+    r"(?:are|is|were|was|have|has|had|went|go|goes|ran|run|runs|live|lives|hold|holds|belong|"
+    r"belongs|finished|ended|get|gets|got|took|take|takes|receive|receives|pay|pays|also|carry|"
+    r"carries|own|owns|use|uses|came|come|comes|chose|choose|chosen|opted|picked)\b"
+)
+
+
+_SHARE = re.compile(
+    r"^\s*(?:(?:what|which)\s+(?:is\s+the\s+|'s\s+the\s+)?)?(?:percentage|percent|share|"
+    r"proportion|fraction)\s+of\s+(?:the\s+|all\s+(?:the\s+)?)?(?P<rest>.+?)\s*[?.]?\s*$",
+    re.IGNORECASE,
+)
+
+
+_SHARE_OF = re.compile(
+    r"^\s*(?:of|among|out\s+of)\s+(?:the\s+|all\s+(?:the\s+)?)?(?P<whole>[^,]+),\s*"
+    r"(?:what|which)\s+(?:percentage|percent|share|proportion|fraction)\s+"
+    rf"(?P<part>{_SHARE_VERB}.+?)\s*[?.]?\s*$",
+    re.IGNORECASE,
+)
+
+
+_SHARE_AMONG = re.compile(
+    r"^\s*(?:(?:what|which)\s+(?:is\s+the\s+|'s\s+the\s+)?)?(?:the\s+)?(?:percentage|percent|"
+    r"share|proportion|fraction)\s+of\s+(?P<part>men|women|male|female|males|females)\s+"
+    r"(?:among|of|in)\s+(?P<whole>[^?]+?)\s*[?.]?\s*$",
+    re.IGNORECASE,
+)
+
+
+# a verb that opens a clause of the whole ("the men who own ...", "the accounts whose branch
+# is in ..."), not the part
+_CLAUSE_OPEN = re.compile(r"\b(?:who|that|which|whose(?:\s+\w+)?)$", re.IGNORECASE)
+
+
+# "What is the ratio of male clients to female clients?", "Among loans in debt, what is the
+# ratio of female owners to male owners?"
+_RATIO = re.compile(
+    r"^(?:(?P<lead>(?:among|in|at|for)\s+[^,]+),\s*)?(?:what(?:'s|\s+is)\s+)?the\s+ratio\s+"
+    r"of\s+(?P<a>.+?)\s+to\s+(?P<b>.+?)\s*[?.]?$",
+    re.IGNORECASE,
+)
+
+
+# "For accounts ..., what is the total amount of loans approved in 1997 divided by the total
+# approved in 1996?"
+_DIVIDED = re.compile(
+    r"^(?P<lead>(?:for|among|in|at|of)\s+[^,]+,\s*)?(?:what(?:'s|\s+is|\s+was)\s+)?"
+    r"(?P<a>the\s+(?:total|average|number|sum)\b.+?)\s+divided\s+by\s+(?P<b>.+?)\s*[?.]?$",
+    re.IGNORECASE,
+)
+
+
+# "By what percentage did the number of loans ... grow from 1996 to 1997?", "What was the
+# percentage growth in the number of accounts opened ... from 1995 to 1996?"
+_YEARS = (
+    r"(?:from|between)\s+(?:(?:the\s+)?calendar\s+year\s+)?(?P<y1>\d{4})\s+(?:to|and)\s+"
+    r"(?:(?:the\s+)?calendar\s+year\s+)?(?P<y2>\d{4})"
+    r"(?:,?\s+(?:relative\s+to|compared\s+with|over)\s+(?:the\s+)?(?:\d{4})(?:\s+\w+)?)?"
+    r"(?:,?\s+expressed\s+as\s+a\s+percentage\s+of\s+the\s+\d{4}\s+figure)?\s*[?.]?$"
+)
+
+
+_GROWTH = (
+    re.compile(
+        r"^(?:by\s+)?(?:what|how\s+much|how\s+many)\s+(?:percentage|percent|%)\s+did\s+"
+        r"(?P<what>.+?)\s+(?:grow|increase|rise|change|go\s+up|fall|drop|decrease|go\s+down)\s+"
+        + _YEARS,
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"^what\s+(?:was|is)\s+the\s+(?:percentage\s+|percent\s+)?(?:growth|increase|change)\s+"
+        r"in\s+(?P<what>.+?)\s+" + _YEARS,
+        re.IGNORECASE,
+    ),
+)
+
+
+_AS_PERCENT = re.compile(
+    r"[,;]?\s*(?:(?:please\s+)?(?:give|show|express)\s+(?:it|this|that)\s+)?"
+    r"(?:as|in)\s+(?:a\s+)?percent(?:age)?\s*(?=[?.]?\s*$)",
+    re.IGNORECASE,
+)
+
+
+_EACH_LEAD = re.compile(
+    r"^\s*(?:for|in|within|across)\s+(?:each|every)\s+(?P<g>[^,]+?)\s*,\s*(?P<rest>.+)$",
+    re.IGNORECASE,
+)
+
+
+_EACH_TAIL = re.compile(
+    r"^(?P<rest>.+?)\s*,?\s+(?:(?:for|in|within)\s+(?:each|every)|per)\s+"
+    r"(?P<g>[\w' -]+?)\s*[?.]?$",
+    re.IGNORECASE,
+)
+
+
+_HIGHEST_FIRST = re.compile(
+    r"\b(?:highest|largest|biggest)\s+(?:share|percentage|percent|proportion)?\s*first\b",
+    re.IGNORECASE,
+)
+
+
+def _grouped_share(question: str) -> tuple[str, str, str, bool] | None:
+    """ "For each region, what percentage of the clients who live there are women?" ->
+    ("region", "the clients who live there", "are women", highest first?)."""
+    text = question.strip()
+    highest_first = bool(_HIGHEST_FIRST.search(text))
+    text = re.sub(r"(?<=[?.])\s+\S.*$", "", text)  # "... Show the region and the percentage."
+    found = _EACH_LEAD.match(text) or _EACH_TAIL.match(text)
+    if found is None:
+        return None
+    share = _share_parts(found.group("rest"))
+    if share is None:
+        return None
+    return found.group("g").strip(), share[0], share[1], highest_first
+
+
+def _group_key(tree: Any) -> str | None:
+    """The name of a grouped count's group column ("A3" of "SELECT district.A3 AS A3,
+    COUNT(*) AS count ... GROUP BY district.A3"), None for any other shape."""
+    if not isinstance(tree, exp.Select) or not tree.args.get("group"):
+        return None
+    columns = tree.expressions
+    if len(columns) != 2 or columns[1].alias != "count":
+        return None
+    if not isinstance(columns[1].unalias(), exp.Count):
+        return None
+    return columns[0].alias_or_name or None
+
+
+def _share_parts(question: str) -> tuple[str, str] | None:
+    """ "What percentage of loans are running?" -> ("loans", "are running")."""
+    # "..., as a percentage?", "... Give it as a percentage.": the share is one already
+    question = _AS_PERCENT.sub("", question.strip())
+    question = re.sub(r",\s*in\s+percent(?:age)?\s*,", "", question, flags=re.IGNORECASE)
+    question = re.sub(r"\?\s+\S.*$", "?", question)  # "...? Answer as a percentage."
+    share = _SHARE.match(question)
+    if share:
+        rest = share.group("rest")
+        for verb in re.finditer(rf"\s{_SHARE_VERB}", rest, re.IGNORECASE):
+            whole = rest[: verb.start()].strip()
+            if whole and not _CLAUSE_OPEN.search(whole):
+                return whole, rest[verb.start() :].strip()
+    found = _SHARE_OF.match(question)
+    if found:
+        return found.group("whole").strip(), found.group("part").strip()
+    among = _SHARE_AMONG.match(question)
+    if among:  # "Percentage of men among the clients living in Karvina?"
+        return among.group("whole").strip(), f"who are {among.group('part').strip()}"
+    # "In 1997, what share of all transactions were ...": the lead says which whole
+    lead = re.match(r"^((?:in|during|for|at)\s+[^,]+),\s*(.+)$", question, re.IGNORECASE)
+    if lead:
+        inner = _share_parts(lead.group(2))
+        if inner is not None:
+            return f"{inner[0]} {lead.group(1)[0].lower()}{lead.group(1)[1:]}", inner[1]
+    return None
+
+
+_MORE_YEARS = re.compile(
+    r"^(?P<head>.*?)\bmore\b(?P<mid>.*?)\bin\s+(?P<y1>\d{4})\s+than\s+in\s+(?P<y2>\d{4})"
+    r"(?P<rest>.*?)[?.]?\s*$",
+    re.IGNORECASE,
+)
+
+
+_MORE_TERMS = re.compile(
+    r"^(?P<lead>.*?)(?P<head>how\s+(?:many|much))\s+more\s+(?P<x>[\w'-]+(?:\s+[\w'-]+)?)\s+"
+    r"than\s+(?P<y>[\w'-]+(?:\s+[\w'-]+)?)\s+(?P<rest>(?:live|lives|were|was|are|is|have|"
+    r"has|hold|holds|received|got|took|own|owns)\b.*?)[?.]?\s*$",
+    re.IGNORECASE,
+)
+
+
+# "How many more clients live in South Moravia than in North Moravia?": the phrase after
+# "than" takes the place of the last phrase of the question opened by the same preposition
+_MORE = ("more", "bigger", "higher", "larger", "greater")
+
+
+_MORE_PLACE = re.compile(
+    r"^(?P<lead>.*?)(?P<head>how\s+(?:many|much))\s+(?P<way>more|bigger|higher|larger|greater|"
+    r"fewer|less|lower|smaller)\s+(?P<body>.+?)\s+than\s+(?:that\s+|those\s+)?"
+    r"(?P<other>(?P<prep>in|at|to|by|for|from|on|of)\s+.+?)[?.]?\s*$",
+    re.IGNORECASE,
+)
+
+
+# "What is the difference between the average loan at branches in Prague and at branches in
+# Brno?", "... the gap between the largest and the smallest loan approved in 1995?"
+_BETWEEN = re.compile(
+    r"^(?P<lead>.*?)\b(?:what(?:'s|\s+is|\s+was)\s+)?the\s+(?:difference|gap)\s+"
+    r"(?:in\s+(?P<what>.+?)\s+)?between\s+(?P<a>.+?)\s+and\s+(?P<b>.+?)\s*[?.]?$",
+    re.IGNORECASE,
+)
+
+
+# which figure is taken from which: "Please compute Prague minus North Bohemia.", "Subtract
+# North Moravia from South Moravia."
+_ORDER = (
+    re.compile(
+        r"(?<=[?.])\s+(?:please\s+)?(?:(?:compute|give|take|calculate|show)\s+(?:it\s+as\s+)?)?"
+        r"(?:the\s+)?(?:(?P<x>[^?.]+?)\s+minus\s+(?:the\s+)?(?P<y>[^?.]+?)|subtract\s+"
+        r"(?P<sy>[^?.]+?)\s+from\s+(?P<sx>[^?.]+?))(?:,?\s+please)?\s*[?.]?\s*$",
+        re.IGNORECASE,
+    ),
+    # "(Prague minus South Moravia)", "..., taking the weekly figure minus the monthly one"
+    re.compile(
+        r"\s*(?:\(|,\s*(?:taking|that\s+is|i\.e\.)\s+)(?:the\s+)?(?P<x>[^(),?.]+?)\s+minus\s+"
+        r"(?:the\s+)?(?P<y>[^(),?.]+?)\s*\)?(?=\s*[?.]?\s*$)",
+        re.IGNORECASE,
+    ),
+)
+
+
+_EXTREME_PAIR = re.compile(
+    r"^(?:the\s+)?(?P<one>largest|highest|biggest|smallest|lowest|earliest|latest)$", re.I
+)
+
+
+_LEAD_FIGURE = re.compile(r"^(?:the\s+)?(?:average|total|figure|one|ones|number|that|those)\s+")
+
+
+def _difference_between(question: str) -> tuple[str, str] | None:
+    """ "What is the difference between X at A and (X) at B?" -> ("X at A", "X at B"), in the
+    order a closing "A minus B" or "subtract B from A" gives, else as said."""
+    text = question.strip()
+    found = _BETWEEN.match(text)
+    if found is None:
+        return None
+    lead, what = found.group("lead"), found.group("what")
+    a, b = found.group("a").strip(), found.group("b").strip()
+    extreme = _EXTREME_PAIR.match(a)
+    if extreme is not None and what is None:
+        # "between the largest and smallest loans approved in 1995": two extremes, one rest
+        words = b.split(maxsplit=1)
+        other = _EXTREME_PAIR.match(words[0].removeprefix("the ")) if words else None
+        if other is None or len(words) < 2:
+            return None
+        rest = words[1]
+        pair = (
+            f"{lead}what is the {extreme.group('one')} {rest}",
+            f"{lead}what is the {other.group('one')} {rest}",
+        )
+    elif what is not None:
+        # "the difference in the average loan between branches in Prague and in Brno"
+        pair = (f"{lead}{what} for {a}", f"{lead}{what} for {_LEAD_FIGURE.sub('', b)}")
+    else:
+        # "between the average loan at branches in Prague and (the average) at branches in
+        # Brno": the second figure is the first with its last place or time said again
+        second = _LEAD_FIGURE.sub("", b)
+        prep = re.match(r"^(in|at|of|for|from|to|during|on)\s", second, re.IGNORECASE)
+        if prep is None:
+            return None
+        starts = [m.start() for m in re.finditer(rf"\b{prep.group(1)}\b", a, re.IGNORECASE)]
+        if not starts:
+            return None
+        pair = (f"{lead}{a}", f"{lead}{a[: starts[-1]]}{second}")
+    return pair
+
+
+def _in_order(pair: tuple[str, str], order: re.Match[str]) -> tuple[str, str] | None:
+    """The two questions in the order a closing "A minus B" (or "subtract B from A") gives;
+    None when it names neither side clearly."""
+    groups = order.groupdict()
+    x = (groups.get("x") or groups.get("sx") or "").strip().lower()
+    y = (groups.get("y") or groups.get("sy") or "").strip().lower()
+    first, second = (p.lower() for p in pair)
+    if _mentions(second, x) and _mentions(first, y) and not _mentions(first, x):
+        return pair[1], pair[0]
+    if _mentions(first, x) and _mentions(second, y):
+        return pair
+    return None
+
+
+_SAME_SIDE = {
+    "men": "men|man|male",
+    "man": "men|man|male",
+    "male": "men|man|male",
+    "women": "women|woman|female",
+    "woman": "women|woman|female",
+    "female": "women|woman|female",
+}
+
+
+def _mentions(text: str, name: str) -> bool:
+    """Whether ``text`` says ``name`` (its words, leading "the" and figure words aside;
+    "men" for "male" and "women" for "female")."""
+    name = re.sub(r"^(?:the\s+)", "", name)
+    name = re.sub(r"\b(?:total|average|figure|one|number|count|ones)\b", " ", name).strip()
+    name = re.sub(r"\s+", " ", name)
+    if not name:
+        return False
+    pattern = _SAME_SIDE.get(name, re.escape(name))
+    return re.search(rf"\b(?:{pattern})\b", text) is not None
+
+
+def _difference_parts(question: str) -> tuple[str, str] | None:
+    """ "How many more accounts were opened in 1993 than in 1997?" -> the two questions
+    whose answers are subtracted; None when the question is not such a comparison."""
+    text = question.strip()
+    order = next((m for m in (p.search(text) for p in _ORDER) if m), None)
+    if order is not None:
+        text = text[: order.start()].strip()
+    pair = _difference_between(text) or _difference_said(text)
+    if pair is None or order is None:
+        return pair
+    return _in_order(pair, order)
+
+
+# "By how much did the total of cash deposits grow from 1996 to 1997?": the later year's
+# figure less the earlier's
+_GREW_BY = re.compile(
+    r"^(?P<lead>.*?)\b(?:by\s+)?how\s+much\s+did\s+(?P<what>.+?)\s+(?:grow|increase|rise|"
+    r"change|go\s+up|fall|drop|decrease|go\s+down)\s+(?:from|between)\s+(?P<y1>\d{4})\s+"
+    r"(?:to|and)\s+(?P<y2>\d{4})(?:,?\s+in\s+absolute\s+terms)?\s*[?.]?$",
+    re.IGNORECASE,
+)
+
+
+def _difference_said(text: str) -> tuple[str, str] | None:
+    """The two questions of "how many more ... than ...", "by how much did ... grow from
+    1996 to 1997"."""
+    grew = _GREW_BY.match(text)
+    if grew:
+        lead, what = grew.group("lead"), grew.group("what")
+        return (
+            f"{lead}{what} in {grew.group('y2')}".strip(),
+            f"{lead}{what} in {grew.group('y1')}".strip(),
+        )
+    years = _MORE_YEARS.match(text)
+    if years:
+        head = f"{years.group('head')}{years.group('mid')}".replace("  ", " ")
+        rest = years.group("rest")
+        return (
+            f"{head}in {years.group('y1')}{rest}".strip(),
+            f"{head}in {years.group('y2')}{rest}".strip(),
+        )
+    terms = _MORE_TERMS.match(text)
+    if terms:
+        lead, head, rest = terms.group("lead"), terms.group("head"), terms.group("rest")
+        return (
+            f"{lead}{head} {terms.group('x')} {rest}".strip(),
+            f"{lead}{head} {terms.group('y')} {rest}".strip(),
+        )
+    place = _MORE_PLACE.match(text)
+    if place:
+        body = place.group("body")
+        starts = [m.start() for m in re.finditer(rf"\b{place.group('prep')}\b", body, re.I)]
+        if starts:
+            lead, head, kept = place.group("lead"), place.group("head"), body[: starts[-1]]
+            pair = (
+                f"{lead}{head} {body}".strip(),
+                f"{lead}{head} {kept}{place.group('other')}".strip(),
+            )
+            # "how many fewer ... in A than in B" is B's figure less A's
+            return pair if place.group("way").lower() in _MORE else (pair[1], pair[0])
+    return None
+
+
+# "How many loans were approved in 1997, and what is their total amount?", "the number of
+# such loans and their total approved amount"
+_COUNT_AND = re.compile(
+    r"^(?P<lead>.*?)\b(?:how\s+many|(?:give\s+(?:me\s+)?)?the\s+number\s+of)\s+(?P<rest>.+?)"
+    r",?\s+and\s+(?:what\s+(?:is|was|are|were)\s+)?(?:their|the|its)\s+"
+    r"(?P<agg>total|average|combined|overall|mean)\s+(?P<what>[a-z][\w -]*?)"
+    r"(?:\s+of\s+(?:those|these|them|such)\b[\w ]*)?"
+    r"(?P<post>,\s+(?:for|among|at|in|on|of|from)\s+[^?.]+?)?\s*[?.]?"
+    r"(?:\s+(?:please\s+)?give\s+both\s+(?:figures|numbers)\.?)?\s*$",
+    re.IGNORECASE,
+)

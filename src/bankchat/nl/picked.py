@@ -1,0 +1,369 @@
+"""Questions about records picked out, and ages: the place with the highest figure found by
+its own question and the rest asked of it, the record ranked second or third, an age as a
+condition ("women aged 60 or older on 1998/1/1") or as the figure asked ("how old was ...",
+"the average age of ... on ...")."""
+
+from __future__ import annotations
+
+import re
+
+import sqlglot
+from sqlglot import exp
+
+from bankchat.nl.base import Item, NotUnderstood, Translation
+from bankchat.nl.gate import check_confidence
+from bankchat.nl.reader import written_dates
+from bankchat.nl.semantic import SemanticLayer
+
+
+class PickedQuestions:
+    """Questions of the offline engine about records picked out and ages (a mixin:
+    ``translate``, ``read`` and ``layer`` are the engine's)."""
+
+    layer: SemanticLayer
+
+    def translate(
+        self, question: str, hidden: frozenset[tuple[str, str]] = frozenset()
+    ) -> Translation:
+        raise NotImplementedError
+
+    def read(self, question: str) -> list[Item]:
+        raise NotImplementedError
+
+    def picked_question(
+        self, question: str, hidden: frozenset[tuple[str, str]]
+    ) -> Translation | None:
+        """The answer to ``question`` when it asks about a record picked out or an age, else
+        None."""
+        nested = _NESTED.match(question.strip())
+        if nested is not None:
+            return self._nested(nested, hidden)
+        ranked = _RANKED.search(question)
+        if ranked is not None:
+            return self._ranked(question, ranked, hidden)
+        aged = _age_text(question)
+        when = _AGE_WHEN.search(aged)
+        event = when.group("event").lower() if when else None
+        if when is not None:
+            aged = aged[: when.start()] + aged[when.end() :]
+        figure = _AGE_FIGURE.search(aged)
+        if figure is not None:
+            return self._age_figure(aged, figure, event, hidden)
+        age = _age_phrase(question)
+        if age is not None:
+            return self._aged(_iso_dates(question), age, hidden)
+        return None
+
+    def _aged(
+        self, question: str, age: re.Match[str], hidden: frozenset[tuple[str, str]]
+    ) -> Translation:
+        """ "Women aged 60 or older on 1998/1/1": the question without the age, then the
+        age condition on the clients' birth dates (full years at that date, or at the date
+        a loan was approved / an account opened / a card issued)."""
+        rest = (question[: age.start()] + " " + question[age.end() :]).strip()
+        base = self.translate(rest, hidden)
+        tree = sqlglot.parse_one(base.sql, read="sqlite")
+        # (only the outer query's own tables: a figure built of sub-queries is refused)
+        tables = {t.alias_or_name for t in tree.find_all(exp.Table) if t.parent_select is tree}
+        at = age.group("date")
+        if at:
+            moment = f"'{at}'"
+        else:
+            table, column = _EVENT_DATES[age.group("event").lower()]
+            if table not in tables:
+                raise NotUnderstood(
+                    f"I could not tell which {table} date the age is taken at; write the SQL"
+                )
+            moment = f"{table}.{column}"
+        if "client" not in tables or not isinstance(tree, exp.Select) or base.alternatives:
+            raise NotUnderstood(
+                "The question gives an age, but I would not read any client's birth date; "
+                "rephrase it, or write the SQL"
+            )
+        years = (
+            f"(CAST(strftime('%Y', {moment}) AS INTEGER) - CAST(strftime('%Y', "
+            f"client.birth_date) AS INTEGER) - (strftime('%m-%d', {moment}) < "
+            f"strftime('%m-%d', client.birth_date)))"
+        )
+        op, number = _age_condition(age)
+        condition = sqlglot.parse_one(f"{years} {op} {number}", read="sqlite")
+        sql = tree.where(condition).sql(dialect="sqlite")
+        check_confidence(self.read(rest), sql, layer=self.layer, question=rest)
+        said = age.group(0).strip()
+        return Translation(
+            sql,
+            f"{base.explanation}, {said}",
+            notes=[*base.notes, f"age = full years at {moment.strip(chr(39))}: {said}"],
+            words=[*base.words, (said, "an age condition on client.birth_date")],
+            filler=base.filler,
+        )
+
+    def _nested(self, found: re.Match[str], hidden: frozenset[tuple[str, str]]) -> Translation:
+        """ "In the region with the second-lowest average salary, how many loans are still
+        running?": the place is found by its own question ("which region has the lowest
+        average salary", then the rank), and the rest is asked of that place."""
+        entity = found.group("entity").lower()
+        verb = found.group("verb") or "has"
+        what, post = found.group("what"), found.group("post")
+        clause = _CLAUSE_VERB.search(what)
+        if clause is not None:
+            # "accounts at branches in the district with the most entrepreneurs ... have a
+            # household payment order": the verb and what follows are the rest of the question
+            what, post = what[: clause.start()], what[clause.start() :] + post
+        inner_question = f"which {entity} {verb} the {found.group('sup')} {what}"
+        inner = self.translate(inner_question, hidden)
+        tree = sqlglot.parse_one(inner.sql, read="sqlite")
+        limit = tree.args.get("limit") if isinstance(tree, exp.Select) else None
+        if limit is None or inner.alternatives or not inner.sql.endswith(" LIMIT 1"):
+            raise NotUnderstood(
+                f"I could not find the {entity} with the {found.group('sup')} "
+                f"{what} by itself; ask for it first, or write the SQL"
+            )
+        rank = _RANKS.get((found.group("rank") or "").lower(), 1)
+        first = tree.expressions[0].alias_or_name
+        picked = f"SELECT ranked.{first} FROM ({inner.sql}"
+        picked = picked.removesuffix(" LIMIT 1") + f" LIMIT 1 OFFSET {rank - 1}) AS ranked"
+        placeholder = _PLACEHOLDERS[entity]
+        outer_question = (
+            f"{found.group('pre')}{found.group('prep')} the {placeholder} {entity}{post}"
+        )
+        outer = self.translate(outer_question, hidden)
+        literal = f"'{placeholder}'"
+        if outer.sql.count(literal) != 1 or outer.alternatives:
+            raise NotUnderstood(
+                f"I could not use the {entity} found this way in the rest of the question; ask "
+                "in two steps, or write the SQL"
+            )
+        sql = outer.sql.replace(literal, f"({picked})")
+        ordinal = found.group("rank") or "the"
+        note = (
+            f"the {entity} = the one with the {ordinal} {found.group('sup')} {what} (its own "
+            "query, inside this one)"
+        )
+        return Translation(
+            sql,
+            f"{outer.explanation}, in the {entity} with the {found.group('sup')} {what}",
+            notes=[*outer.notes, note],
+            words=[*inner.words, *(w for w in outer.words if w[0] != placeholder.lower())],
+            filler=[*outer.filler],
+        )
+
+    def _age_figure(
+        self,
+        question: str,
+        found: re.Match[str],
+        event: str | None,
+        hidden: frozenset[tuple[str, str]],
+    ) -> Translation:
+        """ "Average age of gold card holders on 1998-12-31", "How old was the owner of
+        account 5270 when the account was opened?": the question asked of the birth dates,
+        then the age in full years at that date (or at the loan's, account's or card's own
+        date) in their place, averaged over the rows when an average is asked."""
+        lead = re.sub(
+            r"(?:what(?:'s|\s+is|\s+was|\s+are|\s+were)\s+)?(?:the\s+)?\s*$",
+            "",
+            question[: found.start()],
+            flags=re.IGNORECASE,
+        )
+        tail = question[found.end() :].strip()
+        at = found.group("date")
+        later = None if at else _AGE_AT.search(tail)
+        if later is not None:  # "the average age of gold card holders on 1998-12-31"
+            at, tail = later.group(1), (tail[: later.start()] + tail[later.end() :]).strip()
+        tail = tail if re.match(r"of\b", tail, re.IGNORECASE) else f"of {tail}"
+        rest = re.sub(r"\s+", " ", f"{lead} list the birth dates {tail}").strip()
+        base = self.translate(rest, hidden)
+        tree = sqlglot.parse_one(base.sql, read="sqlite")
+        if (
+            not isinstance(tree, exp.Select)
+            or base.alternatives
+            or tree.args.get("group")
+            or tree.args.get("limit")
+            or not any(
+                isinstance(c, exp.Column) and c.sql() == "client.birth_date"
+                for c in tree.expressions
+            )
+        ):
+            raise NotUnderstood(
+                "The question asks for an age, but I could not read whose; ask for their birth "
+                "dates, or write the SQL"
+            )
+        tables = {t.alias_or_name for t in tree.find_all(exp.Table) if t.parent_select is tree}
+        event = _AT_EVENT[found.group("at").lower()] if found.group("at") else event
+        if at:
+            moment = f"'{at}'"
+        elif event is None:
+            raise NotUnderstood(
+                'The question asks for an age but not at which date; say one ("on 1 January '
+                '1998", "when the loan was approved"), or write the SQL'
+            )
+        else:
+            table, column = _EVENT_DATES[event]
+            if table not in tables:
+                raise NotUnderstood(
+                    f"I could not tell which {table} date the age is taken at; write the SQL"
+                )
+            moment = f"{table}.{column}"
+        years = (
+            f"(CAST(strftime('%Y', {moment}) AS INTEGER) - CAST(strftime('%Y', "
+            f"client.birth_date) AS INTEGER) - (strftime('%m-%d', {moment}) < "
+            f"strftime('%m-%d', client.birth_date)))"
+        )
+        averaged = bool(found.group("avg"))
+        figure = f"AVG({years}) AS average_age" if averaged else f"{years} AS age"
+        tree.set("expressions", [sqlglot.parse_one(figure, read="sqlite")])
+        tree.set("distinct", None)
+        tree.set("order", None)
+        said = found.group(0).strip()
+        return Translation(
+            tree.sql(dialect="sqlite"),
+            f"{'Average age' if averaged else 'Age'}: {base.explanation}",
+            notes=[*base.notes, f"age = full years from the birth date to {moment.strip(chr(39))}"],
+            words=[*base.words, (said, "an age in full years, from client.birth_date")],
+            filler=base.filler,
+        )
+
+    def _ranked(
+        self, question: str, ranked: re.Match[str], hidden: frozenset[tuple[str, str]]
+    ) -> Translation:
+        """ "Which district has the second-lowest average salary?": the question about the
+        lowest, then the record ranked second (ties broken as for the first)."""
+        rank = _RANKS[ranked.group("rank").lower()]
+        first = f"{question[: ranked.start()]}the {ranked.group('sup')}{question[ranked.end() :]}"
+        base = self.translate(first, hidden)
+        if base.alternatives or not base.sql.endswith(" LIMIT 1") or base.sql.count("LIMIT") != 1:
+            raise NotUnderstood(
+                f"I could not find the {ranked.group('rank')} {ranked.group('sup')} by itself; "
+                "ask for the top few and read it there, or write the SQL"
+            )
+        said = ranked.group(0).strip()
+        return Translation(
+            f"{base.sql} OFFSET {rank - 1}",
+            f"{base.explanation}, ranked {ranked.group('rank')}",
+            notes=[*base.notes, f"{said}: the record ranked {rank} in that order"],
+            words=[*base.words, (said, f"the record ranked {rank}")],
+            filler=base.filler,
+        )
+
+
+_AGE = re.compile(
+    r"\b(?:who\s+(?:were|was|are|is)\s+|(?:were|was|are|is)\s+)?"
+    r"(?P<cmp>aged|over|under|older\s+than|younger\s+than|at\s+least|at\s+most)\s+"
+    r"(?P<n>\d{1,3})(?P<more>\s+or\s+(?:older|more|over|younger|less|under))?"
+    r"(?:\s+years?(?:\s+old)?)?\s+"
+    r"(?:(?:on|at|as\s+of)\s+(?P<date>\d{4}-\d{2}-\d{2})|"
+    r"when\s+(?:the|their|his|her|its)?\s*(?P<event>loan|account|card)\s+was\s+"
+    r"(?:approved|granted|opened|issued))",
+    re.IGNORECASE,
+)
+
+
+# "the average age (in full years) of ... on 1997-01-01", "how old was ... when the account
+# was opened", "the average age at approval"
+_AGE_FIGURE = re.compile(
+    r"\b(?:(?P<avg>average|mean)\s+age|how\s+old\s+(?:was|were|is|are))\b"
+    r"(?:,?\s+in\s+(?:full\s+|whole\s+|completed\s+)?years)?"
+    r"(?:,?\s+(?:on|at|as\s+of)\s+(?P<date>\d{4}-\d{2}-\d{2})"
+    r"|\s+at\s+(?P<at>approval|opening|issue))?"
+    r",?",
+    re.IGNORECASE,
+)
+
+
+_AGE_WHEN = re.compile(
+    r"\s*,?\s*when\s+(?:the|their|his|her|its)\s+(?P<event>loan|account|card)\s+was\s+"
+    r"(?:approved|granted|opened|issued)\b",
+    re.IGNORECASE,
+)
+
+
+_AT_EVENT = {"approval": "loan", "opening": "account", "issue": "card"}
+
+
+_AGE_AT = re.compile(r",?\s*\b(?:on|as\s+of|at)\s+(\d{4}-\d{2}-\d{2})\b", re.IGNORECASE)
+
+
+def _age_text(question: str) -> str:
+    """The question with its dates as ISO dates, "the end of 1998" as its last day."""
+    text = re.sub(r"\b(?:at|by)\s+the\s+end\s+of\s+(\d{4})\b", r"on \1-12-31", question, flags=re.I)
+    text = re.sub(
+        r"\b(?:at\s+)?the\s+(?:start|beginning)\s+of\s+(\d{4})\b",
+        r"on \1-01-01",
+        text,
+        flags=re.I,
+    )
+    return _iso_dates(text)
+
+
+_EVENT_DATES = {
+    "loan": ("loan", "date"),
+    "account": ("account", "date"),
+    "card": ("card", "issued"),
+}
+
+
+def _age_phrase(question: str) -> re.Match[str] | None:
+    """An age at a date in the question (dates written any way are made ISO first)."""
+    return _AGE.search(_iso_dates(question))
+
+
+def _age_condition(age: re.Match[str]) -> tuple[str, int]:
+    """The comparison an age phrase asks for, in full years."""
+    word, number, more = age.group("cmp").lower(), int(age.group("n")), age.group("more") or ""
+    younger = any(w in more for w in ("younger", "less", "under"))
+    if word == "aged":
+        return ("<=" if younger else ">=", number) if more else ("=", number)
+    if word in ("over",) or word.startswith("older"):
+        return ">", number
+    if word in ("under",) or word.startswith("younger"):
+        return "<", number
+    return (">=", number) if word.startswith("at least") else ("<=", number)
+
+
+_RANKS = {
+    "": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "2nd": 2,
+    "3rd": 3,
+    "4th": 4,
+    "5th": 5,
+}
+
+
+# "the second-lowest average salary", "the third largest number of inhabitants"
+_RANKED = re.compile(
+    r"\bthe\s+(?P<rank>second|third|fourth|fifth|2nd|3rd|4th|5th)[- ]?"
+    r"(?P<sup>highest|lowest|largest|smallest|biggest|most|fewest|greatest)\b",
+    re.IGNORECASE,
+)
+
+
+_NESTED = re.compile(
+    r"^(?P<pre>.*?)\b(?P<prep>in|at|of|for|from)\s+the\s+(?:branch\s+)?"
+    r"(?P<entity>region|district|branch)\s+(?:with|that\s+(?P<verb>had|has|recorded|registered|"
+    r"saw|reported|counted|opened|granted|approved|lent|issued))\s+the\s+"
+    r"(?:(?P<rank>second|third|fourth|fifth|2nd|3rd|4th|5th)[- ]?)?"
+    r"(?P<sup>highest|lowest|largest|smallest|biggest|most|fewest|greatest)\s+"
+    r"(?P<what>(?:[^,?.]|(?<=\d)[,.](?=\d))+?)(?P<post>(?:,(?!\d)|\?|\.(?!\d)|$).*)$",
+    re.IGNORECASE,
+)
+
+
+# a verb that ends the superlative's phrase and starts the rest of the question
+_CLAUSE_VERB = re.compile(
+    r"\s(?:have|has|had|hold|holds|held|are|is|were|was|live|lives|own|owns|took|take|took|"
+    r"received|receive|got|get)\b",
+    re.IGNORECASE,
+)
+
+
+# a real name to stand for the place while the rest of the question is read
+_PLACEHOLDERS = {"region": "Prague", "district": "Benesov", "branch": "Benesov"}
+
+
+def _iso_dates(question: str) -> str:
+    """The question with its dates written as ISO dates (the reader's own reading)."""
+    return written_dates(question.lower())
