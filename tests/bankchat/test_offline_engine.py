@@ -2195,3 +2195,55 @@ def test_growth_in_percent_said_in_more_ways(engine, bank_sqlite, question):
     )
     got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
     assert _rounded(got) == _rounded(_columns_and_rows(bank_sqlite, expected)[1])
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "How many cards were issued from March 5th 1997 through the end of that year?",
+            "SELECT COUNT(*) FROM card WHERE issued >= '1997-03-05' AND issued < '1998-01-01'",
+        ),
+        (
+            "How many loans were approved by 1996-06-30?",
+            "SELECT COUNT(*) FROM loan WHERE date <= '1996-06-30'",
+        ),
+        (
+            "How many loans were approved before the end of 1995?",
+            "SELECT COUNT(*) FROM loan WHERE date <= '1995-12-31'",
+        ),
+        (
+            "Which accounts can client 3 use?",
+            "SELECT account_id FROM disp WHERE client_id = 3 ORDER BY account_id",
+        ),
+        (
+            "Comparing account owners by gender, how many more loans were approved in 1996 for "
+            "accounts owned by women than for accounts owned by men?",
+            "SELECT SUM(c.gender = 'F') - SUM(c.gender = 'M') FROM loan l JOIN disp d ON "
+            "d.account_id = l.account_id AND d.type = 'OWNER' JOIN client c ON c.client_id = "
+            "d.client_id WHERE l.date LIKE '1996%'",
+        ),
+        (
+            "For loans approved in 1996, how many of the account owners were younger than 30 on "
+            "the day the loan was approved?",
+            "SELECT COUNT(DISTINCT c.client_id) FROM loan l JOIN disp d ON d.account_id = "
+            "l.account_id AND d.type = 'OWNER' JOIN client c ON c.client_id = d.client_id WHERE "
+            "l.date LIKE '1996%' AND (CAST(strftime('%Y', l.date) AS INTEGER) - CAST(strftime("
+            "'%Y', c.birth_date) AS INTEGER) - (strftime('%m-%d', l.date) < strftime('%m-%d', "
+            "c.birth_date))) < 30",
+        ),
+    ],
+)
+def test_end_of_year_by_a_date_can_use_comparing_and_on_the_day(
+    engine, bank_sqlite, question, expected
+):
+    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
+    assert got == _columns_and_rows(bank_sqlite, expected)[1]
+
+
+def test_the_balance_at_the_end_of_a_year_is_not_a_days_transactions(engine):
+    """ "the balance of account 2378 at the end of 1996" is the balance after its last
+    transaction of the year, which the engine cannot build yet: asked back, not the list of
+    balances of 31 December."""
+    with pytest.raises(NotUnderstood):
+        engine.translate("What was the balance of account 2378 at the end of 1996?")

@@ -123,6 +123,14 @@ _ASIDES = (
         r"count|figure|percentage)(?:,?\s+please)?)\s*[?.!]?\s*$",
         re.IGNORECASE,
     ),
+    re.compile(  # "Comparing account owners by gender, how many more ...": what follows
+        r"^\s*comparing\s+[^,?]+,\s*|,\s*comparing\s+[^,?.]+(?=\s*[?.]?\s*$)",
+        re.IGNORECASE,
+    ),
+    re.compile(  # "..., counting both kinds of withdrawal transactions,": both, as always
+        r",?\s*counting\s+both\s+(?:kinds|types)\s+of\s+withdrawals?(?:\s+transactions)?,?",
+        re.IGNORECASE,
+    ),
     re.compile(  # "..., counting each card holder only once"
         r",?\s*counting\s+each\s+[\w ]+?\s+(?:only\s+)?once\b",
         re.IGNORECASE,

@@ -252,8 +252,8 @@ _AGE = re.compile(
     r"(?P<n>\d{1,3})(?P<more>\s+or\s+(?:older|more|over|younger|less|under))?"
     r"(?:\s+years?(?:\s+old)?)?\s+"
     r"(?:(?:on|at|as\s+of)\s+(?P<date>\d{4}-\d{2}-\d{2})|"
-    r"when\s+(?:the|their|his|her|its)?\s*(?P<event>loan|account|card)\s+was\s+"
-    r"(?:approved|granted|opened|issued))",
+    r"(?:when|on\s+the\s+day)\s+(?:the|their|his|her|its)?\s*(?P<event>loan|account|card)\s+"
+    r"was\s+(?:approved|granted|opened|issued)(?:\s+to\s+(?:them|him|her))?)",
     re.IGNORECASE,
 )
 
@@ -271,8 +271,9 @@ _AGE_FIGURE = re.compile(
 
 
 _AGE_WHEN = re.compile(
-    r"\s*,?\s*when\s+(?:the|their|his|her|its)\s+(?P<event>loan|account|card)\s+was\s+"
-    r"(?:approved|granted|opened|issued)\b",
+    r"\s*,?\s*(?:when|on\s+the\s+day)\s+(?:the|their|his|her|its)\s+"
+    r"(?P<event>loan|account|card)\s+was\s+(?:approved|granted|opened|issued)"
+    r"(?:\s+to\s+(?:them|him|her))?\b",
     re.IGNORECASE,
 )
 

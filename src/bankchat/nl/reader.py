@@ -245,6 +245,7 @@ def _tokens(question: str) -> list[str]:
     text = _inclusive_bounds(text)
     for pattern, replacement in REWRITES:  # how staff phrase things (vocabulary.json)
         text = pattern.sub(replacement, text)
+    text = _inclusive_bounds(text)  # (a rewrite can say "on or before" too)
     text = re.sub(r"\s-\s", " ", text)
     # why: "how much cash in total was withdrawn": the cash says how the money moved; read it
     # with the verb it belongs to ("withdrawn in cash"), not as a word of its own
