@@ -169,7 +169,9 @@ class Assembly(Query):
         else:
             cols = self._list_columns(None, fanout)
             order = self._ordered_by(key)
-            selected = [c.strip() for c in cols.split(", ")]
+            # (what each shown column is, its "AS name" aside)
+            # (what each shown column is, its "AS name" aside)
+            selected = [re.sub(r"\s+AS\s+\w+$", "", c.strip()) for c in cols.split(", ")]
             if fanout and not all(part.split(" ")[0] in selected for part in order.split(", ")):
                 order = ", ".join(selected)  # DISTINCT rows are ordered by what they show
             sql = (
@@ -234,7 +236,7 @@ class Assembly(Query):
             picked = self.picked_out and not lead
             if measure and measure not in chosen and not picked:
                 chosen.append(measure)
-            return ", ".join(dict.fromkeys(column_sql(c) for c in chosen))
+            return ", ".join(dict.fromkeys(self._shown(c) for c in chosen))
         if self.items and self.items[0].text in ("which", "who") and measure is None:
             # "Which clients hold a gold card?": the records themselves, by what names them
             record = self.layer.tables[base]
@@ -282,6 +284,16 @@ class Assembly(Query):
         for n, item in enumerate(self.items):
             if item.kind == "sort" and n + 1 < len(self.items):
                 column = self.column(self.items[n + 1])
+                table = table_of(self.items[n + 1])
+                after = self.items[n + 2] if n + 2 < len(self.items) else None
+                if (
+                    column is None
+                    and table is not None
+                    and self.layer.tables[table].measure
+                    and not (after is not None and after.kind == "id_word")
+                ):
+                    # "largest loan first" (not "by loan id"): the loans' own amount
+                    column = f"{table}.{self.layer.tables[table].measure}"
                 if column:
                     self.items[n + 1].used = True
                     desc = False
@@ -385,7 +397,13 @@ class Assembly(Query):
             if len(chosen) > 1
             else "shown: the record asked for"
         )
-        return ", ".join(dict.fromkeys(column_sql(c) for c in chosen))
+        return ", ".join(dict.fromkeys(self._shown(c) for c in chosen))
+
+    def _shown(self, column: str) -> str:
+        """A column as shown: a number stored as text (a district's inhabitants) as the
+        number, under its own name."""
+        ref = column_sql(column, self.layer)
+        return ref if ref == column_sql(column) else f"{ref} AS {column.split('.')[1]}"
 
     def _id_column(self) -> str:
         """The key of the records whose ids are asked for ("their card ids"), if they are in
