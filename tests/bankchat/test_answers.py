@@ -436,3 +436,13 @@ def test_two_figures_of_the_same_records_show_their_titles_and_filters(chat) -> 
     assert [c["label"] for c in result.column_info] == ["Number of loans", "Average loan amount"]
     filters = " ".join(_texts(result, "filter"))
     assert "1997-01-01" in filters and "female" in filters
+
+
+def test_the_columns_shown_are_named_in_the_banks_words(chat) -> None:
+    """ "shown: district name and average salary", not the database's "A2 and A11"."""
+    result = chat.ask("Top 5 districts by average salary", _policy("analyst"))
+    assert result.status == "success", result.error
+    shown = [text for text in _texts(result, "convention") if text.startswith("shown: ")]
+    assert shown == [
+        "shown: district name and average salary (the record and what it is ranked by)"
+    ]

@@ -392,12 +392,25 @@ class Assembly(Query):
         chosen = ident if self._asks_which_only() else [*ident, measure]
         self.applied.append(
             "shown: "
-            + " and ".join(c.split(".")[1] for c in chosen)
+            + " and ".join(self._said(c) for c in chosen)
             + " (the record and what it is ranked by)"
             if len(chosen) > 1
             else "shown: the record asked for"
         )
         return ", ".join(dict.fromkeys(self._shown(c) for c in chosen))
+
+    def _said(self, column: str) -> str:
+        """How the bank says a column ("district name" for district.A2): its first phrase."""
+        table, _, name = column.partition(".")
+        # (a key, its own or another table's: "loan id", "account id")
+        info = self.layer.tables.get(name[:-3]) if name.endswith("_id") else None
+        if info is not None:
+            said = [p for p in info.id_phrases if p.endswith(" id")]
+            return said[0] if said else name.replace("_", " ")
+        for phrase, meanings in self.layer.lexicon.items():
+            if any(m.kind == "column" and m.table == table and m.column == name for m in meanings):
+                return phrase
+        return name
 
     def _shown(self, column: str) -> str:
         """A column as shown: a number stored as text (a district's inhabitants) as the
