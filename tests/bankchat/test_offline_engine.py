@@ -150,8 +150,8 @@ def test_written_forms_of_dates_numbers_and_names_are_read(engine, bank_sqlite, 
     ],
 )
 def test_comparisons_against_the_average(engine, bank_sqlite, question, expected):
-    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
-    assert got == _columns_and_rows(bank_sqlite, expected)[1]
+    got = _rows(bank_sqlite, engine.translate(question).sql)
+    assert got == _rows(bank_sqlite, expected)
 
 
 @pytest.mark.parametrize(
@@ -289,8 +289,8 @@ def test_a_year_of_accounts_is_the_year_of_what_happened_to_them(
 ):
     """Accounts are listed or counted by what happened to them: the year goes with the
     payment or the loan named, and with the account's opening only when that is said."""
-    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
-    assert got == _columns_and_rows(bank_sqlite, expected)[1]
+    got = _rows(bank_sqlite, engine.translate(question).sql)
+    assert got == _rows(bank_sqlite, expected)
 
 
 def test_a_name_asked_for_among_fields_is_shown(engine, bank_sqlite):
@@ -321,8 +321,8 @@ def test_a_name_asked_for_among_fields_is_shown(engine, bank_sqlite):
 )
 def test_cash_said_apart_from_its_verb_is_still_cash(engine, bank_sqlite, question, expected):
     """ "cash ... withdrawn" is a cash withdrawal, not every debit; "cash" is no filler."""
-    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
-    assert got == _columns_and_rows(bank_sqlite, expected)[1]
+    got = _rows(bank_sqlite, engine.translate(question).sql)
+    assert got == _rows(bank_sqlite, expected)
     with pytest.raises(NotUnderstood, match="cash"):
         engine.translate("How much cash do clients in Prague have?")
 
@@ -345,15 +345,12 @@ def test_which_records_with_no_field_named_are_shown_by_what_identifies_them(eng
     owners = engine.translate("Which owners of weekly-statement accounts hold a junior card?")
     columns, rows = _columns_and_rows(bank_sqlite, owners.sql)
     assert columns == ["client_id"]
-    assert (
-        rows
-        == _columns_and_rows(
-            bank_sqlite,
-            "SELECT DISTINCT c.client_id FROM client c JOIN disp d ON d.client_id = c.client_id "
-            "JOIN account a ON a.account_id = d.account_id JOIN card k ON k.disp_id = d.disp_id "
-            "WHERE d.type = 'OWNER' AND a.frequency = 'POPLATEK TYDNE' AND k.type = 'junior' "
-            "ORDER BY c.client_id",
-        )[1]
+    assert rows == _rows(
+        bank_sqlite,
+        "SELECT DISTINCT c.client_id FROM client c JOIN disp d ON d.client_id = c.client_id "
+        "JOIN account a ON a.account_id = d.account_id JOIN card k ON k.disp_id = d.disp_id "
+        "WHERE d.type = 'OWNER' AND a.frequency = 'POPLATEK TYDNE' AND k.type = 'junior' "
+        "ORDER BY c.client_id",
     )
     listed = engine.translate("List the accounts with a weekly statement opened in 1993.")
     assert "account.frequency" in listed.sql.split(" FROM ")[0]
@@ -391,6 +388,11 @@ def _columns_and_rows(bank_sqlite, sql):
         return [d[0] for d in cursor.description], cursor.fetchall()
 
 
+def _rows(bank_sqlite, sql):
+    """The rows ``sql`` returns on the bank database."""
+    return _columns_and_rows(bank_sqlite, sql)[1]
+
+
 def test_the_most_counts_what_follows_it_not_the_first_records_named(engine, bank_sqlite):
     """ "Which accounts at branches in Kolin have the most standing orders?" counts orders per
     account; the branches only filter (it had counted each account's one district)."""
@@ -419,7 +421,7 @@ def test_which_five_with_the_most_shows_the_records_and_how_many_shows_the_count
     counted = engine.translate("Top 5 districts by number of clients")
     columns, rows = _columns_and_rows(bank_sqlite, counted.sql)
     assert len(columns) == 2 and [r[0] for r in rows] == [
-        r[0] for r in _columns_and_rows(bank_sqlite, which.sql)[1]
+        r[0] for r in _rows(bank_sqlite, which.sql)
     ]
 
 
@@ -463,10 +465,7 @@ def test_a_ranked_list_breaks_ties_by_the_lowest_number_and_shows_the_fields_nam
 def test_withdrawn_with_a_card_is_a_card_withdrawal(engine, bank_sqlite, question, expected):
     """ "withdrawn with a credit card", "payments using a debit card" are card withdrawals,
     not every debit of accounts that have a card, nor a count per card."""
-    assert (
-        _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
-        == _columns_and_rows(bank_sqlite, expected)[1]
-    )
+    assert _rows(bank_sqlite, engine.translate(question).sql) == _rows(bank_sqlite, expected)
 
 
 def test_operation_named_among_fields_is_the_transactions_operation(engine, bank_sqlite):
@@ -485,13 +484,10 @@ def test_operation_named_among_fields_is_the_transactions_operation(engine, bank
     )
     columns, rows = _columns_and_rows(bank_sqlite, first.sql)
     assert columns == ["date", "operation", "amount"]
-    assert (
-        rows
-        == _columns_and_rows(
-            bank_sqlite,
-            "SELECT date, operation, amount FROM trans WHERE account_id = 1787 AND amount > 10000 "
-            "AND date LIKE '1998%' ORDER BY trans_id",
-        )[1]
+    assert rows == _rows(
+        bank_sqlite,
+        "SELECT date, operation, amount FROM trans WHERE account_id = 1787 AND amount > 10000 "
+        "AND date LIKE '1998%' ORDER BY trans_id",
     )
 
 
@@ -512,11 +508,8 @@ def test_a_figure_restated_in_the_fields_asked_for_is_one_figure(engine, bank_sq
     translation = engine.translate(
         "How many cards of each type do we have? Give the card type and the count."
     )
-    assert (
-        _columns_and_rows(bank_sqlite, translation.sql)[1]
-        == _columns_and_rows(
-            bank_sqlite, "SELECT type, COUNT(*) FROM card GROUP BY type ORDER BY type"
-        )[1]
+    assert _rows(bank_sqlite, translation.sql) == _rows(
+        bank_sqlite, "SELECT type, COUNT(*) FROM card GROUP BY type ORDER BY type"
     )
 
 
@@ -528,17 +521,14 @@ def test_largest_number_first_orders_groups_by_their_figure(engine, bank_sqlite)
         "For each region, how many loans were granted to accounts whose branch is there? "
         "Show the region and the number of loans, largest number first."
     )
-    assert (
-        _columns_and_rows(bank_sqlite, counted.sql)[1]
-        == _columns_and_rows(
-            bank_sqlite,
-            "SELECT d.A3, COUNT(*) FROM loan l JOIN account a ON a.account_id = l.account_id "
-            "JOIN district d ON d.district_id = a.district_id GROUP BY d.A3 "
-            "ORDER BY COUNT(*) DESC, d.A3",
-        )[1]
+    assert _rows(bank_sqlite, counted.sql) == _rows(
+        bank_sqlite,
+        "SELECT d.A3, COUNT(*) FROM loan l JOIN account a ON a.account_id = l.account_id "
+        "JOIN district d ON d.district_id = a.district_id GROUP BY d.A3 "
+        "ORDER BY COUNT(*) DESC, d.A3",
     )
     totals = engine.translate("Total loan amount per region, smallest total first")
-    rows = _columns_and_rows(bank_sqlite, totals.sql)[1]
+    rows = _rows(bank_sqlite, totals.sql)
     assert [r[1] for r in rows] == sorted(r[1] for r in rows)
 
 
@@ -576,8 +566,8 @@ def test_a_field_listed_after_the_question_but_not_shown_asks_back(engine):
 def test_a_percentage_is_its_part_over_its_whole(engine, bank_sqlite, question, expected):
     """A percentage's part starts at its verb ("finished", "have taken", "receive"); words
     that describe the whole ("opened in 1994") stay with the whole."""
-    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
-    want = _columns_and_rows(bank_sqlite, expected)[1]
+    got = _rows(bank_sqlite, engine.translate(question).sql)
+    want = _rows(bank_sqlite, expected)
     assert round(got[0][0], 6) == round(want[0][0], 6)
 
 
@@ -605,10 +595,7 @@ def test_a_percentage_whose_part_is_not_the_whole_with_one_more_condition_asks_b
     ],
 )
 def test_a_loan_term_in_years_is_its_duration_in_months(engine, bank_sqlite, question, expected):
-    assert (
-        _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
-        == _columns_and_rows(bank_sqlite, expected)[1]
-    )
+    assert _rows(bank_sqlite, engine.translate(question).sql) == _rows(bank_sqlite, expected)
 
 
 def test_largest_amount_first_orders_the_whole_list(engine, bank_sqlite):
@@ -620,13 +607,9 @@ def test_largest_amount_first_orders_the_whole_list(engine, bank_sqlite):
     )
     columns, rows = _columns_and_rows(bank_sqlite, translation.sql)
     assert columns == ["order_id", "amount"]
-    assert (
-        rows
-        == _columns_and_rows(
-            bank_sqlite,
-            'SELECT order_id, amount FROM "order" WHERE account_id = 25 '
-            "ORDER BY amount DESC, order_id",
-        )[1]
+    assert rows == _rows(
+        bank_sqlite,
+        'SELECT order_id, amount FROM "order" WHERE account_id = 25 ORDER BY amount DESC, order_id',
     )
     assert len(rows) > 1
 
@@ -655,18 +638,17 @@ def test_account_owners_are_the_clients_who_own_an_account(engine, bank_sqlite):
     """ "account owners" leave out the clients who are only disponents, in a count and in
     both counts of a percentage; the interpretation says so."""
     owners = engine.translate("How many account owners are there?")
-    assert (
-        _columns_and_rows(bank_sqlite, owners.sql)[1]
-        == _columns_and_rows(bank_sqlite, "SELECT COUNT(*) FROM disp WHERE type = 'OWNER'")[1]
+    assert _rows(bank_sqlite, owners.sql) == _rows(
+        bank_sqlite, "SELECT COUNT(*) FROM disp WHERE type = 'OWNER'"
     )
     assert any("owner" in note for note in owners.notes)
     share = engine.translate("What percentage of account owners hold a card?")
-    got = _columns_and_rows(bank_sqlite, share.sql)[1][0][0]
-    want = _columns_and_rows(
+    got = _rows(bank_sqlite, share.sql)[0][0]
+    want = _rows(
         bank_sqlite,
         "SELECT 100.0 * COUNT(DISTINCT k.disp_id) / COUNT(DISTINCT d.disp_id) FROM disp d "
         "LEFT JOIN card k ON k.disp_id = d.disp_id WHERE d.type = 'OWNER'",
-    )[1][0][0]
+    )[0][0]
     assert round(got, 6) == round(want, 6)
 
 
@@ -694,13 +676,10 @@ def test_a_card_and_a_role_of_an_account_are_not_read_as_one_disposition(engine,
     with pytest.raises(NotUnderstood, match="whose card"):
         engine.translate("How many accounts that have a disponent also have a card issued on them?")
     whose = engine.translate("How many accounts have a disponent who was issued a card?")
-    assert (
-        _columns_and_rows(bank_sqlite, whose.sql)[1]
-        == _columns_and_rows(
-            bank_sqlite,
-            "SELECT COUNT(DISTINCT d.account_id) FROM disp d JOIN card k ON k.disp_id = d.disp_id "
-            "WHERE d.type = 'DISPONENT'",
-        )[1]
+    assert _rows(bank_sqlite, whose.sql) == _rows(
+        bank_sqlite,
+        "SELECT COUNT(DISTINCT d.account_id) FROM disp d JOIN card k ON k.disp_id = d.disp_id "
+        "WHERE d.type = 'DISPONENT'",
     )
 
 
@@ -738,9 +717,9 @@ def test_how_many_more_than_in_another_place_is_a_difference(
 ):
     """ "how many more X in A than in B": the phrase after "than" takes the place of the
     phrase opened by the same word, and the two figures are subtracted."""
-    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1][0][0]
-    one = _columns_and_rows(bank_sqlite, first)[1][0][0]
-    two = _columns_and_rows(bank_sqlite, second)[1][0][0]
+    got = _rows(bank_sqlite, engine.translate(question).sql)[0][0]
+    one = _rows(bank_sqlite, first)[0][0]
+    two = _rows(bank_sqlite, second)[0][0]
     assert got == one - two and one != two
 
 
@@ -802,10 +781,7 @@ def test_words_bank_staff_use_for_terms_dates_and_rates(engine, bank_sqlite, que
     """Contracts and paying back, "or later", "on or before", a rate "in percent", "set up
     to receive", "paid into", "cardholders", a year said of a yearly figure, and each named
     date taking one period."""
-    assert (
-        _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
-        == _columns_and_rows(bank_sqlite, expected)[1]
-    )
+    assert _rows(bank_sqlite, engine.translate(question).sql) == _rows(bank_sqlite, expected)
 
 
 def test_conditions_that_exclude_each_other_ask_back():
@@ -832,11 +808,11 @@ def test_a_share_can_lead_with_where_and_end_with_as_a_percentage(engine, bank_s
     translation = engine.translate(
         "In 1996, what share of all loans were granted for 60 months? Give it as a percentage."
     )
-    got = _columns_and_rows(bank_sqlite, translation.sql)[1][0][0]
-    want = _columns_and_rows(
+    got = _rows(bank_sqlite, translation.sql)[0][0]
+    want = _rows(
         bank_sqlite,
         "SELECT 100.0 * SUM(duration = 60) / COUNT(*) FROM loan WHERE date LIKE '1996%'",
-    )[1][0][0]
+    )[0][0]
     assert round(got, 6) == round(want, 6)
 
 
@@ -863,15 +839,10 @@ def test_the_figure_named_again_with_the_fields_is_the_same_figure(
     """ "... - gender and average", "Give the duration and the average payment": the
     average named with the fields is the one asked ("and the average" alone still asks for
     a second figure, computed beside the first)."""
-    assert (
-        _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
-        == _columns_and_rows(bank_sqlite, expected)[1]
-    )
+    assert _rows(bank_sqlite, engine.translate(question).sql) == _rows(bank_sqlite, expected)
     both = engine.translate("How many loans were granted in 1997 and the average amount?")
-    assert _rounded(_columns_and_rows(bank_sqlite, both.sql)[1]) == _rounded(
-        _columns_and_rows(
-            bank_sqlite, "SELECT COUNT(*), AVG(amount) FROM loan WHERE date LIKE '1997%'"
-        )[1]
+    assert _rounded(_rows(bank_sqlite, both.sql)) == _rounded(
+        _rows(bank_sqlite, "SELECT COUNT(*), AVG(amount) FROM loan WHERE date LIKE '1997%'")
     )
     # no figure asked before it: "and the total" is a second thing asked, not a restatement
     with pytest.raises(NotUnderstood):
@@ -880,14 +851,11 @@ def test_the_figure_named_again_with_the_fields_is_the_same_figure(
         "Show the five districts that lent the most money in total, with the district name and "
         "the total loan amount."
     )
-    assert (
-        _columns_and_rows(bank_sqlite, ranked.sql)[1]
-        == _columns_and_rows(
-            bank_sqlite,
-            "SELECT d.A2, SUM(l.amount) FROM loan l JOIN account a ON a.account_id = l.account_id "
-            "JOIN district d ON d.district_id = a.district_id GROUP BY d.A2 "
-            "ORDER BY SUM(l.amount) DESC, d.A2 LIMIT 5",
-        )[1]
+    assert _rows(bank_sqlite, ranked.sql) == _rows(
+        bank_sqlite,
+        "SELECT d.A2, SUM(l.amount) FROM loan l JOIN account a ON a.account_id = l.account_id "
+        "JOIN district d ON d.district_id = a.district_id GROUP BY d.A2 "
+        "ORDER BY SUM(l.amount) DESC, d.A2 LIMIT 5",
     )
 
 
@@ -959,8 +927,8 @@ def test_how_analysts_ask_for_groups_records_and_comparisons(
     a sentence or a dash; "most cards first"; "oldest year first"; a balance "ever recorded
     after a transaction"; a ranked count named again; an average salary compared between
     regions is an average, not a sum; "a card of any kind"."""
-    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
-    want = _columns_and_rows(bank_sqlite, expected)[1]
+    got = _rows(bank_sqlite, engine.translate(question).sql)
+    want = _rows(bank_sqlite, expected)
     assert _rounded(got) == _rounded(want)
 
 
@@ -1079,8 +1047,8 @@ def test_statements_set_up_orders_debt_and_comparisons_said_plainly(
     into debt", "how many fewer" (the second figure less the first), "than that of", "how
     much higher is the average", loans that "run for two years", "the balance after
     transactions"."""
-    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
-    want = _columns_and_rows(bank_sqlite, expected)[1]
+    got = _rows(bank_sqlite, engine.translate(question).sql)
+    want = _rows(bank_sqlite, expected)
     assert _rounded(got) == _rounded(want)
 
 
@@ -1094,13 +1062,13 @@ def test_ids_of_several_records_named_among_the_fields_are_shown(engine, bank_sq
     columns, rows = _columns_and_rows(bank_sqlite, owners.sql)
     assert columns == ["client_id", "account_id", "amount"]
     assert sorted(rows) == sorted(
-        _columns_and_rows(
+        _rows(
             bank_sqlite,
             "SELECT c.client_id, a.account_id, l.amount FROM client c JOIN district d ON "
             "d.district_id = c.district_id JOIN disp p ON p.client_id = c.client_id AND p.type "
             "= 'OWNER' JOIN account a ON a.account_id = p.account_id JOIN loan l ON "
             "l.account_id = a.account_id WHERE d.A2 = 'Kladno' AND l.amount > 200000",
-        )[1]
+        )
     )
     cards = engine.translate(
         "List the cards issued in November 1998 to clients born before 1940. Show the card id, "
@@ -1116,12 +1084,12 @@ def test_a_share_whole_keeps_its_own_clause_and_dotted_names(engine, bank_sqlite
     translation = engine.translate(
         "What percentage of the accounts whose branch is in Hl.m. Praha were opened in 1997?"
     )
-    got = _columns_and_rows(bank_sqlite, translation.sql)[1][0][0]
-    want = _columns_and_rows(
+    got = _rows(bank_sqlite, translation.sql)[0][0]
+    want = _rows(
         bank_sqlite,
         "SELECT 100.0 * SUM(a.date LIKE '1997%') / COUNT(*) FROM account a JOIN district d "
         "ON d.district_id = a.district_id WHERE d.A2 = 'Hl.m. Praha'",
-    )[1][0][0]
+    )[0][0]
     assert round(got, 6) == round(want, 6)
 
 
@@ -1213,14 +1181,14 @@ def test_growth_between_two_years_is_the_change_over_the_first(engine, bank_sqli
         "What was the percentage growth in the number of loans granted at branches in the "
         "Prague region from 1996 to 1997?",
     ):
-        got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1][0][0]
+        got = _rows(bank_sqlite, engine.translate(question).sql)[0][0]
         counts = [
-            _columns_and_rows(
+            _rows(
                 bank_sqlite,
                 "SELECT COUNT(*) FROM loan l JOIN account a ON a.account_id = l.account_id "
                 f"JOIN district d ON d.district_id = a.district_id WHERE d.A3 = 'Prague' "
                 f"AND l.date LIKE '{year}%'",
-            )[1][0][0]
+            )[0][0]
             for year in (1996, 1997)
         ]
         assert round(got, 6) == round(100.0 * (counts[1] - counts[0]) / counts[0], 6)
@@ -1260,8 +1228,8 @@ def test_the_bank_itself_standing_payment_orders_and_instalments(
     """ "the bank receives", "the bank's average" speak of the bank itself; "standing
     household-payment orders" and "instalments" are read; a district name with a dash
     ("Plzen - mesto") is no list of fields."""
-    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
-    want = _columns_and_rows(bank_sqlite, expected)[1]
+    got = _rows(bank_sqlite, engine.translate(question).sql)
+    want = _rows(bank_sqlite, expected)
     assert _rounded(got) == _rounded(want)
 
 
@@ -1442,10 +1410,10 @@ def test_possessive_numbers_permanent_orders_branched_and_most_to_fewest(
 def test_a_period_with_its_year_said_once(engine, bank_sqlite, question, start, end):
     """ "from 1 March to 31 May 1995", "between March and May 1997": the year said at the end
     belongs to both ends, and a month alone runs to its last day."""
-    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
-    want = _columns_and_rows(
+    got = _rows(bank_sqlite, engine.translate(question).sql)
+    want = _rows(
         bank_sqlite, f"SELECT COUNT(*) FROM account WHERE date BETWEEN '{start}' AND '{end}'"
-    )[1]
+    )
     assert got == want
 
 
@@ -1454,11 +1422,11 @@ def test_a_ratio_of_two_kinds_of_the_same_records(engine, bank_sqlite):
     a ratio whose sides are different records, or where a condition may be said of one side
     or of both, asks back."""
     translation = engine.translate("What's the ratio of gold cards to classic cards?")
-    got = _columns_and_rows(bank_sqlite, translation.sql)[1][0][0]
-    want = _columns_and_rows(
+    got = _rows(bank_sqlite, translation.sql)[0][0]
+    want = _rows(
         bank_sqlite,
         "SELECT 1.0 * SUM(type = 'gold') / SUM(type = 'classic') FROM card",
-    )[1][0][0]
+    )[0][0]
     assert round(got, 9) == round(want, 9)
     for unclear in (
         "What is the ratio of loans to accounts in Kolin?",
@@ -1560,8 +1528,8 @@ def test_everyday_wordings_of_banks_debits_and_events(engine, bank_sqlite, quest
     """Recipient banks named by their code ("bank 'CD'"), "debited", "take place", "in the
     database", "bank at a branch", "break down ... by" and "chose" are read as staff mean
     them."""
-    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
-    assert got == _columns_and_rows(bank_sqlite, expected)[1]
+    got = _rows(bank_sqlite, engine.translate(question).sql)
+    assert got == _rows(bank_sqlite, expected)
 
 
 def test_a_percentage_whose_part_narrows_the_wholes_values_is_answered(engine, bank_sqlite):
@@ -1570,9 +1538,9 @@ def test_a_percentage_whose_part_narrows_the_wholes_values_is_answered(engine, b
     translation = engine.translate(
         "What percentage of finished loan contracts ended with the loan unpaid?"
     )
-    got = _columns_and_rows(bank_sqlite, translation.sql)[1]
+    got = _rows(bank_sqlite, translation.sql)
     expected = "SELECT 100.0 * SUM(status = 'B') / COUNT(*) FROM loan WHERE status IN ('A', 'B')"
-    assert _rounded(got) == _rounded(_columns_and_rows(bank_sqlite, expected)[1])
+    assert _rounded(got) == _rounded(_rows(bank_sqlite, expected))
 
 
 @pytest.mark.parametrize(
@@ -1601,7 +1569,7 @@ def test_what_a_question_is_for_is_read_as_nothing(engine, question, plain):
     assert engine.translate(question).sql == engine.translate(plain).sql
 
 
-_PRAGUE_AVG = (
+_AVG_LOAN_IN_REGION = (
     "SELECT AVG(l.amount) FROM loan l JOIN account a ON a.account_id = l.account_id JOIN "
     "district d ON d.district_id = a.district_id WHERE d.A3 = '{region}'"
 )
@@ -1613,14 +1581,14 @@ _PRAGUE_AVG = (
         (
             "What is the difference between the average loan amount at branches in Prague and "
             "the average at branches in East Bohemia?",
-            _PRAGUE_AVG.format(region="Prague"),
-            _PRAGUE_AVG.format(region="east Bohemia"),
+            _AVG_LOAN_IN_REGION.format(region="Prague"),
+            _AVG_LOAN_IN_REGION.format(region="east Bohemia"),
         ),
         (
             "What's the difference in the average loan amount between branches in Prague and "
             "branches in East Bohemia? Please subtract Prague from East Bohemia.",
-            _PRAGUE_AVG.format(region="east Bohemia"),
-            _PRAGUE_AVG.format(region="Prague"),
+            _AVG_LOAN_IN_REGION.format(region="east Bohemia"),
+            _AVG_LOAN_IN_REGION.format(region="Prague"),
         ),
         (
             "What is the difference between the number of accounts opened in 1995 and in 1996? "
@@ -1641,8 +1609,8 @@ def test_the_difference_between_two_figures_is_one_less_the_other(
     """ "the difference between X at A and (X) at B" is X at A less X at B; a closing "B
     minus A" or "subtract A from B" turns it round; "the gap between the largest and smallest
     loans" is the largest less the smallest."""
-    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
-    expected = _columns_and_rows(bank_sqlite, f"SELECT ({first}) - ({second})")[1]
+    got = _rows(bank_sqlite, engine.translate(question).sql)
+    expected = _rows(bank_sqlite, f"SELECT ({first}) - ({second})")
     assert _rounded(got) == _rounded(expected)
 
 
@@ -1687,8 +1655,8 @@ def test_a_year_before_a_yearly_figure_an_average_across_and_the_most_of_a_kind(
     """ "1995 unemployment" is that year's figure, not loans of 1995; "average salary across
     districts ..." is one average; "the most card withdrawals" counts them; "the bank code"
     is the recipient bank's."""
-    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
-    assert _rounded(got) == _rounded(_columns_and_rows(bank_sqlite, expected)[1])
+    got = _rows(bank_sqlite, engine.translate(question).sql)
+    assert _rounded(got) == _rounded(_rows(bank_sqlite, expected))
 
 
 _TOP_CRIME_1996 = "(SELECT district_id FROM district ORDER BY A16 DESC, district_id LIMIT 1)"
@@ -1732,8 +1700,8 @@ def test_ranks_and_places_picked_out_by_a_superlative(engine, bank_sqlite, quest
     most crimes in 1996" is found by its own query, its phrase ending where the rest of the
     question's verb begins ("... per 1,000 inhabitants have ..."); "how many of the clients"
     counts clients."""
-    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
-    assert got == _columns_and_rows(bank_sqlite, expected)[1]
+    got = _rows(bank_sqlite, engine.translate(question).sql)
+    assert got == _rows(bank_sqlite, expected)
 
 
 @pytest.mark.parametrize(
@@ -1763,8 +1731,8 @@ def test_a_percentage_for_each_group_is_the_part_over_the_whole_in_each(
 ):
     """ "For each region, what percentage of clients are women?" is one row per region: the
     women there over all the clients there."""
-    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
-    assert _rounded(got) == _rounded(_columns_and_rows(bank_sqlite, expected)[1])
+    got = _rows(bank_sqlite, engine.translate(question).sql)
+    assert _rounded(got) == _rounded(_rows(bank_sqlite, expected))
 
 
 @pytest.mark.parametrize(
@@ -1907,8 +1875,8 @@ _AGE_AT = (
 def test_an_age_is_full_years_from_the_birth_date_to_the_date_said(
     engine, bank_sqlite, question, expected
 ):
-    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
-    assert _rounded(got) == _rounded(_columns_and_rows(bank_sqlite, expected)[1])
+    got = _rows(bank_sqlite, engine.translate(question).sql)
+    assert _rounded(got) == _rounded(_rows(bank_sqlite, expected))
 
 
 def test_an_age_with_no_date_asks_for_one(engine):
@@ -1939,8 +1907,8 @@ def test_an_age_with_no_date_asks_for_one(engine):
 def test_a_place_said_with_outside_or_excluding_is_every_other_place(
     engine, bank_sqlite, question, expected
 ):
-    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
-    assert got == _columns_and_rows(bank_sqlite, expected)[1]
+    got = _rows(bank_sqlite, engine.translate(question).sql)
+    assert got == _rows(bank_sqlite, expected)
 
 
 def test_which_record_answered_with_one_figure_asks_back(engine):
@@ -1978,8 +1946,8 @@ def test_a_count_and_a_total_or_average_of_the_same_records_are_one_row(
 ):
     """ "How many loans ..., and what is their total amount?" is both figures over the same
     loans, each loan counted once even when the conditions join its owner."""
-    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
-    assert _rounded(got) == _rounded(_columns_and_rows(bank_sqlite, expected)[1])
+    got = _rows(bank_sqlite, engine.translate(question).sql)
+    assert _rounded(got) == _rounded(_rows(bank_sqlite, expected))
 
 
 @pytest.mark.parametrize(
@@ -2008,8 +1976,8 @@ def test_a_count_and_a_total_or_average_of_the_same_records_are_one_row(
     ],
 )
 def test_values_or_places_joined_by_or_are_either(engine, bank_sqlite, question, expected):
-    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
-    assert got == _columns_and_rows(bank_sqlite, expected)[1]
+    got = _rows(bank_sqlite, engine.translate(question).sql)
+    assert got == _rows(bank_sqlite, expected)
 
 
 @pytest.mark.parametrize(
@@ -2040,8 +2008,8 @@ def test_an_or_between_other_things_asks_back(engine, question):
     ],
 )
 def test_longest_and_shortest_are_of_the_duration(engine, bank_sqlite, question, expected):
-    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
-    assert got == _columns_and_rows(bank_sqlite, expected)[1]
+    got = _rows(bank_sqlite, engine.translate(question).sql)
+    assert got == _rows(bank_sqlite, expected)
 
 
 _AVG_OF_GENDER = (
@@ -2075,8 +2043,8 @@ _AVG_OF_GENDER = (
 def test_a_difference_in_the_order_said_in_brackets_or_after(
     engine, bank_sqlite, question, first, second
 ):
-    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
-    want = _columns_and_rows(bank_sqlite, f"SELECT ({first}) - ({second})")[1]
+    got = _rows(bank_sqlite, engine.translate(question).sql)
+    want = _rows(bank_sqlite, f"SELECT ({first}) - ({second})")
     assert _rounded(got) == _rounded(want)
 
 
@@ -2099,8 +2067,8 @@ def test_a_difference_in_the_order_said_in_brackets_or_after(
     ],
 )
 def test_more_ways_to_ask_a_share(engine, bank_sqlite, question, expected):
-    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
-    assert _rounded(got) == _rounded(_columns_and_rows(bank_sqlite, expected)[1])
+    got = _rows(bank_sqlite, engine.translate(question).sql)
+    assert _rounded(got) == _rounded(_rows(bank_sqlite, expected))
 
 
 def test_a_number_said_with_its_figure_compares_that_figure(engine, bank_sqlite):
@@ -2113,25 +2081,25 @@ def test_a_number_said_with_its_figure_compares_that_figure(engine, bank_sqlite)
         "SELECT COUNT(*) FROM loan l JOIN account a ON a.account_id = l.account_id JOIN "
         "district d ON d.district_id = a.district_id WHERE CAST(d.A4 AS INTEGER) > 150000"
     )
-    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
-    assert got == _columns_and_rows(bank_sqlite, expected)[1]
+    got = _rows(bank_sqlite, engine.translate(question).sql)
+    assert got == _rows(bank_sqlite, expected)
 
 
 def test_which_has_the_most_and_how_many_shows_the_count(engine, bank_sqlite):
     """ "Which three branch districts opened the most new accounts in 1996, and how many did
     each open?" is the three districts with their counts."""
-    got = _columns_and_rows(
+    got = _rows(
         bank_sqlite,
         engine.translate(
             "Which three branch districts opened the most new accounts in 1996, and how many did "
             "each open?"
         ).sql,
-    )[1]
+    )
     expected = (
         "SELECT d.A2, COUNT(*) FROM account a JOIN district d ON d.district_id = a.district_id "
         "WHERE a.date LIKE '1996%' GROUP BY d.A2 ORDER BY COUNT(*) DESC, d.A2 LIMIT 3"
     )
-    assert got == _columns_and_rows(bank_sqlite, expected)[1]
+    assert got == _rows(bank_sqlite, expected)
 
 
 @pytest.mark.parametrize(
@@ -2156,8 +2124,8 @@ def test_which_has_the_most_and_how_many_shows_the_count(engine, bank_sqlite):
     ],
 )
 def test_number_words_owners_besides_and_either_way(engine, bank_sqlite, question, expected):
-    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
-    assert got == _columns_and_rows(bank_sqlite, expected)[1]
+    got = _rows(bank_sqlite, engine.translate(question).sql)
+    assert got == _rows(bank_sqlite, expected)
 
 
 def test_one_figure_divided_by_another_is_their_ratio(engine, bank_sqlite):
@@ -2173,8 +2141,8 @@ def test_one_figure_divided_by_another_is_their_ratio(engine, bank_sqlite):
         "LIKE '{y}%'"
     )
     expected = f"SELECT 1.0 * ({total.format(y=1997)}) / ({total.format(y=1996)})"
-    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
-    assert _rounded(got) == _rounded(_columns_and_rows(bank_sqlite, expected)[1])
+    got = _rows(bank_sqlite, engine.translate(question).sql)
+    assert _rounded(got) == _rounded(_rows(bank_sqlite, expected))
 
 
 @pytest.mark.parametrize(
@@ -2193,8 +2161,8 @@ def test_growth_in_percent_said_in_more_ways(engine, bank_sqlite, question):
         f"SELECT 100.0 * (({count.format(y=1996)}) - ({count.format(y=1995)})) / "
         f"({count.format(y=1995)})"
     )
-    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
-    assert _rounded(got) == _rounded(_columns_and_rows(bank_sqlite, expected)[1])
+    got = _rows(bank_sqlite, engine.translate(question).sql)
+    assert _rounded(got) == _rounded(_rows(bank_sqlite, expected))
 
 
 @pytest.mark.parametrize(
@@ -2237,8 +2205,8 @@ def test_growth_in_percent_said_in_more_ways(engine, bank_sqlite, question):
 def test_end_of_year_by_a_date_can_use_comparing_and_on_the_day(
     engine, bank_sqlite, question, expected
 ):
-    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)[1]
-    assert got == _columns_and_rows(bank_sqlite, expected)[1]
+    got = _rows(bank_sqlite, engine.translate(question).sql)
+    assert got == _rows(bank_sqlite, expected)
 
 
 def test_the_balance_at_the_end_of_a_year_is_not_a_days_transactions(engine):
@@ -2255,9 +2223,9 @@ def test_largest_loan_first_orders_by_the_loans_amount(engine, bank_sqlite):
     ranked = engine.translate(
         "For running loans in debt, show the loan id and the loan amount, largest loan first."
     )
-    got = _columns_and_rows(bank_sqlite, ranked.sql)[1]
+    got = _rows(bank_sqlite, ranked.sql)
     expected = "SELECT loan_id, amount FROM loan WHERE status = 'D' ORDER BY amount DESC, loan_id"
-    assert got == _columns_and_rows(bank_sqlite, expected)[1]
+    assert got == _rows(bank_sqlite, expected)
     by_id = engine.translate("List the loan ids of loans above 500,000, ordered by loan id.")
     assert by_id.sql.endswith("ORDER BY loan.loan_id")
 
@@ -2305,4 +2273,4 @@ def test_distinct_rows_with_a_number_stored_as_text_are_ordered_by_what_they_sho
         "c.district_id = d.district_id JOIN disp p ON p.client_id = c.client_id JOIN card k ON "
         "k.disp_id = p.disp_id WHERE k.type = 'gold' ORDER BY d.A2"
     )
-    assert rows == _columns_and_rows(bank_sqlite, expected)[1]
+    assert rows == _rows(bank_sqlite, expected)

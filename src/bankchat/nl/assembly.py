@@ -170,7 +170,6 @@ class Assembly(Query):
             cols = self._list_columns(None, fanout)
             order = self._ordered_by(key)
             # (what each shown column is, its "AS name" aside)
-            # (what each shown column is, its "AS name" aside)
             selected = [re.sub(r"\s+AS\s+\w+$", "", c.strip()) for c in cols.split(", ")]
             if fanout and not all(part.split(" ")[0] in selected for part in order.split(", ")):
                 order = ", ".join(selected)  # DISTINCT rows are ordered by what they show

@@ -238,9 +238,9 @@ class Builder(Filters, Assembly):
             table = table_of(item)
             if table is None and agg in ("sum", "avg", "max", "min"):
                 # "the average single cash deposit": the amount of the records a value names
-                tables = {m.table for m in item.meanings if m.kind == "value"} - {"*"}
-                if len(tables) == 1 and self.layer.tables[min(tables)].measure:
-                    table = min(tables)
+                named = _value_table(item)
+                if named is not None and self.layer.tables[named].measure:
+                    table = named
             if table is not None:
                 if agg == "count":
                     return None
@@ -408,9 +408,9 @@ class Builder(Filters, Assembly):
                 nxt = rest[0]
                 kinds = {m.kind for m in nxt.meanings}
                 if nxt.kind == "meaning" and kinds == {"value"}:
-                    tables = {m.table for m in nxt.meanings} - {"*"}
-                    if len(tables) == 1:
-                        return tables.pop()
+                    named = _value_table(nxt)
+                    if named is not None:
+                        return named
                 # "At the Praha branch, how many accounts were opened": the accounts
                 counted = table_of(nxt)
                 if counted is not None and n > 0:
@@ -439,10 +439,7 @@ class Builder(Filters, Assembly):
 
     def _kind_named(self, item: Item) -> str | None:
         """The table of the records a plural value names ("card withdrawals": transactions)."""
-        if not _plural_kind(item):
-            return None
-        tables = {m.table for m in item.meanings if m.kind == "value"} - {"*"}
-        return tables.pop() if len(tables) == 1 else None
+        return _value_table(item) if _plural_kind(item) else None
 
     def _base(
         self, agg: str | None, measure: str | None, group: tuple[str, str] | None, row_focus: bool
@@ -506,3 +503,9 @@ def _plural_kind(item: Item) -> bool:
     """Whether an item names records of a kind in the plural ("card withdrawals", "credits"),
     which "the most" counts, not an amount ("the most withdrawn")."""
     return item.text.endswith("s") and any(m.kind == "value" for m in item.meanings)
+
+
+def _value_table(item: Item) -> str | None:
+    """The one table whose records a value names ("cash deposit": transactions), if one."""
+    tables = {m.table for m in item.meanings if m.kind == "value"} - {"*"}
+    return tables.pop() if len(tables) == 1 else None

@@ -164,13 +164,7 @@ class FigureQuestions:
                 'I can answer a ratio of two kinds of the same records ("male clients to '
                 'female clients"); ask for the two counts, or write the SQL'
             )
-        return Translation(
-            f"SELECT 1.0 * ({parts[0].sql}) / ({parts[1].sql}) AS ratio",
-            f"Ratio: ({asked[0]}) / ({asked[1]})",
-            notes=[*parts[0].notes, f"ratio = ({asked[0]}) / ({asked[1]})"],
-            words=[*parts[0].words, *parts[1].words],
-            filler=[*parts[0].filler],
-        )
+        return _quotient(asked, parts)
 
     def _divided(self, found: re.Match[str], hidden: frozenset[tuple[str, str]]) -> Translation:
         """ "What is the total amount of loans approved in 1997 divided by the total approved
@@ -198,13 +192,7 @@ class FigureQuestions:
             "I could read the two figures of this ratio only as something else; ask for each "
             "figure, or write the SQL",
         )
-        return Translation(
-            f"SELECT 1.0 * ({parts[0].sql}) / ({parts[1].sql}) AS ratio",
-            f"Ratio: ({asked[0]}) / ({asked[1]})",
-            notes=[*parts[0].notes, f"ratio = ({asked[0]}) / ({asked[1]})"],
-            words=[*parts[0].words, *parts[1].words],
-            filler=[*parts[0].filler],
-        )
+        return _quotient(asked, parts)
 
     def _growth(self, found: re.Match[str], hidden: frozenset[tuple[str, str]]) -> Translation:
         """ "By what percentage did the number of loans ... grow from 1996 to 1997?": each
@@ -270,7 +258,7 @@ class FigureQuestions:
             )
         base = from_table(tree)
         column = self._field_of(base, found.group("what"))
-        if base is None or column is None:
+        if column is None:
             raise NotUnderstood(
                 f"I could not tell which field of the records counted {found.group('what')!r} "
                 "is; ask for each figure on its own, or write the SQL"
@@ -312,11 +300,9 @@ class FigureQuestions:
             filler=counted.filler,
         )
 
-    def _field_of(self, table: str | None, words: str) -> str | None:
+    def _field_of(self, table: str, words: str) -> str | None:
         """The column of ``table`` a phrase names ("amount", "loan amount", "approved
         amount", "monthly payment"), trying it without its first words too."""
-        if table is None:
-            return None
         parts = words.lower().split()
         for start in range(len(parts)):
             for meaning in self.layer.lexicon.get(" ".join(parts[start:]), []):
@@ -325,6 +311,17 @@ class FigureQuestions:
                     if info is not None and info.type == "number":
                         return meaning.column
         return None
+
+
+def _quotient(asked: list[str], parts: list[Translation]) -> Translation:
+    """The first figure over the second, titled "Ratio"."""
+    return Translation(
+        f"SELECT 1.0 * ({parts[0].sql}) / ({parts[1].sql}) AS ratio",
+        f"Ratio: ({asked[0]}) / ({asked[1]})",
+        notes=[*parts[0].notes, f"ratio = ({asked[0]}) / ({asked[1]})"],
+        words=[*parts[0].words, *parts[1].words],
+        filler=[*parts[0].filler],
+    )
 
 
 def _conditions(sql: str) -> set[str]:

@@ -483,11 +483,18 @@ class Filters(Query):
         self.conditions.append(f"{'NOT ' if negate else ''}EXISTS ({inner})")
         self.explain.append(f"{'without' if negate else 'with'} {table}")
 
+    def _said_before(self, at: int) -> list[Item]:
+        """The items before ``at`` that say something (filler left out)."""
+        return [i for i in self.items[:at] if i.kind != "stop"]
+
+    def _said_after(self, at: int) -> Item | None:
+        """The first item after ``at`` that says something, if any."""
+        return next((i for i in self.items[at + 1 :] if i.kind != "stop"), None)
+
     def _place_or(self, item: Item, meaning: Any, anchor: str) -> bool:
         """ "at branches in South or North Moravia": the place said after "or" joins the one
         said before it, of the same kind and the same records, as either of the two."""
-        at = self.items.index(item)
-        before = [i for i in self.items[:at] if i.kind != "stop"]
+        before = self._said_before(self.items.index(item))
         if len(before) < 2 or before[-1].kind != "or":
             return False
         key = (anchor, meaning.column)
@@ -510,8 +517,7 @@ class Filters(Query):
     def _after_or(self, item: Item) -> bool:
         """Whether a value follows "or" ("... unpaid or running in debt"); the "or" is then
         read."""
-        at = self.items.index(item)
-        before = [i for i in self.items[:at] if i.kind != "stop"]
+        before = self._said_before(self.items.index(item))
         if before and before[-1].kind == "or":
             before[-1].used = True
             return True
@@ -520,8 +526,7 @@ class Filters(Query):
     def _outside(self, item: Item) -> bool:
         """Whether a place is said with "outside", "excluding", "other than" before it (that
         word is then read)."""
-        at = self.items.index(item)
-        before = [i for i in self.items[:at] if i.kind != "stop"]
+        before = self._said_before(self.items.index(item))
         if before and before[-1].kind == "in" and len(before) > 1:
             before = before[:-1]  # "outside of the region", "apart from in Prague"
         if before and before[-1].kind == "outside":
@@ -532,13 +537,13 @@ class Filters(Query):
     def _after_with(self, at: int) -> bool:
         """Whether an item follows "with" ("the accounts ... with their branch district
         names"): a field of the records listed."""
-        before = [i for i in self.items[:at] if i.kind != "stop"]
+        before = self._said_before(at)
         return bool(before) and before[-1].text == "with"
 
     def _given_a_value(self, at: int, column: str) -> bool:
         """Whether a field is followed by a value for it ("duration 60", "status running",
         "frequency weekly"): a condition, not a field asked for."""
-        nxt = next((i for i in self.items[at + 1 :] if i.kind != "stop"), None)
+        nxt = self._said_after(at)
         if nxt is None:
             return False
         if nxt.kind in ("number", "cmp", "between", "yearnum", "date"):
@@ -550,7 +555,7 @@ class Filters(Query):
         date the card was issued" is no date of an account."""
         if not any(m.kind == "column" and m.table == "*" for m in self.items[at].meanings):
             return False  # (a field of one table, "the card's issue date", is its own)
-        nxt = next((i for i in self.items[at + 1 :] if i.kind != "stop"), None)
+        nxt = self._said_after(at)
         table = table_of(nxt) if nxt is not None else None
         return table is not None and table != column.split(".")[0]
 

@@ -163,9 +163,9 @@ _OR_LATER = re.compile(
     r"\b(?:in\s+|on\s+)?(\d{4}(?:-\d{2}-\d{2})?)\s+or\s+(later|after|earlier|before)\b"
 )
 _ON_OR = re.compile(r"\b(?:in|on)\s+or\s+(after|before)\s+(\d{4}(?:-\d{2}-\d{2})?)\b")
-# "before the end of 1997" takes 1997 in; "after the start of 1996" too
+# "before (by) the end of 1997" takes 1997 in; "after the start of 1996" too
 _YEAR_EDGE = re.compile(
-    r"\b(before)\s+the\s+end\s+of\s+(\d{4})\b|\b(after)\s+the\s+(?:start|beginning)\s+of\s+(\d{4})\b"
+    r"\b(before|by)\s+the\s+end\s+of\s+(\d{4})\b|\b(after)\s+the\s+(?:start|beginning)\s+of\s+(\d{4})\b"
 )
 
 

@@ -172,16 +172,9 @@ class Explainer:
     ) -> ColumnInfo | None:
         body = node.this if isinstance(node, exp.Alias) else node
         body = _unwrap(body)
-        if node.alias_or_name.lower() in ("percent", "percentage", "share", "pct"):
-            return self._info(name, "Percentage", "percent")
-        if node.alias_or_name.lower() == "difference":
-            return self._info(name, "Difference", "number")
-        if node.alias_or_name.lower() == "percent_change":
-            return self._info(name, "Change (%)", "percent")
-        if node.alias_or_name.lower() == "ratio":
-            return self._info(name, "Ratio", "number")
-        if node.alias_or_name.lower() in _AGES:
-            return self._info(name, _AGES[node.alias_or_name.lower()], "number")
+        figure = _FIGURES.get(node.alias_or_name.lower())
+        if figure is not None:
+            return self._info(name, *figure)
         if isinstance(body, exp.Column):
             source = _source_column(body, scope)
             if source is None:
@@ -259,14 +252,7 @@ class Explainer:
         aggregates = []
         for node in select.expressions:
             body = _unwrap(node.this if isinstance(node, exp.Alias) else node)
-            if type(body) in _AGGREGATES or node.alias_or_name.lower() in (
-                "percent",
-                "percentage",
-                "difference",
-                "percent_change",
-                "ratio",
-                *_AGES,
-            ):
+            if type(body) in _AGGREGATES or node.alias_or_name.lower() in _COMPUTED:
                 info = self._column(node, node.alias_or_name, select, scope)
                 if info is not None:
                     aggregates.append(info.label)
@@ -557,8 +543,21 @@ def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-# ages in full years the offline engine computes from birth dates
-_AGES = {"age": "Age (years)", "average_age": "Average age (years)"}
+# figures named by their alias: title and kind
+_FIGURES = {
+    "percent": ("Percentage", "percent"),
+    "percentage": ("Percentage", "percent"),
+    "share": ("Percentage", "percent"),
+    "pct": ("Percentage", "percent"),
+    "difference": ("Difference", "number"),
+    "percent_change": ("Change (%)", "percent"),
+    "ratio": ("Ratio", "number"),
+    "age": ("Age (years)", "number"),  # ages in full years, from birth dates
+    "average_age": ("Average age (years)", "number"),
+}
+# the ones the interpretation says are computed ("share" and "pct", a model's aliases, are
+# titled but not said to be computed)
+_COMPUTED = frozenset(_FIGURES) - {"share", "pct"}
 
 
 def _humanize(name: str) -> str:
