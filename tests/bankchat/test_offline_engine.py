@@ -2274,3 +2274,29 @@ def test_distinct_rows_with_a_number_stored_as_text_are_ordered_by_what_they_sho
         "k.disp_id = p.disp_id WHERE k.type = 'gold' ORDER BY d.A2"
     )
     assert rows == _rows(bank_sqlite, expected)
+
+
+def test_and_average_that_opens_a_field_name_is_that_field(engine, bank_sqlite):
+    """ "the name and average salary" names two fields ("average salary" is a column), not
+    two figures; "the total and average loan amount" is still two figures, asked back."""
+    one = engine.translate(
+        "What is the name and average salary of the district where client 12 lives?"
+    )
+    expected = (
+        "SELECT d.A2, d.A11 FROM district d JOIN client c ON c.district_id = d.district_id "
+        "WHERE c.client_id = 12"
+    )
+    assert _columns_and_rows(bank_sqlite, one.sql) == (["A2", "A11"], _rows(bank_sqlite, expected))
+    with pytest.raises(NotUnderstood):
+        engine.translate("What is the total and average loan amount in north Moravia?")
+
+
+def test_each_records_fields_list_the_records_without_grouping(engine, bank_sqlite):
+    """ "with each district's name and inhabitants" shows those fields of every district
+    listed; it had grouped by them and added a count of 1 per row."""
+    got = engine.translate(
+        "List the districts of Central Bohemia with each district's name and inhabitants."
+    )
+    expected = "SELECT A2, CAST(A4 AS INTEGER) FROM district WHERE A3 = 'central Bohemia'"
+    columns, rows = _columns_and_rows(bank_sqlite, got.sql)
+    assert len(columns) == 2 and sorted(rows) == sorted(_rows(bank_sqlite, expected))

@@ -309,7 +309,7 @@ class Reader:
             if meanings:
                 return Item("meaning", phrase, list(meanings)), width
             keyword = KEYWORDS.get(phrase)
-            if keyword:
+            if keyword and not self._name_follows(tokens, i, width, keyword[0]):
                 return Item(keyword[0], phrase, payload=keyword[1]), width
         if date is not None:
             return date
@@ -337,6 +337,18 @@ class Reader:
         if keyword:
             return Item(keyword[0], token, payload=keyword[1]), 1
         return None
+
+    def _name_follows(self, tokens: list[str], i: int, width: int, kind: str) -> bool:
+        """Whether an ``and ...`` phrase the engine refuses ("and average": two figures)
+        opens a longer name instead ("the name and average salary": a column)."""
+        if kind != "unsupported" or tokens[i] != "and":
+            return False
+        start = i + 1 + (tokens[i + 1] == "the")
+        for end in range(min(len(tokens), start + self._max_words), i + width, -1):
+            phrase = " ".join(tokens[start:end])
+            if self.layer.lexicon.get(phrase) or self.layer.lexicon.get(_singular(phrase)):
+                return True
+        return False
 
     def _combine(self, items: list[Item]) -> list[Item]:
         """Join ``<table id phrase> <number>`` into id references."""
