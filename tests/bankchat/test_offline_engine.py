@@ -1244,8 +1244,10 @@ def test_a_table_both_required_and_excluded_asks_back_and_the_first_is_the_earli
             "How many of the loans approved in 1998 went to accounts that have no standing "
             "order for household payments set up with the bank?"
         )
-    first = engine.translate("Who holds the very first gold card the bank issued?")
+    first = engine.translate("Which is the very first gold card the bank issued?")
     assert "ORDER BY card.issued" in first.sql
+    with pytest.raises(NotUnderstood, match="asks who"):  # (it showed the card, not a client)
+        engine.translate("Who holds the very first gold card the bank issued?")
 
 
 @pytest.mark.parametrize(
@@ -2300,3 +2302,112 @@ def test_each_records_fields_list_the_records_without_grouping(engine, bank_sqli
     expected = "SELECT A2, CAST(A4 AS INTEGER) FROM district WHERE A3 = 'central Bohemia'"
     columns, rows = _columns_and_rows(bank_sqlite, got.sql)
     assert len(columns) == 2 and sorted(rows) == sorted(_rows(bank_sqlite, expected))
+
+
+def test_when_with_a_size_superlative_is_that_records_date(engine, bank_sqlite):
+    """ "When was the largest loan granted?" is the date of the largest loan; it had been the
+    latest loan date. "What was the biggest ..., and when ...?" shows the amount and date."""
+    got = _rows(bank_sqlite, engine.translate("When was the largest loan granted?").sql)
+    assert got == _rows(bank_sqlite, "SELECT date FROM loan ORDER BY amount DESC, loan_id LIMIT 1")
+    both = engine.translate(
+        "What was the biggest withdrawal from account 2000 and when did it happen?"
+    )
+    expected = (
+        "SELECT amount, date FROM trans WHERE account_id = 2000 AND type IN ('VYDAJ', 'VYBER') "
+        "ORDER BY amount DESC, trans_id LIMIT 1"
+    )
+    assert _rows(bank_sqlite, both.sql) == _rows(bank_sqlite, expected)
+    latest = engine.translate("When was the last loan granted?")
+    assert _rows(bank_sqlite, latest.sql) == _rows(bank_sqlite, "SELECT MAX(date) FROM loan")
+    with pytest.raises(NotUnderstood):  # standing orders have no date
+        engine.translate("On what date was the largest standing order set up?")
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "Where does the owner of account 500 live?",
+            "SELECT d.A2 FROM disp p JOIN client c ON c.client_id = p.client_id JOIN district d "
+            "ON d.district_id = c.district_id WHERE p.account_id = 500 AND p.type = 'OWNER'",
+        ),
+        (
+            "Where is account 500 held?",
+            "SELECT d.A2 FROM account a JOIN district d ON d.district_id = a.district_id "
+            "WHERE a.account_id = 500",
+        ),
+        (
+            "Who owns account 500?",
+            "SELECT client_id FROM disp WHERE account_id = 500 AND type = 'OWNER'",
+        ),
+        (
+            "Which card was issued first?",
+            "SELECT card_id FROM card ORDER BY issued, card_id LIMIT 1",
+        ),
+        (
+            "Which accounts did we open on July 14th 1996, please?",
+            "SELECT account_id FROM account WHERE date = '1996-07-14' ORDER BY account_id",
+        ),
+        (
+            "Which branch district holds the account that pays the single largest standing "
+            "order for household payments?",
+            'SELECT d.A2 FROM "order" o JOIN account a ON a.account_id = o.account_id JOIN '
+            "district d ON d.district_id = a.district_id WHERE o.k_symbol = 'SIPO' "
+            "ORDER BY o.amount DESC, o.order_id LIMIT 1",
+        ),
+    ],
+)
+def test_where_who_first_open_and_single_are_read_as_staff_mean_them(
+    engine, bank_sqlite, question, expected
+):
+    """Each had been answered wrongly with confidence: "where ... live" showed the client's
+    usual columns with a district number, "who owns account 500" showed account 500, "issued
+    first" the card with the lowest number, "did we open" running loans, and "the single
+    largest standing order" the branch whose orders add up to most."""
+    assert _rows(bank_sqlite, engine.translate(question).sql) == _rows(bank_sqlite, expected)
+
+
+def test_who_is_asked_back_when_no_client_would_be_shown(engine):
+    with pytest.raises(NotUnderstood, match="asks who"):
+        engine.translate("Who is attached to account 2 and in what role?")
+
+
+def test_an_age_by_then_bounds_the_other_date_too(engine, bank_sqlite):
+    """ "gold cards that had been issued by then" holds only cards issued by the age's date;
+    the words had been dropped."""
+    got = engine.translate(
+        "What was the average age, in full years on 11/30/1996, of clients holding a gold card "
+        "that had been issued by then?"
+    )
+    expected = (
+        "SELECT AVG((CAST(strftime('%Y', '1996-11-30') AS INTEGER) - CAST(strftime('%Y', "
+        "c.birth_date) AS INTEGER) - (strftime('%m-%d', '1996-11-30') < strftime('%m-%d', "
+        "c.birth_date)))) FROM card ca JOIN disp d ON d.disp_id = ca.disp_id JOIN client c "
+        "ON c.client_id = d.client_id WHERE ca.type = 'gold' AND ca.issued <= '1996-11-30'"
+    )
+    assert _rounded(_rows(bank_sqlite, got.sql)) == _rounded(_rows(bank_sqlite, expected))
+
+
+def test_a_total_over_a_join_that_repeats_records_adds_each_record_once(engine, bank_sqlite):
+    """The districts where gold card holders live are each added once (the join has one row
+    per holder); "counting each holder once" asks for the figure per holder."""
+    total = engine.translate(
+        "Across the districts where our gold card holders live, how many crimes were "
+        "committed in 1996 in total?"
+    )
+    holders = (
+        "SELECT c.district_id FROM card ca JOIN disp d ON d.disp_id = ca.disp_id "
+        "JOIN client c ON c.client_id = d.client_id WHERE ca.type = 'gold'"
+    )
+    expected = f"SELECT SUM(A16) FROM district WHERE district_id IN ({holders})"
+    assert _rows(bank_sqlite, total.sql) == _rows(bank_sqlite, expected)
+    per_holder = engine.translate(
+        "What is the average number of inhabitants of the districts where the gold card "
+        "holders live, counting each holder once?"
+    )
+    expected = (
+        "SELECT AVG(CAST(di.A4 AS INTEGER)) FROM district di JOIN client c ON "
+        "c.district_id = di.district_id JOIN disp d ON d.client_id = c.client_id JOIN card ca "
+        "ON ca.disp_id = d.disp_id WHERE ca.type = 'gold'"
+    )
+    assert _rounded(_rows(bank_sqlite, per_holder.sql)) == _rounded(_rows(bank_sqlite, expected))

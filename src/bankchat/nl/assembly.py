@@ -117,6 +117,20 @@ class Assembly(Query):
             )
         elif agg == "count":
             sql = f"SELECT {count} FROM {quote(base)}{joins}{where}"
+        elif (
+            agg in ("sum", "avg")
+            and measure_sql
+            and fanout
+            and not self.each_row
+            and measure.startswith(f"{base}.")
+        ):
+            # why: a join that repeats each record ("the districts where gold card holders
+            # live": one row per holder) would add a record's figure once per row
+            sql = (
+                f"SELECT {_agg_sql(agg)}({measure_sql}) FROM {quote(base)} WHERE {key} IN "
+                f"(SELECT {key} FROM {quote(base)}{joins}{where})"
+            )
+            self.applied.append(f"each {base} record counted once")
         elif agg in ("sum", "avg") and measure_sql:
             sql = f"SELECT {_agg_sql(agg)}({measure_sql}) FROM {quote(base)}{joins}{where}"
         elif agg in ("max", "min", "max_date", "min_date") and measure_sql:
@@ -128,7 +142,7 @@ class Assembly(Query):
             ):
                 descending = self._says("youngest")
             # "when was ...", "on what date was the very first account opened": a date
-            when = bool(
+            when = not self.picked_field and bool(
                 re.match(
                     r"\s*(?:when|on\s+what\s+date|what\s+date|which\s+date)\b",
                     self.question.lower(),
@@ -236,7 +250,8 @@ class Assembly(Query):
             if measure and measure not in chosen and not picked:
                 chosen.append(measure)
             return ", ".join(dict.fromkeys(self._shown(c) for c in chosen))
-        if self.items and self.items[0].text in ("which", "who") and measure is None:
+        opens = [i.text for i in self.items[:2]]
+        if (opens[:1] in (["which"], ["who"]) or opens == ["in", "which"]) and measure is None:
             # "Which clients hold a gold card?": the records themselves, by what names them
             record = self.layer.tables[base]
             names = [f"{base}.{c}" for c in record.ident or [record.name_column or record.key]]
@@ -457,8 +472,8 @@ class Assembly(Query):
     def _fields_first(self) -> bool:
         """Whether the question names a field before the records it is about (or lists the
         fields it wants after the question: "Where does the owner live? District name.")."""
-        if re.search(r"[?.;]\s+\S", self.question.strip()):
-            return True
+        if re.search(r"[?.;]\s+\S", self.question.strip()) or self.picked_field:
+            return True  # (the date of the record picked out is its field)
         asks = next((n for n, i in enumerate(self.items) if i.kind == "which"), None)
         if asks is not None and asks + 1 < len(self.items) and self.items[asks].text != "who":
             after = self.items[asks + 1]

@@ -23,6 +23,11 @@ _AGENT_BY = re.compile(
 )
 
 _IN_ALL = ("in total", "altogether", "in all")
+_SINGLE = re.compile(
+    r"\b(?:single|individual)\s+(?:largest|biggest|highest|smallest|lowest)\b|\b(?:largest|biggest|highest|smallest|lowest)\s+(?:single|individual)\b"
+)
+# superlatives of size, not of time ("the largest loan", not "the latest")
+_SIZES = ("largest", "biggest", "highest", "smallest", "lowest", "greatest", "maximum", "minimum")
 _OWNER = re.compile(r"\bowners?\b")
 
 
@@ -84,6 +89,9 @@ class Builder(Filters, Assembly):
             group = (self.split_by[0], self.split_by[0].split(".")[1])
         self._related_tables()
         self._extra_columns(agg, group, measure)
+        when = any(i.kind == "when" for i in self.items)
+        if self.picked_field and when and measure is not None and group is None:
+            self._when_picked(measure)
         if agg is None and group is None and not row_focus and topk is None:
             focus = self._focus()
             # (a column a condition already uses, "districts of the south Bohemia region",
@@ -176,7 +184,11 @@ class Builder(Filters, Assembly):
             if item.kind == "agg":
                 item.used = True
                 payload = item.payload
-                if when and payload in ("max", "min"):
+                if when and payload in ("max", "min") and item.text in _SIZES:
+                    # "when was the largest loan granted": the largest loan's date, not the
+                    # latest date
+                    self.picked_field = True
+                elif when and payload in ("max", "min"):
                     payload = "max_date" if payload == "max" else "min_date"
                 if payload in ("count", "sum"):
                     # "how many disponents are there in total": the same figure, said again
@@ -190,6 +202,24 @@ class Builder(Filters, Assembly):
             last = any(i.kind == "topk" for i in self.items) is False
             return ("max_date" if last else "min_date"), 0
         return None, -1
+
+    def _when_picked(self, measure: str) -> None:
+        """The date of the record a largest or smallest picks out, shown as its field ("When
+        was the largest loan granted?"); after the figure itself when that is asked first
+        ("What was the biggest withdrawal, and when did it happen?")."""
+        for item in self.items:
+            if item.kind == "when":
+                item.used = True
+        table = measure.split(".")[0]
+        date = self._date_column(table, len(self.items))
+        if not date.startswith(f"{table}."):
+            raise NotUnderstood(f"I could not tell which date of the {table} records is asked for")
+        if not self.question.lower().lstrip().startswith("when") and measure not in (
+            self.extra_columns
+        ):
+            self.extra_columns.append(measure)
+        if date not in self.extra_columns:
+            self.extra_columns.append(date)
 
     def _topk(self) -> int | None:
         for n, item in enumerate(self.items):
@@ -351,7 +381,7 @@ class Builder(Filters, Assembly):
         column = self.column(target)
         if column is not None and self.ctype(column) == "text":
             target.used = True
-            return (column, column.split(".")[1]), False
+            return self._ranked_by(column)
         table = table_of(target)
         if table is None:
             return None, False
@@ -361,8 +391,19 @@ class Builder(Filters, Assembly):
         info = self.layer.tables[table]
         target.used = True
         self.tables.add(table)
-        name = info.name_column or info.key
-        return (f"{table}.{name}", name), False
+        return self._ranked_by(f"{table}.{info.name_column or info.key}")
+
+    def _ranked_by(self, column: str) -> tuple[tuple[str, str] | None, bool]:
+        """Group by ``column`` to rank its values ("which region has the most clients"),
+        unless one record is ranked: "which branch holds the account that pays the single
+        largest standing order" is that order's branch, not the branch whose orders add up
+        to the most."""
+        if _SINGLE.search(self.question.lower()):
+            self.picked_field = True
+            self.extra_columns.append(column)
+            self.tables.add(column.split(".")[0])
+            return None, False
+        return (column, column.split(".")[1]), False
 
     def _after_topk(self, n: int) -> bool:
         return any(i.kind in ("topk", "number") for i in self.items[:n])

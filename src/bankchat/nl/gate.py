@@ -326,6 +326,13 @@ def _check_answer_shape(text: str, tree: Any) -> None:
             f"The question asks which {asks_which.group(1)}, but I would compute one figure "
             "instead; rephrase it, or write the SQL"
         )
+    who = re.match(r"\s*who\b", text) or re.search(r"\band\s+who\b", text)
+    people = {c.table for e in tree.expressions for c in e.find_all(exp.Column)}
+    if who and "client" not in people and not aggregated:
+        raise NotUnderstood(
+            "The question asks who, but I would show no client; rephrase it (the client who "
+            "owns ..., the owner of ...), or write the SQL"
+        )
     if re.match(r"\s*what\s+(?:is|was)\s+the\b", text) and not (aggregated or limited or keyed):
         raise NotUnderstood(
             "The question asks for one value, but I would list many rows; rephrase it (for "

@@ -51,6 +51,7 @@ class OfflineEngine(FigureQuestions, PickedQuestions):
 
         ``hidden``: (table, column) pairs the asker may not read; default columns leave them
         out (a column the question names is still written, and the guard refuses it)."""
+        each_row = _EACH_ONCE.search(question) is not None
         question = _without_asides(question)
         answer = self.figure_question(question, hidden) or self.picked_question(question, hidden)
         if answer is not None:
@@ -69,7 +70,7 @@ class OfflineEngine(FigureQuestions, PickedQuestions):
             raise NotUnderstood(
                 "I did not understand: " + ", ".join(repr(u) for u in unknown), unknown
             )
-        builder = Builder(self.layer, items, question, hidden)
+        builder = Builder(self.layer, items, question, hidden, each_row=each_row)
         translation = builder.build()
         check_confidence(items, translation.sql, layer=self.layer, question=question)
         if builder.ambiguous_place is not None:
@@ -77,7 +78,9 @@ class OfflineEngine(FigureQuestions, PickedQuestions):
             place = next((i.text for i in items if _is_place(i)), "there")
             try:
                 fresh = self.read(question)
-                second = Builder(self.layer, fresh, question, hidden, anchor=other).build()
+                second = Builder(
+                    self.layer, fresh, question, hidden, anchor=other, each_row=each_row
+                ).build()
                 # why: the other reading moves one place filter; a join the first reading
                 # filtered on may now only link the tables, which is no dropped phrase
                 check_confidence(
@@ -141,6 +144,9 @@ _ASIDES = (
         re.IGNORECASE,
     ),
 )
+
+
+_EACH_ONCE = re.compile(r"\bcount(?:ing)?\s+each\s+[\w ]+?\s+(?:only\s+)?once\b", re.IGNORECASE)
 
 
 # "Which region's branches hold the most weekly-statement accounts, and how many?": the

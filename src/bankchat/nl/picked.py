@@ -170,6 +170,8 @@ class PickedQuestions:
         later = None if at else _AGE_AT.search(tail)
         if later is not None:  # "the average age of gold card holders on 1998-12-31"
             at, tail = later.group(1), (tail[: later.start()] + tail[later.end() :]).strip()
+        if at:  # "gold cards that had been issued by then": by the age's date
+            tail = _THEN.sub(lambda m: f"{_THEN_BOUNDS[m.group(1).lower()]} {at}", tail)
         tail = tail if re.match(r"of\b", tail, re.IGNORECASE) else f"of {tail}"
         rest = re.sub(r"\s+", " ", f"{lead} list the birth dates {tail}").strip()
         base = self.translate(rest, hidden)
@@ -279,6 +281,9 @@ _AGE_WHEN = re.compile(
 
 
 _AT_EVENT = {"approval": "loan", "opening": "account", "issue": "card"}
+
+_THEN = re.compile(r"\b(by|before)\s+(?:then|that\s+(?:date|day|time))\b", re.IGNORECASE)
+_THEN_BOUNDS = {"by": "on or before", "before": "before"}
 
 
 _AGE_AT = re.compile(r",?\s*\b(?:on|as\s+of|at)\s+(\d{4}-\d{2}-\d{2})\b", re.IGNORECASE)

@@ -23,8 +23,12 @@ class Query:
         question: str,
         hidden: frozenset[tuple[str, str]] = frozenset(),
         anchor: str | None = None,
+        each_row: bool = False,
     ) -> None:
         self.layer = layer
+        # "..., counting each holder once": a total or average over the joined rows (one per
+        # holder), not over the records themselves
+        self.each_row = each_row
         # whose district a place name filters, when the caller chose a reading ("client" or
         # "account"); the reading not taken, when two were plausible
         self.anchor = anchor
@@ -42,6 +46,9 @@ class Query:
         self.place_conditions: dict[tuple[str, str], tuple[int, list[str]]] = {}
         self.value_closed: dict[str, list[str]] = {}  # values chosen before an "or"
         self.picked_out = False  # the fields of one record a largest or smallest picks out
+        # a field of the one record a superlative picks out is what is asked ("when was the
+        # largest loan granted", "which branch holds the single largest standing order")
+        self.picked_field = False
         self.group_more: list[str] = []
         self.order_by: str | None = None
         self.any_disposition = False
