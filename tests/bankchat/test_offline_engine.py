@@ -2411,3 +2411,19 @@ def test_a_total_over_a_join_that_repeats_records_adds_each_record_once(engine, 
         "ON ca.disp_id = d.disp_id WHERE ca.type = 'gold'"
     )
     assert _rounded(_rows(bank_sqlite, per_holder.sql)) == _rounded(_rows(bank_sqlite, expected))
+
+
+def test_the_total_balance_of_accounts_adds_their_current_balances(engine, bank_sqlite):
+    """ "The total balance of all accounts in Kolin" adds each account's current balance; it
+    had added the balance after every transaction they ever made. A balance of transactions
+    in a year is still over those transactions."""
+    got = engine.translate("What is the total balance of all accounts in Kolin?")
+    expected = (
+        "SELECT SUM(t.balance) FROM trans t JOIN account a ON a.account_id = t.account_id "
+        "JOIN district d ON d.district_id = a.district_id WHERE d.A2 = 'Kolin' AND t.trans_id = "
+        "(SELECT l.trans_id FROM trans l WHERE l.account_id = t.account_id "
+        "ORDER BY l.date DESC, l.trans_id DESC LIMIT 1)"
+    )
+    assert _rows(bank_sqlite, got.sql) == _rows(bank_sqlite, expected)
+    yearly = engine.translate("What was the average balance after transactions in 1996?")
+    assert "latest" not in yearly.sql

@@ -78,7 +78,9 @@ class Builder(Filters, Assembly):
             self.tables.add("disp")
             self.conditions.append("disp.type = 'OWNER'")
             self.applied.append("owners = clients with an owner's disposition of an account")
-        if any(i.text.startswith("current balance") for i in self.items):
+        if any(i.text.startswith("current balance") for i in self.items) or (
+            agg in ("sum", "avg") and measure == "trans.balance" and self._accounts_balance()
+        ):
             # an account's current balance is the one after its latest transaction
             self.conditions.append(LATEST_TRANSACTION)
             self.tables.add("trans")
@@ -202,6 +204,18 @@ class Builder(Filters, Assembly):
             last = any(i.kind == "topk" for i in self.items) is False
             return ("max_date" if last else "min_date"), 0
         return None, -1
+
+    def _accounts_balance(self) -> bool:
+        """Whether a total or average balance is of accounts ("the total balance of all
+        accounts in Kolin": each one's current balance), not of transactions (no
+        transaction, date or other field of one is named)."""
+        named = {c for c in (self.column(i) for i in self.items) if c and c.startswith("trans.")}
+        return (
+            named == {"trans.balance"}
+            and any(table_of(i) == "account" for i in self.items)
+            and not any(table_of(i) == "trans" or i.kind in ("date", "yearnum") for i in self.items)
+            and not any("trans." in c for c in self.conditions)
+        )
 
     def _when_picked(self, measure: str) -> None:
         """The date of the record a largest or smallest picks out, shown as its field ("When
