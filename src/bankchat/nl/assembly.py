@@ -122,6 +122,7 @@ class Assembly(Query):
             and measure_sql
             and fanout
             and not self.each_row
+            and measure is not None
             and measure.startswith(f"{base}.")
         ):
             # why: a join that repeats each record ("the districts where gold card holders
