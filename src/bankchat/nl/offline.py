@@ -51,7 +51,7 @@ class OfflineEngine(FigureQuestions, PickedQuestions):
 
         ``hidden``: (table, column) pairs the asker may not read; default columns leave them
         out (a column the question names is still written, and the guard refuses it)."""
-        each_row = _EACH_ONCE.search(question) is not None
+        each_row = any(said.search(question) for said in _EACH_ONCE)
         question = _without_asides(question)
         answer = self.figure_question(question, hidden) or self.picked_question(question, hidden)
         if answer is not None:
@@ -98,6 +98,18 @@ class OfflineEngine(FigureQuestions, PickedQuestions):
         return translation
 
 
+# "..., counting each card holder only once", "Count each client once.": read as nothing,
+# except that a total or average is then taken over the joined rows (``each_row``)
+_EACH_ONCE = (
+    re.compile(r",?\s*counting\s+each\s+[\w ]+?\s+(?:only\s+)?once\b", re.IGNORECASE),
+    re.compile(
+        r"(?<=[?.])\s+count\s+each\s+(?:client|account|loan|card|person|owner)\s+"
+        r"(?:only\s+)?once\b[^?.]*[?.]?",
+        re.IGNORECASE,
+    ),
+)
+
+
 # what a question is for, said around it ("For our quarterly review, ...", "... I need this
 # for the credit risk summary."), and requests the answer meets anyway ("Count each client
 # once, please."): read as nothing
@@ -134,19 +146,8 @@ _ASIDES = (
         r",?\s*counting\s+both\s+(?:kinds|types)\s+of\s+withdrawals?(?:\s+transactions)?,?",
         re.IGNORECASE,
     ),
-    re.compile(  # "..., counting each card holder only once"
-        r",?\s*counting\s+each\s+[\w ]+?\s+(?:only\s+)?once\b",
-        re.IGNORECASE,
-    ),
-    re.compile(
-        r"(?<=[?.])\s+count\s+each\s+(?:client|account|loan|card|person|owner)\s+"
-        r"(?:only\s+)?once\b[^?.]*[?.]?",
-        re.IGNORECASE,
-    ),
+    *_EACH_ONCE,
 )
-
-
-_EACH_ONCE = re.compile(r"\bcount(?:ing)?\s+each\s+[\w ]+?\s+(?:only\s+)?once\b", re.IGNORECASE)
 
 
 # "Which region's branches hold the most weekly-statement accounts, and how many?": the
