@@ -2324,6 +2324,23 @@ def test_when_with_a_size_superlative_is_that_records_date(engine, bank_sqlite):
 
 
 @pytest.mark.parametrize(
+    "question",
+    [
+        "On what date was the largest loan granted?",
+        "What date was the largest loan granted?",
+        "Which date was the largest loan granted on?",
+    ],
+)
+def test_asking_for_a_date_any_way_shows_only_the_date(engine, bank_sqlite, question):
+    """However the question asks for a date, the picked record's date is the whole answer,
+    as for "When was ..." ("On what date ..." had shown the amount as well)."""
+    got = engine.translate(question).sql
+    assert _rows(bank_sqlite, got) == _rows(
+        bank_sqlite, "SELECT date FROM loan ORDER BY amount DESC, loan_id LIMIT 1"
+    )
+
+
+@pytest.mark.parametrize(
     ("question", "expected"),
     [
         (

@@ -15,6 +15,9 @@ from bankchat.nl.base import NotUnderstood, Translation, column_sql, place_cue, 
 from bankchat.nl.query import Query
 from bankchat.nl.renderer import explanation
 
+# a question that opens by asking for a date: "when was ...", "on what date was ..."
+ASKS_WHEN = re.compile(r"\s*(?:when|(?:on\s+)?(?:what|which)\s+date)\b")
+
 
 class Assembly(Query):
     """Writes the query's SQL."""
@@ -143,12 +146,7 @@ class Assembly(Query):
             ):
                 descending = self._says("youngest")
             # "when was ...", "on what date was the very first account opened": a date
-            when = not self.picked_field and bool(
-                re.match(
-                    r"\s*(?:when|on\s+what\s+date|what\s+date|which\s+date)\b",
-                    self.question.lower(),
-                )
-            )
+            when = not self.picked_field and bool(ASKS_WHEN.match(self.question.lower()))
             # (fields named beside it are those of the record picked out: "the amount and
             # date of the largest loan" is that loan's row)
             fields = any(c != measure for c in self.extra_columns)

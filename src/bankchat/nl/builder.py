@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from bankchat.nl.assembly import Assembly
+from bankchat.nl.assembly import ASKS_WHEN, Assembly
 from bankchat.nl.base import LATEST_TRANSACTION, Item, NotUnderstood, Translation, table_of
 from bankchat.nl.filters import Filters
 
@@ -228,7 +228,7 @@ class Builder(Filters, Assembly):
         date = self._date_column(table, len(self.items))
         if not date.startswith(f"{table}."):
             raise NotUnderstood(f"I could not tell which date of the {table} records is asked for")
-        if not self.question.lower().lstrip().startswith("when") and measure not in (
+        if not ASKS_WHEN.match(self.question.lower()) and measure not in (
             self.extra_columns
         ):
             self.extra_columns.append(measure)
