@@ -67,6 +67,36 @@ def test_the_interpretation_reads_the_sql_clause_by_clause(chat: BankChat) -> No
     assert _texts(result, "cap") == []
 
 
+@pytest.mark.parametrize(
+    ("select", "title"),
+    [("t.balance", "Current balance"), ("SUM(t.balance)", "Total current balance")],
+)
+def test_a_balance_of_each_accounts_latest_transaction_is_its_current_balance(
+    chat: BankChat, select: str, title: str
+) -> None:
+    """Whoever wrote the SQL (the engine, a model, the user), keeping only each account's
+    latest transaction reads as that, and its balance is the current balance; they read
+    "Transaction is a computed value" and "balance after the transaction"."""
+    result = chat.run_sql(
+        f"SELECT {select} FROM trans t JOIN account a ON a.account_id = t.account_id "
+        "WHERE a.district_id = 1 AND t.trans_id = (SELECT l.trans_id FROM trans AS l "
+        "WHERE l.account_id = t.account_id ORDER BY l.date DESC, l.trans_id DESC LIMIT 1)",
+        _policy("analyst"),
+    )
+    assert result.status == "success"
+    assert [c["label"] for c in result.column_info] == [title]
+    assert "Transaction: each account's latest" in _texts(result, "filter")
+    # the largest transaction's row: still the balance after that transaction
+    other = chat.run_sql(
+        f"SELECT {select} FROM trans t WHERE t.account_id = 500 AND t.trans_id = (SELECT "
+        "l.trans_id FROM trans AS l WHERE l.account_id = t.account_id ORDER BY l.amount DESC "
+        "LIMIT 1)",
+        _policy("analyst"),
+    )
+    assert other.status == "success"
+    assert "current" not in other.column_info[0]["label"].lower()
+
+
 def test_an_order_by_date_reads_latest_or_earliest_first(chat: BankChat) -> None:
     result = chat.run_sql(
         "SELECT a.account_id, a.date, l.amount FROM account a "

@@ -228,9 +228,7 @@ class Builder(Filters, Assembly):
         date = self._date_column(table, len(self.items))
         if not date.startswith(f"{table}."):
             raise NotUnderstood(f"I could not tell which date of the {table} records is asked for")
-        if not ASKS_WHEN.match(self.question.lower()) and measure not in (
-            self.extra_columns
-        ):
+        if not ASKS_WHEN.match(self.question.lower()) and measure not in (self.extra_columns):
             self.extra_columns.append(measure)
         if date not in self.extra_columns:
             self.extra_columns.append(date)

@@ -179,7 +179,7 @@ class Explainer:
             source = _source_column(body, scope)
             if source is None:
                 return None
-            label, kind = self.display.column(source)
+            label, kind = self._label(source, select)
             return self._info(name, label, kind, source)
         agg = _AGGREGATES.get(type(body))
         if agg is not None:
@@ -204,7 +204,7 @@ class Explainer:
             if isinstance(inner, exp.Column):
                 source = _source_column(inner, scope)
                 if source is not None:
-                    label, kind = self.display.column(source)
+                    label, kind = self._label(source, select)
                     title = self.display.aggregates[agg].format(label=label.lower())
                     if agg in ("sum", "avg") and kind not in ("money", "percent"):
                         kind = "number"
@@ -218,6 +218,60 @@ class Explainer:
                 source = _source_column(inner, scope)
                 label = self.display.column(source)[0] if source else _humanize(name)
                 return self._info(name, f"{label} ({part})", "text")
+        return None
+
+    def _label(self, source: str, select: exp.Select | None) -> tuple[str, str]:
+        """A column's title and kind; a balance read from each account's latest transaction
+        is its current balance."""
+        label, kind = self.display.column(source)
+        current = _CURRENT.get(source)
+        if current is not None and select is not None:
+            table = source.split(".")[0]
+            where = select.args.get("where")
+            scope = build_scope(select)
+            if where is not None and any(
+                (self._latest_row(c, scope) or ("", ""))[0] == table for c in _conjuncts(where.this)
+            ):
+                return current, kind
+        return label, kind
+
+    def _latest_row(self, node: exp.Expression, scope: Scope | None) -> tuple[str, str] | None:
+        """(table, grouping table) when ``node`` keeps only the latest row of a table per
+        grouping record: ``trans.trans_id = (SELECT l.trans_id FROM trans AS l WHERE
+        l.account_id = trans.account_id ORDER BY l.date DESC, ... LIMIT 1)``."""
+        node = _unwrap(node)
+        if not isinstance(node, exp.EQ):
+            return None
+        column, query = node.left, _unwrap(node.right)
+        if isinstance(column, exp.Subquery):
+            column, query = query, column
+        if not (isinstance(column, exp.Column) and isinstance(query, exp.Subquery)):
+            return None
+        inner = query.this
+        source = _source_column(column, scope)
+        if not isinstance(inner, exp.Select) or source is None or _limit_of(inner) != 1:
+            return None
+        table = source.split(".")[0]
+        inner_scope = build_scope(inner)
+        order = inner.args.get("order")
+        where = inner.args.get("where")
+        if _tables_read(inner) != [table] or order is None or where is None:
+            return None
+        first = order.expressions[0]
+        newest = _unwrap(first.this)
+        if not (
+            first.args.get("desc")
+            and isinstance(newest, exp.Column)
+            and self.display.column(_source_column(newest, inner_scope) or "")[1] == "date"
+        ):
+            return None
+        for eq in _conjuncts(where.this):
+            eq = _unwrap(eq)
+            if isinstance(eq, exp.EQ) and all(isinstance(s, exp.Column) for s in eq.args.values()):
+                names = {eq.left.name.lower(), eq.right.name.lower()}
+                tables = {eq.left.table, eq.right.table}
+                if len(names) == 1 and len(tables) == 2 and eq.left.name.lower().endswith("_id"):
+                    return table, eq.left.name.lower()[:-3]
         return None
 
     def _info(self, name: str, label: str, kind: str, source: str | None = None) -> ColumnInfo:
@@ -365,6 +419,11 @@ class Explainer:
         if isinstance(node, exp.Paren):
             node = node.this
         kind = type(node)
+        latest = None if negated else self._latest_row(node, scope)
+        if latest is not None:
+            table, per = latest
+            what = _capital(self.display.singular(table))
+            return f"{what}: each {self.display.singular(per)}'s latest", None
         if kind in _COMPARISONS and isinstance(node, exp.Binary):
             left, right = node.left, node.right
             if isinstance(left, exp.Literal) and not isinstance(right, exp.Literal):
@@ -496,6 +555,9 @@ class Explainer:
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
+# columns read from a table's latest row per record, and what the bank calls them
+_CURRENT = {"trans.balance": "Current balance"}
 
 
 def _unwrap(node: Any) -> Any:
