@@ -2444,3 +2444,24 @@ def test_the_total_balance_of_accounts_adds_their_current_balances(engine, bank_
     assert _rows(bank_sqlite, got.sql) == _rows(bank_sqlite, expected)
     yearly = engine.translate("What was the average balance after transactions in 1996?")
     assert "latest" not in yearly.sql
+
+
+@pytest.mark.parametrize(
+    ("question", "statuses"),
+    [
+        ("How many bad loans were taken out at the Karvina branch?", ("B", "D")),
+        ("How many loans at the Karvina branch have gone bad?", ("B", "D")),
+        ("How many problem loans does the Karvina branch have?", ("B", "D")),
+        ("How many finished loans with problems does the Karvina branch have?", ("B",)),
+    ],
+)
+def test_bad_loans_are_the_unpaid_and_the_in_debt(engine, bank_sqlite, question, statuses):
+    """A bad loan is one finished unpaid (B) or running in debt (D); it had been B alone.
+    "Finished ... with problems" is still the finished unpaid ones."""
+    marks = ", ".join(f"'{s}'" for s in statuses)
+    expected = (
+        "SELECT COUNT(*) FROM loan l JOIN account a ON a.account_id = l.account_id "
+        "JOIN district d ON d.district_id = a.district_id "
+        f"WHERE d.A2 = 'Karvina' AND l.status IN ({marks})"
+    )
+    assert _rows(bank_sqlite, engine.translate(question).sql) == _rows(bank_sqlite, expected)
