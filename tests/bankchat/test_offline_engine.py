@@ -2465,3 +2465,62 @@ def test_bad_loans_are_the_unpaid_and_the_in_debt(engine, bank_sqlite, question,
         f"WHERE d.A2 = 'Karvina' AND l.status IN ({marks})"
     )
     assert _rows(bank_sqlite, engine.translate(question).sql) == _rows(bank_sqlite, expected)
+
+
+_LATEST = (
+    "t.trans_id = (SELECT l.trans_id FROM trans l WHERE l.account_id = t.account_id "
+    "ORDER BY l.date DESC, l.trans_id DESC LIMIT 1)"
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "Which account at the Tachov branch has the lowest balance?",
+            "SELECT t.account_id FROM trans t JOIN account a ON a.account_id = t.account_id "
+            f"JOIN district d ON d.district_id = a.district_id WHERE d.A2 = 'Tachov' AND {_LATEST} "
+            "ORDER BY t.balance, t.account_id LIMIT 1",
+        ),
+        (
+            "Looking at every account held at the 'Tachov' branch, on which account was the "
+            "lowest balance ever recorded?",
+            "SELECT t.account_id FROM trans t JOIN account a ON a.account_id = t.account_id "
+            "JOIN district d ON d.district_id = a.district_id WHERE d.A2 = 'Tachov' "
+            "ORDER BY t.balance, t.trans_id LIMIT 1",
+        ),
+        (
+            "Which account had the highest balance in 1997?",
+            "SELECT account_id FROM trans WHERE date BETWEEN '1997-01-01' AND '1997-12-31' "
+            "ORDER BY balance DESC, trans_id LIMIT 1",
+        ),
+        (
+            "Which 3 accounts have the highest balance?",
+            f"SELECT t.account_id FROM trans t WHERE {_LATEST} "
+            "ORDER BY t.balance DESC, t.account_id LIMIT 3",
+        ),
+    ],
+)
+def test_accounts_are_ranked_by_a_balance_never_by_a_sum_of_balances(
+    engine, bank_sqlite, question, expected
+):
+    """An account's balance is its current one, or the highest or lowest it ever had when the
+    question says "ever" or names the transactions; ranking accounts had added up the balance
+    after every transaction they ever made."""
+    sql = engine.translate(question).sql
+    assert "SUM(" not in sql
+    assert _rows(bank_sqlite, sql) == _rows(bank_sqlite, expected)
+
+
+def test_a_district_with_the_highest_balance_totals_its_accounts_current_balances(
+    engine, bank_sqlite
+):
+    sql = engine.translate("Which district has the highest balance?").sql
+    expected = (
+        "SELECT d.A2 FROM trans t JOIN account a ON a.account_id = t.account_id "
+        f"JOIN district d ON d.district_id = a.district_id WHERE {_LATEST} "
+        "GROUP BY d.A2 ORDER BY SUM(t.balance) DESC, d.A2 LIMIT 1"
+    )
+    assert _rows(bank_sqlite, sql) == _rows(bank_sqlite, expected)
+    with pytest.raises(NotUnderstood):  # the highest balance ever, of a whole district
+        engine.translate("Which district had the highest balance ever?")

@@ -11,11 +11,21 @@ from __future__ import annotations
 
 import re
 
-from bankchat.nl.base import NotUnderstood, Translation, column_sql, place_cue, quote, table_of
+from bankchat.nl.base import (
+    LATEST_TRANSACTION,
+    NotUnderstood,
+    Translation,
+    column_sql,
+    place_cue,
+    quote,
+    table_of,
+)
 from bankchat.nl.query import Query
 from bankchat.nl.renderer import explanation
 
 # a question that opens by asking for a date: "when was ...", "on what date was ..."
+# a balance asked of any moment, not today's: "the lowest balance ever recorded"
+_EVER = re.compile(r"\b(?:ever|all[- ]time|at any (?:time|point)|recorded|historic(?:al)?)\b")
 ASKS_WHEN = re.compile(r"\s*(?:when|(?:on\s+)?(?:what|which)\s+date)\b")
 
 
@@ -65,6 +75,9 @@ class Assembly(Query):
                 self.tables.add(group[0].split(".")[0])
         if measure is not None:
             self.tables.add(measure.split(".")[0])
+        balance_of_group = None
+        if group_sql is not None and measure == "trans.balance" and agg in ("max", "min"):
+            balance_of_group = self._balance_of_group(group[0], agg)
         joins, fanout = self._joins()
         key = f"{quote(base)}.{info.key}"
         count = f"COUNT(DISTINCT {key})" if fanout else "COUNT(*)"
@@ -77,7 +90,7 @@ class Assembly(Query):
                 # the extreme of a per-group figure: an average for rates ("average salary"),
                 # a total for amounts
                 averaged = self._measure_says_average() or measure in self.layer.averaged
-                func = "AVG" if averaged else "SUM"
+                func = balance_of_group or ("AVG" if averaged else "SUM")
                 value = f"{func}({measure_sql})"
             else:
                 value = count
@@ -97,7 +110,8 @@ class Assembly(Query):
                     sql, explanation(self.base, self.explain, agg, measure, group, topk)
                 )
             # (titled by what it is: the highest total is a total, not a maximum)
-            alias = _alias({"SUM": "sum", "AVG": "avg"}.get(value.split("(")[0]), measure)
+            func_name = {"SUM": "sum", "AVG": "avg", "MAX": "max", "MIN": "min"}
+            alias = _alias(func_name.get(value.split("(")[0]), measure)
             sql = (
                 f"SELECT {shown}, {value} AS {alias} "
                 f"FROM {quote(base)}{joins}{where} GROUP BY {keys}"
@@ -510,11 +524,16 @@ class Assembly(Query):
 
     def _asks_which_only(self) -> bool:
         """A "which/what X has the most Y" question that asks for X alone."""
-        words = re.findall(r"[a-z]+", self.question.lower())
-        if words[:1] in (["in"], ["at"], ["from"], ["for"]):
-            words = words[1:]  # "In which district do the most ... live?"
-        if not words or words[0] not in ("which", "what"):
+        # (the clause that asks: "Looking at the accounts of Tachov, on which one ...")
+        for clause in re.split(r"[,:;]", self.question.lower()):
+            opening = re.findall(r"[a-z]+", clause)[:2]
+            if opening[:1] in (["in"], ["at"], ["from"], ["for"], ["on"]):
+                opening = opening[1:]  # "In which district do the most ... live?"
+            if opening[:1] in (["which"], ["what"]):
+                break
+        else:
             return False
+        words = re.findall(r"[a-z]+", self.question.lower())
         figure = {"many", "number", "count", "much", "figure", "and"}
         # (a field's own name is no figure asked: "the largest total number of inhabitants")
         # nor is the count a superlative ranks by ("the largest total number of clients")
@@ -527,6 +546,29 @@ class Assembly(Query):
             w for i in self.items if i.kind != "meaning" and i not in ranked for w in i.text.split()
         }
         return not figure & set(words) & said
+
+    def _balance_of_group(self, group: str, agg: str) -> str:
+        """How a balance ranks accounts or groups of them (never a sum over an account's
+        transactions, which is no balance at all): each account's current balance (a group's
+        total of them), or the highest or lowest balance an account ever had when the question
+        says "ever" or limits the transactions read."""
+        current = not _EVER.search(self.question.lower()) and not (
+            any(table_of(i) == "trans" or i.kind in ("date", "yearnum") for i in self.items)
+            or any("trans." in c and "latest.trans_id" not in c for c in self.conditions)
+        )
+        if current:
+            if LATEST_TRANSACTION not in self.conditions:
+                self.conditions.append(LATEST_TRANSACTION)
+                self.applied.append(
+                    "balance = the account's current balance (after its latest transaction)"
+                )
+            return "MAX" if group == "account.account_id" else "SUM"
+        if group == "account.account_id":
+            return "MAX" if agg == "max" else "MIN"
+        raise NotUnderstood(
+            "I could not tell which balance ranks these: say the accounts' current balances, "
+            "or the highest (lowest) balance an account ever had"
+        )
 
     def _balance_only(self) -> bool:
         """Whether transactions are read only for an account's balance."""
