@@ -294,6 +294,13 @@ GATE_CASES = [
         "SELECT district.A11 FROM district WHERE district.A3 = 'north Bohemia'",
         "asks for one value",
     ),
+    # a table named as a field, passed through and shown nowhere
+    (
+        "the birth date and home district of client 2166",
+        "SELECT DISTINCT client.birth_date FROM district JOIN client "
+        "ON client.district_id = district.district_id WHERE client.client_id = 2166",
+        "read district without using it",
+    ),
     # a person's age read as an amount
     (
         "total amount of the loans whose owner was over 50 when it was approved",

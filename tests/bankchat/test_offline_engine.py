@@ -2524,3 +2524,36 @@ def test_a_district_with_the_highest_balance_totals_its_accounts_current_balance
     assert _rows(bank_sqlite, sql) == _rows(bank_sqlite, expected)
     with pytest.raises(NotUnderstood):  # the highest balance ever, of a whole district
         engine.translate("Which district had the highest balance ever?")
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "Give me the birth date and home district of client 2166.",
+            "SELECT c.birth_date, d.A2 FROM client c JOIN district d "
+            "ON d.district_id = c.district_id WHERE c.client_id = 2166",
+        ),
+        (
+            "Give me the opening date and branch district of account 500.",
+            "SELECT a.date, d.A2 FROM account a JOIN district d "
+            "ON d.district_id = a.district_id WHERE a.account_id = 500",
+        ),
+    ],
+)
+def test_a_place_named_beside_a_field_shows_its_name(engine, bank_sqlite, question, expected):
+    """ "The birth date and home district of client 2166" shows the district's name too; the
+    district was joined and shown nowhere."""
+    assert _rows(bank_sqlite, engine.translate(question).sql) == _rows(bank_sqlite, expected)
+
+
+def test_where_an_account_banks_is_its_branch(engine, bank_sqlite):
+    """ "The district where account 5270 banks" is its branch's district; "banks" had been
+    read as the recipient bank of its standing orders."""
+    sql = engine.translate("What's the average salary in the district where account 5270 banks?")
+    assert '"order"' not in sql.sql
+    expected = (
+        "SELECT d.A11 FROM account a JOIN district d ON d.district_id = a.district_id "
+        "WHERE a.account_id = 5270"
+    )
+    assert _rows(bank_sqlite, sql.sql) == _rows(bank_sqlite, expected)

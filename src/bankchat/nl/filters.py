@@ -593,6 +593,22 @@ class Filters(Query):
                     self.tables.add(info.name)
                     continue
             column = self.column(item)
+            if (
+                column is None
+                and info is not None
+                and info.name_column
+                and agg is None
+                and group is None
+                and n >= 2
+                and self.items[n - 1].kind == "and"
+                and self.column(self.items[n - 2]) is not None
+                and (following is None or self.column(following) is None)
+            ):
+                # "the birth date and home district of client 2166": the district's name
+                item.used = True
+                self.extra_columns.append(f"{info.name}.{info.name_column}")
+                self.tables.add(info.name)
+                continue
             if column is not None and item in self.also_shown and rows:
                 self.extra_columns.append(column)
                 continue

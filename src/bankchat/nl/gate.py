@@ -544,4 +544,41 @@ def _unused_joins(tree: Any) -> set[str]:
         elsewhere = [t for t in tree.find_all(exp.Table) if t is not table and t.name == table.name]
         if not used and not elsewhere:
             unused.add(table.name)
+    unused |= _unused_from(tree, joins)
     return unused
+
+
+def _unused_from(tree: exp.Select, joins: list[Any]) -> set[str]:
+    """The FROM table, when the query only passes through it: nothing of it is read but its
+    own key, in the ON clause joining the next table by its foreign key ("FROM district JOIN
+    client ON client.district_id = district.district_id", selecting only clients' fields)."""
+    source = tree.args.get("from_") or tree.args.get("from")
+    table = source.this if source is not None else None
+    if not isinstance(table, exp.Table) or not joins:
+        return set()
+    name = table.alias_or_name
+    on = joins[0].args.get("on")
+    following = joins[0].this
+    # (through the dispositions, "the account owned by client 13" is the account of that
+    # link: the chain is the phrase, as for joins above)
+    if on is None or not isinstance(following, exp.Table) or following.name in BRIDGES:
+        return set()
+    in_on = {
+        id(c) for join in joins for c in (join.args.get("on") or exp.Null()).find_all(exp.Column)
+    }
+    own_key = f"{table.name}_id"
+    linked = any(
+        isinstance(eq.left, exp.Column)
+        and isinstance(eq.right, exp.Column)
+        and any(side.table == name and side.name == own_key for side in (eq.left, eq.right))
+        and any(side.table != name and side.name == own_key for side in (eq.left, eq.right))
+        for eq in on.find_all(exp.EQ)
+    )
+    if not linked:
+        return set()
+    for column in tree.find_all(exp.Column):
+        if column.table == name and (id(column) not in in_on or column.name != own_key):
+            return set()
+    if any(t is not table and t.name == table.name for t in tree.find_all(exp.Table)):
+        return set()
+    return {table.name}
