@@ -483,3 +483,14 @@ def test_the_columns_shown_are_named_in_the_banks_words(chat) -> None:
     assert shown == [
         "shown: district name and average salary (the record and what it is ranked by)"
     ]
+
+
+def test_an_accounts_current_balance_beside_it_is_titled_so(chat: BankChat) -> None:
+    result = chat.ask(
+        "Among accounts with a loan in debt, which one has the lowest current balance? "
+        "Give the account id and that balance.",
+        _policy("analyst"),
+    )
+    assert result.status == "success"
+    assert [c["label"] for c in result.column_info] == ["Account", "Current balance"]
+    assert result.column_info[1]["unit"] == "CZK"

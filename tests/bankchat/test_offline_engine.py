@@ -2557,3 +2557,24 @@ def test_where_an_account_banks_is_its_branch(engine, bank_sqlite):
         "WHERE a.account_id = 5270"
     )
     assert _rows(bank_sqlite, sql.sql) == _rows(bank_sqlite, expected)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which account opened in Q1 1995 made the largest number of withdrawals by card?",
+        "Among the accounts opened in Q1 1995, which one has made the largest number of "
+        "withdrawals by card?",
+        "Of the accounts opened in Q1 1995, which one made the most card withdrawals?",
+    ],
+)
+def test_the_most_withdrawals_by_card_counts_them(engine, bank_sqlite, question):
+    """ "The largest number of withdrawals by card" counts them (the phrase's head noun is
+    plural); it had ranked by the amount withdrawn, or, after "Among the accounts ...,
+    which one", shown the largest single withdrawal."""
+    expected = (
+        "SELECT a.account_id FROM account a JOIN trans t ON t.account_id = a.account_id "
+        "WHERE a.date BETWEEN '1995-01-01' AND '1995-03-31' AND t.operation = 'VYBER KARTOU' "
+        "GROUP BY a.account_id ORDER BY COUNT(*) DESC, a.account_id LIMIT 1"
+    )
+    assert _rows(bank_sqlite, engine.translate(question).sql) == _rows(bank_sqlite, expected)

@@ -112,6 +112,8 @@ class Assembly(Query):
             # (titled by what it is: the highest total is a total, not a maximum)
             func_name = {"SUM": "sum", "AVG": "avg", "MAX": "max", "MIN": "min"}
             alias = _alias(func_name.get(value.split("(")[0]), measure)
+            if balance_of_group == "MAX" and LATEST_TRANSACTION in self.conditions:
+                alias = "current_balance"  # (each account's one latest transaction)
             sql = (
                 f"SELECT {shown}, {value} AS {alias} "
                 f"FROM {quote(base)}{joins}{where} GROUP BY {keys}"

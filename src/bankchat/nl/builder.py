@@ -554,8 +554,10 @@ class Builder(Filters, Assembly):
 
 def _plural_kind(item: Item) -> bool:
     """Whether an item names records of a kind in the plural ("card withdrawals", "credits"),
-    which "the most" counts, not an amount ("the most withdrawn")."""
-    return item.text.endswith("s") and any(m.kind == "value" for m in item.meanings)
+    which "the most" counts, not an amount ("the most withdrawn"); the head noun is before a
+    qualifier ("withdrawals by card", "payments for insurance")."""
+    head = re.split(r"\s+(?:by|of|for|from|to|in|at|with)\s+", item.text)[0]
+    return head.endswith("s") and any(m.kind == "value" for m in item.meanings)
 
 
 def _value_table(item: Item) -> str | None:

@@ -616,6 +616,7 @@ _FIGURES = {
     "ratio": ("Ratio", "number"),
     "age": ("Age (years)", "number"),  # ages in full years, from birth dates
     "average_age": ("Average age (years)", "number"),
+    "current_balance": ("Current balance", "money"),
 }
 # the ones the interpretation says are computed ("share" and "pct", a model's aliases, are
 # titled but not said to be computed)
