@@ -2578,3 +2578,12 @@ def test_the_most_withdrawals_by_card_counts_them(engine, bank_sqlite, question)
         "GROUP BY a.account_id ORDER BY COUNT(*) DESC, a.account_id LIMIT 1"
     )
     assert _rows(bank_sqlite, engine.translate(question).sql) == _rows(bank_sqlite, expected)
+
+
+def test_a_record_named_first_then_its_fields_shows_only_those_fields(engine, bank_sqlite):
+    """ "Loan 5027: its amount, its term in months, and its status?" asks for three fields;
+    the loan's number had been shown too."""
+    got = engine.translate("Loan 5027: its amount, its term in months, and its status?")
+    assert _rows(bank_sqlite, got.sql) == _rows(
+        bank_sqlite, "SELECT amount, duration, status FROM loan WHERE loan_id = 5027"
+    )

@@ -496,6 +496,8 @@ class Assembly(Query):
                 return True  # "in which region is the branch of the account ...": that field
         if re.search(r"\d's\b", self.question):
             return True  # "Client 4's gender, birth date and home district name"
+        if re.match(r"\W*[a-z ]+\s\d+\s*[:,-]\s*(?:its|their|his|her)\b", self.question.lower()):
+            return True  # "Loan 5027: its amount, its term and its status?"
         first = next((i for i in self.items if i.kind == "meaning"), None)
         if (
             first is not None
