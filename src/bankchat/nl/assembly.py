@@ -98,7 +98,10 @@ class Assembly(Query):
             extra = [column_sql(c) for c in self.group_more]
             keys = ", ".join([group_sql, *extra])
             shown = ", ".join([f"{group_sql} AS {label}", *extra])
-            if agg in ("max", "min") and self._asks_which_only():
+            names_only = self._asks_only_for() == "name"  # "just name the regions"
+            if (agg in ("max", "min") and (self._asks_which_only() or names_only)) or (
+                topk is not None and names_only
+            ):
                 # why: "which (five) districts have the most accounts" asks for districts; the
                 # count decides which, and is shown only when the question asks for it too
                 direction = "ASC" if agg == "min" else "DESC"
@@ -462,8 +465,10 @@ class Assembly(Query):
     def _asks_only_for(self) -> str | None:
         """ "Client ids." / "Loan ids please" / "names only": "key" or "name", else None."""
         text = self.question.lower()
-        if re.search(r"\bnames? only\b|\bonly (?:the |their |its )?names?\b", text):
-            return "name"
+        if re.search(
+            r"\bnames? only\b|\b(?:only|just) (?:the |their |its )?names?\b|\bjust name\b", text
+        ):
+            return "name"  # ("just name the regions")
         if re.search(
             r"\bids\b|\bid\b(?!\s*\d)|\b(?:client|account|loan|card|order|transaction)\s+"
             r"numbers?\b(?!\s*\d)",
