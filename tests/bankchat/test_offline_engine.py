@@ -2630,3 +2630,35 @@ def test_everyday_words_around_the_question(engine, bank_sqlite, question, expec
     """ "keep their account at", "expressed as a percentage", "rank ...; just name the
     regions", "my branch": each was not understood (or, the last, showed the count too)."""
     assert _rows(bank_sqlite, engine.translate(question).sql) == _rows(bank_sqlite, expected)
+
+
+def test_rank_lists_sorted_by_the_figure(engine, bank_sqlite):
+    got = engine.translate("Rank the districts by number of inhabitants, smallest first.").sql
+    expected = (
+        "SELECT A2, CAST(A4 AS INTEGER) FROM district ORDER BY CAST(A4 AS INTEGER), district_id"
+    )
+    assert _rows(bank_sqlite, got) == _rows(bank_sqlite, expected)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # a list in an order, answered by one count
+        "Rank the branches in south Moravia by the number of accounts opened in 1996.",
+        "Show the branches in south Moravia sorted by the number of accounts opened in 1996.",
+        # regions listed one row per district, each region many times
+        "List the regions sorted by average salary.",
+        "Rank the regions by average salary.",
+    ],
+)
+def test_a_list_answered_in_another_shape_is_asked_back(engine, question):
+    with pytest.raises(NotUnderstood):
+        engine.translate(question)
+
+
+def test_regions_alone_are_listed_once_each(engine, bank_sqlite):
+    got = engine.translate("Which regions have districts with an average salary above 10000?")
+    rows = _rows(bank_sqlite, got.sql)
+    expected = _rows(bank_sqlite, "SELECT DISTINCT A3 FROM district WHERE A11 > 10000")
+    assert sorted(rows) == sorted(expected)
+    assert len(rows) == len(set(rows))

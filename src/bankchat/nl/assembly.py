@@ -203,10 +203,12 @@ class Assembly(Query):
             order = self._ordered_by(key)
             # (what each shown column is, its "AS name" aside)
             selected = [re.sub(r"\s+AS\s+\w+$", "", c.strip()) for c in cols.split(", ")]
-            if fanout and not all(part.split(" ")[0] in selected for part in order.split(", ")):
+            # (regions alone, "which regions have districts with ...": each region once)
+            distinct = fanout or selected == ["district.A3"]
+            if distinct and not all(part.split(" ")[0] in selected for part in order.split(", ")):
                 order = ", ".join(selected)  # DISTINCT rows are ordered by what they show
             sql = (
-                f"SELECT {'DISTINCT ' if fanout else ''}{cols} FROM {quote(base)}{joins}"
+                f"SELECT {'DISTINCT ' if distinct else ''}{cols} FROM {quote(base)}{joins}"
                 f"{where} ORDER BY {order}"
             )
             if topk is not None:

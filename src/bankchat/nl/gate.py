@@ -326,6 +326,31 @@ def _check_answer_shape(text: str, tree: Any) -> None:
             f"The question asks which {asks_which.group(1)}, but I would compute one figure "
             "instead; rephrase it, or write the SQL"
         )
+    if re.search(
+        r"\b(?:sorted|ordered|ranked)\s+(?:them\s+)?by\b|\brank\b[^,;:?.]*\bby\b", text
+    ) and not tree.args.get("order"):
+        raise NotUnderstood(
+            "The question asks for a list in some order, but I would compute one figure "
+            "instead; rephrase it, or write the SQL"
+        )
+    regions = [
+        e
+        for e in tree.expressions
+        if isinstance(e.unalias(), exp.Column) and e.unalias().name == "A3"
+    ]
+    if (
+        re.search(r"\bregions\b", text)
+        and regions
+        and not tree.args.get("group")
+        and not tree.args.get("distinct")
+        and not aggregated
+    ):
+        # (a region is a column of districts: listing regions so would show each many times)
+        raise NotUnderstood(
+            "The question lists regions, but I would show one row per district, each region "
+            "many times; ask per region (the number of ..., the average ... per region), or "
+            "write the SQL"
+        )
     who = re.match(r"\s*who\b", text) or re.search(r"\band\s+who\b", text)
     people = {c.table for e in tree.expressions for c in e.find_all(exp.Column)}
     if who and "client" not in people and not aggregated:
