@@ -2662,3 +2662,77 @@ def test_regions_alone_are_listed_once_each(engine, bank_sqlite):
     expected = _rows(bank_sqlite, "SELECT DISTINCT A3 FROM district WHERE A11 > 10000")
     assert sorted(rows) == sorted(expected)
     assert len(rows) == len(set(rows))
+
+
+_LARGEST_1997 = (
+    "(SELECT loan_id FROM loan WHERE date BETWEEN '1997-01-01' AND '1997-12-31' "
+    "ORDER BY amount DESC, loan_id LIMIT 1)"
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "Take the largest loan approved in '97: what are its owner's gender and birth date?",
+            "SELECT c.gender, c.birth_date FROM loan l JOIN disp d ON d.account_id = "
+            "l.account_id AND d.type = 'OWNER' JOIN client c ON c.client_id = d.client_id "
+            f"WHERE l.loan_id = {_LARGEST_1997}",
+        ),
+        (
+            "The account behind the biggest loan approved in 1997: in which district does its "
+            "owner live?",
+            "SELECT x.A2 FROM loan l JOIN disp d ON d.account_id = l.account_id AND d.type = "
+            "'OWNER' JOIN client c ON c.client_id = d.client_id JOIN district x ON "
+            f"x.district_id = c.district_id WHERE l.loan_id = {_LARGEST_1997}",
+        ),
+        (
+            "Of all the loans approved in '95, take the one with the highest monthly "
+            "instalment: which branch district holds its account?",
+            "SELECT x.A2 FROM loan l JOIN account a ON a.account_id = l.account_id JOIN "
+            "district x ON x.district_id = a.district_id WHERE l.loan_id = (SELECT loan_id "
+            "FROM loan WHERE date BETWEEN '1995-01-01' AND '1995-12-31' ORDER BY payments "
+            "DESC, loan_id LIMIT 1)",
+        ),
+        (
+            "The branch district that granted the most loans in 1998: how many inhabitants "
+            "does that district have?",
+            "SELECT CAST(A4 AS INTEGER) FROM district WHERE district_id = (SELECT "
+            "a.district_id FROM loan l JOIN account a ON a.account_id = l.account_id WHERE "
+            "l.date BETWEEN '1998-01-01' AND '1998-12-31' GROUP BY a.district_id "
+            "ORDER BY COUNT(*) DESC LIMIT 1)",
+        ),
+        (
+            "The oldest client: where does she live?",
+            "SELECT x.A2 FROM client c JOIN district x ON x.district_id = c.district_id "
+            "ORDER BY c.birth_date, c.client_id LIMIT 1",
+        ),
+    ],
+)
+def test_a_record_picked_out_first_then_asked_about(engine, bank_sqlite, question, expected):
+    """ "<a record picked out by a superlative>: <a question about it>": the record is found
+    by its own query and the rest is asked of it ("it", "its", "that district", "she")."""
+    assert _rows(bank_sqlite, engine.translate(question).sql) == _rows(bank_sqlite, expected)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # the loan shown for the owner asked
+        "Which female account owner has the biggest loan approved in 1996?",
+        # loans shown for "who"
+        "The five largest loans: who owns them?",
+        # two things asked, one shown
+        "Which district does client 5 live in, and which region is that district in?",
+    ],
+)
+def test_an_answer_about_other_records_than_asked_is_asked_back(engine, question):
+    with pytest.raises(NotUnderstood):
+        engine.translate(question)
+
+
+def test_a_list_before_a_colon_is_still_one_question(engine, bank_sqlite):
+    """ "The five largest standing orders: order ids and amounts" lists them, as before."""
+    got = engine.translate("Show me the five largest standing orders: order id and amount.")
+    expected = 'SELECT order_id, amount FROM "order" ORDER BY amount DESC, order_id LIMIT 5'
+    assert _rows(bank_sqlite, got.sql) == _rows(bank_sqlite, expected)

@@ -303,6 +303,22 @@ _WHICH_RECORD = re.compile(
 )
 
 
+# the table whose records "which <noun>" asks for
+_ASKED_TABLES = {
+    "client": "client",
+    "owner": "client",
+    "holder": "client",
+    "customer": "client",
+    "account": "account",
+    "loan": "loan",
+    "card": "card",
+    "order": "order",
+    "district": "district",
+    "branch": "district",
+    "region": "district",
+}
+
+
 def _check_answer_shape(text: str, tree: Any) -> None:
     """The answer has the shape the question asks for: one value for "what is the ...",
     the ids it names, and no person's age read as an amount."""
@@ -351,7 +367,39 @@ def _check_answer_shape(text: str, tree: Any) -> None:
             "many times; ask per region (the number of ..., the average ... per region), or "
             "write the SQL"
         )
-    who = re.match(r"\s*who\b", text) or re.search(r"\band\s+who\b", text)
+    record = _WHICH_RECORD.search(text)
+    wanted = _ASKED_TABLES.get(record.group(1)) if record else None
+    if record is not None and re.match(r"\s+(?:owner|holder)s?\b", text[record.end() :]):
+        wanted = "client"  # "which account owner"
+    projected = [c for e in tree.expressions for c in e.find_all(exp.Column)]
+    if (
+        wanted is not None
+        and projected
+        and not aggregated
+        and not any(c.table == wanted or c.name == f"{wanted}_id" for c in projected)
+        and not (wanted == "district" and any(c.name in ("A2", "A3") for c in projected))
+        and not re.search(r"\bids?\b", text)  # ("which holders ...? List their card ids.")
+    ):
+        # "which female account owner has the biggest loan": the owner, not the loan
+        raise NotUnderstood(
+            f"The question asks which {'client' if wanted == 'client' else record.group(1)}, "
+            "but I would show other records; "
+            "rephrase it, or write the SQL"
+        )
+    asked = set(
+        re.findall(
+            r"\b(?:which|what)\s+(?!(?:one|ones|of|is|was|are|were|did|does|do|has|have|had)\b)"
+            r"([a-z]+)",
+            text,
+        )
+    )
+    if len(asked) >= 2 and " and " in text and len(tree.expressions) < len(asked):
+        # "which district does she live in, and which region is it in?": two things asked
+        raise NotUnderstood(
+            f"The question asks for {' and '.join(sorted(asked))}, but I would show fewer "
+            "fields; ask for each, or write the SQL"
+        )
+    who = re.match(r"\s*who\b", text) or re.search(r"(?:\band|[:;])\s+who\b", text)
     people = {c.table for e in tree.expressions for c in e.find_all(exp.Column)}
     if who and "client" not in people and not aggregated:
         raise NotUnderstood(

@@ -38,6 +38,12 @@ class PickedQuestions:
         nested = _NESTED.match(question.strip())
         if nested is not None:
             return self._nested(nested, hidden)
+        record = _PICKED_RECORD.match(question.strip())
+        if record is not None and _SUPERLATIVE.search(record.group("head")):
+            try:
+                return self._picked_record(record.group("head"), record.group("rest"), hidden)
+            except NotUnderstood:
+                pass  # (read as one question instead: "The five largest orders: ids and amounts")
         ranked = _RANKED.search(question)
         if ranked is not None:
             return self._ranked(question, ranked, hidden)
@@ -145,6 +151,68 @@ class PickedQuestions:
             f"{outer.explanation}, in the {entity} with the {found.group('sup')} {what}",
             notes=[*outer.notes, note],
             words=[*inner.words, *(w for w in outer.words if w[0] != placeholder.lower())],
+            filler=[*outer.filler],
+        )
+
+    def _picked_record(
+        self, head: str, rest: str, hidden: frozenset[tuple[str, str]]
+    ) -> Translation:
+        """ "Take the largest loan approved in '97: who owns it?", "The branch district that
+        granted the most loans in 1998: how many inhabitants does that district have?": the
+        record is found by its own question ("which loan approved in '97 is the largest"),
+        and the rest is asked of it, the record standing in for "it", "its" and "that loan"."""
+        inner_question = _which_question(head)
+        if inner_question is None:
+            raise NotUnderstood(
+                "I could not tell which record the first part picks out; ask for it first, or "
+                "write the SQL"
+            )
+        inner = self.translate(inner_question, hidden)
+        tree = sqlglot.parse_one(inner.sql, read="sqlite")
+        shown = tree.expressions if isinstance(tree, exp.Select) else []
+        column = shown[0].unalias() if len(shown) == 1 else None
+        if (
+            not inner.sql.endswith(" LIMIT 1")
+            or inner.alternatives
+            or not isinstance(column, exp.Column)
+        ):
+            raise NotUnderstood(
+                "I could not find the one record the first part picks out by itself; ask for "
+                "it first, or write the SQL"
+            )
+        name = column.name
+        table = next(
+            (t for t, info in self.layer.tables.items() if name == info.key),
+            "district" if name in ("A2", "A3") else None,
+        )
+        if table is None:
+            raise NotUnderstood("I could not tell which record the first part picks out")
+        if name in ("A2", "A3"):
+            entity = "region" if name == "A3" else "district"
+            stand_in = _PLACEHOLDERS[entity]
+            literal = f"'{stand_in}'"
+            said = f"the {stand_in} {entity}"
+        else:
+            entity = _RECORD_WORDS.get(table, table)
+            literal = _STAND_IN
+            said = f"{entity} {_STAND_IN}"
+        if literal.strip("'").lower() in rest.lower():
+            raise NotUnderstood("I could not read the rest of the question apart from the record")
+        outer_question = _refer(rest, said, entity)
+        outer = self.translate(outer_question, hidden)
+        if outer.sql.count(literal) != 1 or outer.alternatives:
+            raise NotUnderstood(
+                f"I could not use the {entity} found this way in the rest of the question; ask "
+                "in two steps, or write the SQL"
+            )
+        picked = f"(SELECT picked.{shown[0].alias_or_name} FROM ({inner.sql}) AS picked)"
+        sql = outer.sql.replace(literal, picked)
+        note = f"the {entity} = {inner_question.rstrip('?')} (its own query, inside this one)"
+        return Translation(
+            sql,
+            f"{outer.explanation}, of the {entity} {head.strip()}",
+            notes=[*outer.notes, note],
+            words=[*inner.words, *(w for w in outer.words if _STAND_IN not in w[0])],
             filler=[*outer.filler],
         )
 
@@ -364,6 +432,69 @@ _CLAUSE_VERB = re.compile(
     r"received|receive|got|get)\b",
     re.IGNORECASE,
 )
+
+
+# "<a record picked out by a superlative>: <what is asked of it>"
+_PICKED_RECORD = re.compile(r"^(?P<head>[^:?]+?)\s*:\s*(?P<rest>\S.*)$")
+_SUPERLATIVE = re.compile(
+    r"\b(?:highest|lowest|largest|smallest|biggest|most|fewest|greatest|oldest|youngest|"
+    r"earliest|latest|first|last|longest|shortest)\b",
+    re.IGNORECASE,
+)
+# an id no record has, standing for the one picked out while the rest is read
+_STAND_IN = "987654321"
+_RECORD_WORDS = {"order": "standing order", "trans": "transaction"}
+
+
+def _which_question(head: str) -> str | None:
+    """The question that finds the record ``head`` describes: "Take the largest loan
+    approved in '97" -> "which is the largest loan approved in '97"; "Of all the loans
+    approved in '95, take the one with the highest instalment" -> "which of the loans
+    approved in '95 has the highest instalment"; "The account that took out the largest loan"
+    -> "which account took out the largest loan"."""
+    text = re.sub(r"^\s*(?:take|consider|look at|pick|for)\s+", "", head.strip(), flags=re.I)
+    text = text[:1].lower() + text[1:]
+    among = re.match(
+        r"(?:of|among|out of)\s+(?:all\s+)?(?:the\s+|our\s+)?(?P<set>[^,]+),\s*(?:take|"
+        r"consider|pick)?\s*the\s+one\s+(?:with|that\s+has|which\s+has)\s+(?P<sup>.+)$",
+        text,
+        re.I,
+    )
+    if among is not None:
+        return f"which of the {among.group('set')} has {among.group('sup')}"
+    youngest = re.match(
+        r"(?:of|among|out of)\s+(?:all\s+)?(?:the\s+|our\s+)?(?P<set>[^,]+),\s*(?:take|"
+        r"consider|pick)?\s*the\s+(?P<sup>\w+)(?:\s+one)?$",
+        text,
+        re.I,
+    )
+    if youngest is not None and _SUPERLATIVE.fullmatch(youngest.group("sup")):
+        return f"which of the {youngest.group('set')} is the {youngest.group('sup')}"
+    who = re.match(r"the\s+(?P<what>[^,]+?)\s+(?:that|which|who)\s+(?P<does>.+)$", text, re.I)
+    if who is not None:
+        return f"which {who.group('what')} {who.group('does')}"
+    having = re.match(r"the\s+(?P<what>[^,]+?)\s+(?:with|behind)\s+(?P<sup>the\s+.+)$", text, re.I)
+    if having is not None and _SUPERLATIVE.search(having.group("sup")):
+        return f"which {having.group('what')} has {having.group('sup')}"
+    if re.match(r"(?:the|our)\s+\S", text, re.I) and _SUPERLATIVE.search(text):
+        return f"which is {text}"
+    return None
+
+
+def _refer(rest: str, said: str, entity: str) -> str:
+    """The rest of the question with the record picked out named where it is referred to:
+    "that loan", "this district", "it", "its"."""
+    words = re.escape(entity)
+    rest = re.sub(rf"\b(?:that|this|the\s+same)\s+{words}\b", said, rest, flags=re.I)
+    # ("its owner" reads best as "the owner of loan N": a possessive owner reads as a place)
+    rest = re.sub(
+        r"\b(?:its|their|his|her)\s+(owner|holder|account|branch|card|loan)\b(?!')",
+        rf"the \1 of {said}",
+        rest,
+        flags=re.I,
+    )
+    rest = re.sub(r"\b(?:its|their|his|her)\b", f"{said}'s", rest, flags=re.I)
+    return re.sub(r"\b(?:it|he|she|they)\b", said, rest, flags=re.I)
 
 
 # a real name to stand for the place while the rest of the question is read
