@@ -494,3 +494,10 @@ def test_an_accounts_current_balance_beside_it_is_titled_so(chat: BankChat) -> N
     assert result.status == "success"
     assert [c["label"] for c in result.column_info] == ["Account", "Current balance"]
     assert result.column_info[1]["unit"] == "CZK"
+
+
+def test_a_duration_in_years_is_titled_in_years(chat: BankChat) -> None:
+    result = chat.ask("Average term in years of loans that finished unpaid?", _policy("analyst"))
+    assert result.status == "success"
+    assert [c["label"] for c in result.column_info] == ["Average duration (years)"]
+    assert any("months / 12" in line["text"] for line in result.interpretation)

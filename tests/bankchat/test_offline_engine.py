@@ -2736,3 +2736,30 @@ def test_a_list_before_a_colon_is_still_one_question(engine, bank_sqlite):
     got = engine.translate("Show me the five largest standing orders: order id and amount.")
     expected = 'SELECT order_id, amount FROM "order" ORDER BY amount DESC, order_id LIMIT 5'
     assert _rows(bank_sqlite, got.sql) == _rows(bank_sqlite, expected)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "Average term in years of loans that finished unpaid?",
+            "SELECT AVG(duration) / 12.0 FROM loan WHERE status = 'B'",
+        ),
+        (
+            "What is the average loan duration, expressed in years, for loans approved in 1996?",
+            "SELECT AVG(duration) / 12.0 FROM loan WHERE date BETWEEN '1996-01-01' AND "
+            "'1996-12-31'",
+        ),
+        (
+            "List the loans granted in 1993 with their duration in years",
+            "SELECT loan_id, duration / 12.0 FROM loan WHERE date BETWEEN '1993-01-01' AND "
+            "'1993-12-31'",
+        ),
+    ],
+)
+def test_a_loans_duration_in_years_is_its_months_over_twelve(
+    engine, bank_sqlite, question, expected
+):
+    """Durations are stored in months; "in years" had not been understood."""
+    got = _rows(bank_sqlite, engine.translate(question).sql)
+    assert sorted(got) == sorted(_rows(bank_sqlite, expected))

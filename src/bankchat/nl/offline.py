@@ -18,6 +18,9 @@ from __future__ import annotations
 
 import re
 
+import sqlglot
+from sqlglot import exp
+
 from bankchat.nl.base import Item, NotUnderstood, Translation
 from bankchat.nl.builder import Builder
 from bankchat.nl.figures import FigureQuestions
@@ -51,6 +54,9 @@ class OfflineEngine(FigureQuestions, PickedQuestions):
 
         ``hidden``: (table, column) pairs the asker may not read; default columns leave them
         out (a column the question names is still written, and the guard refuses it)."""
+        years = _IN_YEARS.search(question)
+        if years is not None:
+            return self._in_years(question, years, hidden)
         each_row = any(said.search(question) for said in _EACH_ONCE)
         question = _without_asides(question)
         answer = self.figure_question(question, hidden) or self.picked_question(question, hidden)
@@ -96,6 +102,48 @@ class OfflineEngine(FigureQuestions, PickedQuestions):
         translation.filler = [i.text for i in items if i.kind == "stop"]
         translation.words = [(i.text, reading(i)) for i in items if i.kind != "stop"]
         return translation
+
+    def _in_years(
+        self, question: str, found: re.Match[str], hidden: frozenset[tuple[str, str]]
+    ) -> Translation:
+        """ "The average loan duration in years": the question without the unit, then each
+        figure of a loan's duration it shows divided by 12 (durations are stored in months)."""
+        cut = found.end("between")
+        rest = (question[:cut] + question[found.end() :]).strip()
+        base = self.translate(rest, hidden)
+        tree = sqlglot.parse_one(base.sql, read="sqlite")
+        if not isinstance(tree, exp.Select) or base.alternatives:
+            raise NotUnderstood("I could not show the loans' duration in years; write the SQL")
+        changed = 0
+        for n, projection in enumerate(tree.expressions):
+            body = projection.unalias()
+            if any(c.name == "duration" for c in body.find_all(exp.Column)):
+                years = sqlglot.parse_one(f"({body.sql(dialect='sqlite')}) / 12.0", read="sqlite")
+                averaged = any(True for _ in body.find_all(exp.Avg))
+                alias = "average_duration_years" if averaged else "duration_years"
+                tree.expressions[n] = exp.alias_(years, alias)
+                changed += 1
+        if changed == 0 or tree.args.get("group") is not None:
+            raise NotUnderstood(
+                "I could not tell which figure to give in years; ask for the loans' duration "
+                "in months, or write the SQL"
+            )
+        return Translation(
+            tree.sql(dialect="sqlite"),
+            base.explanation + ", in years",
+            notes=[*base.notes, "duration in years = its months / 12"],
+            words=[*base.words, (found.group(0).strip(), "the duration in years (months / 12)")],
+            filler=base.filler,
+        )
+
+
+# "the average duration in years", "loan term, expressed in years": a loan's duration is
+# stored in months ("in years" said of an age is not this)
+_IN_YEARS = re.compile(
+    r"\b(?P<word>duration|durations|term|terms|length)(?P<between>[^?.;:]{0,40}?)"
+    r",?\s*(?:expressed\s+|measured\s+|given\s+)?in\s+years\b(?!\s+(?:old|of\s+age))",
+    re.IGNORECASE,
+)
 
 
 # "..., counting each card holder only once", "Count each client once.": read as nothing,

@@ -617,6 +617,8 @@ _FIGURES = {
     "age": ("Age (years)", "number"),  # ages in full years, from birth dates
     "average_age": ("Average age (years)", "number"),
     "current_balance": ("Current balance", "money"),
+    "duration_years": ("Duration (years)", "number"),  # a loan's months / 12
+    "average_duration_years": ("Average duration (years)", "number"),
 }
 # the ones the interpretation says are computed ("share" and "pct", a model's aliases, are
 # titled but not said to be computed)
