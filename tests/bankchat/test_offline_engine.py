@@ -2763,3 +2763,21 @@ def test_a_loans_duration_in_years_is_its_months_over_twelve(
     """Durations are stored in months; "in years" had not been understood."""
     got = _rows(bank_sqlite, engine.translate(question).sql)
     assert sorted(got) == sorted(_rows(bank_sqlite, expected))
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How old was the owner of account 500, in full years, on the day that account was opened?",
+        "How old was the owner of account 500 on the date the account was opened?",
+    ],
+)
+def test_an_age_on_the_day_an_account_was_opened(engine, bank_sqlite, question):
+    """ "in full years" and "on the day that account was opened" had not been understood."""
+    expected = (
+        "SELECT CAST(strftime('%Y', a.date) AS INTEGER) - CAST(strftime('%Y', c.birth_date) "
+        "AS INTEGER) - (strftime('%m-%d', a.date) < strftime('%m-%d', c.birth_date)) "
+        "FROM account a JOIN disp d ON d.account_id = a.account_id AND d.type = 'OWNER' "
+        "JOIN client c ON c.client_id = d.client_id WHERE a.account_id = 500"
+    )
+    assert _rows(bank_sqlite, engine.translate(question).sql) == _rows(bank_sqlite, expected)

@@ -322,7 +322,8 @@ _AGE = re.compile(
     r"(?P<n>\d{1,3})(?P<more>\s+or\s+(?:older|more|over|younger|less|under))?"
     r"(?:\s+years?(?:\s+old)?)?\s+"
     r"(?:(?:on|at|as\s+of)\s+(?P<date>\d{4}-\d{2}-\d{2})|"
-    r"(?:when|on\s+the\s+day)\s+(?:the|their|his|her|its)?\s*(?P<event>loan|account|card)\s+"
+    r"(?:when|on\s+the\s+(?:day|date))\s+(?:that\s+)?(?:the|their|his|her|its|that)?\s*"
+    r"(?P<event>loan|account|card)\s+"
     r"was\s+(?:approved|granted|opened|issued)(?:\s+to\s+(?:them|him|her))?)",
     re.IGNORECASE,
 )
@@ -341,7 +342,7 @@ _AGE_FIGURE = re.compile(
 
 
 _AGE_WHEN = re.compile(
-    r"\s*,?\s*(?:when|on\s+the\s+day)\s+(?:the|their|his|her|its)\s+"
+    r"\s*,?\s*(?:when|on\s+the\s+(?:day|date))\s+(?:that\s+)?(?:the|their|his|her|its|that)\s+"
     r"(?P<event>loan|account|card)\s+was\s+(?:approved|granted|opened|issued)"
     r"(?:\s+to\s+(?:them|him|her))?\b",
     re.IGNORECASE,
@@ -366,6 +367,18 @@ def _age_text(question: str) -> str:
         text,
         flags=re.I,
     )
+    if re.search(r"\b(?:old|age|aged|older|younger)\b", text, re.I):
+        # "how old was the owner, in full years, on ...": an age is in full years anyway
+        text = re.sub(r",?\s*in\s+(?:full|whole|completed)\s+years\b,?", "", text, flags=re.I)
+        text = re.sub(r"\b(\d{1,3})\s+full\s+years\b", r"\1", text, flags=re.I)
+    # "on the day they opened it": when the account was opened
+    text = re.sub(
+        r"\b(when|on\s+the\s+day)\s+(?:that\s+)?(?:they|he|she)\s+opened\s+"
+        r"(?:it|the\s+account|their\s+account|his\s+account|her\s+account)\b",
+        r"\1 the account was opened",
+        text,
+        flags=re.I,
+    )
     return _iso_dates(text)
 
 
@@ -378,7 +391,7 @@ _EVENT_DATES = {
 
 def _age_phrase(question: str) -> re.Match[str] | None:
     """An age at a date in the question (dates written any way are made ISO first)."""
-    return _AGE.search(_iso_dates(question))
+    return _AGE.search(_age_text(question))
 
 
 def _age_condition(age: re.Match[str]) -> tuple[str, int]:
