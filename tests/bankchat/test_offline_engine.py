@@ -2781,3 +2781,41 @@ def test_an_age_on_the_day_an_account_was_opened(engine, bank_sqlite, question):
         "JOIN client c ON c.client_id = d.client_id WHERE a.account_id = 500"
     )
     assert _rows(bank_sqlite, engine.translate(question).sql) == _rows(bank_sqlite, expected)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "How many accounts were charged sanction interest at least once in 1997?",
+            "SELECT COUNT(DISTINCT account_id) FROM trans WHERE k_symbol = 'SANKC. UROK' "
+            "AND date BETWEEN '1997-01-01' AND '1997-12-31'",
+        ),
+        (
+            "How many women who own an account bank at branches where the average salary is "
+            "above 10,000?",
+            "SELECT COUNT(DISTINCT c.client_id) FROM client c JOIN disp d ON d.client_id = "
+            "c.client_id AND d.type = 'OWNER' JOIN account a ON a.account_id = d.account_id "
+            "JOIN district x ON x.district_id = a.district_id WHERE c.gender = 'F' AND "
+            "x.A11 > 10000",
+        ),
+        (
+            "Who is the youngest client with a gold card? I just need their client id.",
+            "SELECT c.client_id FROM client c JOIN disp d ON d.client_id = c.client_id JOIN "
+            "card k ON k.disp_id = d.disp_id WHERE k.type = 'gold' "
+            "ORDER BY c.birth_date DESC, c.client_id DESC LIMIT 1",
+        ),
+    ],
+)
+def test_at_least_once_bank_at_and_just_the_id(engine, bank_sqlite, question, expected):
+    """ "at least once" is any such transaction, "bank at" holds accounts at, and "I just
+    need their client id" shows that alone; each had not been understood."""
+    assert _rows(bank_sqlite, engine.translate(question).sql) == _rows(bank_sqlite, expected)
+
+
+def test_another_bank_is_not_banking_at(engine):
+    """ "from another bank in 1995" names a bank, not where someone banks."""
+    from bankchat.nl.reader import Reader
+
+    text = " ".join(i.text for i in Reader(engine.layer).read("payments from another bank in 1995"))
+    assert "hold accounts" not in text

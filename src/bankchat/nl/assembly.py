@@ -423,7 +423,9 @@ class Assembly(Query):
         ident = [f"{self.base}.{c}" for c in info.ident or [info.name_column or info.key]]
         if self._asks_only_for() == "key":
             ident = [self._id_column()]  # "order ids and amounts"
-        chosen = ident if self._asks_which_only() else [*ident, measure]
+        # ("I just need their client id": that alone)
+        alone = re.search(r"\b(?:only|just)\b[^.?!]*\bids?\b", self.question.lower())
+        chosen = ident if self._asks_which_only() or alone else [*ident, measure]
         self.applied.append(
             "shown: "
             + " and ".join(self._said(c) for c in chosen)
@@ -468,7 +470,9 @@ class Assembly(Query):
         """ "Client ids." / "Loan ids please" / "names only": "key" or "name", else None."""
         text = self.question.lower()
         if re.search(
-            r"\bnames? only\b|\b(?:only|just) (?:the |their |its )?names?\b|\bjust name\b", text
+            r"\bnames? only\b|\b(?:only|just) (?:the |their |its )?names?\b|\bjust name\b"
+            r"|\bonly need (?:the |their |its )?(?:\w+'s )?names?\b",
+            text,
         ):
             return "name"  # ("just name the regions")
         if re.search(
