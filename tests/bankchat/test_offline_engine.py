@@ -2819,3 +2819,24 @@ def test_another_bank_is_not_banking_at(engine):
 
     text = " ".join(i.text for i in Reader(engine.layer).read("payments from another bank in 1995"))
     assert "hold accounts" not in text
+
+
+@pytest.mark.parametrize(
+    ("question", "at", "op", "years"),
+    [
+        ("How many clients were over 60 at the end of 1998?", "1998-12-31", ">", 60),
+        ("How many clients were aged 50 or older at the start of 1997?", "1997-01-01", ">=", 50),
+    ],
+)
+def test_an_age_at_the_end_of_a_year_keeps_the_year_out_of_the_birth_dates(
+    engine, bank_sqlite, question, at, op, years
+):
+    """The year of "at the end of 1998" is the date of the age, not a birth year too (it had
+    also kept clients born in 1998, so the count was 0)."""
+    age = (
+        f"CAST(strftime('%Y', '{at}') AS INTEGER) - CAST(strftime('%Y', birth_date) AS "
+        f"INTEGER) - (strftime('%m-%d', '{at}') < strftime('%m-%d', birth_date))"
+    )
+    expected = f"SELECT COUNT(*) FROM client WHERE {age} {op} {years}"
+    got = _rows(bank_sqlite, engine.translate(question).sql)
+    assert got == _rows(bank_sqlite, expected) and got[0][0] > 0

@@ -57,7 +57,7 @@ class PickedQuestions:
             return self._age_figure(aged, figure, event, hidden)
         age = _age_phrase(question)
         if age is not None:
-            return self._aged(_iso_dates(question), age, hidden)
+            return self._aged(_age_text(question), age, hidden)
         return None
 
     def _aged(
