@@ -76,7 +76,7 @@ class Assembly(Query):
         if measure is not None:
             self.tables.add(measure.split(".")[0])
         balance_of_group = None
-        if group_sql is not None and measure == "trans.balance" and agg in ("max", "min"):
+        if group is not None and measure == "trans.balance" and agg in ("max", "min"):
             balance_of_group = self._balance_of_group(group[0], agg)
         joins, fanout = self._joins()
         key = f"{quote(base)}.{info.key}"

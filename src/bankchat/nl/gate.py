@@ -319,29 +319,10 @@ _ASKED_TABLES = {
 }
 
 
-def _check_answer_shape(text: str, tree: Any) -> None:
-    """The answer has the shape the question asks for: one value for "what is the ...",
-    the ids it names, and no person's age read as an amount."""
-    if not isinstance(tree, exp.Select):
-        return
-    aggregated = any(True for _ in tree.find_all(exp.AggFunc))
-    limited = tree.args.get("limit") is not None
-    keyed = any(
-        isinstance(eq.left, exp.Column) and eq.left.name.endswith("_id") and eq.right.is_number
-        for eq in tree.find_all(exp.EQ)
-        if isinstance(eq.right, exp.Literal)
-    )
-    asks_which = _WHICH_RECORD.search(text)
-    if (
-        asks_which
-        and len(tree.expressions) == 1
-        and isinstance(tree.expressions[0].unalias(), exp.AggFunc)
-        and not tree.args.get("group")
-    ):
-        raise NotUnderstood(
-            f"The question asks which {asks_which.group(1)}, but I would compute one figure "
-            "instead; rephrase it, or write the SQL"
-        )
+def _check_records_asked(text: str, tree: exp.Select, aggregated: bool) -> None:
+    """The rows shown are the records asked for: a list in an order is not one figure,
+    regions are not one row per district, "which owner" shows clients, and two things asked
+    ("which district ..., and which region ...") are two fields."""
     if re.search(
         r"\b(?:sorted|ordered|ranked)\s+(?:them\s+)?by\b|\brank\b[^,;:?.]*\bby\b", text
     ) and not tree.args.get("order"):
@@ -373,7 +354,8 @@ def _check_answer_shape(text: str, tree: Any) -> None:
         wanted = "client"  # "which account owner"
     projected = [c for e in tree.expressions for c in e.find_all(exp.Column)]
     if (
-        wanted is not None
+        record is not None
+        and wanted is not None
         and projected
         and not aggregated
         and not any(c.table == wanted or c.name == f"{wanted}_id" for c in projected)
@@ -399,6 +381,32 @@ def _check_answer_shape(text: str, tree: Any) -> None:
             f"The question asks for {' and '.join(sorted(asked))}, but I would show fewer "
             "fields; ask for each, or write the SQL"
         )
+
+
+def _check_answer_shape(text: str, tree: Any) -> None:
+    """The answer has the shape the question asks for: one value for "what is the ...",
+    the ids it names, and no person's age read as an amount."""
+    if not isinstance(tree, exp.Select):
+        return
+    aggregated = any(True for _ in tree.find_all(exp.AggFunc))
+    limited = tree.args.get("limit") is not None
+    keyed = any(
+        isinstance(eq.left, exp.Column) and eq.left.name.endswith("_id") and eq.right.is_number
+        for eq in tree.find_all(exp.EQ)
+        if isinstance(eq.right, exp.Literal)
+    )
+    asks_which = _WHICH_RECORD.search(text)
+    if (
+        asks_which
+        and len(tree.expressions) == 1
+        and isinstance(tree.expressions[0].unalias(), exp.AggFunc)
+        and not tree.args.get("group")
+    ):
+        raise NotUnderstood(
+            f"The question asks which {asks_which.group(1)}, but I would compute one figure "
+            "instead; rephrase it, or write the SQL"
+        )
+    _check_records_asked(text, tree, aggregated)
     who = re.match(r"\s*who\b", text) or re.search(r"(?:\band|[:;])\s+who\b", text)
     people = {c.table for e in tree.expressions for c in e.find_all(exp.Column)}
     if who and "client" not in people and not aggregated:

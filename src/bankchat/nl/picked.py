@@ -181,18 +181,14 @@ class PickedQuestions:
                 "it first, or write the SQL"
             )
         name = column.name
-        table = next(
-            (t for t, info in self.layer.tables.items() if name == info.key),
-            "district" if name in ("A2", "A3") else None,
-        )
-        if table is None:
-            raise NotUnderstood("I could not tell which record the first part picks out")
-        if name in ("A2", "A3"):
+        if name in ("A2", "A3"):  # a place, by its name
             entity = "region" if name == "A3" else "district"
-            stand_in = _PLACEHOLDERS[entity]
-            literal = f"'{stand_in}'"
-            said = f"the {stand_in} {entity}"
-        else:
+            literal = f"'{_PLACEHOLDERS[entity]}'"
+            said = f"the {_PLACEHOLDERS[entity]} {entity}"
+        else:  # a record, by its key
+            table = next((t for t, info in self.layer.tables.items() if name == info.key), None)
+            if table is None:
+                raise NotUnderstood("I could not tell which record the first part picks out")
             entity = _RECORD_WORDS.get(table, table)
             literal = _STAND_IN
             said = f"{entity} {_STAND_IN}"

@@ -267,11 +267,15 @@ class Explainer:
             return None
         for eq in _conjuncts(where.this):
             eq = _unwrap(eq)
-            if isinstance(eq, exp.EQ) and all(isinstance(s, exp.Column) for s in eq.args.values()):
-                names = {eq.left.name.lower(), eq.right.name.lower()}
-                tables = {eq.left.table, eq.right.table}
-                if len(names) == 1 and len(tables) == 2 and eq.left.name.lower().endswith("_id"):
-                    return table, eq.left.name.lower()[:-3]
+            left, right = (eq.left, eq.right) if isinstance(eq, exp.EQ) else (None, None)
+            if isinstance(left, exp.Column) and isinstance(right, exp.Column):
+                name = left.name.lower()
+                if (
+                    name == right.name.lower()
+                    and left.table != right.table
+                    and name.endswith("_id")
+                ):
+                    return table, name[:-3]
         return None
 
     def _info(self, name: str, label: str, kind: str, source: str | None = None) -> ColumnInfo:
