@@ -501,3 +501,21 @@ def test_a_duration_in_years_is_titled_in_years(chat: BankChat) -> None:
     assert result.status == "success"
     assert [c["label"] for c in result.column_info] == ["Average duration (years)"]
     assert any("months / 12" in line["text"] for line in result.interpretation)
+
+
+def test_a_record_picked_out_by_its_own_query_is_described(chat: BankChat) -> None:
+    result = chat.ask(
+        "Take the largest loan approved in '97: what are its owner's gender and birth date?",
+        _policy("analyst"),
+    )
+    assert result.status == "success"
+    assert "Loan is the one with the highest loan amount" in _texts(result, "filter")
+    assert any("found first" in c for c in _texts(result, "convention"))
+
+
+def test_ranking_accounts_by_balance_says_it_is_the_current_one(chat: BankChat) -> None:
+    result = chat.ask(
+        "Which account at the Tachov branch has the lowest balance?", _policy("analyst")
+    )
+    assert result.status == "success"
+    assert any("current balance" in c for c in _texts(result, "convention"))

@@ -110,7 +110,9 @@ class Assembly(Query):
                     f" ORDER BY {value} {direction}, {group_sql} LIMIT {topk or 1}"
                 )
                 return Translation(
-                    sql, explanation(self.base, self.explain, agg, measure, group, topk)
+                    sql,
+                    explanation(self.base, self.explain, agg, measure, group, topk),
+                    notes=list(self.applied),
                 )
             # (titled by what it is: the highest total is a total, not a maximum)
             func_name = {"SUM": "sum", "AVG": "avg", "MAX": "max", "MIN": "min"}

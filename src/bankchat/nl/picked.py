@@ -203,7 +203,7 @@ class PickedQuestions:
             )
         picked = f"(SELECT picked.{shown[0].alias_or_name} FROM ({inner.sql}) AS picked)"
         sql = outer.sql.replace(literal, picked)
-        note = f"the {entity} = {inner_question.rstrip('?')} (its own query, inside this one)"
+        note = f"the {entity} is found first, by a query of its own: {inner_question}?"
         return Translation(
             sql,
             f"{outer.explanation}, of the {entity} {head.strip()}",

@@ -504,6 +504,26 @@ class Explainer:
                 return source, self.display.column(source)[0], part
         return None, node.sql(), part
 
+    def _picked(self, select: exp.Select) -> str | None:
+        """ "the one with the highest loan amount" for a record a query of its own picks out:
+        ``(SELECT picked.x FROM (SELECT ... ORDER BY amount DESC LIMIT 1) AS picked)``."""
+        source = select.args.get("from_") or select.args.get("from")
+        derived = source.this if source is not None else None
+        inner = derived.this if isinstance(derived, exp.Subquery) else None
+        order = inner.args.get("order") if isinstance(inner, exp.Select) else None
+        if not isinstance(inner, exp.Select) or order is None or _limit_of(inner) != 1:
+            return None
+        first = order.expressions[0]
+        node = _unwrap(first.this)
+        info = self._column(node, node.sql(), inner, build_scope(inner))
+        if info is None:
+            return None
+        if info.kind == "date":
+            word = "latest" if first.args.get("desc") else "earliest"
+        else:
+            word = "highest" if first.args.get("desc") else "lowest"
+        return f"the one with the {word} {info.label.lower()}"
+
     def _expr_label(self, node: exp.Expression, scope: Scope | None, select: exp.Select) -> str:
         node = _unwrap(node)
         if isinstance(node, exp.Column) and not node.table:
@@ -535,6 +555,9 @@ class Explainer:
             return f"'{node.name}'" if node.is_string else node.name
         if isinstance(node, exp.Subquery) and isinstance(node.this, exp.Select):
             inner = node.this
+            picked = self._picked(inner)
+            if picked is not None:
+                return picked
             if len(inner.expressions) == 1:
                 body = _unwrap(inner.expressions[0])
                 agg = _AGGREGATES.get(type(body))
