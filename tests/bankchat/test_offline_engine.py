@@ -2840,3 +2840,14 @@ def test_an_age_at_the_end_of_a_year_keeps_the_year_out_of_the_birth_dates(
     expected = f"SELECT COUNT(*) FROM client WHERE {age} {op} {years}"
     got = _rows(bank_sqlite, engine.translate(question).sql)
     assert got == _rows(bank_sqlite, expected) and got[0][0] > 0
+
+
+def test_how_many_more_than_do_we_have(engine, bank_sqlite):
+    """ "How many more male clients than female clients do we have?" had not been
+    understood."""
+    got = engine.translate("How many more male clients than female clients do we have?")
+    expected = (
+        "SELECT (SELECT COUNT(*) FROM client WHERE gender = 'M') - "
+        "(SELECT COUNT(*) FROM client WHERE gender = 'F')"
+    )
+    assert _rows(bank_sqlite, got.sql) == _rows(bank_sqlite, expected)

@@ -542,7 +542,7 @@ _MORE_YEARS = re.compile(
 _MORE_TERMS = re.compile(
     r"^(?P<lead>.*?)(?P<head>how\s+(?:many|much))\s+more\s+(?P<x>[\w'-]+(?:\s+[\w'-]+)?)\s+"
     r"than\s+(?P<y>[\w'-]+(?:\s+[\w'-]+)?)\s+(?P<rest>(?:live|lives|were|was|are|is|have|"
-    r"has|hold|holds|received|got|took|own|owns)\b.*?)[?.]?\s*$",
+    r"has|hold|holds|received|got|took|own|owns|do|does|did)\b.*?)[?.]?\s*$",
     re.IGNORECASE,
 )
 
