@@ -26,6 +26,7 @@ from bankchat.nl.renderer import explanation
 # a question that opens by asking for a date: "when was ...", "on what date was ..."
 # a balance asked of any moment, not today's: "the lowest balance ever recorded"
 _EVER = re.compile(r"\b(?:ever|all[- ]time|at any (?:time|point)|recorded|historic(?:al)?)\b")
+CURRENT_BALANCE = "balance = the account's current balance (after its latest transaction)"
 ASKS_WHEN = re.compile(r"\s*(?:when|(?:on\s+)?(?:what|which)\s+date)\b")
 
 
@@ -392,9 +393,7 @@ class Assembly(Query):
                     " WHERE latest.account_id = account.account_id"
                     " ORDER BY latest.date DESC, latest.trans_id DESC LIMIT 1)"
                 )
-                self.applied.append(
-                    "balance = the account's current balance (after its latest transaction)"
-                )
+                self.applied.append(CURRENT_BALANCE)
                 continue
             if tcol != self.layer.tables[to].key:
                 fanout = True  # from a key to a foreign key: one base row, many joined rows
@@ -564,21 +563,28 @@ class Assembly(Query):
         }
         return not figure & set(words) & said
 
+    def _transactions_said(self) -> bool:
+        """Whether the question names transactions, a date or a condition on them (so a
+        balance is the one after those, not an account's current one)."""
+        return any(
+            table_of(i) == "trans" or i.kind in ("date", "yearnum") for i in self.items
+        ) or any("trans." in c and "latest.trans_id" not in c for c in self.conditions)
+
+    def _current_balance(self) -> None:
+        """Keep each account's latest transaction only: the balance after it is the account's
+        current balance."""
+        if LATEST_TRANSACTION not in self.conditions:
+            self.conditions.append(LATEST_TRANSACTION)
+            self.tables.add("trans")
+            self.applied.append(CURRENT_BALANCE)
+
     def _balance_of_group(self, group: str, agg: str) -> str:
         """How a balance ranks accounts or groups of them (never a sum over an account's
         transactions, which is no balance at all): each account's current balance (a group's
         total of them), or the highest or lowest balance an account ever had when the question
         says "ever" or limits the transactions read."""
-        current = not _EVER.search(self.question.lower()) and not (
-            any(table_of(i) == "trans" or i.kind in ("date", "yearnum") for i in self.items)
-            or any("trans." in c and "latest.trans_id" not in c for c in self.conditions)
-        )
-        if current:
-            if LATEST_TRANSACTION not in self.conditions:
-                self.conditions.append(LATEST_TRANSACTION)
-                self.applied.append(
-                    "balance = the account's current balance (after its latest transaction)"
-                )
+        if not _EVER.search(self.question.lower()) and not self._transactions_said():
+            self._current_balance()
             return "MAX" if group == "account.account_id" else "SUM"
         if group == "account.account_id":
             return "MAX" if agg == "max" else "MIN"

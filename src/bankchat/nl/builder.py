@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from bankchat.nl.assembly import ASKS_WHEN, Assembly
-from bankchat.nl.base import LATEST_TRANSACTION, Item, NotUnderstood, Translation, table_of
+from bankchat.nl.base import Item, NotUnderstood, Translation, table_of
 from bankchat.nl.filters import Filters
 
 _AGENT_BY = re.compile(
@@ -81,12 +81,7 @@ class Builder(Filters, Assembly):
         if any(i.text.startswith("current balance") for i in self.items) or (
             agg in ("sum", "avg") and measure == "trans.balance" and self._accounts_balance()
         ):
-            # an account's current balance is the one after its latest transaction
-            self.conditions.append(LATEST_TRANSACTION)
-            self.tables.add("trans")
-            self.applied.append(
-                "balance = the account's current balance (after its latest transaction)"
-            )
+            self._current_balance()
         if group is None and self.split_by and agg in ("count", "sum", "avg"):
             group = (self.split_by[0], self.split_by[0].split(".")[1])
         self._related_tables()
@@ -213,8 +208,7 @@ class Builder(Filters, Assembly):
         return (
             named == {"trans.balance"}
             and any(table_of(i) == "account" for i in self.items)
-            and not any(table_of(i) == "trans" or i.kind in ("date", "yearnum") for i in self.items)
-            and not any("trans." in c for c in self.conditions)
+            and not self._transactions_said()
         )
 
     def _when_picked(self, measure: str) -> None:

@@ -133,14 +133,9 @@ class PickedQuestions:
         outer_question = (
             f"{found.group('pre')}{found.group('prep')} the {placeholder} {entity}{post}"
         )
-        outer = self.translate(outer_question, hidden)
-        literal = f"'{placeholder}'"
-        if outer.sql.count(literal) != 1 or outer.alternatives:
-            raise NotUnderstood(
-                f"I could not use the {entity} found this way in the rest of the question; ask "
-                "in two steps, or write the SQL"
-            )
-        sql = outer.sql.replace(literal, f"({picked})")
+        outer, sql = self._asked_of(
+            outer_question, f"'{placeholder}'", f"({picked})", entity, hidden
+        )
         ordinal = found.group("rank") or "the"
         note = (
             f"the {entity} = the one with the {ordinal} {found.group('sup')} {what} (its own "
@@ -153,6 +148,25 @@ class PickedQuestions:
             words=[*inner.words, *(w for w in outer.words if w[0] != placeholder.lower())],
             filler=[*outer.filler],
         )
+
+    def _asked_of(
+        self,
+        question: str,
+        stand_in: str,
+        picked: str,
+        entity: str,
+        hidden: frozenset[tuple[str, str]],
+    ) -> tuple[Translation, str]:
+        """The rest of a question, asked of a stand-in for the record picked out: its
+        translation, and its SQL with the stand-in (once, in one reading) replaced by the
+        query that picks the record."""
+        outer = self.translate(question, hidden)
+        if outer.sql.count(stand_in) != 1 or outer.alternatives:
+            raise NotUnderstood(
+                f"I could not use the {entity} found this way in the rest of the question; ask "
+                "in two steps, or write the SQL"
+            )
+        return outer, outer.sql.replace(stand_in, picked)
 
     def _picked_record(
         self, head: str, rest: str, hidden: frozenset[tuple[str, str]]
@@ -194,15 +208,8 @@ class PickedQuestions:
             said = f"{entity} {_STAND_IN}"
         if literal.strip("'").lower() in rest.lower():
             raise NotUnderstood("I could not read the rest of the question apart from the record")
-        outer_question = _refer(rest, said, entity)
-        outer = self.translate(outer_question, hidden)
-        if outer.sql.count(literal) != 1 or outer.alternatives:
-            raise NotUnderstood(
-                f"I could not use the {entity} found this way in the rest of the question; ask "
-                "in two steps, or write the SQL"
-            )
         picked = f"(SELECT picked.{shown[0].alias_or_name} FROM ({inner.sql}) AS picked)"
-        sql = outer.sql.replace(literal, picked)
+        outer, sql = self._asked_of(_refer(rest, said, entity), literal, picked, entity, hidden)
         note = f"the {entity} is found first, by a query of its own: {inner_question}?"
         return Translation(
             sql,
