@@ -519,3 +519,18 @@ def test_ranking_accounts_by_balance_says_it_is_the_current_one(chat: BankChat) 
     )
     assert result.status == "success"
     assert any("current balance" in c for c in _texts(result, "convention"))
+
+
+def test_the_stand_in_for_a_picked_place_is_not_shown_as_read(chat: BankChat) -> None:
+    """The place picked out is read in the rest of the question as a stand-in name; the
+    "Read" line had shown "'benesov' as district.A2 = 'Benesov'", a place the user never
+    named (the answer is Prague's)."""
+    result = chat.ask(
+        "The branch district that granted the most loans in 1998: how many inhabitants does "
+        "that district have?",
+        _policy("analyst"),
+    )
+    assert result.status == "success"
+    [read] = _texts(result, "words")
+    assert "benesov" not in read.lower()
+    assert "inhabitants" in read

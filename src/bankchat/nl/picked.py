@@ -215,7 +215,11 @@ class PickedQuestions:
             sql,
             f"{outer.explanation}, of the {entity} {head.strip()}",
             notes=[*outer.notes, note],
-            words=[*inner.words, *(w for w in outer.words if _STAND_IN not in w[0])],
+            # (the stand-in, a number or a real place's name, is not a word the user said)
+            words=[
+                *inner.words,
+                *(w for w in outer.words if literal.strip("'").lower() not in w[0]),
+            ],
             filler=[*outer.filler],
         )
 
