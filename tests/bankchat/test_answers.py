@@ -192,11 +192,8 @@ def test_flags_for_empty_results_ties_at_the_cut_off_and_all_null_columns(chat) 
         ("accounts opened earlier than account 42", "could not place: 'earlier than'"),
         # two different figures joined by "and", where the SQL would compute one
         ("Smallest and largest amount of a 24-month loan", "more figures"),
-        # a comparison of two places: said to be one the engine cannot answer yet
-        (
-            "How many account owners live in a different district from their account's branch?",
-            "'a different'",
-        ),
+        # a comparison with another client the engine cannot build
+        ("How many clients live in the same district as client 42?", "'the same district'"),
     ],
 )
 def test_the_gate_asks_back_instead_of_answering_part_of_the_question(
@@ -205,6 +202,25 @@ def test_the_gate_asks_back_instead_of_answering_part_of_the_question(
     result = chat.ask(question, _policy("analyst"))
     assert result.status == "not_understood", result.sql
     assert why in result.error
+
+
+def test_a_home_compared_with_a_branch_reads_in_the_banks_words(chat: BankChat) -> None:
+    """The interpretation names both sides of a comparison of two columns ("Home district is
+    not Branch district"), and a region looked up for each ("Home district's region")."""
+    district = chat.ask(
+        "How many account owners live in a different district from their account's branch?",
+        _policy("analyst"),
+    )
+    assert district.status == "success", district.error
+    assert "Home district is not Branch district" in _texts(district, "filter")
+    region = chat.ask(
+        "How many account owners live in the same region as the branch of their account?",
+        _policy("analyst"),
+    )
+    assert region.status == "success", region.error
+    assert "Home district's region is Branch district's region" in _texts(region, "filter")
+    words = " ".join(_texts(region, "words"))
+    assert "the client living in the region of the account's branch" in words
 
 
 def test_a_join_that_filters_is_a_use_and_passes_the_gate(chat: BankChat) -> None:

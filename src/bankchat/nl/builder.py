@@ -68,6 +68,9 @@ class Builder(Filters, Assembly):
                 item.used = True
         self.any_disposition = any(i.kind == "anydisp" for i in self.items)
         self._filters()
+        for item in self.items:
+            if item.kind == "homeplace":
+                self._home_and_branch(item)
         if (
             not self.any_disposition
             and any(table_of(i) == "client" and _OWNER.search(i.text) for i in self.items)

@@ -8,6 +8,7 @@ year's column); "with"/"without" another kind of record becomes an EXISTS.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bankchat.nl.base import (
@@ -32,6 +33,10 @@ _SIDES = {
     "trans": "account",
     "order": "account",
 }
+
+# a verb right before a place that says whose place it is ("living in", "branches in")
+_HOME_VERB = r"(?:liv(?:e|es|ing|ed)|resid(?:e|es|ing|ent|ents))"
+_BRANCH_VERB = r"(?:branch(?:es)?|held|opened|managed)"
 
 
 class Filters(Query):
@@ -273,6 +278,25 @@ class Filters(Query):
         self.value_conditions[column] = (len(self.conditions), list(meaning.values))
         self._add_condition(sql, item.text, column)
 
+    def _home_and_branch(self, item: Item) -> None:
+        """ "owners living in a different district from their account's branch": where the
+        client lives compared with the district (or region) of the branch holding the
+        account."""
+        op, level = item.payload.split()
+        if level == "district":
+            sql = f"client.district_id {op} account.district_id"
+        else:
+            sql = (
+                "(SELECT home.A3 FROM district AS home WHERE home.district_id = "
+                f"client.district_id) {op} (SELECT branch.A3 FROM district AS branch WHERE "
+                "branch.district_id = account.district_id)"
+            )
+        where = "outside" if op == "<>" else "in"
+        self.conditions.append(sql)
+        self.explain.append(f"the client living {where} the {level} of the account's branch")
+        self.tables.update(("client", "account"))
+        item.used = True
+
     def _names_a_yearly_figure(self, n: int) -> bool:
         """Whether a figure kept once per year (unemployment, crimes) is named just before
         the year at ``n``, or just after it ("where 1995 unemployment exceeded 3%")."""
@@ -304,6 +328,18 @@ class Filters(Query):
             if side is not None:
                 chosen = side
                 break
+        tables = {table_of(i) for i in self.items} | {self.base}
+        sides = {_SIDES.get(t or "") for t in tables} - {None, "district"}
+        # "clients living in Kolin who hold an account at a branch in Prague": the verb right
+        # before a place says whose place it is, whatever the rest of the question says
+        local = self._place_verb(item)
+        if (
+            self.anchor is None
+            and local is not None
+            and local in sides
+            and (chosen != "district" or _SIDES.get(self.base) not in (local, "district"))
+        ):
+            return local
         if chosen == "district":
             return chosen
         # why: a question about clients and accounts ("clients with loans in Prague") can mean
@@ -314,11 +350,24 @@ class Filters(Query):
             return self.anchor
         if cue is not None:
             return cue
-        tables = {table_of(i) for i in self.items} | {self.base}
-        sides = {_SIDES.get(t or "") for t in tables} - {None, "district"}
         if sides == {"client", "account"}:
             self.ambiguous_place = (chosen, "client" if chosen == "account" else "account")
         return chosen
+
+    def _place_verb(self, item: Item) -> str | None:
+        """ "living in Kolin" -> "client", "a branch in Prague" -> "account", else None."""
+        place = r"[\s.-]+".join(re.escape(word) for word in item.text.split())
+        text = self.question.lower()
+        # (the same place said twice: this item's own occurrence)
+        nth = [i for i in self.items if i.text == item.text].index(item)
+        found = list(re.finditer(rf"\b{place}\b", text))
+        if nth >= len(found):
+            return None
+        before = text[: found[nth].start()]
+        for side, verb in (("client", _HOME_VERB), ("account", _BRANCH_VERB)):
+            if re.search(rf"\b{verb}\s+(?:in|at)\s+(?:the\s+)?$", before):
+                return side
+        return None
 
     def _comparison(self, n: int) -> int:
         op = self.items[n].payload
@@ -444,23 +493,27 @@ class Filters(Query):
 
     def _related_tables(self) -> None:
         """Other tables named: the base records must have (or, after "without", lack) one."""
-        negate_next = False
+        negation: Item | None = None
         for item in self.items:
             if item.kind == "neg":
-                negate_next = True
-                item.used = True
+                negation = None if item.used else item
                 continue
             table = table_of(item)
             if table is None or item.used:
+                if any(m.kind in ("value", "region", "district") for m in item.meanings):
+                    # "users who are not owners can use an account": the "not" is said of
+                    # the owners, not of the account named after them
+                    negation = None
                 continue
             item.used = True
             if table == self.base:
                 continue
-            if negate_next:
+            if negation is not None:
+                negation.used = True
                 self._exists(table, negate=True)
             elif table not in self.tables:
                 self.tables.add(table)
-            negate_next = False
+            negation = None
 
     def _exists(self, table: str, negate: bool) -> None:
         path = self.layer.path(table, self.base)

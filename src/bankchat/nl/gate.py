@@ -37,6 +37,22 @@ def check_confidence(
             + " in the query I would run; rephrase the question, or write the SQL",
             missing,
         )
+    # why: each "not", "without", "outside" and "a different district" is a negation of its
+    # own; one negation in the SQL does not hold two of them ("authorised users who are not
+    # owners, living outside their branch district")
+    negated = [
+        i.text
+        for i in items
+        if i.kind in ("neg", "outside")
+        or (i.kind == "homeplace" and str(i.payload).startswith("<>"))
+    ]
+    if len(negated) > len(list(tree.find_all(exp.Not, exp.NEQ))):
+        raise NotUnderstood(
+            "I could not use every negation in the question ("
+            + ", ".join(repr(t) for t in negated)
+            + ") in the query I would run; rephrase the question, or write the SQL",
+            negated,
+        )
     outer = tree.args.get("expressions") or []
     figures = sum(1 for e in outer for _ in e.find_all(exp.AggFunc))
     # "how many owners and how many disponents", "how many loans ..., and what was the

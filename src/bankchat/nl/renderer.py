@@ -14,7 +14,12 @@ def reading(item: Item) -> str:
             return f"the column {meaning.qualified}" if meaning.table != "*" else meaning.column
         if meaning.kind in ("value", "region", "district"):
             return f"{meaning.qualified} = " + " or ".join(repr(v) for v in meaning.values)
+    if item.kind == "homeplace":
+        op, level = str(item.payload).split()
+        where = "outside" if op == "<>" else "in"
+        return f"the client living {where} the {level} of the account's branch"
     return {
+        "anydisp": "any disposition (owners and disponents)",
         "number": "a number",
         "date": "a date",
         "yearnum": "a year",

@@ -502,7 +502,33 @@ class Explainer:
             source = _source_column(node, scope)
             if source:
                 return source, self.display.column(source)[0], part
+        looked_up = self._looked_up(node, scope)
+        if looked_up is not None:
+            return None, looked_up, part
         return None, node.sql(), part
+
+    def _looked_up(self, node: Any, scope: Scope | None) -> str | None:
+        """A value looked up by a key of the outer row: ``(SELECT home.A3 FROM district AS home
+        WHERE home.district_id = client.district_id)`` reads as "Home district's region"."""
+        inner = node.this if isinstance(node, exp.Subquery) else None
+        where = inner.args.get("where") if isinstance(inner, exp.Select) else None
+        if not isinstance(inner, exp.Select) or where is None or len(inner.expressions) != 1:
+            return None
+        key = _unwrap(where.this)
+        wanted = _unwrap(inner.expressions[0].unalias())
+        if not isinstance(key, exp.EQ) or not isinstance(wanted, exp.Column):
+            return None
+        inner_scope = build_scope(inner)
+        looked = _source_column(wanted, inner_scope)
+        sides = [_unwrap(key.left), _unwrap(key.right)]
+        inner_names = {t.alias_or_name for t in inner.find_all(exp.Table)}
+        outer = [c for c in sides if isinstance(c, exp.Column) and c.table not in inner_names]
+        if looked is None or len(outer) != 1:
+            return None
+        by = _source_column(outer[0], scope)
+        if by is None:
+            return None
+        return f"{self.display.column(by)[0]}'s {self.display.column(looked)[0].lower()}"
 
     def _picked(self, select: exp.Select) -> str | None:
         """ "the one with the highest loan amount" for a record a query of its own picks out:
@@ -539,6 +565,11 @@ class Explainer:
 
     def _value(self, node: Any, source: str | None, scope: Scope | None, select: exp.Select) -> str:
         node = _unwrap(node)
+        if isinstance(node, exp.Column) or self._looked_up(node, scope) is not None:
+            # another column of the row ("Home district is not Branch district")
+            compared, label, _ = self._described(node, scope)
+            if compared is not None or not label.startswith("("):
+                return label
         if isinstance(node, exp.Literal):
             label, kind = self.display.column(source) if source else ("", "text")
             if kind == "code":
