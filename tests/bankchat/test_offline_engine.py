@@ -2940,3 +2940,94 @@ def test_how_many_more_than_do_we_have(engine, bank_sqlite):
         "(SELECT COUNT(*) FROM client WHERE gender = 'F')"
     )
     assert _rows(bank_sqlite, got.sql) == _rows(bank_sqlite, expected)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            # attached: owners and disponents alike
+            "Which accounts have at least two clients attached to them?",
+            "SELECT account_id FROM disp GROUP BY account_id HAVING COUNT(*) >= 2",
+        ),
+        (
+            "How many districts have more than 100 clients living in them?",
+            "SELECT COUNT(*) FROM district d WHERE (SELECT COUNT(*) FROM client c WHERE "
+            "c.district_id = d.district_id) > 100",
+        ),
+        (
+            "Which districts had branches that granted at least ten loans? Names only.",
+            "SELECT d.A2 FROM district d WHERE (SELECT COUNT(*) FROM loan l JOIN account a ON "
+            "a.account_id = l.account_id WHERE a.district_id = d.district_id) >= 10",
+        ),
+        (
+            "Which account owners send standing orders to at least 5 different recipient "
+            "banks? Client ids.",
+            'SELECT p.client_id FROM disp p JOIN "order" o ON o.account_id = p.account_id '
+            "WHERE p.type = 'OWNER' GROUP BY p.client_id HAVING COUNT(DISTINCT o.bank_to) >= 5",
+        ),
+    ],
+)
+def test_a_number_of_related_records_is_counted_per_record(engine, bank_sqlite, question, expected):
+    """ "clients with at least two accounts", "orders to at least 5 different banks": how many
+    related records (or different values) each record has. A number before records had been
+    read as an amount ("order amount >= 5") or not understood."""
+    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)
+    want = _columns_and_rows(bank_sqlite, expected)
+    assert len(got[0]) == len(want[0]) and sorted(got[1]) == sorted(want[1])
+    assert got[1]
+
+
+def test_an_amount_followed_by_records_is_still_an_amount(engine, bank_sqlite):
+    """ "loans over 300,000 where the client is in debt": 300,000 is the loans' amount, not a
+    number of clients."""
+    sql = engine.translate("Which loans over 300,000 have the client in debt? Loan ids.").sql
+    assert _rows(bank_sqlite, sql) == _rows(
+        bank_sqlite,
+        "SELECT loan_id FROM loan WHERE amount > 300000 AND status = 'D' ORDER BY loan_id",
+    )
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # a record's fields after a colon: those fields, not the record's id as well
+        (
+            "Client with id 42: birth date and gender?",
+            "SELECT birth_date, gender FROM client WHERE client_id = 42",
+        ),
+        # "the date it was opened" is the account's opening date, not its loan's date
+        (
+            "For account number 5270, show the date it was opened, the region of its branch "
+            "and its loan amount.",
+            "SELECT a.date, d.A3, l.amount FROM account a JOIN district d ON d.district_id = "
+            "a.district_id JOIN loan l ON l.account_id = a.account_id WHERE a.account_id = 5270",
+        ),
+        # the figure compared with its average is not a field asked for
+        (
+            "Which loans granted in Q3 1994 had a monthly payment higher than the average "
+            "monthly payment across all our loans? Loan ids.",
+            "SELECT loan_id FROM loan WHERE date BETWEEN '1994-07-01' AND '1994-09-30' AND "
+            "payments > (SELECT AVG(payments) FROM loan)",
+        ),
+        # "names of" asks for the names alone
+        (
+            "Names of the south Bohemia districts with an average salary above 9,000?",
+            "SELECT A2 FROM district WHERE A3 = 'south Bohemia' AND A11 > 9000",
+        ),
+    ],
+)
+def test_the_fields_asked_for_and_only_those(engine, bank_sqlite, question, expected):
+    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)
+    want = _columns_and_rows(bank_sqlite, expected)
+    assert len(got[0]) == len(want[0]) and sorted(got[1]) == sorted(want[1])
+
+
+def test_a_condition_on_every_year_of_a_span_asks_back(engine):
+    """ "a pension credit in every single year from 1995 through 1998" is a condition on each
+    account's years, which one SELECT with a date range does not hold: asked back (it had
+    been answered as a count per opening year)."""
+    with pytest.raises(NotUnderstood):
+        engine.translate(
+            "How many accounts got a pension credit in every single year from 1995 to 1998?"
+        )

@@ -472,7 +472,8 @@ class Assembly(Query):
         text = self.question.lower()
         if re.search(
             r"\bnames? only\b|\b(?:only|just) (?:the |their |its )?names?\b|\bjust name\b"
-            r"|\bonly need (?:the |their |its )?(?:\w+'s )?names?\b",
+            r"|\bonly need (?:the |their |its )?(?:\w+'s )?names?\b"
+            r"|^\W*(?:(?:give|list|show|tell)\s+(?:me\s+|us\s+)?)?(?:the\s+)?names\s+of\b",
             text,
         ):
             return "name"  # ("just name the regions")
@@ -510,6 +511,12 @@ class Assembly(Query):
             return True  # "Client 4's gender, birth date and home district name"
         if re.match(r"\W*[a-z ]+\s\d+\s*[:,-]\s*(?:its|their|his|her)\b", self.question.lower()):
             return True  # "Loan 5027: its amount, its term and its status?"
+        if re.match(r"\W*[a-z ]+\s\d+\s*:", self.question.lower()):
+            # "Client with id 42: birth date and gender?": that record's fields, unless the
+            # first thing named after it is records ("Account 42: standing orders")
+            named = next((i for i in self.items if i.kind == "meaning"), None)
+            if named is not None and table_of(named) is None and self.column(named):
+                return True
         first = next((i for i in self.items if i.kind == "meaning"), None)
         if (
             first is not None

@@ -21,6 +21,7 @@ from bankchat.nl.base import (
     table_of,
 )
 from bankchat.nl.query import Query
+from bankchat.nl.vocabulary import NUMBER_WORDS
 
 # whose district a place names, by the table it is said of
 _SIDES = {
@@ -414,6 +415,9 @@ class Filters(Query):
             nxt.used = True
             if named is not None and following is not None:
                 following.used = True  # "above the average salary"
+            before = self.items[n - 1] if n > 0 else None
+            if before is not None and self.column(before) == column and not before.used:
+                before.used = True  # "a payment higher than the average payment": the same
             figure = column_sql(column, self.layer)
             self._add_condition(
                 f"{figure} {op} (SELECT AVG({figure}) FROM {quote(column.split('.')[0])})",
@@ -425,6 +429,9 @@ class Filters(Query):
             if self.items[n].text in ("over", "under", "above", "below"):
                 return n + 1  # a preposition here: "over all districts"
             raise NotUnderstood(f"'{self.items[n].text}' needs a number after it")
+        counted = self._count_condition(n, op, nxt)
+        if counted:
+            return counted
         column = self._numeric_column(n)
         nxt.used = True
         self._add_condition(
@@ -433,6 +440,66 @@ class Filters(Query):
             column,
         )
         return n + 2
+
+    def _count_condition(self, n: int, op: str, number: Item) -> int:
+        """ "accounts with more than 5 standing orders", "owners with orders to at least five
+        different banks": how many related records (or different values) each record has,
+        counted in a query of its own. Returns the index after the phrase, or 0 when the
+        number is not followed by the records counted."""
+        at = n + 2
+        distinct = at < len(self.items) and self.items[at].kind == "distinct"
+        counted = self.items[at + distinct] if at + distinct < len(self.items) else None
+        if counted is None or counted.kind != "meaning":
+            return 0
+        table = table_of(counted)
+        column = None if table is not None else self.column(counted)
+        if column is not None and (not distinct or self.ctype(column) == "number"):
+            return 0  # "more than 5 amount": an amount, not a count
+        if column is not None:
+            table = column.split(".")[0]
+        if table is None or table == self.base or not self.base:
+            return 0
+        written = "|".join(
+            [rf"{number.payload:,}".replace(",", ",?"), re.escape(str(number.payload))]
+            + [re.escape(w) for w, v in NUMBER_WORDS.items() if v == number.payload]
+        )
+        noun = r"\W+".join(re.escape(w) for w in counted.text.split())
+        if not re.search(
+            rf"\b(?:{written})\s+(?:different\s+|distinct\s+|separate\s+)?{noun}",
+            self.question.lower(),
+        ):
+            return 0  # "loans over 300,000 where the client ...": an amount, then records
+        later = [i for i in self.items[at + distinct + 1 :] if i.kind == "meaning"][:1]
+        if later and table in {m.table for m in later[0].meanings if m.kind != "table"}:
+            # "more than 5 standing orders for insurance": the count of some of them
+            raise NotUnderstood(
+                f"I can count all of a record's {counted.text}, not only some of them; ask "
+                "for that count per record, or write the SQL"
+            )
+        path = self.layer.path(table, self.base)
+        joins = "".join(
+            f" JOIN {quote(to)} ON {quote(to)}.{tcol} = {quote(frm)}.{fcol}"
+            for frm, fcol, to, tcol in path[:-1]
+        )
+        frm, fcol, to, tcol = path[-1]
+        tables = {p[0] for p in path} | {p[2] for p in path}
+        owner = (
+            " AND disp.type = 'OWNER'"
+            if not self.any_disposition and "disp" in tables and {"client", "account"} <= tables
+            else ""
+        )
+        what = f"DISTINCT {column_sql(column)}" if column is not None else "*"
+        inner = (
+            f"SELECT COUNT({what}) FROM {quote(table)}{joins} WHERE {quote(frm)}.{fcol} = "
+            f"{quote(to)}.{tcol}{owner}"
+        )
+        sql_op = {"=": "="}.get(op, op)
+        self.conditions.append(f"({inner}) {sql_op} {number.payload}")
+        said = f"{'different ' if distinct else ''}{counted.text}"
+        self.explain.append(f"{op} {number.payload} {said} each")
+        for item in self.items[n : at + distinct + 1]:
+            item.used = True
+        return at + distinct + 1
 
     def _between(self, n: int) -> int:
         items = self.items

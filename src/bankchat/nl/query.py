@@ -87,9 +87,25 @@ class Query:
                 continue
             if meaning.table != "*":
                 return meaning.qualified
+            said = self._said_of(item, meaning.column)
+            if said is not None:
+                return said
             for table in self._tables_in_play():
                 if meaning.column in self.layer.tables[table].list_columns:
                     return f"{table}.{meaning.column}"
+            return None
+        return None
+
+    def _said_of(self, item: Item, name: str) -> str | None:
+        """ "the date it was opened": a generic column the verb right after it names
+        (``account.date``), with only small words between."""
+        at = self.items.index(item) if item in self.items else -1
+        for later in self.items[at + 1 : at + 4] if at >= 0 else []:
+            if later.kind == "stop":
+                continue
+            for meaning in later.meanings:
+                if meaning.kind == "column" and meaning.table != "*" and meaning.column == name:
+                    return meaning.qualified
             return None
         return None
 
