@@ -223,6 +223,21 @@ def test_a_home_compared_with_a_branch_reads_in_the_banks_words(chat: BankChat) 
     assert "the client living in the region of the account's branch" in words
 
 
+def test_a_count_per_record_reads_as_a_number_of_its_records(chat: BankChat) -> None:
+    districts = chat.ask("How many districts have more than 100 clients?", _policy("analyst"))
+    assert districts.status == "success", districts.error
+    assert "Number of its clients over 100" in _texts(districts, "filter")
+    owners = chat.ask(
+        "Which account owners send standing orders to at least 5 different recipient banks?",
+        _policy("analyst"),
+    )
+    assert owners.status == "success", owners.error
+    assert any(
+        text.startswith("Number of different recipient banks of its permanent orders")
+        for text in _texts(owners, "filter")
+    )
+
+
 def test_a_join_that_filters_is_a_use_and_passes_the_gate(chat: BankChat) -> None:
     result = chat.ask("How many clients own an account that has a loan?", _policy("analyst"))
     assert result.status == "success", result.error

@@ -2978,6 +2978,21 @@ def test_a_number_of_related_records_is_counted_per_record(engine, bank_sqlite, 
     assert got[1]
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which accounts had more than 500 transactions in 1998?",
+        "Which accounts have at least 3 standing orders over 1000?",
+        "Which districts have more than 80 clients who are women?",
+    ],
+)
+def test_a_count_of_only_some_related_records_asks_back(engine, question):
+    """A condition said of the records counted (their year, their amount, their gender) would
+    have to go inside the count; it had been applied to the rows around it instead."""
+    with pytest.raises(NotUnderstood):
+        engine.translate(question)
+
+
 def test_an_amount_followed_by_records_is_still_an_amount(engine, bank_sqlite):
     """ "loans over 300,000 where the client is in debt": 300,000 is the loans' amount, not a
     number of clients."""

@@ -470,7 +470,13 @@ class Filters(Query):
         ):
             return 0  # "loans over 300,000 where the client ...": an amount, then records
         later = [i for i in self.items[at + distinct + 1 :] if i.kind == "meaning"][:1]
-        if later and table in {m.table for m in later[0].meanings if m.kind != "table"}:
+        after = self.items[at + distinct + 1 : at + distinct + 3]
+        kinds = [i.kind for i in after]
+        if (
+            (later and table in {m.table for m in later[0].meanings if m.kind != "table"})
+            or kinds[:1] in (["cmp"], ["between"], ["datecmp"], ["yearnum"], ["date"])
+            or (kinds[:1] == ["in"] and kinds[1:2] in (["yearnum"], ["date"]))
+        ):
             # "more than 5 standing orders for insurance": the count of some of them
             raise NotUnderstood(
                 f"I can count all of a record's {counted.text}, not only some of them; ask "

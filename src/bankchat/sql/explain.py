@@ -502,10 +502,29 @@ class Explainer:
             source = _source_column(node, scope)
             if source:
                 return source, self.display.column(source)[0], part
-        looked_up = self._looked_up(node, scope)
+        looked_up = self._looked_up(node, scope) or self._counted(node)
         if looked_up is not None:
             return None, looked_up, part
         return None, node.sql(), part
+
+    def _counted(self, node: Any) -> str | None:
+        """A count of each row's related records: ``(SELECT COUNT(*) FROM client WHERE
+        client.district_id = district.district_id)`` reads as "Number of clients"."""
+        inner = node.this if isinstance(node, exp.Subquery) else None
+        if not isinstance(inner, exp.Select) or len(inner.expressions) != 1:
+            return None
+        count = _unwrap(inner.expressions[0].unalias())
+        tables = _tables_read(inner)
+        if not isinstance(count, exp.Count) or not tables or inner.args.get("where") is None:
+            return None
+        counted = count.this
+        if isinstance(counted, exp.Distinct) and len(counted.expressions) == 1:
+            column = _source_column(_unwrap(counted.expressions[0]), build_scope(inner))
+            if column is not None:
+                label = self.display.column(column)[0].lower()
+                return f"Number of different {label}s of its {self.display.plural(tables[0])}"
+            return None
+        return f"Number of its {self.display.plural(tables[0])}"
 
     def _looked_up(self, node: Any, scope: Scope | None) -> str | None:
         """A value looked up by a key of the outer row: ``(SELECT home.A3 FROM district AS home
