@@ -3046,3 +3046,73 @@ def test_a_condition_on_every_year_of_a_span_asks_back(engine):
         engine.translate(
             "How many accounts got a pension credit in every single year from 1995 to 1998?"
         )
+
+
+_PENSIONERS = (
+    "SELECT DISTINCT p.client_id FROM disp p JOIN trans t ON t.account_id = p.account_id "
+    "WHERE p.type = 'OWNER' AND t.k_symbol = 'DUCHOD'"
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "How many loans of fifty thousand or less were granted?",
+            "SELECT COUNT(*) FROM loan WHERE amount <= 50000",
+        ),
+        (
+            "How many clients were born in the '70s?",
+            "SELECT COUNT(*) FROM client WHERE birth_date >= '1970-01-01' AND birth_date < "
+            "'1980-01-01'",
+        ),
+        (
+            "How many pensioners live in south Bohemia?",
+            f"SELECT COUNT(*) FROM ({_PENSIONERS}) AS p JOIN client c ON c.client_id = p.client_id "
+            "JOIN district d ON d.district_id = c.district_id WHERE d.A3 = 'south Bohemia'",
+        ),
+        (
+            "How many loans did we approve in 1996?",
+            "SELECT COUNT(*) FROM loan WHERE date LIKE '1996%'",
+        ),
+        (
+            "How many accounts opened in 1995 went on to take out a loan?",
+            "SELECT COUNT(DISTINCT a.account_id) FROM account a JOIN loan l ON l.account_id = "
+            "a.account_id WHERE a.date LIKE '1995%'",
+        ),
+        (
+            "Average loan amount for male versus female owners?",
+            "SELECT c.gender, AVG(l.amount) FROM loan l JOIN disp p ON p.account_id = l.account_id "
+            "AND p.type = 'OWNER' JOIN client c ON c.client_id = p.client_id GROUP BY c.gender",
+        ),
+        (
+            "Which accounts were charged sanction interest at some point in 1997? Account ids.",
+            "SELECT DISTINCT account_id FROM trans WHERE k_symbol = 'SANKC. UROK' AND date LIKE "
+            "'1997%'",
+        ),
+        (
+            "Which account has reached the lowest balance ever recorded?",
+            "SELECT account_id FROM trans ORDER BY balance, account_id LIMIT 1",
+        ),
+        (
+            "How many 12- or 24-month loans were granted in 1998?",
+            "SELECT COUNT(*) FROM loan WHERE duration IN (12, 24) AND date LIKE '1998%'",
+        ),
+        (
+            "How many running loans have a term of more than three years?",
+            "SELECT COUNT(*) FROM loan WHERE status IN ('C', 'D') AND duration > 36",
+        ),
+        # (a duration between two numbers of months had been read as the second one alone)
+        (
+            "How many loans have a duration between 12 and 36 months?",
+            "SELECT COUNT(*) FROM loan WHERE duration BETWEEN 12 AND 36",
+        ),
+        ("List the card types we issue.", "SELECT DISTINCT type FROM card"),
+    ],
+)
+def test_more_ways_staff_say_bounds_decades_verbs_and_terms(
+    engine, bank_sqlite, question, expected
+):
+    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)
+    want = _columns_and_rows(bank_sqlite, expected)
+    assert len(got[0]) == len(want[0]) and sorted(_rounded(got[1])) == sorted(_rounded(want[1]))

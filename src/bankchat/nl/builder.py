@@ -9,6 +9,7 @@ than dropped.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from bankchat.nl.assembly import ASKS_WHEN, Assembly
 from bankchat.nl.base import Item, NotUnderstood, Translation, table_of
@@ -143,11 +144,22 @@ class Builder(Filters, Assembly):
         return self._assemble(agg, measure, group, topk, row_focus)
 
     def _durations(self) -> None:
-        """``24 month loans`` -> loan.duration = 24."""
+        """``24 month loans`` -> loan.duration = 24; ``12-month or 24-month loans`` -> either."""
+        chosen: list[Any] = []
+        at = 0  # the index of the last duration's condition
         for n, item in enumerate(self.items[:-1]):
             nxt = self.items[n + 1]
-            if item.kind == "number" and nxt.kind == "month":
+            before = self.items[n - 1] if n > 0 else None
+            compared = before is not None and before.kind in ("cmp", "between", "and")
+            if item.kind == "number" and nxt.kind == "month" and not compared:
                 item.used = nxt.used = True
+                either = before is not None and before.kind == "or" and chosen
+                if either and before is not None:
+                    before.used = True
+                    chosen.append(item.payload)
+                    self.conditions[at] = f"loan.duration IN ({', '.join(map(str, chosen))})"
+                    continue
+                chosen, at = [item.payload], len(self.conditions)
                 self._add_condition(
                     f"loan.duration = {item.payload}",
                     f"{item.payload}-month loans",

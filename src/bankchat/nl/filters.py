@@ -434,6 +434,9 @@ class Filters(Query):
             return counted
         column = self._numeric_column(n)
         nxt.used = True
+        unit = self.items[n + 2] if n + 2 < len(self.items) else None
+        if unit is not None and unit.kind == "month" and column == "loan.duration":
+            unit.used = True  # "a term of more than 36 months": durations are in months
         self._add_condition(
             f"{column_sql(column, self.layer)} {op} {nxt.payload}",
             f"{column} {op} {nxt.payload}",
@@ -527,6 +530,9 @@ class Filters(Query):
                     f"{column} between {low.payload} and {high.payload}",
                     column,
                 )
+                unit = items[n + 4] if n + 4 < len(items) else None
+                if unit is not None and unit.kind == "month" and column == "loan.duration":
+                    unit.used = True  # "a duration between 12 and 36 months"
             else:
                 items[n].used = True
                 return n + 1

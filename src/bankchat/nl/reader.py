@@ -139,6 +139,11 @@ _BY_CARD = re.compile(
 # a loan's term in years ("two-year loans", "loans that run for five years") is its duration
 # in months, the unit the bank records
 _LOAN_YEARS = re.compile(r"\b(\d+)[\s-]+years?(?=\s+loans?\b)")
+# "a term of more than three years", "a duration of at least 2 years": loans run in months
+_TERM_YEARS = re.compile(
+    r"\b((?:term|duration|length)\s+of\s+(?:(?:more|less|fewer)\s+than\s+|over\s+|under\s+|"
+    r"at\s+(?:least|most)\s+|exactly\s+|up\s+to\s+)?)(\d+)\s+years?\b"
+)
 _RUNS_YEARS = re.compile(
     r"\b(?:that\s+|which\s+)?(?:runs?|running|lasts?|lasting|repaid)\s+(?:for\s+|over\s+)?"
     r"(\d+)\s+(years?|months?)\b"
@@ -190,6 +195,7 @@ def _inclusive_bounds(text: str) -> str:
 
 def _loan_terms(text: str) -> str:
     text = _LOAN_YEARS.sub(lambda m: f"{int(m.group(1)) * 12} month", text)
+    text = _TERM_YEARS.sub(lambda m: f"{m.group(1)}{int(m.group(2)) * 12} months", text)
     return _RUNS_YEARS.sub(
         lambda m: (
             "of " + str(int(m.group(1)) * (12 if m.group(2).startswith("year") else 1)) + " months"
