@@ -565,3 +565,14 @@ def test_the_stand_in_for_a_picked_place_is_not_shown_as_read(chat: BankChat) ->
     [read] = _texts(result, "words")
     assert "benesov" not in read.lower()
     assert "inhabitants" in read
+
+
+def test_a_rate_per_inhabitants_is_titled_in_words(chat: BankChat) -> None:
+    result = chat.ask(
+        "For each region, how many accounts are there per 10,000 inhabitants? Region and rate.",
+        _policy("analyst"),
+    )
+    assert result.status == "success", result.error
+    labels = [info["label"] for info in result.column_info]
+    assert labels == ["Region", "Accounts per 10,000 inhabitants"]
+    assert any("10,000" in text for text in _texts(result, "convention"))

@@ -3116,3 +3116,58 @@ def test_more_ways_staff_say_bounds_decades_verbs_and_terms(
     got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)
     want = _columns_and_rows(bank_sqlite, expected)
     assert len(got[0]) == len(want[0]) and sorted(_rounded(got[1])) == sorted(_rounded(want[1]))
+
+
+_REGION_PEOPLE = "(SELECT SUM(CAST(p.A4 AS INTEGER)) FROM district p WHERE p.A3 = d.A3)"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "For each region, how many accounts are there per 10,000 inhabitants? Give the "
+            "region and the rate, highest rate first.",
+            f"SELECT d.A3, 10000.0 * COUNT(*) / {_REGION_PEOPLE} AS rate FROM account a JOIN "
+            "district d ON d.district_id = a.district_id GROUP BY d.A3 ORDER BY rate DESC",
+        ),
+        (
+            "Per 1,000 inhabitants, how many clients live in each district of west Bohemia? "
+            "District and rate.",
+            "SELECT d.A2, 1000.0 * COUNT(*) / CAST(d.A4 AS INTEGER) FROM client c JOIN district "
+            "d ON d.district_id = c.district_id WHERE d.A3 = 'west Bohemia' GROUP BY d.A2",
+        ),
+        (
+            "Which region has the most loans per 1,000 inhabitants, counting loans at branches "
+            "within that region?",
+            "SELECT d.A3 FROM loan l JOIN account a ON a.account_id = l.account_id JOIN district "
+            f"d ON d.district_id = a.district_id GROUP BY d.A3 ORDER BY 1000.0 * COUNT(*) / "
+            f"{_REGION_PEOPLE} DESC LIMIT 1",
+        ),
+        (
+            # a district's own figure over its inhabitants
+            "Which three districts had the most crimes per thousand inhabitants in 1995, and "
+            "what was that rate?",
+            "SELECT A2, 1000.0 * A15 / CAST(A4 AS INTEGER) AS rate FROM district ORDER BY rate "
+            "DESC LIMIT 3",
+        ),
+    ],
+)
+def test_a_rate_per_inhabitants_for_each_district_or_region(
+    engine, bank_sqlite, question, expected
+):
+    """ "how many accounts per 10,000 inhabitants, for each region": the count of each region
+    over the inhabitants of its districts (not over every joined row's district)."""
+    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)
+    want = _columns_and_rows(bank_sqlite, expected)
+    assert len(got[0]) == len(want[0])
+    assert sorted(_rounded(got[1])) == sorted(_rounded(want[1]))
+
+
+def test_a_figure_already_per_inhabitants_is_not_divided_again(engine, bank_sqlite):
+    """ "entrepreneurs per thousand inhabitants" is a district's figure as it stands."""
+    sql = engine.translate(
+        "Which five districts have the most entrepreneurs per thousand inhabitants?"
+    ).sql
+    assert _rows(bank_sqlite, sql) == _rows(
+        bank_sqlite, "SELECT A2 FROM district ORDER BY A14 DESC, district_id LIMIT 5"
+    )

@@ -11,7 +11,7 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-from bankchat.nl.base import NotUnderstood, Translation, quote
+from bankchat.nl.base import Item, NotUnderstood, Translation, quote
 from bankchat.nl.gate import conjuncts, from_table
 from bankchat.nl.semantic import SemanticLayer
 
@@ -27,6 +27,9 @@ class FigureQuestions:
     ) -> Translation:
         raise NotImplementedError
 
+    def read(self, question: str) -> list[Item]:
+        raise NotImplementedError
+
     def figure_question(
         self, question: str, hidden: frozenset[tuple[str, str]]
     ) -> Translation | None:
@@ -34,6 +37,14 @@ class FigureQuestions:
         both = _COUNT_AND.match(question.strip())
         if both is not None:
             return self._count_and_figure(both, hidden)
+        people = _PER_PEOPLE.search(question)
+        if people is not None and not any(
+            "inhabitants" in item.text and "per" in item.text.split() and item.meanings
+            for item in self.read(question)
+        ):
+            # (unless the words name a figure of their own: "entrepreneurs per 1,000
+            # inhabitants" is a district's)
+            return self._per_people(question, people, hidden)
         grouped = _grouped_share(question)
         if grouped is not None:
             return self._share_per_group(*grouped, hidden=hidden)
@@ -138,6 +149,98 @@ class FigureQuestions:
             ],
             words=[*subset.words],
             filler=[*subset.filler],
+        )
+
+    def _per_people(
+        self, question: str, found: re.Match[str], hidden: frozenset[tuple[str, str]]
+    ) -> Translation:
+        """ "For each region, how many accounts are there per 1,000 inhabitants?": the count
+        asked, for each district or region, over the people living there. The question is
+        read without the rate; its count (or a district's own figure, "crimes per thousand
+        inhabitants") is then divided by the inhabitants of each row's district or region."""
+        scale = _PEOPLE_SCALES[re.sub(r"[\s,]+", " ", found.group("n").lower()).strip()]
+        rest = (question[: found.start()] + question[found.end() :]).strip(" ,")
+        rest = rest[:1].upper() + rest[1:]
+        shown = bool(_RATE_ASKED.search(rest))
+        for pattern, replacement in _RATE_WORDS:
+            rest = pattern.sub(replacement, rest)
+        base = self.translate(rest, hidden)
+        tree = sqlglot.parse_one(base.sql, read="sqlite")
+        refusal = NotUnderstood(
+            "I can give a rate per inhabitants for each district or region only; ask for the "
+            "count per district or region, or write the SQL"
+        )
+        if not isinstance(tree, exp.Select) or base.alternatives:
+            raise refusal
+        name = f"per_{scale}_inhabitants"
+        keys = [c for g in tree.find_all(exp.Group) for c in g.expressions]
+        key = keys[0] if len(keys) == 1 and isinstance(keys[0], exp.Column) else None
+        if key is not None and key.table == "district" and key.name in ("A2", "A3", "district_id"):
+            people = sqlglot.parse_one(
+                f"(SELECT SUM(CAST(people.A4 AS INTEGER)) FROM district AS people WHERE "
+                f"people.{key.name} = district.{key.name})",
+                read="sqlite",
+            )
+            counts = [c for c in tree.find_all(exp.Count) if c.parent_select is tree]
+            if not counts:
+                raise refusal
+            for count in counts:
+                count.replace(
+                    sqlglot.parse_one(f"{scale}.0 * {count.sql()} / {people.sql()}", read="sqlite")
+                )
+            what = "the count"
+        elif from_table(tree) == "district" and not keys:
+            # "the districts with the most crimes per thousand inhabitants": their own figure
+            figures = [
+                c
+                for c in tree.find_all(exp.Column)
+                if c.parent_select is tree
+                and self.layer.columns.get(f"district.{c.name}") is not None
+                and self.layer.columns[f"district.{c.name}"].type == "number"
+                and c.name not in ("A4", "district_id", "A14")  # (A14 is per 1,000 already)
+                and isinstance(c.parent, exp.Ordered | exp.Select | exp.Alias)
+            ]
+            if not figures:
+                raise refusal
+            for column in figures:
+                column.replace(
+                    sqlglot.parse_one(
+                        f"{scale}.0 * {column.sql()} / CAST(district.A4 AS INTEGER)",
+                        read="sqlite",
+                    )
+                )
+            what = "the figure"
+        else:
+            raise refusal
+        rate = None
+        for projection in tree.expressions:
+            if projection.alias == "count" or (
+                isinstance(projection.unalias(), exp.Div) and projection.alias != name
+            ):
+                rate = projection
+        if rate is not None:
+            old_name = rate.alias
+            rate.replace(exp.alias_(rate.unalias(), name))
+            ordered = tree.args.get("order")
+            for column in ordered.find_all(exp.Column) if ordered is not None else []:
+                if not column.table and column.name == old_name:
+                    column.replace(exp.column(name))
+        elif shown:
+            ordered = tree.args.get("order")
+            first = ordered.expressions[0].this if ordered is not None else None
+            if first is None or not isinstance(first, exp.Div):
+                raise refusal
+            tree.select(exp.alias_(first.copy(), name), copy=False)
+        unit = f"{scale:,}"
+        return Translation(
+            tree.sql(dialect="sqlite"),
+            f"{base.explanation}, per {unit} inhabitants",
+            notes=[
+                *base.notes,
+                f"rate = {what} x {unit} / the inhabitants of the district or region",
+            ],
+            words=[*base.words, (found.group(0).strip(" ,"), f"per {unit} inhabitants")],
+            filler=base.filler,
         )
 
     def _ratio(self, found: re.Match[str], hidden: frozenset[tuple[str, str]]) -> Translation:
@@ -742,4 +845,46 @@ _COUNT_AND = re.compile(
     r"(?P<post>,\s+(?:for|among|at|in|on|of|from)\s+[^?.]+?)?\s*[?.]?"
     r"(?:\s+(?:please\s+)?give\s+both\s+(?:figures|numbers)\.?)?\s*$",
     re.IGNORECASE,
+)
+
+
+# "per 1,000 inhabitants", "per thousand residents": a rate over the people living there
+_PEOPLE_SCALES = {
+    "1 000": 1000,
+    "1000": 1000,
+    "thousand": 1000,
+    "a thousand": 1000,
+    "one thousand": 1000,
+    "10 000": 10000,
+    "10000": 10000,
+    "ten thousand": 10000,
+    "100 000": 100000,
+    "100000": 100000,
+    "a hundred thousand": 100000,
+    "one hundred thousand": 100000,
+}
+_PER_PEOPLE = re.compile(
+    r",?\s*\bper\s+(?P<n>1,?000|(?:a\s+|one\s+|ten\s+)?thousand|10,?000|100,?000|"
+    r"(?:a|one)\s+hundred\s+thousand)\s+(?:inhabitants|residents|people|population|citizens|"
+    r"persons)\b",
+    re.IGNORECASE,
+)
+# the rate asked for as a field ("Show the region and the rate"), and its words taken out of
+# the question read without it
+_RATE_ASKED = re.compile(r"\b(?:that|the|its|this)?\s*rates?\b(?!\s+first)", re.IGNORECASE)
+_RATE_WORDS = (
+    (re.compile(r"\b(highest|lowest)\s+rates?\s+first\b", re.IGNORECASE), r"\1 first"),
+    (
+        re.compile(
+            r",?\s*(?:and\s+)?what\s+(?:was|is|were|are)\s+(?:that|the|its|their)\s+rates?\b",
+            re.IGNORECASE,
+        ),
+        "",
+    ),
+    (
+        re.compile(
+            r"(?:\s*,\s*|\s+)(?:and\s+)?(?:that\s+|the\s+|its\s+|this\s+)?rates?\b", re.IGNORECASE
+        ),
+        "",
+    ),
 )

@@ -175,6 +175,9 @@ class Explainer:
         figure = _FIGURES.get(node.alias_or_name.lower())
         if figure is not None:
             return self._info(name, *figure)
+        rate = self._per_people(body, name, select, scope)
+        if rate is not None:
+            return rate
         if isinstance(body, exp.Column):
             source = _source_column(body, scope)
             if source is None:
@@ -219,6 +222,27 @@ class Explainer:
                 label = self.display.column(source)[0] if source else _humanize(name)
                 return self._info(name, f"{label} ({part})", "text")
         return None
+
+    def _per_people(
+        self, body: Any, name: str, select: exp.Select | None, scope: Scope | None
+    ) -> ColumnInfo | None:
+        """``1000.0 * COUNT(*) / (inhabitants)`` reads as "Clients per 1,000 inhabitants":
+        a figure times a round number, over a district's (or a region's) inhabitants."""
+        if not isinstance(body, exp.Div) or "A4" not in body.expression.sql().upper():
+            return None
+        times = _unwrap(body.this)
+        if not isinstance(times, exp.Mul) or not isinstance(times.this, exp.Literal):
+            return None
+        try:
+            scale = int(float(times.this.name))
+        except ValueError:
+            return None
+        figure = self._column(times.expression, name, select, scope)
+        if figure is None:
+            return None
+        label = figure.label.removeprefix("Number of ")
+        title = f"{label[:1].upper()}{label[1:]} per {scale:,} inhabitants"
+        return self._info(name, title, "number")
 
     def _label(self, source: str, select: exp.Select | None) -> tuple[str, str]:
         """A column's title and kind; a balance read from each account's latest transaction
