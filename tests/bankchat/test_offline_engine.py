@@ -2369,7 +2369,7 @@ def test_distinct_rows_with_a_number_stored_as_text_are_ordered_by_what_they_sho
 
 def test_and_average_that_opens_a_field_name_is_that_field(engine, bank_sqlite):
     """ "the name and average salary" names two fields ("average salary" is a column), not
-    two figures; "the total and average loan amount" is still two figures, asked back."""
+    two figures; "the total and average loan amount" is two figures of the same loans."""
     one = engine.translate(
         "What is the name and average salary of the district where client 12 lives?"
     )
@@ -2378,8 +2378,13 @@ def test_and_average_that_opens_a_field_name_is_that_field(engine, bank_sqlite):
         "WHERE c.client_id = 12"
     )
     assert _columns_and_rows(bank_sqlite, one.sql) == (["A2", "A11"], _rows(bank_sqlite, expected))
-    with pytest.raises(NotUnderstood):
-        engine.translate("What is the total and average loan amount in north Moravia?")
+    both = engine.translate("What is the total and average loan amount in north Moravia?")
+    assert _rows(bank_sqlite, both.sql) == _rows(
+        bank_sqlite,
+        "SELECT SUM(l.amount), AVG(l.amount) FROM loan l JOIN account a ON a.account_id = "
+        "l.account_id JOIN district d ON d.district_id = a.district_id WHERE d.A3 = "
+        "'north Moravia'",
+    )
 
 
 def test_each_records_fields_list_the_records_without_grouping(engine, bank_sqlite):
@@ -3171,3 +3176,56 @@ def test_a_figure_already_per_inhabitants_is_not_divided_again(engine, bank_sqli
     assert _rows(bank_sqlite, sql) == _rows(
         bank_sqlite, "SELECT A2 FROM district ORDER BY A14 DESC, district_id LIMIT 5"
     )
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "For loans granted in 1997, give the number of loans, their total amount and the "
+            "average monthly payment.",
+            "SELECT COUNT(*), SUM(amount), AVG(payments) FROM loan WHERE date LIKE '1997%'",
+        ),
+        (
+            "For each loan status, give me the number of loans, the total amount lent and the "
+            "average duration in months.",
+            "SELECT status, COUNT(*), SUM(amount), AVG(duration) FROM loan GROUP BY status",
+        ),
+        (
+            "What were the smallest and the largest withdrawals in 1998?",
+            "SELECT MIN(amount), MAX(amount) FROM trans WHERE type IN ('VYDAJ', 'VYBER') AND "
+            "date LIKE '1998%'",
+        ),
+        (
+            # the largest of each group, one row per group (it had been the one region with
+            # the largest total)
+            "What is the largest loan amount for each region?",
+            "SELECT d.A3, MAX(l.amount) FROM loan l JOIN account a ON a.account_id = "
+            "l.account_id JOIN district d ON d.district_id = a.district_id GROUP BY d.A3",
+        ),
+    ],
+)
+def test_several_figures_of_the_same_records_in_one_answer(engine, bank_sqlite, question, expected):
+    """A list of figures ("the number of loans, their total amount and the average monthly
+    payment") is each figure asked on its own, then one SELECT when all read the same records
+    and groups."""
+    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)
+    want = _columns_and_rows(bank_sqlite, expected)
+    assert len(got[0]) == len(want[0])
+    assert sorted(_rounded(got[1])) == sorted(_rounded(want[1]))
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # figures of different records: which records each phrase is of is a guess
+        "Give the number of accounts and the number of clients in Prague.",
+        # each part would be ordered by its own figure
+        "For each region, give the number of loans and the total amount lent, highest total first.",
+        # the record with the largest figure within each group
+        "For each region, which district has the highest average salary?",
+    ],
+)
+def test_figures_that_cannot_be_given_together_ask_back(engine, question):
+    with pytest.raises(NotUnderstood):
+        engine.translate(question)

@@ -87,6 +87,30 @@ class Assembly(Query):
         if group_sql is not None:
             if agg in ("sum", "avg"):
                 value = f"{_agg_sql(agg)}({measure_sql})" if measure_sql else count
+            elif (
+                agg in ("max", "min")
+                and measure_sql
+                and group is not None
+                and self._extreme_in_each(topk, group[0])
+            ):
+                # "the largest loan amount for each region": the largest of each group's
+                # records, one row per group
+                value = f"{agg.upper()}({measure_sql})"
+                label = group[1]
+                keys = ", ".join([group_sql, *(column_sql(c) for c in self.group_more)])
+                shown = ", ".join(
+                    [f"{group_sql} AS {label}", *(column_sql(c) for c in self.group_more)]
+                )
+                alias = _alias(agg, measure)
+                sql = (
+                    f"SELECT {shown}, {value} AS {alias} FROM {quote(base)}{joins}{where} "
+                    f"GROUP BY {keys} ORDER BY {keys}"
+                )
+                return Translation(
+                    sql,
+                    explanation(self.base, self.explain, agg, measure, group, topk),
+                    notes=list(self.applied),
+                )
             elif agg in ("max", "min") and measure_sql:
                 # the extreme of a per-group figure: an average for rates ("average salary"),
                 # a total for amounts
@@ -223,6 +247,40 @@ class Assembly(Query):
         return Translation(
             sql, explanation(self.base, self.explain, agg, measure, group, topk), notes=notes
         )
+
+    def _extreme_in_each(self, topk: int | None, group: str) -> bool:
+        """Whether a largest or smallest is asked of each group ("the largest loan amount
+        for each region"), not which group has the largest figure."""
+        each = any(
+            i.kind == "group" and i.text in ("for each", "each", "for every", "every", "in each")
+            for i in self.items
+        )
+        if not each or topk is not None:
+            return False
+        figure = re.search(
+            r"(?:^|[,:;]\s*)(?:what|how\s+much|how\s+many)\s+(?:is|was|are|were)\b|"
+            r"\b(?:give|show|list|tell)\b",
+            self.question.lower(),
+        )
+        which = next((n for n, i in enumerate(self.items) if i.kind == "which"), None)
+        if figure is None and which is not None:
+            asked = next((i for i in self.items[which + 1 :] if i.kind == "meaning"), None)
+            table = table_of(asked) if asked is not None else None
+            info = self.layer.tables[table] if table is not None else None
+            named = (
+                {f"{table}.{info.key}", f"{table}.{info.name_column}"}
+                if info is not None
+                else {self.column(asked) if asked is not None else None}
+            )
+            if group in named:
+                return False  # "looking at every account, which account ...": a ranking
+            # "for each region, which district has the highest salary": the record with the
+            # largest figure within each group
+            raise NotUnderstood(
+                "I cannot yet pick the record with the largest or smallest figure within each "
+                "group; ask for one group at a time, or write the SQL"
+            )
+        return True
 
     def _asks_for_rows(self) -> bool:
         return any(i.kind in ("which", "list") for i in self.items[:2])

@@ -34,9 +34,15 @@ class FigureQuestions:
         self, question: str, hidden: frozenset[tuple[str, str]]
     ) -> Translation | None:
         """The answer to ``question`` when it asks for two figures combined, else None."""
+        listed = _FIGURE_LIST.search(question)
+        if re.search(r"\b(?:percent\w*|ratios?|shares?|differ\w*|gap)\b", question, re.I):
+            listed = None  # (a list of two figures combined into one)
         both = _COUNT_AND.match(question.strip())
-        if both is not None:
+        if both is not None and (listed is None or len(_FIGURE_SPLIT.split(listed["list"])) < 3):
             return self._count_and_figure(both, hidden)
+        answer = self._figure_list(question, listed, hidden) if listed is not None else None
+        if answer is not None:
+            return answer
         people = _PER_PEOPLE.search(question)
         if people is not None and not any(
             "inhabitants" in item.text and "per" in item.text.split() and item.meanings
@@ -149,6 +155,73 @@ class FigureQuestions:
             ],
             words=[*subset.words],
             filler=[*subset.filler],
+        )
+
+    def _figure_list(
+        self, question: str, found: re.Match[str], hidden: frozenset[tuple[str, str]]
+    ) -> Translation | None:
+        """ "For each loan status, give the number of loans, the total amount lent and the
+        average duration": each figure asked as the question with that figure alone, written
+        (and gated) on its own; figures of the same records and groups become one SELECT.
+        Figures of different records are asked back: which records each is of is a guess."""
+        phrases = [p for p in _FIGURE_SPLIT.split(found.group("list")) if p.strip()]
+        if re.fullmatch(rf"\s*(?:the\s+|their\s+|its\s+)?{_FIGURE_WORD}\s*", phrases[-1], re.I):
+            return None  # ("... - gender and average": the columns of one figure's answer)
+        for n, phrase in enumerate(phrases[:-1]):
+            # "the smallest and the largest amount": the noun said once, for both
+            if re.fullmatch(rf"\s*(?:the\s+|their\s+|its\s+)?{_FIGURE_WORD}\s*", phrase, re.I):
+                noun = re.sub(
+                    rf"^\s*(?:the\s+|their\s+|its\s+)?{_FIGURE_WORD}\s+",
+                    "",
+                    phrases[-1],
+                    flags=re.I,
+                )
+                phrases[n] = f"{phrase.strip()} {noun}"
+        head, tail = question[: found.start("list")], question[found.end("list") :]
+        asked = [f"{head}{phrase.strip()}{tail}" for phrase in phrases]
+        parts = [self.translate(one, hidden) for one in asked]
+        trees = [sqlglot.parse_one(part.sql, read="sqlite") for part in parts]
+        refusal = NotUnderstood(
+            "I could not give these figures together; ask for each figure on its own, or "
+            "write the SQL"
+        )
+        if any(
+            not isinstance(t, exp.Select) or p.alternatives
+            for t, p in zip(trees, parts, strict=True)
+        ):
+            raise refusal
+        figures = [_figure_of(tree) for tree in trees]
+        if any(f is None for f in figures):
+            raise refusal
+        same = {_records_of(tree) for tree in trees}
+        # (each part ordered by its own figure: "..., highest total first" says which one
+        # orders them all, and this reading does not know)
+        orders = {str(t.args["order"].sql()) if t.args.get("order") else "" for t in trees}
+        if len(same) == 1 and len(orders) == 1:
+            merged = trees[0].copy()
+            first = _figure_of(merged)
+            at = next(n for n, e in enumerate(merged.expressions) if e is first)
+            keep = [e for e in merged.expressions if e is not first]
+            names: set[str] = {e.alias_or_name for e in keep}
+            chosen = []
+            for figure in figures:
+                assert figure is not None
+                copy = figure.copy()
+                name = copy.alias_or_name
+                while name in names:
+                    name += "_2"
+                names.add(name)
+                chosen.append(exp.alias_(copy.unalias(), name) if copy.alias else copy)
+            merged.set("expressions", keep[:at] + chosen + keep[at:])
+            sql = merged.sql(dialect="sqlite")
+        else:
+            raise refusal
+        return Translation(
+            sql,
+            "; ".join(part.explanation for part in parts),
+            notes=list(dict.fromkeys(note for part in parts for note in part.notes)),
+            words=[word for part in parts for word in part.words],
+            filler=parts[0].filler,
         )
 
     def _per_people(
@@ -888,3 +961,46 @@ _RATE_WORDS = (
         "",
     ),
 )
+
+
+# a list of figures asked together: "the number of loans, their total amount and the average
+# monthly payment", "the smallest and the largest amounts"
+_FIGURE_WORD = (
+    r"(?:average|mean|total|smallest|largest|lowest|highest|minimum|maximum|biggest|combined|"
+    r"overall|number\s+of)"
+)
+_ONE_FIGURE = (
+    # (not an order: "largest first", "the highest average first")
+    r"(?!(?:the\s+)?(?:highest|largest|lowest|smallest|biggest|most|fewest)\b[^,?.;:]*?"
+    r"\b(?:first|last)\b)"
+    rf"(?:(?:the\s+|their\s+|its\s+)?{_FIGURE_WORD}|(?:their|its)\s+number)\b[^,?.;:]*?"
+)
+_FIGURE_LIST = re.compile(
+    rf"(?P<list>{_ONE_FIGURE}(?:(?:\s*,\s*(?:and\s+)?|\s+and\s+){_ONE_FIGURE})+)"
+    r"(?=\s*(?:[,?.;:]|$)|\s+(?:for|of|per|among|from|during|on|at|by|in(?!\s+(?:months|years|days)\b))\b)",
+    re.IGNORECASE,
+)
+_FIGURE_SPLIT = re.compile(
+    r"\s*,\s*(?:and\s+)?|\s+and\s+(?=(?:the\s+|their\s+|its\s+)?"
+    rf"{_FIGURE_WORD}\b)",
+    re.IGNORECASE,
+)
+
+
+def _figure_of(tree: Any) -> Any:
+    """The one aggregate a query shows (beside the columns it groups by), else None."""
+    grouped = {g.sql() for g in tree.args["group"].expressions} if tree.args.get("group") else set()
+    figures = [e for e in tree.expressions if e.unalias().sql() not in grouped]
+    if len(figures) != 1 or not any(True for _ in figures[0].find_all(exp.AggFunc)):
+        return None
+    return figures[0]
+
+
+def _records_of(tree: Any) -> str:
+    """What a query reads and groups by, without what it shows or how it orders."""
+    bare = tree.copy()
+    bare.set("expressions", [exp.Star()])
+    bare.set("order", None)
+    bare.set("limit", None)
+    bare.set("distinct", None)
+    return str(bare.sql(dialect="sqlite"))
