@@ -195,6 +195,12 @@ def test_flags_for_empty_results_ties_at_the_cut_off_and_all_null_columns(chat) 
             "How many loans were granted in 1996 and how many accounts were opened in 1997?",
             "more figures",
         ),
+        # one figure per value grouped by, and a third one asked
+        (
+            "How many owners and how many disponents live in Kolin, and how many cards do they "
+            "hold?",
+            "more figures",
+        ),
         # a comparison with another client the engine cannot build
         ("How many clients live in the same district as client 42?", "'the same district'"),
     ],

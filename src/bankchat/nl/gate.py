@@ -84,7 +84,15 @@ def check_confidence(
         for m in i.meanings
         if m.kind == "value"
     }
-    if parts > max(figures, 1) and not (grouped & valued):
+    # (one "how many" per value grouped by, and no more: "how many owners and how many
+    # disponents ..., and how many cards do they hold" asks a third figure)
+    values_said = sum(
+        1
+        for i in items
+        if i.kind == "meaning"
+        and any(m.kind == "value" and m.column.lower() in grouped for m in i.meanings)
+    )
+    if parts > max(figures, 1) and not (grouped & valued and parts <= values_said):
         raise NotUnderstood(
             "The question asks for more figures than I can compute at once; ask for one "
             "figure at a time, or write the SQL"
