@@ -3229,3 +3229,44 @@ def test_several_figures_of_the_same_records_in_one_answer(engine, bank_sqlite, 
 def test_figures_that_cannot_be_given_together_ask_back(engine, question):
     with pytest.raises(NotUnderstood):
         engine.translate(question)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "How many loans above a hundred thousand were approved?",
+            "SELECT COUNT(*) FROM loan WHERE amount > 100000",
+        ),
+        # "open" is the verb here, not open (running) loans: it had counted accounts with a
+        # running loan
+        (
+            "How many accounts did clients living in east Bohemia open in 1994?",
+            "SELECT COUNT(*) FROM account a JOIN disp p ON p.account_id = a.account_id AND "
+            "p.type = 'OWNER' JOIN client c ON c.client_id = p.client_id JOIN district d ON "
+            "d.district_id = c.district_id WHERE d.A3 = 'east Bohemia' AND a.date LIKE '1994%'",
+        ),
+        (
+            "How many accounts did east Bohemia residents open in '94?",
+            "SELECT COUNT(*) FROM account a JOIN disp p ON p.account_id = a.account_id AND "
+            "p.type = 'OWNER' JOIN client c ON c.client_id = p.client_id JOIN district d ON "
+            "d.district_id = c.district_id WHERE d.A3 = 'east Bohemia' AND a.date LIKE '1994%'",
+        ),
+        (
+            "How many standing orders are there on accounts at Moravian branches?",
+            'SELECT COUNT(*) FROM "order" o JOIN account a ON a.account_id = o.account_id JOIN '
+            "district d ON d.district_id = a.district_id WHERE d.A3 IN ('north Moravia', "
+            "'south Moravia')",
+        ),
+        (
+            "How many loans were granted at south Moravian branches in 1996?",
+            "SELECT COUNT(*) FROM loan l JOIN account a ON a.account_id = l.account_id JOIN "
+            "district d ON d.district_id = a.district_id WHERE d.A3 = 'south Moravia' AND l.date "
+            "LIKE '1996%'",
+        ),
+    ],
+)
+def test_number_words_verbs_and_moravia_as_staff_say_them(engine, bank_sqlite, question, expected):
+    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)
+    want = _columns_and_rows(bank_sqlite, expected)
+    assert len(got[0]) == len(want[0]) and got[1] == want[1]

@@ -114,14 +114,17 @@ def _number_words(text: str) -> str:
         lambda m: str(NUMBER_WORDS[m.group(1)] + NUMBER_WORDS.get(m.group(2), 1)),
         text,
     )
-    text = re.sub(
-        rf"\b(\d+|{words}|a|one)\s+({scales})\b",
-        lambda m: str(
-            (int(m.group(1)) if m.group(1).isdigit() else NUMBER_WORDS.get(m.group(1), 1))
-            * NUMBER_SCALES[m.group(2)]
-        ),
-        text,
-    )
+    scaled = None
+    while scaled != text:  # (twice for "a hundred thousand": 100, then 100000)
+        scaled = text
+        text = re.sub(
+            rf"\b(\d+|{words}|a|one)\s+({scales})\b",
+            lambda m: str(
+                (int(m.group(1)) if m.group(1).isdigit() else NUMBER_WORDS.get(m.group(1), 1))
+                * NUMBER_SCALES[m.group(2)]
+            ),
+            text,
+        )
     return re.sub(rf"\b({words})\b", lambda m: str(NUMBER_WORDS[m.group(1)]), text)
 
 
