@@ -3270,3 +3270,33 @@ def test_number_words_verbs_and_moravia_as_staff_say_them(engine, bank_sqlite, q
     got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)
     want = _columns_and_rows(bank_sqlite, expected)
     assert len(got[0]) == len(want[0]) and got[1] == want[1]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "Give me every loan over CZK 500,000 with its loan id, the branch district of the "
+            "account and the gender of the account owner.",
+            "SELECT l.loan_id, d.A2, c.gender FROM loan l JOIN account a ON a.account_id = "
+            "l.account_id JOIN district d ON d.district_id = a.district_id JOIN disp p ON "
+            "p.account_id = a.account_id AND p.type = 'OWNER' JOIN client c ON c.client_id = "
+            "p.client_id WHERE l.amount > 500000",
+        ),
+        (
+            "Give me every loan over 500,000 with its loan id and the home district of the owner.",
+            "SELECT l.loan_id, d.A2 FROM loan l JOIN disp p ON p.account_id = l.account_id AND "
+            "p.type = 'OWNER' JOIN client c ON c.client_id = p.client_id JOIN district d ON "
+            "d.district_id = c.district_id WHERE l.amount > 500000",
+        ),
+    ],
+)
+def test_a_district_named_in_a_list_of_fields_is_shown_by_name(
+    engine, bank_sqlite, question, expected
+):
+    """ "its loan id, the branch district of the account and ...": the district's name, from
+    the branch or from where the owner lives as said (it had been joined and shown nowhere,
+    so the question was asked back)."""
+    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)
+    want = _columns_and_rows(bank_sqlite, expected)
+    assert len(got[0]) == len(want[0]) and sorted(got[1]) == sorted(want[1])

@@ -298,6 +298,23 @@ class Filters(Query):
         self.tables.update(("client", "account"))
         item.used = True
 
+    def _after_a_field(self, n: int) -> bool:
+        """Whether the item at ``n`` follows a field named in a list ("the birth date and
+        home district", "its loan id, the branch district"): a column or a record's id, then
+        "and" or a comma."""
+        before = self.items[n - 1]
+        if before.kind == "and":
+            if n < 2:
+                return False
+            before = self.items[n - 2]
+        elif not re.search(
+            rf"\b(?:id|ids|{re.escape(before.text)})\s*,\s*(?:the\s+|its\s+|their\s+)?"
+            rf"{re.escape(self.items[n].text)}\b",
+            self.question.lower(),
+        ):
+            return False
+        return self.column(before) is not None or (before.kind == "id_word" and before.used)
+
     def _names_a_yearly_figure(self, n: int) -> bool:
         """Whether a figure kept once per year (unemployment, crimes) is named just before
         the year at ``n``, or just after it ("where 1995 unemployment exceeded 3%")."""
@@ -732,11 +749,11 @@ class Filters(Query):
                 and agg is None
                 and group is None
                 and n >= 2
-                and self.items[n - 1].kind == "and"
-                and self.column(self.items[n - 2]) is not None
+                and self._after_a_field(n)
                 and (following is None or self.column(following) is None)
             ):
-                # "the birth date and home district of client 2166": the district's name
+                # "the birth date and home district of client 2166", "the loan id and the
+                # branch district": the district's name
                 item.used = True
                 self.extra_columns.append(f"{info.name}.{info.name_column}")
                 self.tables.add(info.name)
