@@ -585,3 +585,13 @@ def test_a_rate_per_inhabitants_is_titled_in_words(chat: BankChat) -> None:
     labels = [info["label"] for info in result.column_info]
     assert labels == ["Region", "Accounts per 10,000 inhabitants"]
     assert any("10,000" in text for text in _texts(result, "convention"))
+
+
+def test_a_record_picked_out_is_titled_beside_the_answer(chat: BankChat) -> None:
+    result = chat.ask(
+        "Which region had the lowest average salary across its districts, and how many loans "
+        "did accounts at its branches take out in 1997?",
+        _policy("analyst"),
+    )
+    assert result.status == "success", result.error
+    assert [info["label"] for info in result.column_info] == ["Region", "Number of loans"]

@@ -3300,3 +3300,36 @@ def test_a_district_named_in_a_list_of_fields_is_shown_by_name(
     got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)
     want = _columns_and_rows(bank_sqlite, expected)
     assert len(got[0]) == len(want[0]) and sorted(got[1]) == sorted(want[1])
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "Which region has the second-lowest average salary across its districts, and how "
+            "many of our clients live there?",
+            "SELECT r.A3, (SELECT COUNT(*) FROM client c JOIN district d ON d.district_id = "
+            "c.district_id WHERE d.A3 = r.A3) FROM (SELECT A3, AVG(A11) AS s FROM district "
+            "GROUP BY A3) r ORDER BY r.s, r.A3 LIMIT 1 OFFSET 1",
+        ),
+        (
+            "Which district has the most clients born after 1980 living in it, and what are its "
+            "region and average salary?",
+            "SELECT d.A2, d.A3, d.A11 FROM district d WHERE d.district_id = (SELECT "
+            "c.district_id FROM client c WHERE c.birth_date >= '1981-01-01' GROUP BY "
+            "c.district_id ORDER BY COUNT(*) DESC LIMIT 1)",
+        ),
+        (
+            # "there": the region picked out
+            "The region with the highest average salary: how many clients live there?",
+            "SELECT COUNT(*) FROM client c JOIN district d ON d.district_id = c.district_id "
+            "WHERE d.A3 = (SELECT A3 FROM district GROUP BY A3 ORDER BY AVG(A11) DESC LIMIT 1)",
+        ),
+    ],
+)
+def test_a_record_picked_out_then_asked_about(engine, bank_sqlite, question, expected):
+    """ "Which region has the lowest average salary, and how many clients live there?": the
+    region, and the rest asked of it."""
+    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)
+    want = _columns_and_rows(bank_sqlite, expected)
+    assert len(got[0]) == len(want[0]) and got[1] == want[1]

@@ -38,6 +38,12 @@ class PickedQuestions:
         nested = _NESTED.match(question.strip())
         if nested is not None:
             return self._nested(nested, hidden)
+        which_and = _WHICH_AND.match(question.strip())
+        if which_and is not None and _SUPERLATIVE.search(which_and.group("clause")):
+            try:
+                return self._which_and(which_and, hidden)
+            except NotUnderstood:
+                pass  # (read as one question instead)
         record = _PICKED_RECORD.match(question.strip())
         if record is not None and _SUPERLATIVE.search(record.group("head")):
             try:
@@ -186,7 +192,7 @@ class PickedQuestions:
         shown = tree.expressions if isinstance(tree, exp.Select) else []
         column = shown[0].unalias() if len(shown) == 1 else None
         if (
-            not inner.sql.endswith(" LIMIT 1")
+            not re.search(r" LIMIT 1(?: OFFSET \d+)?$", inner.sql)
             or inner.alternatives
             or not isinstance(column, exp.Column)
         ):
@@ -221,6 +227,39 @@ class PickedQuestions:
                 *(w for w in outer.words if literal.strip("'").lower() not in w[0]),
             ],
             filler=[*outer.filler],
+        )
+
+    def _which_and(self, found: re.Match[str], hidden: frozenset[tuple[str, str]]) -> Translation:
+        """ "Which region has the lowest average salary, and how many clients live there?":
+        the record picked out, by its name or key, beside the answer to the rest asked of it
+        (as "The region with the lowest average salary: how many clients live there?")."""
+        entity, verb, clause = found.group("entity", "verb", "clause")
+        has = verb.lower() in ("has", "had", "have")
+        head = f"the {entity} {'with' if has else 'that ' + verb} {clause}"
+        # (what follows the question mark names what is shown: "Region and count.")
+        rest = re.sub(r"\?\s+\S.*$", "?", found.group("rest"))
+        answer = self._picked_record(head, rest, hidden)
+        inner_question = _which_question(head)
+        assert inner_question is not None  # (the picked record above found it)
+        inner = self.translate(inner_question, hidden)
+        name = sqlglot.parse_one(inner.sql, read="sqlite").expressions[0].alias_or_name
+        asked = sqlglot.parse_one(answer.sql, read="sqlite")
+        if not isinstance(asked, exp.Select) or asked.args.get("group"):
+            raise NotUnderstood("I could not give the record and the rest asked of it together")
+        if name in [e.alias_or_name for e in asked.expressions]:
+            sql = answer.sql  # (the record's name is shown already)
+        else:
+            record = sqlglot.parse_one(
+                f"(SELECT picked.{name} FROM ({inner.sql}) AS picked) AS {name}", read="sqlite"
+            )
+            asked.set("expressions", [record, *asked.expressions])
+            sql = asked.sql(dialect="sqlite")
+        return Translation(
+            sql,
+            f"The {entity} {clause}, and {answer.explanation}",
+            notes=answer.notes,
+            words=answer.words,
+            filler=answer.filler,
         )
 
     def _age_figure(
@@ -455,6 +494,13 @@ _CLAUSE_VERB = re.compile(
 
 
 # "<a record picked out by a superlative>: <what is asked of it>"
+# "Which region has the lowest average salary, and how many clients live there?"
+_WHICH_AND = re.compile(
+    r"^\s*(?:which|what)\s+(?P<entity>region|district|account|client|loan|card)\s+"
+    r"(?P<verb>has|had|have|saw|recorded|received|made|took|granted|opened|issued)\s+"
+    r"(?P<clause>[^,?]+?),?\s+and\s+(?P<rest>(?:how|what|which|when|who|where)\b.+)$",
+    re.IGNORECASE,
+)
 _PICKED_RECORD = re.compile(r"^(?P<head>[^:?]+?)\s*:\s*(?P<rest>\S.*)$")
 _SUPERLATIVE = re.compile(
     r"\b(?:highest|lowest|largest|smallest|biggest|most|fewest|greatest|oldest|youngest|"
@@ -506,6 +552,15 @@ def _refer(rest: str, said: str, entity: str) -> str:
     "that loan", "this district", "it", "its"."""
     words = re.escape(entity)
     rest = re.sub(rf"\b(?:that|this|the\s+same)\s+{words}\b", said, rest, flags=re.I)
+    if entity in ("region", "district"):
+        # "how many clients live there", "loans granted at its branches": in that place
+        rest = re.sub(
+            r"\b(?:at|in|of)\s+(?:its|their)\s+(branch(?:es)?)\b",
+            rf"at \1 in {said}",
+            rest,
+            flags=re.I,
+        )
+        rest = re.sub(r"\bthere\b", f"in {said}", rest, flags=re.I)
     # ("its owner" reads best as "the owner of loan N": a possessive owner reads as a place)
     rest = re.sub(
         r"\b(?:its|their|his|her)\s+(owner|holder|account|branch|card|loan)\b(?!')",

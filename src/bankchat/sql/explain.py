@@ -178,6 +178,11 @@ class Explainer:
         rate = self._per_people(body, name, select, scope)
         if rate is not None:
             return rate
+        if isinstance(body, exp.Subquery) and isinstance(body.this, exp.Select):
+            # a value a query of its own finds ("(SELECT picked.A3 FROM (...) AS picked)")
+            query = body.this
+            if len(query.expressions) == 1:
+                return self._column(query.expressions[0], name, query, build_scope(query))
         if isinstance(body, exp.Column):
             source = _source_column(body, scope)
             if source is None:
