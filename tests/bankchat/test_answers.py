@@ -595,3 +595,19 @@ def test_a_record_picked_out_is_titled_beside_the_answer(chat: BankChat) -> None
     )
     assert result.status == "success", result.error
     assert [info["label"] for info in result.column_info] == ["Region", "Number of loans"]
+
+
+def test_an_age_condition_reads_as_an_age(chat: BankChat) -> None:
+    """The interpretation names an age condition as one ("Age in full years when granted at
+    least 30"); it had shown the SQL expression that computes it."""
+    result = chat.ask(
+        "What is the average loan amount for owners who were in their thirties when their "
+        "loan was approved?",
+        _policy("analyst"),
+    )
+    assert result.status == "success", result.error
+    where = " ".join(_texts(result, "filter"))
+    assert "age in full years when granted at least 30" in where.lower()
+    assert "strftime" not in where.lower() and "time_to_str" not in where.lower()
+    dated = chat.ask("How many clients were older than 70 on 1 January 1998?", _policy("analyst"))
+    assert "Age in full years on 1998-01-01 over 70" in _texts(dated, "filter")

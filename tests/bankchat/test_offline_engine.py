@@ -3333,3 +3333,39 @@ def test_a_record_picked_out_then_asked_about(engine, bank_sqlite, question, exp
     got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)
     want = _columns_and_rows(bank_sqlite, expected)
     assert len(got[0]) == len(want[0]) and got[1] == want[1]
+
+
+_AGE_ON = (
+    "(CAST(strftime('%Y', {at}) AS INTEGER) - CAST(strftime('%Y', c.birth_date) AS INTEGER) "
+    "- (strftime('%m-%d', {at}) < strftime('%m-%d', c.birth_date)))"
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "How many account owners were 60 or older on 1 January 1998?",
+            "SELECT COUNT(DISTINCT c.client_id) FROM client c JOIN disp p ON p.client_id = "
+            f"c.client_id WHERE p.type = 'OWNER' AND {_AGE_ON.format(at=repr('1998-01-01'))} >= 60",
+        ),
+        (
+            # an average over the loans, each once, of owners of an age when it was approved
+            "What is the average loan amount for owners who were in their thirties when their "
+            "loan was approved?",
+            "SELECT AVG(l.amount) FROM loan l JOIN disp p ON p.account_id = l.account_id AND "
+            f"p.type = 'OWNER' JOIN client c ON c.client_id = p.client_id WHERE "
+            f"{_AGE_ON.format(at='l.date')} BETWEEN 30 AND 39",
+        ),
+        (
+            "How many cards were issued to clients younger than 30 on the issue date?",
+            "SELECT COUNT(*) FROM card k JOIN disp p ON p.disp_id = k.disp_id JOIN client c ON "
+            f"c.client_id = p.client_id WHERE {_AGE_ON.format(at='k.issued')} < 30",
+        ),
+    ],
+)
+def test_ages_said_as_staff_say_them(engine, bank_sqlite, question, expected):
+    """ "60 or older", "in their thirties" (it had been read as loans granted in the 1930s),
+    "on the issue date"."""
+    got = _rows(bank_sqlite, engine.translate(question).sql)
+    assert _rounded(got) == _rounded(_rows(bank_sqlite, expected))

@@ -75,8 +75,26 @@ class PickedQuestions:
         rest = (question[: age.start()] + " " + question[age.end() :]).strip()
         base = self.translate(rest, hidden)
         tree = sqlglot.parse_one(base.sql, read="sqlite")
-        # (only the outer query's own tables: a figure built of sub-queries is refused)
-        tables = {t.alias_or_name for t in tree.find_all(exp.Table) if t.parent_select is tree}
+        # (only the outer query's own tables: a figure built of sub-queries is refused, but
+        # for the records an average or a total is taken over, each once: "AVG(loan.amount)
+        # ... WHERE loan.loan_id IN (SELECT loan.loan_id ... JOIN client ...)")
+        target = tree
+        where = tree.args.get("where") if isinstance(tree, exp.Select) else None
+        if isinstance(where, exp.Where) and isinstance(where.this, exp.In):
+            query = where.this.args.get("query")
+            inner = query.this if isinstance(query, exp.Subquery) else query
+            own = (
+                {t.name for t in inner.find_all(exp.Table) if t.parent_select is inner}
+                if isinstance(inner, exp.Select)
+                else set()
+            )
+            if isinstance(inner, exp.Select) and "client" not in own and "disp" in own:
+                # (the owners are there by their dispositions: their birth dates are one join on)
+                inner.join("client", on="client.client_id = disp.client_id", copy=False)
+                own.add("client")
+            if isinstance(inner, exp.Select) and "client" in own:
+                target = inner
+        tables = {t.alias_or_name for t in target.find_all(exp.Table) if t.parent_select is target}
         at = age.group("date")
         if at:
             moment = f"'{at}'"
@@ -87,7 +105,7 @@ class PickedQuestions:
                     f"I could not tell which {table} date the age is taken at; write the SQL"
                 )
             moment = f"{table}.{column}"
-        if "client" not in tables or not isinstance(tree, exp.Select) or base.alternatives:
+        if "client" not in tables or not isinstance(target, exp.Select) or base.alternatives:
             raise NotUnderstood(
                 "The question gives an age, but I would not read any client's birth date; "
                 "rephrase it, or write the SQL"
@@ -98,8 +116,13 @@ class PickedQuestions:
             f"strftime('%m-%d', client.birth_date)))"
         )
         op, number = _age_condition(age)
-        condition = sqlglot.parse_one(f"{years} {op} {number}", read="sqlite")
-        sql = tree.where(condition).sql(dialect="sqlite")
+        if age.group("n2"):  # "aged 30 to 39", "in their thirties"
+            bounds = f"{years} >= {number} AND {years} <= {int(age.group('n2'))}"
+            condition = sqlglot.parse_one(bounds, read="sqlite")
+        else:
+            condition = sqlglot.parse_one(f"{years} {op} {number}", read="sqlite")
+        target.where(condition, copy=False)
+        sql = tree.sql(dialect="sqlite")
         check_confidence(self.read(rest), sql, layer=self.layer, question=rest)
         said = age.group(0).strip()
         return Translation(
@@ -365,7 +388,8 @@ class PickedQuestions:
 _AGE = re.compile(
     r"\b(?:who\s+(?:were|was|are|is)\s+|(?:were|was|are|is)\s+)?"
     r"(?P<cmp>aged|over|under|older\s+than|younger\s+than|at\s+least|at\s+most)\s+"
-    r"(?P<n>\d{1,3})(?P<more>\s+or\s+(?:older|more|over|younger|less|under))?"
+    r"(?P<n>\d{1,3})(?:\s+to\s+(?P<n2>\d{1,3}))?"
+    r"(?P<more>\s+or\s+(?:older|more|over|younger|less|under))?"
     r"(?:\s+years?(?:\s+old)?)?\s+"
     r"(?:(?:on|at|as\s+of)\s+(?P<date>\d{4}-\d{2}-\d{2})|"
     r"(?:when|on\s+the\s+(?:day|date))\s+(?:that\s+)?(?:the|their|his|her|its|that)?\s*"
@@ -413,6 +437,39 @@ def _age_text(question: str) -> str:
         text,
         flags=re.I,
     )
+    # "who were 60 or older", "in their thirties", "aged between 30 and 39"
+    text = re.sub(
+        r"\b(were|was|are|is|be)\s+(\d{1,3})\s+or\s+(?:older|over|more)\b",
+        r"\1 at least \2",
+        text,
+        flags=re.I,
+    )
+    text = re.sub(
+        r"\b(were|was|are|is|be)\s+(\d{1,3})\s+or\s+(?:younger|under|less)\b",
+        r"\1 at most \2",
+        text,
+        flags=re.I,
+    )
+    text = re.sub(
+        r"\bin\s+(?:their|his|her)\s+(twenties|thirties|forties|fifties|sixties|seventies|"
+        r"eighties)\b(?:\s*,?\s*\(?\d{1,3}\s+to\s+\d{1,3}(?:\s+full)?(?:\s+years)?(?:\s+old)?\)?,?)?",
+        lambda m: f"aged {_DECADES[m.group(1).lower()]} to {_DECADES[m.group(1).lower()] + 9}",
+        text,
+        flags=re.I,
+    )
+    text = re.sub(
+        r"\baged\s+between\s+(\d{1,3})\s+and\s+(\d{1,3})\b", r"aged \1 to \2", text, flags=re.I
+    )
+    text = re.sub(
+        r"\bon\s+the\s+(issue|approval|opening)\s+date\b",
+        lambda m: {
+            "issue": "when the card was issued",
+            "approval": "when the loan was approved",
+            "opening": "when the account was opened",
+        }[m.group(1).lower()],
+        text,
+        flags=re.I,
+    )
     if re.search(r"\b(?:old|age|aged|older|younger)\b", text, re.I):
         # "how old was the owner, in full years, on ...": an age is in full years anyway
         text = re.sub(r",?\s*in\s+(?:full|whole|completed)\s+years\b,?", "", text, flags=re.I)
@@ -427,6 +484,16 @@ def _age_text(question: str) -> str:
     )
     return _iso_dates(text)
 
+
+_DECADES = {
+    "twenties": 20,
+    "thirties": 30,
+    "forties": 40,
+    "fifties": 50,
+    "sixties": 60,
+    "seventies": 70,
+    "eighties": 80,
+}
 
 _EVENT_DATES = {
     "loan": ("loan", "date"),

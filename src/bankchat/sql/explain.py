@@ -9,6 +9,7 @@ from the display data (``bankchat/nl/display.json``), never from code.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -488,11 +489,13 @@ class Explainer:
                 if where is not None:
                     # "account.district_id IN (SELECT district_id FROM district WHERE
                     # A3 = 'Prague')" reads as "Branch district: region is 'Prague'"
-                    parts = [
-                        self._condition(c, build_scope(inner), inner)[0]
+                    read = [
+                        self._condition(c, build_scope(inner), inner)
                         for c in _conjuncts(where.this)
                     ]
-                    if all(parts):
+                    # (a convention inside, "owners only", is said with the conventions)
+                    parts = [text for text, convention in read if text or not convention]
+                    if parts and all(parts):
                         said = "; ".join(p[:1].lower() + p[1:] for p in parts)
                         return f"{label}{' not' if negated else ''}: {said}", None
                 return f"{label} {'not ' if negated else ''}in a sub-query's results", None
@@ -531,10 +534,31 @@ class Explainer:
             source = _source_column(node, scope)
             if source:
                 return source, self.display.column(source)[0], part
-        looked_up = self._looked_up(node, scope) or self._counted(node)
+        looked_up = self._looked_up(node, scope) or self._counted(node) or self._age(node, scope)
         if looked_up is not None:
             return None, looked_up, part
         return None, node.sql(), part
+
+    def _age(self, node: Any, scope: Scope | None) -> str | None:
+        """An age in full years computed from a birth date ("Age in full years when granted",
+        "Age in full years on 1998-01-01")."""
+        if not isinstance(node, exp.Sub):
+            return None
+        columns = [_source_column(c, scope) for c in node.find_all(exp.Column)]
+        if "client.birth_date" not in columns or "'%m-%d'" not in node.sql():
+            return None
+        moments = {c for c in columns if c and c != "client.birth_date"}
+        if len(moments) == 1:
+            label = self.display.column(moments.pop())[0]
+            return f"Age in full years when {label[:1].lower()}{label[1:]}".removesuffix(" on")
+        dates = {
+            lit.name
+            for lit in node.find_all(exp.Literal)
+            if re.fullmatch(r"\d{4}-\d\d-\d\d", lit.name)
+        }
+        if not moments and len(dates) == 1:
+            return f"Age in full years on {dates.pop()}"
+        return None
 
     def _counted(self, node: Any) -> str | None:
         """A count of each row's related records: ``(SELECT COUNT(*) FROM client WHERE
