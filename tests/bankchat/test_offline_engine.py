@@ -3369,3 +3369,40 @@ def test_ages_said_as_staff_say_them(engine, bank_sqlite, question, expected):
     "on the issue date"."""
     got = _rows(bank_sqlite, engine.translate(question).sql)
     assert _rounded(got) == _rounded(_rows(bank_sqlite, expected))
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "How many loans of four years or longer went to women?",
+            "SELECT COUNT(*) FROM loan l JOIN disp p ON p.account_id = l.account_id AND p.type = "
+            "'OWNER' JOIN client c ON c.client_id = p.client_id WHERE l.duration >= 48 AND "
+            "c.gender = 'F'",
+        ),
+        (
+            "For loans longer than three years, what is the average loan amount?",
+            "SELECT AVG(amount) FROM loan WHERE duration > 36",
+        ),
+        (
+            "How many accounts had a balance that dipped below zero in 1996?",
+            "SELECT COUNT(DISTINCT account_id) FROM trans WHERE balance < 0 AND date LIKE '1996%'",
+        ),
+        (
+            "How many districts are there where less than half of the inhabitants are urban?",
+            "SELECT COUNT(*) FROM district WHERE A10 < 50",
+        ),
+        # "the payment" after a monthly payment is that payment, not transactions
+        (
+            "Which loans of 48 months have a monthly payment above 8,000? Show the loan id and "
+            "the payment.",
+            "SELECT loan_id, payments FROM loan WHERE duration = 48 AND payments > 8000",
+        ),
+    ],
+)
+def test_terms_balances_below_zero_and_urban_shares_as_said(
+    engine, bank_sqlite, question, expected
+):
+    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)
+    want = _columns_and_rows(bank_sqlite, expected)
+    assert len(got[0]) == len(want[0]) and sorted(got[1]) == sorted(want[1])

@@ -147,6 +147,22 @@ _TERM_YEARS = re.compile(
     r"\b((?:term|duration|length)\s+of\s+(?:(?:more|less|fewer)\s+than\s+|over\s+|under\s+|"
     r"at\s+(?:least|most)\s+|exactly\s+|up\s+to\s+)?)(\d+)\s+years?\b"
 )
+# "loans of four years or longer", "loans longer than three years": their duration in months
+_LONGER = {
+    "longer": "at least",
+    "more": "at least",
+    "shorter": "at most",
+    "less": "at most",
+    "longer than": "more than",
+    "shorter than": "less than",
+}
+_YEARS_OR_LONGER = re.compile(
+    r"\b(loans?|terms?)\s+of\s+(\d+)\s+years?\s+or\s+(longer|more|shorter|less)\b"
+)
+_LONGER_THAN = re.compile(
+    r"(?<=loans )(?:(?:that|which)\s+(?:are|were|run|ran)\s+)?(longer than|shorter than)\s+"
+    r"(\d+)\s+years?\b"
+)
 _RUNS_YEARS = re.compile(
     r"\b(?:that\s+|which\s+)?(?:runs?|running|lasts?|lasting|repaid)\s+(?:for\s+|over\s+)?"
     r"(\d+)\s+(years?|months?)\b"
@@ -199,6 +215,13 @@ def _inclusive_bounds(text: str) -> str:
 def _loan_terms(text: str) -> str:
     text = _LOAN_YEARS.sub(lambda m: f"{int(m.group(1)) * 12} month", text)
     text = _TERM_YEARS.sub(lambda m: f"{m.group(1)}{int(m.group(2)) * 12} months", text)
+    text = _YEARS_OR_LONGER.sub(
+        lambda m: f"{m.group(1)} a duration of {_LONGER[m.group(3)]} {int(m.group(2)) * 12} months",
+        text,
+    )
+    text = _LONGER_THAN.sub(
+        lambda m: f"with a duration of {_LONGER[m.group(1)]} {int(m.group(2)) * 12} months", text
+    )
     return _RUNS_YEARS.sub(
         lambda m: (
             "of " + str(int(m.group(1)) * (12 if m.group(2).startswith("year") else 1)) + " months"
