@@ -3406,3 +3406,35 @@ def test_terms_balances_below_zero_and_urban_shares_as_said(
     got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)
     want = _columns_and_rows(bank_sqlite, expected)
     assert len(got[0]) == len(want[0]) and sorted(got[1]) == sorted(want[1])
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "How many more accounts use monthly than weekly statements at the 'Kolin' branch?",
+            "SELECT SUM(a.frequency = 'POPLATEK MESICNE') - SUM(a.frequency = 'POPLATEK TYDNE') "
+            "FROM account a JOIN district d ON d.district_id = a.district_id WHERE d.A2 = 'Kolin'",
+        ),
+        (
+            "In 1996, how much more cash did men withdraw than women from the accounts they own "
+            "at the 'Brno - mesto' branch?",
+            "SELECT SUM(CASE WHEN c.gender = 'M' THEN t.amount ELSE -t.amount END) FROM trans t "
+            "JOIN account a ON a.account_id = t.account_id JOIN disp p ON p.account_id = "
+            "a.account_id AND p.type = 'OWNER' JOIN client c ON c.client_id = p.client_id JOIN "
+            "district d ON d.district_id = a.district_id WHERE d.A2 = 'Brno - mesto' AND "
+            "t.operation = 'VYBER' AND t.date LIKE '1996%'",
+        ),
+        (
+            "How much more did men borrow than women in 1997?",
+            "SELECT SUM(CASE WHEN c.gender = 'M' THEN l.amount ELSE -l.amount END) FROM loan l "
+            "JOIN disp p ON p.account_id = l.account_id AND p.type = 'OWNER' JOIN client c ON "
+            "c.client_id = p.client_id WHERE l.date LIKE '1997%'",
+        ),
+    ],
+)
+def test_how_much_more_of_one_value_than_another(engine, bank_sqlite, question, expected):
+    """ "more ... monthly than weekly statements", "did men withdraw than women": the figure
+    of each value of the same field, the second subtracted from the first."""
+    got = _rows(bank_sqlite, engine.translate(question).sql)
+    assert _rounded(got) == _rounded(_rows(bank_sqlite, expected))

@@ -57,7 +57,7 @@ class FigureQuestions:
         share = _share_parts(question)
         if share is not None:
             return self._share(question, *share, hidden=hidden)
-        difference = _difference_parts(question)
+        difference = _difference_parts(question) or self._more_than_value(question)
         if difference is not None:
             return self._difference(*difference, hidden=hidden)
         growth = next((m for m in (p.match(question.strip()) for p in _GROWTH) if m), None)
@@ -396,6 +396,39 @@ class FigureQuestions:
             filler=[*parts[0].filler],
         )
 
+    def _more_than_value(self, question: str) -> tuple[str, str] | None:
+        """ "How much more cash did men withdraw than women ...", "How many more accounts use
+        monthly than weekly statements ...": the question as asked of the value said before
+        "than", and again with the value after "than" in its place (a value of the same
+        field, so that the two figures differ by it alone)."""
+        found = _MORE_THAN_VALUE.match(question.strip())
+        if found is None:
+            return None
+        other = [i for i in self.read(found.group("b")) if i.kind != "stop"]
+        values = [m for m in other[0].meanings if m.kind in ("value", "region", "district")]
+        if len(other) != 1 or not values:
+            return None
+        field = {m.qualified for m in values}
+        body = found.group("body")
+        said = [
+            i
+            for i in self.read(body)
+            if any(m.qualified in field for m in i.meanings if m.kind == values[0].kind)
+        ]
+        if len(said) != 1:
+            return None
+        at = re.search(
+            r"\b" + r"[\s'-]+".join(map(re.escape, said[0].text.split())) + r"\b", body, re.I
+        )
+        if at is None:
+            return None
+        swapped = body[: at.start()] + found.group("b") + body[at.end() :]
+        lead, head, rest = found.group("lead"), found.group("head"), found.group("rest") or ""
+        return (
+            f"{lead}{head}{body}{rest}".strip() + "?",
+            f"{lead}{head}{swapped}{rest}".strip() + "?",
+        )
+
     def _difference(
         self, first: str, second: str, hidden: frozenset[tuple[str, str]]
     ) -> Translation:
@@ -715,6 +748,15 @@ _MORE_YEARS = re.compile(
 )
 
 
+# "How much more cash did men withdraw than women from ...", "How many more accounts use
+# monthly than weekly statements at ...": a value, then another of the same field after "than"
+_MORE_THAN_VALUE = re.compile(
+    r"^(?P<lead>.*?)\b(?P<head>how\s+(?:many|much))\s+more\b(?P<body>.+?)\s+than\s+"
+    r"(?:through\s+|at\s+|in\s+|for\s+|by\s+|to\s+)?(?P<b>[\w'-]+(?:\s+[\w'-]+)?)"
+    r"(?P<rest>(?:\s+(?:from|at|in|on|during|for|through|branches|statements)\b[^?]*|,[^?]*)?)"
+    r"\s*[?.]?\s*$",
+    re.IGNORECASE,
+)
 _MORE_TERMS = re.compile(
     r"^(?P<lead>.*?)(?P<head>how\s+(?:many|much))\s+more\s+(?P<x>[\w'-]+(?:\s+[\w'-]+)?)\s+"
     r"than\s+(?P<y>[\w'-]+(?:\s+[\w'-]+)?)\s+(?P<rest>(?:live|lives|were|was|are|is|have|"
