@@ -332,7 +332,23 @@ class Assembly(Query):
                 chosen.append(measure)
             return ", ".join(dict.fromkeys(self._shown(c) for c in chosen))
         opens = [i.text for i in self.items[:2]]
-        if (opens[:1] in (["which"], ["who"]) or opens == ["in", "which"]) and measure is None:
+        # "List the running loans over 400,000": records picked by conditions, shown by what
+        # identifies them, as "which loans ..." is; a plain "list clients" browses their
+        # usual columns, and so do "details" and the statement of one record's orders or
+        # transactions ("Show the standing orders of account 97")
+        listing = (
+            bool(self.items)
+            and self.items[0].kind == "list"
+            and bool(self.conditions)
+            and not any(re.fullmatch(r"\w+\.\w+_id = \d+", c) for c in self.conditions)
+            and not re.search(
+                r"\b(?:details?|everything|all\s+(?:the\s+)?information|full)\b",
+                self.question.lower(),
+            )
+        )
+        if (
+            opens[:1] in (["which"], ["who"]) or opens == ["in", "which"] or listing
+        ) and measure is None:
             # "Which clients hold a gold card?": the records themselves, by what names them
             record = self.layer.tables[base]
             names = [f"{base}.{c}" for c in record.ident or [record.name_column or record.key]]
