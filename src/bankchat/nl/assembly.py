@@ -85,32 +85,18 @@ class Assembly(Query):
         measure_sql = column_sql(measure, self.layer) if measure else None
         where = self._where()
         if group_sql is not None:
-            if agg in ("sum", "avg"):
-                value = f"{_agg_sql(agg)}({measure_sql})" if measure_sql else count
-            elif (
+            # "the largest loan amount for each region": the largest of each group's records,
+            # one row per group (not the group with the largest figure)
+            each = bool(
                 agg in ("max", "min")
                 and measure_sql
                 and group is not None
                 and self._extreme_in_each(topk, group[0])
-            ):
-                # "the largest loan amount for each region": the largest of each group's
-                # records, one row per group
-                value = f"{agg.upper()}({measure_sql})"
-                label = group[1]
-                keys = ", ".join([group_sql, *(column_sql(c) for c in self.group_more)])
-                shown = ", ".join(
-                    [f"{group_sql} AS {label}", *(column_sql(c) for c in self.group_more)]
-                )
-                alias = _alias(agg, measure)
-                sql = (
-                    f"SELECT {shown}, {value} AS {alias} FROM {quote(base)}{joins}{where} "
-                    f"GROUP BY {keys} ORDER BY {keys}"
-                )
-                return Translation(
-                    sql,
-                    explanation(self.base, self.explain, agg, measure, group, topk),
-                    notes=list(self.applied),
-                )
+            )
+            if agg in ("sum", "avg"):
+                value = f"{_agg_sql(agg)}({measure_sql})" if measure_sql else count
+            elif each:
+                value = f"{str(agg).upper()}({measure_sql})"
             elif agg in ("max", "min") and measure_sql:
                 # the extreme of a per-group figure: an average for rates ("average salary"),
                 # a total for amounts
@@ -123,6 +109,16 @@ class Assembly(Query):
             extra = [column_sql(c) for c in self.group_more]
             keys = ", ".join([group_sql, *extra])
             shown = ", ".join([f"{group_sql} AS {label}", *extra])
+            if each:
+                sql = (
+                    f"SELECT {shown}, {value} AS {_alias(agg, measure)} "
+                    f"FROM {quote(base)}{joins}{where} GROUP BY {keys} ORDER BY {keys}"
+                )
+                return Translation(
+                    sql,
+                    explanation(self.base, self.explain, agg, measure, group, topk),
+                    notes=list(self.applied),
+                )
             names_only = self._asks_only_for() == "name"  # "just name the regions"
             if (agg in ("max", "min") and (self._asks_which_only() or names_only)) or (
                 topk is not None and names_only

@@ -153,8 +153,7 @@ class Builder(Filters, Assembly):
             compared = before is not None and before.kind in ("cmp", "between", "and")
             if item.kind == "number" and nxt.kind == "month" and not compared:
                 item.used = nxt.used = True
-                either = before is not None and before.kind == "or" and chosen
-                if either and before is not None:
+                if before is not None and before.kind == "or" and chosen:
                     before.used = True
                     chosen.append(item.payload)
                     self.conditions[at] = f"loan.duration IN ({', '.join(map(str, chosen))})"

@@ -162,8 +162,9 @@ class FigureQuestions:
     ) -> Translation | None:
         """ "For each loan status, give the number of loans, the total amount lent and the
         average duration": each figure asked as the question with that figure alone, written
-        (and gated) on its own; figures of the same records and groups become one SELECT.
-        Figures of different records are asked back: which records each is of is a guess."""
+        (and gated) on its own; figures of the same records, groups and order become one
+        SELECT. Figures of different records are asked back: which records each is of is a
+        guess."""
         phrases = [p for p in _FIGURE_SPLIT.split(found.group("list")) if p.strip()]
         if re.fullmatch(rf"\s*(?:the\s+|their\s+|its\s+)?{_FIGURE_WORD}\s*", phrases[-1], re.I):
             return None  # ("... - gender and average": the columns of one figure's answer)
@@ -193,31 +194,28 @@ class FigureQuestions:
         figures = [_figure_of(tree) for tree in trees]
         if any(f is None for f in figures):
             raise refusal
-        same = {_records_of(tree) for tree in trees}
         # (each part ordered by its own figure: "..., highest total first" says which one
         # orders them all, and this reading does not know)
         orders = {str(t.args["order"].sql()) if t.args.get("order") else "" for t in trees}
-        if len(same) == 1 and len(orders) == 1:
-            merged = trees[0].copy()
-            first = _figure_of(merged)
-            at = next(n for n, e in enumerate(merged.expressions) if e is first)
-            keep = [e for e in merged.expressions if e is not first]
-            names: set[str] = {e.alias_or_name for e in keep}
-            chosen = []
-            for figure in figures:
-                assert figure is not None
-                copy = figure.copy()
-                name = copy.alias_or_name
-                while name in names:
-                    name += "_2"
-                names.add(name)
-                chosen.append(exp.alias_(copy.unalias(), name) if copy.alias else copy)
-            merged.set("expressions", keep[:at] + chosen + keep[at:])
-            sql = merged.sql(dialect="sqlite")
-        else:
+        if len({_records_of(tree) for tree in trees}) != 1 or len(orders) != 1:
             raise refusal
+        merged = trees[0].copy()
+        first = _figure_of(merged)
+        at = next(n for n, e in enumerate(merged.expressions) if e is first)
+        keep = [e for e in merged.expressions if e is not first]
+        names: set[str] = {e.alias_or_name for e in keep}
+        chosen = []
+        for figure in figures:
+            assert figure is not None
+            copy = figure.copy()
+            name = copy.alias_or_name
+            while name in names:
+                name += "_2"
+            names.add(name)
+            chosen.append(exp.alias_(copy.unalias(), name) if copy.alias else copy)
+        merged.set("expressions", keep[:at] + chosen + keep[at:])
         return Translation(
-            sql,
+            merged.sql(dialect="sqlite"),
             "; ".join(part.explanation for part in parts),
             notes=list(dict.fromkeys(note for part in parts for note in part.notes)),
             words=[word for part in parts for word in part.words],

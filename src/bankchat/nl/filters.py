@@ -451,9 +451,7 @@ class Filters(Query):
             return counted
         column = self._numeric_column(n)
         nxt.used = True
-        unit = self.items[n + 2] if n + 2 < len(self.items) else None
-        if unit is not None and unit.kind == "month" and column == "loan.duration":
-            unit.used = True  # "a term of more than 36 months": durations are in months
+        self._in_months(n + 2, column)  # "a term of more than 36 months"
         self._add_condition(
             f"{column_sql(column, self.layer)} {op} {nxt.payload}",
             f"{column} {op} {nxt.payload}",
@@ -502,30 +500,21 @@ class Filters(Query):
                 f"I can count all of a record's {counted.text}, not only some of them; ask "
                 "for that count per record, or write the SQL"
             )
-        path = self.layer.path(table, self.base)
-        joins = "".join(
-            f" JOIN {quote(to)} ON {quote(to)}.{tcol} = {quote(frm)}.{fcol}"
-            for frm, fcol, to, tcol in path[:-1]
-        )
-        frm, fcol, to, tcol = path[-1]
-        tables = {p[0] for p in path} | {p[2] for p in path}
-        owner = (
-            " AND disp.type = 'OWNER'"
-            if not self.any_disposition and "disp" in tables and {"client", "account"} <= tables
-            else ""
-        )
         what = f"DISTINCT {column_sql(column)}" if column is not None else "*"
-        inner = (
-            f"SELECT COUNT({what}) FROM {quote(table)}{joins} WHERE {quote(frm)}.{fcol} = "
-            f"{quote(to)}.{tcol}{owner}"
+        self.conditions.append(
+            f"(SELECT COUNT({what}) {self._related_to_base(table)}) {op} {number.payload}"
         )
-        sql_op = {"=": "="}.get(op, op)
-        self.conditions.append(f"({inner}) {sql_op} {number.payload}")
         said = f"{'different ' if distinct else ''}{counted.text}"
         self.explain.append(f"{op} {number.payload} {said} each")
         for item in self.items[n : at + distinct + 1]:
             item.used = True
         return at + distinct + 1
+
+    def _in_months(self, at: int, column: str) -> None:
+        """The unit said after a loan's duration ("36 months"): durations are in months."""
+        unit = self.items[at] if at < len(self.items) else None
+        if unit is not None and unit.kind == "month" and column == "loan.duration":
+            unit.used = True
 
     def _between(self, n: int) -> int:
         items = self.items
@@ -547,9 +536,7 @@ class Filters(Query):
                     f"{column} between {low.payload} and {high.payload}",
                     column,
                 )
-                unit = items[n + 4] if n + 4 < len(items) else None
-                if unit is not None and unit.kind == "month" and column == "loan.duration":
-                    unit.used = True  # "a duration between 12 and 36 months"
+                self._in_months(n + 4, column)  # "a duration between 12 and 36 months"
             else:
                 items[n].used = True
                 return n + 1
@@ -612,25 +599,27 @@ class Filters(Query):
             negation = None
 
     def _exists(self, table: str, negate: bool) -> None:
+        inner = f"SELECT 1 {self._related_to_base(table)}"
+        self.conditions.append(f"{'NOT ' if negate else ''}EXISTS ({inner})")
+        self.explain.append(f"{'without' if negate else 'with'} {table}")
+
+    def _related_to_base(self, table: str) -> str:
+        """``FROM table ... WHERE`` the rows of ``table`` related to the base record the outer
+        query is on (owners only where clients and accounts meet, unless any disposition is
+        said)."""
         path = self.layer.path(table, self.base)
         joins = "".join(
             f" JOIN {quote(to)} ON {quote(to)}.{tcol} = {quote(frm)}.{fcol}"
             for frm, fcol, to, tcol in path[:-1]
         )
         frm, fcol, to, tcol = path[-1]
+        tables = {p[0] for p in path} | {p[2] for p in path}
         owner = (
             " AND disp.type = 'OWNER'"
-            if not self.any_disposition
-            and any("disp" in (p[0], p[2]) for p in path)
-            and {"client", "account"} <= {p[0] for p in path} | {p[2] for p in path}
+            if not self.any_disposition and "disp" in tables and {"client", "account"} <= tables
             else ""
         )
-        inner = (
-            f"SELECT 1 FROM {quote(table)}{joins} WHERE {quote(frm)}.{fcol} = "
-            f"{quote(to)}.{tcol}{owner}"
-        )
-        self.conditions.append(f"{'NOT ' if negate else ''}EXISTS ({inner})")
-        self.explain.append(f"{'without' if negate else 'with'} {table}")
+        return f"FROM {quote(table)}{joins} WHERE {quote(frm)}.{fcol} = {quote(to)}.{tcol}{owner}"
 
     def _said_before(self, at: int) -> list[Item]:
         """The items before ``at`` that say something (filler left out)."""

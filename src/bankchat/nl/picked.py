@@ -204,6 +204,13 @@ class PickedQuestions:
         granted the most loans in 1998: how many inhabitants does that district have?": the
         record is found by its own question ("which loan approved in '97 is the largest"),
         and the rest is asked of it, the record standing in for "it", "its" and "that loan"."""
+        return self._picked(head, rest, hidden)[0]
+
+    def _picked(
+        self, head: str, rest: str, hidden: frozenset[tuple[str, str]]
+    ) -> tuple[Translation, Translation]:
+        """The answer to the rest asked of the record picked out, and the question that
+        picks it out."""
         inner_question = _which_question(head)
         if inner_question is None:
             raise NotUnderstood(
@@ -240,7 +247,7 @@ class PickedQuestions:
         picked = f"(SELECT picked.{shown[0].alias_or_name} FROM ({inner.sql}) AS picked)"
         outer, sql = self._asked_of(_refer(rest, said, entity), literal, picked, entity, hidden)
         note = f"the {entity} is found first, by a query of its own: {inner_question}?"
-        return Translation(
+        answer = Translation(
             sql,
             f"{outer.explanation}, of the {entity} {head.strip()}",
             notes=[*outer.notes, note],
@@ -251,6 +258,7 @@ class PickedQuestions:
             ],
             filler=[*outer.filler],
         )
+        return answer, inner
 
     def _which_and(self, found: re.Match[str], hidden: frozenset[tuple[str, str]]) -> Translation:
         """ "Which region has the lowest average salary, and how many clients live there?":
@@ -261,10 +269,7 @@ class PickedQuestions:
         head = f"the {entity} {'with' if has else 'that ' + verb} {clause}"
         # (what follows the question mark names what is shown: "Region and count.")
         rest = re.sub(r"\?\s+\S.*$", "?", found.group("rest"))
-        answer = self._picked_record(head, rest, hidden)
-        inner_question = _which_question(head)
-        assert inner_question is not None  # (the picked record above found it)
-        inner = self.translate(inner_question, hidden)
+        answer, inner = self._picked(head, rest, hidden)
         name = sqlglot.parse_one(inner.sql, read="sqlite").expressions[0].alias_or_name
         asked = sqlglot.parse_one(answer.sql, read="sqlite")
         if not isinstance(asked, exp.Select) or asked.args.get("group"):
