@@ -397,6 +397,17 @@ def _rows(bank_sqlite, sql):
     return _columns_and_rows(bank_sqlite, sql)[1]
 
 
+def _assert_same_answer(bank_sqlite, sql, expected, *, ordered=False, rounded=False):
+    """``sql`` answers as ``expected`` does: as many columns and the same rows (in the same
+    order when ``ordered``; floats to 6 places when ``rounded``). Returns its rows."""
+    got = _columns_and_rows(bank_sqlite, sql)
+    want = _columns_and_rows(bank_sqlite, expected)
+    assert len(got[0]) == len(want[0])
+    rows, wanted = (_rounded(got[1]), _rounded(want[1])) if rounded else (got[1], want[1])
+    assert (rows == wanted) if ordered else (sorted(rows) == sorted(wanted))
+    return got[1]
+
+
 def test_the_most_counts_what_follows_it_not_the_first_records_named(engine, bank_sqlite):
     """ "Which accounts at branches in Kolin have the most standing orders?" counts orders per
     account; the branches only filter (it had counted each account's one district)."""
@@ -1929,9 +1940,7 @@ def test_where_a_client_lives_compared_with_the_branch_of_the_account(
     branch that holds the account."""
     translation = engine.translate(question)
     assert not translation.alternatives
-    got = _columns_and_rows(bank_sqlite, translation.sql)
-    want = _columns_and_rows(bank_sqlite, expected)
-    assert len(got[0]) == len(want[0]) and _rounded(got[1]) == _rounded(want[1])
+    _assert_same_answer(bank_sqlite, translation.sql, expected, ordered=True, rounded=True)
 
 
 @pytest.mark.parametrize(
@@ -2981,10 +2990,7 @@ def test_a_number_of_related_records_is_counted_per_record(engine, bank_sqlite, 
     """ "clients with at least two accounts", "orders to at least 5 different banks": how many
     related records (or different values) each record has. A number before records had been
     read as an amount ("order amount >= 5") or not understood."""
-    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)
-    want = _columns_and_rows(bank_sqlite, expected)
-    assert len(got[0]) == len(want[0]) and sorted(got[1]) == sorted(want[1])
-    assert got[1]
+    assert _assert_same_answer(bank_sqlite, engine.translate(question).sql, expected)
 
 
 @pytest.mark.parametrize(
@@ -3042,9 +3048,7 @@ def test_an_amount_followed_by_records_is_still_an_amount(engine, bank_sqlite):
     ],
 )
 def test_the_fields_asked_for_and_only_those(engine, bank_sqlite, question, expected):
-    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)
-    want = _columns_and_rows(bank_sqlite, expected)
-    assert len(got[0]) == len(want[0]) and sorted(got[1]) == sorted(want[1])
+    _assert_same_answer(bank_sqlite, engine.translate(question).sql, expected)
 
 
 def test_a_condition_on_every_year_of_a_span_asks_back(engine):
@@ -3122,9 +3126,7 @@ _PENSIONERS = (
 def test_more_ways_staff_say_bounds_decades_verbs_and_terms(
     engine, bank_sqlite, question, expected
 ):
-    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)
-    want = _columns_and_rows(bank_sqlite, expected)
-    assert len(got[0]) == len(want[0]) and sorted(_rounded(got[1])) == sorted(_rounded(want[1]))
+    _assert_same_answer(bank_sqlite, engine.translate(question).sql, expected, rounded=True)
 
 
 _REGION_PEOPLE = "(SELECT SUM(CAST(p.A4 AS INTEGER)) FROM district p WHERE p.A3 = d.A3)"
@@ -3166,10 +3168,7 @@ def test_a_rate_per_inhabitants_for_each_district_or_region(
 ):
     """ "how many accounts per 10,000 inhabitants, for each region": the count of each region
     over the inhabitants of its districts (not over every joined row's district)."""
-    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)
-    want = _columns_and_rows(bank_sqlite, expected)
-    assert len(got[0]) == len(want[0])
-    assert sorted(_rounded(got[1])) == sorted(_rounded(want[1]))
+    _assert_same_answer(bank_sqlite, engine.translate(question).sql, expected, rounded=True)
 
 
 def test_a_figure_already_per_inhabitants_is_not_divided_again(engine, bank_sqlite):
@@ -3213,10 +3212,7 @@ def test_several_figures_of_the_same_records_in_one_answer(engine, bank_sqlite, 
     """A list of figures ("the number of loans, their total amount and the average monthly
     payment") is each figure asked on its own, then one SELECT when all read the same records
     and groups."""
-    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)
-    want = _columns_and_rows(bank_sqlite, expected)
-    assert len(got[0]) == len(want[0])
-    assert sorted(_rounded(got[1])) == sorted(_rounded(want[1]))
+    _assert_same_answer(bank_sqlite, engine.translate(question).sql, expected, rounded=True)
 
 
 @pytest.mark.parametrize(
@@ -3271,9 +3267,7 @@ def test_figures_that_cannot_be_given_together_ask_back(engine, question):
     ],
 )
 def test_number_words_verbs_and_moravia_as_staff_say_them(engine, bank_sqlite, question, expected):
-    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)
-    want = _columns_and_rows(bank_sqlite, expected)
-    assert len(got[0]) == len(want[0]) and got[1] == want[1]
+    _assert_same_answer(bank_sqlite, engine.translate(question).sql, expected, ordered=True)
 
 
 @pytest.mark.parametrize(
@@ -3301,9 +3295,7 @@ def test_a_district_named_in_a_list_of_fields_is_shown_by_name(
     """ "its loan id, the branch district of the account and ...": the district's name, from
     the branch or from where the owner lives as said (it had been joined and shown nowhere,
     so the question was asked back)."""
-    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)
-    want = _columns_and_rows(bank_sqlite, expected)
-    assert len(got[0]) == len(want[0]) and sorted(got[1]) == sorted(want[1])
+    _assert_same_answer(bank_sqlite, engine.translate(question).sql, expected)
 
 
 @pytest.mark.parametrize(
@@ -3334,9 +3326,7 @@ def test_a_district_named_in_a_list_of_fields_is_shown_by_name(
 def test_a_record_picked_out_then_asked_about(engine, bank_sqlite, question, expected):
     """ "Which region has the lowest average salary, and how many clients live there?": the
     region, and the rest asked of it."""
-    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)
-    want = _columns_and_rows(bank_sqlite, expected)
-    assert len(got[0]) == len(want[0]) and got[1] == want[1]
+    _assert_same_answer(bank_sqlite, engine.translate(question).sql, expected, ordered=True)
 
 
 _AGE_ON = (
@@ -3407,9 +3397,7 @@ def test_ages_said_as_staff_say_them(engine, bank_sqlite, question, expected):
 def test_terms_balances_below_zero_and_urban_shares_as_said(
     engine, bank_sqlite, question, expected
 ):
-    got = _columns_and_rows(bank_sqlite, engine.translate(question).sql)
-    want = _columns_and_rows(bank_sqlite, expected)
-    assert len(got[0]) == len(want[0]) and sorted(got[1]) == sorted(want[1])
+    _assert_same_answer(bank_sqlite, engine.translate(question).sql, expected)
 
 
 @pytest.mark.parametrize(

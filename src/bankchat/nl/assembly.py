@@ -114,11 +114,7 @@ class Assembly(Query):
                     f"SELECT {shown}, {value} AS {_alias(agg, measure)} "
                     f"FROM {quote(base)}{joins}{where} GROUP BY {keys} ORDER BY {keys}"
                 )
-                return Translation(
-                    sql,
-                    explanation(self.base, self.explain, agg, measure, group, topk),
-                    notes=list(self.applied),
-                )
+                return self._answer(sql, agg, measure, group, topk)
             names_only = self._asks_only_for() == "name"  # "just name the regions"
             if (agg in ("max", "min") and (self._asks_which_only() or names_only)) or (
                 topk is not None and names_only
@@ -130,11 +126,7 @@ class Assembly(Query):
                     f"SELECT {shown} FROM {quote(base)}{joins}{where} GROUP BY {keys}"
                     f" ORDER BY {value} {direction}, {group_sql} LIMIT {topk or 1}"
                 )
-                return Translation(
-                    sql,
-                    explanation(self.base, self.explain, agg, measure, group, topk),
-                    notes=list(self.applied),
-                )
+                return self._answer(sql, agg, measure, group, topk)
             # (titled by what it is: the highest total is a total, not a maximum)
             func_name = {"SUM": "sum", "AVG": "avg", "MAX": "max", "MIN": "min"}
             alias = _alias(func_name.get(value.split("(")[0]), measure)
@@ -236,6 +228,17 @@ class Assembly(Query):
             )
             if topk is not None:
                 sql += f" LIMIT {topk}"
+        return self._answer(sql, agg, measure, group, topk)
+
+    def _answer(
+        self,
+        sql: str,
+        agg: str | None,
+        measure: str | None,
+        group: tuple[str, str] | None,
+        topk: int | None,
+    ) -> Translation:
+        """The assembled query, what it computes in words, and the conventions applied."""
         notes = [
             *self.applied,
             *(f"left out {column} (your role may not read it)" for column in self.left_out),

@@ -13,6 +13,7 @@ from sqlglot import exp
 
 from bankchat.nl.base import Item, NotUnderstood, Translation, quote
 from bankchat.nl.gate import conjuncts, from_table
+from bankchat.nl.reader import number_words
 from bankchat.nl.semantic import SemanticLayer
 
 
@@ -229,7 +230,8 @@ class FigureQuestions:
         asked, for each district or region, over the people living there. The question is
         read without the rate; its count (or a district's own figure, "crimes per thousand
         inhabitants") is then divided by the inhabitants of each row's district or region."""
-        scale = _PEOPLE_SCALES[re.sub(r"[\s,]+", " ", found.group("n").lower()).strip()]
+        said = found.group("n").lower().replace(",", "")
+        scale = int(number_words(said if said[0].isdigit() or " " in said else f"a {said}"))
         rest = (question[: found.start()] + question[found.end() :]).strip(" ,")
         rest = rest[:1].upper() + rest[1:]
         shown = bool(_RATE_ASKED.search(rest))
@@ -962,20 +964,6 @@ _COUNT_AND = re.compile(
 
 
 # "per 1,000 inhabitants", "per thousand residents": a rate over the people living there
-_PEOPLE_SCALES = {
-    "1 000": 1000,
-    "1000": 1000,
-    "thousand": 1000,
-    "a thousand": 1000,
-    "one thousand": 1000,
-    "10 000": 10000,
-    "10000": 10000,
-    "ten thousand": 10000,
-    "100 000": 100000,
-    "100000": 100000,
-    "a hundred thousand": 100000,
-    "one hundred thousand": 100000,
-}
 _PER_PEOPLE = re.compile(
     r",?\s*\bper\s+(?P<n>1,?000|(?:a\s+|one\s+|ten\s+)?thousand|10,?000|100,?000|"
     r"(?:a|one)\s+hundred\s+thousand)\s+(?:inhabitants|residents|people|population|citizens|"

@@ -443,18 +443,13 @@ def _age_text(question: str) -> str:
         flags=re.I,
     )
     # "who were 60 or older", "in their thirties", "aged between 30 and 39"
-    text = re.sub(
-        r"\b(were|was|are|is|be)\s+(\d{1,3})\s+or\s+(?:older|over|more)\b",
-        r"\1 at least \2",
-        text,
-        flags=re.I,
-    )
-    text = re.sub(
-        r"\b(were|was|are|is|be)\s+(\d{1,3})\s+or\s+(?:younger|under|less)\b",
-        r"\1 at most \2",
-        text,
-        flags=re.I,
-    )
+    for said, bound in (("older|over|more", "at least"), ("younger|under|less", "at most")):
+        text = re.sub(
+            rf"\b(were|was|are|is|be)\s+(\d{{1,3}})\s+or\s+(?:{said})\b",
+            rf"\1 {bound} \2",
+            text,
+            flags=re.I,
+        )
     text = re.sub(
         r"\bin\s+(?:their|his|her)\s+(twenties|thirties|forties|fifties|sixties|seventies|"
         r"eighties)\b(?:\s*,?\s*\(?\d{1,3}\s+to\s+\d{1,3}(?:\s+full)?(?:\s+years)?(?:\s+old)?\)?,?)?",

@@ -101,7 +101,7 @@ def written_dates(text: str) -> str:
     )
 
 
-def _number_words(text: str) -> str:
+def number_words(text: str) -> str:
     """ "ten thousand" -> 10000, "five" -> 5, "two million" -> 2000000 (not "one": it is
     also a pronoun)."""
     words = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
@@ -270,7 +270,7 @@ def _restated_figures(items: list[Item]) -> list[Item]:
 def _tokens(question: str) -> list[str]:
     text = question.lower().replace("\u2019", "'")
     text = written_dates(text)
-    text = _number_words(text)
+    text = number_words(text)
     text = re.sub(r"\bat least (?:one|1)\b", "a", text)  # "with at least one card": a card
     text = _loan_terms(text)
     text = _FIELD_FIRST.sub(_field_first, text)
