@@ -3430,3 +3430,118 @@ def test_how_much_more_of_one_value_than_another(engine, bank_sqlite, question, 
     of each value of the same field, the second subtracted from the first."""
     got = _rows(bank_sqlite, engine.translate(question).sql)
     assert _rounded(got) == _rounded(_rows(bank_sqlite, expected))
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "What is the share of bad loans?",
+            "SELECT 100.0 * SUM(status IN ('B', 'D')) / COUNT(*) FROM loan",
+        ),
+        (
+            "Percentage of accounts with weekly statements",
+            "SELECT 100.0 * SUM(frequency = 'POPLATEK TYDNE') / COUNT(*) FROM account",
+        ),
+        (
+            "What percentage of the loans granted at Prague branches are bad?",
+            "SELECT 100.0 * SUM(l.status IN ('B', 'D')) / COUNT(*) FROM loan l JOIN account a "
+            "ON a.account_id = l.account_id JOIN district d ON d.district_id = a.district_id "
+            "WHERE d.A3 = 'Prague'",
+        ),
+        (
+            "Gold card holders: what share of them are women?",
+            "SELECT 100.0 * SUM(c.gender = 'F') / COUNT(*) FROM card k JOIN disp p ON "
+            "p.disp_id = k.disp_id JOIN client c ON c.client_id = p.client_id "
+            "WHERE k.type = 'gold'",
+        ),
+        (
+            "What percentage of account owners who live in Kolin keep their account at a "
+            "branch outside Kolin?",
+            "SELECT 100.0 * COUNT(DISTINCT CASE WHEN a.district_id <> c.district_id THEN "
+            "c.client_id END) / COUNT(DISTINCT c.client_id) FROM client c JOIN disp p ON "
+            "p.client_id = c.client_id AND p.type = 'OWNER' JOIN account a ON a.account_id = "
+            "p.account_id JOIN district d ON d.district_id = c.district_id WHERE d.A2 = 'Kolin'",
+        ),
+    ],
+)
+def test_a_share_of_records_said_as_a_noun_phrase_or_after_a_colon(
+    engine, bank_sqlite, question, expected
+):
+    """ "the share of bad loans", "Gold card holders: what share of them ...": the records
+    named, and the part of them the words before or after the records say."""
+    got = _rows(bank_sqlite, engine.translate(question).sql)
+    assert _rounded(got) == _rounded(_rows(bank_sqlite, expected))
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "Which region has the highest share of bad loans?",
+            "SELECT d.A3 FROM loan l JOIN account a ON a.account_id = l.account_id JOIN "
+            "district d ON d.district_id = a.district_id GROUP BY d.A3 "
+            "ORDER BY 100.0 * SUM(l.status IN ('B', 'D')) / COUNT(*) DESC, d.A3 LIMIT 1",
+        ),
+        (
+            "Which four branch districts in Moravia have the highest share of weekly-statement "
+            "accounts? Names and percentages.",
+            "SELECT d.A2, 100.0 * SUM(a.frequency = 'POPLATEK TYDNE') / COUNT(*) AS p FROM "
+            "account a JOIN district d ON d.district_id = a.district_id WHERE d.A3 LIKE "
+            "'%Moravia' GROUP BY d.A2 ORDER BY p DESC, d.A2 LIMIT 4",
+        ),
+        (
+            "Which 3 districts have the lowest percentage of loans that finished without "
+            "problems?",
+            "SELECT d.A2 FROM loan l JOIN account a ON a.account_id = l.account_id JOIN "
+            "district d ON d.district_id = a.district_id GROUP BY d.A2 "
+            "ORDER BY 100.0 * SUM(l.status = 'A') / COUNT(*), d.A2 LIMIT 3",
+        ),
+        (
+            "Rank the regions by the share of bad loans, highest first.",
+            "SELECT d.A3, 100.0 * SUM(l.status IN ('B', 'D')) / COUNT(*) AS p FROM loan l "
+            "JOIN account a ON a.account_id = l.account_id JOIN district d ON d.district_id = "
+            "a.district_id GROUP BY d.A3 ORDER BY p DESC, d.A3",
+        ),
+    ],
+)
+def test_groups_ranked_by_a_share(engine, bank_sqlite, question, expected):
+    """ "Which region has the highest share of bad loans?": each group's percentage of its
+    records, the groups ranked by it (the percentage shown when asked for)."""
+    got = _rows(bank_sqlite, engine.translate(question).sql)
+    assert _rounded(got) == _rounded(_rows(bank_sqlite, expected))
+
+
+def test_a_ranked_share_whose_part_needs_other_records_is_asked_back(engine):
+    """The part must be the whole's own records with one more condition: "accounts with a
+    disponent" reads dispositions the whole does not, so no percentage is guessed."""
+    with pytest.raises(NotUnderstood):
+        engine.translate("Which region has the highest share of accounts with a disponent?")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Among branch districts that have granted at least ten loans, which one has the most "
+        "bad loans?",
+        "Among districts whose residents hold at least 15 cards, which one has the most gold "
+        "cards?",
+    ],
+)
+def test_a_number_of_the_records_counted_is_never_read_as_an_amount(engine, question):
+    """ "at least ten loans" counts loans: it had become "loan amount >= 10" (and "15 cards"
+    a district's inhabitants >= 15) when the loans were the records counted anyway."""
+    with pytest.raises(NotUnderstood, match="at least 1[05]"):
+        engine.translate(question)
+
+
+def test_a_branch_outside_a_place_is_the_accounts_branch(engine, bank_sqlite):
+    """ "clients living in Kolin ... at a branch outside Kolin": the branch is the account's
+    district (it had been the clients' home district again, which no one can be outside of)."""
+    question = "How many clients living in Kolin bank at a branch outside Kolin?"
+    expected = (
+        "SELECT COUNT(*) FROM client c JOIN disp p ON p.client_id = c.client_id AND p.type = "
+        "'OWNER' JOIN account a ON a.account_id = p.account_id WHERE c.district_id = (SELECT "
+        "district_id FROM district WHERE A2 = 'Kolin') AND a.district_id <> c.district_id"
+    )
+    assert _assert_same_answer(bank_sqlite, engine.translate(question).sql, expected) != [(0,)]

@@ -11,7 +11,7 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-from bankchat.nl.base import Item, NotUnderstood, Translation, quote
+from bankchat.nl.base import Item, NotUnderstood, Translation, quote, table_of
 from bankchat.nl.gate import conjuncts, from_table
 from bankchat.nl.reader import number_words
 from bankchat.nl.semantic import SemanticLayer
@@ -52,12 +52,19 @@ class FigureQuestions:
             # (unless the words name a figure of their own: "entrepreneurs per 1,000
             # inhabitants" is a district's)
             return self._per_people(question, people, hidden)
+        question = _RANK_SHARE_WORDS.sub(
+            _by_group_share, _IN_WHICH_SHARE.sub(_which_share, question)
+        )
+        ranked = _RANKED_SHARE.search(question)
+        if ranked is not None:
+            return self._ranked_share(question, ranked, hidden)
         grouped = _grouped_share(question)
-        if grouped is not None:
-            return self._share_per_group(*grouped, hidden=hidden)
-        share = _share_parts(question)
+        split = self._share_split(grouped[1]) if grouped is not None else None
+        if grouped is not None and split is not None:
+            return self._share_per_group(grouped[0], *split, grouped[2], hidden=hidden)
+        share = self._share_split(question)
         if share is not None:
-            return self._share(question, *share, hidden=hidden)
+            return self._share(*share, hidden=hidden)
         difference = _difference_parts(question) or self._more_than_value(question)
         if difference is not None:
             return self._difference(*difference, hidden=hidden)
@@ -84,57 +91,152 @@ class FigureQuestions:
             raise NotUnderstood(refusal)
         return parts
 
-    def _share(
-        self, question: str, whole: str, part: str, hidden: frozenset[tuple[str, str]]
+    def _share_split(self, question: str) -> tuple[str, str] | None:
+        """ "What percentage of loans are running?" -> ("loans", "loans are running"), "the
+        share of bad loans" -> ("loans", "bad loans"): the whole and the part, each said as
+        the records a "how many" question counts; None when the question is no percentage."""
+        share = _share_parts(question)
+        if share is not None:
+            return share[0], f"{share[0]} {share[1]}"
+        if _SHARE_ASKED.match(question):
+            return None  # "what share of X <verb> ...": a verb not known, so no split
+        found = _SHARE_NP.match(_AS_PERCENT.sub("", question.strip()))
+        return self._np_split(found.group("np")) if found is not None else None
+
+    def _np_split(self, phrase: str) -> tuple[str, str] | None:
+        """The records a share is taken of, and the part of them it counts, in a noun phrase:
+        "accounts with weekly statements" -> ("accounts", the phrase), "bad loans granted in
+        1997" -> ("loans granted in 1997", the phrase); None when no word ahead of the
+        records or clause after them says which part."""
+        if re.search(r"(?:among|of\s+all|out\s+of)", phrase, re.IGNORECASE):
+            return None  # (the whole said apart: not split here)
+        clause = _PART_CLAUSE.search(phrase) or _PART_WITH.search(phrase)
+        if clause is not None:
+            return phrase[: clause.start()].strip(), phrase
+        words = phrase.split()
+        for skip in (1, 2):
+            rest = " ".join(words[skip:])
+            items = self.read(rest) if rest else []
+            if items and table_of(items[0]) is not None:
+                return rest, phrase
+        return None
+
+    def _ranked_share(
+        self, question: str, found: re.Match[str], hidden: frozenset[tuple[str, str]]
     ) -> Translation:
+        """ "Which region has the highest share of bad loans?": the question asked of the
+        count ("... the most bad loans"), its count then taken as a percentage of the whole
+        ("... the most loans"), both written (and gated) as their own questions, which must
+        differ in their conditions only."""
+        refusal = NotUnderstood(
+            "I could not read this share as a count of some records out of all of them; ask "
+            "for the percentage for each group, or write the SQL"
+        )
+        split = self._share_split(f"the percentage of {found.group('np')}")
+        if split is None:
+            raise refusal
+        lead, tail = question[: found.start()], question[found.end() :]
+        shown = bool(_SHARE_WORD.search(tail))
+        if shown:
+            tail = "?"  # ("..., and what is that share?", "Names and percentages."): shown
+        most = "fewest" if found.group("dir").lower() in ("lowest", "smallest") else "most"
+        whole, part = (
+            self.translate(f"{lead}the {most} {records}{tail}", hidden) for records in split
+        )
+        trees = [sqlglot.parse_one(t.sql, read="sqlite") for t in (whole, part)]
+        if (
+            whole.alternatives
+            or part.alternatives
+            or not all(
+                isinstance(t, exp.Select) and t.args.get("group") and t.args.get("order")
+                for t in trees
+            )
+        ):
+            raise refusal
+        conditions = [_conditions(t.sql) for t in (whole, part)]
+        bare = [t.copy() for t in trees]
+        for tree in bare:
+            tree.set("where", None)
+        extra = sorted(conditions[1] - conditions[0])
+        if bare[0] != bare[1] or not extra or not _implied(conditions[0], conditions[1]):
+            raise refusal
+        tree = trees[0]
+        counts = [c for c in tree.find_all(exp.Count) if c.parent_select is tree]
+        if not counts:
+            raise refusal
+        condition = " AND ".join(extra)
+        for count in counts:
+            counted = count.this
+            distinct = "DISTINCT " if isinstance(counted, exp.Distinct) else ""
+            inner = counted.expressions[0] if isinstance(counted, exp.Distinct) else counted
+            value = "1" if isinstance(inner, exp.Star) else inner.sql(dialect="sqlite")
+            count.replace(
+                sqlglot.parse_one(
+                    f"100.0 * COUNT({distinct}CASE WHEN {condition} THEN {value} END) / "
+                    f"{count.sql(dialect='sqlite')}",
+                    read="sqlite",
+                )
+            )
+        ordered = tree.args["order"].expressions[0].this
+        if shown:
+            tree.select(exp.alias_(ordered.copy(), "percent"), copy=False)
+        return Translation(
+            tree.sql(dialect="sqlite"),
+            f"{part.explanation}, as a percentage of {whole.explanation}",
+            notes=[
+                *whole.notes,
+                f"percentage = 100 x (how many {split[1]}) / (how many {split[0]}), in each group",
+            ],
+            words=[*part.words, (found.group(0).strip(), "ranked by that percentage")],
+            filler=part.filler,
+        )
+
+    def _share(self, whole: str, subset: str, hidden: frozenset[tuple[str, str]]) -> Translation:
         """A percentage: the records that also meet the question's condition, over all of
         them, each count written (and gated) as its own "how many" question."""
-        base, subset = self._figures(
-            [f"how many {whole}", f"how many {whole} {part}"],
+        base, part = self._figures(
+            [f"how many {whole}", f"how many {subset}"],
             hidden,
             exp.Count,
             "I could read the two counts of this percentage only as something else; ask for "
             "the two counts, or write the SQL",
         )
-        if not _implied(_conditions(base.sql), _conditions(subset.sql)):
+        if base.sql == part.sql or not _implied(_conditions(base.sql), _conditions(part.sql)):
             # the part must be the whole with more conditions, never a different whole
             raise NotUnderstood(
                 "I could not read the part of this percentage as the whole with one more "
                 "condition; ask for the two counts, or write the SQL"
             )
-        sql = f"SELECT 100.0 * ({subset.sql}) / ({base.sql}) AS percent"
+        sql = f"SELECT 100.0 * ({part.sql}) / ({base.sql}) AS percent"
         return Translation(
             sql,
-            f"Percentage: {subset.explanation}, out of {base.explanation}",
-            notes=[
-                *base.notes,
-                f"percentage = 100 x (how many {whole} {part}) / (how many {whole})",
-            ],
-            words=[*subset.words],
-            filler=[*subset.filler],
+            f"Percentage: {part.explanation}, out of {base.explanation}",
+            notes=[*base.notes, f"percentage = 100 x (how many {subset}) / (how many {whole})"],
+            words=[*part.words],
+            filler=[*part.filler],
         )
 
     def _share_per_group(
         self,
         group: str,
         whole: str,
-        part: str,
+        subset: str,
         highest_first: bool,
         hidden: frozenset[tuple[str, str]],
     ) -> Translation:
         """ "For each region, what percentage of the clients who live there are women?": the
         two counts per group, each written (and gated) as its own question, the part over the
         whole in each group (0 where the part has none)."""
-        asked = [f"how many {whole} for each {group}", f"how many {whole} {part} for each {group}"]
-        base, subset = (self.translate(question, hidden) for question in asked)
-        trees = [sqlglot.parse_one(t.sql, read="sqlite") for t in (base, subset)]
+        asked = [f"how many {whole} for each {group}", f"how many {subset} for each {group}"]
+        base, part = (self.translate(question, hidden) for question in asked)
+        trees = [sqlglot.parse_one(t.sql, read="sqlite") for t in (base, part)]
         keys = [_group_key(tree) for tree in trees]
-        if keys[0] is None or keys[0] != keys[1] or base.alternatives or subset.alternatives:
+        if keys[0] is None or keys[0] != keys[1] or base.alternatives or part.alternatives:
             raise NotUnderstood(
                 "I could read the two counts of this percentage only as something else; ask "
                 "for the counts per group, or write the SQL"
             )
-        if not _implied(_conditions(base.sql), _conditions(subset.sql)):
+        if base.sql == part.sql or not _implied(_conditions(base.sql), _conditions(part.sql)):
             raise NotUnderstood(
                 "I could not read the part of this percentage as the whole with one more "
                 "condition; ask for the counts per group, or write the SQL"
@@ -143,19 +245,18 @@ class FigureQuestions:
         order = "percent DESC, " if highest_first else ""
         sql = (
             f"SELECT whole.{key}, 100.0 * COALESCE(part.count, 0) / whole.count AS percent "
-            f"FROM ({base.sql}) AS whole LEFT JOIN ({subset.sql}) AS part "
+            f"FROM ({base.sql}) AS whole LEFT JOIN ({part.sql}) AS part "
             f"ON part.{key} = whole.{key} ORDER BY {order}whole.{key}"
         )
         return Translation(
             sql,
-            f"Percentage per {group}: {subset.explanation}, out of {base.explanation}",
+            f"Percentage per {group}: {part.explanation}, out of {base.explanation}",
             notes=[
                 *base.notes,
-                f"percentage = 100 x (how many {whole} {part}) / (how many {whole}), for each "
-                f"{group}",
+                f"percentage = 100 x (how many {subset}) / (how many {whole}), for each {group}",
             ],
-            words=[*subset.words],
-            filler=[*subset.filler],
+            words=[*part.words],
+            filler=[*part.filler],
         )
 
     def _figure_list(
@@ -584,21 +685,23 @@ def _one_figure(translation: Translation, kind: type) -> bool:
 _SHARE_VERB = (
     r"(?:are|is|were|was|have|has|had|went|go|goes|ran|run|runs|live|lives|hold|holds|belong|"
     r"belongs|finished|ended|get|gets|got|took|take|takes|receive|receives|pay|pays|also|carry|"
-    r"carries|own|owns|use|uses|came|come|comes|chose|choose|chosen|opted|picked)\b"
+    r"carries|own|owns|use|uses|came|come|comes|chose|choose|chosen|opted|picked|keep|keeps|"
+    r"kept|bank|banks|banked)\b"
 )
 
 
 _SHARE = re.compile(
-    r"^\s*(?:(?:what|which)\s+(?:is\s+the\s+|'s\s+the\s+)?)?(?:percentage|percent|share|"
-    r"proportion|fraction)\s+of\s+(?:the\s+|all\s+(?:the\s+)?)?(?P<rest>.+?)\s*[?.]?\s*$",
+    r"^\s*(?:(?:what|which)\s+(?:is\s+the\s+|'s\s+the\s+)?|how\s+many\s+)?(?:percentage|"
+    r"percent|share|proportion|fraction)\s+of\s+(?:the\s+|all\s+(?:the\s+)?)?(?P<rest>.+?)"
+    r"\s*[?.]?\s*$",
     re.IGNORECASE,
 )
 
 
 _SHARE_OF = re.compile(
-    r"^\s*(?:of|among|out\s+of)\s+(?:the\s+|all\s+(?:the\s+)?)?(?P<whole>[^,]+),\s*"
-    r"(?:what|which)\s+(?:percentage|percent|share|proportion|fraction)\s+"
-    rf"(?P<part>{_SHARE_VERB}.+?)\s*[?.]?\s*$",
+    r"^\s*(?:(?:of|among|out\s+of)\s+(?:the\s+|all\s+(?:the\s+)?)?(?P<whole>[^,]+),|"
+    r"(?:the\s+)?(?P<said>[^,:]+):)\s*(?:what|which)\s+(?:percentage|percent|share|proportion|"
+    rf"fraction)\s+(?:of\s+them\s+)?(?P<part>{_SHARE_VERB}.+?)\s*[?.]?\s*$",
     re.IGNORECASE,
 )
 
@@ -685,19 +788,24 @@ _HIGHEST_FIRST = re.compile(
 )
 
 
-def _grouped_share(question: str) -> tuple[str, str, str, bool] | None:
+_HIGHEST_FIRST_SAID = re.compile(
+    r",?\s*(?:the\s+)?(?:highest|largest|biggest)\s+(?:share|percentage|percent|proportion)?"
+    r"\s*first\b",
+    re.IGNORECASE,
+)
+
+
+def _grouped_share(question: str) -> tuple[str, str, bool] | None:
     """ "For each region, what percentage of the clients who live there are women?" ->
-    ("region", "the clients who live there", "are women", highest first?)."""
+    ("region", "what percentage of the clients who live there are women", highest first?)."""
     text = question.strip()
     highest_first = bool(_HIGHEST_FIRST.search(text))
     text = re.sub(r"(?<=[?.])\s+\S.*$", "", text)  # "... Show the region and the percentage."
+    text = _HIGHEST_FIRST_SAID.sub("", text)
     found = _EACH_LEAD.match(text) or _EACH_TAIL.match(text)
     if found is None:
         return None
-    share = _share_parts(found.group("rest"))
-    if share is None:
-        return None
-    return found.group("g").strip(), share[0], share[1], highest_first
+    return found.group("g").strip(), found.group("rest"), highest_first
 
 
 def _group_key(tree: Any) -> str | None:
@@ -711,6 +819,64 @@ def _group_key(tree: Any) -> str | None:
     if not isinstance(columns[1].unalias(), exp.Count):
         return None
     return columns[0].alias_or_name or None
+
+
+_SHARE_WORD = re.compile(r"\b(?:percent\w*|shares?|proportions?|%)", re.IGNORECASE)
+
+
+# "the share of bad loans", "Percentage of accounts with weekly statements": a noun phrase,
+# no verb
+_SHARE_NP = re.compile(
+    r"^\s*(?:(?:what|which)(?:\s+is|\s+was|'s)?\s+)?(?:the\s+)?(?:percentage|percent|share|"
+    r"proportion|fraction)\s+of\s+(?:the\s+|all\s+(?:the\s+)?)?(?P<np>.+?)\s*[?.]?\s*$",
+    re.IGNORECASE,
+)
+
+
+# "What share of ... ": a verb follows the records
+_SHARE_ASKED = re.compile(
+    r"^\s*(?:what|which)\s+(?:percentage|percent|share|proportion|fraction)\b", re.IGNORECASE
+)
+
+
+# the clause of a noun phrase that says which part of the records a share counts
+_PART_CLAUSE = re.compile(r"\s+(?:that|which|who|whose)\s+(?=\S)", re.IGNORECASE)
+_PART_WITH = re.compile(r"\s+(?:with|without)\s+(?=\S)", re.IGNORECASE)
+
+
+# "Which region has the highest share of bad loans?", "... the lowest percentage of accounts
+# with weekly statements, and what is it?"
+_RANKED_SHARE = re.compile(
+    r"\b(?:the\s+)?(?P<dir>highest|largest|biggest|greatest|lowest|smallest)\s+"
+    r"(?:share|percentage|proportion|percent|fraction)\s+of\s+(?:the\s+|all\s+(?:the\s+)?)?"
+    r"(?P<np>[^?,.;]+?)(?=\s*(?:[?,.;]|\s+and\s+(?:what|how|give|show)\b|$))",
+    re.IGNORECASE,
+)
+
+
+# "In which branch region is the share of accounts with a disponent the highest?"
+_IN_WHICH_SHARE = re.compile(
+    r"^\s*in\s+which\s+(?P<g>.+?)\s+is\s+the\s+(?P<word>share|percentage|proportion)\s+of\s+"
+    r"(?P<np>.+?)\s+(?:the\s+)?(?P<dir>highest|lowest)\b",
+    re.IGNORECASE,
+)
+
+
+def _which_share(found: re.Match[str]) -> str:
+    return f"Which {found['g']} has the {found['dir']} {found['word']} of {found['np']}"
+
+
+# "Rank the regions by the share of bad loans, highest first"
+_RANK_SHARE_WORDS = re.compile(
+    r"^\s*rank\s+(?:the\s+|all\s+(?:the\s+)?)?(?:\w+\s+)??(?P<g>[\w' -]+?)\s+by\s+"
+    r"(?:the\s+|their\s+)?(?P<word>share|percentage|proportion)\s+of\s+(?P<np>[^,?.]+)",
+    re.IGNORECASE,
+)
+
+
+def _by_group_share(found: re.Match[str]) -> str:
+    group = re.sub(r"(?:(?<=[cs]h)e|(?<=ss)e)?s$", "", re.sub(r"ies$", "y", found["g"]))
+    return f"For each {group}, the {found['word']} of {found['np']}"
 
 
 def _share_parts(question: str) -> tuple[str, str] | None:
@@ -727,8 +893,8 @@ def _share_parts(question: str) -> tuple[str, str] | None:
             if whole and not _CLAUSE_OPEN.search(whole):
                 return whole, rest[verb.start() :].strip()
     found = _SHARE_OF.match(question)
-    if found:
-        return found.group("whole").strip(), found.group("part").strip()
+    if found:  # "Of all gold card holders, what share ...", "Gold card holders: what share ..."
+        return (found.group("whole") or found.group("said")).strip(), found.group("part").strip()
     among = _SHARE_AMONG.match(question)
     if among:  # "Percentage of men among the clients living in Karvina?"
         return among.group("whole").strip(), f"who are {among.group('part').strip()}"

@@ -383,7 +383,7 @@ class Filters(Query):
             return None
         before = text[: found[nth].start()]
         for side, verb in (("client", _HOME_VERB), ("account", _BRANCH_VERB)):
-            if re.search(rf"\b{verb}\s+(?:in|at)\s+(?:the\s+)?$", before):
+            if re.search(rf"\b{verb}\s+(?:in|at|outside(?:\s+of)?)\s+(?:the\s+)?$", before):
                 return side
         return None
 
@@ -449,6 +449,14 @@ class Filters(Query):
         counted = self._count_condition(n, op, nxt)
         if counted:
             return counted
+        records = self.items[n + 2] if n + 2 < len(self.items) else None
+        if records is not None and table_of(records) is not None and self._number_of(nxt, records):
+            # "among districts that granted at least ten loans, which has the most bad loans":
+            # a count of the records the question counts anyway, never one of their amounts
+            raise NotUnderstood(
+                f"I cannot yet keep only the groups with {self.items[n].text} {nxt.text} "
+                f"{records.text}; ask for the count of each group, or write the SQL"
+            )
         column = self._numeric_column(n)
         nxt.used = True
         self._in_months(n + 2, column)  # "a term of more than 36 months"
@@ -477,15 +485,7 @@ class Filters(Query):
             table = column.split(".")[0]
         if table is None or table == self.base or not self.base:
             return 0
-        written = "|".join(
-            [rf"{number.payload:,}".replace(",", ",?"), re.escape(str(number.payload))]
-            + [re.escape(w) for w, v in NUMBER_WORDS.items() if v == number.payload]
-        )
-        noun = r"\W+".join(re.escape(w) for w in counted.text.split())
-        if not re.search(
-            rf"\b(?:{written})\s+(?:different\s+|distinct\s+|separate\s+)?{noun}",
-            self.question.lower(),
-        ):
+        if not self._number_of(number, counted):
             return 0  # "loans over 300,000 where the client ...": an amount, then records
         later = [i for i in self.items[at + distinct + 1 :] if i.kind == "meaning"][:1]
         after = self.items[at + distinct + 1 : at + distinct + 3]
@@ -509,6 +509,21 @@ class Filters(Query):
         for item in self.items[n : at + distinct + 1]:
             item.used = True
         return at + distinct + 1
+
+    def _number_of(self, number: Item, counted: Item) -> bool:
+        """Whether the question says ``counted`` right after ``number`` ("5 standing orders",
+        "ten different banks"), not only somewhere later."""
+        written = "|".join(
+            [rf"{number.payload:,}".replace(",", ",?"), re.escape(str(number.payload))]
+            + [re.escape(w) for w, v in NUMBER_WORDS.items() if v == number.payload]
+        )
+        noun = r"\W+".join(re.escape(w) for w in counted.text.split())
+        return bool(
+            re.search(
+                rf"\b(?:{written})\s+(?:different\s+|distinct\s+|separate\s+)?{noun}",
+                self.question.lower(),
+            )
+        )
 
     def _in_months(self, at: int, column: str) -> None:
         """The unit said after a loan's duration ("36 months"): durations are in months."""
