@@ -611,3 +611,15 @@ def test_an_age_condition_reads_as_an_age(chat: BankChat) -> None:
     assert "strftime" not in where.lower() and "time_to_str" not in where.lower()
     dated = chat.ask("How many clients were older than 70 on 1 January 1998?", _policy("analyst"))
     assert "Age in full years on 1998-01-01 over 70" in _texts(dated, "filter")
+
+
+def test_an_order_that_puts_missing_figures_last_says_so(chat: BankChat) -> None:
+    """The lowest 1995 unemployment leaves out the district with no 1995 figures, and the
+    interpretation says where such records go."""
+    result = chat.ask(
+        "Which district had the lowest unemployment rate in 1995?", _policy("analyst")
+    )
+    assert result.status == "success", result.error
+    assert result.rows and result.rows[0][0] is not None
+    order = " ".join(_texts(result, "order"))
+    assert "lowest first (those without one last)" in order

@@ -3491,8 +3491,7 @@ def test_a_share_of_records_said_as_a_noun_phrase_or_after_a_colon(
             "'%Moravia' GROUP BY d.A2 ORDER BY p DESC, d.A2 LIMIT 4",
         ),
         (
-            "Which 3 districts have the lowest percentage of loans that finished without "
-            "problems?",
+            "Which 3 districts have the lowest percentage of loans that finished without problems?",
             "SELECT d.A2 FROM loan l JOIN account a ON a.account_id = l.account_id JOIN "
             "district d ON d.district_id = a.district_id GROUP BY d.A2 "
             "ORDER BY 100.0 * SUM(l.status = 'A') / COUNT(*), d.A2 LIMIT 3",
@@ -3531,7 +3530,7 @@ def test_a_ranked_share_whose_part_needs_other_records_is_asked_back(engine):
 def test_a_number_of_the_records_counted_is_never_read_as_an_amount(engine, question):
     """ "at least ten loans" counts loans: it had become "loan amount >= 10" (and "15 cards"
     a district's inhabitants >= 15) when the loans were the records counted anyway."""
-    with pytest.raises(NotUnderstood, match="at least 1[05]"):
+    with pytest.raises(NotUnderstood, match=r"at least 1[05]"):
         engine.translate(question)
 
 
@@ -3545,3 +3544,48 @@ def test_a_branch_outside_a_place_is_the_accounts_branch(engine, bank_sqlite):
         "district_id FROM district WHERE A2 = 'Kolin') AND a.district_id <> c.district_id"
     )
     assert _assert_same_answer(bank_sqlite, engine.translate(question).sql, expected) != [(0,)]
+
+
+def test_the_lowest_of_a_figure_some_records_lack_is_one_that_has_it(engine, bank_sqlite):
+    """One district has no 1995 figures: "the lowest unemployment rate in 1995" had picked it
+    (SQLite sorts a missing value first), also inside a larger question."""
+    missing = _rows(bank_sqlite, "SELECT A2 FROM district WHERE A12 IS NULL")
+    assert missing
+    lowest = _rows(
+        bank_sqlite,
+        "SELECT A2 FROM district WHERE A12 IS NOT NULL ORDER BY A12, district_id LIMIT 1",
+    )
+    picked = engine.translate("Which district had the lowest unemployment rate in 1995?")
+    assert _rows(bank_sqlite, picked.sql) == lowest
+    inside = engine.translate(
+        "How many 12-month loans went to account owners living in the district that had the "
+        "lowest unemployment rate in 1995?"
+    )
+    expected = (
+        "SELECT COUNT(*) FROM loan l JOIN disp p ON p.account_id = l.account_id AND p.type = "
+        "'OWNER' JOIN client c ON c.client_id = p.client_id WHERE l.duration = 12 AND "
+        "c.district_id = (SELECT district_id FROM district WHERE A12 IS NOT NULL ORDER BY A12, "
+        "district_id LIMIT 1)"
+    )
+    assert _assert_same_answer(bank_sqlite, inside.sql, expected) != [(0,)]
+
+
+def test_groups_of_a_percentage_in_the_order_said_or_asked_back(engine, bank_sqlite):
+    """ "lowest first" orders the groups by their percentage; "worst region first" could be
+    either end, so it is asked back instead of ignored (the groups came in name order)."""
+    got = _rows(
+        bank_sqlite,
+        engine.translate("For each region, what percentage of loans are bad? Lowest first.").sql,
+    )
+    expected = _rows(
+        bank_sqlite,
+        "SELECT d.A3, 100.0 * SUM(l.status IN ('B', 'D')) / COUNT(*) AS p FROM loan l JOIN "
+        "account a ON a.account_id = l.account_id JOIN district d ON d.district_id = "
+        "a.district_id GROUP BY d.A3 ORDER BY p, d.A3",
+    )
+    assert _rounded(got) == _rounded(expected)
+    with pytest.raises(NotUnderstood, match="worst region first"):
+        engine.translate(
+            "For each region, what percentage of the loans approved at its branches have gone "
+            "bad? Show the region and the percentage, worst region first."
+        )

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import re
 
+import sqlglot
+from sqlglot import exp
+
 from bankchat.nl.base import (
     LATEST_TRANSACTION,
     NotUnderstood,
@@ -244,8 +247,29 @@ class Assembly(Query):
             *(f"left out {column} (your role may not read it)" for column in self.left_out),
         ]
         return Translation(
-            sql, explanation(self.base, self.explain, agg, measure, group, topk), notes=notes
+            self._nulls_last(sql),
+            explanation(self.base, self.explain, agg, measure, group, topk),
+            notes=notes,
         )
+
+    def _nulls_last(self, sql: str) -> str:
+        """``sql`` with records that have no value of a figure ranked after all others when
+        the lowest are picked ("the district with the lowest unemployment in 1995" is not the
+        one whose 1995 figures are missing)."""
+        tree = sqlglot.parse_one(sql, read="sqlite")
+        changed = False
+        for select in tree.find_all(exp.Select):
+            order = select.args.get("order")
+            if order is None or select.args.get("limit") is None:
+                continue
+            first = order.expressions[0]
+            column = first.this
+            if isinstance(column, exp.Column) and not first.args.get("desc"):
+                info = self.layer.columns.get(f"{column.table}.{column.name}")
+                if info is not None and info.nullable:
+                    first.set("nulls_first", False)
+                    changed = True
+        return tree.sql(dialect="sqlite") if changed else sql
 
     def _extreme_in_each(self, topk: int | None, group: str) -> bool:
         """Whether a largest or smallest is asked of each group ("the largest loan amount

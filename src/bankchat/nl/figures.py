@@ -221,7 +221,7 @@ class FigureQuestions:
         group: str,
         whole: str,
         subset: str,
-        highest_first: bool,
+        order: str | None,
         hidden: frozenset[tuple[str, str]],
     ) -> Translation:
         """ "For each region, what percentage of the clients who live there are women?": the
@@ -242,11 +242,11 @@ class FigureQuestions:
                 "condition; ask for the counts per group, or write the SQL"
             )
         key = keys[0]
-        order = "percent DESC, " if highest_first else ""
+        ranked = f"percent {order}, " if order is not None else ""
         sql = (
             f"SELECT whole.{key}, 100.0 * COALESCE(part.count, 0) / whole.count AS percent "
             f"FROM ({base.sql}) AS whole LEFT JOIN ({part.sql}) AS part "
-            f"ON part.{key} = whole.{key} ORDER BY {order}whole.{key}"
+            f"ON part.{key} = whole.{key} ORDER BY {ranked}whole.{key}"
         )
         return Translation(
             sql,
@@ -782,30 +782,35 @@ _EACH_TAIL = re.compile(
 )
 
 
-_HIGHEST_FIRST = re.compile(
-    r"\b(?:highest|largest|biggest)\s+(?:share|percentage|percent|proportion)?\s*first\b",
+# "highest first", "lowest share first", "worst region first": the order of the groups
+_FIRST_SAID = re.compile(
+    r",?\s*(?:with\s+)?(?:the\s+)?(?P<how>highest|largest|biggest|greatest|top|most|lowest|"
+    r"smallest|least|fewest|worst|best)\s+(?:[\w-]+\s+)?first\b",
     re.IGNORECASE,
 )
 
 
-_HIGHEST_FIRST_SAID = re.compile(
-    r",?\s*(?:the\s+)?(?:highest|largest|biggest)\s+(?:share|percentage|percent|proportion)?"
-    r"\s*first\b",
-    re.IGNORECASE,
-)
-
-
-def _grouped_share(question: str) -> tuple[str, str, bool] | None:
+def _grouped_share(question: str) -> tuple[str, str, str | None] | None:
     """ "For each region, what percentage of the clients who live there are women?" ->
-    ("region", "what percentage of the clients who live there are women", highest first?)."""
+    ("region", "what percentage of the clients who live there are women", the order of the
+    groups by their percentage, "DESC", "ASC" or None)."""
     text = question.strip()
-    highest_first = bool(_HIGHEST_FIRST.search(text))
+    first = _FIRST_SAID.search(text)
+    text = _FIRST_SAID.sub("", text)
     text = re.sub(r"(?<=[?.])\s+\S.*$", "", text)  # "... Show the region and the percentage."
-    text = _HIGHEST_FIRST_SAID.sub("", text)
     found = _EACH_LEAD.match(text) or _EACH_TAIL.match(text)
     if found is None:
         return None
-    return found.group("g").strip(), found.group("rest"), highest_first
+    order = None
+    if first is not None:
+        how = first.group("how").lower()
+        if how in ("worst", "best"):
+            raise NotUnderstood(
+                f"I cannot tell whether {first.group(0).strip(' ,')} means the highest "
+                "percentage first or the lowest; say which, or write the SQL"
+            )
+        order = "ASC" if how in ("lowest", "smallest", "least", "fewest") else "DESC"
+    return found.group("g").strip(), found.group("rest"), order
 
 
 def _group_key(tree: Any) -> str | None:

@@ -165,9 +165,9 @@ class PickedQuestions:
         outer, sql = self._asked_of(
             outer_question, f"'{placeholder}'", f"({picked})", entity, hidden
         )
-        ordinal = found.group("rank") or "the"
+        ordinal = f"{found.group('rank')} " if found.group("rank") else ""
         note = (
-            f"the {entity} = the one with the {ordinal} {found.group('sup')} {what} (its own "
+            f"the {entity} = the one with the {ordinal}{found.group('sup')} {what} (its own "
             "query, inside this one)"
         )
         return Translation(

@@ -54,6 +54,8 @@ class ColumnInfo:
     column: str
     type: str
     cast: bool = False
+    # some records have no value (a district's 1995 figures)
+    nullable: bool = False
 
 
 class SemanticLayer:
@@ -82,7 +84,7 @@ class SemanticLayer:
         for qualified, spec in data["columns"].items():
             table, column = qualified.split(".")
             self.columns[qualified] = ColumnInfo(
-                table, column, spec["type"], spec.get("cast", False)
+                table, column, spec["type"], spec.get("cast", False), spec.get("nullable", False)
             )
             for phrase in spec["phrases"]:
                 self._add(phrase, Meaning("column", table, column))

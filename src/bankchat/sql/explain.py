@@ -382,7 +382,10 @@ class Explainer:
                     direction = "latest" if ordered.args.get("desc") else "earliest"
                 else:
                     direction = "highest" if ordered.args.get("desc") else "lowest"
-                parts.append(f"{label}, {direction} first")
+                missing = ""
+                if ordered.args.get("nulls_first") is False and not ordered.args.get("desc"):
+                    missing = " (those without one last)"
+                parts.append(f"{label}, {direction} first{missing}")
             lines.append({"part": "order", "text": "sorted by " + "; then ".join(parts)})
         limit = _limit_of(select)
         if limit is not None:
