@@ -3589,3 +3589,78 @@ def test_groups_of_a_percentage_in_the_order_said_or_asked_back(engine, bank_sql
             "For each region, what percentage of the loans approved at its branches have gone "
             "bad? Show the region and the percentage, worst region first."
         )
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "How many borrowers live in Tabor?",
+            "SELECT COUNT(DISTINCT c.client_id) FROM client c JOIN disp p ON p.client_id = "
+            "c.client_id AND p.type = 'OWNER' JOIN loan l ON l.account_id = p.account_id JOIN "
+            "district d ON d.district_id = c.district_id WHERE d.A2 = 'Tabor'",
+        ),
+        (
+            "How many accounts are currently in the red?",
+            "SELECT COUNT(*) FROM trans t WHERE t.balance < 0 AND t.trans_id = (SELECT "
+            "x.trans_id FROM trans x WHERE x.account_id = t.account_id ORDER BY x.date DESC, "
+            "x.trans_id DESC LIMIT 1)",
+        ),
+        (
+            "Balance after the last transaction of account 1234",
+            "SELECT balance FROM trans WHERE account_id = 1234 ORDER BY date DESC, trans_id "
+            "DESC LIMIT 1",
+        ),
+        (
+            "Name the three most populous districts.",
+            "SELECT A2 FROM district ORDER BY CAST(A4 AS INTEGER) DESC LIMIT 3",
+        ),
+        (
+            "How many loans finished without ever being repaid?",
+            "SELECT COUNT(*) FROM loan WHERE status = 'B'",
+        ),
+        (
+            "How many clients live in districts under 40% urban?",
+            "SELECT COUNT(*) FROM client c JOIN district d ON d.district_id = c.district_id "
+            "WHERE d.A10 < 40",
+        ),
+        (
+            "How many accounts were opened in the course of 1995?",
+            "SELECT COUNT(*) FROM account WHERE date LIKE '1995%'",
+        ),
+        (
+            "List the owners with a gold card.",
+            "SELECT DISTINCT p.client_id FROM card k JOIN disp p ON p.disp_id = k.disp_id "
+            "WHERE k.type = 'gold' AND p.type = 'OWNER'",
+        ),
+        (
+            "Which standing orders are at least 1,000 above the average order amount?",
+            'SELECT order_id, account_id FROM "order" WHERE amount >= (SELECT AVG(amount) '
+            'FROM "order") + 1000',
+        ),
+        (
+            "Which loans have a monthly payment more than 3,000 below the average payment?",
+            "SELECT loan_id FROM loan WHERE payments < (SELECT AVG(payments) FROM loan) - 3000",
+        ),
+    ],
+)
+def test_bank_words_for_people_balances_and_places(engine, bank_sqlite, question, expected):
+    """Borrowers, "in the red", a balance after the last transaction, "most populous",
+    "without ever being repaid", "% urban", "in the course of", owners listed as clients, and
+    an amount beyond the average (it had been read as two conditions: above 1,000 and above
+    the average)."""
+    _assert_same_answer(bank_sqlite, engine.translate(question).sql, expected)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which three borrowers with finished loans were the oldest when the loan was approved?",
+        "Which client was the oldest when their card was issued?",
+    ],
+)
+def test_the_oldest_at_each_records_own_date_is_asked_back(engine, question):
+    """The oldest "when the loan was approved" is an age at each loan's date; ranking by birth
+    date alone (as it did) answers a different question."""
+    with pytest.raises(NotUnderstood, match="age at the time"):
+        engine.translate(question)

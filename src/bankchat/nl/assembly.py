@@ -30,6 +30,11 @@ from bankchat.nl.renderer import explanation
 # a balance asked of any moment, not today's: "the lowest balance ever recorded"
 _EVER = re.compile(r"\b(?:ever|all[- ]time|at any (?:time|point)|recorded|historic(?:al)?)\b")
 CURRENT_BALANCE = "balance = the account's current balance (after its latest transaction)"
+# "the oldest when the loan was approved", "youngest at the time the card was issued"
+_AGE_THEN = re.compile(
+    r"\b(?:oldest|youngest)\b.*?\b(?:when|at\s+the\s+time|on\s+the\s+day|at\s+the\s+moment|"
+    r"by\s+the\s+time)\b"
+)
 ASKS_WHEN = re.compile(r"\s*(?:when|(?:on\s+)?(?:what|which)\s+date)\b")
 
 
@@ -182,6 +187,13 @@ class Assembly(Query):
                 and self._says("oldest", "youngest")
             ):
                 descending = self._says("youngest")
+                if _AGE_THEN.search(self.question.lower()):
+                    # "the oldest when the loan was approved": an age at each record's own
+                    # date, which the birth date alone does not rank
+                    raise NotUnderstood(
+                        "I can rank clients by their birth date, not by their age at the time "
+                        "of each record; ask for their ages at that date, or write the SQL"
+                    )
             # "when was ...", "on what date was the very first account opened": a date
             when = not self.picked_field and bool(ASKS_WHEN.match(self.question.lower()))
             # (fields named beside it are those of the record picked out: "the amount and
@@ -522,7 +534,9 @@ class Assembly(Query):
         if self._asks_only_for() == "key":
             ident = [self._id_column()]  # "order ids and amounts"
         # ("I just need their client id": that alone)
-        alone = re.search(r"\b(?:only|just)\b[^.?!]*\bids?\b", self.question.lower())
+        alone = re.search(r"\b(?:only|just)\b[^.?!]*\bids?\b", self.question.lower()) or (
+            self._asks_only_for() == "name"
+        )
         chosen = ident if self._asks_which_only() or alone else [*ident, measure]
         self.applied.append(
             "shown: "
@@ -570,7 +584,9 @@ class Assembly(Query):
         if re.search(
             r"\bnames? only\b|\b(?:only|just) (?:the |their |its )?names?\b|\bjust name\b"
             r"|\bonly need (?:the |their |its )?(?:\w+'s )?names?\b"
-            r"|^\W*(?:(?:give|list|show|tell)\s+(?:me\s+|us\s+)?)?(?:the\s+)?names\s+of\b",
+            r"|^\W*(?:(?:give|list|show|tell)\s+(?:me\s+|us\s+)?)?(?:the\s+)?names\s+of\b"
+            # "Name the five most populous districts" (unless other fields are asked for too)
+            r"|^\W*name\s+(?:the|our|all)\b(?![^?]*\b(?:give|show|list|tell|and\s+(?:its|their|the|that|each|how|what))\b)",
             text,
         ):
             return "name"  # ("just name the regions")

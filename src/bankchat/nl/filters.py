@@ -446,6 +446,17 @@ class Filters(Query):
             if self.items[n].text in ("over", "under", "above", "below"):
                 return n + 1  # a preposition here: "over all districts"
             raise NotUnderstood(f"'{self.items[n].text}' needs a number after it")
+        beyond = self.items[n + 2] if n + 2 < len(self.items) else None
+        average = self.items[n + 3] if n + 3 < len(self.items) else None
+        if (
+            beyond is not None
+            and beyond.kind == "cmp"
+            and beyond.payload in (">", "<")
+            and average is not None
+            and average.kind == "agg"
+            and average.payload == "avg"
+        ):
+            return self._beyond_average(n, op, nxt, beyond)
         counted = self._count_condition(n, op, nxt)
         if counted:
             return counted
@@ -466,6 +477,39 @@ class Filters(Query):
             column,
         )
         return n + 2
+
+    def _beyond_average(self, n: int, op: str, number: Item, beyond: Item) -> int:
+        """ "an instalment more than CZK 5,000 above the average instalment": the figure
+        against the average over all records moved by the amount (it had been read as two
+        conditions, more than 5,000 and above the average). Returns the index after it."""
+        if op not in (">", ">="):
+            raise NotUnderstood(
+                f"I can compare with an amount {beyond.text} the average only as more than or "
+                "at least that far from it; ask for the average first, or write the SQL"
+            )
+        following = self.items[n + 4] if n + 4 < len(self.items) else None
+        named = self.column(following) if following is not None else None
+        self._average_of_all(n + 5 if named is not None else n + 4)
+        column = named or self._numeric_column(n)
+        if self.ctype(column) != "number":
+            raise NotUnderstood("I could not tell which figure is compared with the average")
+        for item in self.items[n : n + 4]:
+            item.used = True
+        if named is not None and following is not None:
+            following.used = True
+        before = self.items[n - 1] if n > 0 else None
+        if before is not None and self.column(before) == column and not before.used:
+            before.used = True
+        above = beyond.payload == ">"
+        final = op if above else {">": "<", ">=": "<="}[op]
+        figure = column_sql(column, self.layer)
+        self._add_condition(
+            f"{figure} {final} (SELECT AVG({figure}) FROM {quote(column.split('.')[0])}) "
+            f"{'+' if above else '-'} {number.payload}",
+            f"{column} {final} its average {'+' if above else '-'} {number.payload}",
+            column,
+        )
+        return n + 5 if named is not None else n + 4
 
     def _count_condition(self, n: int, op: str, number: Item) -> int:
         """ "accounts with more than 5 standing orders", "owners with orders to at least five

@@ -315,7 +315,7 @@ def _check_fields_listed(items: list[Item], outer: list[Any]) -> None:
 _PERSON = r"(?:owners?|clients?|holders?|wom[ae]n|m[ae]n|people|persons?|he|she|they|borrowers?)"
 _AGE = re.compile(
     rf"\b{_PERSON}\b(?:\s+\w+){{0,3}}?\s+(?:was|were|is|are|aged)?\s*(?:over|under|above|"
-    rf"below|older than|younger than|at least|at most)\s+(\d{{1,3}})\b"
+    rf"below|older than|younger than|at least|at most)\s+(\d{{1,3}})\b(?!\s*(?:%|percent))"
 )
 
 
@@ -324,6 +324,14 @@ _WHICH_RECORD = re.compile(
     r"(?<!on )(?<!at )(?<!to )(?<!by )(?<!for )(?<!from )(?<!with )(?<!of )"
     r"\bwhich\s+(?!a\b|an\b|the\b)(?:\w+\s+)?(district|region|account|client|loan|card|"
     r"order|branch|bank|owner|holder|customer)s?\b"
+)
+
+
+# "List the owners with a gold card", "Show me all female clients ...": the records listed
+_LIST_RECORD = re.compile(
+    r"^\W*(?:please\s+)?(?:list|show(?:\s+me)?|give\s+me|name)\s+(?:the\s+|all\s+(?:the\s+)?|"
+    r"our\s+|every\s+)?(?!a\b|an\b|the\b)(?:\w+\s+)?(district|region|account|client|loan|card|"
+    r"order|branch|bank|owner|holder|customer)s?\b(?!\s*\d)"
 )
 
 
@@ -372,7 +380,7 @@ def _check_records_asked(text: str, tree: exp.Select, aggregated: bool) -> None:
             "many times; ask per region (the number of ..., the average ... per region), or "
             "write the SQL"
         )
-    record = _WHICH_RECORD.search(text)
+    record = _WHICH_RECORD.search(text) or _LIST_RECORD.search(text)
     wanted = _ASKED_TABLES.get(record.group(1)) if record else None
     if record is not None and re.match(r"\s+(?:owner|holder)s?\b", text[record.end() :]):
         wanted = "client"  # "which account owner"

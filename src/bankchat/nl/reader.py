@@ -271,7 +271,9 @@ def _tokens(question: str) -> list[str]:
     text = question.lower().replace("\u2019", "'")
     text = written_dates(text)
     text = number_words(text)
-    text = re.sub(r"\bat least (?:one|1)\b", "a", text)  # "with at least one card": a card
+    text = re.sub(
+        r"\bat least (?:one|1)\b(?![,.]?\d)", "a", text
+    )  # "with at least one card": a card
     text = _loan_terms(text)
     text = _FIELD_FIRST.sub(_field_first, text)
     text = _inclusive_bounds(text)
