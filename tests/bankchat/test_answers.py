@@ -623,3 +623,24 @@ def test_an_order_that_puts_missing_figures_last_says_so(chat: BankChat) -> None
     assert result.rows and result.rows[0][0] is not None
     order = " ".join(_texts(result, "order"))
     assert "lowest first (those without one last)" in order
+
+
+def test_a_figure_beyond_the_average_reads_in_words(chat: BankChat) -> None:
+    """The filter says "the average monthly payment plus 10%", not the SQL of the sub-query
+    (and "above the average" names the average, not "a computed value")."""
+    policy = _policy("analyst")
+    cases = {
+        "Which loans have a monthly payment at least 10% above the average?": (
+            "monthly payment at least the average monthly payment plus 10%"
+        ),
+        "Which loans have a monthly payment more than 3,000 above the average?": (
+            "monthly payment over the average monthly payment plus 3,000 czk"
+        ),
+        "Which loans have a monthly payment above the average?": (
+            "monthly payment over the average monthly payment"
+        ),
+    }
+    for question, said in cases.items():
+        result = chat.ask(question, policy)
+        assert result.status == "success", result.error
+        assert said in " ".join(_texts(result, "filter")).lower(), result.interpretation

@@ -3664,3 +3664,22 @@ def test_the_oldest_at_each_records_own_date_is_asked_back(engine, question):
     date alone (as it did) answers a different question."""
     with pytest.raises(NotUnderstood, match="age at the time"):
         engine.translate(question)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "Which loans have a monthly payment at least 10% above the average?",
+            "SELECT loan_id FROM loan WHERE payments >= 1.1 * (SELECT AVG(payments) FROM loan)",
+        ),
+        (
+            "Which districts have an average salary more than 5 percent below the average salary?",
+            "SELECT A2 FROM district WHERE A11 < 0.95 * (SELECT AVG(A11) FROM district)",
+        ),
+    ],
+)
+def test_a_percentage_beyond_the_average(engine, bank_sqlite, question, expected):
+    """ "10% above the average" is the average times 1.1; it had become a payment of at
+    least 10 (and "5 percent below the average salary" a salary over 5 and below average)."""
+    _assert_same_answer(bank_sqlite, engine.translate(question).sql, expected)

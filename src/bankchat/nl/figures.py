@@ -161,6 +161,7 @@ class FigureQuestions:
         if bare[0] != bare[1] or not extra or not _implied(conditions[0], conditions[1]):
             raise refusal
         tree = trees[0]
+        assert isinstance(tree, exp.Select)
         counts = [c for c in tree.find_all(exp.Count) if c.parent_select is tree]
         if not counts:
             raise refusal

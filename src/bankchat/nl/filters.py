@@ -453,8 +453,10 @@ class Filters(Query):
             and beyond.kind == "cmp"
             and beyond.payload in (">", "<")
             and average is not None
-            and average.kind == "agg"
-            and average.payload == "avg"
+            and (
+                (average.kind == "agg" and average.payload == "avg")
+                or (average.text.startswith(("average ", "mean ")) and self.column(average))
+            )
         ):
             return self._beyond_average(n, op, nxt, beyond)
         counted = self._count_condition(n, op, nxt)
@@ -478,6 +480,9 @@ class Filters(Query):
         )
         return n + 2
 
+    def _item(self, at: int) -> Item | None:
+        return self.items[at] if at < len(self.items) else None
+
     def _beyond_average(self, n: int, op: str, number: Item, beyond: Item) -> int:
         """ "an instalment more than CZK 5,000 above the average instalment": the figure
         against the average over all records moved by the amount (it had been read as two
@@ -487,9 +492,12 @@ class Filters(Query):
                 f"I can compare with an amount {beyond.text} the average only as more than or "
                 "at least that far from it; ask for the average first, or write the SQL"
             )
-        following = self.items[n + 4] if n + 4 < len(self.items) else None
+        average = self.items[n + 3]
+        # ("below the average salary": the phrase names the figure and its average)
+        following = average if average.kind != "agg" else self._item(n + 4)
         named = self.column(following) if following is not None else None
-        self._average_of_all(n + 5 if named is not None else n + 4)
+        after = n + 4 if average.kind != "agg" or named is None else n + 5
+        self._average_of_all(after)
         column = named or self._numeric_column(n)
         if self.ctype(column) != "number":
             raise NotUnderstood("I could not tell which figure is compared with the average")
@@ -503,13 +511,19 @@ class Filters(Query):
         above = beyond.payload == ">"
         final = op if above else {">": "<", ">=": "<="}[op]
         figure = column_sql(column, self.layer)
-        self._add_condition(
-            f"{figure} {final} (SELECT AVG({figure}) FROM {quote(column.split('.')[0])}) "
-            f"{'+' if above else '-'} {number.payload}",
-            f"{column} {final} its average {'+' if above else '-'} {number.payload}",
-            column,
-        )
-        return n + 5 if named is not None else n + 4
+        mean = f"(SELECT AVG({figure}) FROM {quote(column.split('.')[0])})"
+        sign = "+" if above else "-"
+        if re.search(
+            rf"(?<![\d.,]){number.payload}\s*(?:%|percent\b|per\s*cent\b)", self.question.lower()
+        ):
+            # "at least 10% above the average": the average times (100 + 10) / 100
+            bound = f"{mean} * (100 {sign} {number.payload}) / 100.0"
+            said = f"its average {sign} {number.payload}%"
+        else:
+            bound = f"{mean} {sign} {number.payload}"
+            said = f"its average {sign} {number.payload}"
+        self._add_condition(f"{figure} {final} {bound}", f"{column} {final} {said}", column)
+        return after
 
     def _count_condition(self, n: int, op: str, number: Item) -> int:
         """ "accounts with more than 5 standing orders", "owners with orders to at least five

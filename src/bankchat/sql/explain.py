@@ -665,7 +665,7 @@ class Explainer:
             if picked is not None:
                 return picked
             if len(inner.expressions) == 1:
-                body = _unwrap(inner.expressions[0])
+                body = _unwrap(inner.expressions[0].unalias())
                 agg = _AGGREGATES.get(type(body))
                 inner_scope = build_scope(inner)
                 if agg in ("avg", "max", "min", "sum") and isinstance(
@@ -680,10 +680,23 @@ class Explainer:
                             "min": "the lowest",
                             "sum": "the total",
                         }[agg]
+                        if agg == "avg" and label.startswith("average "):
+                            word = "the overall average of the"  # (of an average itself)
                         return f"{word} {label}" + (
                             " (of the rows it selects)" if inner.args.get("where") else ""
                         )
             return "a computed value"
+        moved = _moved_by_percent(node)
+        if moved is not None:
+            # "the average monthly payment plus 10%": ``(SELECT AVG(...)) * (100 + 10) / 100.0``
+            base, word, percent = moved
+            return f"{self._value(base, source, scope, select)} {word} {percent}%"
+        if isinstance(node, exp.Add | exp.Sub) and isinstance(
+            _unwrap(node.expression), exp.Literal
+        ):
+            word = "plus" if isinstance(node, exp.Add) else "minus"
+            left = self._value(node.this, source, scope, select)
+            return f"{left} {word} {self._value(node.expression, source, scope, select)}"
         return node.sql()
 
 
@@ -699,6 +712,27 @@ def _unwrap(node: Any) -> Any:
     ):
         node = node.this
     return node
+
+
+def _moved_by_percent(node: Any) -> tuple[Any, str, str] | None:
+    """``x * (100 + 10) / 100.0`` -> (x, "plus", "10"); None for any other shape."""
+    if not isinstance(node, exp.Div):
+        return None
+    divisor = _unwrap(node.expression)
+    if isinstance(divisor, exp.Nullif):
+        divisor = _unwrap(divisor.this)
+    times = _unwrap(node.this)
+    if not isinstance(divisor, exp.Literal) or not isinstance(times, exp.Mul):
+        return None
+    change = _unwrap(times.expression)
+    if not isinstance(change, exp.Add | exp.Sub) or float(divisor.name) != 100:
+        return None
+    hundred, percent = _unwrap(change.this), _unwrap(change.expression)
+    if not (isinstance(hundred, exp.Literal) and isinstance(percent, exp.Literal)):
+        return None
+    if float(hundred.name) != 100:
+        return None
+    return times.this, "plus" if isinstance(change, exp.Add) else "minus", percent.name
 
 
 def _conjuncts(node: Any) -> list[exp.Expression]:
