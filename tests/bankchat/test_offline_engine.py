@@ -3683,3 +3683,32 @@ def test_a_percentage_beyond_the_average(engine, bank_sqlite, question, expected
     """ "10% above the average" is the average times 1.1; it had become a payment of at
     least 10 (and "5 percent below the average salary" a salary over 5 and below average)."""
     _assert_same_answer(bank_sqlite, engine.translate(question).sql, expected)
+
+
+def test_name_the_records_shows_their_names_unless_more_is_asked(engine, bank_sqlite):
+    """ "Name the five most populous districts" is their names; "... and her birth date",
+    "together with the loan amounts" keep the fields asked for beside them."""
+    names = engine.translate("Name the five most populous districts, biggest first.")
+    _assert_same_answer(
+        bank_sqlite, names.sql, "SELECT A2 FROM district ORDER BY CAST(A4 AS INTEGER) DESC LIMIT 5"
+    )
+    both = engine.translate("Name the oldest client living in Kolin and her birth date.")
+    expected = (
+        "SELECT c.client_id, c.birth_date FROM client c JOIN district d ON d.district_id = "
+        "c.district_id WHERE d.A2 = 'Kolin' ORDER BY c.birth_date LIMIT 1"
+    )
+    _assert_same_answer(bank_sqlite, both.sql, expected)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What was the current balance of account 42 in 1996?",
+        "What was the balance after the last transaction in 1996 on account 42?",
+    ],
+)
+def test_a_balance_at_the_end_of_a_period_is_asked_back(engine, question):
+    """The current balance is after the account's latest transaction: asked of a year, it had
+    kept only a latest transaction that fell in that year (no row for most accounts)."""
+    with pytest.raises(NotUnderstood):
+        engine.translate(question)

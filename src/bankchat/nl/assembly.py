@@ -586,7 +586,8 @@ class Assembly(Query):
             r"|\bonly need (?:the |their |its )?(?:\w+'s )?names?\b"
             r"|^\W*(?:(?:give|list|show|tell)\s+(?:me\s+|us\s+)?)?(?:the\s+)?names\s+of\b"
             # "Name the five most populous districts" (unless other fields are asked for too)
-            r"|^\W*name\s+(?:the|our|all)\b(?![^?]*\b(?:give|show|list|tell|and\s+(?:its|their|the|that|each|how|what))\b)",
+            r"|^\W*name\s+(?:the|our|all)\b(?![^?]*\b(?:give|show|list|tell|and|with|together|"
+            r"along|plus|including|as\s+well)\b)",
             text,
         ):
             return "name"  # ("just name the regions")

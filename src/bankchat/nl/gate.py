@@ -115,6 +115,7 @@ def check_confidence(
         )
     _check_fields_listed(items, outer)
     _check_contradictions(tree)
+    _check_current_at_a_date(tree)
     _check_required_and_excluded(tree)
     _check_shared_disposition(question.lower(), tree)
     words = set(re.findall(r"[a-z]+", question.lower()))
@@ -223,6 +224,32 @@ def _check_contradictions(tree: Any) -> None:
                     f"The conditions on {column} exclude each other, so no record could "
                     "meet them all; rephrase the question, or write the SQL"
                 )
+
+
+def _check_current_at_a_date(tree: Any) -> None:
+    """A current balance (after the account's latest transaction) is never also one of some
+    period: "the balance after the last transaction in 1996" is the latest of that year."""
+    for select in tree.find_all(exp.Select):
+        where = select.args.get("where")
+        terms = conjuncts(where.this) if where is not None else []
+        latest = any(
+            isinstance(t, exp.EQ)
+            and isinstance(t.expression, exp.Subquery)
+            and "latest" in {x.alias_or_name for x in t.expression.find_all(exp.Table)}
+            for t in terms
+        )
+        dated = any(
+            c.name == "date" and c.table == "trans"
+            for t in terms
+            if not isinstance(t.expression if isinstance(t, exp.EQ) else None, exp.Subquery)
+            for c in t.find_all(exp.Column)
+        )
+        if latest and dated:
+            raise NotUnderstood(
+                "I can give an account's current balance (after its latest transaction), not "
+                "its balance at the end of a period; ask for the transactions of that period, "
+                "or write the SQL"
+            )
 
 
 def _satisfiable(said: list[tuple[type, Any]]) -> bool:
