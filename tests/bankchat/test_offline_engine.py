@@ -3712,3 +3712,21 @@ def test_a_balance_at_the_end_of_a_period_is_asked_back(engine, question):
     kept only a latest transaction that fell in that year (no row for most accounts)."""
     with pytest.raises(NotUnderstood):
         engine.translate(question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which district has the most gold cards, and how many of them are there?",
+        "Which district has the most gold cards, and how many such cards were there?",
+    ],
+)
+def test_the_count_of_the_records_a_most_counted(engine, bank_sqlite, question):
+    """ "..., and how many of them are there?" is the count the most was taken by; it had
+    been read as a question about the district picked out (how many districts: one)."""
+    expected = (
+        "SELECT d.A2, COUNT(*) AS n FROM card k JOIN disp p ON p.disp_id = k.disp_id JOIN "
+        "client c ON c.client_id = p.client_id JOIN district d ON d.district_id = "
+        "c.district_id WHERE k.type = 'gold' GROUP BY d.A2 ORDER BY n DESC, d.A2 LIMIT 1"
+    )
+    _assert_same_answer(bank_sqlite, engine.translate(question).sql, expected, ordered=True)

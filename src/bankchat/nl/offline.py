@@ -202,8 +202,9 @@ _ASIDES = (
 # ranked records with the count they are ranked by
 _AND_HOW_MANY = re.compile(
     r"(\bthe\s+(?:most|fewest|largest\s+number\s+of|highest\s+number\s+of|smallest\s+number"
-    r"\s+of|lowest\s+number\s+of)\b[^?]*?),?\s+and\s+how\s+many(?:\s+(?:did|does|do|were|was|"
-    r"are|is|has|have)\b[^?.]*)?(?=\s*[?.]|\s*$)",
+    r"\s+of|lowest\s+number\s+of)\b[^?]*?),?\s+and\s+how\s+many(?:\s+(?:of\s+them|of\s+those|"
+    r"such\s+[\w-]+(?:\s+[\w-]+)?))?(?:\s+(?:did|does|do|were|was|are|is|has|have)\b[^?.]*)?"
+    r"(?=\s*[?.]|\s*$)",
     re.IGNORECASE,
 )
 
