@@ -3730,3 +3730,16 @@ def test_the_count_of_the_records_a_most_counted(engine, bank_sqlite, question):
         "c.district_id WHERE k.type = 'gold' GROUP BY d.A2 ORDER BY n DESC, d.A2 LIMIT 1"
     )
     _assert_same_answer(bank_sqlite, engine.translate(question).sql, expected, ordered=True)
+
+
+def test_the_top_groups_and_how_many_such_records_live_in_each(engine, bank_sqlite):
+    question = (
+        "Which five districts have the highest number of clients born before 1950, and how many "
+        "such clients live in each?"
+    )
+    expected = (
+        "SELECT d.A2, COUNT(*) AS n FROM client c JOIN district d ON d.district_id = "
+        "c.district_id WHERE c.birth_date < '1950-01-01' GROUP BY d.A2 ORDER BY n DESC, d.A2 "
+        "LIMIT 5"
+    )
+    _assert_same_answer(bank_sqlite, engine.translate(question).sql, expected, ordered=True)

@@ -203,7 +203,8 @@ _ASIDES = (
 _AND_HOW_MANY = re.compile(
     r"(\bthe\s+(?:most|fewest|largest\s+number\s+of|highest\s+number\s+of|smallest\s+number"
     r"\s+of|lowest\s+number\s+of)\b[^?]*?),?\s+and\s+how\s+many(?:\s+(?:of\s+them|of\s+those|"
-    r"such\s+[\w-]+(?:\s+[\w-]+)?))?(?:\s+(?:did|does|do|were|was|are|is|has|have)\b[^?.]*)?"
+    r"such\s+[\w-]+(?:\s+[\w-]+)??))?(?:\s+(?:did|does|do|were|was|are|is|has|have|live|lives|"
+    r"hold|holds|in\s+each|in\s+it|there)\b[^?.]*)?"
     r"(?=\s*[?.]|\s*$)",
     re.IGNORECASE,
 )
