@@ -61,6 +61,11 @@ class FigureQuestions:
         grouped = _grouped_share(question)
         split = self._share_split(grouped[1]) if grouped is not None else None
         if grouped is not None and split is not None:
+            if grouped[2] == "?":
+                raise NotUnderstood(
+                    "The question asks for the groups in order, but not which end comes first; "
+                    'say "highest first" or "lowest first", or write the SQL'
+                )
             return self._share_per_group(grouped[0], *split, grouped[2], hidden=hidden)
         share = self._share_split(question)
         if share is not None:
@@ -791,13 +796,31 @@ _FIRST_SAID = re.compile(
 )
 
 
+# "Rank the regions from the highest percentage to the lowest"
+_FROM_TO = re.compile(
+    r"[,;]?\s*(?:(?:ranked|sorted|ordered|listed)\s+)?from\s+(?:the\s+)?(?P<how>highest|largest|"
+    r"biggest|greatest|most|lowest|smallest|least|fewest)\b[^.?]*?\bto\s+(?:the\s+)?(?:highest|"
+    r"largest|biggest|greatest|most|lowest|smallest|least|fewest)\b(?:\s+(?:one|share|"
+    r"percentage|percent))?",
+    re.IGNORECASE,
+)
+# an order asked for, in any words
+_RANK_SAID = re.compile(
+    r"\b(?:rank(?:ed)?|sort(?:ed)?|ordered|in\s+(?:\w+\s+)?order\s+of)\b"
+    r"(?!\s+(?:them\s+)?by\s+(?:the\s+)?(?:region|district|name)|\s+alphabetical)",
+    re.IGNORECASE,
+)
+
+
 def _grouped_share(question: str) -> tuple[str, str, str | None] | None:
     """ "For each region, what percentage of the clients who live there are women?" ->
     ("region", "what percentage of the clients who live there are women", the order of the
-    groups by their percentage, "DESC", "ASC" or None)."""
+    groups by their percentage: "DESC", "ASC", None, or "?" when an order is asked for
+    without saying which end comes first)."""
     text = question.strip()
-    first = _FIRST_SAID.search(text)
-    text = _FIRST_SAID.sub("", text)
+    first = _FIRST_SAID.search(text) or _FROM_TO.search(text)
+    text = _FROM_TO.sub("", _FIRST_SAID.sub("", text))
+    ranked = _RANK_SAID.search(text)
     text = re.sub(r"(?<=[?.])\s+\S.*$", "", text)  # "... Show the region and the percentage."
     found = _EACH_LEAD.match(text) or _EACH_TAIL.match(text)
     if found is None:
@@ -811,6 +834,8 @@ def _grouped_share(question: str) -> tuple[str, str, str | None] | None:
                 "percentage first or the lowest; say which, or write the SQL"
             )
         order = "ASC" if how in ("lowest", "smallest", "least", "fewest") else "DESC"
+    elif ranked is not None:
+        order = "?"  # (an order asked for, but not which end comes first)
     return found.group("g").strip(), found.group("rest"), order
 
 

@@ -144,6 +144,7 @@ def check_confidence(
             f"I would have to read {', '.join(sorted(unused))} without using it; "
             "rephrase the question, or write the SQL"
         )
+    _check_every_value(tree, layer)
 
 
 def _check_required_and_excluded(tree: Any) -> None:
@@ -224,6 +225,29 @@ def _check_contradictions(tree: Any) -> None:
                     f"The conditions on {column} exclude each other, so no record could "
                     "meet them all; rephrase the question, or write the SQL"
                 )
+
+
+def _check_every_value(tree: Any, layer: SemanticLayer | None) -> None:
+    """No condition keeps every value a coded column holds ("a disponent alongside the
+    owner" read as owner or disponent, "a man or a woman" as either): it keeps all records,
+    so the words that asked for a condition went unanswered."""
+    if layer is None:
+        return
+    for term in tree.find_all(exp.In):
+        column = term.this
+        if not isinstance(column, exp.Column) or term.args.get("query") is not None:
+            continue
+        domain = layer.domains.get(f"{column.table}.{column.name}")
+        listed = {_literal(e) for e in term.expressions}
+        select = term.parent_select
+        group = select.args.get("group") if select is not None else None
+        if group is not None and any(c == column for c in group.find_all(exp.Column)):
+            continue  # ("how many men and how many women": one row per value)
+        if domain and len(domain) > 1 and domain <= listed:
+            raise NotUnderstood(
+                f"I would keep every value of {column.table}.{column.name}, which is no "
+                "condition at all; say which one you mean, or write the SQL"
+            )
 
 
 def _check_current_at_a_date(tree: Any) -> None:

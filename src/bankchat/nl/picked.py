@@ -38,6 +38,9 @@ class PickedQuestions:
         nested = _NESTED.match(question.strip())
         if nested is not None:
             return self._nested(nested, hidden)
+        fields = self._record_fields(question, hidden)
+        if fields is not None:
+            return fields
         which_and = _WHICH_AND.match(question.strip())
         if which_and is not None and _SUPERLATIVE.search(which_and.group("clause")):
             try:
@@ -177,6 +180,129 @@ class PickedQuestions:
             words=[*inner.words, *(w for w in outer.words if w[0] != placeholder.lower())],
             filler=[*outer.filler],
         )
+
+    def _record_fields(
+        self, question: str, hidden: frozenset[tuple[str, str]]
+    ) -> Translation | None:
+        """ "When was account 42 opened, and which branch holds it?": each part asked of the
+        one record the question names, the pronouns standing for it, each part's fields side
+        by side. Every part must read one value per field of that one record (its own fields,
+        or a record it belongs to); None when the question is not of this shape."""
+        parts = _CLAUSES.split(question.strip().rstrip("?.! "))
+        records = set(_RECORD_ID.findall(question.lower()))
+        if len(parts) < 2 or len(records) != 1 or not _RECORD_ID.search(parts[0].lower()):
+            return None
+        if _SUPERLATIVE.search(question):
+            return None  # ("the biggest withdrawal from account 2000, and when ...": of it)
+        if not all(_ASKS.match(part) for part in parts):
+            return None
+        entity, key = records.pop()
+        said = f"{entity} {key}"
+        table = "trans" if entity == "transaction" else entity
+        refusal = NotUnderstood(
+            f"I could not read each part of the question as one value of {said}; ask each "
+            "part on its own, or write the SQL"
+        )
+        columns: list[str] = []
+        translations: list[Translation] = []
+        for n, part in enumerate(parts):
+            asked = part if n == 0 else _refer(part, said, entity)
+            translation = self.translate(f"{asked}?", hidden)
+            tree = sqlglot.parse_one(translation.sql, read="sqlite")
+            if (
+                not isinstance(tree, exp.Select)
+                or translation.alternatives
+                or tree.args.get("group")
+                or tree.args.get("limit")
+                or not self._one_row_of(tree, table, key)
+            ):
+                raise refusal
+            tree.set("order", None)
+            tree.set("distinct", None)
+            for projection in tree.expressions:
+                body = projection.unalias()
+                if isinstance(body, exp.Max | exp.Min) and isinstance(body.this, exp.Column):
+                    body = body.this  # (one record's date: the date itself)
+                one = tree.copy()
+                one.set("expressions", [body.copy()])
+                name = projection.alias or (body.name if isinstance(body, exp.Column) else "")
+                name = name or f"value_{len(columns) + 1}"
+                while name in [c.rsplit(" AS ", 1)[-1] for c in columns]:
+                    name = f"{name}_{len(columns) + 1}"
+                columns.append(f"({one.sql(dialect='sqlite')}) AS {name}")
+            translations.append(translation)
+        return Translation(
+            "SELECT " + ", ".join(columns),
+            "; ".join(t.explanation for t in translations),
+            notes=[
+                f"each value shown is of {said}, read by a query of its own",
+                *dict.fromkeys(n for t in translations for n in t.notes),
+            ],
+            words=[w for t in translations for w in t.words],
+            filler=[f for t in translations for f in t.filler],
+        )
+
+    def _one_row_of(self, tree: exp.Select, table: str, key: str) -> bool:
+        """Whether ``tree`` reads fields of one row: the record of ``table`` with that key
+        and only records it belongs to (each join reaches a table by its own key); the
+        latest or earliest of a field ("when was ...") is the field itself there."""
+        if any(
+            not isinstance(e.unalias(), exp.Max | exp.Min | exp.Column) for e in tree.expressions
+        ):
+            return False  # (a count or total is no field of the record)
+        info = self.layer.tables.get(table)
+        where = tree.args.get("where")
+        if info is None or where is None:
+            return False
+        pinned = any(
+            isinstance(t, exp.EQ)
+            and isinstance(t.left, exp.Column)
+            and t.left.table == table
+            and t.left.name == info.key
+            and t.right.sql() == key
+            for t in where.find_all(exp.EQ)
+        )
+        source = tree.args.get("from_") or tree.args.get("from")
+        reached = {source.this.name} if source is not None else set()
+        joins = list(tree.args.get("joins") or [])
+        if table not in reached and not any(j.this.name == table for j in joins):
+            return False
+        # walk from the pinned record: each join must reach its table by that table's key
+        known = {table}
+        pending = [(j.this.name, j.args.get("on")) for j in joins] + [
+            (name, None) for name in reached
+        ]
+        for _ in range(len(pending) + 1):
+            for name, on in list(pending):
+                if name in known:
+                    pending.remove((name, on))
+                    continue
+                links = [
+                    (a, b)
+                    for eq in (on.find_all(exp.EQ) if on is not None else [])
+                    for a, b in ((eq.left, eq.right), (eq.right, eq.left))
+                    if isinstance(a, exp.Column) and isinstance(b, exp.Column)
+                ]
+                other = [(a, b) for a, b in links if a.table == name and b.table in known] or [
+                    # (the FROM table, reached from a join whose ON names it)
+                    (b, a)
+                    for j in joins
+                    for eq in (j.args["on"].find_all(exp.EQ) if j.args.get("on") else [])
+                    for a, b in ((eq.left, eq.right), (eq.right, eq.left))
+                    if isinstance(a, exp.Column)
+                    and isinstance(b, exp.Column)
+                    and b.table == name
+                    and a.table in known
+                ]
+                if not other:
+                    continue
+                mine, _ = other[0]
+                target = self.layer.tables.get(name)
+                if target is None or mine.name != target.key:
+                    return False  # (many records of it for the one pinned)
+                known.add(name)
+                pending.remove((name, on))
+        return pinned and not pending
 
     def _asked_of(
         self,
@@ -355,7 +481,14 @@ class PickedQuestions:
         )
         averaged = bool(found.group("avg"))
         figure = f"AVG({years}) AS average_age" if averaged else f"{years} AS age"
-        tree.set("expressions", [sqlglot.parse_one(figure, read="sqlite")])
+        # (fields asked beside each one's age stay: "give account id and age")
+        shown = [
+            sqlglot.parse_one(figure, read="sqlite")
+            if isinstance(e, exp.Column) and e.sql() == "client.birth_date"
+            else e
+            for e in ([] if averaged else tree.expressions)
+        ] or [sqlglot.parse_one(figure, read="sqlite")]
+        tree.set("expressions", list({e.sql(): e for e in shown}.values()))
         tree.set("distinct", None)
         tree.set("order", None)
         said = found.group(0).strip()
@@ -568,6 +701,17 @@ _WHICH_AND = re.compile(
     r"(?P<clause>[^,?]+?),?\s+and\s+(?P<rest>(?:how|what|which|when|who|where)\b.+)$",
     re.IGNORECASE,
 )
+# one record named by its id: "client 42", "account number 310", "loan #5000"
+_RECORD_ID = re.compile(
+    r"\b(client|account|loan|card|district|transaction)\s+(?:number\s+|no\.?\s*|#\s*|"
+    r"id\s+)?(\d+)\b"
+)
+# the parts of a question that asks several things: "When was ..., and which branch ...?"
+_CLAUSES = re.compile(
+    r"\s*(?:,\s*(?:and\s+)?|\s+and\s+)(?=(?:what|what's|when|which|where|how|who|whose)\b)",
+    re.IGNORECASE,
+)
+_ASKS = re.compile(r"^\s*(?:what|what's|when|which|where|how|who|whose)\b", re.IGNORECASE)
 _PICKED_RECORD = re.compile(r"^(?P<head>[^:?]+?)\s*:\s*(?P<rest>\S.*)$")
 _SUPERLATIVE = re.compile(
     r"\b(?:highest|lowest|largest|smallest|biggest|most|fewest|greatest|oldest|youngest|"

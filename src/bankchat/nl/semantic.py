@@ -88,9 +88,14 @@ class SemanticLayer:
             )
             for phrase in spec["phrases"]:
                 self._add(phrase, Meaning("column", table, column))
+        # every value a coded column holds, as far as the vocabulary knows them
+        self.domains: dict[str, set[str]] = {
+            column: set(meanings) for column, meanings in self.value_meanings.items()
+        }
         for spec in data["values"]:
             table, column = spec["column"].split(".")
             values = tuple(spec["values"]) if "values" in spec else (spec["value"],)
+            self.domains.setdefault(spec["column"], set()).update(values)
             for phrase in spec["phrases"]:
                 self._add(phrase, Meaning("value", table, column, values, spec.get("when", "")))
         for phrase, stored in data.get("regions", {}).items():
