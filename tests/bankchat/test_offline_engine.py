@@ -3852,3 +3852,43 @@ def test_a_condition_that_keeps_everything_or_an_order_without_a_direction_is_as
     count of districts); an order asked for without saying which end comes first was dropped."""
     with pytest.raises(NotUnderstood, match=said):
         engine.translate(question)
+
+
+_MOST_CLIENTS = "SELECT COUNT(*) FROM client GROUP BY district_id ORDER BY 1 DESC LIMIT 1"
+_MOST_ACCOUNTS = (
+    "SELECT COUNT(*) FROM account a JOIN district d ON d.district_id = a.district_id "
+    "GROUP BY d.A3 ORDER BY 1 DESC LIMIT 1"
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "first"),
+    [
+        (
+            "Which district has the most clients, and how many of them hold a gold card?",
+            _MOST_CLIENTS,
+        ),
+        ("Which district has the most clients, and how many are women?", _MOST_CLIENTS),
+        ("Which region has the most accounts, and how many were opened in 1996?", _MOST_ACCOUNTS),
+    ],
+)
+def test_a_second_count_with_its_own_condition_is_not_the_first(
+    engine, bank_sqlite, question, first
+):
+    """ "..., and how many are women?" counts some of the district's clients: it had been
+    answered with the most's own count (all of them). Asked back, or another count."""
+    whole = _rows(bank_sqlite, first)[0][0]
+    try:
+        sql = engine.translate(question).sql
+    except NotUnderstood:
+        return
+    assert all(whole not in row for row in _rows(bank_sqlite, sql))
+
+
+def test_ages_asked_alone_show_only_the_ages(engine, bank_sqlite):
+    """ "How old were the owners ...?" is their ages; the client ids the list of birth dates
+    adds to name each row are left out unless ids are asked for too."""
+    sql = engine.translate(
+        "How old were the owners of accounts at the Kolin branch on 1 January 1998?"
+    ).sql
+    assert len(_columns_and_rows(bank_sqlite, sql)[0]) == 1

@@ -203,8 +203,13 @@ _ASIDES = (
 _AND_HOW_MANY = re.compile(
     r"(\bthe\s+(?:most|fewest|largest\s+number\s+of|highest\s+number\s+of|smallest\s+number"
     r"\s+of|lowest\s+number\s+of)\b[^?]*?),?\s+and\s+how\s+many(?:\s+(?:of\s+them|of\s+those|"
-    r"such\s+[\w-]+(?:\s+[\w-]+)??))?(?:\s+(?:did|does|do|were|was|are|is|has|have|live|lives|"
-    r"hold|holds|in\s+each|in\s+it|there)\b[^?.]*)?"
+    r"such\s+[\w-]+(?:\s+[\w-]+)??))?"
+    # (only words that add no condition: "and how many of them are there?", "... did it
+    # grant?", "and how many such clients live in each?"; "how many are women" asks another)
+    r"(?:\s+(?:(?:did|does|do)\s+(?:it|they|each(?:\s+of\s+them)?|that\s+[\w-]+|the\s+[\w-]+)\s+(?:have|hold|"
+    r"has|get|record|grant|open|issue|make|see|approve|book|handle|receive)|(?:are|were|is|"
+    r"was)\s+there|is\s+that|(?:live|lives|are|were)\s+(?:there|in\s+(?:each|it|them))|in\s+"
+    r"each|in\s+it|there|in\s+total|in\s+all)(?:\s+(?:there|in\s+(?:total|all|each)))?)?"
     r"(?=\s*[?.]|\s*$)",
     re.IGNORECASE,
 )
