@@ -3892,3 +3892,40 @@ def test_ages_asked_alone_show_only_the_ages(engine, bank_sqlite):
         "How old were the owners of accounts at the Kolin branch on 1 January 1998?"
     ).sql
     assert len(_columns_and_rows(bank_sqlite, sql)[0]) == 1
+
+
+@pytest.mark.parametrize(
+    ("question", "expected", "ordered"),
+    [
+        (
+            "Give every region with the percentage of loans booked at its branches that went "
+            "bad, highest share first.",
+            "SELECT d.A3, 100.0 * SUM(l.status IN ('B', 'D')) / COUNT(*) AS p FROM loan l JOIN "
+            "account a ON a.account_id = l.account_id JOIN district d ON d.district_id = "
+            "a.district_id GROUP BY d.A3 ORDER BY p DESC, d.A3",
+            True,
+        ),
+        (
+            "Of the loans above $100,000 approved in 1996, what percentage went to owners who "
+            "live outside the district of the account's branch?",
+            "SELECT 100.0 * SUM(c.district_id <> a.district_id) / COUNT(*) FROM loan l JOIN "
+            "account a ON a.account_id = l.account_id JOIN disp p ON p.account_id = "
+            "a.account_id AND p.type = 'OWNER' JOIN client c ON c.client_id = p.client_id "
+            "WHERE l.amount > 100000 AND l.date LIKE '1996%'",
+            False,
+        ),
+    ],
+)
+def test_every_group_with_its_share_and_a_share_of_records_said_with_a_thousands_comma(
+    engine, bank_sqlite, question, expected, ordered
+):
+    """ "give every region with the percentage of ...", "loans booked at its branches", and
+    "Of the loans above $100,000 ..., what percentage ..." (the comma in the amount had ended
+    the records' phrase); "outside the district of the account's branch" is home vs branch."""
+    got = _rows(bank_sqlite, engine.translate(question).sql)
+    want = _rows(bank_sqlite, expected)
+    assert (
+        _rounded(got) == _rounded(want)
+        if ordered
+        else sorted(_rounded(got)) == sorted(_rounded(want))
+    )

@@ -55,6 +55,7 @@ class FigureQuestions:
         question = _RANK_SHARE_WORDS.sub(
             _by_group_share, _IN_WHICH_SHARE.sub(_which_share, question)
         )
+        question = _EVERY_GROUP_SHARE.sub(_by_group_share, question)
         ranked = _RANKED_SHARE.search(question)
         if ranked is not None:
             return self._ranked_share(question, ranked, hidden)
@@ -705,7 +706,7 @@ _SHARE = re.compile(
 
 
 _SHARE_OF = re.compile(
-    r"^\s*(?:(?:of|among|out\s+of)\s+(?:the\s+|all\s+(?:the\s+)?)?(?P<whole>[^,]+),|"
+    r"^\s*(?:(?:of|among|out\s+of)\s+(?:the\s+|all\s+(?:the\s+)?)?(?P<whole>(?:[^,]|,(?=\d{3}))+),|"
     r"(?:the\s+)?(?P<said>[^,:]+):)\s*(?:what|which)\s+(?:percentage|percent|share|proportion|"
     rf"fraction)\s+(?:of\s+them\s+)?(?P<part>{_SHARE_VERB}.+?)\s*[?.]?\s*$",
     re.IGNORECASE,
@@ -901,6 +902,16 @@ def _which_share(found: re.Match[str]) -> str:
 _RANK_SHARE_WORDS = re.compile(
     r"^\s*rank\s+(?:the\s+|all\s+(?:the\s+)?)?(?:\w+\s+)??(?P<g>[\w' -]+?)\s+by\s+"
     r"(?:the\s+|their\s+)?(?P<word>share|percentage|proportion)\s+of\s+(?P<np>[^,?.]+)",
+    re.IGNORECASE,
+)
+
+
+# "give every region with the percentage of loans booked at its branches that went bad"
+_EVERY_GROUP_SHARE = re.compile(
+    r"^\s*(?:please\s+)?(?:give|show|list)\s+(?:me\s+|us\s+)?(?:every|each|all\s+(?:the\s+)?)\s*"
+    r"(?P<g>[\w' -]+?)\s+(?:with|and)\s+(?:the\s+|its\s+|their\s+)?(?P<word>percentage|share|"
+    r"proportion)\s+of\s+(?P<np>[^?]+?)(?=,\s*(?:the\s+)?(?:highest|largest|biggest|lowest|"
+    r"smallest)\b|[?.]|$)",
     re.IGNORECASE,
 )
 
