@@ -3929,3 +3929,51 @@ def test_every_group_with_its_share_and_a_share_of_records_said_with_a_thousands
         if ordered
         else sorted(_rounded(got)) == sorted(_rounded(want))
     )
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "How much interest was credited during 1996 to accounts whose owners live in "
+            "'Ostrava - mesto', whatever branch the account is held at?",
+            "SELECT SUM(t.amount) FROM trans t JOIN disp p ON p.account_id = t.account_id AND "
+            "p.type = 'OWNER' JOIN client c ON c.client_id = p.client_id JOIN district d ON "
+            "d.district_id = c.district_id WHERE d.A2 = 'Ostrava - mesto' AND t.k_symbol = "
+            "'UROK' AND t.date LIKE '1996%'",
+        ),
+        (
+            "How many account owners born in the 1950s have a loan on their account, whichever "
+            "state the loan is in?",
+            "SELECT COUNT(DISTINCT c.client_id) FROM client c JOIN disp p ON p.client_id = "
+            "c.client_id AND p.type = 'OWNER' JOIN loan l ON l.account_id = p.account_id WHERE "
+            "c.birth_date LIKE '195%'",
+        ),
+        (
+            "How many men own an account with a loan that is running without problems so far?",
+            "SELECT COUNT(DISTINCT c.client_id) FROM client c JOIN disp p ON p.client_id = "
+            "c.client_id AND p.type = 'OWNER' JOIN loan l ON l.account_id = p.account_id WHERE "
+            "c.gender = 'M' AND l.status = 'C'",
+        ),
+        (
+            "How many accounts carrying a running loan are held at Kolin branches?",
+            "SELECT COUNT(*) FROM loan l JOIN account a ON a.account_id = l.account_id JOIN "
+            "district d ON d.district_id = a.district_id WHERE d.A2 = 'Kolin' AND l.status IN "
+            "('C', 'D')",
+        ),
+        (
+            "Which statement frequency does account 42 use?",
+            "SELECT frequency FROM account WHERE account_id = 42",
+        ),
+        (
+            "How many clients live in the district paying the highest average salary?",
+            "SELECT COUNT(*) FROM client WHERE district_id = (SELECT district_id FROM district "
+            "ORDER BY A11 DESC LIMIT 1)",
+        ),
+    ],
+)
+def test_asides_that_add_no_condition_and_plain_verbs(engine, bank_sqlite, question, expected):
+    """ "whatever branch the account is held at" and "whichever state the loan is in" ask for
+    no condition (the first had also turned "live in 'Ostrava - mesto'" into the branch);
+    "so far", "carrying", "use", "paying" are the words staff write."""
+    _assert_same_answer(bank_sqlite, engine.translate(question).sql, expected)

@@ -383,7 +383,9 @@ class Filters(Query):
             return None
         before = text[: found[nth].start()]
         for side, verb in (("client", _HOME_VERB), ("account", _BRANCH_VERB)):
-            if re.search(rf"\b{verb}\s+(?:in|at|outside(?:\s+of)?)\s+(?:the\s+)?$", before):
+            if re.search(
+                rf"\b{verb}\s+(?:in|at|outside(?:\s+of)?)\s+(?:the\s+)?['\"\u2018\u201c]?$", before
+            ):
                 return side
         return None
 

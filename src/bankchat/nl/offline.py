@@ -162,6 +162,13 @@ _EACH_ONCE = (
 # for the credit risk summary."), and requests the answer meets anyway ("Count each client
 # once, please."): read as nothing
 _ASIDES = (
+    # "..., whatever branch the account is held at", "..., whichever state the loan is in":
+    # any of them, so no condition
+    re.compile(
+        r",\s*(?:whatever|whichever|regardless\s+of)\s+(?:its\s+|their\s+|the\s+)?(?:branch|"
+        r"state|status|repayment\s+standing|standing|type|frequency)\b[^,?.;]*",
+        re.IGNORECASE,
+    ),
     re.compile(
         r"^\s*(?:for|ahead\s+of)\s+(?:our|the|my|a|this|next\s+week's)\s+(?:[\w'-]+\s+){0,3}?"
         r"(?:review|report|reporting|meeting|summary|analysis|presentation|audit|dashboard|"
@@ -215,9 +222,15 @@ _AND_HOW_MANY = re.compile(
 )
 
 
+# said before the record picked out is found: "the district paying the second-lowest average
+# salary" is the district with it
+_PAYING = re.compile(r"\b(districts?|regions?)\s+paying\b", re.IGNORECASE)
+
+
 def _without_asides(question: str) -> str:
     for aside in _ASIDES:
         question = aside.sub("", question)
+    question = _PAYING.sub(r"\1 with", question)
     question = _AND_HOW_MANY.sub(r"\1, with the count", question)
     return question.strip()
 
