@@ -3977,3 +3977,28 @@ def test_asides_that_add_no_condition_and_plain_verbs(engine, bank_sqlite, quest
     no condition (the first had also turned "live in 'Ostrava - mesto'" into the branch);
     "so far", "carrying", "use", "paying" are the words staff write."""
     _assert_same_answer(bank_sqlite, engine.translate(question).sql, expected)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "Which district has the fewest running loans?",
+            "SELECT d.A2 FROM loan l JOIN account a ON a.account_id = l.account_id JOIN district "
+            "d ON d.district_id = a.district_id WHERE l.status IN ('C', 'D') GROUP BY d.A2 "
+            "ORDER BY COUNT(*), d.A2 LIMIT 1",
+        ),
+        (
+            "Which district has the lowest proportion of running loans?",
+            "SELECT d.A2 FROM loan l JOIN account a ON a.account_id = l.account_id JOIN district "
+            "d ON d.district_id = a.district_id GROUP BY d.A2 "
+            "ORDER BY 1.0 * SUM(l.status IN ('C', 'D')) / COUNT(*), d.A2 LIMIT 1",
+        ),
+    ],
+)
+def test_the_fewest_records_described_by_a_value_counts_them(
+    engine, bank_sqlite, question, expected
+):
+    """ "the fewest running loans" counts the running loans; it had ranked the districts by
+    the total amount of them."""
+    _assert_same_answer(bank_sqlite, engine.translate(question).sql, expected, ordered=True)

@@ -269,13 +269,22 @@ class Builder(Filters, Assembly):
         word = self.items[at].text if 0 <= at < len(self.items) else ""
         if word in ("youngest", "oldest"):
             return "client.birth_date"
+        after = at + 1
+        while (
+            word in ("most", "fewest", "least")
+            and after + 1 < len(self.items)
+            and table_of(self.items[after]) is None
+            and _value_table(self.items[after]) is not None
+            and table_of(self.items[after + 1]) is not None
+        ):
+            after += 1  # ("the fewest running loans": the loans, with what they are)
         if (
             word in ("most", "fewest", "least")
-            and at + 1 < len(self.items)
+            and after < len(self.items)
             and (
-                table_of(self.items[at + 1])
-                or self._records_named(self.items[at + 1])
-                or _plural_kind(self.items[at + 1])
+                table_of(self.items[after])
+                or self._records_named(self.items[after])
+                or _plural_kind(self.items[after])
             )
         ):
             return None  # "the most loans", "the most women", "the most withdrawals": a count
