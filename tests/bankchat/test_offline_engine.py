@@ -4002,3 +4002,27 @@ def test_the_fewest_records_described_by_a_value_counts_them(
     """ "the fewest running loans" counts the running loans; it had ranked the districts by
     the total amount of them."""
     _assert_same_answer(bank_sqlite, engine.translate(question).sql, expected, ordered=True)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "Which three branch districts had the highest totals of card withdrawals in 1997, "
+            "and what were those totals?",
+            "SELECT d.A2, SUM(t.amount) AS s FROM trans t JOIN account a ON a.account_id = "
+            "t.account_id JOIN district d ON d.district_id = a.district_id WHERE t.operation = "
+            "'VYBER KARTOU' AND t.date LIKE '1997%' GROUP BY d.A2 ORDER BY s DESC, d.A2 LIMIT 3",
+        ),
+        (
+            "Which recipient bank receives the largest total of leasing orders, and what is "
+            "that total?",
+            "SELECT bank_to, SUM(amount) AS s FROM \"order\" WHERE k_symbol = 'LEASING' "
+            "GROUP BY bank_to ORDER BY s DESC, bank_to LIMIT 1",
+        ),
+    ],
+)
+def test_the_records_with_the_largest_total_and_that_total(engine, bank_sqlite, question, expected):
+    """ "..., and what were those totals?": the figure the ranking was taken by, beside each
+    record (it was asked back as two figures)."""
+    _assert_same_answer(bank_sqlite, engine.translate(question).sql, expected, ordered=True)

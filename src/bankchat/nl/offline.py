@@ -227,10 +227,33 @@ _AND_HOW_MANY = re.compile(
 _PAYING = re.compile(r"\b(districts?|regions?)\s+paying\b", re.IGNORECASE)
 
 
+# "Which district lent the most in total ..., and what is that total?": the figure the most
+# was taken by, shown beside each record ("Give the district and the total.")
+_AND_THAT_TOTAL = re.compile(
+    r"^(?P<head>\s*(?:which|what)\b(?P<who>[^,?]*?)\b(?:highest|largest|biggest|greatest|most|"
+    r"lowest|smallest)\b[^?]*?),?\s+and\s+(?:what|how\s+much)\s+(?:is|was|were|are)\s+(?:that|"
+    r"those|the|its|their)\s+(?:combined\s+amount|total\s+amount|totals?|sum)\b[^?.]*[?.]?"
+    r"(?P<tail>.*)$",
+    re.IGNORECASE,
+)
+_RECORD_WORD = re.compile(
+    r"\b(region|district|bank|account|client|card|loan|branch)(?:es|s)?\b", re.IGNORECASE
+)
+
+
+def _with_that_total(found: re.Match[str]) -> str:
+    said = _RECORD_WORD.findall(found.group("who"))
+    if not said:
+        return found.group(0)
+    entity = said[-1].lower()
+    return f"{found.group('head')}? Give the {entity} and the total.{found.group('tail')}"
+
+
 def _without_asides(question: str) -> str:
     for aside in _ASIDES:
         question = aside.sub("", question)
     question = _PAYING.sub(r"\1 with", question)
+    question = _AND_THAT_TOTAL.sub(_with_that_total, question)
     question = _AND_HOW_MANY.sub(r"\1, with the count", question)
     return question.strip()
 
