@@ -4026,3 +4026,20 @@ def test_the_records_with_the_largest_total_and_that_total(engine, bank_sqlite, 
     """ "..., and what were those totals?": the figure the ranking was taken by, beside each
     record (it was asked back as two figures)."""
     _assert_same_answer(bank_sqlite, engine.translate(question).sql, expected, ordered=True)
+
+
+def test_the_group_ranked_by_an_average_and_that_average(engine, bank_sqlite):
+    """ "..., and what is that average salary?" shows the average the region was picked by;
+    "counting each of its districts equally" is how a region's average is taken anyway."""
+    question = (
+        "Which region has the second-lowest average salary, counting each of its districts "
+        "equally, and what is that average salary?"
+    )
+    expected = "SELECT A3, AVG(A11) AS s FROM district GROUP BY A3 ORDER BY s, A3 LIMIT 1 OFFSET 1"
+    _assert_same_answer(bank_sqlite, engine.translate(question).sql, expected)
+    with pytest.raises(NotUnderstood):
+        # (another figure asked of the region picked: not the one it was ranked by)
+        engine.translate(
+            "Which region has the second-lowest average ratio of urban inhabitants across its "
+            "districts, and what is the average salary of its districts?"
+        )

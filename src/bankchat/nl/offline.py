@@ -227,13 +227,17 @@ _AND_HOW_MANY = re.compile(
 _PAYING = re.compile(r"\b(districts?|regions?)\s+paying\b", re.IGNORECASE)
 
 
-# "Which district lent the most in total ..., and what is that total?": the figure the most
-# was taken by, shown beside each record ("Give the district and the total.")
+# "Which district lent the most in total ..., and what is that total?", "... the second-highest
+# average loan amount, and what is that average?": the figure the most was taken by, shown
+# beside each record ("Give the district and the total.")
 _AND_THAT_TOTAL = re.compile(
     r"^(?P<head>\s*(?:which|what)\b(?P<who>[^,?]*?)\b(?:highest|largest|biggest|greatest|most|"
-    r"lowest|smallest)\b[^?]*?),?\s+and\s+(?:what|how\s+much)\s+(?:is|was|were|are)\s+(?:that|"
-    r"those|the|its|their)\s+(?:combined\s+amount|total\s+amount|totals?|sum)\b[^?.]*[?.]?"
-    r"(?P<tail>.*)$",
+    r"lowest|smallest)\b[^?]*?),?\s+and\s+(?:what|how\s+much)\s+(?:is|was|were|are)\s+(?:(?:that|"
+    r"those)\s+(?:combined\s+amount|total\s+amount|(?P<what>totals?|sum|average|averages|mean))|"
+    r"(?:the|its|their)\s+(?:combined\s+amount|total\s+amount|totals?|sum))\b"
+    # (nothing after it that names another figure: "the average salary of its districts")
+    r"(?![^?.]*\b(?:salary|salaries|inhabitants|unemployment|crimes?|ratio|balances?|payments?|"
+    r"instal+ments?|entrepreneurs|age)\b)[^?.]*[?.]?(?P<tail>.*)$",
     re.IGNORECASE,
 )
 _RECORD_WORD = re.compile(
@@ -246,7 +250,12 @@ def _with_that_total(found: re.Match[str]) -> str:
     if not said:
         return found.group(0)
     entity = said[-1].lower()
-    return f"{found.group('head')}? Give the {entity} and the total.{found.group('tail')}"
+    figure = (
+        "average"
+        if (found.group("what") or "").lower() in ("average", "averages", "mean")
+        else "total"
+    )
+    return f"{found.group('head')}? Give the {entity} and the {figure}.{found.group('tail')}"
 
 
 def _without_asides(question: str) -> str:
