@@ -4043,3 +4043,23 @@ def test_the_group_ranked_by_an_average_and_that_average(engine, bank_sqlite):
             "Which region has the second-lowest average ratio of urban inhabitants across its "
             "districts, and what is the average salary of its districts?"
         )
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How many card withdrawals were made in 1997 from accounts at Prague branches, and what "
+        "was their total?",
+        "How many card withdrawals were made in 1997 from accounts at Prague branches, and what "
+        "did they add up to?",
+    ],
+)
+def test_a_count_and_what_the_records_add_up_to(engine, bank_sqlite, question):
+    """ "and what did they add up to?", "and what was their total?": the records' own amount
+    added up beside the count (both had been asked back)."""
+    expected = (
+        "SELECT COUNT(*), SUM(t.amount) FROM trans t JOIN account a ON a.account_id = "
+        "t.account_id JOIN district d ON d.district_id = a.district_id WHERE t.operation = "
+        "'VYBER KARTOU' AND t.date LIKE '1997%' AND d.A3 = 'Prague'"
+    )
+    _assert_same_answer(bank_sqlite, engine.translate(question).sql, expected)

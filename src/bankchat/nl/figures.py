@@ -574,10 +574,12 @@ class FigureQuestions:
                 "figure on its own, or write the SQL"
             )
         base = from_table(tree)
-        column = self._field_of(base, found.group("what"))
+        said = found.group("what")
+        # ("and what was their total?": the records' own amount)
+        column = self._field_of(base, said) if said else self.layer.tables[base].measure
         if column is None:
             raise NotUnderstood(
-                f"I could not tell which field of the records counted {found.group('what')!r} "
+                f"I could not tell which field of the records counted {said or 'their total'!r} "
                 "is; ask for each figure on its own, or write the SQL"
             )
         key = self.layer.tables[base].key
@@ -1163,7 +1165,7 @@ def _difference_said(text: str) -> tuple[str, str] | None:
 _COUNT_AND = re.compile(
     r"^(?P<lead>.*?)\b(?:how\s+many|(?:give\s+(?:me\s+)?)?the\s+number\s+of)\s+(?P<rest>.+?)"
     r",?\s+and\s+(?:what\s+(?:is|was|are|were)\s+)?(?:their|the|its)\s+"
-    r"(?P<agg>total|average|combined|overall|mean)\s+(?P<what>[a-z][\w -]*?)"
+    r"(?P<agg>total|average|combined|overall|mean)(?:\s+(?P<what>[a-z][\w -]*?))?"
     r"(?:\s+of\s+(?:those|these|them|such)\b[\w ]*)?"
     r"(?P<post>,\s+(?:for|among|at|in|on|of|from)\s+[^?.]+?)?\s*[?.]?"
     r"(?:\s+(?:please\s+)?give\s+both\s+(?:figures|numbers)\.?)?\s*$",

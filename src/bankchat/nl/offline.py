@@ -258,11 +258,20 @@ def _with_that_total(found: re.Match[str]) -> str:
     return f"{found.group('head')}? Give the {entity} and the {figure}.{found.group('tail')}"
 
 
+# "How many card withdrawals were made ..., and what did they add up to?"
+_ADD_UP_TO = re.compile(
+    r"\band\s+what\s+(?:did|do|does)\s+(?:they|those|these|it|that)(?:\s+\w+)?\s+(?:add|sum|come)"
+    r"\s+(?:up\s+)?to(?:\s+in\s+total)?\b",
+    re.IGNORECASE,
+)
+
+
 def _without_asides(question: str) -> str:
     for aside in _ASIDES:
         question = aside.sub("", question)
     question = _PAYING.sub(r"\1 with", question)
     question = _AND_THAT_TOTAL.sub(_with_that_total, question)
+    question = _ADD_UP_TO.sub("and what was their total amount", question)
     question = _AND_HOW_MANY.sub(r"\1, with the count", question)
     return question.strip()
 
