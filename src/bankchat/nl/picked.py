@@ -263,46 +263,30 @@ class PickedQuestions:
             for t in where.find_all(exp.EQ)
         )
         source = tree.args.get("from_") or tree.args.get("from")
-        reached = {source.this.name} if source is not None else set()
         joins = list(tree.args.get("joins") or [])
-        if table not in reached and not any(j.this.name == table for j in joins):
-            return False
-        # walk from the pinned record: each join must reach its table by that table's key
-        known = {table}
-        pending = [(j.this.name, j.args.get("on")) for j in joins] + [
-            (name, None) for name in reached
+        tables = {j.this.name for j in joins} | (
+            {source.this.name} if source is not None else set()
+        )
+        links = [
+            (eq.left, eq.right)
+            for j in joins
+            for eq in (j.args["on"].find_all(exp.EQ) if j.args.get("on") is not None else [])
+            if isinstance(eq.left, exp.Column) and isinstance(eq.right, exp.Column)
         ]
-        for _ in range(len(pending) + 1):
-            for name, on in list(pending):
-                if name in known:
-                    pending.remove((name, on))
-                    continue
-                links = [
-                    (a, b)
-                    for eq in (on.find_all(exp.EQ) if on is not None else [])
-                    for a, b in ((eq.left, eq.right), (eq.right, eq.left))
-                    if isinstance(a, exp.Column) and isinstance(b, exp.Column)
-                ]
-                other = [(a, b) for a, b in links if a.table == name and b.table in known] or [
-                    # (the FROM table, reached from a join whose ON names it)
-                    (b, a)
-                    for j in joins
-                    for eq in (j.args["on"].find_all(exp.EQ) if j.args.get("on") else [])
-                    for a, b in ((eq.left, eq.right), (eq.right, eq.left))
-                    if isinstance(a, exp.Column)
-                    and isinstance(b, exp.Column)
-                    and b.table == name
-                    and a.table in known
-                ]
-                if not other:
-                    continue
-                mine, _ = other[0]
-                target = self.layer.tables.get(name)
-                if target is None or mine.name != target.key:
-                    return False  # (many records of it for the one pinned)
-                known.add(name)
-                pending.remove((name, on))
-        return pinned and not pending
+        # walk out from the pinned record: each table must be reached by its own key
+        known = {table} & tables
+        grew = True
+        while grew:
+            grew = False
+            for left, right in links:
+                for near, far in ((left, right), (right, left)):
+                    if near.table in known and far.table not in known:
+                        target = self.layer.tables.get(far.table)
+                        if target is None or far.name != target.key:
+                            return False  # (many records of it for the one pinned)
+                        known.add(far.table)
+                        grew = True
+        return pinned and known == tables
 
     def _asked_of(
         self,
