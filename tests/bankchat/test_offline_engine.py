@@ -4063,3 +4063,25 @@ def test_a_count_and_what_the_records_add_up_to(engine, bank_sqlite, question):
         "'VYBER KARTOU' AND t.date LIKE '1997%' AND d.A3 = 'Prague'"
     )
     _assert_same_answer(bank_sqlite, engine.translate(question).sql, expected)
+
+
+def test_several_figures_asked_of_a_record_picked_out(engine, bank_sqlite):
+    """ "Take the district with the third-highest number of inhabitants: how many clients live
+    there, and how many accounts are held at its branches?": each figure asked of the district
+    picked out, side by side (it was asked back)."""
+    question = (
+        "Take the district with the third-highest number of inhabitants: how many clients live "
+        "there, and how many accounts are held at its branches?"
+    )
+    picked = "(SELECT district_id FROM district ORDER BY CAST(A4 AS INTEGER) DESC LIMIT 1 OFFSET 2)"
+    expected = (
+        f"SELECT (SELECT COUNT(*) FROM client WHERE district_id = {picked}), "
+        f"(SELECT COUNT(*) FROM account WHERE district_id = {picked})"
+    )
+    _assert_same_answer(bank_sqlite, engine.translate(question).sql, expected)
+    with pytest.raises(NotUnderstood):
+        # (a figure and a list: not two figures of the district)
+        engine.translate(
+            "Take the district with the most clients: how many accounts are held there, and "
+            "which clients live there?"
+        )

@@ -313,8 +313,33 @@ class PickedQuestions:
         """ "Take the largest loan approved in '97: who owns it?", "The branch district that
         granted the most loans in 1998: how many inhabitants does that district have?": the
         record is found by its own question ("which loan approved in '97 is the largest"),
-        and the rest is asked of it, the record standing in for "it", "its" and "that loan"."""
-        return self._picked(head, rest, hidden)[0]
+        and the rest is asked of it, the record standing in for "it", "its" and "that loan".
+        Several figures asked of it ("how many clients live there, and how many accounts are
+        held at its branches?") are each asked of it, side by side."""
+        parts = _CLAUSES.split(rest.strip().rstrip("?.! "))
+        if len(parts) < 2 or not all(_ASKS.match(part) for part in parts):
+            return self._picked(head, rest, hidden)[0]
+        answers = [self._picked(head, f"{part}?", hidden)[0] for part in parts]
+        for answer in answers:
+            tree = sqlglot.parse_one(answer.sql, read="sqlite")
+            if (
+                not isinstance(tree, exp.Select)
+                or len(tree.expressions) != 1
+                or not isinstance(tree.expressions[0].unalias(), exp.AggFunc)
+                or tree.args.get("group")
+                or answer.alternatives
+            ):
+                raise NotUnderstood(
+                    "I could read the figures asked of the record only as something else; ask "
+                    "for each on its own, or write the SQL"
+                )
+        return Translation(
+            "SELECT " + ", ".join(f"({a.sql}) AS figure_{n}" for n, a in enumerate(answers, 1)),
+            "; ".join(a.explanation for a in answers),
+            notes=list(dict.fromkeys(n for a in answers for n in a.notes)),
+            words=list(dict.fromkeys(w for a in answers for w in a.words)),
+            filler=list(dict.fromkeys(f for a in answers for f in a.filler)),
+        )
 
     def _picked(
         self, head: str, rest: str, hidden: frozenset[tuple[str, str]]
