@@ -413,19 +413,13 @@ class Filters(Query):
             # "a salary below the average salary": the phrase names the figure and its average
             self._average_of_all(n + 2)
             nxt.used = True
-            before = self.items[n - 1] if n > 0 else None
-            if before is not None and self.column(before) == averaged and not before.used:
-                before.used = True  # "an average salary above the average salary": the same
-            figure = column_sql(averaged, self.layer)
-            self._add_condition(
-                f"{figure} {op} (SELECT AVG({figure}) FROM {quote(averaged.split('.')[0])})",
-                f"{averaged} {op} its average",
-                averaged,
-            )
+            self._figure_said_before(n, averaged)  # "an average salary above the average salary"
+            figure, mean = self._average_of(averaged)
+            self._add_condition(f"{figure} {op} {mean}", f"{averaged} {op} its average", averaged)
             return n + 2
         if nxt is not None and nxt.kind == "agg" and nxt.payload == "avg":
             # "a salary above the average": against the average over all records
-            following = self.items[n + 2] if n + 2 < len(self.items) else None
+            following = self._item(n + 2)
             named = self.column(following) if following is not None else None
             self._average_of_all(n + 3 if named is not None else n + 2)
             column = named or self._numeric_column(n)
@@ -434,22 +428,15 @@ class Filters(Query):
             nxt.used = True
             if named is not None and following is not None:
                 following.used = True  # "above the average salary"
-            before = self.items[n - 1] if n > 0 else None
-            if before is not None and self.column(before) == column and not before.used:
-                before.used = True  # "a payment higher than the average payment": the same
-            figure = column_sql(column, self.layer)
-            self._add_condition(
-                f"{figure} {op} (SELECT AVG({figure}) FROM {quote(column.split('.')[0])})",
-                f"{column} {op} its average",
-                column,
-            )
+            self._figure_said_before(n, column)  # "a payment higher than the average payment"
+            figure, mean = self._average_of(column)
+            self._add_condition(f"{figure} {op} {mean}", f"{column} {op} its average", column)
             return n + 3 if named is not None else n + 2
         if nxt is None or nxt.kind != "number":
             if self.items[n].text in ("over", "under", "above", "below"):
                 return n + 1  # a preposition here: "over all districts"
             raise NotUnderstood(f"'{self.items[n].text}' needs a number after it")
-        beyond = self.items[n + 2] if n + 2 < len(self.items) else None
-        average = self.items[n + 3] if n + 3 < len(self.items) else None
+        beyond, average = self._item(n + 2), self._item(n + 3)
         if (
             beyond is not None
             and beyond.kind == "cmp"
@@ -464,7 +451,7 @@ class Filters(Query):
         counted = self._count_condition(n, op, nxt)
         if counted:
             return counted
-        records = self.items[n + 2] if n + 2 < len(self.items) else None
+        records = self._item(n + 2)
         if records is not None and table_of(records) is not None and self._number_of(nxt, records):
             # "among districts that granted at least ten loans, which has the most bad loans":
             # a count of the records the question counts anyway, never one of their amounts
@@ -484,6 +471,18 @@ class Filters(Query):
 
     def _item(self, at: int) -> Item | None:
         return self.items[at] if at < len(self.items) else None
+
+    def _figure_said_before(self, n: int, column: str) -> None:
+        """The figure said just before a comparison with its average is the one compared
+        ("a payment higher than the average payment"): read, not left over."""
+        before = self.items[n - 1] if n > 0 else None
+        if before is not None and self.column(before) == column and not before.used:
+            before.used = True
+
+    def _average_of(self, column: str) -> tuple[str, str]:
+        """A figure in SQL, and its average over all records as a sub-query."""
+        figure = column_sql(column, self.layer)
+        return figure, f"(SELECT AVG({figure}) FROM {quote(column.split('.')[0])})"
 
     def _beyond_average(self, n: int, op: str, number: Item, beyond: Item) -> int:
         """ "an instalment more than CZK 5,000 above the average instalment": the figure
@@ -507,13 +506,10 @@ class Filters(Query):
             item.used = True
         if named is not None and following is not None:
             following.used = True
-        before = self.items[n - 1] if n > 0 else None
-        if before is not None and self.column(before) == column and not before.used:
-            before.used = True
+        self._figure_said_before(n, column)
         above = beyond.payload == ">"
         final = op if above else {">": "<", ">=": "<="}[op]
-        figure = column_sql(column, self.layer)
-        mean = f"(SELECT AVG({figure}) FROM {quote(column.split('.')[0])})"
+        figure, mean = self._average_of(column)
         sign = "+" if above else "-"
         if re.search(
             rf"(?<![\d.,]){number.payload}\s*(?:%|percent\b|per\s*cent\b)", self.question.lower()
@@ -587,7 +583,7 @@ class Filters(Query):
 
     def _in_months(self, at: int, column: str) -> None:
         """The unit said after a loan's duration ("36 months"): durations are in months."""
-        unit = self.items[at] if at < len(self.items) else None
+        unit = self._item(at)
         if unit is not None and unit.kind == "month" and column == "loan.duration":
             unit.used = True
 

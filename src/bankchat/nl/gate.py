@@ -256,16 +256,17 @@ def _check_current_at_a_date(tree: Any) -> None:
     for select in tree.find_all(exp.Select):
         where = select.args.get("where")
         terms = conjuncts(where.this) if where is not None else []
-        latest = any(
-            isinstance(t, exp.EQ)
+        latest = [
+            t
+            for t in terms
+            if isinstance(t, exp.EQ)
             and isinstance(t.expression, exp.Subquery)
             and "latest" in {x.alias_or_name for x in t.expression.find_all(exp.Table)}
-            for t in terms
-        )
+        ]
         dated = any(
             c.name == "date" and c.table == "trans"
             for t in terms
-            if not isinstance(t.expression if isinstance(t, exp.EQ) else None, exp.Subquery)
+            if t not in latest
             for c in t.find_all(exp.Column)
         )
         if latest and dated:

@@ -490,15 +490,12 @@ class PickedQuestions:
         )
         averaged = bool(found.group("avg"))
         figure = f"AVG({years}) AS average_age" if averaged else f"{years} AS age"
-        # (ids asked beside each one's age stay, "give account id and age"; those the
-        # birth dates' list added to identify each row go)
-        kept = not averaged and bool(re.search(r"\bids?\b", question, re.IGNORECASE))
-        shown = [
-            sqlglot.parse_one(figure, read="sqlite")
-            if isinstance(e, exp.Column) and e.sql() == "client.birth_date"
-            else e
-            for e in (tree.expressions if kept else [])
-        ] or [sqlglot.parse_one(figure, read="sqlite")]
+        age = sqlglot.parse_one(figure, read="sqlite")
+        shown = [age]
+        if not averaged and re.search(r"\bids?\b", question, re.IGNORECASE):
+            # (ids asked beside each one's age stay, "give account id and age"; those the
+            # birth dates' list added to identify each row go)
+            shown = [age if e.sql() == "client.birth_date" else e for e in tree.expressions]
         tree.set("expressions", list({e.sql(): e for e in shown}.values()))
         tree.set("distinct", None)
         tree.set("order", None)
