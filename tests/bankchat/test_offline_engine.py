@@ -2094,6 +2094,31 @@ def test_a_count_and_a_total_or_average_of_the_same_records_are_one_row(
     ("question", "expected"),
     [
         (
+            "For each loan status, how many loans are there and what is their total amount?",
+            "SELECT status, COUNT(*), SUM(amount) FROM loan GROUP BY status ORDER BY status",
+        ),
+        (
+            "For each region, how many loans were granted at its branches in 1997 and what "
+            "was their average amount?",
+            "SELECT d.A3, COUNT(*), AVG(l.amount) FROM loan l JOIN account a ON a.account_id = "
+            "l.account_id JOIN district d ON d.district_id = a.district_id WHERE l.date LIKE "
+            "'1997%' GROUP BY d.A3 ORDER BY d.A3",
+        ),
+    ],
+)
+def test_a_count_and_a_total_per_group_are_one_row_per_group(
+    engine, bank_sqlite, question, expected
+):
+    """ "For each loan status, how many loans ... and what is their total amount?" gives the
+    group, the count and the total side by side, one row per group."""
+    got = _rows(bank_sqlite, engine.translate(question).sql)
+    assert _rounded(got) == _rounded(_rows(bank_sqlite, expected))
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
             "Which loans over 500,000 ended unpaid or are running with the client in debt?",
             "SELECT loan_id FROM loan WHERE amount > 500000 AND status IN ('B', 'D') ORDER BY "
             "loan_id",

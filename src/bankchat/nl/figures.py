@@ -568,7 +568,10 @@ class FigureQuestions:
         asked = f"{found.group('lead')}how many {found.group('rest')}{post}".strip()
         counted = self.translate(asked, hidden)
         tree = sqlglot.parse_one(counted.sql, read="sqlite")
-        if not _one_figure(counted, exp.Count) or not isinstance(tree, exp.Select):
+        grouped = _count_per_group(counted, tree)
+        if grouped is None and (
+            not _one_figure(counted, exp.Count) or not isinstance(tree, exp.Select)
+        ):
             raise NotUnderstood(
                 "I could read the count of this question only as something else; ask for each "
                 "figure on its own, or write the SQL"
@@ -585,8 +588,30 @@ class FigureQuestions:
         key = self.layer.tables[base].key
         agg = "AVG" if found.group("agg").lower() in ("average", "mean") else "SUM"
         name = f"{'average' if agg == 'AVG' else 'total'}_{column}"
-        counting = tree.expressions[0].unalias()
-        if isinstance(counting.this, exp.Star):
+        counting = tree.expressions[-1].unalias()
+        if grouped is not None:
+            # each record once in each group, then both figures per group
+            rows = tree.copy()
+            rows.set(
+                "expressions",
+                [
+                    *(e.unalias().as_(f"group_{i}") for i, e in enumerate(grouped)),
+                    sqlglot.parse_one(f"{quote(base)}.{key}", read="sqlite"),
+                    sqlglot.parse_one(f"{quote(base)}.{column}", read="sqlite"),
+                ],
+            )
+            for part in ("group", "order"):
+                rows.set(part, None)
+            rows.set("distinct", exp.Distinct())
+            groups = ", ".join(f"records.group_{i}" for i in range(len(grouped)))
+            shown = ", ".join(
+                f"records.group_{i} AS {e.alias_or_name}" for i, e in enumerate(grouped)
+            )
+            sql = (
+                f"SELECT {shown}, COUNT(*) AS count, {agg}(records.{column}) AS {name} FROM "
+                f"({rows.sql(dialect='sqlite')}) AS records GROUP BY {groups} ORDER BY {groups}"
+            )
+        elif isinstance(counting.this, exp.Star):
             # each record is one row: both figures over the same rows
             sql = tree.select(f"{agg}({quote(base)}.{column}) AS {name}", append=True).sql(
                 dialect="sqlite"
@@ -675,6 +700,30 @@ def _implied(whole: set[str], part: set[str]) -> bool:
         if wide is None or not any(c == wide[0] and v <= wide[1] for c, v in narrower):
             return False
     return True
+
+
+def _count_per_group(translation: Translation, tree: Any) -> list[Any] | None:
+    """The group columns of a count per group ("For each loan status, how many loans ...")
+    shown first, the count last, ordered by the groups alone; else None."""
+    if not isinstance(tree, exp.Select) or not tree.args.get("group") or translation.alternatives:
+        return None
+    *shown, counting = tree.expressions
+    group = tree.args["group"].expressions
+    order = tree.args.get("order")
+    if (
+        not shown
+        or not isinstance(counting.unalias(), exp.Count)
+        or not isinstance(counting.unalias().this, exp.Star)
+        or tree.args.get("having")
+        or tree.args.get("limit")
+        or [e.unalias().sql() for e in shown] != [g.sql() for g in group]
+        or (
+            order is not None
+            and [o.this.sql() for o in order.expressions] != [g.sql() for g in group]
+        )
+    ):
+        return None
+    return shown
 
 
 def _one_figure(translation: Translation, kind: type) -> bool:
