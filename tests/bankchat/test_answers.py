@@ -247,6 +247,16 @@ def test_a_count_per_record_reads_as_a_number_of_its_records(chat: BankChat) -> 
     )
 
 
+def test_groups_kept_by_a_count_read_as_such(chat: BankChat) -> None:
+    """ "Which regions had more than 40 loans granted in 1997?" keeps the regions whose count
+    passes, and the interpretation says so in the bank's words (the SQL's HAVING)."""
+    result = chat.ask("Which regions had more than 40 loans granted in 1997?", _policy("analyst"))
+    assert result.status == "success", result.error
+    assert result.rows == [["north Moravia"], ["south Moravia"]]
+    assert "only the groups whose number of loans is over 40" in _texts(result, "filter")
+    assert "one row per region" in _texts(result, "group")
+
+
 def test_a_join_that_filters_is_a_use_and_passes_the_gate(chat: BankChat) -> None:
     result = chat.ask("How many clients own an account that has a loan?", _policy("analyst"))
     assert result.status == "success", result.error

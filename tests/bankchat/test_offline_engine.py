@@ -2119,6 +2119,40 @@ def test_a_count_and_a_total_per_group_are_one_row_per_group(
     ("question", "expected"),
     [
         (
+            "Which regions have more than 500 clients?",
+            "SELECT d.A3 FROM client c JOIN district d ON d.district_id = c.district_id "
+            "GROUP BY d.A3 HAVING COUNT(*) > 500",
+        ),
+        (
+            "Which loan statuses have more than 100 loans over 100,000?",
+            "SELECT status FROM loan WHERE amount > 100000 GROUP BY status HAVING COUNT(*) > 100",
+        ),
+        (
+            "Which statement frequencies have fewer than 200 accounts, and how many?",
+            "SELECT frequency, COUNT(*) FROM account GROUP BY frequency HAVING COUNT(*) < 200",
+        ),
+        (
+            "Which card types have at least two hundred cards?",
+            "SELECT type FROM card GROUP BY type HAVING COUNT(*) >= 200",
+        ),
+    ],
+)
+def test_groups_are_kept_by_how_many_records_they_have(engine, bank_sqlite, question, expected):
+    got = _rows(bank_sqlite, engine.translate(question).sql)
+    assert sorted(got) == sorted(_rows(bank_sqlite, expected))
+
+
+def test_groups_with_fewer_of_some_records_ask_back(engine):
+    """ "Regions with fewer than 20 loans granted in 1997": a region with none has no row to
+    keep, so the answer would leave it out; asked back instead."""
+    with pytest.raises(NotUnderstood):
+        engine.translate("Which regions have fewer than 20 loans granted in 1997?")
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
             "Which loans over 500,000 ended unpaid or are running with the client in debt?",
             "SELECT loan_id FROM loan WHERE amount > 500000 AND status IN ('B', 'D') ORDER BY "
             "loan_id",

@@ -38,6 +38,11 @@ class FigureQuestions:
         listed = _FIGURE_LIST.search(question)
         if re.search(r"\b(?:percent\w*|ratios?|shares?|differ\w*|gap)\b", question, re.I):
             listed = None  # (a list of two figures combined into one)
+        kept = _GROUPS_KEPT.match(number_words(question.strip()))
+        if kept is not None:
+            answer = self._groups_kept(kept, hidden)
+            if answer is not None:
+                return answer
         both = _COUNT_AND.match(question.strip())
         if both is not None and (listed is None or len(_FIGURE_SPLIT.split(listed["list"])) < 3):
             return self._count_and_figure(both, hidden)
@@ -644,6 +649,49 @@ class FigureQuestions:
             filler=counted.filler,
         )
 
+    def _groups_kept(
+        self, found: re.Match[str], hidden: frozenset[tuple[str, str]]
+    ) -> Translation | None:
+        """ "Which regions have more than 500 clients?": the count per group written (and
+        gated) as its own question, then only the groups whose count passes. None when the
+        groups are records of a table of their own ("Which districts have ..."), which the
+        conditions of one record answer."""
+        group = found.group("group").lower()
+        one = re.sub(r"([sx]|ch|sh)es$|s$", r"\1", re.sub(r"ies$", "y", group))
+        if one == group or any(table_of(item) for item in self.read(one)):
+            return None
+        counted = self.translate(f"For each {one}, how many {found.group('rest')}", hidden)
+        tree = sqlglot.parse_one(counted.sql, read="sqlite")
+        shown = _count_per_group(counted, tree)
+        if shown is None:
+            raise NotUnderstood(
+                f"I could not count the {found.group('rest')} of each {one}; ask for the count "
+                "of each group, or write the SQL"
+            )
+        op = _KEPT_OPS[re.sub(r"\s+", " ", found.group("op").lower())]
+        if op.startswith("<") and tree.args.get("where"):
+            # (a group none of whose records pass the conditions has no row to keep)
+            raise NotUnderstood(
+                f"I cannot yet keep the groups with {found.group('op')} {found.group('n')} of "
+                "some of their records; ask for the count of each group, or write the SQL"
+            )
+        number = int(found.group("n").replace(",", ""))
+        said = f"{found.group('op')} {found.group('n')} {found.group('rest')}"
+        if found.group("how") is None:  # ("..., and how many?": the count too)
+            tree = tree.select(*shown, append=False)
+        kept = tree.having(f"COUNT(*) {op} {number}")
+        return Translation(
+            kept.sql(dialect="sqlite"),
+            f"{counted.explanation}, only the {group} with {said}",
+            notes=counted.notes,
+            # (the words of the question as written, not those of the count asked for it)
+            words=[
+                *(w for w in counted.words if w[0] not in ("for each", "how many")),
+                (f"{found.group('op')} {found.group('n')}", f"count {op} {number}"),
+            ],
+            filler=counted.filler,
+        )
+
     def _field_of(self, table: str, words: str) -> str | None:
         """The column of ``table`` a phrase names ("amount", "loan amount", "approved
         amount", "monthly payment"), trying it without its first words too."""
@@ -1211,6 +1259,30 @@ def _difference_said(text: str) -> tuple[str, str] | None:
 
 # "How many loans were approved in 1997, and what is their total amount?", "the number of
 # such loans and their total approved amount"
+# "Which regions have more than 500 clients?": groups kept by how many records they have
+_GROUPS_KEPT = re.compile(
+    r"^\s*(?:which|what|list|name|show(?:\s+me)?|give(?:\s+me)?)\s+(?:the\s+|all\s+(?:the\s+)?)?"
+    r"(?P<group>[a-z][a-z ]*?)\s+(?:that\s+|which\s+)?(?:have|has|had|hold|held|with|counted|"
+    r"recorded)\s+(?P<op>more\s+than|over|above|at\s+least|fewer\s+than|less\s+than|under|"
+    r"below|at\s+most|no\s+more\s+than)\s+(?P<n>\d[\d,]*)\s+(?P<rest>[a-z](?:[^,?;:]|,(?=\d{3}))*?)"
+    r"(?P<how>,?\s+and\s+how\s+many(?:\s+(?:each|of\s+them|do\s+they\s+have|are\s+there))?)?"
+    r"\s*[?.]?\s*$",
+    re.IGNORECASE,
+)
+_KEPT_OPS = {
+    "more than": ">",
+    "over": ">",
+    "above": ">",
+    "at least": ">=",
+    "fewer than": "<",
+    "less than": "<",
+    "under": "<",
+    "below": "<",
+    "at most": "<=",
+    "no more than": "<=",
+}
+
+
 _COUNT_AND = re.compile(
     r"^(?P<lead>.*?)\b(?:how\s+many|(?:give\s+(?:me\s+)?)?the\s+number\s+of)\s+(?P<rest>.+?)"
     r",?\s+and\s+(?:what\s+(?:is|was|are|were)\s+)?(?:their|the|its)\s+"

@@ -369,6 +369,9 @@ class Explainer:
         if group is not None:
             labels = [self._expr_label(e, scope, select) for e in group.expressions]
             lines.append({"part": "group", "text": "one row per " + _join_words(labels)})
+            having = select.args.get("having")
+            for condition in _conjuncts(having.this) if having is not None else []:
+                lines.append({"part": "filter", "text": self._kept(condition, scope, select)})
         if select.args.get("distinct") is not None:
             lines.append({"part": "distinct", "text": "each distinct row once"})
         order = select.args.get("order")
@@ -443,6 +446,16 @@ class Explainer:
                     ):
                         out.append(text)
         return out
+
+    def _kept(self, condition: exp.Expression, scope: Scope | None, select: exp.Select) -> str:
+        """A HAVING conjunct in words ("only the groups whose number of loans is over 40")."""
+        node = _unwrap(condition)
+        if type(node) in _COMPARISONS and isinstance(node, exp.Binary):
+            label = self._expr_label(node.left, scope, select)
+            verb = _COMPARISONS[type(node)]
+            verb = verb if verb.startswith("is") else f"is {verb}"
+            return f"only the groups whose {label} {verb} {_unwrap(node.right).sql()}"
+        return f"only the groups where {node.sql()}"
 
     def _condition(
         self, condition: exp.Expression, scope: Scope | None, select: exp.Select
