@@ -4144,3 +4144,116 @@ def test_several_figures_asked_of_a_record_picked_out(engine, bank_sqlite):
             "Take the district with the most clients: how many accounts are held there, and "
             "which clients live there?"
         )
+
+
+def test_an_insurance_premium_is_an_insurance_payment_not_a_gold_card(engine, bank_sqlite):
+    """ "pay an insurance premium" is the insurance payment type; "premium" alone no longer
+    reads as a gold card (only "premium card" does)."""
+    sql = engine.translate(
+        "How many account owners pay an insurance premium through a standing order?"
+    ).sql
+    assert "POJISTNE" in sql and "gold" not in sql
+    assert "gold" in engine.translate("How many premium cards were issued in 1997?").sql
+
+
+def test_an_average_age_counts_each_person_once(engine, bank_sqlite):
+    """The owners of accounts with standing orders: an account has several orders, and each
+    owner's age counts once, not once per order."""
+    got = _rows(
+        bank_sqlite,
+        engine.translate(
+            "What is the average age on 1 January 1998 of owners of accounts with a standing order?"
+        ).sql,
+    )
+    expected = _rows(
+        bank_sqlite,
+        "SELECT AVG((CAST(strftime('%Y', '1998-01-01') AS INTEGER) - CAST(strftime('%Y', "
+        "c.birth_date) AS INTEGER) - (strftime('%m-%d', '1998-01-01') < strftime('%m-%d', "
+        "c.birth_date)))) FROM client c WHERE c.client_id IN (SELECT d.client_id FROM disp d "
+        "JOIN \"order\" o ON o.account_id = d.account_id WHERE d.type = 'OWNER')",
+    )
+    assert _rounded(got) == _rounded(expected)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "List the loans approved in 1997 at north Moravia branches: loan id, branch district, "
+        "amount and status.",
+        "List the loans approved in 1997 at north Moravia branches: loan id, branch district "
+        "name, amount and status.",
+    ],
+)
+def test_a_record_named_in_a_list_of_fields_is_shown(engine, bank_sqlite, question):
+    """ "...: loan id, branch district, amount and status": the district is shown by its name
+    in its place (it was dropped, the district only filtering)."""
+    _assert_same_answer(
+        bank_sqlite,
+        engine.translate(question).sql,
+        "SELECT l.loan_id, d.A2, l.amount, l.status FROM loan l JOIN account a ON a.account_id "
+        "= l.account_id JOIN district d ON d.district_id = a.district_id WHERE d.A3 = 'north "
+        "Moravia' AND l.date LIKE '1997%'",
+    )
+
+
+def test_a_record_in_a_list_of_fields_that_cannot_be_shown_asks_back(engine):
+    with pytest.raises(NotUnderstood, match="'account'"):
+        engine.translate(
+            "List the loans approved in 1997 at branches in Kolin: loan id, the account, amount "
+            "and status."
+        )
+
+
+def test_a_share_with_the_count_asked_beside_it_gives_both(engine, bank_sqlite):
+    """ "What share ...? Give the number of such accounts and the percentage." is the part's
+    count, then the percentage; another figure asked after a percentage is asked back."""
+    question = (
+        "What share of the accounts with weekly statements have at least one card issued on "
+        "them? Give the number of such accounts and the percentage."
+    )
+    part = (
+        "SELECT COUNT(DISTINCT a.account_id) FROM account a JOIN disp d ON d.account_id = "
+        "a.account_id JOIN card c ON c.disp_id = d.disp_id WHERE a.frequency = 'POPLATEK TYDNE'"
+    )
+    whole = "SELECT COUNT(*) FROM account WHERE frequency = 'POPLATEK TYDNE'"
+    got = _rows(bank_sqlite, engine.translate(question).sql)
+    assert _rounded(got) == _rounded(
+        _rows(bank_sqlite, f"SELECT ({part}), 100.0 * ({part}) / ({whole})")
+    )
+    with pytest.raises(NotUnderstood):
+        engine.translate(
+            question.replace(
+                "Give the number of such accounts and the percentage.",
+                "Also give their total balance.",
+            )
+        )
+
+
+def test_how_many_for_every_one_of_another_asks_back(engine):
+    """ "how many women are there for every man" is a ratio of two counts, never the counts
+    per gender."""
+    with pytest.raises(NotUnderstood, match="ratio"):
+        engine.translate(
+            "Among the clients who live in North Moravia, how many are women, how many are men, "
+            "and how many women are there for every man?"
+        )
+
+
+def test_a_current_balance_is_compared_with_the_average_current_balance(engine, bank_sqlite):
+    """ "a current balance above the average balance": the average of every account's current
+    balance, not of every balance ever recorded."""
+    current = (
+        "(SELECT t.balance FROM trans t WHERE t.account_id = a.account_id ORDER BY t.date DESC, "
+        "t.trans_id DESC LIMIT 1)"
+    )
+    expected = (
+        f"SELECT a.account_id FROM account a JOIN district d ON d.district_id = a.district_id "
+        f"WHERE d.A2 = 'Benesov' AND {current} > (SELECT AVG({current}) FROM account a)"
+    )
+    got = _rows(
+        bank_sqlite,
+        engine.translate(
+            "Which accounts at Benesov branches have a current balance above the average balance?"
+        ).sql,
+    )
+    assert sorted(got) == sorted(_rows(bank_sqlite, expected))

@@ -30,6 +30,12 @@ from bankchat.nl.renderer import explanation
 # a balance asked of any moment, not today's: "the lowest balance ever recorded"
 _EVER = re.compile(r"\b(?:ever|all[- ]time|at any (?:time|point)|recorded|historic(?:al)?)\b")
 CURRENT_BALANCE = "balance = the account's current balance (after its latest transaction)"
+_EVERY_BALANCE = "(SELECT AVG(trans.balance) FROM trans)"
+_CURRENT_AVERAGE = (
+    "(SELECT AVG(newest.balance) FROM account AS holder JOIN trans AS newest ON newest.trans_id = "
+    "(SELECT latest.trans_id FROM trans AS latest WHERE latest.account_id = holder.account_id "
+    "ORDER BY latest.date DESC, latest.trans_id DESC LIMIT 1))"
+)
 # "the oldest when the loan was approved", "youngest at the time the card was issued"
 _AGE_THEN = re.compile(
     r"\b(?:oldest|youngest)\b.*?\b(?:when|at\s+the\s+time|on\s+the\s+day|at\s+the\s+moment|"
@@ -723,7 +729,12 @@ class Assembly(Query):
         return named == {"trans.balance"} and not in_conditions
 
     def _where(self) -> str:
-        return f" WHERE {' AND '.join(self.conditions)}" if self.conditions else ""
+        conditions = self.conditions
+        if CURRENT_BALANCE in self.applied or LATEST_TRANSACTION in conditions:
+            # why: a current balance compared with "the average balance" is compared with the
+            # average of the accounts' current balances, not of every balance ever recorded
+            conditions = [c.replace(_EVERY_BALANCE, _CURRENT_AVERAGE) for c in conditions]
+        return f" WHERE {' AND '.join(conditions)}" if conditions else ""
 
 
 def _agg_sql(agg: str | None) -> str:

@@ -35,6 +35,11 @@ class FigureQuestions:
         self, question: str, hidden: frozenset[tuple[str, str]]
     ) -> Translation | None:
         """The answer to ``question`` when it asks for two figures combined, else None."""
+        if _FOR_EVERY.search(question):
+            raise NotUnderstood(
+                "The question asks how many of one kind there are for every one of another (a "
+                "ratio of two counts); ask for the two counts, or write the SQL"
+            )
         listed = _FIGURE_LIST.search(question)
         if re.search(r"\b(?:percent\w*|ratios?|shares?|differ\w*|gap)\b", question, re.I):
             listed = None  # (a list of two figures combined into one)
@@ -73,9 +78,16 @@ class FigureQuestions:
                     'say "highest first" or "lowest first", or write the SQL'
                 )
             return self._share_per_group(grouped[0], *split, grouped[2], hidden=hidden)
-        share = self._share_split(question)
+        both = _SHARE_AND_COUNT.search(question)
+        share = self._share_split(question[: both.start() + 1] if both else question)
         if share is not None:
-            return self._share(*share, hidden=hidden)
+            if both is None and _SECOND_FIGURE.search(question):
+                raise NotUnderstood(
+                    "The question asks for another figure beside the percentage; ask for each "
+                    "figure on its own, or write the SQL"
+                )
+            counted_first = both is not None and both.group("first") in ("number", "count")
+            return self._share(*share, hidden=hidden, count=counted_first if both else None)
         difference = _difference_parts(question) or self._more_than_value(question)
         if difference is not None:
             return self._difference(*difference, hidden=hidden)
@@ -203,9 +215,16 @@ class FigureQuestions:
             filler=part.filler,
         )
 
-    def _share(self, whole: str, subset: str, hidden: frozenset[tuple[str, str]]) -> Translation:
+    def _share(
+        self,
+        whole: str,
+        subset: str,
+        hidden: frozenset[tuple[str, str]],
+        count: bool | None = None,
+    ) -> Translation:
         """A percentage: the records that also meet the question's condition, over all of
-        them, each count written (and gated) as its own "how many" question."""
+        them, each count written (and gated) as its own "how many" question. With ``count``
+        the part's count is shown too, first (True) or after the percentage (False)."""
         base, part = self._figures(
             [f"how many {whole}", f"how many {subset}"],
             hidden,
@@ -219,11 +238,18 @@ class FigureQuestions:
                 "I could not read the part of this percentage as the whole with one more "
                 "condition; ask for the two counts, or write the SQL"
             )
-        sql = f"SELECT 100.0 * ({part.sql}) / ({base.sql}) AS percent"
+        figures = [f"100.0 * ({part.sql}) / ({base.sql}) AS percent"]
+        if count is not None:  # "Give the number of such accounts and the percentage."
+            figures.insert(0 if count else 1, f"({part.sql}) AS count")
+        sql = f"SELECT {', '.join(figures)}"
         return Translation(
             sql,
             f"Percentage: {part.explanation}, out of {base.explanation}",
-            notes=[*base.notes, f"percentage = 100 x (how many {subset}) / (how many {whole})"],
+            notes=[
+                *base.notes,
+                f"percentage = 100 x (how many {subset}) / (how many {whole})",
+                *([f"count = how many {subset}"] if count is not None else []),
+            ],
             words=[*part.words],
             filler=[*part.filler],
         )
@@ -1259,6 +1285,26 @@ def _difference_said(text: str) -> tuple[str, str] | None:
 
 # "How many loans were approved in 1997, and what is their total amount?", "the number of
 # such loans and their total approved amount"
+# "...? Give the number of such accounts and the percentage.": the part's count beside the
+# percentage; any other figure asked after a percentage is asked back
+_SHARE_AND_COUNT = re.compile(
+    r"[?.]\s*(?:please\s+)?(?:give|show|list|return|tell)\s+(?:me\s+)?(?:both\s+)?(?:the\s+)?"
+    r"(?P<first>number|count|percentage|share)(?:\s+of\s+(?:such|those|these|them)\b[\w ]*?)?"
+    r"\s+(?:and|as\s+well\s+as)\s+(?:the\s+|their\s+)?(?:number|count|percentage|share)"
+    r"(?:\s+of\s+(?:such|those|these|them)\b[\w ]*?)?\s*[?.]?\s*$",
+    re.IGNORECASE,
+)
+# "how many women are there for every man": a ratio of two counts, not a count per group
+_FOR_EVERY = re.compile(
+    r"\bhow\s+many\b[^?.,;:]*\b(?:for|to)\s+every\s+(?:single\s+)?(?:man|woman|male|female|"
+    r"owner|disponent|holder)\b",
+    re.IGNORECASE,
+)
+_SECOND_FIGURE = re.compile(
+    r"[?.;]\s*\w.*\b(?:number|count|how\s+many|total|average|sum)\b", re.IGNORECASE
+)
+
+
 # "Which regions have more than 500 clients?": groups kept by how many records they have
 _GROUPS_KEPT = re.compile(
     r"^\s*(?:which|what|list|name|show(?:\s+me)?|give(?:\s+me)?)\s+(?:the\s+|all\s+(?:the\s+)?)?"

@@ -313,7 +313,11 @@ class Filters(Query):
             self.question.lower(),
         ):
             return False
-        return self.column(before) is not None or (before.kind == "id_word" and before.used)
+        # (a record's id in a list after a colon: "...: loan id, branch district, amount")
+        listed = re.search(rf":[^:]*\b{re.escape(self.items[n].text)}\b", self.question.lower())
+        return self.column(before) is not None or (
+            before.kind == "id_word" and (before.used or bool(listed))
+        )
 
     def _names_a_yearly_figure(self, n: int) -> bool:
         """Whether a figure kept once per year (unemployment, crimes) is named just before
@@ -810,7 +814,12 @@ class Filters(Query):
                 and group is None
                 and n >= 2
                 and self._after_a_field(n)
-                and (following is None or self.column(following) is None)
+                and (
+                    following is None
+                    or self.column(following) is None
+                    # ("the loan id, the branch district, the amount": a field of its own)
+                    or re.search(rf"\b{re.escape(item.text)}\s*,", self.question.lower())
+                )
             ):
                 # "the birth date and home district of client 2166", "the loan id and the
                 # branch district": the district's name

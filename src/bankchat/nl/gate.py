@@ -114,6 +114,7 @@ def check_confidence(
             "figure at a time, or write the SQL"
         )
     _check_fields_listed(items, outer)
+    _check_records_listed(question, items, outer)
     _check_contradictions(tree)
     _check_current_at_a_date(tree)
     _check_required_and_excluded(tree)
@@ -354,6 +355,31 @@ def _check_fields_listed(items: list[Item], outer: list[Any]) -> None:
         and not item.text.endswith("ed")  # "the approved amount": a verb, not a field
         and (columns := {m.column.lower() for m in item.meanings if m.kind == "column"})
         and not columns & shown
+    ]
+    if missing:
+        raise NotUnderstood(
+            "The question asks to see "
+            + ", ".join(repr(m) for m in dict.fromkeys(missing))
+            + ", which the query I would run does not show; rephrase it, or write the SQL",
+            missing,
+        )
+
+
+def _check_records_listed(question: str, items: list[Item], outer: list[Any]) -> None:
+    """Records named in a list of fields after a colon ("...: loan id, the account, amount
+    and status") are each shown by a field of theirs, never dropped."""
+    head, colon, tail = question.lower().rpartition(":")
+    if not colon or re.search(r"\b(?:what|which|how|who|when|where|is|are|was|were)\b", tail):
+        return  # ("Gold card holders: what share are women?": a question, not fields)
+    parts = [p.strip() for p in re.split(r",|\band\b", tail) if p.strip()]
+    shown = {c.table.lower() for e in outer for c in e.find_all(exp.Column)}
+    missing = [
+        item.text
+        for item in items
+        if (table := next((m.table for m in item.meanings if m.kind == "table"), None))
+        and table.lower() not in shown
+        and any(re.search(rf"\b{re.escape(item.text)}\b", p) for p in parts)
+        and not re.search(rf"\b{re.escape(item.text)}\b", head)
     ]
     if missing:
         raise NotUnderstood(

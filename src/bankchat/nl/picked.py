@@ -499,6 +499,15 @@ class PickedQuestions:
         tree.set("expressions", list({e.sql(): e for e in shown}.values()))
         tree.set("distinct", None)
         tree.set("order", None)
+        if averaged and at and tables != {"client"}:
+            # why: a join that repeats a client (one row per standing order of the account)
+            # would count the client's age once per row; each client once, at one date
+            people = tree.copy().select("client.client_id", append=False)
+            tree = sqlglot.parse_one(
+                f"SELECT {figure} FROM client WHERE client.client_id IN "
+                f"({people.sql(dialect='sqlite')})",
+                read="sqlite",
+            )
         said = found.group(0).strip()
         return Translation(
             tree.sql(dialect="sqlite"),

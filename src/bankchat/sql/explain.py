@@ -685,6 +685,13 @@ class Explainer:
                     _unwrap(body.this), exp.Column
                 ):
                     src = _source_column(_unwrap(body.this), inner_scope)
+                    if (
+                        src
+                        and agg == "avg"
+                        and any(t.alias_or_name == "latest" for t in inner.find_all(exp.Table))
+                    ):
+                        # (an average over each account's latest transaction)
+                        return "the average of every account's current balance"
                     if src:
                         label = self.display.column(src)[0].lower()
                         word = {
