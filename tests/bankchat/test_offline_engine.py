@@ -4257,3 +4257,57 @@ def test_a_current_balance_is_compared_with_the_average_current_balance(engine, 
         ).sql,
     )
     assert sorted(got) == sorted(_rows(bank_sqlite, expected))
+
+
+def test_a_first_that_the_answer_does_not_rank_asks_back(engine):
+    """ "its first cash deposit, and how much was it" had added up every deposit: a "first"
+    the SQL neither ranks nor takes the minimum of is asked back."""
+    with pytest.raises(NotUnderstood, match="'first'"):
+        engine.translate(
+            "When did account number 42 receive its first cash deposit, and how much was it?"
+        )
+
+
+def test_a_role_asked_for_is_shown_not_taken_as_the_owner(engine, bank_sqlite):
+    """ "What role does client 13 have on their account" shows the disposition type of any
+    role (it was limited to owners); with a second field the SQL leaves out, it asks back."""
+    sql = engine.translate("What role does the client with id 13 have on their account?").sql
+    assert _rows(bank_sqlite, sql) == _rows(
+        bank_sqlite, "SELECT type FROM disp WHERE client_id = 13"
+    )
+    assert "'OWNER'" not in sql
+    with pytest.raises(NotUnderstood, match="'role'"):
+        engine.translate(
+            "What role does the client with id 13 have on their account, and when was it opened?"
+        )
+
+
+def test_fields_listed_after_a_colon_are_the_columns_alone(engine, bank_sqlite):
+    """ "List the standing orders on account 2000: recipient bank, recipient account, amount
+    and purpose" is those four fields, no order id before them."""
+    _assert_same_answer(
+        bank_sqlite,
+        engine.translate(
+            "List the standing orders on account 2000: recipient bank, recipient account, "
+            "amount and purpose."
+        ).sql,
+        'SELECT bank_to, account_to, amount, k_symbol FROM "order" WHERE account_id = 2000',
+    )
+
+
+def test_a_branch_district_name_is_the_branchs_when_people_are_placed_both_ways(
+    engine, bank_sqlite
+):
+    """Clients living in Prague with an account at a branch outside Prague: the "branch
+    district name" shown is the branch's (it was the client's home district)."""
+    _assert_same_answer(
+        bank_sqlite,
+        engine.translate(
+            "Which clients living in the Prague region own an account held at a branch outside "
+            "Prague? Give the client id, the account id and the branch district name."
+        ).sql,
+        "SELECT c.client_id, a.account_id, b.A2 FROM client c JOIN district h ON h.district_id "
+        "= c.district_id JOIN disp d ON d.client_id = c.client_id AND d.type = 'OWNER' JOIN "
+        "account a ON a.account_id = d.account_id JOIN district b ON b.district_id = "
+        "a.district_id WHERE h.A3 = 'Prague' AND b.A3 <> 'Prague'",
+    )

@@ -478,6 +478,21 @@ class Assembly(Query):
         targets = sorted(self.tables - {base})
         starts: dict[str, str] = {}
         whose = place_cue(self.question)
+        if whose is None and "district" in targets:
+            # (a question that places people both ways shows the district its field names:
+            # "where they live ... at a branch outside Prague? Give the branch district name")
+            said = {
+                i.text
+                for i in self.items
+                if i.used and any(m.qualified.startswith("district.") for m in i.meanings)
+            }
+            cues = {
+                cue
+                for text in said
+                for cue, word in (("account", "branch"), ("client", "home"))
+                if word in text
+            }
+            whose = cues.pop() if len(cues) == 1 else None
         if "district" in targets and whose is not None and base not in (whose, "district"):
             # "loans of accounts whose owner lives in a district where ...": the district
             # reached through whom the question places there
@@ -517,6 +532,9 @@ class Assembly(Query):
             and {"client", "account"} <= reached
             and not self.any_disposition
             and not self._role_said()
+            # ("what role does client 13 have on the account": the role is what is asked)
+            and "disp.type" not in self.extra_columns
+            and "disp.type" not in self.split_by
         ):
             self.conditions.append("disp.type = 'OWNER'")
             if "card" not in reached and {t for t in reached} <= {
@@ -636,6 +654,21 @@ class Assembly(Query):
             # first thing named after it is records ("Account 42: standing orders")
             named = next((i for i in self.items if i.kind == "meaning"), None)
             if named is not None and table_of(named) is None and self.column(named):
+                return True
+        _, colon, tail = self.question.lower().rpartition(":")
+        if (
+            colon
+            and re.search(r",|\band\b", tail)
+            and not re.search(r"\b(?:what|which|how)\b", tail)
+        ):
+            # "List the standing orders on account 2000: recipient bank, amount and purpose":
+            # the fields listed after the colon, those alone
+            listed = [
+                i
+                for i in self.items
+                if i.kind == "meaning" and re.search(rf"\b{re.escape(i.text)}\b", tail)
+            ]
+            if listed and table_of(listed[0]) is None and self.column(listed[0]):
                 return True
         first = next((i for i in self.items if i.kind == "meaning"), None)
         if (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
+from itertools import pairwise
 from typing import Any
 
 import sqlglot
@@ -114,6 +115,7 @@ def check_confidence(
             "figure at a time, or write the SQL"
         )
     _check_fields_listed(items, outer)
+    _check_field_asked(items, outer)
     _check_records_listed(question, items, outer)
     _check_contradictions(tree)
     _check_current_at_a_date(tree)
@@ -355,6 +357,31 @@ def _check_fields_listed(items: list[Item], outer: list[Any]) -> None:
         and not item.text.endswith("ed")  # "the approved amount": a verb, not a field
         and (columns := {m.column.lower() for m in item.meanings if m.kind == "column"})
         and not columns & shown
+    ]
+    if missing:
+        raise NotUnderstood(
+            "The question asks to see "
+            + ", ".join(repr(m) for m in dict.fromkeys(missing))
+            + ", which the query I would run does not show; rephrase it, or write the SQL",
+            missing,
+        )
+
+
+def _check_field_asked(items: list[Item], outer: list[Any]) -> None:
+    """A field asked for by "what" or "which" ("What role does client 13 have ..., and when
+    was the account opened?") is a column of the answer, not only of its conditions."""
+    said = [i for i in items if i.kind != "stop"]
+    shown = {c.name.lower() for e in outer for c in e.find_all(exp.Column)}
+    missing = [
+        asked.text
+        for which, asked in pairwise(said)
+        if which.kind == "which"
+        and which.text in ("what", "which")
+        and asked.kind == "meaning"
+        and not asked.text.endswith("ed")  # ("who was born ...": a verb, not a field)
+        and asked.meanings
+        and all(m.kind == "column" for m in asked.meanings)
+        and not {m.column.lower() for m in asked.meanings} & shown
     ]
     if missing:
         raise NotUnderstood(
@@ -637,6 +664,8 @@ def _in_sql(item: Item, shown: _Shown, layer: SemanticLayer | None) -> bool:
         }.get(str(item.payload))
         if wanted is not None:
             return any(True for _ in tree.find_all(*wanted))
+    if item.kind in ("agg", "topk"):
+        # a largest, smallest, first or top few: a ranking cut, or a MAX or MIN
         ranked = any(s.args.get("order") and s.args.get("limit") for s in tree.find_all(exp.Select))
         return ranked or any(True for _ in tree.find_all(exp.Max, exp.Min))
     if item.kind in ("neg", "outside"):
