@@ -4311,3 +4311,17 @@ def test_a_branch_district_name_is_the_branchs_when_people_are_placed_both_ways(
         "account a ON a.account_id = d.account_id JOIN district b ON b.district_id = "
         "a.district_id WHERE h.A3 = 'Prague' AND b.A3 <> 'Prague'",
     )
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # (one MAX of the dates of every account with a loan: the largest loan left out)
+        "What was the latest transaction date of the account with the largest loan?",
+        # (the youngest holder's birth date alone: the client asked for left out)
+        "Which is the youngest client holding a gold card, and what is her birth date?",
+    ],
+)
+def test_a_superlative_or_record_the_sql_leaves_out_asks_back(engine, question):
+    with pytest.raises(NotUnderstood):
+        engine.translate(question)

@@ -116,6 +116,7 @@ def check_confidence(
         )
     _check_fields_listed(items, outer)
     _check_field_asked(items, outer)
+    _check_extremes(items, tree)
     _check_records_listed(question, items, outer)
     _check_contradictions(tree)
     _check_current_at_a_date(tree)
@@ -367,6 +368,25 @@ def _check_fields_listed(items: list[Item], outer: list[Any]) -> None:
         )
 
 
+def _check_extremes(items: list[Item], tree: Any) -> None:
+    """Each largest, smallest, latest or earliest said is a MAX, a MIN or a ranking cut of
+    its own: "the latest transaction date of the account with the largest loan" is two
+    (one MAX of all the loans' accounts' dates had left the largest loan out)."""
+    said = [i.text for i in items if i.kind == "agg" and i.payload in _EXTREME_AGGS]
+    cuts = sum(1 for s in tree.find_all(exp.Select) if s.args.get("order") and s.args.get("limit"))
+    found = cuts + sum(1 for _ in tree.find_all(exp.Max, exp.Min))
+    if len(said) > max(found, 1):
+        raise NotUnderstood(
+            "I could not use each of "
+            + ", ".join(repr(t) for t in said)
+            + " in the query I would run; rephrase the question, or write the SQL",
+            said,
+        )
+
+
+_EXTREME_AGGS = ("max", "min", "max_date", "min_date")
+
+
 def _check_field_asked(items: list[Item], outer: list[Any]) -> None:
     """A field asked for by "what" or "which" ("What role does client 13 have ..., and when
     was the account opened?") is a column of the answer, not only of its conditions."""
@@ -428,6 +448,13 @@ _AGE = re.compile(
 _WHICH_RECORD = re.compile(
     r"(?<!on )(?<!at )(?<!to )(?<!by )(?<!for )(?<!from )(?<!with )(?<!of )"
     r"\bwhich\s+(?!a\b|an\b|the\b)(?:\w+\s+)?(district|region|account|client|loan|card|"
+    r"order|branch|bank|owner|holder|customer)s?\b"
+)
+
+
+# "Which is the youngest client holding a gold card?": a record asked for, said the other way
+_WHICH_IS_RECORD = re.compile(
+    r"\bwhich\s+(?:is|was)\s+the\s+(?:\w+\s+){0,2}?(district|region|account|client|loan|card|"
     r"order|branch|bank|owner|holder|customer)s?\b"
 )
 
@@ -532,7 +559,7 @@ def _check_answer_shape(text: str, tree: Any) -> None:
         for eq in tree.find_all(exp.EQ)
         if isinstance(eq.right, exp.Literal)
     )
-    asks_which = _WHICH_RECORD.search(text)
+    asks_which = _WHICH_RECORD.search(text) or _WHICH_IS_RECORD.search(text)
     if (
         asks_which
         and len(tree.expressions) == 1
