@@ -116,7 +116,6 @@ def check_confidence(
         )
     _check_fields_listed(items, outer)
     _check_field_asked(items, outer)
-    _check_extremes(items, tree)
     _check_records_listed(question, items, outer)
     _check_contradictions(tree)
     _check_current_at_a_date(tree)
@@ -133,7 +132,11 @@ def check_confidence(
             "I cannot yet require both of two values at once (I would find either); ask for "
             "each in its own question, or write the SQL"
         )
-    superlatives = sum(1 for i in items if i.kind == "agg" and i.payload in ("max", "min"))
+    # (a latest or an earliest too: "the latest transaction date of the account with the
+    # largest loan" is two)
+    superlatives = sum(
+        1 for i in items if i.kind == "agg" and i.payload in ("max", "min", "max_date", "min_date")
+    )
     ranked = sum(1 for _ in tree.find_all(exp.Max, exp.Min)) + sum(
         1 for s in tree.find_all(exp.Select) if s.args.get("order") and s.args.get("limit")
     )
@@ -366,25 +369,6 @@ def _check_fields_listed(items: list[Item], outer: list[Any]) -> None:
             + ", which the query I would run does not show; rephrase it, or write the SQL",
             missing,
         )
-
-
-def _check_extremes(items: list[Item], tree: Any) -> None:
-    """Each largest, smallest, latest or earliest said is a MAX, a MIN or a ranking cut of
-    its own: "the latest transaction date of the account with the largest loan" is two
-    (one MAX of all the loans' accounts' dates had left the largest loan out)."""
-    said = [i.text for i in items if i.kind == "agg" and i.payload in _EXTREME_AGGS]
-    cuts = sum(1 for s in tree.find_all(exp.Select) if s.args.get("order") and s.args.get("limit"))
-    found = cuts + sum(1 for _ in tree.find_all(exp.Max, exp.Min))
-    if len(said) > max(found, 1):
-        raise NotUnderstood(
-            "I could not use each of "
-            + ", ".join(repr(t) for t in said)
-            + " in the query I would run; rephrase the question, or write the SQL",
-            said,
-        )
-
-
-_EXTREME_AGGS = ("max", "min", "max_date", "min_date")
 
 
 def _check_field_asked(items: list[Item], outer: list[Any]) -> None:
