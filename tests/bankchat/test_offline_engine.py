@@ -4325,3 +4325,68 @@ def test_a_branch_district_name_is_the_branchs_when_people_are_placed_both_ways(
 def test_a_superlative_or_record_the_sql_leaves_out_asks_back(engine, question):
     with pytest.raises(NotUnderstood):
         engine.translate(question)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "Which is the oldest account at a branch in the Tabor district?",
+            "SELECT a.account_id FROM account a JOIN district d ON d.district_id = "
+            "a.district_id WHERE d.A2 = 'Tabor' ORDER BY a.date, a.account_id LIMIT 1",
+        ),
+        (
+            "When was the youngest account in Prague opened?",
+            "SELECT MAX(date) FROM account WHERE district_id IN (SELECT district_id FROM "
+            "district WHERE A3 = 'Prague')",
+        ),
+        (
+            "Which is the oldest loan?",
+            "SELECT loan_id FROM loan ORDER BY date, loan_id LIMIT 1",
+        ),
+    ],
+)
+def test_the_oldest_account_is_the_one_opened_first(engine, bank_sqlite, question, expected):
+    """ "the oldest account" is the account opened first (it was the account of the oldest
+    owner); "the oldest client" stays the one born first."""
+    assert _rows(bank_sqlite, engine.translate(question).sql) == _rows(bank_sqlite, expected)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "On average, how old were junior card holders on the day their card was issued to "
+            "them?",
+            "SELECT AVG((CAST(strftime('%Y', c.issued) AS INTEGER) - CAST(strftime('%Y', "
+            "cl.birth_date) AS INTEGER) - (strftime('%m-%d', c.issued) < strftime('%m-%d', "
+            "cl.birth_date)))) FROM card c JOIN disp d ON d.disp_id = c.disp_id JOIN client cl "
+            "ON cl.client_id = d.client_id WHERE c.type = 'junior'",
+        ),
+        (
+            "How many junior card holders were already 18 or older on the day their card was "
+            "issued to them?",
+            "SELECT COUNT(*) FROM card c JOIN disp d ON d.disp_id = c.disp_id JOIN client cl "
+            "ON cl.client_id = d.client_id WHERE c.type = 'junior' AND (CAST(strftime('%Y', "
+            "c.issued) AS INTEGER) - CAST(strftime('%Y', cl.birth_date) AS INTEGER) - "
+            "(strftime('%m-%d', c.issued) < strftime('%m-%d', cl.birth_date))) >= 18",
+        ),
+    ],
+)
+def test_ages_said_on_average_or_already(engine, bank_sqlite, question, expected):
+    got = _rows(bank_sqlite, engine.translate(question).sql)
+    assert _rounded(got) == _rounded(_rows(bank_sqlite, expected))
+
+
+def test_a_count_and_its_share_of_the_whole(engine, bank_sqlite):
+    """ "How many loans are running, and what percentage of all loans does that represent?"
+    is the count, then its percentage of all loans."""
+    got = _rows(
+        bank_sqlite,
+        engine.translate(
+            "How many loans are running, and what percentage of all loans does that represent?"
+        ).sql,
+    )
+    part = "SELECT COUNT(*) FROM loan WHERE status IN ('C', 'D')"
+    expected = f"SELECT ({part}), 100.0 * ({part}) / (SELECT COUNT(*) FROM loan)"
+    assert _rounded(got) == _rounded(_rows(bank_sqlite, expected))

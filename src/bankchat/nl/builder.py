@@ -268,6 +268,14 @@ class Builder(Filters, Assembly):
             return None
         word = self.items[at].text if 0 <= at < len(self.items) else ""
         if word in ("youngest", "oldest"):
+            following = next((i for i in self.items[at + 1 :] if i.kind != "stop"), None)
+            table = table_of(following) if following is not None else None
+            own = self.layer.tables[table].date if table not in (None, "client") else None
+            if following is not None and own:
+                # "the oldest account", "the youngest card": the record's own date (the
+                # account opened first), not its owner's birth date
+                following.used = True
+                return f"{table}.{own}"
             return "client.birth_date"
         after = at + 1
         while (

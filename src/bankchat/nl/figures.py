@@ -78,6 +78,11 @@ class FigureQuestions:
                     'say "highest first" or "lowest first", or write the SQL'
                 )
             return self._share_per_group(grouped[0], *split, grouped[2], hidden=hidden)
+        counted = _COUNT_AND_SHARE.match(question.strip())
+        if counted is not None:
+            # "How many card holders have never ..., and what share of all card holders is
+            # that?": the count, then its percentage of the whole
+            return self._share(counted["whole"], counted["part"], hidden=hidden, count=True)
         both = _SHARE_AND_COUNT.search(question)
         share = self._share_split(question[: both.start() + 1] if both else question)
         if share is not None:
@@ -1298,6 +1303,13 @@ _SHARE_AND_COUNT = re.compile(
 _FOR_EVERY = re.compile(
     r"\bhow\s+many\b[^?.,;:]*\b(?:for|to)\s+every\s+(?:single\s+)?(?:man|woman|male|female|"
     r"owner|disponent|holder)\b",
+    re.IGNORECASE,
+)
+_COUNT_AND_SHARE = re.compile(
+    r"^(?:[^,:?]*:\s*)?how\s+many\s+(?P<part>[^?]+?),?\s+and\s+what\s+(?:share|percentage|"
+    r"proportion|fraction|percent)\s+(?:is\s+that\s+)?of\s+(?:all\s+(?:the\s+)?|the\s+)?"
+    r"(?P<whole>[^?,]+?)\s+(?:is\s+that|does\s+that\s+(?:represent|make)|do\s+they\s+"
+    r"(?:make\s+up|represent)|are\s+they|is\s+this|does\s+this\s+represent)\s*[?.]?\s*$",
     re.IGNORECASE,
 )
 _SECOND_FIGURE = re.compile(

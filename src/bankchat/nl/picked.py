@@ -488,7 +488,7 @@ class PickedQuestions:
             f"client.birth_date) AS INTEGER) - (strftime('%m-%d', {moment}) < "
             f"strftime('%m-%d', client.birth_date)))"
         )
-        averaged = bool(found.group("avg"))
+        averaged = bool(found.group("avg") or found.group("said"))
         figure = f"AVG({years}) AS average_age" if averaged else f"{years} AS age"
         age = sqlglot.parse_one(figure, read="sqlite")
         shown = [age]
@@ -557,7 +557,8 @@ _AGE = re.compile(
 # "the average age (in full years) of ... on 1997-01-01", "how old was ... when the account
 # was opened", "the average age at approval"
 _AGE_FIGURE = re.compile(
-    r"\b(?:(?P<avg>average|mean)\s+age|how\s+old\s+(?:was|were|is|are))\b"
+    r"(?:\b(?P<avg>average|mean)\s+age|(?:\b(?P<said>on\s+average),?\s+)?\bhow\s+old\s+"
+    r"(?:was|were|is|are))\b"
     r"(?:,?\s+in\s+(?:full\s+|whole\s+|completed\s+)?years)?"
     r"(?:,?\s+(?:on|at|as\s+of)\s+(?P<date>\d{4}-\d{2}-\d{2})"
     r"|\s+at\s+(?P<at>approval|opening|issue))?"
@@ -586,6 +587,8 @@ _AGE_AT = re.compile(r",?\s*\b(?:on|as\s+of|at)\s+(\d{4}-\d{2}-\d{2})\b", re.IGN
 def _age_text(question: str) -> str:
     """The question with its dates as ISO dates, "the end of 1998" as its last day."""
     text = re.sub(r"\b(?:at|by)\s+the\s+end\s+of\s+(\d{4})\b", r"on \1-12-31", question, flags=re.I)
+    # "who were already 18 or older": the age alone
+    text = re.sub(r"\b(were|was|are|is)\s+already\b", r"\1", text, flags=re.I)
     text = re.sub(
         r"\b(?:at\s+)?the\s+(?:start|beginning)\s+of\s+(\d{4})\b",
         r"on \1-01-01",
