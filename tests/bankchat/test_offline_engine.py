@@ -4390,3 +4390,74 @@ def test_a_count_and_its_share_of_the_whole(engine, bank_sqlite):
     part = "SELECT COUNT(*) FROM loan WHERE status IN ('C', 'D')"
     expected = f"SELECT ({part}), 100.0 * ({part}) / (SELECT COUNT(*) FROM loan)"
     assert _rounded(got) == _rounded(_rows(bank_sqlite, expected))
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "For the loan on account 6226, how many days passed between the account being "
+            "opened and the loan being approved?",
+            "SELECT julianday(l.date) - julianday(a.date) FROM loan l JOIN account a ON "
+            "a.account_id = l.account_id WHERE a.account_id = 6226",
+        ),
+        (
+            "For loans approved in 1998, how many days on average had the account been open by "
+            "the time the loan was approved?",
+            "SELECT AVG(julianday(l.date) - julianday(a.date)) FROM loan l JOIN account a ON "
+            "a.account_id = l.account_id WHERE l.date LIKE '1998%'",
+        ),
+        (
+            "For gold cards, how many days on average passed between the opening of the "
+            "holder's account and the card being issued?",
+            "SELECT AVG(julianday(c.issued) - julianday(a.date)) FROM card c JOIN disp d ON "
+            "d.disp_id = c.disp_id JOIN account a ON a.account_id = d.account_id WHERE c.type "
+            "= 'gold'",
+        ),
+        (
+            "Measured on the last day of 1998, what is the average age in days of the accounts "
+            "held at east Bohemia branches?",
+            "SELECT AVG(julianday('1998-12-31') - julianday(a.date)) FROM account a JOIN "
+            "district d ON d.district_id = a.district_id WHERE d.A3 = 'east Bohemia'",
+        ),
+        (
+            "Account 42: how many days old was it on 12/31/1998?",
+            "SELECT julianday('1998-12-31') - julianday(date) FROM account WHERE account_id = 42",
+        ),
+    ],
+)
+def test_days_since_an_account_was_opened(engine, bank_sqlite, question, expected):
+    """Days from an account's opening to its loan's approval, its card's issue or a date,
+    one per record or averaged over them."""
+    got = _rows(bank_sqlite, engine.translate(question).sql)
+    assert _rounded(got) == _rounded(_rows(bank_sqlite, expected))
+
+
+def test_days_between_moments_it_cannot_place_ask_back(engine):
+    with pytest.raises(NotUnderstood, match="days"):
+        engine.translate("How many days passed between the two largest withdrawals of account 5?")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Among account owners living in Jesenik, whose account is the oldest?",
+    ],
+)
+def test_whose_asked_is_answered_by_a_client_not_a_figure(engine, question):
+    with pytest.raises(NotUnderstood, match="whose"):
+        engine.translate(question)
+
+
+def test_the_record_said_before_the_oldest_is_the_one_ranked(engine, bank_sqlite):
+    """ "whose account is the oldest": the account opened first, not its owner born first."""
+    sql = engine.translate(
+        "Among account owners living in Jesenik, whose account is the oldest? Give the client id."
+    ).sql
+    assert _rows(bank_sqlite, sql) == _rows(
+        bank_sqlite,
+        "SELECT c.client_id FROM client c JOIN disp d ON d.client_id = c.client_id AND d.type "
+        "= 'OWNER' JOIN account a ON a.account_id = d.account_id JOIN district x ON "
+        "x.district_id = c.district_id WHERE x.A2 = 'Jesenik' ORDER BY a.date, a.account_id "
+        "LIMIT 1",
+    )

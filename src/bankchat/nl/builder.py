@@ -269,6 +269,15 @@ class Builder(Filters, Assembly):
         word = self.items[at].text if 0 <= at < len(self.items) else ""
         if word in ("youngest", "oldest"):
             following = next((i for i in self.items[at + 1 :] if i.kind != "stop"), None)
+            before = next((i for i in reversed(self.items[:at]) if i.kind != "stop"), None)
+            if (following is None or table_of(following) is None) and before is not None:
+                # ("whose account is the oldest": the record said just before)
+                said = re.search(
+                    rf"\b{re.escape(before.text)}\s+(?:is|was)\s+(?:the\s+)?"
+                    rf"{re.escape(word)}\b",
+                    self.question.lower(),
+                )
+                following = before if said else following
             table = table_of(following) if following is not None else None
             own = self.layer.tables[table].date if table not in (None, "client") else None
             if following is not None and own:

@@ -605,6 +605,8 @@ class FigureQuestions:
         counted = self.translate(asked, hidden)
         tree = sqlglot.parse_one(counted.sql, read="sqlite")
         grouped = _count_per_group(counted, tree)
+        if not isinstance(tree, exp.Select):
+            raise NotUnderstood("I could read this question only as something else")
         if grouped is None and (
             not _one_figure(counted, exp.Count) or not isinstance(tree, exp.Select)
         ):
@@ -694,7 +696,7 @@ class FigureQuestions:
         counted = self.translate(f"For each {one}, how many {found.group('rest')}", hidden)
         tree = sqlglot.parse_one(counted.sql, read="sqlite")
         shown = _count_per_group(counted, tree)
-        if shown is None:
+        if shown is None or not isinstance(tree, exp.Select):
             raise NotUnderstood(
                 f"I could not count the {found.group('rest')} of each {one}; ask for the count "
                 "of each group, or write the SQL"

@@ -557,6 +557,14 @@ def _check_answer_shape(text: str, tree: Any) -> None:
     _check_records_asked(text, tree, aggregated)
     who = re.match(r"\s*who\b", text) or re.search(r"(?:\band|[:;])\s+who\b", text)
     people = {c.table for e in tree.expressions for c in e.find_all(exp.Column)}
+    # "Among owners in Jesenik, whose account is the oldest?": the owner asked for, never a
+    # figure in their place
+    whose = re.search(r"(?:^\s*|[,:;]\s+)whose\s+\w+\s+(?:is|was)\b", text)
+    if whose and "client" not in people and aggregated:
+        raise NotUnderstood(
+            "The question asks whose, but I would show no client; rephrase it (the client who "
+            "owns ..., the owner of ...), or write the SQL"
+        )
     if who and "client" not in people and not aggregated:
         raise NotUnderstood(
             "The question asks who, but I would show no client; rephrase it (the client who "

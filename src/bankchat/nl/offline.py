@@ -10,8 +10,8 @@ The engine is made of small modules: ``vocabulary`` (its words, from ``vocabular
 ``reader`` (a question to items), ``builder`` (items to one SELECT, with ``query``,
 ``filters`` and ``assembly``), ``gate`` (the structural confidence check), ``renderer``
 (what was read, in words), ``figures`` (questions whose answer is two figures combined) and
-``picked`` (records picked out by a superlative or a rank, and ages); ``base`` holds the
-shared types.
+``picked`` (records picked out by a superlative or a rank, and ages) and ``days`` (days
+since an account was opened); ``base`` holds the shared types.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from sqlglot import exp
 
 from bankchat.nl.base import Item, NotUnderstood, Translation
 from bankchat.nl.builder import Builder
+from bankchat.nl.days import DayQuestions
 from bankchat.nl.figures import FigureQuestions
 from bankchat.nl.gate import check_confidence
 from bankchat.nl.picked import PickedQuestions
@@ -34,7 +35,7 @@ from bankchat.nl.vocabulary import STOPWORDS
 __all__ = ["Item", "NotUnderstood", "OfflineEngine", "Translation"]
 
 
-class OfflineEngine(FigureQuestions, PickedQuestions):
+class OfflineEngine(FigureQuestions, PickedQuestions, DayQuestions):
     """Translate questions into SQLite SQL over the semantic layer."""
 
     name = "offline"
@@ -59,7 +60,11 @@ class OfflineEngine(FigureQuestions, PickedQuestions):
             return self._in_years(question, years, hidden)
         each_row = any(said.search(question) for said in _EACH_ONCE)
         question = _without_asides(question)
-        answer = self.figure_question(question, hidden) or self.picked_question(question, hidden)
+        answer = (
+            self.days_question(question, hidden)
+            or self.figure_question(question, hidden)
+            or self.picked_question(question, hidden)
+        )
         if answer is not None:
             return answer
         items = self.read(question)

@@ -449,10 +449,10 @@ class Explainer:
 
     def _kept(self, condition: exp.Expression, scope: Scope | None, select: exp.Select) -> str:
         """A HAVING conjunct in words ("only the groups whose number of loans is over 40")."""
-        node = _unwrap(condition)
-        if type(node) in _COMPARISONS and isinstance(node, exp.Binary):
+        node: Any = _unwrap(condition)
+        verb = _COMPARISONS.get(type(node))
+        if verb is not None:
             label = self._expr_label(node.left, scope, select)
-            verb = _COMPARISONS[type(node)]
             verb = verb if verb.startswith("is") else f"is {verb}"
             return f"only the groups whose {label} {verb} {_unwrap(node.right).sql()}"
         return f"only the groups where {node.sql()}"
@@ -806,6 +806,8 @@ _FIGURES = {
     "current_balance": ("Current balance", "money"),
     "duration_years": ("Duration (years)", "number"),  # a loan's months / 12
     "average_duration_years": ("Average duration (years)", "number"),
+    "days": ("Days since the account was opened", "number"),
+    "average_days": ("Average days since the account was opened", "number"),
 }
 # the ones the interpretation says are computed ("share" and "pct", a model's aliases, are
 # titled but not said to be computed)
