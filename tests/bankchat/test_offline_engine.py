@@ -4461,3 +4461,36 @@ def test_the_record_said_before_the_oldest_is_the_one_ranked(engine, bank_sqlite
         "x.district_id = c.district_id WHERE x.A2 = 'Jesenik' ORDER BY a.date, a.account_id "
         "LIMIT 1",
     )
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # (an average of the unemployment rate the condition names, for "how much ... paid")
+        "How much did accounts at branches in districts with 1996 unemployment under 2% pay out "
+        "in insurance premiums in total?",
+        # (ranked by the opening date a later "when was it opened" named, not by the count)
+        "The account with the most transactions in 1997: who owns it and when was it opened? "
+        "Give the owner's client id and the opening date.",
+        # (one count, of women only: "with an average salary over 10,000" is a condition, not
+        # a list of fields the second count restates)
+        "How many accounts were opened in '94 at branches in districts paying an average "
+        "salary over 10,000, and how many of those accounts are owned by women?",
+    ],
+)
+def test_questions_an_answer_would_misread_ask_back(engine, question):
+    with pytest.raises(NotUnderstood):
+        engine.translate(question)
+
+
+def test_an_amount_said_before_a_term_is_the_loans_amount(engine, bank_sqlite):
+    """ "loans of twenty-five thousand or less had a term of four years": the amount is at
+    most 25,000 (it was the term), and the term is a condition, not a field shown."""
+    _assert_same_answer(
+        bank_sqlite,
+        engine.translate(
+            "Which loans of twenty-five thousand or less had a term of four years? Give loan "
+            "id, amount and status."
+        ).sql,
+        "SELECT loan_id, amount, status FROM loan WHERE amount <= 25000 AND duration = 48",
+    )

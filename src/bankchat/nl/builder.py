@@ -153,6 +153,13 @@ class Builder(Filters, Assembly):
             compared = before is not None and before.kind in ("cmp", "between", "and")
             if item.kind == "number" and nxt.kind == "month" and not compared:
                 item.used = nxt.used = True
+                said = [i for i in self.items[max(0, n - 2) : n] if i.kind != "stop"]
+                if (
+                    len(said) == 2
+                    and said[1].text == "of"
+                    and self.column(said[0]) == "loan.duration"
+                ):
+                    said[0].used = said[1].used = True  # ("a term of 48 months": the condition)
                 if before is not None and before.kind == "or" and chosen:
                     before.used = True
                     chosen.append(item.payload)
@@ -306,8 +313,17 @@ class Builder(Filters, Assembly):
         ):
             return None  # "the most loans", "the most women", "the most withdrawals": a count
         wanted = ("date",) if agg in ("min_date", "max_date") else ("number",)
-        for item in self.items[at + 1 :]:
+        for n, item in enumerate(self.items[at + 1 :], start=at + 1):
             column = self.column(item)
+            compared = next((i for i in self.items[n + 1 :] if i.kind != "stop"), None)
+            if (
+                column is not None
+                and agg in ("sum", "avg")
+                and compared is not None
+                and compared.kind in ("cmp", "between")
+                and self.items[at].text in ("how much", "in total")
+            ):
+                continue  # ("how much ... in districts with unemployment under 2%": a condition)
             if column is not None and self.ctype(column) in wanted:
                 item.used = True
                 return column

@@ -21,6 +21,7 @@ from bankchat.nl.base import (
     table_of,
 )
 from bankchat.nl.query import Query
+from bankchat.nl.reader import number_words
 from bankchat.nl.vocabulary import NUMBER_WORDS
 
 # whose district a place names, by the table it is said of
@@ -124,6 +125,8 @@ class Filters(Query):
             and self.items[near + 1].kind == "number"
             and (column := self.column(unit)) is not None
             and self.ctype(column) == "number"
+            # (said right after the number: not "loans of 25,000 or less had a term of ...")
+            and self._number_of(self.items[near + 1], unit)
         ):
             # "districts with more than 150,000 inhabitants": the figure said after the number
             unit.used = True
@@ -578,11 +581,12 @@ class Filters(Query):
             + [re.escape(w) for w, v in NUMBER_WORDS.items() if v == number.payload]
         )
         noun = r"\W+".join(re.escape(w) for w in counted.text.split())
-        return bool(
-            re.search(
-                rf"\b(?:{written})\s+(?:different\s+|distinct\s+|separate\s+)?{noun}",
-                self.question.lower(),
-            )
+        # (also with the number words and thousands separators read: "ten thousand crimes",
+        # "130 entrepreneurs per 1,000 inhabitants")
+        plain = re.sub(r"(?<=\d),(?=\d{3})", "", number_words(self.question.lower()))
+        return any(
+            re.search(rf"\b(?:{written})\s+(?:different\s+|distinct\s+|separate\s+)?{noun}", text)
+            for text in (self.question.lower(), plain)
         )
 
     def _in_months(self, at: int, column: str) -> None:

@@ -66,7 +66,12 @@ def check_confidence(
         if item.kind == "and" and item.text == "and":
             parts, seen = parts + seen, False
         elif said and (
-            item.kind == "list" or (item.text == "with" and names_a_field(items[n + 1 :]))
+            item.kind == "list"
+            or (
+                item.text == "with"
+                and names_a_field(items[n + 1 :])
+                and not _compared(items[n + 1 :])  # ("districts with a salary over 10,000")
+            )
         ):
             listing = True  # "How many cards of each type? Give the type and the count."
         elif item.kind == "agg" and listing and _restates(item.payload, said):
@@ -116,6 +121,7 @@ def check_confidence(
         )
     _check_fields_listed(items, outer)
     _check_field_asked(items, outer)
+    _check_most_counted(items, tree)
     _check_records_listed(question, items, outer)
     _check_contradictions(tree)
     _check_current_at_a_date(tree)
@@ -368,6 +374,34 @@ def _check_fields_listed(items: list[Item], outer: list[Any]) -> None:
             + ", ".join(repr(m) for m in dict.fromkeys(missing))
             + ", which the query I would run does not show; rephrase it, or write the SQL",
             missing,
+        )
+
+
+def _compared(items: list[Item]) -> bool:
+    """Whether the first field said in ``items`` is compared with something (a condition,
+    "an average salary over 10,000"), not a field shown."""
+    said = [i for i in items if i.kind != "stop"]
+    at = next((n for n, i in enumerate(said) if i.kind == "meaning"), None)
+    return at is not None and at + 1 < len(said) and said[at + 1].kind in ("cmp", "between")
+
+
+def _check_most_counted(items: list[Item], tree: Any) -> None:
+    """ "the account with the most transactions" ranks by a count: an answer with no count
+    (it had ranked by the opening date a later "when was it opened" named) drops it."""
+    said = [i for i in items if i.kind != "stop"]
+    most = [
+        first.text
+        for first, then in pairwise(said)
+        if first.kind == "agg"
+        and first.text in ("most", "fewest", "least")
+        and then.kind == "meaning"
+        and any(m.kind == "table" for m in then.meanings)
+    ]
+    if most and not any(True for _ in tree.find_all(exp.Count)):
+        raise NotUnderstood(
+            f"I could not use {most[0]!r} (a count to rank by) in the query I would run; "
+            "rephrase the question, or write the SQL",
+            most,
         )
 
 
