@@ -82,6 +82,11 @@ class FigureQuestions:
         if counted is not None:
             # "How many card holders have never ..., and what share of all card holders is
             # that?": the count, then its percentage of the whole
+            if re.search(r"\b(?:those|these|such|them|their|its)\b", counted["whole"], re.I):
+                raise NotUnderstood(
+                    f"I could not tell which records {counted['whole']!r} are; say them in "
+                    "full, or write the SQL"
+                )
             return self._share(counted["whole"], counted["part"], hidden=hidden, count=True)
         both = _SHARE_AND_COUNT.search(question)
         share = self._share_split(question[: both.start() + 1] if both else question)
@@ -166,7 +171,12 @@ class FigureQuestions:
         lead, tail = question[: found.start()], question[found.end() :]
         shown = bool(_SHARE_WORD.search(tail))
         if shown:
-            tail = "?"  # ("..., and what is that share?", "Names and percentages."): shown
+            # ("..., and what is that share?", "Names and percentages."): shown; anything else
+            # said before the question mark stays part of the question
+            said, _, _ = tail.partition("?")
+            if _SHARE_WORD.search(said):
+                said = re.sub(r",?\s*(?:and\s+)?(?:what|give|show|list)\b.*$", "", said)
+            tail = f"{said}?"
         most = "fewest" if found.group("dir").lower() in ("lowest", "smallest") else "most"
         whole, part = (
             self.translate(f"{lead}the {most} {records}{tail}", hidden) for records in split
@@ -230,6 +240,13 @@ class FigureQuestions:
         """A percentage: the records that also meet the question's condition, over all of
         them, each count written (and gated) as its own "how many" question. With ``count``
         the part's count is shown too, first (True) or after the percentage (False)."""
+        if _MONEY_WHOLE.search(whole):
+            # "what share of all the cash deposited in 1997 came through Prague": a share of
+            # an amount of money, which counting the records does not give
+            raise NotUnderstood(
+                f"I can give a share of records counted, not of {whole!r} as an amount; ask "
+                "for the two totals, or write the SQL"
+            )
         base, part = self._figures(
             [f"how many {whole}", f"how many {subset}"],
             hidden,
@@ -237,7 +254,13 @@ class FigureQuestions:
             "I could read the two counts of this percentage only as something else; ask for "
             "the two counts, or write the SQL",
         )
-        if base.sql == part.sql or not _implied(_conditions(base.sql), _conditions(part.sql)):
+        if (
+            base.sql == part.sql
+            or not _implied(_conditions(base.sql), _conditions(part.sql))
+            # (the same records counted both times: not accounts out of districts)
+            or from_table(sqlglot.parse_one(base.sql, read="sqlite"))
+            != from_table(sqlglot.parse_one(part.sql, read="sqlite"))
+        ):
             # the part must be the whole with more conditions, never a different whole
             raise NotUnderstood(
                 "I could not read the part of this percentage as the whole with one more "
@@ -1004,7 +1027,7 @@ _SHARE_ASKED = re.compile(
 
 
 # the clause of a noun phrase that says which part of the records a share counts
-_PART_CLAUSE = re.compile(r"\s+(?:that|which|who|whose)\s+(?=\S)", re.IGNORECASE)
+_PART_CLAUSE = re.compile(r"\s+(?:that|which|who|whose|where)\s+(?=\S)", re.IGNORECASE)
 _PART_WITH = re.compile(r"\s+(?:with|without)\s+(?=\S)", re.IGNORECASE)
 
 
@@ -1312,6 +1335,11 @@ _COUNT_AND_SHARE = re.compile(
     r"proportion|fraction|percent)\s+(?:is\s+that\s+)?of\s+(?:all\s+(?:the\s+)?|the\s+)?"
     r"(?P<whole>[^?,]+?)\s+(?:is\s+that|does\s+that\s+(?:represent|make)|do\s+they\s+"
     r"(?:make\s+up|represent)|are\s+they|is\s+this|does\s+this\s+represent)\s*[?.]?\s*$",
+    re.IGNORECASE,
+)
+_MONEY_WHOLE = re.compile(
+    r"^\s*(?:the\s+|all\s+(?:the\s+)?)?(?:cash|money|amount|amounts|volume|value|sum|total|"
+    r"funds|lending|credit\s+volume)\b",
     re.IGNORECASE,
 )
 _SECOND_FIGURE = re.compile(

@@ -121,6 +121,7 @@ def check_confidence(
         )
     _check_fields_listed(items, outer)
     _check_field_asked(items, outer)
+    _check_field_twice(items, outer)
     _check_most_counted(items, tree)
     _check_records_listed(question, items, outer)
     _check_contradictions(tree)
@@ -181,7 +182,9 @@ def _check_required_and_excluded(tree: Any) -> None:
         if not term.find(exp.Exists) and not term.find(exp.Subquery)
         for c in term.find_all(exp.Column)
     }
-    both = sorted(t for t in required & excluded if t not in ("account", "client", "disp"))
+    # (owners are joined through their dispositions anyway; "districts that opened no
+    # account in 1994" read as "accounts of 1994, and no account" is both for the accounts)
+    both = sorted(t for t in required & excluded if t not in ("client", "disp", from_table(tree)))
     if both:
         raise NotUnderstood(
             f"I would both require and exclude {', '.join(both)}; ask which of them you mean, "
@@ -402,6 +405,27 @@ def _check_most_counted(items: list[Item], tree: Any) -> None:
             f"I could not use {most[0]!r} (a count to rank by) in the query I would run; "
             "rephrase the question, or write the SQL",
             most,
+        )
+
+
+def _check_field_twice(items: list[Item], outer: list[Any]) -> None:
+    """A field of the home district and the same field of the branch's asked side by side
+    ("home region, branch region") are two columns of the answer; one shown for both drops
+    the other."""
+    said: dict[str, set[str]] = {}
+    for n, item in enumerate(items):
+        # (said in the phrase or just before it: "home region", "branch region")
+        side = re.search(r"\b(home|branch)\b", f"{items[n - 1].text if n else ''} {item.text}")
+        for meaning in item.meanings:
+            if side and meaning.kind == "column" and meaning.table == "district":
+                said.setdefault(meaning.column.lower(), set()).add(side.group(1))
+    shown = [c.name.lower() for e in outer for c in e.find_all(exp.Column)]
+    twice = [column for column, sides in said.items() if len(sides) == 2]
+    if any(shown.count(column) < 2 for column in twice):
+        raise NotUnderstood(
+            "The question asks for a field of the home district and the same field of the "
+            "branch's, which the query I would run shows as one; ask for each on its own, or "
+            "write the SQL"
         )
 
 

@@ -586,7 +586,9 @@ _AGE_AT = re.compile(r",?\s*\b(?:on|as\s+of|at)\s+(\d{4}-\d{2}-\d{2})\b", re.IGN
 
 def _age_text(question: str) -> str:
     """The question with its dates as ISO dates, "the end of 1998" as its last day."""
-    text = re.sub(r"\b(?:at|by)\s+the\s+end\s+of\s+(\d{4})\b", r"on \1-12-31", question, flags=re.I)
+    text = re.sub(r"\bat\s+the\s+end\s+of\s+(\d{4})\b", r"on \1-12-31", question, flags=re.I)
+    # ("had a card by the end of 1998": on or before that day, not on it)
+    text = re.sub(r"\bby\s+the\s+end\s+of\s+(\d{4})\b", r"by \1-12-31", text, flags=re.I)
     # "who were already 18 or older": the age alone
     text = re.sub(r"\b(were|was|are|is)\s+already\b", r"\1", text, flags=re.I)
     text = re.sub(
