@@ -4557,3 +4557,43 @@ def test_more_questions_an_answer_would_misread_ask_back(engine, question):
 def test_more_answers_read_as_meant(engine, bank_sqlite, question, expected):
     got = _rows(bank_sqlite, engine.translate(question).sql)
     assert _rounded(got) == _rounded(_rows(bank_sqlite, expected))
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # (each district's salary listed under its region: regions asked, districts shown)
+        "Which regions pay an average salary above the average salary across all districts? "
+        "Region and its average salary.",
+        # (one figure for "which has": the district asked for left out)
+        "Among districts running more than 100 accounts, which has the highest average salary, "
+        "and what is it?",
+        "Among gold card holders, which is the youngest?",
+        # (the last branch to open its first account: a first inside a last)
+        "Which east Bohemia branch was the last one to open its very first account? Name the "
+        "district and the date of that first account.",
+    ],
+)
+def test_still_more_questions_an_answer_would_misread_ask_back(engine, question):
+    with pytest.raises(NotUnderstood):
+        engine.translate(question)
+
+
+def test_an_age_asked_as_a_field_is_the_age_at_the_date_said(engine, bank_sqlite):
+    """ "clients over 60 on 1998/12/31 ..., give client id, age, loan amount": the age in full
+    years at that date, where the birth date stood."""
+    years = (
+        "(CAST(strftime('%Y', '1998-12-31') AS INTEGER) - CAST(strftime('%Y', c.birth_date) AS "
+        "INTEGER) - (strftime('%m-%d', '1998-12-31') < strftime('%m-%d', c.birth_date)))"
+    )
+    _assert_same_answer(
+        bank_sqlite,
+        engine.translate(
+            "For clients over 60 on 1998/12/31 who own an account at a Prague branch and have a "
+            "loan on it, give client id, age, loan amount and loan status."
+        ).sql,
+        f"SELECT c.client_id, {years}, l.amount, l.status FROM account a JOIN disp d ON "
+        "d.account_id = a.account_id AND d.type = 'OWNER' JOIN client c ON c.client_id = "
+        "d.client_id JOIN district x ON x.district_id = a.district_id JOIN loan l ON "
+        f"l.account_id = a.account_id WHERE x.A3 = 'Prague' AND {years} >= 61",
+    )

@@ -141,8 +141,14 @@ def check_confidence(
         )
     # (a latest or an earliest too: "the latest transaction date of the account with the
     # largest loan" is two)
+    extremes = [i.payload for i in items if i.kind == "agg"]
     superlatives = sum(
-        1 for i in items if i.kind == "agg" and i.payload in ("max", "min", "max_date", "min_date")
+        1
+        for i in items
+        if (i.kind == "agg" and i.payload in ("max", "min", "max_date", "min_date"))
+        # ("the last one to open its very first account": a first and a last are two; a
+        # first and an earliest one)
+        or (i.kind == "topk" and i.payload is None and "max_date" in extremes)
     )
     ranked = sum(1 for _ in tree.find_all(exp.Max, exp.Min)) + sum(
         1 for s in tree.find_all(exp.Select) if s.args.get("order") and s.args.get("limit")
@@ -501,6 +507,15 @@ _WHICH_IS_RECORD = re.compile(
 )
 
 
+# "Among districts running more than 100 accounts, which has the highest salary?": one of
+# the records said after "among" asked for
+_AMONG_WHICH = re.compile(
+    r"\bamong\s+(?:the\s+|all\s+|our\s+)?(?:\w+\s+){0,2}?(district|region|account|client|loan|card|"
+    r"order|branch|bank|owner|holder|customer)s\b[^?]*?,\s*which\s+(?:one\s+)?(?:has|had|is|was|"
+    r"took|holds|held|received|got)\b"
+)
+
+
 # "List the owners with a gold card", "Show me all female clients ...": the records listed
 _LIST_RECORD = re.compile(
     r"^\W*(?:please\s+)?(?:list|show(?:\s+me)?|give\s+me|name)\s+(?:the\s+|all\s+(?:the\s+)?|"
@@ -546,7 +561,9 @@ def _check_records_asked(text: str, tree: exp.Select, aggregated: bool) -> None:
         and regions
         and not tree.args.get("group")
         and not tree.args.get("distinct")
-        and not aggregated
+        # (an average in a condition does not make one row per region: "regions with an
+        # average salary above the average")
+        and not any(e.find(exp.AggFunc) for e in tree.expressions)
     ):
         # (a region is a column of districts: listing regions so would show each many times)
         raise NotUnderstood(
@@ -601,7 +618,9 @@ def _check_answer_shape(text: str, tree: Any) -> None:
         for eq in tree.find_all(exp.EQ)
         if isinstance(eq.right, exp.Literal)
     )
-    asks_which = _WHICH_RECORD.search(text) or _WHICH_IS_RECORD.search(text)
+    asks_which = (
+        _WHICH_RECORD.search(text) or _WHICH_IS_RECORD.search(text) or _AMONG_WHICH.search(text)
+    )
     if (
         asks_which
         and len(tree.expressions) == 1

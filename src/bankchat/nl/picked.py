@@ -125,6 +125,18 @@ class PickedQuestions:
         else:
             condition = sqlglot.parse_one(f"{years} {op} {number}", read="sqlite")
         target.where(condition, copy=False)
+        if target is tree and re.search(r"\bages?\b", rest, re.I) and "birth" not in rest.lower():
+            # ("give client id, age, loan amount": the age at that date, where the birth date
+            # the age was read as would stand)
+            tree.set(
+                "expressions",
+                [
+                    sqlglot.parse_one(years, read="sqlite").as_("age")
+                    if e.unalias().sql() == "client.birth_date"
+                    else e
+                    for e in tree.expressions
+                ],
+            )
         sql = tree.sql(dialect="sqlite")
         check_confidence(self.read(rest), sql, layer=self.layer, question=rest)
         said = age.group(0).strip()
