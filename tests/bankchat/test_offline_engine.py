@@ -4597,3 +4597,19 @@ def test_an_age_asked_as_a_field_is_the_age_at_the_date_said(engine, bank_sqlite
         "d.client_id JOIN district x ON x.district_id = a.district_id JOIN loan l ON "
         f"l.account_id = a.account_id WHERE x.A3 = 'Prague' AND {years} >= 61",
     )
+
+
+def test_fields_listed_after_with_are_the_columns_alone(engine, bank_sqlite):
+    """ "Show all standing orders on account 37, with recipient bank, amount and purpose":
+    those three fields, no order id before them ("with their amounts" keeps the records' key
+    first)."""
+    _assert_same_answer(
+        bank_sqlite,
+        engine.translate(
+            "Show all standing orders on account 37, with recipient bank, amount and purpose, "
+            "largest amount first."
+        ).sql,
+        'SELECT bank_to, amount, k_symbol FROM "order" WHERE account_id = 37 ORDER BY amount '
+        "DESC, order_id",
+        ordered=True,
+    )

@@ -655,6 +655,13 @@ class Assembly(Query):
             named = next((i for i in self.items if i.kind == "meaning"), None)
             if named is not None and table_of(named) is None and self.column(named):
                 return True
+        if re.search(
+            r",?\s+with\s+(?!their\b|its\b|his\b|her\b)[a-z ]+,\s*[a-z ]+\s+and\s+",
+            self.question.lower(),
+        ):
+            # "Show all standing orders on account 37, with recipient bank, amount and
+            # purpose": those fields (a list said with "their" keeps the records' key first)
+            return True
         _, colon, tail = self.question.lower().rpartition(":")
         if (
             colon
