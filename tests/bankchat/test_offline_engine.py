@@ -4613,3 +4613,10 @@ def test_fields_listed_after_with_are_the_columns_alone(engine, bank_sqlite):
         "DESC, order_id",
         ordered=True,
     )
+
+
+def test_the_record_with_the_highest_in_each_group_is_not_the_figure_alone(engine):
+    """ "For each region, the district with the highest average salary" asks for a district
+    per region; the highest salary per region alone is asked back."""
+    with pytest.raises(NotUnderstood, match="district with the highest"):
+        engine.translate("For each region, the district with the highest average salary")

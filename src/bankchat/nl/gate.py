@@ -524,6 +524,15 @@ _LIST_RECORD = re.compile(
 )
 
 
+# "for each region, the district with the highest average salary": a record per group
+_RECORD_PER_GROUP = re.compile(
+    r"(?<!in )(?<!at )(?<!of )(?<!from )(?<!to )(?<!for )"
+    r"\bthe\s+(district|account|client|loan|card|branch|owner|holder|customer)\s+(?:with|that\s+has|"
+    r"that\s+had|which\s+has)\s+the\s+(highest|largest|biggest|lowest|smallest|most|fewest|"
+    r"oldest|youngest|latest|earliest|greatest)\b"
+)
+
+
 # the table whose records "which <noun>" asks for
 _ASKED_TABLES = {
     "client": "client",
@@ -571,6 +580,22 @@ def _check_records_asked(text: str, tree: exp.Select, aggregated: bool) -> None:
             "many times; ask per region (the number of ..., the average ... per region), or "
             "write the SQL"
         )
+    each = _RECORD_PER_GROUP.search(text)
+    if each is not None and tree.args.get("group"):
+        table = _ASKED_TABLES[each.group(1)]
+        shown = [c for e in tree.expressions for c in e.find_all(exp.Column)]
+        if not any(
+            c.table == table
+            and (c.name.endswith("_id") or (table == "district" and c.name == "A2"))
+            for c in shown
+        ):
+            # "For each region, the district with the highest average salary": that district
+            # in each group, not the highest salary alone
+            raise NotUnderstood(
+                f"The question asks for the {each.group(1)} with the {each.group(2)} ... in each "
+                "group, but I would show only the figure; ask for the figure per group, or write "
+                "the SQL"
+            )
     record = _WHICH_RECORD.search(text) or _LIST_RECORD.search(text)
     wanted = _ASKED_TABLES.get(record.group(1)) if record else None
     if record is not None and re.match(r"\s+(?:owner|holder)s?\b", text[record.end() :]):
