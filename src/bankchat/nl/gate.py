@@ -377,6 +377,11 @@ def _check_fields_listed(items: list[Item], outer: list[Any]) -> None:
         and (columns := {m.column.lower() for m in item.meanings if m.kind == "column"})
         and not columns & shown
     ]
+    _refuse_unseen(missing)
+
+
+def _refuse_unseen(missing: list[str]) -> None:
+    """Refuses an answer that leaves out fields the question asks to see."""
     if missing:
         raise NotUnderstood(
             "The question asks to see "
@@ -451,13 +456,7 @@ def _check_field_asked(items: list[Item], outer: list[Any]) -> None:
         and all(m.kind == "column" for m in asked.meanings)
         and not {m.column.lower() for m in asked.meanings} & shown
     ]
-    if missing:
-        raise NotUnderstood(
-            "The question asks to see "
-            + ", ".join(repr(m) for m in dict.fromkeys(missing))
-            + ", which the query I would run does not show; rephrase it, or write the SQL",
-            missing,
-        )
+    _refuse_unseen(missing)
 
 
 def _check_records_listed(question: str, items: list[Item], outer: list[Any]) -> None:
@@ -476,13 +475,7 @@ def _check_records_listed(question: str, items: list[Item], outer: list[Any]) ->
         and any(re.search(rf"\b{re.escape(item.text)}\b", p) for p in parts)
         and not re.search(rf"\b{re.escape(item.text)}\b", head)
     ]
-    if missing:
-        raise NotUnderstood(
-            "The question asks to see "
-            + ", ".join(repr(m) for m in dict.fromkeys(missing))
-            + ", which the query I would run does not show; rephrase it, or write the SQL",
-            missing,
-        )
+    _refuse_unseen(missing)
 
 
 _PERSON = r"(?:owners?|clients?|holders?|wom[ae]n|m[ae]n|people|persons?|he|she|they|borrowers?)"
@@ -492,35 +485,33 @@ _AGE = re.compile(
 )
 
 
+# the nouns of the records a question can ask for
+_RECORDS = r"(district|region|account|client|loan|card|order|branch|bank|owner|holder|customer)"
+
+
 # "which district ...", "which branch district ...": a record asked for, not a figure
 _WHICH_RECORD = re.compile(
     r"(?<!on )(?<!at )(?<!to )(?<!by )(?<!for )(?<!from )(?<!with )(?<!of )"
-    r"\bwhich\s+(?!a\b|an\b|the\b)(?:\w+\s+)?(district|region|account|client|loan|card|"
-    r"order|branch|bank|owner|holder|customer)s?\b"
+    rf"\bwhich\s+(?!a\b|an\b|the\b)(?:\w+\s+)?{_RECORDS}s?\b"
 )
 
 
 # "Which is the youngest client holding a gold card?": a record asked for, said the other way
-_WHICH_IS_RECORD = re.compile(
-    r"\bwhich\s+(?:is|was)\s+the\s+(?:\w+\s+){0,2}?(district|region|account|client|loan|card|"
-    r"order|branch|bank|owner|holder|customer)s?\b"
-)
+_WHICH_IS_RECORD = re.compile(rf"\bwhich\s+(?:is|was)\s+the\s+(?:\w+\s+){{0,2}}?{_RECORDS}s?\b")
 
 
 # "Among districts running more than 100 accounts, which has the highest salary?": one of
 # the records said after "among" asked for
 _AMONG_WHICH = re.compile(
-    r"\bamong\s+(?:the\s+|all\s+|our\s+)?(?:\w+\s+){0,2}?(district|region|account|client|loan|card|"
-    r"order|branch|bank|owner|holder|customer)s\b[^?]*?,\s*which\s+(?:one\s+)?(?:has|had|is|was|"
-    r"took|holds|held|received|got)\b"
+    rf"\bamong\s+(?:the\s+|all\s+|our\s+)?(?:\w+\s+){{0,2}}?{_RECORDS}s\b[^?]*?,\s*which\s+"
+    r"(?:one\s+)?(?:has|had|is|was|took|holds|held|received|got)\b"
 )
 
 
 # "List the owners with a gold card", "Show me all female clients ...": the records listed
 _LIST_RECORD = re.compile(
     r"^\W*(?:please\s+)?(?:list|show(?:\s+me)?|give\s+me|name)\s+(?:the\s+|all\s+(?:the\s+)?|"
-    r"our\s+|every\s+)?(?!a\b|an\b|the\b)(?:\w+\s+)?(district|region|account|client|loan|card|"
-    r"order|branch|bank|owner|holder|customer)s?\b(?!\s*\d)"
+    rf"our\s+|every\s+)?(?!a\b|an\b|the\b)(?:\w+\s+)?{_RECORDS}s?\b(?!\s*\d)"
 )
 
 
