@@ -4620,3 +4620,43 @@ def test_the_record_with_the_highest_in_each_group_is_not_the_figure_alone(engin
     per region; the highest salary per region alone is asked back."""
     with pytest.raises(NotUnderstood, match="district with the highest"):
         engine.translate("For each region, the district with the highest average salary")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # (the loans' total in place of their number: "how many" dropped)
+        "Bad loans: how many are there, and what do they amount to in total?",
+        # (the account the withdrawal came out of, listed after a dash, dropped)
+        "What was the largest cash withdrawal at a Kladno branch in 1995 - the amount, the date "
+        "and the account it came out of?",
+        # (the order asked for dropped for the columns shown)
+        "Loans approved in the first half of 1994: give the loan id, amount, duration and the "
+        "owner's birth date, in approval order.",
+        # (the id of the account owned, asked for and not shown)
+        "Who is the youngest account owner at our Hodonin branches? Give me the client id, "
+        "birth date and the id of the account owned.",
+    ],
+)
+def test_answers_that_drop_a_part_asked_ask_back(engine, question):
+    with pytest.raises(NotUnderstood):
+        engine.translate(question)
+
+
+def test_in_issue_order_is_the_records_date_not_the_order_table(engine, bank_sqlite):
+    """ "in issue order" sorts the cards by their issue date (the word "order" had joined the
+    standing-order table, keeping only accounts with one)."""
+    sql = engine.translate(
+        "Which junior cards were issued on accounts at Liberec branches? Give the card id, the "
+        "issue date and the holder's birth date, in issue order."
+    ).sql
+    assert '"order"' not in sql
+    _assert_same_answer(
+        bank_sqlite,
+        sql,
+        "SELECT ca.card_id, ca.issued, c.birth_date FROM card ca JOIN disp dp ON dp.disp_id = "
+        "ca.disp_id JOIN client c ON c.client_id = dp.client_id JOIN account a ON a.account_id "
+        "= dp.account_id JOIN district d ON d.district_id = a.district_id WHERE ca.type = "
+        "'junior' AND d.A2 = 'Liberec' ORDER BY ca.issued, ca.card_id",
+        ordered=True,
+    )

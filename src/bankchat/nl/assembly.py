@@ -236,12 +236,20 @@ class Assembly(Query):
             )
         else:
             cols = self._list_columns(None, fanout)
+            asked_order = self._sort_column()
             order = self._ordered_by(key)
             # (what each shown column is, its "AS name" aside)
             selected = [re.sub(r"\s+AS\s+\w+$", "", c.strip()) for c in cols.split(", ")]
             # (regions alone, "which regions have districts with ...": each region once)
             distinct = fanout or selected == ["district.A3"]
             if distinct and not all(part.split(" ")[0] in selected for part in order.split(", ")):
+                if asked_order is not None:
+                    # (the order asked for would be dropped: "..., in date order" of loans
+                    # listed with their owners' birth dates)
+                    raise NotUnderstood(
+                        "I cannot yet order these rows by a field they do not show; ask for "
+                        "that field too, or write the SQL"
+                    )
                 order = ", ".join(selected)  # DISTINCT rows are ordered by what they show
             sql = (
                 f"SELECT {'DISTINCT ' if distinct else ''}{cols} FROM {quote(base)}{joins}"

@@ -462,10 +462,19 @@ def _check_field_asked(items: list[Item], outer: list[Any]) -> None:
 def _check_records_listed(question: str, items: list[Item], outer: list[Any]) -> None:
     """Records named in a list of fields after a colon ("...: loan id, the account, amount
     and status") are each shown by a field of theirs, never dropped."""
-    head, colon, tail = question.lower().rpartition(":")
-    if not colon or re.search(r"\b(?:what|which|how|who|when|where|is|are|was|were)\b", tail):
+    # (after a colon or a dash: "... in 1995 - the amount, the date and the account")
+    text = re.sub(r"\s-\s(?=mesto|venkov|vychod|zapad)", "-", question.lower())  # ("Brno - mesto")
+    said = re.split(r":|\s[-\u2013\u2014]\s", text)
+    head, tail = " ".join(said[:-1]), said[-1]
+    if len(said) < 2 or re.search(r"\b(?:what|which|how|who|when|where|is|are|was|were)\b", tail):
         return  # ("Gold card holders: what share are women?": a question, not fields)
-    parts = [p.strip() for p in re.split(r",|\band\b", tail) if p.strip()]
+    parts = [
+        p.strip()
+        for p in re.split(r",|\band\b", tail)
+        # (a figure of the records is no record: "the loan count")
+        if p.strip()
+        and not re.search(r"\b(?:count|number|total|average|sum|share|percent\w*)\b", p)
+    ]
     shown = {c.table.lower() for e in outer for c in e.find_all(exp.Column)}
     missing = [
         item.text
@@ -674,7 +683,13 @@ def _check_answer_shape(text: str, tree: Any) -> None:
             f"'{age.group(0).strip()}' reads as an age, which I cannot compute yet; ask by "
             "birth date, or write the SQL"
         )
-    asked = re.findall(r"\b(client|account|loan|card|order|transaction|district) ids?\b", text)
+    # ("the account id", and "the id of the account owned")
+    asked = re.findall(
+        r"\b(client|account|loan|card|order|transaction|district) ids?\b|\bids?\s+of\s+(?:the|"
+        r"its|their|his|her|each)\s+(client|account|loan|card|order|transaction|district)\b",
+        text,
+    )
+    asked = [first or second for first, second in asked]
     shown = {e.alias_or_name.lower() for e in tree.expressions}
     tables = {"transaction": "trans"}
     for word in asked:
@@ -774,6 +789,14 @@ def _in_sql(item: Item, shown: _Shown, layer: SemanticLayer | None) -> bool:
             "sum": (exp.Sum,),
             "avg": (exp.Avg,),
         }.get(str(item.payload))
+        if item.payload == "count" and not any(True for _ in tree.find_all(exp.Count)):
+            # (a total only of people or events a district records: "how many inhabitants";
+            # never the records' amount in place of their number)
+            return any(
+                c.table == "district"
+                for total in tree.find_all(exp.Sum)
+                for c in total.find_all(exp.Column)
+            )
         if wanted is not None:
             return any(True for _ in tree.find_all(*wanted))
     if item.kind in ("agg", "topk"):
