@@ -279,6 +279,21 @@ def test_two_readings_with_different_answers_are_offered_as_choices(chat: BankCh
     assert living_answer.status == "success" and living_answer.rows == living.rows
 
 
+def test_how_many_of_each_of_two_values_offers_rows_or_counts_side_by_side(chat) -> None:
+    """ "How many men and how many women ...?" is read both as one row per gender and as the
+    two counts side by side (in the order asked); the asker chooses."""
+    asked = chat.ask(
+        "How many men and how many women own accounts at Kolin branches?", _policy("analyst")
+    )
+    assert asked.status == "ambiguous"
+    assert [c["label"] for c in asked.choices] == [
+        "a row for each gender, with its count",
+        "the counts side by side, in the order asked",
+    ]
+    rows, side = (chat.run_sql(c["sql"], _policy("analyst")).rows for c in asked.choices)
+    assert side == [[count for _, count in sorted(rows, key=lambda r: r[0] != "M")]]
+
+
 def test_readings_that_agree_are_answered_and_the_interpretation_says_so(bank_sqlite) -> None:
     from bankchat.nl.base import Translation
 

@@ -104,6 +104,16 @@ class OfflineEngine(FigureQuestions, PickedQuestions, DayQuestions):
                     (_PLACE_READINGS[taken].format(place=_title(place)), translation.sql),
                     (_PLACE_READINGS[other].format(place=_title(place)), second.sql),
                 ]
+        if not translation.alternatives and len(re.findall(r"\bhow\s+many\b", question, re.I)) > 1:
+            side_by_side = _counts_side_by_side(translation.sql)
+            if side_by_side is not None:
+                # "how many men and how many women ...": one row per gender, or the two counts
+                # side by side; both are read, and the asker chooses when they differ
+                grouped = sqlglot.parse_one(translation.sql, read="sqlite").expressions[0]
+                translation.alternatives = [
+                    (f"a row for each {grouped.alias_or_name}, with its count", translation.sql),
+                    ("the counts side by side, in the order asked", side_by_side),
+                ]
         translation.filler = [i.text for i in items if i.kind == "stop"]
         translation.words = [(i.text, reading(i)) for i in items if i.kind != "stop"]
         return translation
@@ -285,6 +295,41 @@ _PLACE_READINGS = {
     "account": "accounts held at branches in {place}",
     "client": "clients living in {place}",
 }
+
+
+def _counts_side_by_side(sql: str) -> str | None:
+    """ "SELECT gender, COUNT(*) ... WHERE gender IN ('M', 'F') GROUP BY gender" as one row of
+    counts, one per value in the order the values are listed; None for any other SQL."""
+    tree = sqlglot.parse_one(sql, read="sqlite")
+    group = tree.args.get("group") if isinstance(tree, exp.Select) else None
+    where = tree.args.get("where") if isinstance(tree, exp.Select) else None
+    if group is None or where is None or len(group.expressions) != 1:
+        return None
+    column = group.expressions[0]
+    listed = next(
+        (
+            node
+            for node in where.find_all(exp.In)
+            if node.this == column and len(node.expressions) > 1
+        ),
+        None,
+    )
+    counted = tree.expressions[-1].unalias() if len(tree.expressions) == 2 else None
+    if listed is None or not isinstance(counted, exp.Count):
+        return None
+    inner = counted.this
+    distinct = isinstance(inner, exp.Distinct)
+    value = inner.expressions[0].sql(dialect="sqlite") if distinct else "1"
+    counts = [
+        f"COUNT({'DISTINCT ' if distinct else ''}CASE WHEN {column.sql(dialect='sqlite')} = "
+        f"{literal.sql(dialect='sqlite')} THEN {value} END) AS count_{n}"
+        for n, literal in enumerate(listed.expressions, 1)
+    ]
+    flat = tree.copy()
+    for part in ("group", "order"):
+        flat.set(part, None)
+    flat.set("expressions", [sqlglot.parse_one(c, read="sqlite") for c in counts])
+    return flat.sql(dialect="sqlite")
 
 
 def _is_place(item: Item) -> bool:
