@@ -4660,3 +4660,17 @@ def test_in_issue_order_is_the_records_date_not_the_order_table(engine, bank_sql
         "'junior' AND d.A2 = 'Liberec' ORDER BY ca.issued, ca.card_id",
         ordered=True,
     )
+
+
+def test_fields_of_a_numbered_record_after_a_dash_are_the_columns_alone(engine, bank_sqlite):
+    """ "Client 2478 - I need her date of birth, ...": that client's fields, no id before
+    them (as after a colon)."""
+    _assert_same_answer(
+        bank_sqlite,
+        engine.translate(
+            "Client 2478 - I need her date of birth, the name of the district she lives in, and "
+            "that district's region."
+        ).sql,
+        "SELECT c.birth_date, d.A2, d.A3 FROM client c JOIN district d ON d.district_id = "
+        "c.district_id WHERE c.client_id = 2478",
+    )

@@ -657,7 +657,7 @@ class Assembly(Query):
             return True  # "Client 4's gender, birth date and home district name"
         if re.match(r"\W*[a-z ]+\s\d+\s*[:,-]\s*(?:its|their|his|her)\b", self.question.lower()):
             return True  # "Loan 5027: its amount, its term and its status?"
-        if re.match(r"\W*[a-z ]+\s\d+\s*:", self.question.lower()):
+        if re.match(r"\W*[a-z ]+\s\d+\s*(?::|\s[-\u2013\u2014]\s)", self.question.lower()):
             # "Client with id 42: birth date and gender?": that record's fields, unless the
             # first thing named after it is records ("Account 42: standing orders")
             named = next((i for i in self.items if i.kind == "meaning"), None)
