@@ -78,6 +78,9 @@ class FigureQuestions:
                     'say "highest first" or "lowest first", or write the SQL'
                 )
             return self._share_per_group(grouped[0], *split, grouped[2], hidden=hidden)
+        those = _COUNT_OF_THOSE.match(question.strip())
+        if those is not None:
+            return self._count_of_those(those, hidden)
         counted = _COUNT_AND_SHARE.match(question.strip())
         if counted is not None:
             # "How many card holders have never ..., and what share of all card holders is
@@ -748,6 +751,40 @@ class FigureQuestions:
             filler=counted.filler,
         )
 
+    def _count_of_those(
+        self, found: re.Match[str], hidden: frozenset[tuple[str, str]]
+    ) -> Translation:
+        """ "How many accounts were opened in 1994, and how many of those are owned by
+        women?": both counts, each written (and gated) as its own question, the second the
+        first with one more condition."""
+        lead, rest, cond = found.group("lead", "rest", "cond")
+        whole, part = self._figures(
+            # (joined by "and", never "that": "accounts that have a disponent that have a card"
+            # would be the disponent's card)
+            [f"{lead}how many {rest}", f"{lead}how many {rest} and {cond}"],
+            hidden,
+            exp.Count,
+            "I could read the two counts of this question only as something else; ask for each "
+            "on its own, or write the SQL",
+        )
+        trees = [sqlglot.parse_one(t.sql, read="sqlite") for t in (whole, part)]
+        if (
+            whole.sql == part.sql
+            or not _implied(_conditions(whole.sql), _conditions(part.sql))
+            or from_table(trees[0]) != from_table(trees[1])
+        ):
+            raise NotUnderstood(
+                "I could not read the second count as some of the records the first counts; "
+                "ask for each on its own, or write the SQL"
+            )
+        return Translation(
+            f"SELECT ({whole.sql}) AS count, ({part.sql}) AS count_of_them",
+            f"{whole.explanation}; of them, {cond}",
+            notes=[*whole.notes, f"the second count = those of the first that {cond}"],
+            words=[*part.words],
+            filler=part.filler,
+        )
+
     def _field_of(self, table: str, words: str) -> str | None:
         """The column of ``table`` a phrase names ("amount", "loan amount", "approved
         amount", "monthly payment"), trying it without its first words too."""
@@ -1328,6 +1365,14 @@ _SHARE_AND_COUNT = re.compile(
 _FOR_EVERY = re.compile(
     r"\bhow\s+many\b[^?.,;:]*\b(?:for|to)\s+every\s+(?:single\s+)?(?:man|woman|male|female|"
     r"owner|disponent|holder)\b",
+    re.IGNORECASE,
+)
+# "How many accounts were opened in 1994, and how many of those are owned by women?"
+_COUNT_OF_THOSE = re.compile(
+    r"^(?P<lead>[^?]*?)\bhow\s+many\s+(?P<rest>[^?]+?),?\s+and\s+how\s+many\s+of\s+(?:them|"
+    r"those|these)(?:\s+(?:accounts|clients|loans|cards|owners|holders|orders|transactions))?\s+"
+    r"(?P<cond>(?:are|were|is|was|have|has|had|hold|held|live|lived|went|got|received|took)\b"
+    r"[^?]+?)\s*[?.]?\s*$",
     re.IGNORECASE,
 )
 _COUNT_AND_SHARE = re.compile(
