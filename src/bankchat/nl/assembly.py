@@ -237,7 +237,7 @@ class Assembly(Query):
         else:
             cols = self._list_columns(None, fanout)
             asked_order = self._sort_column()
-            order = self._ordered_by(key)
+            order = self._ordered_by(key, asked_order)
             # (what each shown column is, its "AS name" aside)
             selected = [re.sub(r"\s+AS\s+\w+$", "", c.strip()) for c in cols.split(", ")]
             # (regions alone, "which regions have districts with ...": each region once)
@@ -432,10 +432,10 @@ class Assembly(Query):
         info = self.layer.tables.get(table)
         return info is not None and info.key == name
 
-    def _ordered_by(self, key: str) -> str:
+    def _ordered_by(self, key: str, sort: str | None) -> str:
         """A list's ORDER BY: what the question orders by, then the key (so that equal
-        values come in one order), else the records' names or keys."""
-        sort = self._sort_column()
+        values come in one order), else the records' names or keys. ``sort``: what the
+        question orders by (``_sort_column``)."""
         if sort is None:
             return self.list_order or key
         return sort if sort.split(", ")[-1] == key else f"{sort}, {key}"

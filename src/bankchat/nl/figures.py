@@ -257,13 +257,7 @@ class FigureQuestions:
             "I could read the two counts of this percentage only as something else; ask for "
             "the two counts, or write the SQL",
         )
-        if (
-            base.sql == part.sql
-            or not _implied(_conditions(base.sql), _conditions(part.sql))
-            # (the same records counted both times: not accounts out of districts)
-            or from_table(sqlglot.parse_one(base.sql, read="sqlite"))
-            != from_table(sqlglot.parse_one(part.sql, read="sqlite"))
-        ):
+        if not _narrows(base.sql, part.sql):
             # the part must be the whole with more conditions, never a different whole
             raise NotUnderstood(
                 "I could not read the part of this percentage as the whole with one more "
@@ -633,9 +627,7 @@ class FigureQuestions:
         grouped = _count_per_group(counted, tree)
         if not isinstance(tree, exp.Select):
             raise NotUnderstood("I could read this question only as something else")
-        if grouped is None and (
-            not _one_figure(counted, exp.Count) or not isinstance(tree, exp.Select)
-        ):
+        if grouped is None and not _one_figure(counted, exp.Count):
             raise NotUnderstood(
                 "I could read the count of this question only as something else; ask for each "
                 "figure on its own, or write the SQL"
@@ -653,13 +645,20 @@ class FigureQuestions:
         agg = "AVG" if found.group("agg").lower() in ("average", "mean") else "SUM"
         name = f"{'average' if agg == 'AVG' else 'total'}_{column}"
         counting = tree.expressions[-1].unalias()
-        if grouped is not None:
-            # each record once in each group, then both figures per group
+        if grouped is None and isinstance(counting.this, exp.Star):
+            # each record is one row: both figures over the same rows
+            sql = tree.select(f"{agg}({quote(base)}.{column}) AS {name}", append=True).sql(
+                dialect="sqlite"
+            )
+        else:
+            # a join repeats records, or groups are asked: each record once (in each group),
+            # then both figures (per group)
+            groups = grouped or []
             rows = tree.copy()
             rows.set(
                 "expressions",
                 [
-                    *(e.unalias().as_(f"group_{i}") for i, e in enumerate(grouped)),
+                    *(e.unalias().as_(f"group_{i}") for i, e in enumerate(groups)),
                     sqlglot.parse_one(f"{quote(base)}.{key}", read="sqlite"),
                     sqlglot.parse_one(f"{quote(base)}.{column}", read="sqlite"),
                 ],
@@ -667,34 +666,14 @@ class FigureQuestions:
             for part in ("group", "order"):
                 rows.set(part, None)
             rows.set("distinct", exp.Distinct())
-            groups = ", ".join(f"records.group_{i}" for i in range(len(grouped)))
-            shown = ", ".join(
-                f"records.group_{i} AS {e.alias_or_name}" for i, e in enumerate(grouped)
+            keys = ", ".join(f"records.group_{i}" for i in range(len(groups)))
+            shown = "".join(
+                f"records.group_{i} AS {e.alias_or_name}, " for i, e in enumerate(groups)
             )
             sql = (
-                f"SELECT {shown}, COUNT(*) AS count, {agg}(records.{column}) AS {name} FROM "
-                f"({rows.sql(dialect='sqlite')}) AS records GROUP BY {groups} ORDER BY {groups}"
-            )
-        elif isinstance(counting.this, exp.Star):
-            # each record is one row: both figures over the same rows
-            sql = tree.select(f"{agg}({quote(base)}.{column}) AS {name}", append=True).sql(
-                dialect="sqlite"
-            )
-        else:
-            # a join repeats records: each once, then the figures
-            rows = tree.copy()
-            rows.set(
-                "expressions",
-                [
-                    sqlglot.parse_one(f"{quote(base)}.{key}", read="sqlite"),
-                    sqlglot.parse_one(f"{quote(base)}.{column}", read="sqlite"),
-                ],
-            )
-            rows.set("distinct", exp.Distinct())
-            sql = (
-                f"SELECT COUNT(*) AS count, {agg}(records.{column}) AS {name} FROM "
+                f"SELECT {shown}COUNT(*) AS count, {agg}(records.{column}) AS {name} FROM "
                 f"({rows.sql(dialect='sqlite')}) AS records"
-            )
+            ) + (f" GROUP BY {keys} ORDER BY {keys}" if groups else "")
         said = f"{found.group('agg')} {found.group('what')}"
         return Translation(
             sql,
@@ -767,12 +746,7 @@ class FigureQuestions:
             "I could read the two counts of this question only as something else; ask for each "
             "on its own, or write the SQL",
         )
-        trees = [sqlglot.parse_one(t.sql, read="sqlite") for t in (whole, part)]
-        if (
-            whole.sql == part.sql
-            or not _implied(_conditions(whole.sql), _conditions(part.sql))
-            or from_table(trees[0]) != from_table(trees[1])
-        ):
+        if not _narrows(whole.sql, part.sql):
             raise NotUnderstood(
                 "I could not read the second count as some of the records the first counts; "
                 "ask for each on its own, or write the SQL"
@@ -829,6 +803,18 @@ def _values_of(condition: str) -> tuple[str, frozenset[str]] | None:
     if not all(isinstance(e, exp.Literal) for e in listed):
         return None
     return column.sql(), frozenset(e.sql() for e in listed)
+
+
+def _narrows(whole: str, part: str) -> bool:
+    """Whether the count ``part`` is the count ``whole`` with more conditions: other SQL,
+    the same records counted (not accounts out of districts), and every condition of the
+    whole implied by the part's."""
+    return (
+        whole != part
+        and _implied(_conditions(whole), _conditions(part))
+        and from_table(sqlglot.parse_one(whole, read="sqlite"))
+        == from_table(sqlglot.parse_one(part, read="sqlite"))
+    )
 
 
 def _implied(whole: set[str], part: set[str]) -> bool:

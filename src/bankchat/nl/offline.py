@@ -105,15 +105,9 @@ class OfflineEngine(FigureQuestions, PickedQuestions, DayQuestions):
                     (_PLACE_READINGS[other].format(place=_title(place)), second.sql),
                 ]
         if not translation.alternatives and len(re.findall(r"\bhow\s+many\b", question, re.I)) > 1:
-            side_by_side = _counts_side_by_side(translation.sql)
-            if side_by_side is not None:
-                # "how many men and how many women ...": one row per gender, or the two counts
-                # side by side; both are read, and the asker chooses when they differ
-                grouped = sqlglot.parse_one(translation.sql, read="sqlite").expressions[0]
-                translation.alternatives = [
-                    (f"a row for each {grouped.alias_or_name}, with its count", translation.sql),
-                    ("the counts side by side, in the order asked", side_by_side),
-                ]
+            # "how many men and how many women ...": one row per gender, or the two counts
+            # side by side; both are read, and the asker chooses when they differ
+            translation.alternatives = _counts_side_by_side(translation.sql)
         translation.filler = [i.text for i in items if i.kind == "stop"]
         translation.words = [(i.text, reading(i)) for i in items if i.kind != "stop"]
         return translation
@@ -297,14 +291,15 @@ _PLACE_READINGS = {
 }
 
 
-def _counts_side_by_side(sql: str) -> str | None:
-    """ "SELECT gender, COUNT(*) ... WHERE gender IN ('M', 'F') GROUP BY gender" as one row of
-    counts, one per value in the order the values are listed; None for any other SQL."""
+def _counts_side_by_side(sql: str) -> list[tuple[str, str]]:
+    """ "SELECT gender, COUNT(*) ... WHERE gender IN ('M', 'F') GROUP BY gender" and the same
+    as one row of counts, one per value in the order the values are listed, as two readings;
+    none for any other SQL."""
     tree = sqlglot.parse_one(sql, read="sqlite")
     group = tree.args.get("group") if isinstance(tree, exp.Select) else None
     where = tree.args.get("where") if isinstance(tree, exp.Select) else None
     if group is None or where is None or len(group.expressions) != 1:
-        return None
+        return []
     column = group.expressions[0]
     listed = next(
         (
@@ -316,7 +311,7 @@ def _counts_side_by_side(sql: str) -> str | None:
     )
     counted = tree.expressions[-1].unalias() if len(tree.expressions) == 2 else None
     if listed is None or not isinstance(counted, exp.Count):
-        return None
+        return []
     inner = counted.this
     distinct = isinstance(inner, exp.Distinct)
     value = inner.expressions[0].sql(dialect="sqlite") if distinct else "1"
@@ -329,7 +324,10 @@ def _counts_side_by_side(sql: str) -> str | None:
     for part in ("group", "order"):
         flat.set(part, None)
     flat.set("expressions", [sqlglot.parse_one(c, read="sqlite") for c in counts])
-    return flat.sql(dialect="sqlite")
+    return [
+        (f"a row for each {tree.expressions[0].alias_or_name}, with its count", sql),
+        ("the counts side by side, in the order asked", flat.sql(dialect="sqlite")),
+    ]
 
 
 def _is_place(item: Item) -> bool:
