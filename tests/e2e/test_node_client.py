@@ -154,6 +154,13 @@ def test_a_subscriber_sees_every_write_from_other_connections_in_order(
     assert obs["burstLengths"][-1] == 11
 
 
+def test_a_search_query_updates_live_best_match_first(server: RunningServer) -> None:
+    updates = run_step(server, "ws_client.mjs", "live_search")["updates"]
+    assert len(updates[0]) == 0 and len(updates[-1]) == 1
+    assert any(len(update) == 2 for update in updates)
+    assert all("nothing to see" not in body for update in updates for body in update)
+
+
 def test_a_resolved_mutation_is_already_visible_to_the_same_clients_reads(
     server: RunningServer,
 ) -> None:

@@ -23,12 +23,17 @@ QUERIES = [
     ("notes:scored", {"author": "ann", "min": 2}),
     ("notes:page", {"paginationOpts": {"numItems": 2, "cursor": None}}),
     ("counters:get", {"name": "c"}),
+    ("notes:search", {"text": "b"}),
+    ("notes:search", {"text": "blue sky", "author": "ann"}),
+    ("notes:search", {"text": "e", "limit": 2}),
+    ("notes:searchPage", {"text": "sky", "paginationOpts": {"numItems": 2, "cursor": None}}),
 ]
+BODIES = ["b", "e", "blue", "sky blue", "bed", "sky sky", "else"]
 
 operations = st.lists(
     st.one_of(
-        st.tuples(st.just("add"), st.sampled_from(AUTHORS), st.integers(0, 4)),
-        st.tuples(st.just("edit"), st.integers(0, 30), st.just(0)),
+        st.tuples(st.just("add"), st.sampled_from(AUTHORS), st.integers(0, 6)),
+        st.tuples(st.just("edit"), st.integers(0, 30), st.integers(0, 6)),
         st.tuples(st.just("remove"), st.integers(0, 30), st.just(0)),
         st.tuples(st.just("count"), st.just(""), st.just(0)),
         st.tuples(st.just("fail"), st.sampled_from(AUTHORS), st.just(0)),
@@ -65,11 +70,14 @@ def test_every_live_entry_equals_a_fresh_run_after_every_commit(ops):
                 if kind == "add":
                     ids.append(
                         runtime.run_mutation(
-                            "notes:addNote", {"author": arg, "body": "b", "score": score}
+                            "notes:addNote",
+                            {"author": arg, "body": BODIES[score], "score": score},
                         ).value
                     )
                 elif kind == "edit" and ids:
-                    runtime.run_mutation("notes:edit", {"id": ids[arg % len(ids)], "body": "e"})
+                    runtime.run_mutation(
+                        "notes:edit", {"id": ids[arg % len(ids)], "body": BODIES[score]}
+                    )
                 elif kind == "remove" and ids:
                     runtime.run_mutation("notes:remove", {"id": ids.pop(arg % len(ids))})
                 elif kind == "count":
@@ -110,6 +118,32 @@ def test_only_entries_whose_reads_a_commit_touched_are_rerun(tmp_path):
         # the counter query read the by_name range for "c" only: "other" does not touch it
         assert manager.reruns == runs + 1
         assert ann.version == counter.version == 1
+
+
+def test_a_search_is_rerun_only_by_commits_that_touch_its_terms(tmp_path):
+    with Runtime(APPS / "notes", tmp_path) as runtime:
+        manager = SubscriptionManager(runtime)
+        recorder = Recorder()
+        apples = manager.acquire("notes:search", {"text": "apple pie"}, None, None, recorder)
+        runs = manager.reruns
+        runtime.run_mutation("notes:addNote", {"author": "ann", "body": "banana bread"})
+        manager.catch_up()
+        assert manager.reruns == runs and apples.version == 1
+        found = runtime.run_mutation(
+            "notes:addNote", {"author": "ann", "body": "apple crumble"}
+        ).value
+        manager.catch_up()
+        assert manager.reruns == runs + 1 and recorder.changed == [apples]
+        assert '"apple crumble"' in apples.value_json
+        # the last term matches as a prefix: "piecrust" starts with "pie"
+        runtime.run_mutation("notes:addNote", {"author": "bob", "body": "piecrust"})
+        manager.catch_up()
+        assert manager.reruns == runs + 2 and '"piecrust"' in apples.value_json
+        # an edit that takes the term away, and a removal, update it too
+        runtime.run_mutation("notes:edit", {"id": found, "body": "pear crumble"})
+        manager.catch_up()
+        assert "crumble" not in apples.value_json and '"piecrust"' in apples.value_json
+        assert apples.value_json == fresh_json(runtime, apples)
 
 
 def test_fast_forward_moves_on_only_when_no_live_query_read_what_changed(tmp_path):

@@ -58,6 +58,35 @@ class IndexInfo:
         return bytes(out)
 
 
+@dataclass(frozen=True)
+class SearchIndexInfo:
+    """One full-text search index of a table (engine/search.py)."""
+
+    id: int
+    name: str
+    search_field: str
+    filter_fields: tuple[str, ...] = ()
+    search_path: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    filter_paths: tuple[tuple[str, ...], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "search_path", tuple(self.search_field.split(".")))
+        object.__setattr__(
+            self, "filter_paths", tuple(tuple(f.split(".")) for f in self.filter_fields)
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "searchField": self.search_field,
+            "filterFields": list(self.filter_fields),
+        }
+
+    @classmethod
+    def from_json(cls, name: str, data: dict[str, Any]) -> SearchIndexInfo:
+        return cls(data["id"], name, data["searchField"], tuple(data["filterFields"]))
+
+
 @dataclass
 class TableInfo:
     """A table as the engine sees it."""
@@ -66,6 +95,7 @@ class TableInfo:
     number: int
     indexes: dict[str, IndexInfo]
     validator: ObjectValidator | None = None
+    search_indexes: dict[str, SearchIndexInfo] = field(default_factory=dict)
 
     @property
     def by_id(self) -> IndexInfo:
@@ -150,13 +180,15 @@ class Catalog:
         table.indexes[name] = index
         return index
 
-    def apply_schema(self, schema: SchemaDefinition) -> tuple[list[IndexInfo], list[int]]:
+    def apply_schema(
+        self, schema: SchemaDefinition
+    ) -> tuple[list[IndexInfo | SearchIndexInfo], list[int]]:
         """Bring tables and indexes in line with a schema.
 
         Returns the indexes to backfill (new, or with changed fields) and the ids of indexes
         whose entries must be dropped. Tables missing from the schema keep their data.
         """
-        backfill: list[IndexInfo] = []
+        backfill: list[IndexInfo | SearchIndexInfo] = []
         dropped: list[int] = []
         for name, definition in schema.tables.items():
             info = self.tables.get(name) or self.add_table(name)
@@ -170,6 +202,21 @@ class Catalog:
             for index_name, fields in wanted.items():
                 if index_name not in info.indexes:
                     backfill.append(self._add_index(info, index_name, fields))
+            searches = {
+                i.name: (i.search_field, tuple(i.filter_fields)) for i in definition.search_indexes
+            }
+            for search in list(info.search_indexes.values()):
+                if searches.get(search.name) != (search.search_field, search.filter_fields):
+                    dropped.append(search.id)
+                    del info.search_indexes[search.name]
+            for index_name, (search_field, filter_fields) in searches.items():
+                if index_name not in info.search_indexes:
+                    search = SearchIndexInfo(
+                        self.next_index, index_name, search_field, filter_fields
+                    )
+                    self.next_index += 1
+                    info.search_indexes[index_name] = search
+                    backfill.append(search)
             info.validator = definition.document if schema.schema_validation else None
         self.strict = True
         self.bind_id_validators(schema)
@@ -206,6 +253,7 @@ class Catalog:
                     mine.indexes[index_name] = index
             for index_name in [n for n in mine.indexes if n not in info.indexes]:
                 del mine.indexes[index_name]
+            mine.search_indexes = dict(info.search_indexes)
         self.next_user_table = max(self.next_user_table, other.next_user_table)
         self.next_system_table = max(self.next_system_table, other.next_system_table)
         self.next_index = max(self.next_index, other.next_index)
@@ -222,6 +270,11 @@ class Catalog:
                     "indexes": {
                         i.name: {"id": i.id, "fields": list(i.fields)} for i in t.indexes.values()
                     },
+                    **(
+                        {"searchIndexes": {i.name: i.to_json() for i in t.search_indexes.values()}}
+                        if t.search_indexes
+                        else {}
+                    ),
                 }
                 for name, t in self.tables.items()
             },
@@ -238,6 +291,10 @@ class Catalog:
                 {
                     iname: IndexInfo(i["id"], iname, tuple(i["fields"]))
                     for iname, i in t["indexes"].items()
+                },
+                search_indexes={
+                    iname: SearchIndexInfo.from_json(iname, i)
+                    for iname, i in t.get("searchIndexes", {}).items()
                 },
             )
             for name, t in data["tables"].items()

@@ -19,12 +19,13 @@ from functools import partial
 from typing import Any
 
 from livebase.engine import values, wallclock
-from livebase.engine.catalog import Catalog, IndexInfo, TableInfo, id_key
+from livebase.engine.catalog import Catalog, IndexInfo, SearchIndexInfo, TableInfo, id_key
 from livebase.engine.commit_feed import CommitFeed, CommitListener
 from livebase.engine.committer import Committer, LocalCommitter, SharedCommitter
 from livebase.engine.errors import SchemaError, UnknownTableError, ValidationError
 from livebase.engine.readset import WriteLog
 from livebase.engine.schema import SchemaDefinition
+from livebase.engine.search import entry_of
 from livebase.engine.store import Commit, Persistence
 from livebase.engine.transaction import Transaction
 
@@ -240,17 +241,27 @@ class Database:
             for index in backfill:
                 self._backfill(index)
 
-    def _tables_of(self, index: IndexInfo) -> TableInfo:
-        return next(t for t in self.catalog.tables.values() if index in t.indexes.values())
+    def _tables_of(self, index: IndexInfo | SearchIndexInfo) -> TableInfo:
+        return next(
+            t
+            for t in self.catalog.tables.values()
+            if index in t.indexes.values() or index in t.search_indexes.values()
+        )
 
-    def _backfill(self, index: IndexInfo) -> None:
+    def _backfill(self, index: IndexInfo | SearchIndexInfo) -> None:
         """Write entries of a new index for every existing document, in batches."""
         table = self._tables_of(index)
         count = 0
         for batch in self._all_documents(table, _BACKFILL_BATCH):
-            adds = [(index.id, index.key_of(doc), id_key(doc["_id"])) for doc in batch]
-            write_set = {index.id: [add[1] for add in adds]}
-            self.committer.commit(partial(Commit, index_adds=adds, write_set=write_set))
+            if isinstance(index, SearchIndexInfo):
+                entries = [entry_of(index, doc, id_key(doc["_id"])) for doc in batch]
+                terms = {term for entry in entries for term in entry.text_terms()}
+                build = partial(Commit, search_adds=entries, write_set={index.id: sorted(terms)})
+            else:
+                adds = [(index.id, index.key_of(doc), id_key(doc["_id"])) for doc in batch]
+                write_set = {index.id: [add[1] for add in adds]}
+                build = partial(Commit, index_adds=adds, write_set=write_set)
+            self.committer.commit(build)
             count += len(batch)
         if count:
             log.info("backfilled index %s.%s over %d documents", table.name, index.name, count)

@@ -11,10 +11,11 @@ from collections.abc import AsyncIterator, Callable, Generator
 from typing import TYPE_CHECKING, Any
 
 from livebase.engine import values
-from livebase.engine.catalog import IndexInfo, TableInfo
+from livebase.engine.catalog import IndexInfo, SearchIndexInfo, TableInfo
 from livebase.engine.errors import IndexRangeError, ValidationError
 from livebase.engine.filters import Expr, FilterBuilder, compile_filter, matches
 from livebase.engine.keys import encode_key, encode_value, undefined, values_end
+from livebase.engine.search import SearchFilter
 
 if TYPE_CHECKING:
     from livebase.engine.transaction import Transaction
@@ -142,6 +143,7 @@ class QueryBuilder:
         self._index_chosen = False
         self._desc = False
         self._filters: list[Expr] = []
+        self._search: tuple[SearchIndexInfo, SearchFilter] | None = None
 
     def with_index(
         self, name: str, range_fn: Callable[[IndexRange], Any] | None = None
@@ -165,6 +167,34 @@ class QueryBuilder:
             self._range = builder
         return self
 
+    def with_search_index(
+        self, name: str, search_fn: Callable[[SearchFilter], Any]
+    ) -> QueryBuilder:
+        """Full-text search through the named search index: ``lambda q: q.search("body",
+        "hello hi").eq("channel", "#general")``. Results come in relevance order (at most
+        1,024), and may be filtered, taken, collected or paginated."""
+        if self._index_chosen:
+            raise IndexRangeError(
+                "A query takes one with_index(), with_search_index() or full_table_scan()"
+            )
+        if self._desc:
+            raise IndexRangeError("A search query's results come in relevance order: no order()")
+        index = self._table.search_indexes.get(name)
+        if index is None:
+            known = ", ".join(sorted(self._table.search_indexes)) or "none"
+            raise IndexRangeError(
+                f"Search index {name!r} not found on table {self._table.name!r} "
+                f"(search indexes: {known})"
+            )
+        builder = SearchFilter(index)
+        result = search_fn(builder)
+        if result is not builder:
+            raise IndexRangeError("with_search_index() functions must return q")
+        builder.query()  # why: a malformed search fails here, where it was written
+        self._search = (index, builder)
+        self._index_chosen = True
+        return self
+
     def full_table_scan(self) -> QueryBuilder:
         """Read the whole table in creation order."""
         if self._index_chosen:
@@ -176,6 +206,8 @@ class QueryBuilder:
         """``"asc"`` (the default) or ``"desc"``, by the index's key."""
         if order not in ("asc", "desc"):
             raise ValidationError(f"order() takes 'asc' or 'desc', got {order!r}")
+        if self._search is not None:
+            raise IndexRangeError("A search query's results come in relevance order: no order()")
         self._desc = order == "desc"
         return self
 
@@ -301,6 +333,12 @@ class QueryBuilder:
         self, lo: bytes | None, hi: bytes | None
     ) -> Generator[tuple[bytes, dict[str, Any], bool], None, None]:
         """Rows of the range clipped to ``[lo, hi)``, each with whether it passes the filters."""
+        if self._search is not None:
+            index, builder = self._search
+            for key, doc in self._txn.search(self._table, index, builder.query()):
+                if (lo is None or key >= lo) and (hi is None or key < hi):
+                    yield key, doc, all(matches(f, doc) for f in self._filters)
+            return
         interval = self._interval()
         if interval is None:
             return

@@ -12,6 +12,8 @@ from livebase.engine.validators import Validator, _Object, _Optional, as_object_
 
 MAX_INDEXES = 32
 MAX_INDEX_FIELDS = 16
+MAX_SEARCH_INDEXES = 4
+MAX_FILTER_FIELDS = 16
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 RESERVED_INDEXES = ("by_id", "by_creation_time")
 
@@ -24,12 +26,31 @@ class IndexDefinition:
     fields: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class SearchIndexDefinition:
+    """A full-text search index over one string field, with equality filter fields."""
+
+    name: str
+    search_field: str
+    filter_fields: tuple[str, ...] = ()
+
+
 @dataclass
 class TableDefinition:
     """A table's document validator and its indexes."""
 
     document: _Object | None
     indexes: list[IndexDefinition] = field(default_factory=list)
+    search_indexes: list[SearchIndexDefinition] = field(default_factory=list)
+
+    def _check_name(self, kind: str, name: str) -> None:
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise SchemaError(f"Invalid {kind} name {name!r}")
+        if name in RESERVED_INDEXES:
+            raise SchemaError(f"Index name {name!r} is reserved")
+        taken = [i.name for i in self.indexes] + [i.name for i in self.search_indexes]
+        if name in taken:
+            raise SchemaError(f"Duplicate index name {name!r}")
 
     def index(self, name: str, fields: Sequence[str] | Mapping[str, Any]) -> TableDefinition:
         """Add an index; ``fields`` in order, as in Convex's ``.index(name, [fields])``."""
@@ -37,12 +58,7 @@ class TableDefinition:
             fields = list(fields.get("fields", []))
         if isinstance(fields, str):
             raise SchemaError(f"Index {name!r}: fields must be a list of field names")
-        if not isinstance(name, str) or not _NAME.match(name):
-            raise SchemaError(f"Invalid index name {name!r}")
-        if name in RESERVED_INDEXES:
-            raise SchemaError(f"Index name {name!r} is reserved")
-        if any(existing.name == name for existing in self.indexes):
-            raise SchemaError(f"Duplicate index name {name!r}")
+        self._check_name("index", name)
         if not fields or len(fields) > MAX_INDEX_FIELDS:
             raise SchemaError(f"Index {name!r} needs 1 to {MAX_INDEX_FIELDS} fields")
         for field_name in fields:
@@ -60,14 +76,62 @@ class TableDefinition:
         self.indexes.append(IndexDefinition(name, tuple(fields)))
         return self
 
-    def search_index(self, name: str, spec: Mapping[str, Any]) -> TableDefinition:
-        """Full-text search indexes are not supported yet; refuse clearly rather than ignore."""
-        raise SchemaError(f"Search index {name!r}: full-text search indexes are not supported")
+    def search_index(
+        self,
+        name: str,
+        spec: Mapping[str, Any] | None = None,
+        *,
+        search_field: str | None = None,
+        filter_fields: Sequence[str] = (),
+    ) -> TableDefinition:
+        """Add a full-text search index: ``.search_index("search_body", search_field="body",
+        filter_fields=["channel"])``, or Convex's ``{"searchField": ..., "filterFields":
+        [...]}``."""
+        if spec is not None:
+            if not isinstance(spec, Mapping):
+                raise SchemaError(
+                    f"Search index {name!r}: give search_field= (and filter_fields=) or "
+                    "{'searchField': ..., 'filterFields': [...]}"
+                )
+            search_field = spec.get("searchField", search_field)
+            filter_fields = spec.get("filterFields", filter_fields)
+        self._check_name("search index", name)
+        if not isinstance(search_field, str) or not search_field:
+            raise SchemaError(f"Search index {name!r} needs a search field (search_field=...)")
+        if isinstance(filter_fields, str) or not isinstance(filter_fields, Sequence):
+            raise SchemaError(f"Search index {name!r}: filter fields must be a list of names")
+        if len(filter_fields) > MAX_FILTER_FIELDS:
+            raise SchemaError(
+                f"Search index {name!r} has at most {MAX_FILTER_FIELDS} filter fields"
+            )
+        for field_name in (search_field, *filter_fields):
+            if not isinstance(field_name, str) or not field_name:
+                raise SchemaError(f"Search index {name!r}: invalid field {field_name!r}")
+            if field_name.startswith("_"):
+                raise SchemaError(f"Search index {name!r}: field {field_name!r} is a system field")
+        if len(set(filter_fields)) != len(filter_fields) or search_field in filter_fields:
+            raise SchemaError(f"Search index {name!r} names a field twice")
+        if len(self.search_indexes) >= MAX_SEARCH_INDEXES:
+            raise SchemaError(f"A table has at most {MAX_SEARCH_INDEXES} search indexes")
+        self.search_indexes.append(SearchIndexDefinition(name, search_field, tuple(filter_fields)))
+        return self
+
+    def vector_index(self, name: str, *args: Any, **kwargs: Any) -> TableDefinition:
+        """Vector indexes are not supported yet; refuse clearly rather than ignore."""
+        raise SchemaError(f"Vector index {name!r}: vector indexes are not supported yet")
 
     def export(self) -> dict[str, Any]:
         return {
             "indexes": [
                 {"indexDescriptor": i.name, "fields": list(i.fields)} for i in self.indexes
+            ],
+            "searchIndexes": [
+                {
+                    "indexDescriptor": i.name,
+                    "searchField": i.search_field,
+                    "filterFields": list(i.filter_fields),
+                }
+                for i in self.search_indexes
             ],
             "documentType": self.document.to_json() if self.document else {"type": "any"},
         }

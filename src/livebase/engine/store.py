@@ -2,9 +2,10 @@
 
 Storage holds the current version of every document (``documents``: table number and ID key to
 JSON text), the entries of every index but ``by_id`` (``indexes``: index id and key to the
-document's ID key), a few named metadata values (the catalog, the schema's hash), and the
-commit log: each commit's timestamp and write set, written in the same transaction as the
-documents, so that a process can learn what another process committed (``commits_after``).
+document's ID key), search indexes' entries (``engine.search``), a few named metadata values
+(the catalog, the schema's hash), and the commit log: each commit's timestamp and write set,
+written in the same transaction as the documents, so that a process can learn what another
+process committed (``commits_after``).
 Snapshots are consistent read views at the latest commit's timestamp; ``commit`` applies one
 transaction atomically, and only above the latest timestamp.
 
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from livebase.engine.readset import WriteSet
+from livebase.engine.search import SearchEntry, SearchHit, SearchQuery, Weights
 
 # A scan yields (index key, document JSON text) in key order.
 Row = tuple[bytes, str]
@@ -43,8 +45,12 @@ class Commit:
     index_adds: list[tuple[int, bytes, bytes]] = field(default_factory=list)
     # metadata values to set (JSON-serializable)
     meta: dict[str, Any] = field(default_factory=dict)
-    # index ids whose entries are dropped whole (an index removed from the schema)
+    # index ids whose entries are dropped whole (an index removed from the schema); search
+    # indexes' entries too
     dropped_indexes: list[int] = field(default_factory=list)
+    # search index entries to remove (the documents' previous entries), then to add
+    search_removes: list[SearchEntry] = field(default_factory=list)
+    search_adds: list[SearchEntry] = field(default_factory=list)
     # the index keys this commit removed or added, per index id (by_id included): what OCC
     # checks and live queries are invalidated by; stored in the commit log
     write_set: WriteSet = field(default_factory=dict)
@@ -110,6 +116,12 @@ class Snapshot(ABC):
         """Up to ``limit`` rows with ``start <= key < end`` in key order (descending if
         ``reverse``). ``index=None`` scans the table's documents by ID key (``by_id``); an
         index entry whose document is missing is skipped."""
+
+    @abstractmethod
+    def search(self, table: int, index: int, query: SearchQuery) -> tuple[list[SearchHit], Weights]:
+        """The documents of a table whose entries in a search index match ``query``: up to
+        ``query.limit``, by BM25 score (``engine.search``) then ID key, with the weights
+        they were scored by. Every implementation returns the same hits for the same data."""
 
     @abstractmethod
     def meta(self, name: str) -> Any:

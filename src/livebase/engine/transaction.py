@@ -13,7 +13,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from livebase.engine import values
-from livebase.engine.catalog import SYSTEM_FIELDS, IndexInfo, TableInfo, document_suffix, id_key
+from livebase.engine.catalog import (
+    SYSTEM_FIELDS,
+    IndexInfo,
+    SearchIndexInfo,
+    TableInfo,
+    document_suffix,
+    id_key,
+)
 from livebase.engine.errors import (
     InvalidIdError,
     LimitError,
@@ -25,6 +32,7 @@ from livebase.engine.ids import decode_id, new_id
 from livebase.engine.keys import undefined
 from livebase.engine.query import IndexRange
 from livebase.engine.readset import ReadSet, key_successor
+from livebase.engine.search import SearchQuery, entry_of, idf, prefix_end, sort_key
 from livebase.engine.store import Commit, Snapshot
 
 if TYPE_CHECKING:
@@ -236,6 +244,51 @@ class Transaction:
                 lo = key_successor(last)
             page = min(page * 4, _MAX_PAGE)
 
+    def search(
+        self, table: TableInfo, index: SearchIndexInfo, query: SearchQuery
+    ) -> Generator[tuple[bytes, dict[str, Any]], None, None]:
+        """The documents matching a search query, best first, merged with pending writes,
+        each with its sort key (``engine.search.sort_key``).
+
+        The read set holds the query's terms (the prefix as a range) in the search index, so a
+        commit that adds, changes or removes a document holding one of them invalidates it,
+        and a point read of each document handed out, whose other fields it may show.
+        """
+        for term in query.terms:
+            self.read_set.add_point(index.id, term)
+        if query.prefix is not None:
+            self.read_set.add(index.id, query.prefix, prefix_end(query.prefix))
+        if not query.terms:
+            return
+        mine = {key: p for (n, key), p in self.writes.items() if n == table.number}
+        asked = SearchQuery(query.terms, query.prefix, query.filters, query.limit + len(mine))
+        hits, weights = self._snap().search(table.number, index.id, asked)
+        found: list[tuple[int, bytes, str | None]] = [
+            (hit.score, hit.doc, hit.text) for hit in hits if hit.doc not in mine
+        ]
+        pending: dict[bytes, dict[str, Any]] = {}
+        for key, write in mine.items():
+            if write.new is None:
+                continue
+            entry = entry_of(index, write.new, key)
+            if not all(f in entry.terms for f in query.filters):
+                continue
+            for term in entry.text_terms():
+                if term not in weights.idf and (
+                    term in query.terms
+                    or (query.prefix is not None and term.startswith(query.prefix))
+                ):
+                    weights.idf[term] = idf(weights.documents + 1, 1)
+            if any(term in entry.terms for term in weights.idf):
+                found.append((weights.score(entry), key, None))
+                pending[key] = write.new
+        found.sort(key=lambda hit: (-hit[0], hit[1]))
+        for score, key, text in found[: query.limit]:
+            self._count_read()
+            self.read_set.add_point(table.by_id.id, key)
+            doc = _copy(pending[key]) if text is None else values.loads(text)
+            yield sort_key(score, key), doc
+
     def journal_end_cursor(self) -> str | None:
         """The end cursor a re-run of a paginated query must keep, from its journal."""
         if not self.journal_in:
@@ -404,6 +457,18 @@ class Transaction:
                 if new_key is not None and new_key != old_key:
                     commit.index_adds.append((index.id, new_key, pending.key))
                     touched.append(new_key)
+            for search in table.search_indexes.values():
+                old_entry = None if old is None else entry_of(search, old, pending.key)
+                new_entry = None if new is None else entry_of(search, new, pending.key)
+                if old_entry == new_entry:
+                    continue
+                terms = write_set.setdefault(search.id, [])
+                if old_entry is not None:
+                    commit.search_removes.append(old_entry)
+                    terms += old_entry.text_terms()
+                if new_entry is not None:
+                    commit.search_adds.append(new_entry)
+                    terms += new_entry.text_terms()
         return commit
 
     def close(self) -> None:

@@ -16,6 +16,14 @@ from bisect import bisect_left, insort
 from dataclasses import dataclass, field
 from typing import Any
 
+from livebase.engine.search import (
+    MAX_PREFIX_EXPANSIONS,
+    SearchEntry,
+    SearchHit,
+    SearchQuery,
+    Weights,
+    weigh,
+)
 from livebase.engine.store import (
     COMMIT_LOG_RETENTION,
     Commit,
@@ -62,6 +70,69 @@ class _SortedMap:
 _EMPTY = _SortedMap()
 
 
+@dataclass
+class _SearchIndex:
+    """One search index: every document's entry, the postings of each term, each text
+    term's document frequency and the token count."""
+
+    entries: dict[bytes, SearchEntry] = field(default_factory=dict)
+    postings: dict[bytes, dict[bytes, int]] = field(default_factory=dict)
+    frequencies: dict[bytes, int] = field(default_factory=dict)
+    tokens: int = 0
+
+    def copy(self) -> _SearchIndex:
+        # why: postings are copied per term when a commit touches the term (_posting)
+        return _SearchIndex(
+            dict(self.entries), dict(self.postings), dict(self.frequencies), self.tokens
+        )
+
+    def remove(self, entry: SearchEntry, copied: set[bytes]) -> None:
+        if self.entries.pop(entry.doc, None) is None:
+            return
+        for term in entry.terms:
+            self._posting(term, copied).pop(entry.doc, None)
+        for term in entry.text_terms():
+            self.frequencies[term] = self.frequencies.get(term, 0) - 1
+        self.tokens -= entry.length
+
+    def add(self, entry: SearchEntry, copied: set[bytes]) -> None:
+        self.entries[entry.doc] = entry
+        for term, tf in entry.terms.items():
+            self._posting(term, copied)[entry.doc] = tf
+        for term in entry.text_terms():
+            self.frequencies[term] = self.frequencies.get(term, 0) + 1
+        self.tokens += entry.length
+
+    def _posting(self, term: bytes, copied: set[bytes]) -> dict[bytes, int]:
+        if term not in copied:
+            copied.add(term)
+            self.postings[term] = dict(self.postings.get(term, {}))
+        return self.postings[term]
+
+    def search(self, query: SearchQuery) -> tuple[list[tuple[int, bytes]], Weights]:
+        """(score, ID key) of the matching documents, best first, as the SQL engines rank
+        them, and the weights they were scored by."""
+        found: dict[bytes, int] = {}
+        if query.prefix is not None:
+            expansions = sorted(
+                (-df, term)
+                for term, df in self.frequencies.items()
+                if df > 0 and term.startswith(query.prefix)
+            )[:MAX_PREFIX_EXPANSIONS]
+            found.update((term, -df) for df, term in expansions)
+        found.update((t, self.frequencies[t]) for t in query.terms if t in self.frequencies)
+        weights = weigh(found, query.terms, len(self.entries), self.tokens)
+        docs = {doc for term in weights.idf for doc in self.postings.get(term, {})}
+        entries = [self.entries[doc] for doc in docs]
+        ranked = [
+            (weights.score(entry), entry.doc)
+            for entry in entries
+            if all(f in entry.terms for f in query.filters)
+        ]
+        ranked.sort(key=lambda hit: (-hit[0], hit[1]))
+        return ranked[: query.limit], weights
+
+
 @dataclass(frozen=True)
 class _Version:
     """Storage as of one commit. Never changed once published."""
@@ -70,6 +141,7 @@ class _Version:
     documents: dict[int, _SortedMap] = field(default_factory=dict)  # table -> id key -> JSON
     indexes: dict[int, _SortedMap] = field(default_factory=dict)  # index -> key -> id key
     meta: dict[str, str] = field(default_factory=dict)  # name -> JSON text
+    search: dict[int, _SearchIndex] = field(default_factory=dict)  # search index id -> entries
 
 
 class MemorySnapshot(Snapshot):
@@ -112,6 +184,15 @@ class MemorySnapshot(Snapshot):
                 if len(rows) == limit:
                     break
         return rows
+
+    def search(self, table: int, index: int, query: SearchQuery) -> tuple[list[SearchHit], Weights]:
+        version = self._v()
+        entries = version.search.get(index)
+        if entries is None or not query.terms:
+            return [], Weights()
+        docs = version.documents.get(table, _EMPTY).values
+        ranked, weights = entries.search(query)
+        return [SearchHit(doc, score, docs[doc]) for score, doc in ranked if doc in docs], weights
 
     def meta(self, name: str) -> Any:
         text = self._v().meta.get(name)
@@ -204,7 +285,26 @@ def _apply(current: _Version, commit: Commit) -> _Version:
         writable(indexes, "index", index_id).put(key, doc)
     meta = dict(current.meta)
     meta.update((name, json.dumps(value)) for name, value in commit.meta.items())
-    return _Version(commit.ts, documents, indexes, meta)
+    return _Version(commit.ts, documents, indexes, meta, _apply_search(current.search, commit))
+
+
+def _apply_search(current: dict[int, _SearchIndex], commit: Commit) -> dict[int, _SearchIndex]:
+    if not (commit.search_removes or commit.search_adds or commit.dropped_indexes):
+        return current
+    search = {i: entries for i, entries in current.items() if i not in commit.dropped_indexes}
+    copied: dict[int, set[bytes]] = {}
+
+    def writable(index_id: int) -> tuple[_SearchIndex, set[bytes]]:
+        if index_id not in copied:
+            copied[index_id] = set()
+            search[index_id] = search[index_id].copy() if index_id in search else _SearchIndex()
+        return search[index_id], copied[index_id]
+
+    for entry in commit.search_removes:
+        writable(entry.index)[0].remove(entry, copied[entry.index])
+    for entry in commit.search_adds:
+        writable(entry.index)[0].add(entry, copied[entry.index])
+    return search
 
 
 def _copy_write_set(write_set: dict[int, list[bytes]]) -> dict[int, list[bytes]]:

@@ -36,6 +36,7 @@ import psycopg
 from psycopg import sql
 from psycopg_pool import ConnectionPool
 
+from livebase.engine.search import SearchHit, SearchQuery, Weights
 from livebase.engine.store import (
     COMMIT_LOG_RETENTION,
     Commit,
@@ -50,6 +51,7 @@ from livebase.engine.store import (
     decode_write_set,
     encode_write_set,
 )
+from livebase.persistence import search_sql
 from livebase.persistence.scans import scan_query, scan_statements
 
 log = logging.getLogger("livebase.postgres")
@@ -67,7 +69,7 @@ CREATE TABLE IF NOT EXISTS sequence (
     one boolean PRIMARY KEY DEFAULT true CHECK (one), ts bigint NOT NULL);
 INSERT INTO sequence VALUES (true, 0) ON CONFLICT DO NOTHING;
 INSERT INTO meta VALUES ('commitLogFloor', '0') ON CONFLICT DO NOTHING;
-"""
+""" + search_sql.schema("bytea", "bigint")
 
 _SNAPSHOT = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SELECT ts FROM sequence"
 _FLOOR = "(SELECT value FROM meta WHERE name = 'commitLogFloor')"
@@ -112,6 +114,7 @@ WHERE name = 'commitLogFloor' AND EXISTS (SELECT 1 FROM cut)
 
 
 _SCANS = scan_statements("%s")
+_SEARCH = search_sql.Statements("%s")
 
 
 def split_url(url: str) -> tuple[str, str]:
@@ -174,6 +177,12 @@ class PostgresSnapshot(Snapshot):
         statement, params = scan_query(table, index, start, end, reverse, limit)
         rows = self._c().execute(_SCANS[statement], params)
         return [(bytes(key), value) for key, value in rows.fetchall()]
+
+    def search(self, table: int, index: int, query: SearchQuery) -> tuple[list[SearchHit], Weights]:
+        conn = self._c()
+        return search_sql.search(
+            lambda text, params: conn.execute(text, params).fetchall(), _SEARCH, table, index, query
+        )
 
     def meta(self, name: str) -> Any:
         row = self._c().execute("SELECT value FROM meta WHERE name = %s", (name,)).fetchone()
@@ -482,6 +491,15 @@ class PostgresPersistence(Persistence):
                     c.executemany(_DELETE_INDEX, commit.index_removes)
                 if commit.index_adds:
                     c.executemany(_UPSERT_INDEX, commit.index_adds)
+                if commit.search_removes or commit.search_adds or commit.dropped_indexes:
+                    search_sql.write(
+                        c.execute,
+                        c.executemany,
+                        _SEARCH,
+                        commit.search_removes,
+                        commit.search_adds,
+                        commit.dropped_indexes,
+                    )
                 for name, value in commit.meta.items():
                     c.execute(_UPSERT_META, (name, json.dumps(value)))
             if pruning:

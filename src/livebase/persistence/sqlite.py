@@ -31,6 +31,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from livebase.engine.search import SearchHit, SearchQuery, Weights
 from livebase.engine.store import (
     COMMIT_LOG_RETENTION,
     Commit,
@@ -43,6 +44,7 @@ from livebase.engine.store import (
     decode_write_set,
     encode_write_set,
 )
+from livebase.persistence import search_sql
 from livebase.persistence.scans import scan_query, scan_statements
 
 SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
@@ -59,11 +61,12 @@ CREATE TABLE IF NOT EXISTS indexes (
     PRIMARY KEY (idx, key)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS commit_log (ts INTEGER PRIMARY KEY, writes BLOB NOT NULL);
+{search}
 INSERT OR IGNORE INTO meta
     SELECT 'commitLogFloor', coalesce((SELECT value FROM meta WHERE name = 'ts'), '0');
 DELETE FROM meta WHERE name = 'ts';
 COMMIT;
-"""
+""".format(search=search_sql.schema("BLOB", "INTEGER"))
 
 # why: the commit log is the sequence (rather than a ts row in meta) so that a commit writes
 # one more row and not two: each page a commit dirties costs a WAL frame.
@@ -78,6 +81,7 @@ _PRUNE_CUTOFF = "SELECT ts FROM commit_log ORDER BY ts DESC LIMIT 1 OFFSET ?"
 
 
 _SCANS = scan_statements("?")
+_SEARCH = search_sql.Statements("?")
 
 
 class SqliteSnapshot(Snapshot):
@@ -115,6 +119,12 @@ class SqliteSnapshot(Snapshot):
     ) -> list[Row]:
         statement, params = scan_query(table, index, start, end, reverse, limit)
         return self._c().execute(_SCANS[statement], params).fetchall()
+
+    def search(self, table: int, index: int, query: SearchQuery) -> tuple[list[SearchHit], Weights]:
+        conn = self._c()
+        return search_sql.search(
+            lambda text, params: conn.execute(text, params).fetchall(), _SEARCH, table, index, query
+        )
 
     def meta(self, name: str) -> Any:
         row = self._c().execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
@@ -262,6 +272,15 @@ class SqlitePersistence(Persistence):
             w.executemany("DELETE FROM indexes WHERE idx = ? AND key = ?", commit.index_removes)
         if commit.index_adds:
             w.executemany("INSERT OR REPLACE INTO indexes VALUES (?, ?, ?)", commit.index_adds)
+        if commit.search_removes or commit.search_adds or commit.dropped_indexes:
+            search_sql.write(
+                w.execute,
+                w.executemany,
+                _SEARCH,
+                commit.search_removes,
+                commit.search_adds,
+                commit.dropped_indexes,
+            )
         for name, value in commit.meta.items():
             w.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, json.dumps(value)))
 

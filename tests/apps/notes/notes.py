@@ -35,6 +35,25 @@ async def scored(ctx, author, min):
     )
 
 
+@query(args={"text": v.string(), "author": v.optional(v.string()), "limit": v.optional(v.number())})
+async def search(ctx, text, author=None, limit=None):
+    def terms(q):
+        q = q.search("body", text)
+        return q if author is None else q.eq("author", author)
+
+    found = ctx.db.query("notes").with_search_index("search_body", terms)
+    return await (found.collect() if limit is None else found.take(int(limit)))
+
+
+@query(args={"text": v.string(), "paginationOpts": v.any()})
+async def search_page(ctx, text, paginationOpts):
+    return await (
+        ctx.db.query("notes")
+        .with_search_index("search_body", lambda q: q.search("body", text))
+        .paginate(paginationOpts)
+    )
+
+
 @query(args={"paginationOpts": v.any()})
 async def page(ctx, paginationOpts):
     return await ctx.db.query("notes").paginate(paginationOpts)

@@ -12,7 +12,8 @@ schema = define_schema(
             }
         )
         .index("by_author", ["author"])
-        .index("by_author_score", ["author", "score"]),
+        .index("by_author_score", ["author", "score"])
+        .search_index("search_body", search_field="body", filter_fields=["author", "pinned"]),
         "counters": define_table(
             {"name": v.string(), "value": v.number(), "big": v.optional(v.int64())}
         ).index("by_name", ["name"]),

@@ -132,7 +132,33 @@ async function consistentSnapshot(obs, track) {
   assert.equal(subs.byAuthor.getCurrentValue().length, 21);
 }
 
+/** A search query is live: a write holding one of its words updates it, best match first. */
+async function liveSearch(obs, track) {
+  const watcher = track(wsClient(url));
+  const other = track(wsClient(url));
+  const author = uniqueAuthor("search");
+  const word = `zq${Math.random().toString(36).slice(2, 8)}`;
+  const found = watch(watcher, "notes:search", { text: `${word} invoice`, author });
+  await found.until((v) => v.length === 0, { what: "the initial empty result" });
+
+  await other.mutation("notes:addNote", { author, body: `exported the ${word} report` });
+  await found.until((v) => v.length === 1, { what: "the first match" });
+  // a note without the words, and one by another author, do not show
+  await other.mutation("notes:addNote", { author, body: "nothing to see" });
+  await other.mutation("notes:addNote", { author: `${author}-x`, body: `${word} elsewhere` });
+  const id = await other.mutation("notes:addNote", { author, body: `${word} ${word} invoices` });
+  // "invoice" is the last word, so it also matches "invoices" as a prefix
+  await found.until((v) => v.length === 2, { what: "the second match" });
+  assert.equal(found.current()[0]._id, id, "the note with both words comes first");
+  await other.mutation("notes:edit", { id, body: "no longer matching" });
+  await found.until((v) => v.length === 1, { what: "the edited note leaving" });
+  obs.updates = found.values.map((v) => v.map((n) => n.body));
+  const fresh = await httpClient(url).query("notes:search", { text: `${word} invoice`, author });
+  assert.deepEqual(found.current(), fresh, "the live value equals a fresh query");
+}
+
 await runSteps({
+  live_search: liveSearch,
   ...sharedSteps(() => wsClient(url)),
   live_updates: liveUpdates,
   read_your_writes: readYourWrites,

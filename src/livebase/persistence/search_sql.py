@@ -1,0 +1,176 @@
+"""Search indexes in SQL, the same statements for SQLite and PostgreSQL (``?`` or ``%s``).
+
+Three tables: ``search_terms`` (one row per index, term and document, with the term's
+frequency and the document's length, so that ranking reads no other table), ``search_vocab``
+(each term's document frequency, for idf and for expanding a prefix) and ``search_stats`` (each
+index's document and token counts, for the average length). Ranking is BM25 computed by the
+database over the postings of the query's terms, with the weights ``engine.search`` computes,
+so both engines return the same documents in the same order.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from livebase.engine.search import (
+    K1,
+    MAX_PREFIX_EXPANSIONS,
+    SCORE_SCALE,
+    B,
+    SearchEntry,
+    SearchHit,
+    SearchQuery,
+    Weights,
+    prefix_end,
+    weigh,
+)
+
+Run = Callable[[str, Sequence[Any]], list[Any]]
+
+
+def schema(blob: str, integer: str) -> str:
+    """The tables, in the engine's type names (BLOB/bytea, INTEGER/bigint)."""
+    without_rowid = " WITHOUT ROWID" if blob == "BLOB" else ""
+    return f"""
+CREATE TABLE IF NOT EXISTS search_terms (
+    idx integer NOT NULL, term {blob} NOT NULL, doc {blob} NOT NULL,
+    tf integer NOT NULL, len integer NOT NULL,
+    PRIMARY KEY (idx, term, doc)){without_rowid};
+CREATE TABLE IF NOT EXISTS search_vocab (
+    idx integer NOT NULL, term {blob} NOT NULL, df {integer} NOT NULL,
+    PRIMARY KEY (idx, term)){without_rowid};
+CREATE TABLE IF NOT EXISTS search_stats (
+    idx integer PRIMARY KEY, docs {integer} NOT NULL, tokens {integer} NOT NULL);
+"""
+
+
+class Statements:
+    """Every statement, in one driver's parameter style."""
+
+    def __init__(self, mark: str) -> None:
+        m = mark
+        self.mark = m
+        self.drop = [
+            f"DELETE FROM search_terms WHERE idx = {m}",
+            f"DELETE FROM search_vocab WHERE idx = {m}",
+            f"DELETE FROM search_stats WHERE idx = {m}",
+        ]
+        self.remove = f"DELETE FROM search_terms WHERE idx = {m} AND term = {m} AND doc = {m}"
+        self.add = f"INSERT INTO search_terms VALUES ({m}, {m}, {m}, {m}, {m})"
+        self.vocab = (
+            f"INSERT INTO search_vocab VALUES ({m}, {m}, {m}) ON CONFLICT (idx, term)"
+            " DO UPDATE SET df = search_vocab.df + excluded.df"
+        )
+        self.stats = (
+            f"INSERT INTO search_stats VALUES ({m}, {m}, {m}) ON CONFLICT (idx)"
+            " DO UPDATE SET docs = search_stats.docs + excluded.docs,"
+            " tokens = search_stats.tokens + excluded.tokens"
+        )
+        self.read_stats = f"SELECT docs, tokens FROM search_stats WHERE idx = {m}"
+        self.prefixed = (
+            f"SELECT term, df FROM search_vocab WHERE idx = {m} AND term >= {m} AND term < {m}"
+            f" AND df > 0 ORDER BY df DESC, term LIMIT {MAX_PREFIX_EXPANSIONS}"
+        )
+
+    def exact(self, count: int) -> str:
+        marks = ", ".join([self.mark] * count)
+        return f"SELECT term, df FROM search_vocab WHERE idx = {self.mark} AND term IN ({marks})"
+
+    def rank(self, terms: int, filters: int) -> str:
+        m = self.mark
+        weights = " ".join([f"WHEN {m} THEN {m}"] * terms)
+        groups = " ".join([f"WHEN {m} THEN {m}"] * terms)
+        marks = ", ".join([m] * terms)
+        required = "".join(
+            f" AND EXISTS (SELECT 1 FROM search_terms f WHERE f.idx = {m} AND f.term = {m}"
+            " AND f.doc = p.doc)"
+            for _ in range(filters)
+        )
+        # a term's value is w * tf * (k1 + 1) / (tf + a * len + c), the best per group, the
+        # groups summed: engine.search.bm25
+        return (
+            "SELECT r.doc, r.score, d.value FROM ("
+            f"SELECT g.doc AS doc, ROUND(SUM(g.value) * {m}) AS score FROM ("
+            f"SELECT p.doc AS doc, MAX((CASE p.term {weights} END) * p.tf * {m}"
+            f" / (p.tf + {m} * p.len + {m})) AS value"
+            f" FROM search_terms p WHERE p.idx = {m} AND p.term IN ({marks}){required}"
+            f" GROUP BY p.doc, CASE p.term {groups} END"
+            f") g GROUP BY g.doc ORDER BY score DESC, g.doc LIMIT {m}"
+            f") r JOIN documents d ON d.tbl = {m} AND d.key = r.doc"
+            " ORDER BY r.score DESC, r.doc"
+        )
+
+
+def write(
+    execute: Callable[[str, Sequence[Any]], Any],
+    executemany: Callable[[str, Sequence[Sequence[Any]]], Any],
+    statements: Statements,
+    removes: Iterable[SearchEntry],
+    adds: Iterable[SearchEntry],
+    dropped: Iterable[int] = (),
+) -> None:
+    """Apply one commit's search changes: dropped indexes, then removed and added entries."""
+    for index_id in dropped:
+        for statement in statements.drop:
+            execute(statement, (index_id,))
+    vocab: dict[tuple[int, bytes], int] = defaultdict(int)
+    stats: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    gone: list[Sequence[Any]] = []
+    for entry in removes:
+        gone += [(entry.index, term, entry.doc) for term in entry.terms]
+        for term in entry.text_terms():
+            vocab[entry.index, term] -= 1
+        counts = stats[entry.index]
+        counts[0] -= 1
+        counts[1] -= entry.length
+    added: list[Sequence[Any]] = []
+    for entry in adds:
+        added += [(entry.index, t, entry.doc, tf, entry.length) for t, tf in entry.terms.items()]
+        for term in entry.text_terms():
+            vocab[entry.index, term] += 1
+        counts = stats[entry.index]
+        counts[0] += 1
+        counts[1] += entry.length
+    if gone:
+        executemany(statements.remove, gone)
+    if added:
+        executemany(statements.add, added)
+    changed = [(idx, term, delta) for (idx, term), delta in vocab.items() if delta]
+    if changed:
+        executemany(statements.vocab, changed)
+    counted = [(idx, docs, tokens) for idx, (docs, tokens) in stats.items() if docs or tokens]
+    if counted:
+        executemany(statements.stats, counted)
+
+
+def search(
+    run: Run, statements: Statements, table: int, index: int, query: SearchQuery
+) -> tuple[list[SearchHit], Weights]:
+    """The documents that match a query, best first, with the weights they were scored by."""
+    if not query.terms:
+        return [], Weights()
+    found = run(statements.read_stats, (index,))
+    documents, tokens = (int(found[0][0]), int(found[0][1])) if found else (0, 0)
+    frequencies: dict[bytes, int] = {}
+    if query.prefix is not None:
+        rows = run(statements.prefixed, (index, query.prefix, prefix_end(query.prefix)))
+        frequencies.update((bytes(term), int(df)) for term, df in rows)
+    rows = run(statements.exact(len(query.terms)), (index, *query.terms))
+    frequencies.update((bytes(term), int(df)) for term, df in rows)
+    weights = weigh(frequencies, query.terms, documents, tokens)
+    if not weights.idf:
+        return [], weights
+    terms = sorted(weights.idf)
+    params: list[Any] = [float(SCORE_SCALE)]
+    for term in terms:
+        params += [term, weights.idf[term]]
+    params += [K1 + 1.0, K1 * B / weights.average_length, K1 * (1.0 - B), index, *terms]
+    for required in query.filters:
+        params += [index, required]
+    for term in terms:
+        params += [term, weights.group(term)]
+    params += [query.limit, table]
+    rows = run(statements.rank(len(terms), len(query.filters)), params)
+    return [SearchHit(bytes(doc), int(score), text) for doc, score, text in rows], weights
