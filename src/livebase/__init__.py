@@ -26,6 +26,7 @@ from livebase.engine.errors import (
 )
 from livebase.engine.keys import undefined
 from livebase.engine.schema import define_schema, define_table
+from livebase.engine.search import highlight
 from livebase.engine.validators import v
 from livebase.engine.values import Int64
 from livebase.runtime import clock as _clock
@@ -106,6 +107,7 @@ __all__ = [
     "cron_jobs",
     "define_schema",
     "define_table",
+    "highlight",
     "http_action",
     "internal_action",
     "internal_mutation",

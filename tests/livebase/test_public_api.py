@@ -41,6 +41,7 @@ PUBLIC = {
     "cron_jobs",
     "define_schema",
     "define_table",
+    "highlight",
     "http_action",
     "internal_action",
     "internal_mutation",

@@ -286,3 +286,18 @@ def test_a_search_index_added_later_covers_the_documents_already_stored(tmp_path
     with AppTester(version(SCHEMA_PLAIN), data):
         pass
     assert search_rows(database) == 0
+
+
+def test_highlight_marks_the_words_a_search_matches():
+    from livebase import highlight
+
+    found = highlight("Exported the INVOICE, then invoices-2024 and voice", "invoice exp")
+    marked = [found["text"][s:e] for s, e in found["matches"]]
+    # every term exactly, the last ("exp") also as a prefix; "invoices" is not "invoice"
+    assert marked == ["Exported", "INVOICE"]
+    long = "word " * 100 + "the invoice is here " + "word " * 100
+    cut = highlight(long, "invoice", width=60)
+    assert cut["text"].startswith("…") and cut["text"].endswith("…")
+    assert len(cut["text"]) <= 62
+    assert [cut["text"][s:e] for s, e in cut["matches"]] == ["invoice"]
+    assert highlight("nothing here", "")["matches"] == []

@@ -7,6 +7,7 @@ lower bound (``gt``/``gte``) and one upper bound (``lt``/``lte``) on the next fi
 from __future__ import annotations
 
 import base64
+from dataclasses import replace
 from collections.abc import AsyncIterator, Callable, Generator
 from typing import TYPE_CHECKING, Any
 
@@ -222,8 +223,8 @@ class QueryBuilder:
             return b"", None
         return self._range.interval()
 
-    def _docs(self) -> Generator[dict[str, Any], None, None]:
-        rows = self._scan(None, None)
+    def _docs(self, wanted: int | None = None) -> Generator[dict[str, Any], None, None]:
+        rows = self._scan(None, None, wanted)
         try:
             for _, doc, matched in rows:
                 if matched:
@@ -242,7 +243,7 @@ class QueryBuilder:
         out: list[dict[str, Any]] = []
         if n == 0:
             return out
-        rows = self._docs()
+        rows = self._docs(n)
         try:
             for doc in rows:
                 out.append(doc)
@@ -330,12 +331,17 @@ class QueryBuilder:
         return self._txn.record_page(result)
 
     def _scan(
-        self, lo: bytes | None, hi: bytes | None
+        self, lo: bytes | None, hi: bytes | None, wanted: int | None = None
     ) -> Generator[tuple[bytes, dict[str, Any], bool], None, None]:
-        """Rows of the range clipped to ``[lo, hi)``, each with whether it passes the filters."""
+        """Rows of the range clipped to ``[lo, hi)``, each with whether it passes the filters.
+        ``wanted``: how many rows the caller takes at most (a search then asks storage for no
+        more, when no filter may drop some)."""
         if self._search is not None:
             index, builder = self._search
-            for key, doc in self._txn.search(self._table, index, builder.query()):
+            query = builder.query()
+            if wanted is not None and not self._filters and lo is None and hi is None:
+                query = replace(query, limit=min(query.limit, wanted))
+            for key, doc in self._txn.search(self._table, index, query):
                 if (lo is None or key >= lo) and (hi is None or key < hi):
                     yield key, doc, all(matches(f, doc) for f in self._filters)
             return

@@ -233,3 +233,34 @@ class SearchFilter:
             prefix=terms[-1] if terms else None,
             filters=tuple(filter_term(name, value) for name, value in self.filters),
         )
+
+
+def highlight(text: str, query: str, width: int | None = None) -> dict[str, Any]:
+    """Where a search query matches a text, for showing a result: ``{"text", "matches"}``,
+    ``matches`` the ``[start, end)`` character spans of the words the query matches (its terms
+    exactly, the last also as a prefix), as ``with_search_index`` matches them. With ``width``,
+    ``text`` is cut to about that many characters around the first match (``…`` where cut)."""
+    words = tokenize(query)
+    exact, prefix = set(words), words[-1] if words else None
+    spans = []
+    for found in _TERM.finditer(text):
+        word = found.group().lower()
+        if len(word.encode("utf-8")) > MAX_TERM_BYTES:
+            continue
+        if word in exact or (prefix is not None and word.startswith(prefix)):
+            spans.append([found.start(), found.end()])
+    if width is None or len(text) <= width:
+        return {"text": text, "matches": spans}
+    first = spans[0][0] if spans else 0
+    start = max(0, min(first - width // 4, len(text) - width))
+    while 0 < start < len(text) and not text[start - 1].isspace():
+        start += 1  # why: begin at a word
+    end = min(len(text), start + width)
+    while start < end < len(text) and not text[end].isspace():
+        end -= 1
+    if end <= start:
+        end = min(len(text), start + width)
+    before, after = ("…" if start > 0 else ""), ("…" if end < len(text) else "")
+    shift = len(before) - start
+    kept = [[s + shift, e + shift] for s, e in spans if s >= start and e <= end]
+    return {"text": before + text[start:end] + after, "matches": kept}
