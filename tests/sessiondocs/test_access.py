@@ -149,6 +149,7 @@ SCENARIOS = [
     Row("sessions:deleteSession", "session:owner", _session),
     Row("sessions:listSessions", "signed_in"),
     Row("sessions:getSession", "session:read", _session),
+    Row("search:search", "signed_in", lambda fx: {"text": "invoice"}),
     Row("screenshots:generateUploadUrl", "uploader"),
     Row(
         "screenshots:registerScreenshot",

@@ -605,3 +605,43 @@ def test_rapidocr_reads_only_what_changed_and_stores_what_a_whole_read_gives(
 def _done(client: Client, session: str, count: int) -> bool:
     shots = client.shots(session)
     return len(shots) == count and all(s["status"] == "done" for s in shots)
+
+
+def test_search_finds_steps_and_screenshots_in_the_sessions_a_person_may_see(
+    client: Client, server: RunningServer
+) -> None:
+    session = client.ok("mutation", "sessions:createSession", {"pcName": "AP-PC", "redact": False})
+    frames = [
+        screen("Ledger", ["Open the supplier list"]),
+        screen("Ledger", ["Supplier Kowalczyk selected", "Export invoice"]),
+    ]
+    for i, frame in enumerate(frames):
+        client.add(session, f"{i + 1:04d}.png", frame, 1_700_000_000_000 + i * 5000)
+    client.wait(
+        "OCR of every screenshot",
+        lambda: (s := client.shots(session)) and all(x["status"] == "done" for x in s),
+    )
+    # a word read off the second screenshot, typed in part (the last word is a prefix)
+    found = client.ok("query", "search:search", {"text": "kowalcz"})
+    assert [(r["kind"], r["filename"]) for r in found] == [("screenshot", "0002.png")]
+    snippet = found[0]["snippet"]
+    assert [snippet["text"][a:b] for a, b in snippet["matches"]] == ["Kowalczyk"]
+    assert found[0]["sessionId"] == session and found[0]["sessionTitle"] == "Session on AP-PC"
+    client.ok("mutation", "sessions:completeSession", {"sessionId": session})
+    doc = client.ready_doc(session)
+    word = re.findall(r"[A-Za-z]{5,}", doc["steps"][0]["title"])[-1]
+    steps = [r for r in client.ok("query", "search:search", {"text": word}) if r["kind"] == "step"]
+    assert steps and steps[0]["stepNumber"] == 1 and steps[0]["sessionId"] == session
+    # someone else sees nothing of it until it is shared with them
+    other = Client(server.url, sign_up(server.url, f"person{next(_PEOPLE)}@{SIGNUP_DOMAIN}"))
+    try:
+        assert other.ok("query", "search:search", {"text": "kowalczyk"}) == []
+        email = other.ok("query", "users:me")["email"]
+        client.ok(
+            "mutation", "shares:shareWith", {"sessionId": session, "email": email, "access": "read"}
+        )
+        assert [
+            r["sessionId"] for r in other.ok("query", "search:search", {"text": "kowalczyk"})
+        ] == [session]
+    finally:
+        other.http.close()

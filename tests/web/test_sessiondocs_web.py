@@ -763,3 +763,45 @@ def test_the_share_panel_and_the_shared_view_fit_a_phone_screen(
         save_artifact(visitor, "sessiondocs-shared-phone.png")
     finally:
         context.close()
+
+
+# --- search ----------------------------------------------------------------------------------
+
+
+def test_search_finds_words_on_screenshots_live_and_opens_the_screenshot(
+    page: Page, server: Sessiondocs, documented: Documented
+) -> None:
+    page.goto(server.url)
+    mark_page(page)
+    search = page.get_by_role("search")
+    box = search.get_by_label("Find a step, or words seen on a screenshot")
+    box.fill("quarterly zebr")
+    expect(search).to_contain_text("Nothing found")
+    # a screenshot read while the search is open shows up in it, without a reload
+    session_id = record_session(server, "Zebra report", [["Quarterly zebra report", "Print"]])
+    result = search.get_by_role("link", name=re.compile(r"Screenshot 001\.png"))
+    expect(result).to_be_visible(timeout=OCR_TIMEOUT)
+    expect(search).to_contain_text("Zebra report")
+    expect(search.locator("mark").first).to_have_text(re.compile("quarterly|zebra", re.I))
+    assert_not_reloaded(page)
+    save_artifact(page, "sessiondocs-search-desktop.png")
+    result.click()
+    expect(page).to_have_url(re.compile(rf"/sessions/{session_id}#shot-"))
+    target = page.locator("li.shot[data-filename='001.png']")
+    expect(target).to_be_focused()
+    expect(target).to_be_in_viewport()
+
+
+def test_search_finds_a_step_of_the_documentation_and_opens_it(
+    page: Page, server: Sessiondocs, documented: Documented
+) -> None:
+    page.goto(server.url)
+    search = page.get_by_role("search")
+    search.get_by_label("Find a step, or words seen on a screenshot").fill("acme corporation")
+    step = search.get_by_role("link", name=re.compile(r"^Step \d+:")).first
+    expect(step).to_be_visible()
+    expect(search).to_contain_text(documented.title)
+    step.click()
+    expect(page).to_have_url(re.compile(rf"/sessions/{documented.session_id}#step-\d+"))
+    expect(page.locator("li.step:focus")).to_be_in_viewport()
+    save_artifact(page, "sessiondocs-search-step-desktop.png")

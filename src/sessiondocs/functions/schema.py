@@ -158,7 +158,8 @@ schema = define_schema(
             }
         )
         .index("by_screenshot", ["screenshotId"])
-        .index("by_session", ["sessionId"]),
+        .index("by_session", ["sessionId"])
+        .search_index("search_text", search_field="text", filter_fields=["sessionId"]),
         "documentation": define_table(
             {
                 "sessionId": v.string(),
@@ -174,6 +175,8 @@ schema = define_schema(
                 "generation": v.optional(v.number()),
                 "generatedAt": v.optional(v.number()),
             }
-        ).index("by_session", ["sessionId"]),
+        )
+        .index("by_session", ["sessionId"])
+        .search_index("search_content", search_field="content", filter_fields=["sessionId"]),
     }
 )

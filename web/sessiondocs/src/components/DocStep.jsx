@@ -13,7 +13,7 @@ export function DocStep({ step, shot }) {
       ? ", with the changed region outlined"
       : "";
   return (
-    <li className="step" id={`step-${step.number}`}>
+    <li className="step" id={`step-${step.number}`} tabIndex={-1}>
       <h4 className="step-title">
         <span className="step-number" aria-hidden="true">
           {step.number}

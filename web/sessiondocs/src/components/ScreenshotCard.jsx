@@ -17,7 +17,13 @@ export function ScreenshotCard({ shot, position, editable }) {
   const src = onThisOrigin(shot.url);
   const alt = `Screenshot ${position}: ${shot.filename}`;
   return (
-    <li className="shot panel" data-status={shot.status} data-filename={shot.filename}>
+    <li
+      className="shot panel"
+      id={`shot-${shot._id}`}
+      tabIndex={-1}
+      data-status={shot.status}
+      data-filename={shot.filename}
+    >
       {src ? (
         <button
           type="button"

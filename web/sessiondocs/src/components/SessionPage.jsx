@@ -1,5 +1,5 @@
 import { useQuery } from "convex/react";
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { isOwner } from "../access.js";
 import { api, errorCode, errorMessage } from "../api.js";
 import { Link } from "../router.js";
@@ -27,6 +27,7 @@ function LiveSession({ sessionId }) {
   const shots = useQuery(api.screenshots.listBySession, { sessionId });
   const doc = useQuery(api.docs.getDocumentation, { sessionId });
   const [sharing, setSharing] = useState(false);
+  useJumpToHash(shots !== undefined && doc !== undefined);
 
   if (session === undefined) return <p className="hint">Loading the session…</p>;
   if (session === null) return <SessionUnavailable />;
@@ -56,6 +57,24 @@ function LiveSession({ sessionId }) {
       exports={<ExportButtons sessionId={session.sessionId} />}
     />
   );
+}
+
+/**
+ * Once the page's content is there, scroll to and focus the step or screenshot the address
+ * names (``#step-3``, ``#shot-<id>``: where a search result points), once per address.
+ */
+function useJumpToHash(ready) {
+  const done = useRef(null);
+  useEffect(() => {
+    const hash = window.location.hash.slice(1);
+    if (!ready || !hash || done.current === hash) return;
+    const target = document.getElementById(decodeURIComponent(hash));
+    if (!target) return;
+    done.current = hash;
+    target.scrollIntoView({ block: "start" });
+    target.focus({ preventScroll: true });
+    target.classList.add("jumped");
+  });
 }
 
 /** Shown for a session the person may not see (or that failed to load). */

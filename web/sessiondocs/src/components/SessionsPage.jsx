@@ -4,6 +4,7 @@ import { DEVICES_PATH, Link } from "../router.js";
 import { NewSessionForm } from "./NewSessionForm.jsx";
 import { SessionRow } from "./SessionRow.jsx";
 import { PageHeading } from "./PageHeading.jsx";
+import { SearchPanel } from "./SearchPanel.jsx";
 
 /**
  * The caller's sessions and those shared with them, newest first, kept live: new sessions, new
@@ -14,6 +15,7 @@ export function SessionsPage() {
   return (
     <>
       <PageHeading>Sessions</PageHeading>
+      <SearchPanel />
       <NewSessionForm />
       <section aria-labelledby="sessions-heading" aria-busy={sessions === undefined}>
         <h2 id="sessions-heading" className="visually-hidden">

@@ -1,0 +1,124 @@
+"""Search across every session a person may see: the steps of its documentation and the text
+read off its screenshots, live (a new screenshot's OCR text or new documentation that matches
+shows up in an open search as it is stored)."""
+
+from livebase import highlight, query, v
+from sessiondocs.functions._access import SIGNED_IN, allow, current_user
+from sessiondocs.functions.docs import doc_of
+
+MAX_RESULTS = 50
+SNIPPET = 160
+# With more visible sessions than this, a search that filled the engine's 1,024 results is not
+# repeated per session (see _matches).
+_PER_SESSION = 25
+_ENGINE_LIMIT = 1024
+
+
+async def visible_sessions(ctx, user):
+    """The sessions ``user`` owns or that are shared with them, by sessionId."""
+    found = {
+        s["sessionId"]: s
+        for s in await ctx.db.query("sessions")
+        .with_index("by_owner", lambda q: q.eq("ownerId", user["_id"]))
+        .collect()
+    }
+    shares = ctx.db.query("shares").with_index("by_email", lambda q: q.eq("email", user["email"]))
+    for share in await shares.collect():
+        session = (
+            await ctx.db.query("sessions")
+            .with_index("by_sessionId", lambda q, s=share: q.eq("sessionId", s["sessionId"]))
+            .first()
+        )
+        if session is not None:
+            found[session["sessionId"]] = session
+    return found
+
+
+async def _matches(ctx, table, index, field, text, sessions):
+    """The rows of ``table`` matching ``text`` in the visible sessions, best first."""
+
+    def search(session_id=None):
+        def terms(q):
+            q = q.search(field, text)
+            return q if session_id is None else q.eq("sessionId", session_id)
+
+        return ctx.db.query(table).with_search_index(index, terms).collect()
+
+    everywhere = await search()
+    rows = [row for row in everywhere if row["sessionId"] in sessions]
+    if len(everywhere) >= _ENGINE_LIMIT and len(sessions) <= _PER_SESSION:
+        # why: other people's rows filled the engine's limit; ask per visible session
+        seen = {row["_id"] for row in rows}
+        for session_id in sessions:
+            rows += [row for row in await search(session_id) if row["_id"] not in seen]
+    return rows
+
+
+def _where(session):
+    return {
+        "sessionId": session["sessionId"],
+        "sessionTitle": session.get("title") or f"Session on {session['pcName']}",
+        "sessionStart": session["startTime"],
+    }
+
+
+@query(args={"text": v.string(), "limit": v.optional(v.number())})
+@allow(SIGNED_IN)
+async def search(ctx, text, limit=MAX_RESULTS):
+    """Steps and screenshots whose words match ``text`` (every word; the last also as the
+    start of a word, as one types), in the caller's sessions and those shared with them: the
+    steps of their documentation first, then screenshots by the text read off them, each best
+    first, with a snippet whose matching words are marked (``matches``: character spans) and
+    what to open (the step's number, the screenshot)."""
+    user = await current_user(ctx)
+    text = text.strip()[:200]
+    limit = max(1, min(int(limit), MAX_RESULTS))
+    if not text:
+        return []
+    sessions = await visible_sessions(ctx, user)
+    if not sessions:
+        return []
+    results = []
+    docs = await _matches(ctx, "documentation", "search_content", "content", text, sessions)
+    for doc in docs:
+        for step in doc["steps"]:
+            words = f"{step['title']}. {step.get('description') or ''}".strip()
+            shown = highlight(words, text, SNIPPET)
+            if shown["matches"]:
+                results.append(
+                    {
+                        "kind": "step",
+                        **_where(sessions[doc["sessionId"]]),
+                        "stepNumber": step["number"],
+                        "title": step["title"],
+                        "screenshotId": step["screenshotId"],
+                        "filename": step["filename"],
+                        "snippet": shown,
+                    }
+                )
+    stepped = {r["screenshotId"] for r in results}
+    steps_in = {}  # sessionId -> {screenshotId: step number}
+    for ocr in await _matches(ctx, "ocrResults", "search_text", "text", text, sessions):
+        if len(results) >= limit:
+            break
+        if ocr["screenshotId"] in stepped:
+            continue
+        shot = await ctx.db.get(ocr["screenshotId"])
+        if shot is None:
+            continue
+        if ocr["sessionId"] not in steps_in:
+            doc = await doc_of(ctx, ocr["sessionId"])
+            steps = doc["steps"] if doc else []
+            steps_in[ocr["sessionId"]] = {s["screenshotId"]: s["number"] for s in steps}
+        results.append(
+            {
+                "kind": "screenshot",
+                **_where(sessions[ocr["sessionId"]]),
+                "stepNumber": steps_in[ocr["sessionId"]].get(ocr["screenshotId"]),
+                "title": shot["filename"],
+                "screenshotId": ocr["screenshotId"],
+                "filename": shot["filename"],
+                "snippet": highlight(" ".join(ocr["text"].split()), text, SNIPPET),
+            }
+        )
+    return results[:limit]
