@@ -7,8 +7,8 @@ lower bound (``gt``/``gte``) and one upper bound (``lt``/``lte``) on the next fi
 from __future__ import annotations
 
 import base64
-from dataclasses import replace
 from collections.abc import AsyncIterator, Callable, Generator
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from livebase.engine import values
