@@ -239,6 +239,7 @@ SCENARIOS = [
         other="not_found",
     ),
     Row("history:listHistory", "member"),
+    Row("search:mine", "member", lambda fx, who: {"text": "loans"}),
     Row(
         "history:pageHistory",
         "member",

@@ -248,3 +248,52 @@ def test_an_administrator_dismisses_a_report(bank):
     assert q(bank, ADMIN, "reviews:listReviews", {"status": "dismissed"})[0]["_id"] == review_id
     with pytest.raises(ConvexError):
         m(bank, ADMIN, "reviews:dismissReview", {"reviewId": review_id})
+
+
+def test_search_finds_my_own_questions_sql_answers_and_favorites(bank):
+    asked = ask(bank, ANALYST, "How many accounts are held at branches in Pisek?")
+    assert asked["status"] == "success"
+    m(
+        bank,
+        ANALYST,
+        "favorites:saveFavorite",
+        {"name": "Pisek branch accounts", "sql": asked["sql"], "question": "Accounts in Pisek"},
+    )
+    found = q(bank, ANALYST, "search:mine", {"text": "pisek"})
+    question = found["questions"][0]
+    assert question["question"]["text"] == "How many accounts are held at branches in Pisek?"
+    marked = question["question"]
+    assert [marked["text"][a:b] for a, b in marked["matches"]] == ["Pisek"]
+    assert question["conversationId"] == asked["conversationId"]
+    assert question["sql"] is not None and "Pisek" in question["sql"]["text"]
+    favorite = found["favorites"][0]
+    # the name, the question and the SQL all match: each is marked
+    assert favorite["name"]["matches"] and favorite["question"]["matches"]
+    # typed in part: the last word matches as the start of a word
+    assert q(bank, ANALYST, "search:mine", {"text": "branch pis"})["favorites"]
+    # nobody else sees another person's questions or favorites
+    assert q(bank, TELLER, "search:mine", {"text": "pisek"}) == {
+        "questions": [],
+        "answers": [],
+        "favorites": [],
+    }
+    assert q(bank, ANALYST, "search:mine", {"text": "   "})["questions"] == []
+
+
+def test_an_auditor_searches_the_audit_log_by_words(bank):
+    ask(bank, TELLER, "Show the birth dates of clients in Kolin")
+    found = q(bank, AUDITOR, "audit:getAuditLogs", {"text": "kolin birth"})
+    assert found and found[0]["userEmail"] == TELLER
+    marks = found[0]["found"]["question"]
+    assert {marks["text"][a:b].lower() for a, b in marks["matches"]} >= {"kolin", "birth"}
+    # the other filters still apply
+    assert q(bank, AUDITOR, "audit:getAuditLogs", {"text": "kolin", "userEmail": ANALYST}) == []
+    page = q(
+        bank,
+        AUDITOR,
+        "audit:pageAuditLogs",
+        {"text": "kolin", "paginationOpts": {"numItems": 5, "cursor": None}},
+    )
+    assert page["isDone"] and [e["_id"] for e in page["page"]] == [e["_id"] for e in found]
+    with pytest.raises(ConvexError):
+        q(bank, TELLER, "audit:getAuditLogs", {"text": "kolin"})

@@ -343,6 +343,13 @@ def test_the_auditor_filters_the_audit_log_by_user_table_and_verdict(bankchat, o
     expect(log.locator("tbody tr").first).to_be_visible()
     assert_fits(page)
 
+    # words in the question, the SQL or the reason, marked where they matched
+    page.get_by_label("Words").fill("weather tomorr")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(log.locator("tbody tr")).to_have_count(1)
+    question_cell = log.locator("tbody tr td").nth(3)
+    expect(question_cell.locator("mark")).to_have_text(["weather", "tomorrow"])
+
 
 def test_only_admins_see_analytics_and_only_auditors_the_audit_log(bankchat, open_context):
     analyst = sign_in(open_context(), bankchat, ANALYST)
@@ -457,3 +464,31 @@ def test_an_ambiguous_question_offers_both_readings(bankchat, open_context):
     chosen = answers(page).last
     expect(chosen.locator("code.hljs")).to_contain_text("client.district_id")
     expect(chosen.locator("tbody tr")).to_have_count(1)
+
+
+def test_searching_my_questions_sql_and_favorites_is_live_and_marks_the_words(
+    bankchat, open_context
+):
+    context = open_context()
+    page = sign_in(context, bankchat, ANALYST)
+    other_tab = context.new_page()  # a second tab of the same browser: already signed in
+    other_tab.goto(bankchat.url)
+    expect(other_tab.get_by_role("button", name="Sign out")).to_be_visible()
+    ask(page, "How many loans were granted to accounts of the Benesov branch?")
+    search = other_tab.get_by_role("search")
+    search.get_by_role("searchbox").fill("benesov")
+    sidebar = other_tab.get_by_role("complementary")
+    question = sidebar.get_by_role("link", name=re.compile("Benesov branch"))
+    expect(question).to_be_visible()
+    expect(question.locator("mark")).to_have_text(["Benesov"])
+    # the lists give way to the results while searching
+    expect(sidebar.get_by_role("heading", name="Conversations")).to_have_count(0)
+    # asked in the other tab meanwhile: it shows up in the open search, live
+    ask(page, "Average loan amount in Benesov")
+    expect(sidebar.get_by_role("link", name="Average loan amount in Benesov")).to_be_visible()
+    screenshot(other_tab, "search")
+    question.click()
+    expect(other_tab).to_have_url(re.compile(r"/c/"))
+    expect(answers(other_tab).first).to_be_visible()
+    search.get_by_role("searchbox").fill("")
+    expect(sidebar.get_by_role("heading", name="Conversations")).to_be_visible()

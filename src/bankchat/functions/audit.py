@@ -9,6 +9,7 @@ nothing updates or deletes an entry.
 import time
 
 from bankchat.functions._access import allow
+from bankchat.functions.search import clean, fused, marked
 from livebase import query, undefined, v
 
 
@@ -35,7 +36,11 @@ FILTERS = {
     "deniedOnly": v.optional(v.boolean()),
     "ipAddress": v.optional(v.string()),
     "outcome": v.optional(v.string()),
+    # words in the question, the SQL or the reason (full-text search; the last word also as
+    # the start of a word)
+    "text": v.optional(v.string()),
 }
+_TEXT_LIMIT = 300
 
 
 @query(args={**FILTERS, "limit": v.optional(v.number())})
@@ -49,9 +54,16 @@ async def get_audit_logs(
     deniedOnly=False,
     ipAddress=None,
     outcome=None,
+    text=None,
     limit=200,
 ):
-    """Audit entries, newest first, filtered by user, table, time, address and outcome."""
+    """Audit entries, newest first, filtered by user, table, time, address, outcome and
+    words."""
+    if text and text.strip():
+        found = await _text_entries(
+            ctx, text, userEmail, table, since, until, deniedOnly, ipAddress, outcome
+        )
+        return found[: int(limit)]
     out = []
     async for entry in _entries(ctx, userEmail, since, until, deniedOnly, ipAddress, outcome):
         if table and table not in entry["tables"]:
@@ -74,17 +86,52 @@ async def page_audit_logs(
     deniedOnly=False,
     ipAddress=None,
     outcome=None,
+    text=None,
 ):
     """Audit entries a page at a time (for usePaginatedQuery), with get_audit_logs' filters.
 
     The table filter is applied to each page after it is read (an entry's tables are a list,
     which no filter expression matches), so a page may hold fewer than ``numItems`` entries.
+    With ``text``, the entries whose words match come in one page, newest first (at most
+    300), each with its matching fields marked (``found``).
     """
+    if text and text.strip():
+        found = await _text_entries(
+            ctx, text, userEmail, table, since, until, deniedOnly, ipAddress, outcome
+        )
+        return {"page": found, "isDone": True, "continueCursor": "e"}
     entries = _entries(ctx, userEmail, since, until, deniedOnly, ipAddress, outcome)
     result = await entries.paginate(paginationOpts)
     if table:
         result = {**result, "page": [e for e in result["page"] if table in e["tables"]]}
     return result
+
+
+async def _text_entries(
+    ctx, text, user_email, table, since, until, denied_only, ip_address, outcome
+):
+    """Entries whose question, SQL or reason hold ``text``'s words, with the other filters,
+    newest first; each with ``found``: its fields with the matching words marked."""
+    text = clean(text)
+    fields = {"search_question": "question", "search_sql": "sql", "search_reason": "reason"}
+    rows = await fused(ctx, "auditLogs", fields, text, per_index=_TEXT_LIMIT)
+    email = user_email.lower() if user_email else None
+    out = []
+    for entry in sorted(rows, key=lambda e: -e["timestamp"]):
+        recorded = entry.get("outcome") or ("answered" if entry["allowed"] else "refused")
+        if (
+            (email and entry["userEmail"] != email)
+            or (table and table not in entry["tables"])
+            or (since is not None and entry["timestamp"] < since)
+            or (until is not None and entry["timestamp"] > until)
+            or (denied_only and entry["allowed"])
+            or (ip_address and entry.get("ipAddress") != ip_address.strip())
+            or (outcome and recorded != outcome)
+        ):
+            continue
+        found = {f: marked(entry.get(f), text, None) for f in ("question", "sql", "reason")}
+        out.append({**entry, "found": {f: m for f, m in found.items() if m}})
+    return out[:_TEXT_LIMIT]
 
 
 def _entries(ctx, user_email, since, until, denied_only, ip_address=None, outcome=None):

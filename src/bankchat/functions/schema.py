@@ -74,7 +74,9 @@ schema = define_schema(
                 "choices": v.optional(v.array(v.object({"label": v.string(), "sql": v.string()}))),
                 "timestamp": v.number(),
             }
-        ).index("by_conversation", ["conversationId", "timestamp"]),
+        )
+        .index("by_conversation", ["conversationId", "timestamp"])
+        .search_index("search_content", search_field="content", filter_fields=["userId", "type"]),
         "favorites": define_table(
             {
                 "userId": v.id("users"),
@@ -89,7 +91,10 @@ schema = define_schema(
             }
         )
         .index("by_user", ["userId", "createdAt"])
-        .index("by_public", ["isPublic", "useCount"]),
+        .index("by_public", ["isPublic", "useCount"])
+        .search_index("search_name", search_field="name", filter_fields=["userId"])
+        .search_index("search_question", search_field="question", filter_fields=["userId"])
+        .search_index("search_sql", search_field="sql", filter_fields=["userId"]),
         "queryHistory": define_table(
             {
                 "userId": v.id("users"),
@@ -108,7 +113,10 @@ schema = define_schema(
                 "engine": v.optional(v.string()),
                 "timestamp": v.number(),
             }
-        ).index("by_user", ["userId", "timestamp"]),
+        )
+        .index("by_user", ["userId", "timestamp"])
+        .search_index("search_question", search_field="question", filter_fields=["userId"])
+        .search_index("search_sql", search_field="sql", filter_fields=["userId"]),
         "auditLogs": define_table(
             {
                 "userId": v.id("users"),
@@ -128,7 +136,10 @@ schema = define_schema(
         )
         .index("by_user", ["userId", "timestamp"])
         .index("by_time", ["timestamp"])
-        .index("by_allowed", ["allowed", "timestamp"]),
+        .index("by_allowed", ["allowed", "timestamp"])
+        .search_index("search_question", search_field="question")
+        .search_index("search_sql", search_field="sql")
+        .search_index("search_reason", search_field="reason"),
         "reviews": define_table(
             {
                 "messageId": v.id("messages"),

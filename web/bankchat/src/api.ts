@@ -247,9 +247,39 @@ export interface AuditEntry {
   ipAddress?: string;
   userAgent?: string;
   timestamp: number;
+  /** With a text filter: the fields whose words matched, marked. */
+  found?: { question?: Marked; sql?: Marked; reason?: Marked };
+}
+
+/** A text with the character spans (``[start, end)``) a search matched (livebase.highlight). */
+export interface Marked {
+  text: string;
+  matches: [number, number][];
+}
+
+/** What search:mine returns: the caller's own matching questions, answers and favorites. */
+export interface SearchResults {
+  questions: {
+    historyId: Id;
+    conversationId?: Id;
+    status: HistoryEntry["status"];
+    timestamp: number;
+    question: Marked | null;
+    sql: Marked | null;
+  }[];
+  answers: { messageId: Id; conversationId: Id; timestamp: number; content: Marked }[];
+  favorites: {
+    favoriteId: Id;
+    name: Marked;
+    question: Marked | null;
+    sql: Marked | null;
+    tags: string[];
+  }[];
 }
 
 export type AuditFilter = {
+  /** words in the question, the SQL or the reason */
+  text?: string;
   userEmail?: string;
   table?: string;
   since?: number;
@@ -316,6 +346,9 @@ export const api = {
     >("favorites:saveFavorite"),
     deleteFavorite: m<{ favoriteId: Id }, null>("favorites:deleteFavorite"),
     runFavorite: a<{ favoriteId: Id } & InConversation, AskResult>("favorites:runFavorite"),
+  },
+  search: {
+    mine: q<{ text: string; limit?: number }, SearchResults>("search:mine"),
   },
   history: {
     pageHistory: q<{ paginationOpts: PaginationOptions }, PaginationResult<HistoryEntry>>(

@@ -5,6 +5,7 @@ import { ChatView } from "../chat/ChatView";
 import { useRoute, type Route } from "../lib/router";
 import { Conversations } from "../sidebar/Conversations";
 import { Favorites } from "../sidebar/Favorites";
+import { SidebarSearch } from "../sidebar/Search";
 import { ErrorBoundary } from "./ErrorBoundary";
 import { Header } from "./Header";
 
@@ -44,10 +45,12 @@ export function Shell({ me }: { me: Me }) {
           ref={sidebar}
           id="sidebar"
           className={menuOpen ? "sidebar open" : "sidebar"}
-          aria-label="Conversations and favorites"
+          aria-label="Search, conversations and favorites"
         >
-          <Conversations currentId={conversationId} onNavigate={closeMenu} />
-          <Favorites conversationId={conversationId} onNavigate={closeMenu} />
+          <SidebarSearch conversationId={conversationId} onNavigate={closeMenu}>
+            <Conversations currentId={conversationId} onNavigate={closeMenu} />
+            <Favorites conversationId={conversationId} onNavigate={closeMenu} />
+          </SidebarSearch>
         </aside>
         {menuOpen && <div className="scrim" onClick={closeMenu} aria-hidden="true" />}
         <main className="main" id="main">

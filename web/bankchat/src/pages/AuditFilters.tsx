@@ -13,8 +13,9 @@ function toMs(local: string): number | undefined {
   return local ? new Date(local).getTime() : undefined;
 }
 
-/** Filter the audit log by user, table, time span, outcome and address. */
+/** Filter the audit log by words, user, table, time span, outcome and address. */
 export function AuditFilters({ emails, onApply }: Props) {
+  const [text, setText] = useState("");
   const [userEmail, setUserEmail] = useState("");
   const [table, setTable] = useState("");
   const [since, setSince] = useState("");
@@ -26,6 +27,7 @@ export function AuditFilters({ emails, onApply }: Props) {
   function apply(event: FormEvent) {
     event.preventDefault();
     const filter: AuditFilter = {};
+    if (text.trim()) filter.text = text.trim();
     if (userEmail.trim()) filter.userEmail = userEmail.trim();
     if (table) filter.table = table;
     const from = toMs(since);
@@ -39,6 +41,7 @@ export function AuditFilters({ emails, onApply }: Props) {
   }
 
   function clear() {
+    setText("");
     setUserEmail("");
     setTable("");
     setSince("");
@@ -51,6 +54,16 @@ export function AuditFilters({ emails, onApply }: Props) {
 
   return (
     <form className="filters card" onSubmit={apply} aria-label="Audit filters">
+      <div className="field">
+        <label htmlFor="audit-text">Words</label>
+        <input
+          id="audit-text"
+          type="search"
+          placeholder="in the question, SQL or reason"
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+        />
+      </div>
       <div className="field">
         <label htmlFor="audit-user">User email</label>
         <input

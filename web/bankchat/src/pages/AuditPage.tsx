@@ -3,6 +3,7 @@ import { useState } from "react";
 
 import { api, type AuditFilter, type Me } from "../api";
 import { formatTime } from "../lib/format";
+import { Marked } from "../lib/Marked";
 import { AuditFilters } from "./AuditFilters";
 import { StatusBadge } from "./StatusBadge";
 
@@ -54,13 +55,25 @@ function AuditLog() {
                   <td>{entry.userEmail}</td>
                   <td>{entry.action}</td>
                   <td className="wrap">
-                    {entry.question && <div>{entry.question}</div>}
-                    {entry.sql && <code className="sql-inline">{entry.sql}</code>}
+                    {entry.question && (
+                      <div>
+                        <Marked value={entry.found?.question ?? entry.question} />
+                      </div>
+                    )}
+                    {entry.sql && (
+                      <code className="sql-inline">
+                        <Marked value={entry.found?.sql ?? entry.sql} />
+                      </code>
+                    )}
                   </td>
                   <td>{entry.tables.join(", ")}</td>
                   <td className="wrap">
                     <StatusBadge status={entry.outcome ?? (entry.allowed ? "allowed" : "denied")} />
-                    {entry.reason && <div className="reason">{entry.reason}</div>}
+                    {entry.reason && (
+                      <div className="reason">
+                        <Marked value={entry.found?.reason ?? entry.reason} />
+                      </div>
+                    )}
                   </td>
                   <td className="wrap">
                     {entry.ipAddress ?? "—"}

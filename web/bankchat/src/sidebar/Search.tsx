@@ -1,0 +1,208 @@
+import { useAction, useQuery } from "convex/react";
+import { useEffect, useState, type ReactNode } from "react";
+
+import { api, type SearchResults } from "../api";
+import { useOpenResult } from "../chat/useOpenResult";
+import { errorMessage } from "../lib/errors";
+import { Link } from "../lib/Link";
+import { Marked } from "../lib/Marked";
+import { conversationPath } from "../lib/router";
+
+const PAUSE_MS = 250;
+
+/** ``value`` once it has stopped changing for ``ms`` milliseconds. */
+function useSettled(value: string, ms: number): string {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(value), ms);
+    return () => clearTimeout(timer);
+  }, [value, ms]);
+  return settled;
+}
+
+interface Props {
+  conversationId: string | null;
+  onNavigate: () => void;
+  /** What the sidebar shows while nothing is searched (the conversations and favorites). */
+  children: ReactNode;
+}
+
+/**
+ * Search one's own past questions, their SQL, the answers and one's favorites. Results are
+ * live (a question asked in another tab shows up) and the matching words are marked.
+ */
+export function SidebarSearch({ conversationId, onNavigate, children }: Props) {
+  const [text, setText] = useState("");
+  const query = useSettled(text.trim(), PAUSE_MS);
+  const results = useQuery(api.search.mine, query ? { text: query } : "skip");
+  const searching = text.trim() !== "";
+  return (
+    <>
+      <section className="side-section side-search" role="search" aria-label="Search">
+        <label htmlFor="side-search-text" className="visually-hidden">
+          Search past questions, SQL, answers and favorites
+        </label>
+        <input
+          id="side-search-text"
+          type="search"
+          placeholder="Search past questions, SQL, favorites"
+          autoComplete="off"
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+        />
+      </section>
+      {searching ? (
+        <Found
+          query={query}
+          results={query === text.trim() ? results : undefined}
+          conversationId={conversationId}
+          onNavigate={onNavigate}
+        />
+      ) : (
+        children
+      )}
+    </>
+  );
+}
+
+interface FoundProps {
+  query: string;
+  results: SearchResults | undefined;
+  conversationId: string | null;
+  onNavigate: () => void;
+}
+
+function Found({ query, results, conversationId, onNavigate }: FoundProps) {
+  if (results === undefined) {
+    return (
+      <p className="muted" aria-live="polite">
+        Searching…
+      </p>
+    );
+  }
+  const count = results.questions.length + results.answers.length + results.favorites.length;
+  return (
+    <div className="search-found">
+      <p className="muted" aria-live="polite">
+        {count === 0
+          ? `Nothing found for “${query}”.`
+          : `${count} ${count === 1 ? "match" : "matches"} for “${query}”`}
+      </p>
+      {results.questions.length > 0 && (
+        <section className="side-section" aria-labelledby="found-questions">
+          <h2 id="found-questions">Questions</h2>
+          <ul className="side-list found-list">
+            {results.questions.map((r) => (
+              <li key={r.historyId} className="side-item">
+                <Link
+                  to={r.conversationId ? conversationPath(r.conversationId) : "/history"}
+                  onNavigate={onNavigate}
+                >
+                  {r.question ? <Marked value={r.question} /> : "(SQL run directly)"}
+                </Link>
+                {r.sql && r.sql.matches.length > 0 && (
+                  <code className="sql-inline">
+                    <Marked value={r.sql} />
+                  </code>
+                )}
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+      {results.answers.length > 0 && (
+        <section className="side-section" aria-labelledby="found-answers">
+          <h2 id="found-answers">Answers</h2>
+          <ul className="side-list found-list">
+            {results.answers.map((r) => (
+              <li key={r.messageId} className="side-item">
+                <Link to={conversationPath(r.conversationId)} onNavigate={onNavigate}>
+                  <Marked value={r.content} />
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+      {results.favorites.length > 0 && (
+        <section className="side-section" aria-labelledby="found-favorites">
+          <h2 id="found-favorites">Favorites</h2>
+          <ul className="side-list found-list">
+            {results.favorites.map((r) => (
+              <FoundFavorite
+                key={r.favoriteId}
+                favorite={r}
+                conversationId={conversationId}
+                onNavigate={onNavigate}
+              />
+            ))}
+          </ul>
+        </section>
+      )}
+    </div>
+  );
+}
+
+interface FavoriteProps {
+  favorite: SearchResults["favorites"][number];
+  conversationId: string | null;
+  onNavigate: () => void;
+}
+
+function FoundFavorite({ favorite, conversationId, onNavigate }: FavoriteProps) {
+  const run = useAction(api.favorites.runFavorite);
+  const open = useOpenResult();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const name = favorite.name.text;
+
+  async function runAgain() {
+    setBusy(true);
+    setError(null);
+    try {
+      const args = conversationId
+        ? { favoriteId: favorite.favoriteId, conversationId }
+        : { favoriteId: favorite.favoriteId };
+      open(await run(args));
+      onNavigate();
+    } catch (failure) {
+      setError(errorMessage(failure));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <li className="side-item favorite">
+      <span className="favorite-name">
+        <Marked value={favorite.name} />
+      </span>
+      {favorite.question && favorite.question.matches.length > 0 && (
+        <span className="muted">
+          <Marked value={favorite.question} />
+        </span>
+      )}
+      {favorite.sql && (
+        <code className="sql-inline">
+          <Marked value={favorite.sql} />
+        </code>
+      )}
+      <span className="item-actions">
+        <button
+          type="button"
+          className="small"
+          disabled={busy}
+          aria-label={`Run ${name}`}
+          onClick={() => void runAgain()}
+        >
+          {busy ? "Running…" : "Run"}
+        </button>
+      </span>
+      {error && (
+        <p className="alert alert-error" role="alert">
+          {error}
+        </p>
+      )}
+    </li>
+  );
+}
