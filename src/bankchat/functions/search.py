@@ -22,7 +22,8 @@ def clean(text):
 async def fused(ctx, table, searches, text, *, filters=None, per_index=PER_INDEX):
     """Rows of ``table`` matching ``text`` in any of ``searches`` ({index: field}), best first
     by reciprocal-rank fusion (ties: newest first)."""
-    scores, rows = {}, {}
+    scores: dict[str, float] = {}
+    rows: dict[str, dict] = {}
     for index, field in searches.items():
 
         def terms(q, field=field):
@@ -55,7 +56,7 @@ async def mine(ctx, text, limit=MAX_RESULTS):
     user = await current_user(ctx)
     text = clean(text)
     limit = max(1, min(int(limit), MAX_RESULTS))
-    empty = {"questions": [], "answers": [], "favorites": []}
+    empty: dict[str, list] = {"questions": [], "answers": [], "favorites": []}
     if not text:
         return empty
     mine_only = {"userId": user["_id"]}
