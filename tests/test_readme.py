@@ -29,3 +29,20 @@ def test_the_readme_test_example_passes(tmp_path):
         t.mutation("tasks:complete", {"id": task_id})
         assert t.query("tasks:listTasks", {"done": False}) == []
         assert len(t.query("tasks:listTasks", {})) == 1
+
+
+def test_the_readme_search_example_runs(tmp_path):
+    section = README.split("## Full-text search", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```python\n# (\w+\.py)\n(.*?)```", section, re.S)
+    assert [name for name, _ in blocks] == ["schema.py", "messages.py"]
+    app = tmp_path / "readme_search_app"
+    app.mkdir()
+    (app / "__init__.py").write_text("")
+    for name, source in blocks:
+        (app / name).write_text(source)
+    with AppTester(app, tmp_path / "data") as t:
+        t.mutation("messages:send", {"body": "Exported the invoice", "channel": "#ops"})
+        t.mutation("messages:send", {"body": "invoice lunch", "channel": "#fun"})
+        (found,) = t.query("messages:search", {"text": "invoice exp", "channel": "#ops"})
+        assert found["body"] == "Exported the invoice"
+        assert found["marked"]["matches"] == [[0, 8], [13, 20]]
