@@ -6,7 +6,10 @@
    10,000 and 100,000 documents (``--sizes`` for others, e.g. ``10000,100000,1000000``);
    and on PostgreSQL (``--postgres``), livebase there against a ``tsvector`` column with a GIN
    index (``ORDER BY ts_rank ... LIMIT 10``);
-2. the cost of a search index on inserts: single-document insert mutations into a table with
+2. vector search latency: ``ctx.vector_search`` (the 16 nearest, through an action) among
+   10,000 and 100,000 vectors of 1,536 dimensions against numpy brute force over the same
+   matrix in the same process (``--vector-sizes``);
+3. the cost of a search index on inserts: single-document insert mutations into a table with
    one search index against the same table without it, in alternating rounds.
 
 The texts are reproducible: words drawn from a Zipf distribution over a made-up vocabulary of
@@ -35,6 +38,7 @@ from livebase.persistence import open_persistence
 HERE = Path(__file__).resolve().parent
 SEARCH_APP = HERE / "apps" / "searchapp"
 PLAIN_APP = HERE / "apps" / "searchplain"
+VECTOR_APP = HERE / "apps" / "vectorapp"
 VOCABULARY = 30_000
 LOAD_BATCH = 5_000
 LIMIT = 10
@@ -255,6 +259,65 @@ def raw_fts5_insert_ratio(bodies: list[str], root: Path) -> float:
     return timed["plain"] / timed["fts"]
 
 
+def bench_vectors(n: int, samples: int, tmp_root: str | None) -> list[Result]:
+    """``ctx.vector_search`` (the 16 nearest of ``n`` 1,536-dimension vectors, through an
+    action) against numpy brute force over the same normalized matrix, call by call."""
+    import asyncio
+
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    dims = 1536
+    with fresh_dir(tmp_root) as root:
+        runtime = Runtime(VECTOR_APP, root / "data")
+        try:
+            start = time.perf_counter()
+            matrix = np.empty((n, dims), dtype=np.float32)
+            db = runtime.db
+            for first in range(0, n, 500):
+                block = rng.standard_normal((min(500, n - first), dims)).astype(np.float32)
+                matrix[first : first + len(block)] = block
+                txn = db.begin(True)
+                for i, row in enumerate(block):
+                    txn.insert("items", {"embedding": row.tolist(), "kind": f"k{(first + i) % 4}"})
+                db.commit(txn)
+                txn.close()
+            say(f"vectors: stored {n:,} in {time.perf_counter() - start:.1f} s")
+            normalized = matrix / np.linalg.norm(matrix, axis=1, keepdims=True)
+            queries = rng.standard_normal((samples + 20, dims)).astype(np.float32)
+            as_lists = [q.tolist() for q in queries]
+            loop = asyncio.new_event_loop()
+            first_call = time.perf_counter()
+            loop.run_until_complete(runtime.run_action("items:nearest", {"vector": as_lists[0]}))
+            say(f"vectors: first search (loads the index) {time.perf_counter() - first_call:.2f} s")
+
+            def engine(i: int) -> Any:
+                found = loop.run_until_complete(
+                    runtime.run_action("items:nearest", {"vector": as_lists[i]})
+                )
+                assert len(found) == 16
+                return found
+
+            def baseline(i: int) -> Any:
+                q = np.asarray(as_lists[i], dtype=np.float32)
+                scores = normalized @ (q / np.linalg.norm(q))
+                top = np.argpartition(-scores, 15)[:16]
+                return top[np.argsort(-scores[top])]
+
+            for i in range(5):  # the same nearest neighbours, exactly
+                ids = [doc["_id"] for doc in engine(i)]
+                assert len(set(ids)) == 16 and len(baseline(i)) == 16
+            engine_ns, baseline_ns = interleaved(samples, 5, engine, baseline)
+            loop.close()
+            return [
+                latency_result(
+                    f"vector search {n:,} x {dims}", engine_ns, baseline_ns, "numpy brute force"
+                )
+            ]
+        finally:
+            runtime.close()
+
+
 def bench_insert_cost(inserts: int, rounds: int, tmp_root: str | None) -> list[Result]:
     """Insert mutations with one search index against the same table without one."""
     corpus = Corpus()
@@ -306,6 +369,7 @@ def run(
     tmp_root: str | None = None,
     sizes: list[int] | None = None,
     postgres: bool = False,
+    vector_sizes: list[int] | None = None,
 ) -> list[Result]:
     """Every search benchmark; prints one line per figure and returns the results."""
     sizes = sizes or ([2_000] if quick else [10_000])
@@ -315,6 +379,8 @@ def run(
         results += bench_latency(n, samples, tmp_root)
         if postgres:
             results += bench_postgres(n, samples, tmp_root)
+    for n in vector_sizes if vector_sizes is not None else ([1_000] if quick else [10_000]):
+        results += bench_vectors(n, 50 if quick else 200, tmp_root)
     results += bench_insert_cost(300 if quick else 3_000, 4 if quick else 10, tmp_root)
     return results
 
@@ -324,6 +390,7 @@ if __name__ == "__main__":
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--postgres", action="store_true", help="also livebase on PostgreSQL")
+    parser.add_argument("--vector-sizes", default="10000,100000")
     parser.add_argument("--tmpdir")
     args = parser.parse_args()
     run(
@@ -331,4 +398,5 @@ if __name__ == "__main__":
         args.tmpdir,
         [int(s) for s in args.sizes.split(",")],
         args.postgres,
+        [int(s) for s in args.vector_sizes.split(",")],
     )

@@ -87,6 +87,42 @@ class SearchIndexInfo:
         return cls(data["id"], name, data["searchField"], tuple(data["filterFields"]))
 
 
+@dataclass(frozen=True)
+class VectorIndexInfo:
+    """One vector index of a table (engine/vectors.py)."""
+
+    id: int
+    name: str
+    vector_field: str
+    dimensions: int
+    filter_fields: tuple[str, ...] = ()
+    vector_path: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    filter_paths: tuple[tuple[str, ...], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "vector_path", tuple(self.vector_field.split(".")))
+        object.__setattr__(
+            self, "filter_paths", tuple(tuple(f.split(".")) for f in self.filter_fields)
+        )
+
+    def spec(self) -> tuple[str, int, tuple[str, ...]]:
+        return (self.vector_field, self.dimensions, self.filter_fields)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "vectorField": self.vector_field,
+            "dimensions": self.dimensions,
+            "filterFields": list(self.filter_fields),
+        }
+
+    @classmethod
+    def from_json(cls, name: str, data: dict[str, Any]) -> VectorIndexInfo:
+        return cls(
+            data["id"], name, data["vectorField"], data["dimensions"], tuple(data["filterFields"])
+        )
+
+
 @dataclass
 class TableInfo:
     """A table as the engine sees it."""
@@ -96,6 +132,7 @@ class TableInfo:
     indexes: dict[str, IndexInfo]
     validator: ObjectValidator | None = None
     search_indexes: dict[str, SearchIndexInfo] = field(default_factory=dict)
+    vector_indexes: dict[str, VectorIndexInfo] = field(default_factory=dict)
 
     @property
     def by_id(self) -> IndexInfo:
@@ -182,13 +219,13 @@ class Catalog:
 
     def apply_schema(
         self, schema: SchemaDefinition
-    ) -> tuple[list[IndexInfo | SearchIndexInfo], list[int]]:
+    ) -> tuple[list[IndexInfo | SearchIndexInfo | VectorIndexInfo], list[int]]:
         """Bring tables and indexes in line with a schema.
 
         Returns the indexes to backfill (new, or with changed fields) and the ids of indexes
         whose entries must be dropped. Tables missing from the schema keep their data.
         """
-        backfill: list[IndexInfo | SearchIndexInfo] = []
+        backfill: list[IndexInfo | SearchIndexInfo | VectorIndexInfo] = []
         dropped: list[int] = []
         for name, definition in schema.tables.items():
             info = self.tables.get(name) or self.add_table(name)
@@ -217,6 +254,22 @@ class Catalog:
                     self.next_index += 1
                     info.search_indexes[index_name] = search
                     backfill.append(search)
+            vectors = {
+                i.name: (i.vector_field, i.dimensions, tuple(i.filter_fields))
+                for i in definition.vector_indexes
+            }
+            for vector in list(info.vector_indexes.values()):
+                if vectors.get(vector.name) != vector.spec():
+                    dropped.append(vector.id)
+                    del info.vector_indexes[vector.name]
+            for index_name, (vector_field, dimensions, filter_fields) in vectors.items():
+                if index_name not in info.vector_indexes:
+                    made = VectorIndexInfo(
+                        self.next_index, index_name, vector_field, dimensions, filter_fields
+                    )
+                    self.next_index += 1
+                    info.vector_indexes[index_name] = made
+                    backfill.append(made)
             info.validator = definition.document if schema.schema_validation else None
         self.strict = True
         self.bind_id_validators(schema)
@@ -254,6 +307,7 @@ class Catalog:
             for index_name in [n for n in mine.indexes if n not in info.indexes]:
                 del mine.indexes[index_name]
             mine.search_indexes = dict(info.search_indexes)
+            mine.vector_indexes = dict(info.vector_indexes)
         self.next_user_table = max(self.next_user_table, other.next_user_table)
         self.next_system_table = max(self.next_system_table, other.next_system_table)
         self.next_index = max(self.next_index, other.next_index)
@@ -273,6 +327,11 @@ class Catalog:
                     **(
                         {"searchIndexes": {i.name: i.to_json() for i in t.search_indexes.values()}}
                         if t.search_indexes
+                        else {}
+                    ),
+                    **(
+                        {"vectorIndexes": {i.name: i.to_json() for i in t.vector_indexes.values()}}
+                        if t.vector_indexes
                         else {}
                     ),
                 }
@@ -295,6 +354,10 @@ class Catalog:
                 search_indexes={
                     iname: SearchIndexInfo.from_json(iname, i)
                     for iname, i in t.get("searchIndexes", {}).items()
+                },
+                vector_indexes={
+                    iname: VectorIndexInfo.from_json(iname, i)
+                    for iname, i in t.get("vectorIndexes", {}).items()
                 },
             )
             for name, t in data["tables"].items()

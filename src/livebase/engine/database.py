@@ -19,21 +19,36 @@ from functools import partial
 from typing import Any
 
 from livebase.engine import values, wallclock
-from livebase.engine.catalog import Catalog, IndexInfo, SearchIndexInfo, TableInfo, id_key
+from livebase.engine.catalog import (
+    Catalog,
+    IndexInfo,
+    SearchIndexInfo,
+    TableInfo,
+    VectorIndexInfo,
+    id_key,
+)
 from livebase.engine.commit_feed import CommitFeed, CommitListener
 from livebase.engine.committer import Committer, LocalCommitter, SharedCommitter
-from livebase.engine.errors import SchemaError, UnknownTableError, ValidationError
+from livebase.engine.errors import (
+    IndexRangeError,
+    SchemaError,
+    UnknownTableError,
+    ValidationError,
+)
 from livebase.engine.readset import WriteLog
 from livebase.engine.schema import SchemaDefinition
 from livebase.engine.search import entry_of
 from livebase.engine.store import Commit, Persistence
 from livebase.engine.transaction import Transaction
+from livebase.engine.vectors import VectorCaches, make_query
+from livebase.engine.vectors import entry_of as vector_entry
 
 log = logging.getLogger("livebase.database")
 
 __all__ = ["CommitListener", "Database"]
 
 _BACKFILL_BATCH = 2000
+AnyIndex = IndexInfo | SearchIndexInfo | VectorIndexInfo
 # The write set of a commit that changed the catalog names this index id (no index has it), so
 # that other processes following the commit log know to read the catalog again.
 CATALOG_INDEX = 0
@@ -73,6 +88,7 @@ class Database:
         # why: commits skipped over (the log was pruned past them) may have changed it
         self.feed.gap_hook = self.refresh_catalog
         self.committer = committer(persistence, self.feed)
+        self.vectors = VectorCaches()
         if schema is not None:
             self._apply_schema(schema)
 
@@ -241,19 +257,26 @@ class Database:
             for index in backfill:
                 self._backfill(index)
 
-    def _tables_of(self, index: IndexInfo | SearchIndexInfo) -> TableInfo:
+    def _tables_of(self, index: AnyIndex) -> TableInfo:
         return next(
             t
             for t in self.catalog.tables.values()
-            if index in t.indexes.values() or index in t.search_indexes.values()
+            if index in t.indexes.values()
+            or index in t.search_indexes.values()
+            or index in t.vector_indexes.values()
         )
 
-    def _backfill(self, index: IndexInfo | SearchIndexInfo) -> None:
+    def _backfill(self, index: AnyIndex) -> None:
         """Write entries of a new index for every existing document, in batches."""
         table = self._tables_of(index)
         count = 0
         for batch in self._all_documents(table, _BACKFILL_BATCH):
-            if isinstance(index, SearchIndexInfo):
+            if isinstance(index, VectorIndexInfo):
+                found = [vector_entry(index, doc, id_key(doc["_id"])) for doc in batch]
+                vectors = [entry for entry in found if entry is not None]
+                write = {index.id: [entry.doc for entry in vectors]}
+                build = partial(Commit, vector_adds=vectors, write_set=write)
+            elif isinstance(index, SearchIndexInfo):
                 entries = [entry_of(index, doc, id_key(doc["_id"])) for doc in batch]
                 terms = {term for entry in entries for term in entry.text_terms()}
                 build = partial(Commit, search_adds=entries, write_set={index.id: sorted(terms)})
@@ -265,6 +288,20 @@ class Database:
             count += len(batch)
         if count:
             log.info("backfilled index %s.%s over %d documents", table.name, index.name, count)
+
+    def vector_search(self, table_name: str, index_name: str, request: Any) -> list[dict[str, Any]]:
+        """The documents nearest a vector: ``request`` is ``{"vector", "limit", "filter"}`` as
+        Convex's ``vectorSearch`` takes it; ``[{"_id", "_score"}]`` best first, exact, as of
+        the latest commit (engine/vectors.py)."""
+        table = self.catalog.table(table_name)
+        index = table.vector_indexes.get(index_name)
+        if index is None:
+            known = ", ".join(sorted(table.vector_indexes)) or "none"
+            raise IndexRangeError(
+                f"Vector index {index_name!r} not found on table {table.name!r} "
+                f"(vector indexes: {known})"
+            )
+        return self.vectors.get(index).search(self.persistence, make_query(index, request))
 
     def _all_documents(self, table: TableInfo, batch: int) -> Iterator[list[dict[str, Any]]]:
         start = b""

@@ -14,6 +14,8 @@ MAX_INDEXES = 32
 MAX_INDEX_FIELDS = 16
 MAX_SEARCH_INDEXES = 4
 MAX_FILTER_FIELDS = 16
+MIN_DIMENSIONS = 2
+MAX_DIMENSIONS = 4096
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 RESERVED_INDEXES = ("by_id", "by_creation_time")
 
@@ -35,6 +37,16 @@ class SearchIndexDefinition:
     filter_fields: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class VectorIndexDefinition:
+    """A vector index over one field holding lists of ``dimensions`` numbers."""
+
+    name: str
+    vector_field: str
+    dimensions: int
+    filter_fields: tuple[str, ...] = ()
+
+
 @dataclass
 class TableDefinition:
     """A table's document validator and its indexes."""
@@ -42,13 +54,15 @@ class TableDefinition:
     document: _Object | None
     indexes: list[IndexDefinition] = field(default_factory=list)
     search_indexes: list[SearchIndexDefinition] = field(default_factory=list)
+    vector_indexes: list[VectorIndexDefinition] = field(default_factory=list)
 
     def _check_name(self, kind: str, name: str) -> None:
         if not isinstance(name, str) or not _NAME.match(name):
             raise SchemaError(f"Invalid {kind} name {name!r}")
         if name in RESERVED_INDEXES:
             raise SchemaError(f"Index name {name!r} is reserved")
-        taken = [i.name for i in self.indexes] + [i.name for i in self.search_indexes]
+        taken = [i.name for i in self.indexes]
+        taken += [i.name for i in self.search_indexes] + [i.name for i in self.vector_indexes]
         if name in taken:
             raise SchemaError(f"Duplicate index name {name!r}")
 
@@ -116,9 +130,57 @@ class TableDefinition:
         self.search_indexes.append(SearchIndexDefinition(name, search_field, tuple(filter_fields)))
         return self
 
-    def vector_index(self, name: str, *args: Any, **kwargs: Any) -> TableDefinition:
-        """Vector indexes are not supported yet; refuse clearly rather than ignore."""
-        raise SchemaError(f"Vector index {name!r}: vector indexes are not supported yet")
+    def vector_index(
+        self,
+        name: str,
+        spec: Mapping[str, Any] | None = None,
+        *,
+        vector_field: str | None = None,
+        dimensions: int | None = None,
+        filter_fields: Sequence[str] = (),
+    ) -> TableDefinition:
+        """Add a vector index: ``.vector_index("by_embedding", vector_field="embedding",
+        dimensions=1536, filter_fields=["kind"])``, or Convex's ``{"vectorField": ...,
+        "dimensions": ..., "filterFields": [...]}``. Searched by ``ctx.vector_search`` in
+        actions."""
+        if spec is not None:
+            if not isinstance(spec, Mapping):
+                raise SchemaError(
+                    f"Vector index {name!r}: give vector_field= and dimensions= (and "
+                    "filter_fields=) or {'vectorField': ..., 'dimensions': ...}"
+                )
+            vector_field = spec.get("vectorField", vector_field)
+            dimensions = spec.get("dimensions", dimensions)
+            filter_fields = spec.get("filterFields", filter_fields)
+        self._check_name("vector index", name)
+        if not isinstance(vector_field, str) or not vector_field:
+            raise SchemaError(f"Vector index {name!r} needs a vector field (vector_field=...)")
+        if (
+            isinstance(dimensions, bool)
+            or not isinstance(dimensions, int)
+            or not MIN_DIMENSIONS <= dimensions <= MAX_DIMENSIONS
+        ):
+            raise SchemaError(
+                f"Vector index {name!r}: dimensions must be an integer from {MIN_DIMENSIONS} "
+                f"to {MAX_DIMENSIONS}, got {dimensions!r}"
+            )
+        if isinstance(filter_fields, str) or not isinstance(filter_fields, Sequence):
+            raise SchemaError(f"Vector index {name!r}: filter fields must be a list of names")
+        if len(filter_fields) > MAX_FILTER_FIELDS:
+            raise SchemaError(
+                f"Vector index {name!r} has at most {MAX_FILTER_FIELDS} filter fields"
+            )
+        for field_name in (vector_field, *filter_fields):
+            if not isinstance(field_name, str) or not field_name or field_name.startswith("_"):
+                raise SchemaError(f"Vector index {name!r}: invalid field {field_name!r}")
+        if len(set(filter_fields)) != len(filter_fields) or vector_field in filter_fields:
+            raise SchemaError(f"Vector index {name!r} names a field twice")
+        if len(self.vector_indexes) >= MAX_SEARCH_INDEXES:
+            raise SchemaError(f"A table has at most {MAX_SEARCH_INDEXES} vector indexes")
+        self.vector_indexes.append(
+            VectorIndexDefinition(name, vector_field, dimensions, tuple(filter_fields))
+        )
+        return self
 
     def export(self) -> dict[str, Any]:
         return {
@@ -132,6 +194,15 @@ class TableDefinition:
                     "filterFields": list(i.filter_fields),
                 }
                 for i in self.search_indexes
+            ],
+            "vectorIndexes": [
+                {
+                    "indexDescriptor": i.name,
+                    "vectorField": i.vector_field,
+                    "dimensions": i.dimensions,
+                    "filterFields": list(i.filter_fields),
+                }
+                for i in self.vector_indexes
             ],
             "documentType": self.document.to_json() if self.document else {"type": "any"},
         }

@@ -2,10 +2,10 @@
 
 Storage holds the current version of every document (``documents``: table number and ID key to
 JSON text), the entries of every index but ``by_id`` (``indexes``: index id and key to the
-document's ID key), search indexes' entries (``engine.search``), a few named metadata values
-(the catalog, the schema's hash), and the commit log: each commit's timestamp and write set,
-written in the same transaction as the documents, so that a process can learn what another
-process committed (``commits_after``).
+document's ID key), search and vector indexes' entries (``engine.search``,
+``engine.vectors``), a few named metadata values (the catalog, the schema's hash), and the
+commit log: each commit's timestamp and write set, written in the same transaction as the
+documents, so that a process can learn what another process committed (``commits_after``).
 Snapshots are consistent read views at the latest commit's timestamp; ``commit`` applies one
 transaction atomically, and only above the latest timestamp.
 
@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 
 from livebase.engine.readset import WriteSet
 from livebase.engine.search import SearchEntry, SearchHit, SearchQuery, Weights
+from livebase.engine.vectors import VectorEntry
 
 # A scan yields (index key, document JSON text) in key order.
 Row = tuple[bytes, str]
@@ -51,6 +52,9 @@ class Commit:
     # search index entries to remove (the documents' previous entries), then to add
     search_removes: list[SearchEntry] = field(default_factory=list)
     search_adds: list[SearchEntry] = field(default_factory=list)
+    # vector index entries to remove (index id, ID key), then to add or replace
+    vector_removes: list[tuple[int, bytes]] = field(default_factory=list)
+    vector_adds: list[VectorEntry] = field(default_factory=list)
     # the index keys this commit removed or added, per index id (by_id included): what OCC
     # checks and live queries are invalidated by; stored in the commit log
     write_set: WriteSet = field(default_factory=dict)
@@ -122,6 +126,11 @@ class Snapshot(ABC):
         """The documents of a table whose entries in a search index match ``query``: up to
         ``query.limit``, by BM25 score (``engine.search``) then ID key, with the weights
         they were scored by. Every implementation returns the same hits for the same data."""
+
+    @abstractmethod
+    def vectors(self, index: int, docs: list[bytes] | None) -> list[VectorEntry]:
+        """The entries of a vector index: all of them (``docs`` None), or those of the
+        documents with these ID keys (missing ones left out)."""
 
     @abstractmethod
     def meta(self, name: str) -> Any:

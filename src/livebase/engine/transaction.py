@@ -34,6 +34,7 @@ from livebase.engine.query import IndexRange
 from livebase.engine.readset import ReadSet, key_successor
 from livebase.engine.search import SearchQuery, entry_of, idf, prefix_end, sort_key
 from livebase.engine.store import Commit, Snapshot
+from livebase.engine.vectors import entry_of as vector_entry
 
 if TYPE_CHECKING:
     from livebase.engine.database import Database
@@ -469,6 +470,16 @@ class Transaction:
                 if new_entry is not None:
                     commit.search_adds.append(new_entry)
                     terms += new_entry.text_terms()
+            for vector in table.vector_indexes.values():
+                old_vector = None if old is None else vector_entry(vector, old, pending.key)
+                new_vector = None if new is None else vector_entry(vector, new, pending.key)
+                if old_vector == new_vector:
+                    continue
+                write_set.setdefault(vector.id, []).append(pending.key)
+                if new_vector is None:
+                    commit.vector_removes.append((vector.id, pending.key))
+                else:
+                    commit.vector_adds.append(new_vector)
         return commit
 
     def close(self) -> None:

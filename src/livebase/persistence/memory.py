@@ -34,6 +34,7 @@ from livebase.engine.store import (
     Snapshot,
     StaleCommitError,
 )
+from livebase.engine.vectors import VectorEntry
 
 
 class _SortedMap:
@@ -142,6 +143,7 @@ class _Version:
     indexes: dict[int, _SortedMap] = field(default_factory=dict)  # index -> key -> id key
     meta: dict[str, str] = field(default_factory=dict)  # name -> JSON text
     search: dict[int, _SearchIndex] = field(default_factory=dict)  # search index id -> entries
+    vectors: dict[int, dict[bytes, VectorEntry]] = field(default_factory=dict)  # id -> entries
 
 
 class MemorySnapshot(Snapshot):
@@ -193,6 +195,12 @@ class MemorySnapshot(Snapshot):
         docs = version.documents.get(table, _EMPTY).values
         ranked, weights = entries.search(query)
         return [SearchHit(doc, score, docs[doc]) for score, doc in ranked if doc in docs], weights
+
+    def vectors(self, index: int, docs: list[bytes] | None) -> list[VectorEntry]:
+        entries = self._v().vectors.get(index, {})
+        if docs is None:
+            return list(entries.values())
+        return [entries[doc] for doc in docs if doc in entries]
 
     def meta(self, name: str) -> Any:
         text = self._v().meta.get(name)
@@ -285,7 +293,35 @@ def _apply(current: _Version, commit: Commit) -> _Version:
         writable(indexes, "index", index_id).put(key, doc)
     meta = dict(current.meta)
     meta.update((name, json.dumps(value)) for name, value in commit.meta.items())
-    return _Version(commit.ts, documents, indexes, meta, _apply_search(current.search, commit))
+    return _Version(
+        commit.ts,
+        documents,
+        indexes,
+        meta,
+        _apply_search(current.search, commit),
+        _apply_vectors(current.vectors, commit),
+    )
+
+
+def _apply_vectors(
+    current: dict[int, dict[bytes, VectorEntry]], commit: Commit
+) -> dict[int, dict[bytes, VectorEntry]]:
+    if not (commit.vector_removes or commit.vector_adds or commit.dropped_indexes):
+        return current
+    out = {i: entries for i, entries in current.items() if i not in commit.dropped_indexes}
+    copied: set[int] = set()
+
+    def writable(index_id: int) -> dict[bytes, VectorEntry]:
+        if index_id not in copied:
+            copied.add(index_id)
+            out[index_id] = dict(out.get(index_id, {}))
+        return out[index_id]
+
+    for index_id, doc in commit.vector_removes:
+        writable(index_id).pop(doc, None)
+    for entry in commit.vector_adds:
+        writable(entry.index)[entry.doc] = entry
+    return out
 
 
 def _apply_search(current: dict[int, _SearchIndex], commit: Commit) -> dict[int, _SearchIndex]:

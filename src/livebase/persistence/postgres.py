@@ -51,6 +51,7 @@ from livebase.engine.store import (
     decode_write_set,
     encode_write_set,
 )
+from livebase.engine.vectors import VectorEntry
 from livebase.persistence import search_sql
 from livebase.persistence.scans import scan_query, scan_statements
 
@@ -58,7 +59,8 @@ log = logging.getLogger("livebase.postgres")
 
 _POOL_MAX = 16
 
-_SCHEMA = """
+_SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS documents (
     tbl integer NOT NULL, key bytea NOT NULL, value text NOT NULL, PRIMARY KEY (tbl, key));
 CREATE TABLE IF NOT EXISTS indexes (
@@ -69,7 +71,10 @@ CREATE TABLE IF NOT EXISTS sequence (
     one boolean PRIMARY KEY DEFAULT true CHECK (one), ts bigint NOT NULL);
 INSERT INTO sequence VALUES (true, 0) ON CONFLICT DO NOTHING;
 INSERT INTO meta VALUES ('commitLogFloor', '0') ON CONFLICT DO NOTHING;
-""" + search_sql.schema("bytea", "bigint")
+"""
+    + search_sql.schema("bytea", "bigint")
+    + search_sql.vector_schema("bytea")
+)
 
 _SNAPSHOT = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SELECT ts FROM sequence"
 _FLOOR = "(SELECT value FROM meta WHERE name = 'commitLogFloor')"
@@ -115,6 +120,9 @@ WHERE name = 'commitLogFloor' AND EXISTS (SELECT 1 FROM cut)
 
 _SCANS = scan_statements("%s")
 _SEARCH = search_sql.Statements("%s")
+_VECTORS = search_sql.VectorStatements(
+    "%s", "ON CONFLICT (idx, doc) DO UPDATE SET vec = excluded.vec, filters = excluded.filters"
+)
 
 
 def split_url(url: str) -> tuple[str, str]:
@@ -182,6 +190,12 @@ class PostgresSnapshot(Snapshot):
         conn = self._c()
         return search_sql.search(
             lambda text, params: conn.execute(text, params).fetchall(), _SEARCH, table, index, query
+        )
+
+    def vectors(self, index: int, docs: list[bytes] | None) -> list[VectorEntry]:
+        conn = self._c()
+        return search_sql.read_vectors(
+            lambda text, params: conn.execute(text, params).fetchall(), _VECTORS, index, docs
         )
 
     def meta(self, name: str) -> Any:
@@ -491,6 +505,15 @@ class PostgresPersistence(Persistence):
                     c.executemany(_DELETE_INDEX, commit.index_removes)
                 if commit.index_adds:
                     c.executemany(_UPSERT_INDEX, commit.index_adds)
+                if commit.vector_removes or commit.vector_adds or commit.dropped_indexes:
+                    search_sql.write_vectors(
+                        c.execute,
+                        c.executemany,
+                        _VECTORS,
+                        commit.vector_removes,
+                        commit.vector_adds,
+                        commit.dropped_indexes,
+                    )
                 if commit.search_removes or commit.search_adds or commit.dropped_indexes:
                     search_sql.write(
                         c.execute,

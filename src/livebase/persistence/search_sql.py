@@ -26,6 +26,7 @@ from livebase.engine.search import (
     prefix_end,
     weigh,
 )
+from livebase.engine.vectors import VectorEntry, rows_of, unpack_filters
 
 Run = Callable[[str, Sequence[Any]], list[Any]]
 
@@ -174,3 +175,64 @@ def search(
     params += [query.limit, table]
     rows = run(statements.rank(len(terms), len(query.filters)), params)
     return [SearchHit(bytes(doc), int(score), text) for doc, score, text in rows], weights
+
+
+# --- vector indexes ----------------------------------------------------------------------------
+
+
+def vector_schema(blob: str) -> str:
+    without_rowid = " WITHOUT ROWID" if blob == "BLOB" else ""
+    return f"""
+CREATE TABLE IF NOT EXISTS vectors (
+    idx integer NOT NULL, doc {blob} NOT NULL, vec {blob} NOT NULL, filters {blob} NOT NULL,
+    PRIMARY KEY (idx, doc)){without_rowid};
+"""
+
+
+class VectorStatements:
+    def __init__(self, mark: str, upsert: str) -> None:
+        m = mark
+        self.mark = m
+        self.drop = f"DELETE FROM vectors WHERE idx = {m}"
+        self.remove = f"DELETE FROM vectors WHERE idx = {m} AND doc = {m}"
+        self.add = f"INSERT INTO vectors VALUES ({m}, {m}, {m}, {m}) {upsert}"
+        self.all = f"SELECT doc, vec, filters FROM vectors WHERE idx = {m}"
+
+    def some(self, count: int) -> str:
+        marks = ", ".join([self.mark] * count)
+        return f"{self.all} AND doc IN ({marks})"
+
+
+VECTOR_BATCH = 500
+
+
+def write_vectors(
+    execute: Callable[[str, Sequence[Any]], Any],
+    executemany: Callable[[str, Sequence[Sequence[Any]]], Any],
+    statements: VectorStatements,
+    removes: Sequence[tuple[int, bytes]],
+    adds: Sequence[VectorEntry],
+    dropped: Iterable[int] = (),
+) -> None:
+    for index_id in dropped:
+        execute(statements.drop, (index_id,))
+    if removes:
+        executemany(statements.remove, list(removes))
+    if adds:
+        executemany(statements.add, rows_of(adds))
+
+
+def read_vectors(
+    run: Run, statements: VectorStatements, index: int, docs: list[bytes] | None
+) -> list[VectorEntry]:
+    if docs is None:
+        rows = run(statements.all, (index,))
+    else:
+        rows = []
+        for start in range(0, len(docs), VECTOR_BATCH):
+            part = docs[start : start + VECTOR_BATCH]
+            rows += run(statements.some(len(part)), (index, *part))
+    return [
+        VectorEntry(index, bytes(doc), bytes(vec), unpack_filters(bytes(filters)))
+        for doc, vec, filters in rows
+    ]

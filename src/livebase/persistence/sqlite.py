@@ -44,6 +44,7 @@ from livebase.engine.store import (
     decode_write_set,
     encode_write_set,
 )
+from livebase.engine.vectors import VectorEntry
 from livebase.persistence import search_sql
 from livebase.persistence.scans import scan_query, scan_statements
 
@@ -62,11 +63,12 @@ CREATE TABLE IF NOT EXISTS indexes (
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS commit_log (ts INTEGER PRIMARY KEY, writes BLOB NOT NULL);
 {search}
+{vectors}
 INSERT OR IGNORE INTO meta
     SELECT 'commitLogFloor', coalesce((SELECT value FROM meta WHERE name = 'ts'), '0');
 DELETE FROM meta WHERE name = 'ts';
 COMMIT;
-""".format(search=search_sql.schema("BLOB", "INTEGER"))
+""".format(search=search_sql.schema("BLOB", "INTEGER"), vectors=search_sql.vector_schema("BLOB"))
 
 # why: the commit log is the sequence (rather than a ts row in meta) so that a commit writes
 # one more row and not two: each page a commit dirties costs a WAL frame.
@@ -82,6 +84,9 @@ _PRUNE_CUTOFF = "SELECT ts FROM commit_log ORDER BY ts DESC LIMIT 1 OFFSET ?"
 
 _SCANS = scan_statements("?")
 _SEARCH = search_sql.Statements("?")
+_VECTORS = search_sql.VectorStatements(
+    "?", "ON CONFLICT (idx, doc) DO UPDATE SET vec = excluded.vec, filters = excluded.filters"
+)
 
 
 class SqliteSnapshot(Snapshot):
@@ -124,6 +129,12 @@ class SqliteSnapshot(Snapshot):
         conn = self._c()
         return search_sql.search(
             lambda text, params: conn.execute(text, params).fetchall(), _SEARCH, table, index, query
+        )
+
+    def vectors(self, index: int, docs: list[bytes] | None) -> list[VectorEntry]:
+        conn = self._c()
+        return search_sql.read_vectors(
+            lambda text, params: conn.execute(text, params).fetchall(), _VECTORS, index, docs
         )
 
     def meta(self, name: str) -> Any:
@@ -279,6 +290,15 @@ class SqlitePersistence(Persistence):
                 _SEARCH,
                 commit.search_removes,
                 commit.search_adds,
+                commit.dropped_indexes,
+            )
+        if commit.vector_removes or commit.vector_adds or commit.dropped_indexes:
+            search_sql.write_vectors(
+                w.execute,
+                w.executemany,
+                _VECTORS,
+                commit.vector_removes,
+                commit.vector_adds,
                 commit.dropped_indexes,
             )
         for name, value in commit.meta.items():

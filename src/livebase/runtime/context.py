@@ -260,6 +260,7 @@ class ActionCtx:
         storage: Any = None,
         scheduler: Any = None,
         client: ClientInfo | None = None,
+        vector_search: Callable[[str, str, Any], Awaitable[list[dict[str, Any]]]] | None = None,
     ) -> None:
         self.auth = Auth(identity)
         self.storage = storage
@@ -268,6 +269,16 @@ class ActionCtx:
         self._run_query = run_query
         self._run_mutation = run_mutation
         self._run_action = run_action
+        self._vector_search = vector_search
+
+    async def vector_search(self, table: str, index: str, request: Any) -> list[dict[str, Any]]:
+        """The documents nearest a vector, by a vector index: ``request`` is ``{"vector":
+        [...], "limit": 1-256 (10), "filter": lambda q: q.eq(field, value) or q.or_(...)}``;
+        returns ``[{"_id", "_score"}]`` best first (cosine similarity), exact and up to date,
+        as Convex's ``ctx.vectorSearch``."""
+        if self._vector_search is None:
+            raise RuntimeError("vector search is not available here")
+        return await self._vector_search(table, index, request)
 
     async def run_query(self, function: Any, args: dict[str, Any] | None = None) -> Any:
         """Run a query (a path like ``"messages:list"`` or the function itself)."""

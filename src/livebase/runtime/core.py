@@ -622,6 +622,10 @@ class BaseRuntime:
                 target, call_args, identity=identity, internal_ok=True, client=client
             )
 
+        async def vector_search(table: str, index: str, request: Any) -> list[dict[str, Any]]:
+            # why: loading an index and the matrix product take a while; off the loop
+            return await asyncio.to_thread(self.db.vector_search, table, index, request)
+
         return ActionCtx(
             make_identity(identity),
             run_query,
@@ -629,6 +633,7 @@ class BaseRuntime:
             run_action,
             *self._action_services(),
             client=client,
+            vector_search=vector_search,
         )
 
     # --- any kind ----------------------------------------------------------------------
