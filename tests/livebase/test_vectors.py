@@ -119,7 +119,7 @@ def test_only_actions_search_vectors(app):
         (lambda t: t.vector_index("e", vector_field="a", dimensions=1), "from 2 to 4096"),
         (lambda t: t.vector_index("e", vector_field="a", dimensions=5000), "from 2 to 4096"),
         (lambda t: t.vector_index("e", dimensions=8), "needs a vector field"),
-        (lambda t: t.vector_index("e", vector_field="_id", dimensions=8), "invalid field"),
+        (lambda t: t.vector_index("e", vector_field="_id", dimensions=8), "system field"),
         (
             lambda t: t.index("e", ["a"]).vector_index("e", vector_field="a", dimensions=8),
             "Duplicate index name",

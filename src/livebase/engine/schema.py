@@ -112,19 +112,7 @@ class TableDefinition:
         self._check_name("search index", name)
         if not isinstance(search_field, str) or not search_field:
             raise SchemaError(f"Search index {name!r} needs a search field (search_field=...)")
-        if isinstance(filter_fields, str) or not isinstance(filter_fields, Sequence):
-            raise SchemaError(f"Search index {name!r}: filter fields must be a list of names")
-        if len(filter_fields) > MAX_FILTER_FIELDS:
-            raise SchemaError(
-                f"Search index {name!r} has at most {MAX_FILTER_FIELDS} filter fields"
-            )
-        for field_name in (search_field, *filter_fields):
-            if not isinstance(field_name, str) or not field_name:
-                raise SchemaError(f"Search index {name!r}: invalid field {field_name!r}")
-            if field_name.startswith("_"):
-                raise SchemaError(f"Search index {name!r}: field {field_name!r} is a system field")
-        if len(set(filter_fields)) != len(filter_fields) or search_field in filter_fields:
-            raise SchemaError(f"Search index {name!r} names a field twice")
+        _check_fields(f"Search index {name!r}", search_field, filter_fields)
         if len(self.search_indexes) >= MAX_SEARCH_INDEXES:
             raise SchemaError(f"A table has at most {MAX_SEARCH_INDEXES} search indexes")
         self.search_indexes.append(SearchIndexDefinition(name, search_field, tuple(filter_fields)))
@@ -164,17 +152,7 @@ class TableDefinition:
                 f"Vector index {name!r}: dimensions must be an integer from {MIN_DIMENSIONS} "
                 f"to {MAX_DIMENSIONS}, got {dimensions!r}"
             )
-        if isinstance(filter_fields, str) or not isinstance(filter_fields, Sequence):
-            raise SchemaError(f"Vector index {name!r}: filter fields must be a list of names")
-        if len(filter_fields) > MAX_FILTER_FIELDS:
-            raise SchemaError(
-                f"Vector index {name!r} has at most {MAX_FILTER_FIELDS} filter fields"
-            )
-        for field_name in (vector_field, *filter_fields):
-            if not isinstance(field_name, str) or not field_name or field_name.startswith("_"):
-                raise SchemaError(f"Vector index {name!r}: invalid field {field_name!r}")
-        if len(set(filter_fields)) != len(filter_fields) or vector_field in filter_fields:
-            raise SchemaError(f"Vector index {name!r} names a field twice")
+        _check_fields(f"Vector index {name!r}", vector_field, filter_fields)
         if len(self.vector_indexes) >= MAX_SEARCH_INDEXES:
             raise SchemaError(f"A table has at most {MAX_SEARCH_INDEXES} vector indexes")
         self.vector_indexes.append(
@@ -223,6 +201,22 @@ class SchemaDefinition:
             ],
             "schemaValidation": self.schema_validation,
         }
+
+
+def _check_fields(what: str, main: str, filter_fields: Any) -> None:
+    """A search or vector index's field and filter fields: names, not system fields, once
+    each, at most 16 filters."""
+    if isinstance(filter_fields, str) or not isinstance(filter_fields, Sequence):
+        raise SchemaError(f"{what}: filter fields must be a list of names")
+    if len(filter_fields) > MAX_FILTER_FIELDS:
+        raise SchemaError(f"{what} has at most {MAX_FILTER_FIELDS} filter fields")
+    for field_name in (main, *filter_fields):
+        if not isinstance(field_name, str) or not field_name:
+            raise SchemaError(f"{what}: invalid field {field_name!r}")
+        if field_name.startswith("_"):
+            raise SchemaError(f"{what}: field {field_name!r} is a system field")
+    if len(set(filter_fields)) != len(filter_fields) or main in filter_fields:
+        raise SchemaError(f"{what} names a field twice")
 
 
 def define_table(document: Mapping[str, Validator] | Validator | None = None) -> TableDefinition:

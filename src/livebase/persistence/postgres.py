@@ -36,7 +36,6 @@ import psycopg
 from psycopg import sql
 from psycopg_pool import ConnectionPool
 
-from livebase.engine.search import SearchHit, SearchQuery, Weights
 from livebase.engine.store import (
     COMMIT_LOG_RETENTION,
     Commit,
@@ -51,7 +50,6 @@ from livebase.engine.store import (
     decode_write_set,
     encode_write_set,
 )
-from livebase.engine.vectors import VectorEntry
 from livebase.persistence import search_sql
 from livebase.persistence.scans import scan_query, scan_statements
 
@@ -143,8 +141,11 @@ def split_url(url: str) -> tuple[str, str]:
     return urllib.parse.urlunsplit(cleaned), schema.lower()
 
 
-class PostgresSnapshot(Snapshot):
+class PostgresSnapshot(search_sql.SqlIndexReads, Snapshot):
     """A REPEATABLE READ transaction on one pooled connection."""
+
+    SEARCH = _SEARCH
+    VECTORS = _VECTORS
 
     def __init__(self, owner: PostgresPersistence, conn: psycopg.Connection[Any]) -> None:
         self._owner = owner
@@ -185,18 +186,6 @@ class PostgresSnapshot(Snapshot):
         statement, params = scan_query(table, index, start, end, reverse, limit)
         rows = self._c().execute(_SCANS[statement], params)
         return [(bytes(key), value) for key, value in rows.fetchall()]
-
-    def search(self, table: int, index: int, query: SearchQuery) -> tuple[list[SearchHit], Weights]:
-        conn = self._c()
-        return search_sql.search(
-            lambda text, params: conn.execute(text, params).fetchall(), _SEARCH, table, index, query
-        )
-
-    def vectors(self, index: int, docs: list[bytes] | None) -> list[VectorEntry]:
-        conn = self._c()
-        return search_sql.read_vectors(
-            lambda text, params: conn.execute(text, params).fetchall(), _VECTORS, index, docs
-        )
 
     def meta(self, name: str) -> Any:
         row = self._c().execute("SELECT value FROM meta WHERE name = %s", (name,)).fetchone()

@@ -236,3 +236,23 @@ def read_vectors(
         VectorEntry(index, bytes(doc), bytes(vec), unpack_filters(bytes(filters)))
         for doc, vec, filters in rows
     ]
+
+
+class SqlIndexReads:
+    """``Snapshot.search`` and ``Snapshot.vectors`` for a SQL snapshot whose ``_c()`` is its
+    connection, with the engine's statements in ``SEARCH`` and ``VECTORS``."""
+
+    SEARCH: Statements
+    VECTORS: VectorStatements
+
+    def _c(self) -> Any:
+        raise NotImplementedError
+
+    def _run(self, text: str, params: Sequence[Any]) -> list[Any]:
+        return list(self._c().execute(text, params).fetchall())
+
+    def search(self, table: int, index: int, query: SearchQuery) -> tuple[list[SearchHit], Weights]:
+        return search(self._run, self.SEARCH, table, index, query)
+
+    def vectors(self, index: int, docs: list[bytes] | None) -> list[VectorEntry]:
+        return read_vectors(self._run, self.VECTORS, index, docs)

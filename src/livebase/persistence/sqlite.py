@@ -31,7 +31,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from livebase.engine.search import SearchHit, SearchQuery, Weights
 from livebase.engine.store import (
     COMMIT_LOG_RETENTION,
     Commit,
@@ -44,7 +43,6 @@ from livebase.engine.store import (
     decode_write_set,
     encode_write_set,
 )
-from livebase.engine.vectors import VectorEntry
 from livebase.persistence import search_sql
 from livebase.persistence.scans import scan_query, scan_statements
 
@@ -89,8 +87,11 @@ _VECTORS = search_sql.VectorStatements(
 )
 
 
-class SqliteSnapshot(Snapshot):
+class SqliteSnapshot(search_sql.SqlIndexReads, Snapshot):
     """A read transaction on one pooled connection."""
+
+    SEARCH = _SEARCH
+    VECTORS = _VECTORS
 
     def __init__(self, owner: SqlitePersistence, conn: sqlite3.Connection) -> None:
         self._owner = owner
@@ -124,18 +125,6 @@ class SqliteSnapshot(Snapshot):
     ) -> list[Row]:
         statement, params = scan_query(table, index, start, end, reverse, limit)
         return self._c().execute(_SCANS[statement], params).fetchall()
-
-    def search(self, table: int, index: int, query: SearchQuery) -> tuple[list[SearchHit], Weights]:
-        conn = self._c()
-        return search_sql.search(
-            lambda text, params: conn.execute(text, params).fetchall(), _SEARCH, table, index, query
-        )
-
-    def vectors(self, index: int, docs: list[bytes] | None) -> list[VectorEntry]:
-        conn = self._c()
-        return search_sql.read_vectors(
-            lambda text, params: conn.execute(text, params).fetchall(), _VECTORS, index, docs
-        )
 
     def meta(self, name: str) -> Any:
         row = self._c().execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()

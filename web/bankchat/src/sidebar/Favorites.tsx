@@ -1,9 +1,8 @@
-import { useAction, useMutation, useQuery } from "convex/react";
+import { useMutation, useQuery } from "convex/react";
 import { useState } from "react";
 
 import { api, type Favorite } from "../api";
-import { useOpenResult } from "../chat/useOpenResult";
-import { errorMessage } from "../lib/errors";
+import { useRunFavorite } from "./useRunFavorite";
 
 interface Props {
   conversationId: string | null;
@@ -63,27 +62,8 @@ interface ItemProps {
 }
 
 function FavoriteItem({ favorite, conversationId, onNavigate }: ItemProps) {
-  const run = useAction(api.favorites.runFavorite);
   const remove = useMutation(api.favorites.deleteFavorite);
-  const open = useOpenResult();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-
-  async function runAgain() {
-    setBusy(true);
-    setError(null);
-    try {
-      const args = conversationId
-        ? { favoriteId: favorite._id, conversationId }
-        : { favoriteId: favorite._id };
-      open(await run(args));
-      onNavigate();
-    } catch (failure) {
-      setError(errorMessage(failure));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { runAgain, busy, error } = useRunFavorite(favorite._id, conversationId, onNavigate);
 
   return (
     <li className="side-item favorite">

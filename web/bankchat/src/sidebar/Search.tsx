@@ -1,12 +1,11 @@
-import { useAction, useQuery } from "convex/react";
+import { useQuery } from "convex/react";
 import { useEffect, useState, type ReactNode } from "react";
 
 import { api, type SearchResults } from "../api";
-import { useOpenResult } from "../chat/useOpenResult";
-import { errorMessage } from "../lib/errors";
 import { Link } from "../lib/Link";
 import { Marked } from "../lib/Marked";
 import { conversationPath } from "../lib/router";
+import { useRunFavorite } from "./useRunFavorite";
 
 const PAUSE_MS = 250;
 
@@ -150,27 +149,8 @@ interface FavoriteProps {
 }
 
 function FoundFavorite({ favorite, conversationId, onNavigate }: FavoriteProps) {
-  const run = useAction(api.favorites.runFavorite);
-  const open = useOpenResult();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { runAgain, busy, error } = useRunFavorite(favorite.favoriteId, conversationId, onNavigate);
   const name = favorite.name.text;
-
-  async function runAgain() {
-    setBusy(true);
-    setError(null);
-    try {
-      const args = conversationId
-        ? { favoriteId: favorite.favoriteId, conversationId }
-        : { favoriteId: favorite.favoriteId };
-      open(await run(args));
-      onNavigate();
-    } catch (failure) {
-      setError(errorMessage(failure));
-    } finally {
-      setBusy(false);
-    }
-  }
 
   return (
     <li className="side-item favorite">
