@@ -69,15 +69,19 @@ class Statements:
             " DO UPDATE SET docs = search_stats.docs + excluded.docs,"
             " tokens = search_stats.tokens + excluded.tokens"
         )
-        self.read_stats = f"SELECT docs, tokens FROM search_stats WHERE idx = {m}"
-        self.prefixed = (
-            f"SELECT term, df FROM search_vocab WHERE idx = {m} AND term >= {m} AND term < {m}"
-            f" AND df > 0 ORDER BY df DESC, term LIMIT {MAX_PREFIX_EXPANSIONS}"
-        )
 
-    def exact(self, count: int) -> str:
-        marks = ", ".join([self.mark] * count)
-        return f"SELECT term, df FROM search_vocab WHERE idx = {self.mark} AND term IN ({marks})"
+    def lookup(self, count: int) -> str:
+        """In one round trip: the index's document and token counts (a row with no term),
+        the frequencies of the last term's expansions as a prefix, then of the exact terms."""
+        m = self.mark
+        marks = ", ".join([m] * count)
+        return (
+            f"SELECT NULL AS term, docs, tokens FROM search_stats WHERE idx = {m}"
+            " UNION ALL SELECT term, df, 0 FROM (SELECT term, df FROM search_vocab"
+            f" WHERE idx = {m} AND term >= {m} AND term < {m} AND df > 0"
+            f" ORDER BY df DESC, term LIMIT {MAX_PREFIX_EXPANSIONS}) expansions"
+            f" UNION ALL SELECT term, df, 0 FROM search_vocab WHERE idx = {m} AND term IN ({marks})"
+        )
 
     def rank(self, terms: int, filters: int) -> str:
         m = self.mark
@@ -152,28 +156,29 @@ def search(
     """The documents that match a query, best first, with the weights they were scored by."""
     if not query.terms:
         return [], Weights()
-    found = run(statements.read_stats, (index,))
-    documents, tokens = (int(found[0][0]), int(found[0][1])) if found else (0, 0)
+    prefix = query.prefix if query.prefix is not None else query.terms[-1]
+    params = (index, index, prefix, prefix_end(prefix), index, *query.terms)
+    documents = tokens = 0
     frequencies: dict[bytes, int] = {}
-    if query.prefix is not None:
-        rows = run(statements.prefixed, (index, query.prefix, prefix_end(query.prefix)))
-        frequencies.update((bytes(term), int(df)) for term, df in rows)
-    rows = run(statements.exact(len(query.terms)), (index, *query.terms))
-    frequencies.update((bytes(term), int(df)) for term, df in rows)
+    for term, count, total in run(statements.lookup(len(query.terms)), params):
+        if term is None:
+            documents, tokens = int(count), int(total)
+        else:
+            frequencies[bytes(term)] = int(count)
     weights = weigh(frequencies, query.terms, documents, tokens)
     if not weights.idf:
         return [], weights
     terms = sorted(weights.idf)
-    params: list[Any] = [float(SCORE_SCALE)]
+    ranked: list[Any] = [float(SCORE_SCALE)]
     for term in terms:
-        params += [term, weights.idf[term]]
-    params += [K1 + 1.0, K1 * B / weights.average_length, K1 * (1.0 - B), index, *terms]
+        ranked += [term, weights.idf[term]]
+    ranked += [K1 + 1.0, K1 * B / weights.average_length, K1 * (1.0 - B), index, *terms]
     for required in query.filters:
-        params += [index, required]
+        ranked += [index, required]
     for term in terms:
-        params += [term, weights.group(term)]
-    params += [query.limit, table]
-    rows = run(statements.rank(len(terms), len(query.filters)), params)
+        ranked += [term, weights.group(term)]
+    ranked += [query.limit, table]
+    rows = run(statements.rank(len(terms), len(query.filters)), ranked)
     return [SearchHit(bytes(doc), int(score), text) for doc, score, text in rows], weights
 
 
