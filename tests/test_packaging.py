@@ -12,7 +12,6 @@ APP_STACKS = {
     "bankchat": {"sqlglot", "sqlalchemy", "pymysql", "psycopg", "tqdm"},
     "sessiondocs": {
         "pillow",
-        "numpy",
         "pytesseract",
         "rapidocr",
         "onnxruntime",
@@ -23,7 +22,8 @@ APP_STACKS = {
     },
 }
 # what those distributions are imported as
-MODULES = {"sqlglot", "sqlalchemy", "pymysql", "psycopg", "tqdm", "PIL", "numpy"}
+# (numpy is the platform's own: vector search)
+MODULES = {"sqlglot", "sqlalchemy", "pymysql", "psycopg", "tqdm", "PIL"}
 MODULES |= {"pytesseract", "rapidocr", "onnxruntime", "mss", "weasyprint", "Xlib", "jeepney"}
 
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]

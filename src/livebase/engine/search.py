@@ -139,17 +139,18 @@ def average_length(documents: int, tokens: int) -> float:
 
 def bm25(matches: Iterable[tuple[bytes, int, float]], length: int, avg: float) -> int:
     """A document's score, in millionths, from its (group, frequency, idf) per matched term:
-    each term's BM25 value, the best per group, summed in group order. The same arithmetic,
-    step by step, as the SQL engines' ranking statement."""
+    each term's BM25 value; the values of the terms the query named (each its own group)
+    summed, plus the best of the prefix-only ones (group b""). The same arithmetic as the SQL
+    engines' ranking statement."""
     slope, base = K1 * B / avg, K1 * (1.0 - B)
-    best: dict[bytes, float] = {}
+    named, prefixed = 0.0, 0.0
     for group, tf, w in matches:
         value = w * tf * (K1 + 1.0) / (tf + slope * length + base)
-        best[group] = max(best.get(group, value), value)
-    total = 0.0
-    for group in sorted(best):
-        total += best[group]
-    return round(total * SCORE_SCALE)
+        if group:
+            named += value
+        else:
+            prefixed = max(prefixed, value)
+    return round((named + prefixed) * SCORE_SCALE)
 
 
 def weigh(

@@ -86,23 +86,24 @@ class Statements:
     def rank(self, terms: int, filters: int) -> str:
         m = self.mark
         weights = " ".join([f"WHEN {m} THEN {m}"] * terms)
-        groups = " ".join([f"WHEN {m} THEN {m}"] * terms)
+        named = " ".join([f"WHEN {m} THEN {m}"] * terms)
         marks = ", ".join([m] * terms)
         required = "".join(
             f" AND EXISTS (SELECT 1 FROM search_terms f WHERE f.idx = {m} AND f.term = {m}"
             " AND f.doc = p.doc)"
             for _ in range(filters)
         )
-        # a term's value is w * tf * (k1 + 1) / (tf + a * len + c), the best per group, the
-        # groups summed: engine.search.bm25
+        # a term's value v is w * tf * (k1 + 1) / (tf + a * len + c); a document's score the
+        # sum of its named terms' values (e = 1) plus the best of its prefix-only ones (e = 0):
+        # engine.search.bm25, in one aggregation
         return (
             "SELECT r.doc, r.score, d.value FROM ("
-            f"SELECT g.doc AS doc, ROUND(SUM(g.value) * {m}) AS score FROM ("
-            f"SELECT p.doc AS doc, MAX((CASE p.term {weights} END) * p.tf * {m}"
-            f" / (p.tf + {m} * p.len + {m})) AS value"
+            f"SELECT q.doc AS doc, ROUND((SUM(q.e * q.v) + MAX((1.0 - q.e) * q.v)) * {m})"
+            " AS score FROM ("
+            f"SELECT p.doc AS doc, (CASE p.term {weights} END) * p.tf * {m}"
+            f" / (p.tf + {m} * p.len + {m}) AS v, (CASE p.term {named} END) AS e"
             f" FROM search_terms p WHERE p.idx = {m} AND p.term IN ({marks}){required}"
-            f" GROUP BY p.doc, CASE p.term {groups} END"
-            f") g GROUP BY g.doc ORDER BY score DESC, g.doc LIMIT {m}"
+            f") q GROUP BY q.doc ORDER BY score DESC, q.doc LIMIT {m}"
             f") r JOIN documents d ON d.tbl = {m} AND d.key = r.doc"
             " ORDER BY r.score DESC, r.doc"
         )
@@ -172,11 +173,12 @@ def search(
     ranked: list[Any] = [float(SCORE_SCALE)]
     for term in terms:
         ranked += [term, weights.idf[term]]
-    ranked += [K1 + 1.0, K1 * B / weights.average_length, K1 * (1.0 - B), index, *terms]
+    ranked += [K1 + 1.0, K1 * B / weights.average_length, K1 * (1.0 - B)]
+    for term in terms:
+        ranked += [term, 1.0 if term in weights.exact else 0.0]
+    ranked += [index, *terms]
     for required in query.filters:
         ranked += [index, required]
-    for term in terms:
-        ranked += [term, weights.group(term)]
     ranked += [query.limit, table]
     rows = run(statements.rank(len(terms), len(query.filters)), ranked)
     return [SearchHit(bytes(doc), int(score), text) for doc, score, text in rows], weights

@@ -142,7 +142,7 @@ async function liveSearch(obs, track) {
   await found.until((v) => v.length === 0, { what: "the initial empty result" });
 
   await other.mutation("notes:addNote", { author, body: `exported the ${word} report` });
-  await found.until((v) => v.length === 1, { what: "the first match" });
+  await found.until((v) => v.length === 1, { from: 1, what: "the first match" });
   // a note without the words, and one by another author, do not show
   await other.mutation("notes:addNote", { author, body: "nothing to see" });
   await other.mutation("notes:addNote", { author: `${author}-x`, body: `${word} elsewhere` });
@@ -150,8 +150,9 @@ async function liveSearch(obs, track) {
   // "invoice" is the last word, so it also matches "invoices" as a prefix
   await found.until((v) => v.length === 2, { what: "the second match" });
   assert.equal(found.current()[0]._id, id, "the note with both words comes first");
+  const before = found.values.length;
   await other.mutation("notes:edit", { id, body: "no longer matching" });
-  await found.until((v) => v.length === 1, { what: "the edited note leaving" });
+  await found.until((v) => v.length === 1, { from: before, what: "the edited note leaving" });
   obs.updates = found.values.map((v) => v.map((n) => n.body));
   const fresh = await httpClient(url).query("notes:search", { text: `${word} invoice`, author });
   assert.deepEqual(found.current(), fresh, "the live value equals a fresh query");
