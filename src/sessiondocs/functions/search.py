@@ -82,7 +82,13 @@ async def search(ctx, text, limit=MAX_RESULTS):
     docs = await _matches(ctx, "documentation", "search_content", "content", text, sessions)
     for doc in docs:
         for step in doc["steps"]:
-            words = f"{step['title']}. {step.get('description') or ''}".strip()
+            description = step.get("description") or ""
+            # why: a description often repeats the title ("Click Save. Click Save.")
+            words = (
+                description
+                if step["title"] in description
+                else f"{step['title']}. {description}".strip()
+            )
             shown = highlight(words, text, SNIPPET)
             if shown["matches"]:
                 results.append(
