@@ -34,11 +34,14 @@ Run = Callable[[str, Sequence[Any]], list[Any]]
 def schema(blob: str, integer: str) -> str:
     """The tables, in the engine's type names (BLOB/bytea, INTEGER/bigint)."""
     without_rowid = " WITHOUT ROWID" if blob == "BLOB" else ""
+    # why: on PostgreSQL the postings' key index also holds tf and len, so ranking reads the
+    # index alone (SQLite's WITHOUT ROWID table is its key index already)
+    covering = "" if blob == "BLOB" else " INCLUDE (tf, len)"
     return f"""
 CREATE TABLE IF NOT EXISTS search_terms (
     idx integer NOT NULL, term {blob} NOT NULL, doc {blob} NOT NULL,
     tf integer NOT NULL, len integer NOT NULL,
-    PRIMARY KEY (idx, term, doc)){without_rowid};
+    PRIMARY KEY (idx, term, doc){covering}){without_rowid};
 CREATE TABLE IF NOT EXISTS search_vocab (
     idx integer NOT NULL, term {blob} NOT NULL, df {integer} NOT NULL,
     PRIMARY KEY (idx, term)){without_rowid};
