@@ -114,20 +114,20 @@ async def _text_entries(
     newest first; each with ``found``: its fields with the matching words marked."""
     text = clean(text)
     fields = {"search_question": "question", "search_sql": "sql", "search_reason": "reason"}
-    rows = await fused(ctx, "auditLogs", fields, text, per_index=_TEXT_LIMIT)
-    email = user_email.lower() if user_email else None
+
+    def narrow(rows):
+        if since is not None:
+            rows = rows.filter(lambda q: q.gte(q.field("timestamp"), since))
+        if until is not None:
+            rows = rows.filter(lambda q: q.lte(q.field("timestamp"), until))
+        if denied_only:
+            rows = rows.filter(lambda q: q.eq(q.field("allowed"), False))
+        return _narrowed(rows, user_email, ip_address, outcome)
+
+    rows = await fused(ctx, "auditLogs", fields, text, per_index=_TEXT_LIMIT, narrow=narrow)
     out = []
     for entry in sorted(rows, key=lambda e: -e["timestamp"]):
-        recorded = entry.get("outcome") or ("answered" if entry["allowed"] else "refused")
-        if (
-            (email and entry["userEmail"] != email)
-            or (table and table not in entry["tables"])
-            or (since is not None and entry["timestamp"] < since)
-            or (until is not None and entry["timestamp"] > until)
-            or (denied_only and entry["allowed"])
-            or (ip_address and entry.get("ipAddress") != ip_address.strip())
-            or (outcome and recorded != outcome)
-        ):
+        if table and table not in entry["tables"]:
             continue
         found = {f: marked(entry.get(f), text, None) for f in ("question", "sql", "reason")}
         out.append({**entry, "found": {f: m for f, m in found.items() if m}})
@@ -136,15 +136,19 @@ async def _text_entries(
 
 def _entries(ctx, user_email, since, until, denied_only, ip_address=None, outcome=None):
     """Audit entries newest first, by user, time, verdict, address and outcome (the table
-    filter is the caller's). Entries written before outcomes were recorded count as
-    "answered" when allowed and "refused" when not."""
+    filter is the caller's)."""
     if denied_only:
         rows = ctx.db.query("auditLogs").with_index(
             "by_allowed", lambda q: _range(q.eq("allowed", False), since, until)
         )
     else:
         rows = ctx.db.query("auditLogs").with_index("by_time", lambda q: _range(q, since, until))
-    rows = rows.order("desc")
+    return _narrowed(rows.order("desc"), user_email, ip_address, outcome)
+
+
+def _narrowed(rows, user_email, ip_address, outcome):
+    """``rows`` of the given user, address and outcome. Entries written before outcomes were
+    recorded count as "answered" when allowed and "refused" when not."""
     if user_email:
         rows = rows.filter(lambda q: q.eq(q.field("userEmail"), user_email.lower()))
     if ip_address:

@@ -19,9 +19,10 @@ def clean(text):
     return " ".join(text.split())[:200]
 
 
-async def fused(ctx, table, searches, text, *, filters=None, per_index=PER_INDEX):
+async def fused(ctx, table, searches, text, *, filters=None, per_index=PER_INDEX, narrow=None):
     """Rows of ``table`` matching ``text`` in any of ``searches`` ({index: field}), best first
-    by reciprocal-rank fusion (ties: newest first)."""
+    by reciprocal-rank fusion (ties: newest first). ``filters``: equalities on the indexes'
+    filter fields; ``narrow``: more conditions, applied to each search (``.filter``)."""
     scores: dict[str, float] = {}
     rows: dict[str, dict] = {}
     for index, field in searches.items():
@@ -32,7 +33,8 @@ async def fused(ctx, table, searches, text, *, filters=None, per_index=PER_INDEX
                 q = q.eq(name, value)
             return q
 
-        found = await ctx.db.query(table).with_search_index(index, terms).take(per_index)
+        rows_found = ctx.db.query(table).with_search_index(index, terms)
+        found = await (narrow(rows_found) if narrow else rows_found).take(per_index)
         for place, row in enumerate(found):
             rows[row["_id"]] = row
             scores[row["_id"]] = scores.get(row["_id"], 0.0) + 1.0 / (_FUSION + place + 1)

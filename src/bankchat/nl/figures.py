@@ -250,19 +250,14 @@ class FigureQuestions:
                 f"I can give a share of records counted, not of {whole!r} as an amount; ask "
                 "for the two totals, or write the SQL"
             )
-        base, part = self._figures(
+        base, part = self._whole_and_part(
             [f"how many {whole}", f"how many {subset}"],
             hidden,
-            exp.Count,
             "I could read the two counts of this percentage only as something else; ask for "
             "the two counts, or write the SQL",
+            "I could not read the part of this percentage as the whole with one more "
+            "condition; ask for the two counts, or write the SQL",
         )
-        if not _narrows(base.sql, part.sql):
-            # the part must be the whole with more conditions, never a different whole
-            raise NotUnderstood(
-                "I could not read the part of this percentage as the whole with one more "
-                "condition; ask for the two counts, or write the SQL"
-            )
         figures = [f"100.0 * ({part.sql}) / ({base.sql}) AS percent"]
         if count is not None:  # "Give the number of such accounts and the percentage."
             figures.insert(0 if count else 1, f"({part.sql}) AS count")
@@ -730,6 +725,20 @@ class FigureQuestions:
             filler=counted.filler,
         )
 
+    def _whole_and_part(
+        self,
+        questions: list[str],
+        hidden: frozenset[tuple[str, str]],
+        unread: str,
+        unnarrowed: str,
+    ) -> tuple[Translation, Translation]:
+        """Two counts, each written (and gated) as its own question, the second the first
+        with more conditions (never a different whole): else NotUnderstood."""
+        whole, part = self._figures(questions, hidden, exp.Count, unread)
+        if not _narrows(whole.sql, part.sql):
+            raise NotUnderstood(unnarrowed)
+        return whole, part
+
     def _count_of_those(
         self, found: re.Match[str], hidden: frozenset[tuple[str, str]]
     ) -> Translation:
@@ -737,20 +746,16 @@ class FigureQuestions:
         women?": both counts, each written (and gated) as its own question, the second the
         first with one more condition."""
         lead, rest, cond = found.group("lead", "rest", "cond")
-        whole, part = self._figures(
+        whole, part = self._whole_and_part(
             # (joined by "and", never "that": "accounts that have a disponent that have a card"
             # would be the disponent's card)
             [f"{lead}how many {rest}", f"{lead}how many {rest} and {cond}"],
             hidden,
-            exp.Count,
             "I could read the two counts of this question only as something else; ask for each "
             "on its own, or write the SQL",
+            "I could not read the second count as some of the records the first counts; "
+            "ask for each on its own, or write the SQL",
         )
-        if not _narrows(whole.sql, part.sql):
-            raise NotUnderstood(
-                "I could not read the second count as some of the records the first counts; "
-                "ask for each on its own, or write the SQL"
-            )
         return Translation(
             f"SELECT ({whole.sql}) AS count, ({part.sql}) AS count_of_them",
             f"{whole.explanation}; of them, {cond}",

@@ -7,7 +7,8 @@ both are allocated once and persisted (metadata ``catalog``). User tables are nu
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import astuple, dataclass, field
 from typing import Any
 
 from livebase.engine.errors import SchemaError, UnknownTableError
@@ -74,6 +75,9 @@ class SearchIndexInfo:
         object.__setattr__(
             self, "filter_paths", tuple(tuple(f.split(".")) for f in self.filter_fields)
         )
+
+    def spec(self) -> tuple[str, tuple[str, ...]]:
+        return (self.search_field, self.filter_fields)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -239,41 +243,37 @@ class Catalog:
             for index_name, fields in wanted.items():
                 if index_name not in info.indexes:
                     backfill.append(self._add_index(info, index_name, fields))
-            searches = {
-                i.name: (i.search_field, tuple(i.filter_fields)) for i in definition.search_indexes
-            }
-            for search in list(info.search_indexes.values()):
-                if searches.get(search.name) != (search.search_field, search.filter_fields):
-                    dropped.append(search.id)
-                    del info.search_indexes[search.name]
-            for index_name, (search_field, filter_fields) in searches.items():
-                if index_name not in info.search_indexes:
-                    search = SearchIndexInfo(
-                        self.next_index, index_name, search_field, filter_fields
-                    )
-                    self.next_index += 1
-                    info.search_indexes[index_name] = search
-                    backfill.append(search)
-            vectors = {
-                i.name: (i.vector_field, i.dimensions, tuple(i.filter_fields))
-                for i in definition.vector_indexes
-            }
-            for vector in list(info.vector_indexes.values()):
-                if vectors.get(vector.name) != vector.spec():
-                    dropped.append(vector.id)
-                    del info.vector_indexes[vector.name]
-            for index_name, (vector_field, dimensions, filter_fields) in vectors.items():
-                if index_name not in info.vector_indexes:
-                    made = VectorIndexInfo(
-                        self.next_index, index_name, vector_field, dimensions, filter_fields
-                    )
-                    self.next_index += 1
-                    info.vector_indexes[index_name] = made
-                    backfill.append(made)
+            self._sync(
+                info.search_indexes, definition.search_indexes, SearchIndexInfo, backfill, dropped
+            )
+            self._sync(
+                info.vector_indexes, definition.vector_indexes, VectorIndexInfo, backfill, dropped
+            )
             info.validator = definition.document if schema.schema_validation else None
         self.strict = True
         self.bind_id_validators(schema)
         return backfill, dropped
+
+    def _sync(
+        self,
+        existing: dict[str, Any],
+        definitions: Sequence[Any],
+        make: Callable[..., Any],
+        backfill: list[Any],
+        dropped: list[int],
+    ) -> None:
+        """Bring a table's search or vector indexes in line with their definitions: an index
+        whose fields changed is dropped and made again (to backfill), under a new id."""
+        wanted = {d.name: astuple(d)[1:] for d in definitions}
+        for index in list(existing.values()):
+            if wanted.get(index.name) != index.spec():
+                dropped.append(index.id)
+                del existing[index.name]
+        for name, spec in wanted.items():
+            if name not in existing:
+                made = existing[name] = make(self.next_index, name, *spec)
+                self.next_index += 1
+                backfill.append(made)
 
     def bind_id_validators(self, schema: SchemaDefinition) -> None:
         """Teach every v.id() in the schema the table number it must match."""

@@ -16,7 +16,7 @@ from livebase.engine.catalog import IndexInfo, SearchIndexInfo, TableInfo
 from livebase.engine.errors import IndexRangeError, ValidationError
 from livebase.engine.filters import Expr, FilterBuilder, compile_filter, matches
 from livebase.engine.keys import encode_key, encode_value, undefined, values_end
-from livebase.engine.search import SearchFilter
+from livebase.engine.search import SearchFilter, SearchQuery
 
 if TYPE_CHECKING:
     from livebase.engine.transaction import Transaction
@@ -144,7 +144,7 @@ class QueryBuilder:
         self._index_chosen = False
         self._desc = False
         self._filters: list[Expr] = []
-        self._search: tuple[SearchIndexInfo, SearchFilter] | None = None
+        self._search: tuple[SearchIndexInfo, SearchQuery] | None = None
 
     def with_index(
         self, name: str, range_fn: Callable[[IndexRange], Any] | None = None
@@ -191,8 +191,8 @@ class QueryBuilder:
         result = search_fn(builder)
         if result is not builder:
             raise IndexRangeError("with_search_index() functions must return q")
-        builder.query()  # why: a malformed search fails here, where it was written
-        self._search = (index, builder)
+        # why: read here, so that a malformed search fails where it was written
+        self._search = (index, builder.query())
         self._index_chosen = True
         return self
 
@@ -337,8 +337,7 @@ class QueryBuilder:
         ``wanted``: how many rows the caller takes at most (a search then asks storage for no
         more, when no filter may drop some)."""
         if self._search is not None:
-            index, builder = self._search
-            query = builder.query()
+            index, query = self._search
             if wanted is not None and not self._filters and lo is None and hi is None:
                 query = replace(query, limit=min(query.limit, wanted))
             for key, doc in self._txn.search(self._table, index, query):

@@ -90,9 +90,13 @@ class SearchQuery:
     the filter pseudo-terms every result must hold."""
 
     terms: tuple[bytes, ...]
-    prefix: bytes | None
     filters: tuple[bytes, ...]
     limit: int = MAX_RESULTS
+
+    @property
+    def prefix(self) -> bytes | None:
+        """The last term, which also matches as the start of a word; None for no terms."""
+        return self.terms[-1] if self.terms else None
 
 
 class SearchHit(NamedTuple):
@@ -118,13 +122,9 @@ class Weights:
     documents: int = 0
     average_length: float = 1.0
 
-    def group(self, term: bytes) -> bytes:
-        """The group a matched term's score counts in: itself, or b"" for prefix matches."""
-        return term if term in self.exact else b""
-
     def score(self, entry: SearchEntry) -> int:
         matched = [t for t in sorted(self.idf) if t in entry.terms]
-        parts = [(self.group(t), entry.terms[t], self.idf[t]) for t in matched]
+        parts = [(t in self.exact, entry.terms[t], self.idf[t]) for t in matched]
         return bm25(parts, entry.length, self.average_length)
 
 
@@ -137,16 +137,16 @@ def average_length(documents: int, tokens: int) -> float:
     return tokens / documents if documents and tokens else 1.0
 
 
-def bm25(matches: Iterable[tuple[bytes, int, float]], length: int, avg: float) -> int:
-    """A document's score, in millionths, from its (group, frequency, idf) per matched term:
-    each term's BM25 value; the values of the terms the query named (each its own group)
-    summed, plus the best of the prefix-only ones (group b""). The same arithmetic as the SQL
-    engines' ranking statement."""
+def bm25(matches: Iterable[tuple[bool, int, float]], length: int, avg: float) -> int:
+    """A document's score, in millionths, from (named by the query, frequency, idf) per
+    matched term: each term's BM25 value; the values of the terms the query named summed,
+    plus the best of the prefix-only ones. The same arithmetic as the SQL engines' ranking
+    statement."""
     slope, base = K1 * B / avg, K1 * (1.0 - B)
     named, prefixed = 0.0, 0.0
-    for group, tf, w in matches:
+    for is_named, tf, w in matches:
         value = w * tf * (K1 + 1.0) / (tf + slope * length + base)
-        if group:
+        if is_named:
             named += value
         else:
             prefixed = max(prefixed, value)
@@ -175,10 +175,6 @@ def prefix_end(prefix: bytes) -> bytes:
 def sort_key(score: int, doc: bytes) -> bytes:
     """A key whose byte order is the results' order: higher scores first, then by ID key."""
     return _SORT.pack(_SORT_TOP - max(0, min(score, _SORT_TOP))) + doc
-
-
-def doc_of_sort_key(key: bytes) -> bytes:
-    return key[_SORT.size :]
 
 
 class SearchFilter:
@@ -230,9 +226,7 @@ class SearchFilter:
             )
         terms = tuple(dict.fromkeys(w.encode("utf-8") for w in words))
         return SearchQuery(
-            terms=terms,
-            prefix=terms[-1] if terms else None,
-            filters=tuple(filter_term(name, value) for name, value in self.filters),
+            terms=terms, filters=tuple(filter_term(name, value) for name, value in self.filters)
         )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Generator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from livebase.engine import values
@@ -255,14 +255,13 @@ class Transaction:
         commit that adds, changes or removes a document holding one of them invalidates it,
         and a point read of each document handed out, whose other fields it may show.
         """
-        for term in query.terms:
-            self.read_set.add_point(index.id, term)
-        if query.prefix is not None:
-            self.read_set.add(index.id, query.prefix, prefix_end(query.prefix))
         if not query.terms:
             return
+        for term in query.terms:
+            self.read_set.add_point(index.id, term)
+        self.read_set.add(index.id, query.terms[-1], prefix_end(query.terms[-1]))
         mine = {key: p for (n, key), p in self.writes.items() if n == table.number}
-        asked = SearchQuery(query.terms, query.prefix, query.filters, query.limit + len(mine))
+        asked = replace(query, limit=query.limit + len(mine))
         hits, weights = self._snap().search(table.number, index.id, asked)
         found: list[tuple[int, bytes, str | None]] = [
             (hit.score, hit.doc, hit.text) for hit in hits if hit.doc not in mine
@@ -276,8 +275,7 @@ class Transaction:
                 continue
             for term in entry.text_terms():
                 if term not in weights.idf and (
-                    term in query.terms
-                    or (query.prefix is not None and term.startswith(query.prefix))
+                    term in query.terms or term.startswith(query.terms[-1])
                 ):
                     weights.idf[term] = idf(weights.documents + 1, 1)
             if any(term in entry.terms for term in weights.idf):

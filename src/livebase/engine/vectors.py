@@ -11,12 +11,13 @@ commit before it, whichever process made it.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from livebase.engine import values
 from livebase.engine.errors import IndexRangeError, ValidationError
 from livebase.engine.keys import encode_key, field_value, undefined
 
@@ -72,8 +73,6 @@ class VectorFilter:
                 f"Vector index {self._index.name!r} cannot filter on {field_name!r} "
                 f"(filter fields: {known})"
             )
-        from livebase.engine import values
-
         value = undefined if value is undefined else values.normalize(value)
         return [(self._index.filter_fields.index(field_name), encode_key((value,)))]
 
@@ -262,11 +261,6 @@ class VectorCaches:
             if cache is None or cache.index != index:
                 cache = self._caches[index.id] = VectorCache(index)
             return cache
-
-    def drop(self, index_ids: Iterable[int]) -> None:
-        with self._lock:
-            for index_id in index_ids:
-                self._caches.pop(index_id, None)
 
 
 def rows_of(entries: Sequence[VectorEntry]) -> list[tuple[int, bytes, bytes, bytes]]:

@@ -118,9 +118,7 @@ WHERE name = 'commitLogFloor' AND EXISTS (SELECT 1 FROM cut)
 
 _SCANS = scan_statements("%s")
 _SEARCH = search_sql.Statements("%s")
-_VECTORS = search_sql.VectorStatements(
-    "%s", "ON CONFLICT (idx, doc) DO UPDATE SET vec = excluded.vec, filters = excluded.filters"
-)
+_VECTORS = search_sql.VectorStatements("%s")
 
 
 def split_url(url: str) -> tuple[str, str]:
@@ -494,24 +492,7 @@ class PostgresPersistence(Persistence):
                     c.executemany(_DELETE_INDEX, commit.index_removes)
                 if commit.index_adds:
                     c.executemany(_UPSERT_INDEX, commit.index_adds)
-                if commit.vector_removes or commit.vector_adds or commit.dropped_indexes:
-                    search_sql.write_vectors(
-                        c.execute,
-                        c.executemany,
-                        _VECTORS,
-                        commit.vector_removes,
-                        commit.vector_adds,
-                        commit.dropped_indexes,
-                    )
-                if commit.search_removes or commit.search_adds or commit.dropped_indexes:
-                    search_sql.write(
-                        c.execute,
-                        c.executemany,
-                        _SEARCH,
-                        commit.search_removes,
-                        commit.search_adds,
-                        commit.dropped_indexes,
-                    )
+                search_sql.write_commit(c.execute, c.executemany, _SEARCH, _VECTORS, commit)
                 for name, value in commit.meta.items():
                     c.execute(_UPSERT_META, (name, json.dumps(value)))
             if pruning:

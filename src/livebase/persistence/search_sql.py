@@ -26,6 +26,7 @@ from livebase.engine.search import (
     prefix_end,
     weigh,
 )
+from livebase.engine.store import Commit
 from livebase.engine.vectors import VectorEntry, rows_of, unpack_filters
 
 Run = Callable[[str, Sequence[Any]], list[Any]]
@@ -88,8 +89,7 @@ class Statements:
 
     def rank(self, terms: int, filters: int) -> str:
         m = self.mark
-        weights = " ".join([f"WHEN {m} THEN {m}"] * terms)
-        named = " ".join([f"WHEN {m} THEN {m}"] * terms)
+        cases = " ".join([f"WHEN {m} THEN {m}"] * terms)  # a value per term
         marks = ", ".join([m] * terms)
         required = "".join(
             f" AND EXISTS (SELECT 1 FROM search_terms f WHERE f.idx = {m} AND f.term = {m}"
@@ -103,8 +103,8 @@ class Statements:
             "SELECT r.doc, r.score, d.value FROM ("
             f"SELECT q.doc AS doc, ROUND((SUM(q.e * q.v) + MAX((1.0 - q.e) * q.v)) * {m})"
             " AS score FROM ("
-            f"SELECT p.doc AS doc, (CASE p.term {weights} END) * p.tf * {m}"
-            f" / (p.tf + {m} * p.len + {m}) AS v, (CASE p.term {named} END) AS e"
+            f"SELECT p.doc AS doc, (CASE p.term {cases} END) * p.tf * {m}"
+            f" / (p.tf + {m} * p.len + {m}) AS v, (CASE p.term {cases} END) AS e"
             f" FROM search_terms p WHERE p.idx = {m} AND p.term IN ({marks}){required}"
             f") q GROUP BY q.doc ORDER BY score DESC, q.doc LIMIT {m}"
             f") r JOIN documents d ON d.tbl = {m} AND d.key = r.doc"
@@ -160,7 +160,7 @@ def search(
     """The documents that match a query, best first, with the weights they were scored by."""
     if not query.terms:
         return [], Weights()
-    prefix = query.prefix if query.prefix is not None else query.terms[-1]
+    prefix = query.terms[-1]
     params = (index, index, prefix, prefix_end(prefix), index, *query.terms)
     documents = tokens = 0
     frequencies: dict[bytes, int] = {}
@@ -200,12 +200,15 @@ CREATE TABLE IF NOT EXISTS vectors (
 
 
 class VectorStatements:
-    def __init__(self, mark: str, upsert: str) -> None:
+    def __init__(self, mark: str) -> None:
         m = mark
         self.mark = m
         self.drop = f"DELETE FROM vectors WHERE idx = {m}"
         self.remove = f"DELETE FROM vectors WHERE idx = {m} AND doc = {m}"
-        self.add = f"INSERT INTO vectors VALUES ({m}, {m}, {m}, {m}) {upsert}"
+        self.add = (
+            f"INSERT INTO vectors VALUES ({m}, {m}, {m}, {m}) ON CONFLICT (idx, doc)"
+            " DO UPDATE SET vec = excluded.vec, filters = excluded.filters"
+        )
         self.all = f"SELECT doc, vec, filters FROM vectors WHERE idx = {m}"
 
     def some(self, count: int) -> str:
@@ -230,6 +233,35 @@ def write_vectors(
         executemany(statements.remove, list(removes))
     if adds:
         executemany(statements.add, rows_of(adds))
+
+
+def write_commit(
+    execute: Callable[[str, Sequence[Any]], Any],
+    executemany: Callable[[str, Sequence[Sequence[Any]]], Any],
+    search_statements: Statements,
+    vector_statements: VectorStatements,
+    commit: Commit,
+) -> None:
+    """A commit's search and vector index changes, in the commit's transaction."""
+    dropped = commit.dropped_indexes
+    if commit.search_removes or commit.search_adds or dropped:
+        write(
+            execute,
+            executemany,
+            search_statements,
+            commit.search_removes,
+            commit.search_adds,
+            dropped,
+        )
+    if commit.vector_removes or commit.vector_adds or dropped:
+        write_vectors(
+            execute,
+            executemany,
+            vector_statements,
+            commit.vector_removes,
+            commit.vector_adds,
+            dropped,
+        )
 
 
 def read_vectors(

@@ -82,9 +82,7 @@ _PRUNE_CUTOFF = "SELECT ts FROM commit_log ORDER BY ts DESC LIMIT 1 OFFSET ?"
 
 _SCANS = scan_statements("?")
 _SEARCH = search_sql.Statements("?")
-_VECTORS = search_sql.VectorStatements(
-    "?", "ON CONFLICT (idx, doc) DO UPDATE SET vec = excluded.vec, filters = excluded.filters"
-)
+_VECTORS = search_sql.VectorStatements("?")
 
 
 class SqliteSnapshot(search_sql.SqlIndexReads, Snapshot):
@@ -272,24 +270,7 @@ class SqlitePersistence(Persistence):
             w.executemany("DELETE FROM indexes WHERE idx = ? AND key = ?", commit.index_removes)
         if commit.index_adds:
             w.executemany("INSERT OR REPLACE INTO indexes VALUES (?, ?, ?)", commit.index_adds)
-        if commit.search_removes or commit.search_adds or commit.dropped_indexes:
-            search_sql.write(
-                w.execute,
-                w.executemany,
-                _SEARCH,
-                commit.search_removes,
-                commit.search_adds,
-                commit.dropped_indexes,
-            )
-        if commit.vector_removes or commit.vector_adds or commit.dropped_indexes:
-            search_sql.write_vectors(
-                w.execute,
-                w.executemany,
-                _VECTORS,
-                commit.vector_removes,
-                commit.vector_adds,
-                commit.dropped_indexes,
-            )
+        search_sql.write_commit(w.execute, w.executemany, _SEARCH, _VECTORS, commit)
         for name, value in commit.meta.items():
             w.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, json.dumps(value)))
 

@@ -5,6 +5,7 @@ shows up in an open search as it is stored)."""
 from livebase import highlight, query, v
 from sessiondocs.functions._access import SIGNED_IN, allow, current_user
 from sessiondocs.functions.docs import doc_of
+from sessiondocs.functions.sessions import visible_sessions
 
 MAX_RESULTS = 50
 SNIPPET = 160
@@ -12,26 +13,6 @@ SNIPPET = 160
 # repeated per session (see _matches).
 _PER_SESSION = 25
 _ENGINE_LIMIT = 1024
-
-
-async def visible_sessions(ctx, user):
-    """The sessions ``user`` owns or that are shared with them, by sessionId."""
-    found = {
-        s["sessionId"]: s
-        for s in await ctx.db.query("sessions")
-        .with_index("by_owner", lambda q: q.eq("ownerId", user["_id"]))
-        .collect()
-    }
-    shares = ctx.db.query("shares").with_index("by_email", lambda q: q.eq("email", user["email"]))
-    for share in await shares.collect():
-        session = (
-            await ctx.db.query("sessions")
-            .with_index("by_sessionId", lambda q, s=share: q.eq("sessionId", s["sessionId"]))
-            .first()
-        )
-        if session is not None:
-            found[session["sessionId"]] = session
-    return found
 
 
 async def _matches(ctx, table, index, field, text, sessions):
@@ -75,7 +56,7 @@ async def search(ctx, text, limit=MAX_RESULTS):
     limit = max(1, min(int(limit), MAX_RESULTS))
     if not text:
         return []
-    sessions = await visible_sessions(ctx, user)
+    sessions = {s["sessionId"]: s for s, _ in await visible_sessions(ctx, user)}
     if not sessions:
         return []
     results = []

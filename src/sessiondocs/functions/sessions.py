@@ -149,20 +149,13 @@ async def with_counts(ctx, session, access):
     }
 
 
-@query(args={"limit": v.optional(v.number())})
-@allow(SIGNED_IN)
-async def list_sessions(ctx, limit=100):
-    """The caller's sessions and those shared with them, newest first, each with its
-    screenshot counts by OCR state and the caller's access (owner, edit or read)."""
-    user = await current_user(ctx)
-    limit = max(1, min(int(limit), 500))
-    mine = (
-        await ctx.db.query("sessions")
-        .with_index("by_owner", lambda q: q.eq("ownerId", user["_id"]))
-        .order("desc")
-        .take(limit)
-    )
-    found = [(session, "owner") for session in mine]
+async def visible_sessions(ctx, user, owned=None):
+    """(session, access) for each session ``user`` may see: the ones they recorded ("owner";
+    only the ``owned`` newest when given), then those shared with them ("edit" or "read")."""
+    mine = ctx.db.query("sessions").with_index("by_owner", lambda q: q.eq("ownerId", user["_id"]))
+    mine = mine.order("desc")
+    owner = await (mine.collect() if owned is None else mine.take(owned))
+    found = [(session, "owner") for session in owner]
     for share in (
         await ctx.db.query("shares")
         .with_index("by_email", lambda q: q.eq("email", user["email"]))
@@ -175,6 +168,17 @@ async def list_sessions(ctx, limit=100):
         )
         if session is not None:
             found.append((session, share["access"]))
+    return found
+
+
+@query(args={"limit": v.optional(v.number())})
+@allow(SIGNED_IN)
+async def list_sessions(ctx, limit=100):
+    """The caller's sessions and those shared with them, newest first, each with its
+    screenshot counts by OCR state and the caller's access (owner, edit or read)."""
+    user = await current_user(ctx)
+    limit = max(1, min(int(limit), 500))
+    found = await visible_sessions(ctx, user, limit)
     found.sort(key=lambda pair: pair[0]["startTime"], reverse=True)
     return [await with_counts(ctx, session, access) for session, access in found[:limit]]
 

@@ -88,57 +88,59 @@ function Found({ query, results, conversationId, onNavigate }: FoundProps) {
           : `${count} ${count === 1 ? "match" : "matches"} for “${query}”`}
       </p>
       {results.questions.length > 0 && (
-        <section className="side-section" aria-labelledby="found-questions">
-          <h2 id="found-questions">Questions</h2>
-          <ul className="side-list found-list">
-            {results.questions.map((r) => (
-              <li key={r.historyId} className="side-item">
-                <Link
-                  to={r.conversationId ? conversationPath(r.conversationId) : "/history"}
-                  onNavigate={onNavigate}
-                >
-                  {r.question ? <Marked value={r.question} /> : "(SQL run directly)"}
-                </Link>
-                {r.sql && r.sql.matches.length > 0 && (
-                  <code className="sql-inline">
-                    <Marked value={r.sql} />
-                  </code>
-                )}
-              </li>
-            ))}
-          </ul>
-        </section>
+        <FoundGroup title="Questions">
+          {results.questions.map((r) => (
+            <li key={r.historyId} className="side-item">
+              <Link
+                to={r.conversationId ? conversationPath(r.conversationId) : "/history"}
+                onNavigate={onNavigate}
+              >
+                {r.question ? <Marked value={r.question} /> : "(SQL run directly)"}
+              </Link>
+              {r.sql && r.sql.matches.length > 0 && (
+                <code className="sql-inline">
+                  <Marked value={r.sql} />
+                </code>
+              )}
+            </li>
+          ))}
+        </FoundGroup>
       )}
       {results.answers.length > 0 && (
-        <section className="side-section" aria-labelledby="found-answers">
-          <h2 id="found-answers">Answers</h2>
-          <ul className="side-list found-list">
-            {results.answers.map((r) => (
-              <li key={r.messageId} className="side-item">
-                <Link to={conversationPath(r.conversationId)} onNavigate={onNavigate}>
-                  <Marked value={r.content} />
-                </Link>
-              </li>
-            ))}
-          </ul>
-        </section>
+        <FoundGroup title="Answers">
+          {results.answers.map((r) => (
+            <li key={r.messageId} className="side-item">
+              <Link to={conversationPath(r.conversationId)} onNavigate={onNavigate}>
+                <Marked value={r.content} />
+              </Link>
+            </li>
+          ))}
+        </FoundGroup>
       )}
       {results.favorites.length > 0 && (
-        <section className="side-section" aria-labelledby="found-favorites">
-          <h2 id="found-favorites">Favorites</h2>
-          <ul className="side-list found-list">
-            {results.favorites.map((r) => (
-              <FoundFavorite
-                key={r.favoriteId}
-                favorite={r}
-                conversationId={conversationId}
-                onNavigate={onNavigate}
-              />
-            ))}
-          </ul>
-        </section>
+        <FoundGroup title="Favorites">
+          {results.favorites.map((r) => (
+            <FoundFavorite
+              key={r.favoriteId}
+              favorite={r}
+              conversationId={conversationId}
+              onNavigate={onNavigate}
+            />
+          ))}
+        </FoundGroup>
       )}
     </div>
+  );
+}
+
+/** One kind of result (questions, answers, favorites) under its heading. */
+function FoundGroup({ title, children }: { title: string; children: ReactNode }) {
+  const id = `found-${title.toLowerCase()}`;
+  return (
+    <section className="side-section" aria-labelledby={id}>
+      <h2 id={id}>{title}</h2>
+      <ul className="side-list found-list">{children}</ul>
+    </section>
   );
 }
 
