@@ -8,6 +8,7 @@
                        [--query-timeout 1] [--mutation-timeout 1] [--action-timeout 600]
                        [--no-query-process]
     livebase admin-key [--data-dir DIR] [--db URL]
+    livebase codegen APP --out DIR            (typed client code: api.js, api.d.ts, dataModel.d.ts)
     livebase export APP --path backup.zip [--data-dir DIR] [--db URL]
     livebase import APP backup.zip [--replace] [--data-dir DIR] [--db URL]
 
@@ -135,6 +136,13 @@ def build_parser() -> argparse.ArgumentParser:
     key = commands.add_parser("admin-key", help="print this deployment's admin key")
     key.add_argument("--data-dir", default=".livebase", help="data directory")
     _db_option(key, "database URL of a deployment kept there (PostgreSQL: the key lives in it)")
+    codegen = commands.add_parser(
+        "codegen", help="write typed client code (_generated/api.js, api.d.ts, dataModel.d.ts)"
+    )
+    codegen.add_argument("app", help="the app's directory or dotted module name")
+    codegen.add_argument(
+        "--out", required=True, help="the folder to write, e.g. src/convex/_generated"
+    )
     backup = commands.add_parser(
         "export", help="write the deployment (documents and files) to a ZIP, as npx convex export"
     )
@@ -415,7 +423,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _admin_key(opts)
     if opts.command in ("export", "import"):
         return _backup(opts)
+    if opts.command == "codegen":
+        return _codegen(opts)
     return 2
+
+
+def _codegen(opts: argparse.Namespace) -> int:
+    from livebase.codegen import generate
+
+    try:
+        written = generate(opts.app).write(opts.out)
+    except (LivebaseError, ValueError) as exc:
+        print(f"Error: {getattr(exc, 'message', exc)}", file=sys.stderr)
+        return 1
+    changed = ", ".join(p.name for p in written) or "nothing changed"
+    print(f"livebase: client code for {opts.app} in {opts.out} ({changed})")
+    return 0
 
 
 def create_admin_command(

@@ -74,7 +74,7 @@ async def get_audit_logs(
     return out
 
 
-@query(args={"paginationOpts": v.any(), **FILTERS})
+@query(args={"paginationOpts": v.pagination_opts(), **FILTERS})
 @allow("feature:audit")
 async def page_audit_logs(
     ctx,

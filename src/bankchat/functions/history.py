@@ -12,7 +12,7 @@ async def list_history(ctx, limit=50):
     return await rows.order("desc").take(int(min(max(limit, 1), 500)))
 
 
-@query(args={"paginationOpts": v.any()})
+@query(args={"paginationOpts": v.pagination_opts()})
 @allow(MEMBER)
 async def page_history(ctx, paginationOpts):
     """The user's query history, newest first, a page at a time (for usePaginatedQuery)."""

@@ -305,6 +305,42 @@ class _Optional(Validator):
         return f"v.optional({self.inner!r})"
 
 
+class _Doc(Validator):
+    """A whole document of a table, system fields included (``v.doc("tasks")``): for
+    ``returns=``, so clients get ``Doc<"tasks">``. The app's schema binds the table's fields
+    when it loads; a table without a schema takes any fields."""
+
+    kind = "object"
+
+    def __init__(self, table: str) -> None:
+        if not isinstance(table, str) or not table:
+            raise TypeError("v.doc() takes a table name")
+        self.table = table
+        self.document: _Object | None = None
+
+    def _system(self) -> dict[str, Validator]:
+        return {"_id": _Id(self.table), "_creationTime": _Number()}
+
+    def check(self, value: Any, path: str = "") -> Any:
+        if not isinstance(value, dict):
+            raise self.fail(value, path)
+        out = {
+            name: validator.check(value.get(name), f"{path}.{name}")
+            for name, validator in self._system().items()
+        }
+        rest = {k: item for k, item in value.items() if k not in out}
+        if self.document is None:
+            return {**out, **rest}
+        return {**out, **self.document.check(rest, path)}
+
+    def to_json(self) -> dict[str, Any]:
+        fields = {**self._system(), **(self.document.fields if self.document else {})}
+        return _Object(fields).to_json()
+
+    def __repr__(self) -> str:
+        return f"v.doc({self.table!r})"
+
+
 def _require(value: Any, what: str) -> Validator:
     if not isinstance(value, Validator):
         raise TypeError(f"{what} must be a validator (v.string(), v.number(), ...)")
@@ -340,6 +376,9 @@ class _V:
     def id(self, table: str) -> Validator:
         return _Id(table)
 
+    def doc(self, table: str) -> Validator:
+        return _Doc(table)
+
     def literal(self, value: Any) -> Validator:
         return _Literal(value)
 
@@ -361,6 +400,34 @@ class _V:
     def nullable(self, inner: Validator) -> Validator:
         return _Union((inner, _Null()))
 
+    def pagination_opts(self) -> Validator:
+        """``paginate()``'s options as clients send them (Convex's paginationOptsValidator)."""
+        maybe_string = _Union((_String(), _Null()))
+        return _Object(
+            {
+                "numItems": _Number(),
+                "cursor": maybe_string,
+                "endCursor": _Optional(maybe_string),
+                "id": _Optional(_Number()),
+                "maximumRowsRead": _Optional(_Number()),
+                "maximumBytesRead": _Optional(_Number()),
+            }
+        )
+
+    def pagination_result(self, item: Validator) -> Validator:
+        """What ``paginate()`` returns, pages of ``item`` (Convex's paginationResultValidator)."""
+        return _Object(
+            {
+                "page": _Array(item),
+                "isDone": _Boolean(),
+                "continueCursor": _String(),
+                "splitCursor": _Optional(_Union((_String(), _Null()))),
+                "pageStatus": _Optional(
+                    _Union((_Literal("SplitRecommended"), _Literal("SplitRequired"), _Null()))
+                ),
+            }
+        )
+
 
 v = _V()
 
@@ -378,13 +445,17 @@ def as_object_validator(spec: Any, what: str) -> _Object | None:
 
 def id_validators(validator: Validator) -> list[_Id]:
     """Every v.id() inside a validator, so the engine can teach them table numbers."""
-    found: list[_Id] = []
+    return [found for found in nested(validator) if isinstance(found, _Id)]
+
+
+def nested(validator: Validator) -> list[Validator]:
+    """A validator and every validator inside it."""
+    found: list[Validator] = []
     stack = [validator]
     while stack:
         current = stack.pop()
-        if isinstance(current, _Id):
-            found.append(current)
-        elif isinstance(current, _Optional):
+        found.append(current)
+        if isinstance(current, _Optional):
             stack.append(current.inner)
         elif isinstance(current, _Array):
             stack.append(current.element)
@@ -399,3 +470,4 @@ def id_validators(validator: Validator) -> list[_Id]:
 
 ObjectValidator = _Object
 IdValidator = _Id
+DocValidator = _Doc

@@ -18,6 +18,7 @@ from typing import Any
 
 from livebase.engine.errors import FunctionNotFoundError, SchemaError
 from livebase.engine.schema import SchemaDefinition
+from livebase.engine.validators import DocValidator, nested
 from livebase.runtime.functions import FunctionDefinition
 
 _PATH = re.compile(r"^[A-Za-z0-9_/.\-]+(:[A-Za-z0-9_]+)?$")
@@ -155,7 +156,23 @@ def load_app(spec: str | Path | ModuleType | App) -> App:
         app.modules[module_path] = module
         _register_module(app, module_path, module)
     app.schema = schema
+    _bind_documents(app)
     return app
+
+
+def _bind_documents(app: App) -> None:
+    """Give every ``v.doc(table)`` in a function's validators its table's fields."""
+    for path, fn in app.functions.items():
+        for validator in (fn.args, fn.returns):
+            for found in nested(validator) if validator is not None else ():
+                if not isinstance(found, DocValidator) or app.schema is None:
+                    continue
+                table = app.schema.tables.get(found.table)
+                if table is None:
+                    raise SchemaError(
+                        f"{path}: v.doc({found.table!r}) names no table of the schema"
+                    )
+                found.document = table.document
 
 
 def _crons_of(module: ModuleType) -> Any:
