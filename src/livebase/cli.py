@@ -8,6 +8,8 @@
                        [--query-timeout 1] [--mutation-timeout 1] [--action-timeout 600]
                        [--no-query-process]
     livebase admin-key [--data-dir DIR] [--db URL]
+    livebase env set|get|list|remove [NAME] [VALUE] [--url URL] [--data-dir DIR] [--db URL]
+    livebase logs [--url URL] [--path PREFIX] [--errors] [--history N] [--no-follow]
     livebase codegen APP --out DIR            (typed client code: api.js, api.d.ts, dataModel.d.ts)
     livebase export APP --path backup.zip [--data-dir DIR] [--db URL]
     livebase import APP backup.zip [--replace] [--data-dir DIR] [--db URL]
@@ -121,6 +123,12 @@ def build_parser() -> argparse.ArgumentParser:
             help="run long queries on this process's threads too, instead of moving them to a "
             "process of their own (where they cannot slow down other clients)",
         )
+        if name == "dev":
+            serve.add_argument(
+                "--codegen",
+                metavar="DIR",
+                help="also write typed client code there, again at every reload",
+            )
         # set by the parent of --workers N on each worker: the listening sockets it inherits
         serve.add_argument("--listen-fd", type=int, help=argparse.SUPPRESS)
         serve.add_argument("--http-listen-fd", type=int, help=argparse.SUPPRESS)
@@ -142,6 +150,29 @@ def build_parser() -> argparse.ArgumentParser:
     codegen.add_argument("app", help="the app's directory or dotted module name")
     codegen.add_argument(
         "--out", required=True, help="the folder to write, e.g. src/convex/_generated"
+    )
+    env = commands.add_parser(
+        "env", help="environment variables of the deployment, read by functions as ctx.env"
+    )
+    env.add_argument("action", choices=["set", "get", "list", "remove"])
+    env.add_argument("name", nargs="?", help="the variable's name")
+    env.add_argument("value", nargs="?", help="its value (env set)")
+    env.add_argument("--url", help="a running server, instead of the data directory")
+    env.add_argument("--admin-key", help="the server's admin key (default: the data directory's)")
+    env.add_argument("--data-dir", default=".livebase", help="data directory")
+    _db_option(env, "database URL (default: $LIVEBASE_DB_URL, else the data directory)")
+    logs = commands.add_parser("logs", help="stream the server's function runs, as they happen")
+    logs.add_argument("--url", default="http://127.0.0.1:3210", help="the running server")
+    logs.add_argument("--admin-key", help="the server's admin key (default: the data directory's)")
+    logs.add_argument("--data-dir", default=".livebase", help="data directory")
+    _db_option(logs, "database URL the admin key is kept in (PostgreSQL deployments)")
+    logs.add_argument("--path", help="only runs of functions whose path starts with this")
+    logs.add_argument("--errors", action="store_true", help="only runs that failed")
+    logs.add_argument(
+        "--history", type=int, default=20, metavar="N", help="first show the last N runs (20)"
+    )
+    logs.add_argument(
+        "--no-follow", dest="follow", action="store_false", help="show the last runs and exit"
     )
     backup = commands.add_parser(
         "export", help="write the deployment (documents and files) to a ZIP, as npx convex export"
@@ -219,40 +250,184 @@ def _admin_key(opts: argparse.Namespace) -> int:
     return 0
 
 
-def _run_remote(opts: argparse.Namespace, args: Any, identity: Any) -> int:
+class RemoteError(Exception):
+    """A call to a running server failed: the message says why."""
+
+
+def _call_remote(
+    url: str, key: str, path: str, args: Any, identity: Any = None, timeout: float = 600
+) -> Any:
+    """Call a function on a running server with its admin key; its value, or RemoteError."""
     import base64
 
     import httpx
 
-    key = opts.admin_key or _deployment(opts.data_dir, opts.db).admin_key
     header = f"Convex {key}"
     if identity is not None:
         acting = base64.b64encode(json.dumps(values.to_clean_json(identity)).encode()).decode()
         header += f":{acting}"
     try:
         reply = httpx.post(
-            opts.url.rstrip("/") + "/api/function",
+            url.rstrip("/") + "/api/function",
             json={
-                "path": opts.path,
+                "path": path,
                 "args": values.to_convex_json(args),
                 "format": "convex_encoded_json",
             },
             headers={"Authorization": header},
-            timeout=600,
+            timeout=timeout,
         )
-    except httpx.HTTPError as exc:
-        print(f"Error: cannot reach {opts.url}: {exc}", file=sys.stderr)
-        return 1
-    body = reply.json()
+        body = reply.json()
+    except (httpx.HTTPError, ValueError) as exc:
+        raise RemoteError(f"cannot reach {url}: {exc}") from None
     if reply.status_code != 200 or body.get("status") != "success":
-        print(f"Error: {body.get('errorMessage') or body.get('message')}", file=sys.stderr)
-        if "errorData" in body:
-            print(json.dumps({"errorData": body["errorData"]}), file=sys.stderr)
+        error = RemoteError(str(body.get("errorMessage") or body.get("message")))
+        error.data = body.get("errorData")  # type: ignore[attr-defined]
+        raise error
+    return values.from_convex_json(body["value"])
+
+
+def _run_remote(opts: argparse.Namespace, args: Any, identity: Any) -> int:
+    key = opts.admin_key or _deployment(opts.data_dir, opts.db).admin_key
+    try:
+        value = _call_remote(opts.url, key, opts.path, args, identity)
+    except RemoteError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        if getattr(exc, "data", None) is not None:
+            print(json.dumps({"errorData": exc.data}), file=sys.stderr)  # type: ignore[attr-defined]
         return 1
-    value = values.from_convex_json(body["value"])
     encode = values.to_clean_json if opts.format == "json" else values.to_convex_json
     print(json.dumps(encode(value), indent=2, ensure_ascii=False))
     return 0
+
+
+def _env(opts: argparse.Namespace) -> int:
+    """``livebase env set|get|list|remove``: on a running server (``--url``) or the data
+    directory / database directly."""
+    from livebase.runtime import environment
+
+    try:
+        if opts.action in ("set", "get", "remove"):
+            environment.check_name(opts.name)
+        if opts.action == "set" and opts.value is None:
+            raise LivebaseError("env set takes NAME VALUE")
+        if opts.url:
+            key = opts.admin_key or _deployment(opts.data_dir, opts.db).admin_key
+            if opts.action == "set":
+                _call_remote(
+                    opts.url, key, "_system/env:set", {"name": opts.name, "value": opts.value}
+                )
+            elif opts.action == "remove":
+                _call_remote(opts.url, key, "_system/env:remove", {"name": opts.name})
+            stored = {
+                item["name"]: item["value"]
+                for item in _call_remote(opts.url, key, "_system/env:list", {})
+            }
+        else:
+            stored = _env_local(opts)
+    except (LivebaseError, RemoteError, ValueError) as exc:
+        print(f"Error: {getattr(exc, 'message', exc)}", file=sys.stderr)
+        return 1
+    if opts.action == "list":
+        for name, value in sorted(stored.items()):
+            print(f"{name}={value}")
+    elif opts.action == "get":
+        if opts.name not in stored:
+            print(f"Error: {opts.name} is not set", file=sys.stderr)
+            return 1
+        print(stored[opts.name])
+    elif opts.action == "set":
+        print(f"livebase: set {opts.name}")
+    else:
+        print(f"livebase: removed {opts.name}")
+    return 0
+
+
+def _logs(opts: argparse.Namespace) -> int:
+    """``livebase logs``: each function run of a running server as a line, coloured, with the
+    lines it printed beneath."""
+    from rich.console import Console
+
+    console = Console(highlight=False, soft_wrap=True)
+    try:
+        key = opts.admin_key or _deployment(opts.data_dir, opts.db).admin_key
+    except ValueError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
+    request: dict[str, Any] = {"limit": max(opts.history, 0), "wait": False}
+    while True:
+        try:
+            page = _call_remote(opts.url, key, "_system/logs:tail", request, timeout=60)
+        except RemoteError as exc:
+            print(f"Error: {exc}", file=sys.stderr)
+            return 1
+        for entry in page["entries"]:
+            if opts.path and not entry["path"].startswith(opts.path):
+                continue
+            if opts.errors and entry["status"] == "success":
+                continue
+            _print_run(console, entry)
+        if not opts.follow:
+            return 0
+        request = {"after": page["cursor"], "wait": True, "limit": 500}
+
+
+_KIND_MARK = {"query": "Q", "mutation": "M", "action": "A"}
+
+
+def _print_run(console: Any, entry: dict[str, Any]) -> None:
+    from rich.markup import escape
+
+    when = time.strftime("%H:%M:%S", time.localtime(entry["timestamp"] / 1000))
+    ok = entry["status"] == "success"
+    status = "[green]success[/]" if ok else "[bold red]failure[/]"
+    mark = _KIND_MARK.get(entry["kind"], "?")
+    console.print(
+        f"[dim]{when}[/] [cyan]{mark}[/] {escape(entry['path'])} "
+        f"[dim]{entry['durationMs']:.1f} ms[/] {status}"
+        + ("" if ok else f" [red]{escape(str(entry['error']))}[/]")
+    )
+    for line in entry["logLines"]:
+        style = "red" if line.startswith("[ERROR]") else "dim"
+        console.print(f"    [{style}]{escape(line)}[/]")
+
+
+def _env_local(opts: argparse.Namespace) -> dict[str, str]:
+    """Change and read the variables in the deployment's own storage (a server using it sees
+    the change as another process's commit)."""
+    from pathlib import Path
+
+    from livebase.engine.database import Database
+    from livebase.persistence import open_persistence
+    from livebase.persistence.sqlite import SqlitePersistence
+    from livebase.runtime import environment
+    from livebase.runtime.core import DATABASE_FILE
+
+    if opts.db:
+        persistence = open_persistence(opts.db, shared=True)
+    else:
+        path = Path(opts.data_dir) / DATABASE_FILE
+        if not path.exists():
+            raise ValueError(f"no deployment in {opts.data_dir} (start one with livebase dev)")
+        persistence = SqlitePersistence(path, shared=True)
+    db = Database(persistence)
+    try:
+        db.ensure_system_table(environment.TABLE, environment.INDEXES)
+        with db.exclusive():
+            txn = db.begin(writable=opts.action in ("set", "remove"))
+            try:
+                if opts.action == "set":
+                    environment.write(txn, opts.name, opts.value)
+                elif opts.action == "remove" and not environment.write(txn, opts.name, None):
+                    raise ValueError(f"{opts.name} is not set")
+                stored = environment.read_all(txn)
+            finally:
+                txn.close()
+            if txn.writes:
+                db.commit(txn)
+        return stored
+    finally:
+        db.close()
 
 
 def tune_gc() -> None:
@@ -274,6 +449,10 @@ def _serve(opts: argparse.Namespace) -> int:
 
     if opts.workers < 1:
         print("Error: --workers must be at least 1", file=sys.stderr)
+        return 2
+    dev = opts.command == "dev"
+    if dev and opts.workers != 1:
+        print("Error: livebase dev serves with one process; use serve --workers", file=sys.stderr)
         return 2
     if opts.workers > 1 and opts.listen_fd is None:
         from livebase.workers import supervise
@@ -297,9 +476,11 @@ def _serve(opts: argparse.Namespace) -> int:
             query_timeout=opts.query_timeout,
             mutation_timeout=opts.mutation_timeout,
             action_timeout=opts.action_timeout,
-            query_process=opts.query_process,
+            # why: a process of its own would keep running the code as it was at start
+            query_process=opts.query_process and not dev,
         )
         app = create_app(runtime, static_dir=opts.static)
+        reloader = _dev_reloader(app.state.server, opts) if dev else None
     except LivebaseError as exc:
         print(f"Error: {exc.message}", file=sys.stderr)
         return 1
@@ -340,6 +521,9 @@ def _serve(opts: argparse.Namespace) -> int:
         import socket
 
         servers = [_stops_for_sure(uvicorn.Server(config)) for config in configs]
+        if reloader is not None:
+            watching = asyncio.get_running_loop().create_task(reloader.watch())
+            watching.add_done_callback(lambda task: None if task.cancelled() else task.result())
         await asyncio.gather(
             *(
                 server.serve(None if fd is None else [socket.socket(fileno=fd)])
@@ -356,6 +540,21 @@ def _serve(opts: argparse.Namespace) -> int:
     finally:
         runtime.close()
     return 0
+
+
+def _dev_reloader(server: Any, opts: argparse.Namespace) -> Any:
+    """``livebase dev``: reload on save, and keep the client code (``--codegen``) current."""
+    from livebase.server.reload import Reloader, app_folder
+
+    def write_client_code(app: Any) -> None:
+        if opts.codegen:
+            from livebase.codegen import generate
+
+            generate(app).write(opts.codegen)
+
+    write_client_code(server.runtime.app)
+    print(f"livebase: watching {app_folder(server.runtime.app)} for changes", flush=True)
+    return Reloader(server, on_loaded=write_client_code)
 
 
 def _exit_soon() -> None:
@@ -425,6 +624,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _backup(opts)
     if opts.command == "codegen":
         return _codegen(opts)
+    if opts.command == "env":
+        return _env(opts)
+    if opts.command == "logs":
+        return _logs(opts)
     return 2
 
 

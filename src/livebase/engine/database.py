@@ -62,6 +62,10 @@ def default_committer(persistence: Persistence, feed: CommitFeed) -> Committer:
     return LocalCommitter(persistence, feed)
 
 
+def _schema_hash(schema: SchemaDefinition) -> str:
+    return hashlib.sha256(json.dumps(schema.export(), sort_keys=True).encode()).hexdigest()
+
+
 class Database:
     """Transactions over a persistence, with serializable commits."""
 
@@ -236,16 +240,25 @@ class Database:
 
         self.committer.commit(build)
 
-    def _apply_schema(self, schema: SchemaDefinition) -> None:
-        schema_hash = hashlib.sha256(
-            json.dumps(schema.export(), sort_keys=True).encode()
-        ).hexdigest()
+    def change_schema(self, schema: SchemaDefinition) -> None:
+        """Switch a running database to a new schema (``livebase dev`` reloading an app).
+
+        Refused with SchemaError, changing nothing, when a stored document does not match it;
+        no commit lands between that check and the switch."""
+        with self.exclusive(), self._catalog_lock:
+            self.refresh_catalog_if_shared()
+            if _schema_hash(schema) != self._schema_hash:
+                self._check_documents(schema)
+            self._apply_schema(schema, checked=True)
+
+    def _apply_schema(self, schema: SchemaDefinition, checked: bool = False) -> None:
+        schema_hash = _schema_hash(schema)
         # why: the catalog lock keeps a follower's refresh out while this changes it
         with self.exclusive(), self._catalog_lock:
             self.refresh_catalog_if_shared()
             before = self.catalog.to_json()
             backfill, dropped = self.catalog.apply_schema(schema)
-            if schema_hash != self._schema_hash:
+            if schema_hash != self._schema_hash and not checked:
                 # why: checking every stored document is linear in the data; it is needed only
                 # when the schema changed since the last start.
                 self._check_documents(schema)
@@ -322,7 +335,9 @@ class Database:
         for name, definition in schema.tables.items():
             if definition.document is None or not schema.schema_validation:
                 continue
-            table = self.catalog.tables[name]
+            table = self.catalog.tables.get(name)
+            if table is None:  # a new table: nothing stored yet
+                continue
             for batch in self._all_documents(table, _BACKFILL_BATCH):
                 for doc in batch:
                     fields = {k: v for k, v in doc.items() if not k.startswith("_")}

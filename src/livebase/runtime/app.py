@@ -175,6 +175,28 @@ def _bind_documents(app: App) -> None:
                 found.document = table.document
 
 
+def reload_app(app: App) -> App:
+    """The app's code as its files now hold it (``livebase dev``): its modules imported
+    afresh. If that fails (a syntax error, a failing import, a bad schema) the error is raised
+    and the modules in use stay as they were."""
+    name = app.package.__name__
+    mine = {
+        key: module
+        for key, module in sys.modules.items()
+        if key == name or key.startswith(name + ".")
+    }
+    for key in mine:
+        del sys.modules[key]
+    importlib.invalidate_caches()
+    try:
+        return load_app(_import_directory(Path(next(iter(app.package.__path__))).resolve()))
+    except BaseException:
+        for key in [k for k in sys.modules if k == name or k.startswith(name + ".")]:
+            del sys.modules[key]
+        sys.modules.update(mine)
+        raise
+
+
 def _crons_of(module: ModuleType) -> Any:
     from livebase.runtime.crons import Crons
 

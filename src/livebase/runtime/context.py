@@ -16,6 +16,7 @@ from livebase.engine.errors import InvalidIdError, ReadOnlyError, ValidationErro
 from livebase.engine.ids import decode_id
 from livebase.engine.query import QueryBuilder
 from livebase.engine.transaction import Transaction
+from livebase.runtime.environment import Environment
 from livebase.runtime.execution import engine
 
 Identity = dict[str, Any]
@@ -202,12 +203,20 @@ class DatabaseWriter(DatabaseReader):
 
 
 class QueryCtx:
-    """``ctx`` of a query: ``db`` (read only), ``auth``, ``storage`` (URLs and metadata)."""
+    """``ctx`` of a query: ``db`` (read only), ``auth``, ``storage`` (URLs and metadata),
+    ``env`` (the deployment's environment variables: ``await ctx.env.get("NAME")``)."""
 
-    def __init__(self, txn: Transaction, identity: Identity | None, storage: Any = None) -> None:
+    def __init__(
+        self,
+        txn: Transaction,
+        identity: Identity | None,
+        storage: Any = None,
+        env: Environment | None = None,
+    ) -> None:
         self.db: DatabaseReader = DatabaseReader(txn)
         self.auth = Auth(identity)
         self.storage = _engine_calls(storage)
+        self.env = env
 
 
 class MutationCtx(QueryCtx):
@@ -219,8 +228,9 @@ class MutationCtx(QueryCtx):
         identity: Identity | None,
         storage: Any = None,
         scheduler: Any = None,
+        env: Environment | None = None,
     ) -> None:
-        super().__init__(txn, identity, storage)
+        super().__init__(txn, identity, storage, env)
         self.db = DatabaseWriter(txn)
         self.scheduler = _engine_calls(scheduler)
 
@@ -247,7 +257,8 @@ class ClientInfo:
 
 
 class ActionCtx:
-    """``ctx`` of an action: no database of its own; it calls queries and mutations.
+    """``ctx`` of an action: no database of its own; it calls queries and mutations, and reads
+    environment variables (``await ctx.env.get("NAME")``).
 
     ``ctx.client`` is the calling connection's ``ClientInfo`` (empty for scheduled runs)."""
 
@@ -261,8 +272,10 @@ class ActionCtx:
         scheduler: Any = None,
         client: ClientInfo | None = None,
         vector_search: Callable[[str, str, Any], Awaitable[list[dict[str, Any]]]] | None = None,
+        env: Environment | None = None,
     ) -> None:
         self.auth = Auth(identity)
+        self.env = env
         self.storage = storage
         self.scheduler = scheduler
         self.client = client or ClientInfo()

@@ -39,8 +39,8 @@ from livebase.engine.store import Persistence
 from livebase.engine.transaction import SnapshotMoved, Transaction
 from livebase.persistence import open_persistence
 from livebase.persistence.sqlite import SqlitePersistence
-from livebase.runtime import clock, execution, logs, session_requests
-from livebase.runtime.app import App, load_app
+from livebase.runtime import clock, environment, execution, logs, session_requests
+from livebase.runtime.app import App, canonical_path, load_app
 from livebase.runtime.context import (
     ActionCtx,
     ClientInfo,
@@ -50,7 +50,9 @@ from livebase.runtime.context import (
     make_identity,
 )
 from livebase.runtime.deployment import Deployment
+from livebase.runtime.environment import Environment
 from livebase.runtime.execution import Limits, Workers
+from livebase.runtime.executions import ExecutionLog
 from livebase.runtime.functions import FunctionDefinition
 from livebase.runtime.offload import SLICE, QueryProcess, Unavailable
 
@@ -64,6 +66,7 @@ OPTIMISTIC_ATTEMPTS = 4
 # threads running mutations when storage is on another machine (PostgreSQL)
 REMOTE_WRITERS = 8
 DATABASE_FILE = "db.sqlite3"
+SYSTEM_PREFIX = "_system/"
 FOLLOW_POLL = 0.5  # seconds between looks at the commit log when no notification comes
 READERS = 4  # threads running queries; one more runs mutations (the engine commits one at a time)
 
@@ -151,6 +154,7 @@ class BaseRuntime:
         shared: bool = False,
         peers: bool = False,
         origin: str = "http://127.0.0.1:3210",
+        site_origin: str | None = None,
         max_upload: int = DEFAULT_MAX_UPLOAD,
         query_timeout: float = 1.0,
         mutation_timeout: float = 1.0,
@@ -177,7 +181,13 @@ class BaseRuntime:
         self.limits = Limits(query_timeout, mutation_timeout, action_timeout)
         self.app = load_app(app)
         self.readers = Workers("livebase-reader", READERS)
+        self.executions = ExecutionLog()  # every run, for `livebase logs` and the dashboard
+        # the dashboard's and the CLI's functions (livebase.services.system), admins only
+        self.system_functions: dict[str, FunctionDefinition] = {}
+        self.health: Any = None
         self.origin = origin.rstrip("/")  # where clients reach this deployment (absolute URLs)
+        # where its HTTP actions answer: their own port, or /http on the main one
+        self.site_origin = (site_origin or f"{self.origin}/http").rstrip("/")
         self.scheduler_wakeup: Callable[[], None] = lambda: None  # set by a running worker
         given_persistence = persistence is not None
         if persistence is None and db is not None:
@@ -198,6 +208,7 @@ class BaseRuntime:
         try:
             self.db = Database(persistence, self.app.schema)
             session_requests.ensure_table(self.db)
+            self.db.ensure_system_table(environment.TABLE, environment.INDEXES)
             self.deployment = Deployment(self.data_dir, self.db)
             self._install_services(max_upload)
         except BaseException:
@@ -211,6 +222,7 @@ class BaseRuntime:
                 dict(
                     app=app, data_dir=data_dir, db=db, storage=storage, shared=True,
                     peers=True, synchronous=synchronous, origin=origin,
+                    site_origin=site_origin,
                     max_upload=max_upload, query_timeout=query_timeout,
                     mutation_timeout=mutation_timeout, action_timeout=action_timeout,
                 ),
@@ -258,7 +270,15 @@ class BaseRuntime:
         self, path: Any, kind: str | None = None, internal_ok: bool = False
     ) -> FunctionDefinition:
         """The function at a path, checked for kind and visibility."""
-        fn = path if isinstance(path, FunctionDefinition) else self.app.resolve(path)
+        if isinstance(path, FunctionDefinition):
+            fn = path
+        elif isinstance(path, str) and path.startswith(SYSTEM_PREFIX):
+            found = self.system_functions.get(canonical_path(path))
+            if found is None or not internal_ok:
+                raise FunctionNotFoundError(f"Could not find public function for {path!r}")
+            fn = found
+        else:
+            fn = self.app.resolve(path)
         if fn.internal and not internal_ok:
             # why: an internal function must look exactly like a missing one from outside.
             raise FunctionNotFoundError(f"Could not find public function {path!r}")
@@ -305,6 +325,22 @@ class BaseRuntime:
         query keeps the page end it recorded there.
         """
         fn = self.function(path, "query", internal_ok)
+        started = time.perf_counter()
+        try:
+            result = self._run_query(fn, args, identity, journal)
+        except BaseException as exc:
+            self.executions.record(fn.path, "query", started, exc, logs.lines_of(exc))
+            raise
+        self.executions.record(fn.path, "query", started, None, result.log_lines)
+        return result
+
+    def _run_query(
+        self,
+        fn: FunctionDefinition,
+        args: dict[str, Any] | None,
+        identity: dict[str, Any] | None,
+        journal: str | None,
+    ) -> QueryResult:
         checked = self._args(fn, args)
         ident = make_identity(identity)
         offload = self.offload if execution.current() is None else None
@@ -354,7 +390,7 @@ class BaseRuntime:
         txn = self.db.begin(writable=False)
         txn.journal_in = journal
         txn.optimistic = optimistic
-        ctx = QueryCtx(txn, ident, self._query_services(txn))
+        ctx = QueryCtx(txn, ident, self._query_services(txn), self._environment(txn))
         with execution.limited(fn.path, "query", limit) as run, logs.capture(fn.path) as lines:
             try:
                 with clock.frozen(clock.real_time_ns(), txn.begin_ts), run.handler():
@@ -394,6 +430,23 @@ class BaseRuntime:
         runs only if the job is still pending, and marks it done in the same transaction.
         """
         fn = self.function(path, "mutation", internal_ok)
+        started = time.perf_counter()
+        try:
+            result = self._run_mutation(fn, args, identity, request, job)
+        except BaseException as exc:
+            self.executions.record(fn.path, "mutation", started, exc, logs.lines_of(exc))
+            raise
+        self.executions.record(fn.path, "mutation", started, None, result.log_lines)
+        return result
+
+    def _run_mutation(
+        self,
+        fn: FunctionDefinition,
+        args: dict[str, Any] | None,
+        identity: dict[str, Any] | None,
+        request: tuple[str, int] | None,
+        job: JobGuard | None,
+    ) -> MutationResult:
         checked = self._args(fn, args)
         ident = make_identity(identity)
         # why: the limit spans every attempt, so that the caller waits at most about that long
@@ -465,7 +518,7 @@ class BaseRuntime:
     def _handle(
         self, txn: Transaction, fn: FunctionDefinition, args: dict[str, Any], ident: Identity | None
     ) -> Any:
-        ctx = MutationCtx(txn, ident, *self._mutation_services(txn))
+        ctx = MutationCtx(txn, ident, *self._mutation_services(txn), self._environment(txn))
         run = execution.current()
         handler = run.handler() if run is not None else contextlib.nullcontext()
         with clock.frozen(clock.real_time_ns(), txn.begin_ts), handler:
@@ -591,12 +644,25 @@ class BaseRuntime:
         """Run an action; it may await I/O and call queries, mutations and actions.
         ``client``: the calling connection, as ``ctx.client`` (actions it calls see it too)."""
         fn = self.function(path, "action", internal_ok)
-        checked = self._args(fn, args)
-        ctx = self.action_ctx(identity, client)
-        result = fn.handler(ctx, **checked)
-        if inspect.isawaitable(result):
-            result = await execution.time_limited(result, fn.path, "action", self.limits.action)
-        return self._returns(fn, result)
+        started = time.perf_counter()
+        lines = logs.LogLines(fn.path)
+        try:
+            with logs.capture_into(lines):
+                checked = self._args(fn, args)
+                ctx = self.action_ctx(identity, client)
+                result = fn.handler(ctx, **checked)
+                if inspect.isawaitable(result):
+                    result = await execution.time_limited(
+                        result, fn.path, "action", self.limits.action
+                    )
+                value = self._returns(fn, result)
+        except BaseException as exc:
+            self.executions.record(fn.path, "action", started, exc, lines.finish())
+            logs.forward(lines.lines)  # why: the caller's capture (a client's request) gets them
+            raise
+        self.executions.record(fn.path, "action", started, None, lines.finish())
+        logs.forward(lines.lines)
+        return value
 
     def action_ctx(
         self, identity: dict[str, Any] | None, client: ClientInfo | None = None
@@ -634,7 +700,26 @@ class BaseRuntime:
             *self._action_services(),
             client=client,
             vector_search=vector_search,
+            env=self._environment(None),
         )
+
+    def _environment(self, txn: Transaction | None) -> Environment:
+        """``ctx.env``: read in the function's transaction (so a live query re-runs when a
+        variable it read changes), or, in actions, at the latest commit."""
+
+        async def in_transaction(name: str) -> str | None:
+            assert txn is not None
+            with execution.engine():
+                return environment.read(txn, name)
+
+        async def latest(name: str) -> str | None:
+            found, _ = await self.transact_async(
+                partial(environment.read, name=name), readonly=True
+            )
+            return found
+
+        built_in = {"CONVEX_CLOUD_URL": self.origin, "CONVEX_SITE_URL": self.site_origin}
+        return Environment(in_transaction if txn is not None else latest, built_in)
 
     # --- any kind ----------------------------------------------------------------------
     def call(

@@ -18,10 +18,10 @@ from typing import TypeVar
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, WebSocketRoute
 from starlette.staticfiles import StaticFiles
-from starlette.types import Scope
+from starlette.types import ASGIApp, Scope
 from starlette.websockets import WebSocket
 
 from livebase.engine.errors import LivebaseError
@@ -70,6 +70,9 @@ class Server:
         self._flush_task: asyncio.Task[None] | None = None
         self._heartbeat_task: asyncio.Task[None] | None = None
         self._collect_task: asyncio.Task[None] | None = None
+        self.connections_accepted = 0
+        if runtime.health is not None:  # what _system/health:get adds from the server
+            runtime.health.server_stats = self.stats
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         # why: a function running long on a worker thread keeps the GIL for up to the switch
@@ -132,6 +135,10 @@ class Server:
             self.schedule_flush()
         return result
 
+    async def rerun_live_queries(self) -> int:
+        """Run every live query again (new code: ``livebase dev``); returns how many ran."""
+        return await self.in_live_lane(self.subscriptions.rerun_all)
+
     def mark(self, session: SyncSession) -> None:
         """A session has something to send: include it in the next update cycle."""
         self.pending.add(session)
@@ -184,7 +191,17 @@ class Server:
             except Exception:
                 log.exception("removing the blobs of deleted files failed")
 
+    def stats(self) -> dict[str, int]:
+        """Connections and live queries now, and connections accepted since start."""
+        return {
+            "connections": len(self.sessions),
+            "connectionsAccepted": self.connections_accepted,
+            "liveQueries": len(self.subscriptions.entries),
+            "liveQueryRuns": self.subscriptions.reruns,
+        }
+
     async def sync_endpoint(self, websocket: WebSocket) -> None:
+        self.connections_accepted += 1
         await SyncSession(self, websocket).run()
 
 
@@ -210,6 +227,19 @@ class SinglePageApp(StaticFiles):
             if exc.status_code != 404 or path.startswith(("api/", "http/")) or is_asset:
                 raise
             return await super().get_response("index.html", scope)
+
+
+DASHBOARD = Path(__file__).parent / "dashboard"  # built from web/dashboard (make web)
+
+
+def _dashboard() -> ASGIApp:
+    """The dashboard at /_dashboard: a convex/react client of the system functions
+    (services/system.py) that asks for the admin key; a note when it was not built."""
+    if (DASHBOARD / "index.html").is_file():
+        return SinglePageApp(DASHBOARD)
+    return PlainTextResponse(
+        "The dashboard is not built: run `make web` (it builds web/dashboard).", status_code=404
+    )
 
 
 def create_http_actions_app(server: Server) -> HttpActions:
@@ -249,6 +279,7 @@ def create_app(
     ]
     if server.password is not None:
         routes.extend(AuthRoutes(server.password).routes())
+    routes.append(Mount("/_dashboard", app=_dashboard()))
     if static_dir is not None:
         routes.append(Mount("/", app=SinglePageApp(static_dir)))
     app = Starlette(routes=routes, lifespan=lifespan)

@@ -180,6 +180,17 @@ class SubscriptionManager:
                 subscriber.entry_changed(entry)
         return changed
 
+    def rerun_all(self) -> int:
+        """Run every entry again (the app's code changed: ``livebase dev``) and tell the
+        subscribers of those whose result changed; returns how many ran."""
+        entries = list(self.entries.values())
+        changed = {entry for entry in entries if self._run(entry)}
+        for entry in changed:
+            for subscriber in list(entry.subscribers):
+                subscriber.entry_changed(entry)
+        self.catch_up()  # why: entries that ran past ``ts`` are brought to one timestamp
+        return len(entries)
+
     def fast_forward(self) -> bool:
         """Move to the feed's newest commit if it leaves every entry valid (no entry ran
         ahead, none failed, no commit since ``ts`` touched a read set); False when some entry

@@ -9,6 +9,7 @@ from livebase.runtime.core import BaseRuntime
 from livebase.services import scheduler
 from livebase.services.blobs import open_blob_store
 from livebase.services.storage import ActionStorage, StorageReader, StorageService, StorageWriter
+from livebase.services.system import system_functions
 
 
 class Runtime(BaseRuntime):
@@ -29,6 +30,7 @@ class Runtime(BaseRuntime):
         except BaseException:
             blob_store.close()
             raise
+        self.system_functions = system_functions(self)
 
     def close(self) -> None:
         """Stop the worker threads, close the database and the blob store."""
