@@ -3,6 +3,9 @@
 from bankchat.functions._access import allow
 from livebase import query, v
 
+# a key (a day, a status, a question, a table) and how often it was counted
+Counted = v.object({"key": v.string(), "count": v.number()})
+
 
 async def _totals(ctx, metric, since_day):
     rows = ctx.db.query("analytics").with_index("by_metric", lambda q: q.eq("metric", metric))
@@ -16,7 +19,18 @@ async def _totals(ctx, metric, since_day):
     )
 
 
-@query(args={"sinceDay": v.optional(v.string())})
+@query(
+    args={"sinceDay": v.optional(v.string())},
+    returns=v.object(
+        {
+            "queriesPerDay": v.array(v.object({"day": v.string(), "count": v.number()})),
+            "byStatus": v.array(Counted),
+            "popularQuestions": v.array(Counted),
+            "topTables": v.array(Counted),
+            "failures": v.number(),
+        }
+    ),
+)
 @allow("feature:analytics")
 async def get_analytics(ctx, sinceDay=None):
     per_day = {}

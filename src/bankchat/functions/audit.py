@@ -9,6 +9,7 @@ nothing updates or deletes an entry.
 import time
 
 from bankchat.functions._access import allow
+from bankchat.functions._shapes import AuditEntry
 from bankchat.functions.search import clean, fused, marked
 from livebase import query, undefined, v
 
@@ -43,7 +44,7 @@ FILTERS = {
 _TEXT_LIMIT = 300
 
 
-@query(args={**FILTERS, "limit": v.optional(v.number())})
+@query(args={**FILTERS, "limit": v.optional(v.number())}, returns=v.array(AuditEntry))
 @allow("feature:audit")
 async def get_audit_logs(
     ctx,
@@ -74,7 +75,10 @@ async def get_audit_logs(
     return out
 
 
-@query(args={"paginationOpts": v.pagination_opts(), **FILTERS})
+@query(
+    args={"paginationOpts": v.pagination_opts(), **FILTERS},
+    returns=v.pagination_result(AuditEntry),
+)
 @allow("feature:audit")
 async def page_audit_logs(
     ctx,

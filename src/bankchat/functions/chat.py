@@ -4,6 +4,7 @@ import asyncio
 import time
 
 from bankchat.functions._access import MEMBER, allow, current_user
+from bankchat.functions._shapes import AskResult, Message
 from bankchat.functions.audit import record
 from bankchat.roles import policy_of
 from bankchat.service import CACHED_ROWS, shared
@@ -40,7 +41,7 @@ async def _own_conversation(ctx, user, conversation_id):
 # --- reading -------------------------------------------------------------------------------
 
 
-@query
+@query(returns=v.array(v.doc("conversations")))
 @allow(MEMBER)
 async def list_conversations(ctx):
     """The user's conversations, most recent first."""
@@ -51,7 +52,7 @@ async def list_conversations(ctx):
     return await rows.order("desc").collect()
 
 
-@query(args={"conversationId": v.id("conversations")})
+@query(args={"conversationId": v.id("conversations")}, returns=v.array(Message))
 @allow(MEMBER)
 async def get_conversation_messages(ctx, conversationId):
     user = await current_user(ctx)
@@ -65,7 +66,10 @@ async def get_conversation_messages(ctx, conversationId):
 # --- changing ------------------------------------------------------------------------------
 
 
-@mutation(args={"conversationId": v.optional(v.id("conversations")), "content": v.string()})
+@mutation(
+    args={"conversationId": v.optional(v.id("conversations")), "content": v.string()},
+    returns=v.id("conversations"),
+)
 @allow(MEMBER)
 async def send_message(ctx, content, conversationId=None):
     """Add a user message (starting a conversation if needed); returns the conversation id."""
@@ -98,7 +102,7 @@ async def send_message(ctx, content, conversationId=None):
     return conversationId
 
 
-@mutation(args={"conversationId": v.id("conversations"), "title": v.string()})
+@mutation(args={"conversationId": v.id("conversations"), "title": v.string()}, returns=v.null())
 @allow(MEMBER)
 async def rename_conversation(ctx, conversationId, title):
     user = await current_user(ctx)
@@ -108,7 +112,7 @@ async def rename_conversation(ctx, conversationId, title):
     await ctx.db.patch(conversationId, {"title": title.strip()[:200]})
 
 
-@mutation(args={"conversationId": v.id("conversations")})
+@mutation(args={"conversationId": v.id("conversations")}, returns=v.null())
 @allow(MEMBER)
 async def delete_conversation(ctx, conversationId):
     user = await current_user(ctx)
@@ -125,7 +129,18 @@ async def delete_conversation(ctx, conversationId):
 
 
 @internal_mutation(
-    args={"conversationId": v.optional(v.id("conversations")), "content": v.string()}
+    args={"conversationId": v.optional(v.id("conversations")), "content": v.string()},
+    returns=v.object(
+        {
+            "conversationId": v.id("conversations"),
+            "user": v.doc("users"),
+            "roles": v.array(v.doc("roles")),
+            # [question, SQL] pairs: the team's corrections, then the user's favorites
+            "examples": v.array(v.array(v.string())),
+            # [question, SQL] of the conversation's last answered turns, oldest first
+            "history": v.array(v.array(v.string())),
+        }
+    ),
 )
 async def start_turn(ctx, content, conversationId=None):
     """Record the user's turn; hand the action what it needs (policy inputs, examples)."""
@@ -173,7 +188,8 @@ async def start_turn(ctx, content, conversationId=None):
         "result": v.any(),
         "ipAddress": v.optional(v.string()),
         "userAgent": v.optional(v.string()),
-    }
+    },
+    returns=v.nullable(v.id("messages")),
 )
 async def record_answer(
     ctx, userId, userEmail, action, result, conversationId=None, ipAddress=None, userAgent=None
@@ -312,7 +328,10 @@ async def _answer(ctx, conversationId, text, kind):
     return {**payload, "conversationId": turn["conversationId"], "messageId": message_id}
 
 
-@action(args={"question": v.string(), "conversationId": v.optional(v.id("conversations"))})
+@action(
+    args={"question": v.string(), "conversationId": v.optional(v.id("conversations"))},
+    returns=AskResult,
+)
 @allow(MEMBER)
 async def ask(ctx, question, conversationId=None):
     """Plain language -> SQL -> role check -> read-only run -> rows (and a chart spec)."""
@@ -321,7 +340,10 @@ async def ask(ctx, question, conversationId=None):
     return await _answer(ctx, conversationId, question, "ask")
 
 
-@action(args={"sql": v.string(), "conversationId": v.optional(v.id("conversations"))})
+@action(
+    args={"sql": v.string(), "conversationId": v.optional(v.id("conversations"))},
+    returns=AskResult,
+)
 @allow(MEMBER)
 async def run_sql(ctx, sql, conversationId=None):
     """SQL a person wrote or edited: the same guard, the same records."""

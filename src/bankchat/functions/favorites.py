@@ -3,6 +3,7 @@
 import time
 
 from bankchat.functions._access import MEMBER, allow, current_user
+from bankchat.functions._shapes import AskResult, document
 from livebase import ConvexError, action, mutation, query, v
 
 
@@ -17,7 +18,8 @@ def _now() -> float:
         "question": v.optional(v.string()),
         "tags": v.optional(v.array(v.string())),
         "isPublic": v.optional(v.boolean()),
-    }
+    },
+    returns=v.id("favorites"),
 )
 @allow(MEMBER)
 async def save_favorite(ctx, name, sql, question=None, tags=None, isPublic=False):
@@ -38,7 +40,10 @@ async def save_favorite(ctx, name, sql, question=None, tags=None, isPublic=False
     return await ctx.db.insert("favorites", doc)
 
 
-@query(args={"tag": v.optional(v.string())})
+@query(
+    args={"tag": v.optional(v.string())},
+    returns=v.array(document("favorites", mine=v.boolean())),
+)
 @allow(MEMBER)
 async def get_favorites(ctx, tag=None):
     """The user's favorites, then public ones from others (most used first)."""
@@ -75,7 +80,8 @@ async def _mine(ctx, favorite_id):
         "name": v.optional(v.string()),
         "tags": v.optional(v.array(v.string())),
         "isPublic": v.optional(v.boolean()),
-    }
+    },
+    returns=v.null(),
 )
 @allow(MEMBER)
 async def update_favorite(ctx, favoriteId, name=None, tags=None, isPublic=None):
@@ -92,7 +98,7 @@ async def update_favorite(ctx, favoriteId, name=None, tags=None, isPublic=None):
     await ctx.db.patch(favoriteId, patch)
 
 
-@mutation(args={"favoriteId": v.id("favorites")})
+@mutation(args={"favoriteId": v.id("favorites")}, returns=v.null())
 @allow(MEMBER)
 async def delete_favorite(ctx, favoriteId):
     user, favorite = await _mine(ctx, favoriteId)
@@ -101,7 +107,7 @@ async def delete_favorite(ctx, favoriteId):
     await ctx.db.delete(favoriteId)
 
 
-@mutation(args={"favoriteId": v.id("favorites")})
+@mutation(args={"favoriteId": v.id("favorites")}, returns=v.doc("favorites"))
 @allow(MEMBER)
 async def mark_used(ctx, favoriteId):
     _, favorite = await _mine(ctx, favoriteId)
@@ -109,7 +115,10 @@ async def mark_used(ctx, favoriteId):
     return favorite
 
 
-@action(args={"favoriteId": v.id("favorites"), "conversationId": v.optional(v.id("conversations"))})
+@action(
+    args={"favoriteId": v.id("favorites"), "conversationId": v.optional(v.id("conversations"))},
+    returns=AskResult,
+)
 @allow(MEMBER)
 async def run_favorite(ctx, favoriteId, conversationId=None):
     """Run a favorite's SQL again (through the guard, as the caller)."""

@@ -1,10 +1,11 @@
 """Query history, with re-run."""
 
 from bankchat.functions._access import MEMBER, allow, current_user
+from bankchat.functions._shapes import AskResult
 from livebase import ConvexError, action, query, v
 
 
-@query(args={"limit": v.optional(v.number())})
+@query(args={"limit": v.optional(v.number())}, returns=v.array(v.doc("queryHistory")))
 @allow(MEMBER)
 async def list_history(ctx, limit=50):
     user = await current_user(ctx)
@@ -12,7 +13,10 @@ async def list_history(ctx, limit=50):
     return await rows.order("desc").take(int(min(max(limit, 1), 500)))
 
 
-@query(args={"paginationOpts": v.pagination_opts()})
+@query(
+    args={"paginationOpts": v.pagination_opts()},
+    returns=v.pagination_result(v.doc("queryHistory")),
+)
 @allow(MEMBER)
 async def page_history(ctx, paginationOpts):
     """The user's query history, newest first, a page at a time (for usePaginatedQuery)."""
@@ -21,7 +25,7 @@ async def page_history(ctx, paginationOpts):
     return await rows.order("desc").paginate(paginationOpts)
 
 
-@query(args={"historyId": v.id("queryHistory")})
+@query(args={"historyId": v.id("queryHistory")}, returns=v.doc("queryHistory"))
 @allow(MEMBER)
 async def get_entry(ctx, historyId):
     user = await current_user(ctx)
@@ -31,7 +35,7 @@ async def get_entry(ctx, historyId):
     return entry
 
 
-@action(args={"historyId": v.id("queryHistory")})
+@action(args={"historyId": v.id("queryHistory")}, returns=AskResult)
 @allow(MEMBER)
 async def rerun(ctx, historyId):
     """Run a past query again: its SQL if it had one, else its question."""

@@ -4,7 +4,7 @@ from bankchat.functions._access import SIGNED_IN, allow, current_user
 from livebase import ConvexError, mutation, query, v
 
 
-@query
+@query(returns=v.array(v.doc("notifications")))
 @allow(SIGNED_IN)
 async def get_unread(ctx):
     user = await current_user(ctx)
@@ -16,7 +16,7 @@ async def get_unread(ctx):
     )
 
 
-@query(args={"limit": v.optional(v.number())})
+@query(args={"limit": v.optional(v.number())}, returns=v.array(v.doc("notifications")))
 @allow(SIGNED_IN)
 async def list_notifications(ctx, limit=50):
     user = await current_user(ctx)
@@ -30,7 +30,7 @@ async def list_notifications(ctx, limit=50):
     return unread + read
 
 
-@mutation(args={"notificationId": v.id("notifications")})
+@mutation(args={"notificationId": v.id("notifications")}, returns=v.null())
 @allow(SIGNED_IN)
 async def mark_read(ctx, notificationId):
     user = await current_user(ctx)
@@ -40,7 +40,7 @@ async def mark_read(ctx, notificationId):
     await ctx.db.patch(notificationId, {"read": True})
 
 
-@mutation
+@mutation(returns=v.null())
 @allow(SIGNED_IN)
 async def mark_all_read(ctx):
     for note in await get_unread.handler(ctx):

@@ -7,12 +7,19 @@ import asyncio
 import time
 
 from bankchat.functions._access import MEMBER, allow, current_user, roles_of
+from bankchat.functions._shapes import InterpretationLine, document, literals
 from bankchat.functions.audit import record
 from bankchat.roles import policy_of
 from bankchat.service import shared
 from livebase import ConvexError, action, internal_mutation, internal_query, mutation, query, v
 
 STATUSES = ("open", "corrected", "dismissed")
+# a reported answer, with the interpretation lines of its message
+Review = document(
+    "reviews",
+    interpretation=v.optional(v.array(InterpretationLine)),
+    status=literals(*STATUSES),
+)
 
 
 def _now() -> float:
@@ -39,7 +46,9 @@ async def _question_before(ctx, message):
     return next((m["content"] for m in earlier if m["type"] == "user"), None)
 
 
-@mutation(args={"messageId": v.id("messages"), "note": v.optional(v.string())})
+@mutation(
+    args={"messageId": v.id("messages"), "note": v.optional(v.string())}, returns=v.id("reviews")
+)
 @allow(MEMBER)
 async def report_wrong(ctx, messageId, note=None):
     """Send one of your answers for review; returns the review's id (once per answer)."""
@@ -75,7 +84,7 @@ async def report_wrong(ctx, messageId, note=None):
     return review_id
 
 
-@query(args={"status": v.optional(v.string())})
+@query(args={"status": v.optional(v.string())}, returns=v.array(Review))
 @allow("feature:admin")
 async def list_reviews(ctx, status=None):
     """Reviews newest first: open ones by default, or those with ``status``."""
@@ -86,7 +95,7 @@ async def list_reviews(ctx, status=None):
     return await rows.order("desc").take(200)
 
 
-@query
+@query(returns=v.array(v.id("messages")))
 @allow(MEMBER)
 async def my_reports(ctx):
     """The ids of the answers the caller sent for review (to show them as sent)."""
@@ -95,7 +104,7 @@ async def my_reports(ctx):
     return [r["messageId"] for r in await rows.order("desc").take(200)]
 
 
-@mutation(args={"reviewId": v.id("reviews")})
+@mutation(args={"reviewId": v.id("reviews")}, returns=v.null())
 @allow("feature:admin")
 async def dismiss_review(ctx, reviewId):
     admin = await current_user(ctx)
@@ -115,7 +124,12 @@ async def _open_review(ctx, review_id):
     return review
 
 
-@internal_query(args={"reviewId": v.id("reviews")})
+@internal_query(
+    args={"reviewId": v.id("reviews")},
+    returns=v.object(
+        {"admin": v.doc("users"), "roles": v.array(v.doc("roles")), "review": v.doc("reviews")}
+    ),
+)
 async def reviewer(ctx, reviewId):
     """The administrator correcting a review, their roles, and the open review."""
     admin = await current_user(ctx)
@@ -126,7 +140,7 @@ async def reviewer(ctx, reviewId):
     }
 
 
-@internal_mutation(args={"reviewId": v.id("reviews"), "sql": v.string()})
+@internal_mutation(args={"reviewId": v.id("reviews"), "sql": v.string()}, returns=v.null())
 async def save_correction(ctx, reviewId, sql):
     """The corrected SQL on the review, and the question with it as a team example."""
     admin = await current_user(ctx)
@@ -154,7 +168,13 @@ async def save_correction(ctx, reviewId, sql):
     await record(ctx, admin, "correct_review", question=review.get("question"), sql=sql)
 
 
-@action(args={"reviewId": v.id("reviews"), "sql": v.string()})
+@action(
+    args={"reviewId": v.id("reviews"), "sql": v.string()},
+    returns=v.union(
+        v.object({"ok": v.literal(True), "rowCount": v.number(), "columns": v.array(v.string())}),
+        v.object({"ok": v.literal(False), "error": v.string()}),
+    ),
+)
 @allow("feature:admin")
 async def correct_review(ctx, reviewId, sql):
     """Correct a reviewed answer: the SQL must pass the guard and run; it then answers the

@@ -7,6 +7,7 @@ in every field shown (``highlight``).
 """
 
 from bankchat.functions._access import MEMBER, allow, current_user
+from bankchat.functions._shapes import Marked, Status
 from livebase import highlight, query, v
 
 MAX_RESULTS = 30
@@ -49,7 +50,50 @@ def marked(value, text, width=SNIPPET):
     return shown if shown["matches"] else None
 
 
-@query(args={"text": v.string(), "limit": v.optional(v.number())})
+# a field's text with its matching words marked, or None (no text, or no word matched)
+_MaybeMarked = v.nullable(Marked)
+
+
+@query(
+    args={"text": v.string(), "limit": v.optional(v.number())},
+    returns=v.object(
+        {
+            "questions": v.array(
+                v.object(
+                    {
+                        "historyId": v.id("queryHistory"),
+                        "conversationId": v.nullable(v.id("conversations")),
+                        "status": Status,
+                        "timestamp": v.number(),
+                        "question": _MaybeMarked,
+                        "sql": _MaybeMarked,
+                    }
+                )
+            ),
+            "answers": v.array(
+                v.object(
+                    {
+                        "messageId": v.id("messages"),
+                        "conversationId": v.id("conversations"),
+                        "timestamp": v.number(),
+                        "content": _MaybeMarked,
+                    }
+                )
+            ),
+            "favorites": v.array(
+                v.object(
+                    {
+                        "favoriteId": v.id("favorites"),
+                        "name": _MaybeMarked,
+                        "question": _MaybeMarked,
+                        "sql": _MaybeMarked,
+                        "tags": v.array(v.string()),
+                    }
+                )
+            ),
+        }
+    ),
+)
 @allow(MEMBER)
 async def mine(ctx, text, limit=MAX_RESULTS):
     """The caller's questions (with their SQL), answers and favorites whose words match

@@ -3,6 +3,7 @@
 import time
 
 from bankchat.functions._access import MEMBER, allow, current_user
+from bankchat.functions._shapes import TeamRole, document
 from livebase import ConvexError, mutation, query, v
 
 
@@ -21,7 +22,7 @@ async def _membership(ctx, team_id, user_id):
     return None
 
 
-@mutation(args={"name": v.string(), "description": v.optional(v.string())})
+@mutation(args={"name": v.string(), "description": v.optional(v.string())}, returns=v.id("teams"))
 @allow(MEMBER)
 async def create_team(ctx, name, description=None):
     user = await current_user(ctx)
@@ -38,7 +39,7 @@ async def create_team(ctx, name, description=None):
     return team_id
 
 
-@query
+@query(returns=v.array(document("teams", myRole=TeamRole)))
 @allow(MEMBER)
 async def my_teams(ctx):
     user = await current_user(ctx)
@@ -54,7 +55,10 @@ async def my_teams(ctx):
     return out
 
 
-@mutation(args={"teamId": v.id("teams"), "email": v.string()})
+@mutation(
+    args={"teamId": v.id("teams"), "email": v.string()},
+    returns=v.object({"invited": v.string()}),
+)
 @allow(MEMBER)
 async def add_member(ctx, teamId, email):
     """Invite an email to the team (owners). Joining takes the invitee's consent
@@ -117,7 +121,19 @@ async def _member_by_email(ctx, team_id, email):
     return None
 
 
-@query
+@query(
+    returns=v.array(
+        v.object(
+            {
+                "_id": v.id("teamInvites"),
+                "teamId": v.id("teams"),
+                "teamName": v.string(),
+                "invitedBy": v.nullable(v.string()),  # the inviter's name (None: gone)
+                "createdAt": v.number(),
+            }
+        )
+    )
+)
 @allow(MEMBER)
 async def my_invites(ctx):
     """Team invitations waiting for the caller's answer."""
@@ -150,7 +166,7 @@ async def _my_invite(ctx, user, invite_id):
     return invite
 
 
-@mutation(args={"inviteId": v.id("teamInvites")})
+@mutation(args={"inviteId": v.id("teamInvites")}, returns=v.id("teams"))
 @allow(MEMBER)
 async def accept_invite(ctx, inviteId):
     """Join the team of an invitation addressed to the caller."""
@@ -170,7 +186,7 @@ async def accept_invite(ctx, inviteId):
     return invite["teamId"]
 
 
-@mutation(args={"inviteId": v.id("teamInvites")})
+@mutation(args={"inviteId": v.id("teamInvites")}, returns=v.null())
 @allow(MEMBER)
 async def decline_invite(ctx, inviteId):
     """Turn down an invitation addressed to the caller."""
@@ -179,7 +195,7 @@ async def decline_invite(ctx, inviteId):
     await ctx.db.delete(inviteId)
 
 
-@query(args={"teamId": v.id("teams")})
+@query(args={"teamId": v.id("teams")}, returns=v.array(v.doc("teamInvites")))
 @allow(MEMBER)
 async def pending_invites(ctx, teamId):
     """The team's invitations not yet answered (owners)."""
@@ -192,7 +208,7 @@ async def pending_invites(ctx, teamId):
     )
 
 
-@mutation(args={"inviteId": v.id("teamInvites")})
+@mutation(args={"inviteId": v.id("teamInvites")}, returns=v.null())
 @allow(MEMBER)
 async def cancel_invite(ctx, inviteId):
     """Withdraw an invitation (owners of its team)."""
@@ -204,7 +220,7 @@ async def cancel_invite(ctx, inviteId):
     await ctx.db.delete(inviteId)
 
 
-@mutation(args={"teamId": v.id("teams"), "userId": v.id("users")})
+@mutation(args={"teamId": v.id("teams"), "userId": v.id("users")}, returns=v.null())
 @allow(MEMBER)
 async def remove_member(ctx, teamId, userId):
     user = await current_user(ctx)
@@ -216,7 +232,14 @@ async def remove_member(ctx, teamId, userId):
         await ctx.db.delete(member["_id"])
 
 
-@query(args={"teamId": v.id("teams")})
+@query(
+    args={"teamId": v.id("teams")},
+    returns=v.array(
+        v.object(
+            {"userId": v.id("users"), "email": v.string(), "name": v.string(), "role": TeamRole}
+        )
+    ),
+)
 @allow(MEMBER)
 async def members(ctx, teamId):
     user = await current_user(ctx)
@@ -247,7 +270,8 @@ async def members(ctx, teamId):
         "name": v.string(),
         "sql": v.string(),
         "question": v.optional(v.string()),
-    }
+    },
+    returns=v.id("sharedQueries"),
 )
 @allow(MEMBER)
 async def share_query(ctx, teamId, name, sql, question=None):
@@ -280,7 +304,7 @@ async def share_query(ctx, teamId, name, sql, question=None):
     return shared_id
 
 
-@query(args={"teamId": v.id("teams")})
+@query(args={"teamId": v.id("teams")}, returns=v.array(v.doc("sharedQueries")))
 @allow(MEMBER)
 async def get_shared_queries(ctx, teamId):
     user = await current_user(ctx)

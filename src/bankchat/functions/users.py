@@ -20,6 +20,7 @@ from bankchat.functions._access import (
     roles_of,
     user_by_identity,
 )
+from bankchat.functions._shapes import Feature, Preferences, document, literals
 from bankchat.functions.audit import record
 from bankchat.functions.schema import invitations
 from bankchat.roles import DEMO_ENV, DEMO_PASSWORD, DEMO_USERS, has_feature, policy_of
@@ -84,7 +85,7 @@ async def _new_user(ctx, email, name, token_identifier, role_ids):
 # --- who am I ------------------------------------------------------------------------------
 
 
-@query
+@query(returns=v.nullable(document("users", roles=v.array(v.string()), features=v.array(Feature))))
 @allow(ANYONE)
 async def me(ctx):
     """The signed-in user with role names and features, or None."""
@@ -99,7 +100,7 @@ async def me(ctx):
     }
 
 
-@mutation
+@mutation(returns=v.id("users"))
 @allow(IDENTIFIED)
 async def ensure_user(ctx):
     """The signed-in account's user record, made (with no role) if the account has none."""
@@ -117,7 +118,8 @@ async def ensure_user(ctx):
     args={
         "theme": v.optional(v.union(v.literal("light"), v.literal("dark"))),
         "notificationsEnabled": v.optional(v.boolean()),
-    }
+    },
+    returns=Preferences,
 )
 @allow(SIGNED_IN)
 async def update_preferences(ctx, theme=None, notificationsEnabled=None):
@@ -131,7 +133,7 @@ async def update_preferences(ctx, theme=None, notificationsEnabled=None):
     return prefs
 
 
-@query
+@query(returns=v.array(v.object({"email": v.string(), "role": v.string(), "password": v.string()})))
 @allow(ANYONE)
 async def demo_accounts(ctx):
     """The demo accounts and their public password, on a deployment served with ``--demo``
@@ -146,7 +148,20 @@ async def demo_accounts(ctx):
 # --- administration ------------------------------------------------------------------------
 
 
-@query
+@query(
+    returns=v.array(
+        v.object(
+            {
+                "_id": v.id("users"),
+                "email": v.string(),
+                "name": v.string(),
+                "isActive": v.boolean(),
+                "roles": v.array(v.string()),
+                "createdAt": v.number(),
+            }
+        )
+    )
+)
 @allow("feature:admin")
 async def list_users(ctx):
     """Every user with role names."""
@@ -166,7 +181,9 @@ async def list_users(ctx):
     return out
 
 
-@query
+@query(
+    returns=v.array(v.object({"_id": v.id("roles"), "name": v.string(), "description": v.string()}))
+)
 @allow("feature:admin")
 async def list_roles(ctx):
     """The roles an administrator can grant."""
@@ -176,7 +193,7 @@ async def list_roles(ctx):
     ]
 
 
-@mutation(args={"userId": v.id("users"), "roles": v.array(v.string())})
+@mutation(args={"userId": v.id("users"), "roles": v.array(v.string())}, returns=v.null())
 @allow("feature:admin")
 async def set_roles(ctx, userId, roles):
     """Give a user exactly these roles; an administrator cannot drop their own admin role."""
@@ -195,7 +212,7 @@ async def set_roles(ctx, userId, roles):
     await record(ctx, admin, "grant_roles", reason=f"{target['email']}: {', '.join(roles) or '-'}")
 
 
-@mutation(args={"userId": v.id("users"), "isActive": v.boolean()})
+@mutation(args={"userId": v.id("users"), "isActive": v.boolean()}, returns=v.null())
 @allow("feature:admin")
 async def set_active(ctx, userId, isActive):
     """Disable or enable an account (a disabled account can call nothing)."""
@@ -210,7 +227,17 @@ async def set_active(ctx, userId, isActive):
     await record(ctx, admin, action, reason=target["email"])
 
 
-@mutation(args={"email": v.string(), "roles": v.array(v.string())})
+@mutation(
+    args={"email": v.string(), "roles": v.array(v.string())},
+    returns=v.object(
+        {
+            "inviteId": v.id("invites"),
+            "email": v.string(),
+            "token": v.string(),
+            "expiresAt": v.number(),
+        }
+    ),
+)
 @allow("feature:admin")
 async def invite_user(ctx, email, roles):
     """Invite an email with these roles; returns the one-time ``token`` of the sign-up link.
@@ -225,7 +252,19 @@ async def invite_user(ctx, email, roles):
     return invite
 
 
-@query
+@query(
+    returns=v.array(
+        v.object(
+            {
+                "_id": v.id("invites"),
+                "email": v.string(),
+                "roles": v.array(v.string()),
+                "createdAt": v.number(),
+                "expiresAt": v.number(),
+            }
+        )
+    )
+)
 @allow("feature:admin")
 async def list_invites(ctx):
     """Pending invitations, newest first."""
@@ -244,7 +283,7 @@ async def list_invites(ctx):
     return out
 
 
-@mutation(args={"inviteId": v.id("invites")})
+@mutation(args={"inviteId": v.id("invites")}, returns=v.null())
 @allow("feature:admin")
 async def revoke_invite(ctx, inviteId):
     """Revoke a pending invitation: its link stops working."""
@@ -253,7 +292,12 @@ async def revoke_invite(ctx, inviteId):
     await record(ctx, admin, "revoke_invite", reason=invite["email"])
 
 
-@query(args={"token": v.string()})
+@query(
+    args={"token": v.string()},
+    returns=v.nullable(
+        v.object({"email": v.string(), "state": literals("valid", "used", "revoked", "expired")})
+    ),
+)
 @allow(ANYONE)
 async def invite_info(ctx, token):
     """For the holder of an invitation link: its email and whether it can still be used."""
@@ -263,13 +307,13 @@ async def invite_info(ctx, token):
 # --- server side ---------------------------------------------------------------------------
 
 
-@internal_query(args={"rule": v.string()})
+@internal_query(args={"rule": v.string()}, returns=v.null())
 async def check_access(ctx, rule):
     """The access check of an action, run as the action's caller."""
     await check_rule(ctx, rule)
 
 
-@internal_mutation(args=signup_hook_args())
+@internal_mutation(args=signup_hook_args(), returns=v.boolean())
 async def admit_signup(
     ctx, email, subject, tokenIdentifier, admittedByPolicy, name=None, invite=None
 ):
@@ -289,7 +333,9 @@ async def admit_signup(
     return False
 
 
-@internal_mutation(args={"email": v.string(), "tokenIdentifier": v.optional(v.string())})
+@internal_mutation(
+    args={"email": v.string(), "tokenIdentifier": v.optional(v.string())}, returns=v.id("users")
+)
 async def make_admin(ctx, email, tokenIdentifier=None):
     """Give a user the admin role (``python -m bankchat create-admin``); a user made here
     needs the ``tokenIdentifier`` of its account."""
@@ -303,7 +349,10 @@ async def make_admin(ctx, email, tokenIdentifier=None):
     return await _new_user(ctx, address, None, tokenIdentifier, [admin["_id"]])
 
 
-@internal_query(args={"userId": v.optional(v.id("users")), "email": v.optional(v.string())})
+@internal_query(
+    args={"userId": v.optional(v.id("users")), "email": v.optional(v.string())},
+    returns=v.nullable(v.object({"user": v.doc("users"), "roles": v.array(v.doc("roles"))})),
+)
 async def access(ctx, userId=None, email=None):
     """A user's policy inputs for the SQL guard (used by chat actions and the CLI)."""
     if userId is not None:
@@ -331,7 +380,8 @@ async def access(ctx, userId=None, email=None):
                 }
             )
         ),
-    }
+    },
+    returns=v.number(),  # how many users
 )
 async def seed(ctx, roles, users):
     """Create or update the demo roles and users (idempotent)."""
@@ -365,13 +415,13 @@ async def seed(ctx, roles, users):
     return len(users)
 
 
-@internal_mutation(args={"roles": v.array(v.any())})
+@internal_mutation(args={"roles": v.array(v.any())}, returns=v.null())
 async def seed_roles(ctx, roles):
     """Create or update the roles (every deployment has them; the demo users are optional)."""
     await seed.handler(ctx, roles=roles, users=[])
 
 
-@internal_query
+@internal_query(returns=v.boolean())
 async def any_admin(ctx):
     """Whether some active user holds the admin feature (``serve`` says how to make one)."""
     async for user in ctx.db.query("users"):

@@ -1,15 +1,16 @@
 import { AuthLoading, Authenticated, Unauthenticated, useMutation, useQuery } from "convex/react";
 import { useEffect } from "react";
 
-import { api, type Me } from "./api";
 import { AcceptInvite } from "./auth/AcceptInvite";
 import { DisabledPage, NoRolePage, SignedInInvite } from "./auth/AccountStatus";
 import { SignIn } from "./auth/SignIn";
 import { SignUp } from "./auth/SignUp";
+import { api } from "./convex/_generated/api";
 import { Shell } from "./layout/Shell";
 import { ResultsProvider } from "./lib/results";
 import { navigate, useRoute, type Route } from "./lib/router";
 import { initialTheme, ThemeProvider } from "./lib/theme";
+import type { Me } from "./types";
 
 export function App() {
   const route = useRoute();

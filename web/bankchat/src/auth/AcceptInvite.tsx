@@ -1,8 +1,9 @@
 import { useQuery } from "convex/react";
 import { useState } from "react";
 
-import { api, type InviteInfo } from "../api";
+import { api } from "../convex/_generated/api";
 import { Link } from "../lib/Link";
+import type { InviteInfo } from "../types";
 import { NewAccountForm } from "./NewAccountForm";
 
 const UNUSABLE: Record<Exclude<InviteInfo["state"], "valid">, [string, string]> = {

@@ -2,8 +2,8 @@
 // and offers to sign out. users:me is live, so they turn into the app when that changes.
 import type { ReactNode } from "react";
 
-import type { Me } from "../api";
 import { navigate } from "../lib/router";
+import type { Me } from "../types";
 import { signOut } from "./session";
 
 function StatusCard({ title, children }: { title: string; children: ReactNode }) {

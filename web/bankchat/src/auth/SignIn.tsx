@@ -1,7 +1,7 @@
 import { useQuery } from "convex/react";
 import { useState, type FormEvent } from "react";
 
-import { api } from "../api";
+import { api } from "../convex/_generated/api";
 import { Link } from "../lib/Link";
 import { signIn } from "./session";
 

@@ -1,19 +1,21 @@
 import { useAction, useQuery } from "convex/react";
 import { useState } from "react";
 
-import { api, type Message } from "../api";
+import { api } from "../convex/_generated/api";
 import { errorMessage } from "../lib/errors";
 import { plural } from "../lib/format";
 import { useResults } from "../lib/results";
 import { AnswerChart } from "../results/AnswerChart";
 import { ResultTable } from "../results/ResultTable";
+import type { AskResult, Message } from "../types";
 import { ReportWrong } from "./ReportWrong";
 import { SaveFavorite } from "./SaveFavorite";
 import { ShareQuery } from "./ShareQuery";
 import { useOpenResult } from "./useOpenResult";
 import { SqlPanel } from "./SqlPanel";
 
-type Outcome = "success" | "denied" | "not_understood" | "error" | "ambiguous";
+/** What became of the question: an answer's status. */
+type Outcome = AskResult["status"];
 
 function outcomeOf(message: Message): Outcome {
   if (message.denied) return "denied";
@@ -145,7 +147,7 @@ const PARTS: Record<string, string> = {
 };
 
 /** What the SQL computes, clause by clause, so the reader can check it against the question. */
-function Interpretation({ lines }: { lines: { part: string; text: string }[] }) {
+function Interpretation({ lines }: { lines: AskResult["interpretation"] }) {
   return (
     <details className="interpretation" open>
       <summary>How this was read</summary>

@@ -1,9 +1,10 @@
 import { useAction, useQuery } from "convex/react";
 import { useEffect, useRef, useState } from "react";
 
-import { api, type Message } from "../api";
+import { api } from "../convex/_generated/api";
 import { errorMessage } from "../lib/errors";
 import { Link } from "../lib/Link";
+import type { Id, Message } from "../types";
 import { Answer } from "./Answer";
 import { Composer } from "./Composer";
 import { useOpenResult } from "./useOpenResult";
@@ -15,7 +16,7 @@ const SUGGESTIONS = [
 ];
 
 /** One conversation (or a new one): its messages, live, and the box to ask the next question. */
-export function ChatView({ conversationId }: { conversationId: string | null }) {
+export function ChatView({ conversationId }: { conversationId: Id<"conversations"> | null }) {
   const deleted = useDeleted(conversationId);
   const messages = useQuery(
     api.chat.getConversationMessages,
@@ -119,7 +120,7 @@ function Welcome({ onPick }: { onPick: (question: string) => void }) {
 }
 
 /** Whether the conversation was deleted (it was listed and is no longer). */
-function useDeleted(conversationId: string | null): boolean {
+function useDeleted(conversationId: Id<"conversations"> | null): boolean {
   const conversations = useQuery(api.chat.listConversations);
   const [seen, setSeen] = useState(false);
   const listed = conversations?.some((c) => c._id === conversationId) ?? false;

@@ -1,11 +1,12 @@
 import { useMutation } from "convex/react";
 import { useId, useState, type FormEvent } from "react";
 
-import { api, type Id } from "../api";
+import { api } from "../convex/_generated/api";
 import { errorMessage } from "../lib/errors";
+import type { Id } from "../types";
 
 interface Props {
-  messageId: Id;
+  messageId: Id<"messages">;
   onDone: (note?: string) => void;
 }
 

@@ -1,7 +1,7 @@
 import { useMutation } from "convex/react";
 import { useId, useState, type FormEvent } from "react";
 
-import { api } from "../api";
+import { api } from "../convex/_generated/api";
 import { errorMessage } from "../lib/errors";
 
 interface Props {

@@ -1,9 +1,10 @@
 import { useMutation, useQuery } from "convex/react";
 import { useId, useState, type FormEvent } from "react";
 
-import { api } from "../api";
+import { api } from "../convex/_generated/api";
 import { errorMessage } from "../lib/errors";
 import { Link } from "../lib/Link";
+import type { Id } from "../types";
 
 interface Props {
   sql: string;
@@ -15,7 +16,7 @@ interface Props {
 export function ShareQuery({ sql, question, onDone }: Props) {
   const teams = useQuery(api.teams.myTeams);
   const share = useMutation(api.teams.shareQuery);
-  const [teamId, setTeamId] = useState("");
+  const [teamId, setTeamId] = useState<Id<"teams"> | "">("");
   const [name, setName] = useState(question ?? "");
   const [error, setError] = useState<string | null>(null);
   const id = useId();
@@ -44,7 +45,11 @@ export function ShareQuery({ sql, question, onDone }: Props) {
   return (
     <form className="tool-form" onSubmit={submit} aria-label="Share with a team">
       <label htmlFor={`${id}-team`}>Team</label>
-      <select id={`${id}-team`} value={chosen} onChange={(e) => setTeamId(e.target.value)}>
+      <select
+        id={`${id}-team`}
+        value={chosen}
+        onChange={(e) => setTeamId(e.target.value as Id<"teams">)}
+      >
         {teams.map((team) => (
           <option key={team._id} value={team._id}>
             {team.name}

@@ -3,15 +3,16 @@ import hljs from "highlight.js/lib/core";
 import sqlLanguage from "highlight.js/lib/languages/sql";
 import { useId, useMemo, useState, type KeyboardEvent } from "react";
 
-import { api } from "../api";
+import { api } from "../convex/_generated/api";
 import { errorMessage } from "../lib/errors";
+import type { Id } from "../types";
 import { useOpenResult } from "./useOpenResult";
 
 hljs.registerLanguage("sql", sqlLanguage);
 
 interface Props {
   sql: string;
-  conversationId: string;
+  conversationId: Id<"conversations">;
 }
 
 /** The SQL of an answer, highlighted; editable and run again through the same guard. */

@@ -1,8 +1,8 @@
 import { useCallback } from "react";
 
-import type { AskResult } from "../api";
 import { useResults } from "../lib/results";
 import { conversationPath, navigate } from "../lib/router";
+import type { AskResult } from "../types";
 
 /** Keep a run's full result and show the conversation it was recorded in. */
 export function useOpenResult(): (result: AskResult) => void {

@@ -1,9 +1,10 @@
 import { useMutation } from "convex/react";
 
-import { api, type Me, type Theme } from "../api";
 import { signOut } from "../auth/session";
+import { api } from "../convex/_generated/api";
 import { Link } from "../lib/Link";
 import type { Route } from "../lib/router";
+import type { Me, Theme } from "../types";
 import { MenuIcon, MoonIcon, SunIcon } from "./icons";
 import { NotificationBell } from "./NotificationBell";
 

@@ -1,9 +1,10 @@
 import { useMutation, useQuery } from "convex/react";
 import { useEffect, useRef, useState } from "react";
 
-import { api, type Notification } from "../api";
+import { api } from "../convex/_generated/api";
 import { formatTime } from "../lib/format";
 import { Link } from "../lib/Link";
+import type { Notification } from "../types";
 import { BellIcon } from "./icons";
 
 /** The bell: a live unread count, and a panel to read and dismiss notifications. */

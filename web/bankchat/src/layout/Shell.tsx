@@ -1,11 +1,11 @@
 import { lazy, Suspense, useCallback, useEffect, useRef, useState } from "react";
 
-import type { Me } from "../api";
 import { ChatView } from "../chat/ChatView";
 import { useRoute, type Route } from "../lib/router";
 import { Conversations } from "../sidebar/Conversations";
 import { Favorites } from "../sidebar/Favorites";
 import { SidebarSearch } from "../sidebar/Search";
+import type { Me } from "../types";
 import { ErrorBoundary } from "./ErrorBoundary";
 import { Header } from "./Header";
 

@@ -1,4 +1,4 @@
-import type { Cell, ColumnInfo } from "../api";
+import type { Cell, ColumnInfo } from "../types";
 
 function field(value: Cell): string {
   const text = value === null || value === undefined ? "" : String(value);
@@ -31,7 +31,7 @@ export function labelledCsv(
       const c = info[i];
       const meaning =
         c.kind === "code" && value !== null && value !== undefined
-          ? c.values[String(value)]
+          ? c.values?.[String(value)]
           : undefined;
       out.push(meaning ?? value);
       if (raw && c.kind === "code") out.push(value);

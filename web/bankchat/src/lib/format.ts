@@ -1,4 +1,4 @@
-import type { Cell, ColumnInfo } from "../api";
+import type { Cell, ColumnInfo } from "../types";
 
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 
@@ -32,10 +32,8 @@ function grouped(value: number, decimals: number): string {
 export function formatValue(value: Cell, info?: ColumnInfo, fractions?: boolean): string {
   if (value === null || value === undefined) return "";
   if (!info) return formatCell(value);
-  if (info.kind === "code" && info.values[String(value)]) {
-    const meaning = info.values[String(value)];
-    return meaning.charAt(0).toUpperCase() + meaning.slice(1);
-  }
+  const meaning = info.kind === "code" ? info.values?.[String(value)] : undefined;
+  if (meaning) return meaning.charAt(0).toUpperCase() + meaning.slice(1);
   if (typeof value === "number") {
     if (info.kind === "money") {
       const text = grouped(value, (fractions ?? !Number.isInteger(value)) ? 2 : 0);

@@ -3,7 +3,7 @@
 // where this tab asked, and the kept rows elsewhere.
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from "react";
 
-import type { AskResult } from "../api";
+import type { AskResult } from "../types";
 
 interface Results {
   remember: (result: AskResult) => void;

@@ -3,8 +3,10 @@
 import type { MouseEvent } from "react";
 import { useCallback, useSyncExternalStore } from "react";
 
+import type { Id } from "../types";
+
 export type Route =
-  | { page: "chat"; conversationId: string | null }
+  | { page: "chat"; conversationId: Id<"conversations"> | null }
   | { page: "history" }
   | { page: "teams" }
   | { page: "audit" }
@@ -39,7 +41,9 @@ export function parseRoute(path: string): Route {
   const parts = path.split("/").filter(Boolean);
   if (parts.length === 0) return { page: "chat", conversationId: null };
   if (parts[0] === "c" && parts.length === 2) {
-    return { page: "chat", conversationId: decodeURIComponent(parts[1]) };
+    // why: the path names a conversation; the server checks that it is one of the caller's
+    const conversationId = decodeURIComponent(parts[1]) as Id<"conversations">;
+    return { page: "chat", conversationId };
   }
   if (parts[0] === "invite" && parts.length === 2) {
     return { page: "invite", token: decodeURIComponent(parts[1]) };

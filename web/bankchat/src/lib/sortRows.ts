@@ -1,4 +1,4 @@
-import type { Cell } from "../api";
+import type { Cell } from "../types";
 
 export type SortOrder = { column: number; descending: boolean } | null;
 

@@ -2,7 +2,7 @@
 // localStorage so the sign-in page and the first paint use it too.
 import { createContext, useContext, useLayoutEffect, type ReactNode } from "react";
 
-import type { Theme } from "../api";
+import type { Theme } from "../types";
 
 const KEY = "bankchat.theme";
 

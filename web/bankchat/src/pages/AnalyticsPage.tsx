@@ -1,8 +1,9 @@
 import { useQuery } from "convex/react";
 import { useMemo } from "react";
 
-import { api, type Analytics, type Counted, type Me } from "../api";
+import { api } from "../convex/_generated/api";
 import SeriesChart, { type Series } from "../results/Chart";
+import type { Analytics, Counted, Me } from "../types";
 
 /** Usage for admins, live: queries per day, the most-queried tables, outcomes and failures. */
 export default function AnalyticsPage({ me }: { me: Me }) {

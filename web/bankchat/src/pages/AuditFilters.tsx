@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from "react";
 
-import type { AuditFilter } from "../api";
+import type { AuditFilter } from "../types";
 
 const TABLES = ["account", "card", "client", "disp", "district", "loan", "order", "trans"];
 

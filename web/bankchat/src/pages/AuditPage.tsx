@@ -1,9 +1,10 @@
 import { usePaginatedQuery } from "convex/react";
 import { useState } from "react";
 
-import { api, type AuditFilter, type Me } from "../api";
+import { api } from "../convex/_generated/api";
 import { formatTime } from "../lib/format";
 import { Marked } from "../lib/Marked";
+import type { AuditFilter, Me } from "../types";
 import { AuditFilters } from "./AuditFilters";
 import { StatusBadge } from "./StatusBadge";
 

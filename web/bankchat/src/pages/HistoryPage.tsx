@@ -1,10 +1,11 @@
 import { useAction, usePaginatedQuery } from "convex/react";
 import { useState } from "react";
 
-import { api, type HistoryEntry } from "../api";
 import { useOpenResult } from "../chat/useOpenResult";
+import { api } from "../convex/_generated/api";
 import { errorMessage } from "../lib/errors";
 import { formatTime } from "../lib/format";
+import type { HistoryEntry } from "../types";
 import { StatusBadge } from "./StatusBadge";
 
 /** Every query the user ran, newest first, a page at a time (live), each one re-runnable. */

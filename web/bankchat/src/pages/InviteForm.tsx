@@ -1,10 +1,11 @@
 import { useMutation } from "convex/react";
 import { useEffect, useRef, useState, type FormEvent } from "react";
 
-import { api, type Invitation, type Role } from "../api";
+import { api } from "../convex/_generated/api";
 import { errorMessage } from "../lib/errors";
 import { formatTime } from "../lib/format";
 import { invitePath } from "../lib/router";
+import type { Invitation, Role } from "../types";
 import { RoleChecks } from "./RoleChecks";
 
 /** Invite an email with roles: the answer is a one-time sign-up link, shown here once. */

@@ -1,9 +1,10 @@
 import { useMutation, useQuery } from "convex/react";
 import { useState } from "react";
 
-import { api, type PendingInvite } from "../api";
+import { api } from "../convex/_generated/api";
 import { errorMessage } from "../lib/errors";
 import { formatTime } from "../lib/format";
+import type { PendingInvite } from "../types";
 
 /** Invitations not yet used, live; revoking one makes its link stop working. */
 export function InviteList() {

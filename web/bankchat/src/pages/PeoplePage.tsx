@@ -1,6 +1,7 @@
 import { useQuery } from "convex/react";
 
-import { api, type Me } from "../api";
+import { api } from "../convex/_generated/api";
+import type { Me } from "../types";
 import { InviteForm } from "./InviteForm";
 import { InviteList } from "./InviteList";
 import { UserList } from "./UserList";

@@ -1,9 +1,10 @@
 import { useAction, useMutation, useQuery } from "convex/react";
 import { useId, useState } from "react";
 
-import { api, type Me, type Review, type ReviewStatus } from "../api";
+import { api } from "../convex/_generated/api";
 import { errorMessage } from "../lib/errors";
 import { formatTime } from "../lib/format";
+import type { Me, Review, ReviewStatus } from "../types";
 
 /** Answers reported as wrong (administrators): correct the SQL, which then answers the same
  * question for the whole team, or dismiss the report. Live. */

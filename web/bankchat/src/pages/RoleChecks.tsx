@@ -1,6 +1,6 @@
 import { useId } from "react";
 
-import type { Role } from "../api";
+import type { Role } from "../types";
 
 interface Props {
   legend: string;

@@ -1,13 +1,14 @@
 import { useAction, useQuery } from "convex/react";
 import { useState } from "react";
 
-import { api, type SharedQuery } from "../api";
 import { useOpenResult } from "../chat/useOpenResult";
+import { api } from "../convex/_generated/api";
 import { errorMessage } from "../lib/errors";
 import { formatTime } from "../lib/format";
+import type { Id, SharedQuery } from "../types";
 
 /** The queries shared with a team, live; each runs as the reader, through their own role. */
-export function SharedQueries({ teamId }: { teamId: string }) {
+export function SharedQueries({ teamId }: { teamId: Id<"teams"> }) {
   const shared = useQuery(api.teams.getSharedQueries, { teamId });
   return (
     <>

@@ -1,12 +1,13 @@
 import { useMutation, useQuery } from "convex/react";
 import { useState } from "react";
 
-import { api, type TeamInvite, type TeamPendingInvite } from "../api";
+import { api } from "../convex/_generated/api";
 import { errorMessage } from "../lib/errors";
 import { formatTime } from "../lib/format";
+import type { Id, TeamInvite, TeamPendingInvite } from "../types";
 
 /** Team invitations waiting for the user's answer (nothing when there are none). */
-export function InvitationsForYou({ onJoined }: { onJoined: (teamId: string) => void }) {
+export function InvitationsForYou({ onJoined }: { onJoined: (teamId: Id<"teams">) => void }) {
   const invites = useQuery(api.teams.myInvites);
   if (!invites || invites.length === 0) return null;
   return (
@@ -21,7 +22,7 @@ export function InvitationsForYou({ onJoined }: { onJoined: (teamId: string) => 
   );
 }
 
-function ForYou({ invite, onJoined }: { invite: TeamInvite; onJoined: (id: string) => void }) {
+function ForYou({ invite, onJoined }: { invite: TeamInvite; onJoined: (id: Id<"teams">) => void }) {
   const accept = useMutation(api.teams.acceptInvite);
   const decline = useMutation(api.teams.declineInvite);
   const [error, setError] = useState<string | null>(null);
@@ -60,7 +61,7 @@ function ForYou({ invite, onJoined }: { invite: TeamInvite; onJoined: (id: strin
 }
 
 /** A team's invitations not yet answered (its owners see them), each one cancellable. */
-export function TeamPending({ teamId }: { teamId: string }) {
+export function TeamPending({ teamId }: { teamId: Id<"teams"> }) {
   const pending = useQuery(api.teams.pendingInvites, { teamId });
   if (!pending || pending.length === 0) return null;
   return (

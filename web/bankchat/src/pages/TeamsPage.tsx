@@ -1,8 +1,9 @@
 import { useMutation, useQuery } from "convex/react";
 import { useState, type FormEvent } from "react";
 
-import { api, type Team } from "../api";
+import { api } from "../convex/_generated/api";
 import { errorMessage } from "../lib/errors";
+import type { Id, Team } from "../types";
 import { SharedQueries } from "./SharedQueries";
 import { InvitationsForYou, TeamPending } from "./TeamInvites";
 
@@ -10,7 +11,7 @@ import { InvitationsForYou, TeamPending } from "./TeamInvites";
  * shared with each. */
 export default function TeamsPage() {
   const teams = useQuery(api.teams.myTeams);
-  const [chosen, setChosen] = useState<string | null>(null);
+  const [chosen, setChosen] = useState<Id<"teams"> | null>(null);
   const team = teams?.find((t) => t._id === chosen) ?? teams?.[0];
   return (
     <section className="page" aria-labelledby="teams-title">
@@ -48,7 +49,7 @@ export default function TeamsPage() {
   );
 }
 
-function CreateTeam({ onCreated }: { onCreated: (id: string) => void }) {
+function CreateTeam({ onCreated }: { onCreated: (id: Id<"teams">) => void }) {
   const create = useMutation(api.teams.createTeam);
   const [name, setName] = useState("");
   const [error, setError] = useState<string | null>(null);
@@ -109,7 +110,7 @@ function TeamDetail({ team }: { team: Team }) {
 
 /** Owners invite by email; the invitee joins by accepting. The answer never says whether the
  * email has an account. */
-function InviteMember({ teamId }: { teamId: string }) {
+function InviteMember({ teamId }: { teamId: Id<"teams"> }) {
   const invite = useMutation(api.teams.addMember);
   const [email, setEmail] = useState("");
   const [sent, setSent] = useState<string | null>(null);

@@ -1,8 +1,9 @@
 import { useMutation, useQuery } from "convex/react";
 import { useState } from "react";
 
-import { api, type Me, type Role, type UserSummary } from "../api";
+import { api } from "../convex/_generated/api";
 import { errorMessage } from "../lib/errors";
+import type { Me, Role, UserSummary } from "../types";
 import { RoleChecks } from "./RoleChecks";
 import { StatusBadge } from "./StatusBadge";
 

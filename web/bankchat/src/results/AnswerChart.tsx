@@ -1,7 +1,7 @@
 import { lazy, Suspense, useMemo } from "react";
 
-import type { Cell, ChartSpec, ColumnInfo } from "../api";
 import { formatValue } from "../lib/format";
+import type { Cell, ChartSpec, ColumnInfo } from "../types";
 
 // why: chart.js is the largest dependency; it loads with the first chart
 const SeriesChart = lazy(() => import("./Chart"));

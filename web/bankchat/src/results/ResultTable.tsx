@@ -1,9 +1,9 @@
 import { useMemo, useState } from "react";
 
-import type { Cell, ColumnInfo } from "../api";
 import { downloadText, labelledCsv } from "../lib/csv";
 import { columnTitle, formatValue } from "../lib/format";
 import { sortRows, type SortOrder } from "../lib/sortRows";
+import type { Cell, ColumnInfo } from "../types";
 
 const PAGE_SIZE = 20;
 

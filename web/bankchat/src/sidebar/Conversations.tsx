@@ -1,13 +1,14 @@
 import { useMutation, useQuery } from "convex/react";
 import { useState, type FormEvent } from "react";
 
-import { api, type Conversation } from "../api";
+import { api } from "../convex/_generated/api";
 import { errorMessage } from "../lib/errors";
 import { Link } from "../lib/Link";
 import { conversationPath, navigate } from "../lib/router";
+import type { Conversation, Id } from "../types";
 
 interface Props {
-  currentId: string | null;
+  currentId: Id<"conversations"> | null;
   onNavigate: () => void;
 }
 

@@ -1,11 +1,12 @@
 import { useMutation, useQuery } from "convex/react";
 import { useState } from "react";
 
-import { api, type Favorite } from "../api";
+import { api } from "../convex/_generated/api";
+import type { Favorite, Id } from "../types";
 import { useRunFavorite } from "./useRunFavorite";
 
 interface Props {
-  conversationId: string | null;
+  conversationId: Id<"conversations"> | null;
   onNavigate: () => void;
 }
 
@@ -57,7 +58,7 @@ export function Favorites({ conversationId, onNavigate }: Props) {
 
 interface ItemProps {
   favorite: Favorite;
-  conversationId: string | null;
+  conversationId: Id<"conversations"> | null;
   onNavigate: () => void;
 }
 

@@ -1,10 +1,11 @@
 import { useQuery } from "convex/react";
 import { useEffect, useState, type ReactNode } from "react";
 
-import { api, type SearchResults } from "../api";
+import { api } from "../convex/_generated/api";
 import { Link } from "../lib/Link";
 import { Marked } from "../lib/Marked";
 import { conversationPath } from "../lib/router";
+import type { Id, SearchResults } from "../types";
 import { useRunFavorite } from "./useRunFavorite";
 
 const PAUSE_MS = 250;
@@ -20,7 +21,7 @@ function useSettled(value: string, ms: number): string {
 }
 
 interface Props {
-  conversationId: string | null;
+  conversationId: Id<"conversations"> | null;
   onNavigate: () => void;
   /** What the sidebar shows while nothing is searched (the conversations and favorites). */
   children: ReactNode;
@@ -67,7 +68,7 @@ export function SidebarSearch({ conversationId, onNavigate, children }: Props) {
 interface FoundProps {
   query: string;
   results: SearchResults | undefined;
-  conversationId: string | null;
+  conversationId: Id<"conversations"> | null;
   onNavigate: () => void;
 }
 
@@ -146,13 +147,13 @@ function FoundGroup({ title, children }: { title: string; children: ReactNode })
 
 interface FavoriteProps {
   favorite: SearchResults["favorites"][number];
-  conversationId: string | null;
+  conversationId: Id<"conversations"> | null;
   onNavigate: () => void;
 }
 
 function FoundFavorite({ favorite, conversationId, onNavigate }: FavoriteProps) {
   const { runAgain, busy, error } = useRunFavorite(favorite.favoriteId, conversationId, onNavigate);
-  const name = favorite.name.text;
+  const name = favorite.name?.text ?? "";
 
   return (
     <li className="side-item favorite">

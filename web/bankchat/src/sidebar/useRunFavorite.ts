@@ -1,14 +1,15 @@
 import { useAction } from "convex/react";
 import { useState } from "react";
 
-import { api } from "../api";
 import { useOpenResult } from "../chat/useOpenResult";
+import { api } from "../convex/_generated/api";
 import { errorMessage } from "../lib/errors";
+import type { Id } from "../types";
 
 /** Run a favorite again (in the open conversation, if any) and show its result. */
 export function useRunFavorite(
-  favoriteId: string,
-  conversationId: string | null,
+  favoriteId: Id<"favorites">,
+  conversationId: Id<"conversations"> | null,
   onNavigate: () => void,
 ) {
   const run = useAction(api.favorites.runFavorite);

@@ -13,7 +13,18 @@ import type { Doc, Id } from "./dataModel";
  */
 export declare const api: {
   analytics: {
-    getAnalytics: FunctionReference<"query", "public", { sinceDay?: string }, any>;
+    getAnalytics: FunctionReference<
+      "query",
+      "public",
+      { sinceDay?: string },
+      {
+        queriesPerDay: Array<{ day: string; count: number }>;
+        byStatus: Array<{ key: string; count: number }>;
+        popularQuestions: Array<{ key: string; count: number }>;
+        topTables: Array<{ key: string; count: number }>;
+        failures: number;
+      }
+    >;
   };
   audit: {
     getAuditLogs: FunctionReference<
@@ -30,7 +41,27 @@ export declare const api: {
         text?: string;
         limit?: number;
       },
-      any
+      Array<{
+        _id: Id<"auditLogs">;
+        _creationTime: number;
+        userId: Id<"users">;
+        userEmail: string;
+        action: string;
+        question?: string;
+        sql?: string;
+        tables: Array<string>;
+        allowed: boolean;
+        outcome?: "answered" | "refused" | "not_understood" | "failed" | "asked_back";
+        reason?: string;
+        ipAddress?: string;
+        userAgent?: string;
+        timestamp: number;
+        found?: {
+          question?: { text: string; matches: Array<Array<number>> };
+          sql?: { text: string; matches: Array<Array<number>> };
+          reason?: { text: string; matches: Array<Array<number>> };
+        };
+      }>
     >;
     pageAuditLogs: FunctionReference<
       "query",
@@ -53,7 +84,33 @@ export declare const api: {
         outcome?: string;
         text?: string;
       },
-      any
+      {
+        page: Array<{
+          _id: Id<"auditLogs">;
+          _creationTime: number;
+          userId: Id<"users">;
+          userEmail: string;
+          action: string;
+          question?: string;
+          sql?: string;
+          tables: Array<string>;
+          allowed: boolean;
+          outcome?: "answered" | "refused" | "not_understood" | "failed" | "asked_back";
+          reason?: string;
+          ipAddress?: string;
+          userAgent?: string;
+          timestamp: number;
+          found?: {
+            question?: { text: string; matches: Array<Array<number>> };
+            sql?: { text: string; matches: Array<Array<number>> };
+            reason?: { text: string; matches: Array<Array<number>> };
+          };
+        }>;
+        isDone: boolean;
+        continueCursor: string;
+        splitCursor?: string | null;
+        pageStatus?: "SplitRecommended" | "SplitRequired" | null;
+      }
     >;
   };
   chat: {
@@ -61,44 +118,215 @@ export declare const api: {
       "action",
       "public",
       { question: string; conversationId?: Id<"conversations"> },
-      any
+      {
+        question: string | null;
+        sql: string | null;
+        columns: Array<string>;
+        rows: Array<Array<any>>;
+        row_count: number;
+        truncated: boolean;
+        engine: string | null;
+        explanation: string | null;
+        error: string | null;
+        denied: boolean;
+        not_understood: boolean;
+        tables: Array<string>;
+        execution_ms: number | null;
+        chart: {
+          type: "bar" | "line";
+          x: string;
+          y: string;
+          title: string;
+          xLabel?: string;
+          yLabel?: string;
+        } | null;
+        column_info: Array<{
+          name: string;
+          label: string;
+          kind: "id" | "text" | "code" | "date" | "money" | "number" | "percent" | "count";
+          unit?: string | null;
+          source?: string | null;
+          values?: Record<string, string>;
+        }>;
+        interpretation: Array<{ part: string; text: string }>;
+        flags: Array<string>;
+        choices: Array<{ label: string; sql: string }>;
+        status: "success" | "error" | "denied" | "not_understood" | "ambiguous";
+        conversationId: Id<"conversations">;
+        messageId: Id<"messages"> | null;
+      }
     >;
     deleteConversation: FunctionReference<
       "mutation",
       "public",
       { conversationId: Id<"conversations"> },
-      any
+      null
     >;
-    getConversationMessages: FunctionReference<"query", "public", { conversationId: Id<"conversations"> }, any>;
-    listConversations: FunctionReference<"query", "public", any, any>;
+    getConversationMessages: FunctionReference<
+      "query",
+      "public",
+      { conversationId: Id<"conversations"> },
+      Array<{
+        _id: Id<"messages">;
+        _creationTime: number;
+        conversationId: Id<"conversations">;
+        userId: Id<"users">;
+        type: "user" | "assistant";
+        content: string;
+        sql?: string;
+        resultCount?: number;
+        executionTimeMs?: number;
+        error?: string;
+        denied?: boolean;
+        engine?: string;
+        columns?: Array<string>;
+        rows?: Array<Array<any>>;
+        chart?: {
+          type: "bar" | "line";
+          x: string;
+          y: string;
+          title: string;
+          xLabel?: string;
+          yLabel?: string;
+        };
+        columnInfo?: Array<{
+          name: string;
+          label: string;
+          kind: "id" | "text" | "code" | "date" | "money" | "number" | "percent" | "count";
+          unit?: string | null;
+          source?: string | null;
+          values?: Record<string, string>;
+        }>;
+        interpretation?: Array<{ part: string; text: string }>;
+        flags?: Array<string>;
+        choices?: Array<{ label: string; sql: string }>;
+        timestamp: number;
+      }>
+    >;
+    listConversations: FunctionReference<"query", "public", any, Array<Doc<"conversations">>>;
     renameConversation: FunctionReference<
       "mutation",
       "public",
       { conversationId: Id<"conversations">; title: string },
-      any
+      null
     >;
     runSql: FunctionReference<
       "action",
       "public",
       { sql: string; conversationId?: Id<"conversations"> },
-      any
+      {
+        question: string | null;
+        sql: string | null;
+        columns: Array<string>;
+        rows: Array<Array<any>>;
+        row_count: number;
+        truncated: boolean;
+        engine: string | null;
+        explanation: string | null;
+        error: string | null;
+        denied: boolean;
+        not_understood: boolean;
+        tables: Array<string>;
+        execution_ms: number | null;
+        chart: {
+          type: "bar" | "line";
+          x: string;
+          y: string;
+          title: string;
+          xLabel?: string;
+          yLabel?: string;
+        } | null;
+        column_info: Array<{
+          name: string;
+          label: string;
+          kind: "id" | "text" | "code" | "date" | "money" | "number" | "percent" | "count";
+          unit?: string | null;
+          source?: string | null;
+          values?: Record<string, string>;
+        }>;
+        interpretation: Array<{ part: string; text: string }>;
+        flags: Array<string>;
+        choices: Array<{ label: string; sql: string }>;
+        status: "success" | "error" | "denied" | "not_understood" | "ambiguous";
+        conversationId: Id<"conversations">;
+        messageId: Id<"messages"> | null;
+      }
     >;
     sendMessage: FunctionReference<
       "mutation",
       "public",
       { conversationId?: Id<"conversations">; content: string },
-      any
+      Id<"conversations">
     >;
   };
   favorites: {
-    deleteFavorite: FunctionReference<"mutation", "public", { favoriteId: Id<"favorites"> }, any>;
-    getFavorites: FunctionReference<"query", "public", { tag?: string }, any>;
-    markUsed: FunctionReference<"mutation", "public", { favoriteId: Id<"favorites"> }, any>;
+    deleteFavorite: FunctionReference<"mutation", "public", { favoriteId: Id<"favorites"> }, null>;
+    getFavorites: FunctionReference<
+      "query",
+      "public",
+      { tag?: string },
+      Array<{
+        _id: Id<"favorites">;
+        _creationTime: number;
+        userId: Id<"users">;
+        name: string;
+        question?: string;
+        sql: string;
+        tags: Array<string>;
+        isPublic: boolean;
+        useCount: number;
+        createdAt: number;
+        lastUsedAt?: number;
+        mine: boolean;
+      }>
+    >;
+    markUsed: FunctionReference<
+      "mutation",
+      "public",
+      { favoriteId: Id<"favorites"> },
+      Doc<"favorites">
+    >;
     runFavorite: FunctionReference<
       "action",
       "public",
       { favoriteId: Id<"favorites">; conversationId?: Id<"conversations"> },
-      any
+      {
+        question: string | null;
+        sql: string | null;
+        columns: Array<string>;
+        rows: Array<Array<any>>;
+        row_count: number;
+        truncated: boolean;
+        engine: string | null;
+        explanation: string | null;
+        error: string | null;
+        denied: boolean;
+        not_understood: boolean;
+        tables: Array<string>;
+        execution_ms: number | null;
+        chart: {
+          type: "bar" | "line";
+          x: string;
+          y: string;
+          title: string;
+          xLabel?: string;
+          yLabel?: string;
+        } | null;
+        column_info: Array<{
+          name: string;
+          label: string;
+          kind: "id" | "text" | "code" | "date" | "money" | "number" | "percent" | "count";
+          unit?: string | null;
+          source?: string | null;
+          values?: Record<string, string>;
+        }>;
+        interpretation: Array<{ part: string; text: string }>;
+        flags: Array<string>;
+        choices: Array<{ label: string; sql: string }>;
+        status: "success" | "error" | "denied" | "not_understood" | "ambiguous";
+        conversationId: Id<"conversations">;
+        messageId: Id<"messages"> | null;
+      }
     >;
     saveFavorite: FunctionReference<
       "mutation",
@@ -110,7 +338,7 @@ export declare const api: {
         tags?: Array<string>;
         isPublic?: boolean;
       },
-      any
+      Id<"favorites">
     >;
     updateFavorite: FunctionReference<
       "mutation",
@@ -121,12 +349,17 @@ export declare const api: {
         tags?: Array<string>;
         isPublic?: boolean;
       },
-      any
+      null
     >;
   };
   history: {
-    getEntry: FunctionReference<"query", "public", { historyId: Id<"queryHistory"> }, any>;
-    listHistory: FunctionReference<"query", "public", { limit?: number }, any>;
+    getEntry: FunctionReference<
+      "query",
+      "public",
+      { historyId: Id<"queryHistory"> },
+      Doc<"queryHistory">
+    >;
+    listHistory: FunctionReference<"query", "public", { limit?: number }, Array<Doc<"queryHistory">>>;
     pageHistory: FunctionReference<
       "query",
       "public",
@@ -140,92 +373,308 @@ export declare const api: {
           maximumBytesRead?: number;
         };
       },
-      any
+      {
+        page: Array<Doc<"queryHistory">>;
+        isDone: boolean;
+        continueCursor: string;
+        splitCursor?: string | null;
+        pageStatus?: "SplitRecommended" | "SplitRequired" | null;
+      }
     >;
-    rerun: FunctionReference<"action", "public", { historyId: Id<"queryHistory"> }, any>;
+    rerun: FunctionReference<
+      "action",
+      "public",
+      { historyId: Id<"queryHistory"> },
+      {
+        question: string | null;
+        sql: string | null;
+        columns: Array<string>;
+        rows: Array<Array<any>>;
+        row_count: number;
+        truncated: boolean;
+        engine: string | null;
+        explanation: string | null;
+        error: string | null;
+        denied: boolean;
+        not_understood: boolean;
+        tables: Array<string>;
+        execution_ms: number | null;
+        chart: {
+          type: "bar" | "line";
+          x: string;
+          y: string;
+          title: string;
+          xLabel?: string;
+          yLabel?: string;
+        } | null;
+        column_info: Array<{
+          name: string;
+          label: string;
+          kind: "id" | "text" | "code" | "date" | "money" | "number" | "percent" | "count";
+          unit?: string | null;
+          source?: string | null;
+          values?: Record<string, string>;
+        }>;
+        interpretation: Array<{ part: string; text: string }>;
+        flags: Array<string>;
+        choices: Array<{ label: string; sql: string }>;
+        status: "success" | "error" | "denied" | "not_understood" | "ambiguous";
+        conversationId: Id<"conversations">;
+        messageId: Id<"messages"> | null;
+      }
+    >;
   };
   notifications: {
-    getUnread: FunctionReference<"query", "public", any, any>;
-    listNotifications: FunctionReference<"query", "public", { limit?: number }, any>;
-    markAllRead: FunctionReference<"mutation", "public", any, any>;
+    getUnread: FunctionReference<"query", "public", any, Array<Doc<"notifications">>>;
+    listNotifications: FunctionReference<
+      "query",
+      "public",
+      { limit?: number },
+      Array<Doc<"notifications">>
+    >;
+    markAllRead: FunctionReference<"mutation", "public", any, null>;
     markRead: FunctionReference<
       "mutation",
       "public",
       { notificationId: Id<"notifications"> },
-      any
+      null
     >;
   };
   reviews: {
-    correctReview: FunctionReference<"action", "public", { reviewId: Id<"reviews">; sql: string }, any>;
-    dismissReview: FunctionReference<"mutation", "public", { reviewId: Id<"reviews"> }, any>;
-    listReviews: FunctionReference<"query", "public", { status?: string }, any>;
-    myReports: FunctionReference<"query", "public", any, any>;
+    correctReview: FunctionReference<
+      "action",
+      "public",
+      { reviewId: Id<"reviews">; sql: string },
+      { ok: true; rowCount: number; columns: Array<string> } | { ok: false; error: string }
+    >;
+    dismissReview: FunctionReference<"mutation", "public", { reviewId: Id<"reviews"> }, null>;
+    listReviews: FunctionReference<
+      "query",
+      "public",
+      { status?: string },
+      Array<{
+        _id: Id<"reviews">;
+        _creationTime: number;
+        messageId: Id<"messages">;
+        userId: Id<"users">;
+        userEmail: string;
+        question?: string;
+        answer: string;
+        sql?: string;
+        interpretation?: Array<{ part: string; text: string }>;
+        note?: string;
+        status: "open" | "corrected" | "dismissed";
+        correctedSql?: string;
+        resolvedBy?: string;
+        resolvedAt?: number;
+        createdAt: number;
+      }>
+    >;
+    myReports: FunctionReference<"query", "public", any, Array<Id<"messages">>>;
     reportWrong: FunctionReference<
       "mutation",
       "public",
       { messageId: Id<"messages">; note?: string },
-      any
+      Id<"reviews">
     >;
   };
   search: {
-    mine: FunctionReference<"query", "public", { text: string; limit?: number }, any>;
+    mine: FunctionReference<
+      "query",
+      "public",
+      { text: string; limit?: number },
+      {
+        questions: Array<{
+          historyId: Id<"queryHistory">;
+          conversationId: Id<"conversations"> | null;
+          status: "success" | "error" | "denied" | "not_understood" | "ambiguous";
+          timestamp: number;
+          question: { text: string; matches: Array<Array<number>> } | null;
+          sql: { text: string; matches: Array<Array<number>> } | null;
+        }>;
+        answers: Array<{
+          messageId: Id<"messages">;
+          conversationId: Id<"conversations">;
+          timestamp: number;
+          content: { text: string; matches: Array<Array<number>> } | null;
+        }>;
+        favorites: Array<{
+          favoriteId: Id<"favorites">;
+          name: { text: string; matches: Array<Array<number>> } | null;
+          question: { text: string; matches: Array<Array<number>> } | null;
+          sql: { text: string; matches: Array<Array<number>> } | null;
+          tags: Array<string>;
+        }>;
+      }
+    >;
   };
   teams: {
-    acceptInvite: FunctionReference<"mutation", "public", { inviteId: Id<"teamInvites"> }, any>;
-    addMember: FunctionReference<"mutation", "public", { teamId: Id<"teams">; email: string }, any>;
-    cancelInvite: FunctionReference<"mutation", "public", { inviteId: Id<"teamInvites"> }, any>;
-    createTeam: FunctionReference<"mutation", "public", { name: string; description?: string }, any>;
-    declineInvite: FunctionReference<"mutation", "public", { inviteId: Id<"teamInvites"> }, any>;
-    getSharedQueries: FunctionReference<"query", "public", { teamId: Id<"teams"> }, any>;
-    members: FunctionReference<"query", "public", { teamId: Id<"teams"> }, any>;
-    myInvites: FunctionReference<"query", "public", any, any>;
-    myTeams: FunctionReference<"query", "public", any, any>;
-    pendingInvites: FunctionReference<"query", "public", { teamId: Id<"teams"> }, any>;
+    acceptInvite: FunctionReference<
+      "mutation",
+      "public",
+      { inviteId: Id<"teamInvites"> },
+      Id<"teams">
+    >;
+    addMember: FunctionReference<
+      "mutation",
+      "public",
+      { teamId: Id<"teams">; email: string },
+      { invited: string }
+    >;
+    cancelInvite: FunctionReference<"mutation", "public", { inviteId: Id<"teamInvites"> }, null>;
+    createTeam: FunctionReference<
+      "mutation",
+      "public",
+      { name: string; description?: string },
+      Id<"teams">
+    >;
+    declineInvite: FunctionReference<"mutation", "public", { inviteId: Id<"teamInvites"> }, null>;
+    getSharedQueries: FunctionReference<
+      "query",
+      "public",
+      { teamId: Id<"teams"> },
+      Array<Doc<"sharedQueries">>
+    >;
+    members: FunctionReference<
+      "query",
+      "public",
+      { teamId: Id<"teams"> },
+      Array<{ userId: Id<"users">; email: string; name: string; role: "owner" | "member" }>
+    >;
+    myInvites: FunctionReference<
+      "query",
+      "public",
+      any,
+      Array<{
+        _id: Id<"teamInvites">;
+        teamId: Id<"teams">;
+        teamName: string;
+        invitedBy: string | null;
+        createdAt: number;
+      }>
+    >;
+    myTeams: FunctionReference<
+      "query",
+      "public",
+      any,
+      Array<{
+        _id: Id<"teams">;
+        _creationTime: number;
+        name: string;
+        description?: string;
+        createdBy: Id<"users">;
+        createdAt: number;
+        myRole: "owner" | "member";
+      }>
+    >;
+    pendingInvites: FunctionReference<
+      "query",
+      "public",
+      { teamId: Id<"teams"> },
+      Array<Doc<"teamInvites">>
+    >;
     removeMember: FunctionReference<
       "mutation",
       "public",
       { teamId: Id<"teams">; userId: Id<"users"> },
-      any
+      null
     >;
     shareQuery: FunctionReference<
       "mutation",
       "public",
       { teamId: Id<"teams">; name: string; sql: string; question?: string },
-      any
+      Id<"sharedQueries">
     >;
   };
   users: {
-    demoAccounts: FunctionReference<"query", "public", any, any>;
-    ensureUser: FunctionReference<"mutation", "public", any, any>;
-    inviteInfo: FunctionReference<"query", "public", { token: string }, any>;
+    demoAccounts: FunctionReference<
+      "query",
+      "public",
+      any,
+      Array<{ email: string; role: string; password: string }>
+    >;
+    ensureUser: FunctionReference<"mutation", "public", any, Id<"users">>;
+    inviteInfo: FunctionReference<
+      "query",
+      "public",
+      { token: string },
+      { email: string; state: "valid" | "used" | "revoked" | "expired" } | null
+    >;
     inviteUser: FunctionReference<
       "mutation",
       "public",
       { email: string; roles: Array<string> },
-      any
+      { inviteId: Id<"invites">; email: string; token: string; expiresAt: number }
     >;
-    listInvites: FunctionReference<"query", "public", any, any>;
-    listRoles: FunctionReference<"query", "public", any, any>;
-    listUsers: FunctionReference<"query", "public", any, any>;
-    me: FunctionReference<"query", "public", any, any>;
-    revokeInvite: FunctionReference<"mutation", "public", { inviteId: Id<"invites"> }, any>;
+    listInvites: FunctionReference<
+      "query",
+      "public",
+      any,
+      Array<{
+        _id: Id<"invites">;
+        email: string;
+        roles: Array<string>;
+        createdAt: number;
+        expiresAt: number;
+      }>
+    >;
+    listRoles: FunctionReference<
+      "query",
+      "public",
+      any,
+      Array<{ _id: Id<"roles">; name: string; description: string }>
+    >;
+    listUsers: FunctionReference<
+      "query",
+      "public",
+      any,
+      Array<{
+        _id: Id<"users">;
+        email: string;
+        name: string;
+        isActive: boolean;
+        roles: Array<string>;
+        createdAt: number;
+      }>
+    >;
+    me: FunctionReference<
+      "query",
+      "public",
+      any,
+      {
+        _id: Id<"users">;
+        _creationTime: number;
+        email: string;
+        name: string;
+        tokenIdentifier?: string;
+        roleIds: Array<Id<"roles">>;
+        departmentId?: string;
+        isActive: boolean;
+        avatarUrl?: string;
+        preferences: { theme: "light" | "dark"; notificationsEnabled: boolean };
+        createdAt: number;
+        roles: Array<string>;
+        features: Array<"admin" | "analytics" | "audit">;
+      } | null
+    >;
+    revokeInvite: FunctionReference<"mutation", "public", { inviteId: Id<"invites"> }, null>;
     setActive: FunctionReference<
       "mutation",
       "public",
       { userId: Id<"users">; isActive: boolean },
-      any
+      null
     >;
     setRoles: FunctionReference<
       "mutation",
       "public",
       { userId: Id<"users">; roles: Array<string> },
-      any
+      null
     >;
     updatePreferences: FunctionReference<
       "mutation",
       "public",
       { theme?: "light" | "dark"; notificationsEnabled?: boolean },
-      any
+      { theme: "light" | "dark"; notificationsEnabled: boolean }
     >;
   };
 };
@@ -247,22 +696,33 @@ export declare const internal: {
         ipAddress?: string;
         userAgent?: string;
       },
-      any
+      Id<"messages"> | null
     >;
     startTurn: FunctionReference<
       "mutation",
       "internal",
       { conversationId?: Id<"conversations">; content: string },
-      any
+      {
+        conversationId: Id<"conversations">;
+        user: Doc<"users">;
+        roles: Array<Doc<"roles">>;
+        examples: Array<Array<string>>;
+        history: Array<Array<string>>;
+      }
     >;
   };
   reviews: {
-    reviewer: FunctionReference<"query", "internal", { reviewId: Id<"reviews"> }, any>;
+    reviewer: FunctionReference<
+      "query",
+      "internal",
+      { reviewId: Id<"reviews"> },
+      { admin: Doc<"users">; roles: Array<Doc<"roles">>; review: Doc<"reviews"> }
+    >;
     saveCorrection: FunctionReference<
       "mutation",
       "internal",
       { reviewId: Id<"reviews">; sql: string },
-      any
+      null
     >;
   };
   users: {
@@ -270,7 +730,7 @@ export declare const internal: {
       "query",
       "internal",
       { userId?: Id<"users">; email?: string },
-      any
+      { user: Doc<"users">; roles: Array<Doc<"roles">> } | null
     >;
     admitSignup: FunctionReference<
       "mutation",
@@ -283,15 +743,15 @@ export declare const internal: {
         admittedByPolicy: boolean;
         invite?: string;
       },
-      any
+      boolean
     >;
-    anyAdmin: FunctionReference<"query", "internal", any, any>;
-    checkAccess: FunctionReference<"query", "internal", { rule: string }, any>;
+    anyAdmin: FunctionReference<"query", "internal", any, boolean>;
+    checkAccess: FunctionReference<"query", "internal", { rule: string }, null>;
     makeAdmin: FunctionReference<
       "mutation",
       "internal",
       { email: string; tokenIdentifier?: string },
-      any
+      Id<"users">
     >;
     seed: FunctionReference<
       "mutation",
@@ -300,9 +760,9 @@ export declare const internal: {
         roles: Array<any>;
         users: Array<{ email: string; name: string; role: string; tokenIdentifier: string }>;
       },
-      any
+      number
     >;
-    seedRoles: FunctionReference<"mutation", "internal", { roles: Array<any> }, any>;
+    seedRoles: FunctionReference<"mutation", "internal", { roles: Array<any> }, null>;
   };
 };
 
