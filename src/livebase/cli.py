@@ -197,9 +197,12 @@ def _backup(opts: argparse.Namespace) -> int:
     from livebase.services.backup import export_zip, import_zip
 
     try:
-        with Runtime(
-            opts.app, opts.data_dir, db=opts.db, shared=True, storage=opts.storage
-        ) as runtime:
+        with (
+            ProgressBars(),
+            Runtime(
+                opts.app, opts.data_dir, db=opts.db, shared=True, storage=opts.storage
+            ) as runtime,
+        ):
             if opts.command == "export":
                 done = export_zip(runtime, opts.path)
                 count = sum(done.tables.values())
@@ -461,24 +464,26 @@ def _serve(opts: argparse.Namespace) -> int:
     host = "127.0.0.1" if opts.host in ("0.0.0.0", "::") else opts.host
     origin = opts.origin or f"http://{host}:{opts.port}"
     try:
-        runtime = Runtime(
-            opts.app,
-            opts.data_dir,
-            db=opts.db,
-            storage=opts.storage,
-            peers=opts.listen_fd is not None,  # a worker of --workers N
-            # why: other processes may write to the same SQLite file: more workers, or the
-            # CLI's run, import and create-admin commands while this one serves
-            shared=True,
-            synchronous=opts.synchronous,
-            origin=origin,
-            max_upload=opts.max_upload,
-            query_timeout=opts.query_timeout,
-            mutation_timeout=opts.mutation_timeout,
-            action_timeout=opts.action_timeout,
-            # why: a process of its own would keep running the code as it was at start
-            query_process=opts.query_process and not dev,
-        )
+        with ProgressBars():  # why: new indexes are backfilled before the server starts
+            runtime = Runtime(
+                opts.app,
+                opts.data_dir,
+                db=opts.db,
+                storage=opts.storage,
+                peers=opts.listen_fd is not None,  # a worker of --workers N
+                # why: other processes may write to the same SQLite file: more workers, or the
+                # CLI's run, import and create-admin commands while this one serves
+                shared=True,
+                synchronous=opts.synchronous,
+                origin=origin,
+                site_origin=f"http://{host}:{opts.http_port}" if opts.http_port else None,
+                max_upload=opts.max_upload,
+                query_timeout=opts.query_timeout,
+                mutation_timeout=opts.mutation_timeout,
+                action_timeout=opts.action_timeout,
+                # why: a process of its own would keep running the code as it was at start
+                query_process=opts.query_process and not dev,
+            )
         app = create_app(runtime, static_dir=opts.static)
         reloader = _dev_reloader(app.state.server, opts) if dev else None
     except LivebaseError as exc:
@@ -555,6 +560,76 @@ def _dev_reloader(server: Any, opts: argparse.Namespace) -> Any:
     write_client_code(server.runtime.app)
     print(f"livebase: watching {app_folder(server.runtime.app)} for changes", flush=True)
     return Reloader(server, on_loaded=write_client_code)
+
+
+class ProgressBars:
+    """Progress bars (rich, on stderr) for long work while a command runs: backfills of new
+    indexes, imports, exports (livebase.engine.progress). Work shorter than ``delay`` seconds
+    draws nothing."""
+
+    def __init__(self, delay: float | None = None, every: float = 0.2) -> None:
+        if delay is None:
+            delay = float(os.environ.get("LIVEBASE_PROGRESS_AFTER", "0.5"))
+        self.delay, self.every = delay, every
+        self._stop = threading.Event()
+        self._since = time.time()
+        self._thread = threading.Thread(target=self._draw, name="livebase-progress", daemon=True)
+
+    def __enter__(self) -> ProgressBars:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+
+    def _draw(self) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        from livebase.engine import progress
+
+        bars: Progress | None = None
+        shown: dict[int, Any] = {}  # task id -> its bar
+        drawn: set[int] = set()  # tasks already drawn to the end
+        while True:
+            stopping = self._stop.wait(self.every)
+            now = time.time()
+            tasks = [t for t in progress.running() if now - t.started >= self.delay]
+            ended = [
+                t
+                for t in progress.finished()
+                if t.id not in drawn
+                and t.ended is not None
+                and t.ended - t.started >= self.delay
+                and t.ended >= self._since
+            ]
+            if (tasks or ended) and bars is None:
+                bars = Progress(
+                    TextColumn("{task.description}"),
+                    BarColumn(),
+                    TextColumn("{task.completed:,.0f} items"),
+                    TimeElapsedColumn(),
+                    console=Console(stderr=True),
+                )
+                bars.start()
+            for t in [*tasks, *ended]:
+                assert bars is not None
+                if t.id not in shown:
+                    shown[t.id] = bars.add_task(t.description, total=t.total)
+                finished = t.ended is not None
+                total = t.done if finished else t.total
+                bars.update(shown[t.id], completed=t.done, total=total)
+                if finished:
+                    drawn.add(t.id)
+                    del shown[t.id]
+            if bars is not None and not shown:
+                bars.stop()
+                bars = None
+            if stopping:
+                if bars is not None:
+                    bars.stop()
+                return
 
 
 def _exit_soon() -> None:

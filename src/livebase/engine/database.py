@@ -18,7 +18,7 @@ from contextlib import AbstractContextManager
 from functools import partial
 from typing import Any
 
-from livebase.engine import values, wallclock
+from livebase.engine import progress, values, wallclock
 from livebase.engine.catalog import (
     Catalog,
     IndexInfo,
@@ -283,24 +283,30 @@ class Database:
         """Write entries of a new index for every existing document, in batches."""
         table = self._tables_of(index)
         count = 0
-        for batch in self._all_documents(table, _BACKFILL_BATCH):
-            if isinstance(index, VectorIndexInfo):
-                found = [vector_entry(index, doc, id_key(doc["_id"])) for doc in batch]
-                vectors = [entry for entry in found if entry is not None]
-                write = {index.id: [entry.doc for entry in vectors]}
-                build = partial(Commit, vector_adds=vectors, write_set=write)
-            elif isinstance(index, SearchIndexInfo):
-                entries = [entry_of(index, doc, id_key(doc["_id"])) for doc in batch]
-                terms = {term for entry in entries for term in entry.text_terms()}
-                build = partial(Commit, search_adds=entries, write_set={index.id: sorted(terms)})
-            else:
-                adds = [(index.id, index.key_of(doc), id_key(doc["_id"])) for doc in batch]
-                write_set = {index.id: [add[1] for add in adds]}
-                build = partial(Commit, index_adds=adds, write_set=write_set)
-            self.committer.commit(build)
-            count += len(batch)
+        with progress.task(f"backfilling index {table.name}.{index.name}") as work:
+            for batch in self._all_documents(table, _BACKFILL_BATCH):
+                self._backfill_batch(index, batch)
+                count += len(batch)
+                work.advance(len(batch))
         if count:
             log.info("backfilled index %s.%s over %d documents", table.name, index.name, count)
+
+    def _backfill_batch(self, index: AnyIndex, batch: list[dict[str, Any]]) -> None:
+        build: Callable[[int], Commit]
+        if isinstance(index, VectorIndexInfo):
+            found = [vector_entry(index, doc, id_key(doc["_id"])) for doc in batch]
+            vectors = [entry for entry in found if entry is not None]
+            write = {index.id: [entry.doc for entry in vectors]}
+            build = partial(Commit, vector_adds=vectors, write_set=write)
+        elif isinstance(index, SearchIndexInfo):
+            entries = [entry_of(index, doc, id_key(doc["_id"])) for doc in batch]
+            terms = {term for entry in entries for term in entry.text_terms()}
+            build = partial(Commit, search_adds=entries, write_set={index.id: sorted(terms)})
+        else:
+            adds = [(index.id, index.key_of(doc), id_key(doc["_id"])) for doc in batch]
+            write_set = {index.id: [add[1] for add in adds]}
+            build = partial(Commit, index_adds=adds, write_set=write_set)
+        self.committer.commit(build)
 
     def vector_search(self, table_name: str, index_name: str, request: Any) -> list[dict[str, Any]]:
         """The documents nearest a vector: ``request`` is ``{"vector", "limit", "filter"}`` as

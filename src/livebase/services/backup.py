@@ -78,7 +78,7 @@ from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
-from livebase.engine import values
+from livebase.engine import progress, values
 from livebase.engine.catalog import Catalog, TableInfo, id_key
 from livebase.engine.errors import InvalidIdError, LivebaseError, ValidationError
 from livebase.engine.ids import (
@@ -281,8 +281,11 @@ def _write_tables(zf: zipfile.ZipFile, snap: Snapshot, catalog: Catalog) -> dict
     counts = {}
     for table in user:
         _write_text(zf, f"{table.name}/generated_schema.jsonl", '"uniform"\n')
-        documents = (_export_value(doc) for doc in _scan(snap, table.number))
-        counts[table.name] = _write_lines(zf, f"{table.name}/documents.jsonl", documents)
+        with progress.task(f"exporting {table.name}") as work:
+            documents = (_export_value(doc) for doc in _scan(snap, table.number))
+            counts[table.name] = _write_lines(
+                zf, f"{table.name}/documents.jsonl", progress.counted(documents, work)
+            )
     return counts
 
 
@@ -1099,7 +1102,9 @@ def _write(job: _Import) -> None:
         _insert_all(runtime, runtime.storage.table(), storage_docs)
         for table in job.tables:
             assert table.local is not None  # _create_tables made it
-            _insert_all(runtime, table.local, (doc for _, doc in _documents(job, table)))
+            with progress.task(f"importing {table.name}") as work:
+                documents = (doc for _, doc in _documents(job, table))
+                _insert_all(runtime, table.local, progress.counted(documents, work))
     except BaseException:
         for sha256 in linked:
             runtime.storage.collect(sha256)  # the blobs no document refers to

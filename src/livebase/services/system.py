@@ -24,6 +24,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from livebase.engine import progress
 from livebase.engine.errors import ValidationError
 from livebase.engine.transaction import Transaction
 from livebase.engine.validators import v
@@ -110,6 +111,7 @@ class Health:
             "commitsLastMinute": len(recent),
             "latestTimestamp": Int64(runtime.db.latest_ts),
             "functionRuns": runtime.executions.last_seq,
+            "work": [task.to_json() for task in progress.running()],
             **self.server_stats(),
         }
 
