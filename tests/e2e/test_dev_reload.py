@@ -206,3 +206,57 @@ def test_dev_refuses_several_workers(tmp_path):
     command += ["--port", str(free_port()), "--data-dir", str(tmp_path / "d")]
     done = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "one process" in done.stderr
+
+
+HTTP = """
+from livebase import HttpRouter, http_action
+
+http = HttpRouter()
+
+
+@http_action
+async def hello(ctx, request):
+    return {"says": "WORDS", "env": await ctx.env.get("GREETING")}
+
+http.route(path="/hello", method="GET", handler=hello)
+"""
+
+CRONS = """
+from livebase import cron_jobs
+
+crons = cron_jobs()
+crons.interval("tick", {"seconds": 0.2}, "hello:add", {"name": "from cron"})
+"""
+
+
+def test_http_routes_and_crons_change_with_a_save(dev):
+    before = dev.log_size()
+    dev.write("http.py", HTTP.replace("WORDS", "first"))
+    dev.wait_for_log("reloaded http.py", before)
+    assert httpx.get(f"{dev.url}/http/hello", timeout=10).json() == {"says": "first", "env": None}
+    before = dev.log_size()
+    dev.write("http.py", HTTP.replace("WORDS", "second"))
+    dev.wait_for_log("reloaded http.py", before)
+    assert httpx.get(f"{dev.url}/http/hello", timeout=10).json()["says"] == "second"
+
+    client = ConvexClient(dev.url)
+    before = dev.log_size()
+    dev.write("crons.py", CRONS)
+    dev.wait_for_log("reloaded crons.py", before)
+    counted = "from livebase import query\n\n@query\nasync def count(ctx):\n"
+    counted += "    return len(await ctx.db.query('items').collect())\n"
+    dev.write("counting.py", counted)
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            if client.query("counting:count", {}) >= 2:
+                break
+        except Exception:  # not loaded yet
+            pass
+        assert time.monotonic() < deadline, dev.log.read_text()[-2000:]
+        time.sleep(0.2)
+    # a cron naming a function that does not exist is refused; the one before keeps running
+    before = dev.log_size()
+    dev.write("crons.py", CRONS.replace("hello:add", "hello:missing"))
+    tail = dev.wait_for_log("not loaded", before)
+    assert "Cron job 'tick'" in tail

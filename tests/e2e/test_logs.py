@@ -7,14 +7,14 @@ import sys
 import time
 
 import pytest
-from convex import ConvexClient
+from convex import ConvexClient, ConvexError
 
 from tests.e2e.conftest import source_env
 
 
 def logs_command(server, *args: str) -> list[str]:
     command = [sys.executable, "-m", "livebase", "logs", "--url", server.url]
-    return command + ["--data-dir", str(server.data_dir), *args]
+    return [*command, "--data-dir", str(server.data_dir), *args]
 
 
 def recent(server, *args: str) -> str:
@@ -34,9 +34,9 @@ def test_recent_runs_show_path_kind_outcome_and_printed_lines(server):
     client.mutation("notes:addNote", {"author": "a", "body": "b"})
     client.query("notes:byAuthor", {"author": "a"})
     client.action("chatter:report", {"author": "a"})
-    with pytest.raises(Exception):
+    with pytest.raises(ConvexError):
         client.mutation("notes:addThenFail", {"author": "z"})
-    with pytest.raises(Exception):
+    with pytest.raises(Exception, match="Server Error"):
         client.query("notes:crash")
     out = recent(server)
     lines = out.splitlines()
@@ -54,7 +54,7 @@ def test_filters_by_path_and_by_failure(server):
     client = ConvexClient(server.url)
     client.mutation("notes:addNote", {"author": "a", "body": "b"})
     client.mutation("counters:increment", {"name": "x"})
-    with pytest.raises(Exception):
+    with pytest.raises(Exception, match="Server Error"):
         client.query("notes:crash")
     only_counters = recent(server, "--path", "counters:")
     assert "counters:increment" in only_counters and "notes:" not in only_counters
@@ -82,9 +82,9 @@ def test_follow_prints_each_run_as_it_happens(server):
 
 
 def test_a_server_that_is_not_there_is_a_clear_error(tmp_path, server):
+    nowhere = ["--url", "http://127.0.0.1:9", "--no-follow", "--data-dir", str(server.data_dir)]
     done = subprocess.run(
-        [sys.executable, "-m", "livebase", "logs", "--url", "http://127.0.0.1:9", "--no-follow"]
-        + ["--data-dir", str(server.data_dir)],
+        [sys.executable, "-m", "livebase", "logs", *nowhere],
         capture_output=True,
         text=True,
         timeout=60,
