@@ -39,6 +39,7 @@ lint: $(STAMP) web
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports
 	cd web/bankchat && npm run --silent lint
+	cd web/sessiondocs && npm run --silent lint
 
 format: $(STAMP)
 	$(PY) -m ruff format src tests bench examples scripts

@@ -15,7 +15,10 @@ from sessiondocs.functions._common import checked_text, now_ms
 TOKEN_PREFIX = "sdd_"  # tells a device token from a sign-in token at a glance
 
 
-@mutation(args={"name": v.string()})
+@mutation(
+    args={"name": v.string()},
+    returns=v.object({"deviceId": v.id("devices"), "token": v.string()}),
+)
 @allow(SIGNED_IN)
 async def create_device(ctx, name):
     """A new device token for the capture agent; returns ``{deviceId, token}`` (shown once)."""
@@ -34,7 +37,19 @@ async def create_device(ctx, name):
     return {"deviceId": device_id, "token": token}
 
 
-@query
+@query(
+    args={},
+    returns=v.array(
+        v.object(
+            {
+                "_id": v.id("devices"),
+                "name": v.string(),
+                "createdAt": v.number(),
+                "lastUsedAt": v.nullable(v.number()),
+            }
+        )
+    ),
+)
 @allow(SIGNED_IN)
 async def list_devices(ctx):
     """The caller's devices that still work, newest first."""
@@ -46,14 +61,18 @@ async def list_devices(ctx):
         .collect()
     )
     return [
-        {k: d[k] for k in ("_id", "name", "createdAt") if k in d}
-        | {"lastUsedAt": d.get("lastUsedAt")}
+        {
+            "_id": d["_id"],
+            "name": d["name"],
+            "createdAt": d["createdAt"],
+            "lastUsedAt": d.get("lastUsedAt"),
+        }
         for d in rows
         if not d["revoked"]
     ]
 
 
-@mutation(args={"deviceId": v.id("devices")})
+@mutation(args={"deviceId": v.id("devices")}, returns=v.null())
 @allow(SIGNED_IN)
 async def revoke_device(ctx, deviceId):
     """Revoke one of the caller's device tokens: its agent can no longer upload."""
@@ -64,7 +83,10 @@ async def revoke_device(ctx, deviceId):
     await ctx.db.patch(deviceId, {"revoked": True})
 
 
-@internal_query(args={"tokenHash": v.string()})
+@internal_query(
+    args={"tokenHash": v.string()},
+    returns=v.nullable(v.object({"deviceId": v.id("devices"), "name": v.string()})),
+)
 async def by_token(ctx, tokenHash):
     """The working device with this token hash (for the token verifier), or None."""
     device = (

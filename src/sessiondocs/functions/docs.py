@@ -15,6 +15,7 @@ from livebase import (
 )
 from sessiondocs.functions._access import SESSION_EDIT, SESSION_READ, allow, check_rule
 from sessiondocs.functions._common import now_ms, session_by_id
+from sessiondocs.functions._shapes import DOCUMENTATION
 
 
 async def doc_of(ctx, session_id):
@@ -56,20 +57,20 @@ async def _request(ctx, session_id):
     )
 
 
-@internal_mutation(args={"sessionId": v.string()})
+@internal_mutation(args={"sessionId": v.string()}, returns=v.null())
 async def request(ctx, sessionId):
     """Have the documentation (re)written in the background."""
     await _request(ctx, sessionId)
 
 
-@mutation(args={"sessionId": v.string()})
+@mutation(args={"sessionId": v.string()}, returns=v.null())
 @allow(SESSION_EDIT)
 async def regenerate(ctx, sessionId):
     """Write the documentation again now, from whatever screenshots are read so far."""
     await _request(ctx, sessionId)
 
 
-@query(args={"sessionId": v.string()})
+@query(args={"sessionId": v.string()}, returns=DOCUMENTATION)
 @allow(SESSION_READ)
 async def get_documentation(ctx, sessionId):
     """The session's documentation (status, title, summary, steps, Markdown), or None."""
@@ -135,7 +136,9 @@ def _write(frames, title):
     return doc, to_markdown(doc), prose_error
 
 
-@internal_action(args={"sessionId": v.string(), "generation": v.optional(v.number())})
+@internal_action(
+    args={"sessionId": v.string(), "generation": v.optional(v.number())}, returns=v.null()
+)
 async def generate(ctx, sessionId, generation=None):
     """Write the documentation from the session's read screenshots and store it."""
     from sessiondocs.docgen import Frame, InputEvent
@@ -213,7 +216,8 @@ async def generate(ctx, sessionId, generation=None):
         "steps": v.optional(v.array(v.any())),
         "engine": v.optional(v.string()),
         "error": v.optional(v.string()),
-    }
+    },
+    returns=v.null(),
 )
 async def store(
     ctx,
@@ -250,7 +254,18 @@ async def store(
     )
 
 
-@internal_query(args={"sessionId": v.string(), "shareToken": v.optional(v.string())})
+@internal_query(
+    args={"sessionId": v.string(), "shareToken": v.optional(v.string())},
+    returns=v.nullable(
+        v.object(
+            {
+                "doc": v.doc("documentation"),
+                # each step's screenshot ID -> its image's file
+                "files": v.record(v.string(), v.id("_storage")),
+            }
+        )
+    ),
+)
 async def export_source(ctx, sessionId, shareToken=None):
     """The stored documentation and each step's file ID, for the export route; None when
     there is none, or when the caller (or the share link) may not read the session."""

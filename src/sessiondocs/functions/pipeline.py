@@ -13,6 +13,7 @@ import weakref
 
 from livebase import internal_action, internal_mutation, internal_query, undefined, v
 from sessiondocs.functions._common import LEASE_MS, now_ms, screenshots_of
+from sessiondocs.functions.schema import word
 
 log = logging.getLogger("sessiondocs.pipeline")
 
@@ -31,6 +32,16 @@ _GATES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] 
 MAX_WORDS = 4000
 # screenshots looked back over for one already read, whose unchanged parts a read carries over
 EARLIER_LOOKBACK = 4
+# an OCR result as an earlier screenshot's read carries it over (claim)
+OCR_READ = v.object(
+    {
+        "text": v.string(),
+        "words": v.array(word),
+        "engine": v.string(),
+        "seconds": v.number(),
+        "icons": v.optional(v.array(word)),
+    }
+)
 
 
 def _gate() -> asyncio.Semaphore:
@@ -68,7 +79,20 @@ def _image_size(image: bytes):
         return img.size
 
 
-@internal_mutation(args={"screenshotId": v.id("screenshots")})
+@internal_mutation(
+    args={"screenshotId": v.id("screenshots")},
+    returns=v.nullable(
+        v.object(
+            {
+                "fileId": v.id("_storage"),
+                "redact": v.boolean(),
+                "secretBoxes": v.optional(v.array(v.array(v.number()))),
+                # an earlier screenshot already read, whose unchanged parts carry over
+                "earlier": v.optional(v.object({"fileId": v.id("_storage"), "result": OCR_READ})),
+            }
+        )
+    ),
+)
 async def claim(ctx, screenshotId):
     """Mark a pending screenshot as processing; returns what the OCR needs, or None."""
     shot = await ctx.db.get(screenshotId)
@@ -129,7 +153,8 @@ async def _earlier_read(ctx, shot):
         "height": v.number(),
         "redactedFileId": v.optional(v.id("_storage")),
         "redactions": v.array(v.string()),
-    }
+    },
+    returns=v.null(),
 )
 async def save(ctx, screenshotId, result, width, height, redactions, redactedFileId=None):
     """Store the OCR result and mark the screenshot done (the original file replaced by its
@@ -186,7 +211,8 @@ async def _document_when_finished(ctx, session_id):
         "screenshotId": v.id("screenshots"),
         "error": v.string(),
         "orphan": v.optional(v.id("_storage")),
-    }
+    },
+    returns=v.null(),
 )
 async def fail(ctx, screenshotId, error, orphan=None):
     """Record a failed attempt: retry later, or mark failed after MAX_ATTEMPTS. ``orphan``: a
@@ -205,7 +231,7 @@ async def fail(ctx, screenshotId, error, orphan=None):
     await _document_when_finished(ctx, shot["sessionId"])
 
 
-@internal_action(args={"screenshotId": v.id("screenshots")})
+@internal_action(args={"screenshotId": v.id("screenshots")}, returns=v.null())
 async def process(ctx, screenshotId):
     """Read one screenshot: claim it, OCR (and redact) it off the loop, store the result."""
     async with _gate():
@@ -255,7 +281,7 @@ async def process(ctx, screenshotId):
             )
 
 
-@internal_mutation
+@internal_mutation(args={}, returns=v.number())
 async def requeue_stale(ctx):
     """Read again the screenshots whose read died with a stopped server (claimed too long ago).
 
@@ -277,7 +303,10 @@ async def requeue_stale(ctx):
     return requeued
 
 
-@internal_query(args={"sessionId": v.string()})
+@internal_query(
+    args={"sessionId": v.string()},
+    returns=v.array(v.object({"shot": v.doc("screenshots"), "ocr": v.doc("ocrResults")})),
+)
 async def frames(ctx, sessionId):
     """What the documentation is written from: done screenshots with their OCR results."""
     out = []

@@ -17,13 +17,14 @@ from sessiondocs.functions._common import (
     screenshots_of,
     session_by_id,
 )
+from sessiondocs.functions._shapes import SCREENSHOT
 from sessiondocs.functions.schema import input_event
 
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp")
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
 
 
-@mutation
+@mutation(args={}, returns=v.string())
 @allow(UPLOADER)
 async def generate_upload_url(ctx):
     """A one-time URL to POST one screenshot to; the answer carries its ``storageId``."""
@@ -38,7 +39,8 @@ async def generate_upload_url(ctx):
         "capturedAt": v.optional(v.number()),
         "event": v.optional(input_event),
         "secretBoxes": v.optional(v.array(v.array(v.number()))),
-    }
+    },
+    returns=v.id("screenshots"),
 )
 @allow(SESSION_UPLOAD)
 async def register_screenshot(
@@ -172,7 +174,7 @@ def checked_event(event, redact):
     return checked
 
 
-@mutation(args={"storageId": v.id("_storage")})
+@mutation(args={"storageId": v.id("_storage")}, returns=v.boolean())
 @allow(UPLOADER)
 async def discard_upload(ctx, storageId):
     """Delete an uploaded file that no screenshot uses (an upload whose registration was
@@ -188,7 +190,7 @@ async def discard_upload(ctx, storageId):
     return True
 
 
-@query(args={"sessionId": v.string()})
+@query(args={"sessionId": v.string()}, returns=v.array(SCREENSHOT))
 @allow(SESSION_READ)
 async def list_by_session(ctx, sessionId):
     """A session's screenshots in capture order, each with its image URL and OCR text.
@@ -236,7 +238,7 @@ async def listing(ctx, sessionId):
     return out
 
 
-@query(args={"screenshotId": v.id("screenshots")})
+@query(args={"screenshotId": v.id("screenshots")}, returns=v.nullable(v.doc("ocrResults")))
 @allow(SESSION_READ)
 async def get_ocr(ctx, screenshotId):
     """A screenshot's full OCR result (text, word boxes, confidences), or None."""
@@ -247,7 +249,7 @@ async def get_ocr(ctx, screenshotId):
     )
 
 
-@mutation(args={"screenshotId": v.id("screenshots")})
+@mutation(args={"screenshotId": v.id("screenshots")}, returns=v.null())
 @allow(SESSION_EDIT)
 async def retry(ctx, screenshotId):
     """Run OCR again for a screenshot that failed."""

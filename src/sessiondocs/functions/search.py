@@ -14,6 +14,36 @@ SNIPPET = 160
 _PER_SESSION = 25
 _ENGINE_LIMIT = 1024
 
+_SESSION_FIELDS = {"sessionId": v.string(), "sessionTitle": v.string(), "sessionStart": v.number()}
+# a text with the character spans ([start, end)) the search matched (livebase.highlight)
+_MARKED = v.object({"text": v.string(), "matches": v.array(v.array(v.number()))})
+RESULT = v.union(
+    # a step of a session's documentation
+    v.object(
+        {
+            "kind": v.literal("step"),
+            **_SESSION_FIELDS,
+            "stepNumber": v.number(),
+            "title": v.string(),
+            "screenshotId": v.string(),
+            "filename": v.string(),
+            "snippet": _MARKED,
+        }
+    ),
+    # a screenshot, by the text read off it; stepNumber: the step it shows, if any
+    v.object(
+        {
+            "kind": v.literal("screenshot"),
+            **_SESSION_FIELDS,
+            "stepNumber": v.nullable(v.number()),
+            "title": v.string(),
+            "screenshotId": v.id("screenshots"),
+            "filename": v.string(),
+            "snippet": _MARKED,
+        }
+    ),
+)
+
 
 async def _matches(ctx, table, index, field, text, sessions):
     """The rows of ``table`` matching ``text`` in the visible sessions, best first."""
@@ -43,7 +73,7 @@ def _where(session):
     }
 
 
-@query(args={"text": v.string(), "limit": v.optional(v.number())})
+@query(args={"text": v.string(), "limit": v.optional(v.number())}, returns=v.array(RESULT))
 @allow(SIGNED_IN)
 async def search(ctx, text, limit=MAX_RESULTS):
     """Steps and screenshots whose words match ``text`` (every word; the last also as the

@@ -20,6 +20,7 @@ from sessiondocs.functions._access import (
     session_access,
 )
 from sessiondocs.functions._common import checked_text, now_ms, screenshots_of, session_by_id
+from sessiondocs.functions._shapes import SESSION
 
 SESSION_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
@@ -30,7 +31,8 @@ SESSION_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
         "sessionId": v.optional(v.string()),
         "title": v.optional(v.string()),
         "redact": v.optional(v.boolean()),
-    }
+    },
+    returns=v.string(),
 )
 @allow(UPLOADER)
 async def create_session(ctx, pcName, sessionId=None, title=None, redact=True):
@@ -82,7 +84,7 @@ async def create_session(ctx, pcName, sessionId=None, title=None, redact=True):
     return sessionId
 
 
-@mutation(args={"sessionId": v.string()})
+@mutation(args={"sessionId": v.string()}, returns=v.null())
 @allow(SESSION_UPLOAD)
 async def complete_session(ctx, sessionId):
     """Mark the session completed and have its documentation written (idempotent)."""
@@ -98,7 +100,7 @@ async def complete_session(ctx, sessionId):
     return None
 
 
-@mutation(args={"sessionId": v.string(), "title": v.string()})
+@mutation(args={"sessionId": v.string(), "title": v.string()}, returns=v.null())
 @allow(SESSION_EDIT)
 async def rename_session(ctx, sessionId, title):
     """Give the session a title (shown in the list and on the documentation)."""
@@ -106,7 +108,7 @@ async def rename_session(ctx, sessionId, title):
     await ctx.db.patch(session["_id"], {"title": checked_text(title, "title")})
 
 
-@mutation(args={"sessionId": v.string()})
+@mutation(args={"sessionId": v.string()}, returns=v.null())
 @allow(SESSION_OWNER)
 async def delete_session(ctx, sessionId):
     """Delete a session with its screenshots, their files, OCR results, documentation, shares
@@ -171,7 +173,7 @@ async def visible_sessions(ctx, user, owned=None):
     return found
 
 
-@query(args={"limit": v.optional(v.number())})
+@query(args={"limit": v.optional(v.number())}, returns=v.array(SESSION))
 @allow(SIGNED_IN)
 async def list_sessions(ctx, limit=100):
     """The caller's sessions and those shared with them, newest first, each with its
@@ -183,7 +185,7 @@ async def list_sessions(ctx, limit=100):
     return [await with_counts(ctx, session, access) for session, access in found[:limit]]
 
 
-@query(args={"sessionId": v.string()})
+@query(args={"sessionId": v.string()}, returns=SESSION)
 @allow(SESSION_READ)
 async def get_session(ctx, sessionId):
     """One session with its counts and the caller's access."""
@@ -193,7 +195,7 @@ async def get_session(ctx, sessionId):
     )
 
 
-@internal_query(args={"sessionId": v.string()})
+@internal_query(args={"sessionId": v.string()}, returns=v.nullable(v.doc("sessions")))
 async def record(ctx, sessionId):
     """The session document, or None (for the server's own work)."""
     return (

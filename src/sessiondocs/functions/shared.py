@@ -5,6 +5,7 @@ one whose session is gone, shows nothing."""
 from livebase import ConvexError, query, v
 from livebase import token_digest as digest
 from sessiondocs.functions._access import ANYONE, allow
+from sessiondocs.functions._shapes import DOCUMENTATION, SCREENSHOT, SESSION
 from sessiondocs.functions.docs import doc_of
 from sessiondocs.functions.screenshots import listing
 from sessiondocs.functions.sessions import with_counts
@@ -31,7 +32,7 @@ async def session_of_link(ctx, token):
     return session
 
 
-@query(args={"token": v.string()})
+@query(args={"token": v.string()}, returns=SESSION)
 @allow(ANYONE)
 async def get_session(ctx, token):
     """The shared session with its counts (read-only)."""
@@ -40,7 +41,7 @@ async def get_session(ctx, token):
     return {k: val for k, val in shown.items() if k != "ownerId"}
 
 
-@query(args={"token": v.string()})
+@query(args={"token": v.string()}, returns=v.array(SCREENSHOT))
 @allow(ANYONE)
 async def list_screenshots(ctx, token):
     """The shared session's screenshots, as ``screenshots:listBySession`` shows them."""
@@ -48,7 +49,7 @@ async def list_screenshots(ctx, token):
     return await listing(ctx, session["sessionId"])
 
 
-@query(args={"token": v.string()})
+@query(args={"token": v.string()}, returns=DOCUMENTATION)
 @allow(ANYONE)
 async def get_documentation(ctx, token):
     """The shared session's documentation, or None."""

@@ -7,8 +7,7 @@ from livebase import ConvexError, checked_email, mutation, query, v
 from livebase import token_digest as digest
 from sessiondocs.functions._access import SESSION_OWNER, allow, current_user
 from sessiondocs.functions._common import now_ms
-
-ACCESS = v.union(v.literal("read"), v.literal("edit"))
+from sessiondocs.functions._shapes import ACCESS
 
 
 async def _share(ctx, session_id, email):
@@ -19,7 +18,10 @@ async def _share(ctx, session_id, email):
     )
 
 
-@mutation(args={"sessionId": v.string(), "email": v.string(), "access": ACCESS})
+@mutation(
+    args={"sessionId": v.string(), "email": v.string(), "access": ACCESS},
+    returns=v.id("shares"),
+)
 @allow(SESSION_OWNER)
 async def share_with(ctx, sessionId, email, access):
     """Share the session with a person by email (whether or not they have an account yet)."""
@@ -43,7 +45,7 @@ async def share_with(ctx, sessionId, email, access):
     )
 
 
-@mutation(args={"sessionId": v.string(), "email": v.string()})
+@mutation(args={"sessionId": v.string(), "email": v.string()}, returns=v.null())
 @allow(SESSION_OWNER)
 async def unshare(ctx, sessionId, email):
     """Stop sharing the session with a person."""
@@ -55,7 +57,15 @@ async def unshare(ctx, sessionId, email):
     await ctx.db.delete(existing["_id"])
 
 
-@query(args={"sessionId": v.string()})
+@query(
+    args={"sessionId": v.string()},
+    returns=v.object(
+        {
+            "people": v.array(v.object({"email": v.string(), "access": ACCESS})),
+            "links": v.array(v.object({"_id": v.id("shareLinks"), "createdAt": v.number()})),
+        }
+    ),
+)
 @allow(SESSION_OWNER)
 async def list_shares(ctx, sessionId):
     """Who the session is shared with, and its share links that still work."""
@@ -77,7 +87,10 @@ async def list_shares(ctx, sessionId):
     }
 
 
-@mutation(args={"sessionId": v.string()})
+@mutation(
+    args={"sessionId": v.string()},
+    returns=v.object({"linkId": v.id("shareLinks"), "token": v.string()}),
+)
 @allow(SESSION_OWNER)
 async def create_link(ctx, sessionId):
     """A new read-only link; returns ``{linkId, token}`` (the token is shown once)."""
@@ -96,7 +109,7 @@ async def create_link(ctx, sessionId):
     return {"linkId": link_id, "token": token}
 
 
-@mutation(args={"sessionId": v.string(), "linkId": v.id("shareLinks")})
+@mutation(args={"sessionId": v.string(), "linkId": v.id("shareLinks")}, returns=v.null())
 @allow(SESSION_OWNER)
 async def revoke_link(ctx, sessionId, linkId):
     """Revoke a share link: it stops working at once."""

@@ -26,6 +26,10 @@ from sessiondocs.functions._access import (
 from sessiondocs.functions._common import now_ms
 from sessiondocs.functions.schema import invitations
 
+INVITE_STATE = v.union(
+    v.literal("valid"), v.literal("expired"), v.literal("used"), v.literal("revoked")
+)
+
 
 async def _by_email(ctx, email):
     return (
@@ -55,7 +59,21 @@ async def _new_user(ctx, email, name, token_identifier, is_admin):
     )
 
 
-@query
+@query(
+    args={},
+    returns=v.nullable(
+        v.object(
+            {
+                "_id": v.id("users"),
+                "email": v.string(),
+                "name": v.string(),
+                "isAdmin": v.boolean(),
+                # the name of the device token calling for the person; None: the person
+                "device": v.nullable(v.string()),
+            }
+        )
+    ),
+)
 @allow(ANYONE)
 async def me(ctx):
     """The signed-in person (or the person of a device token), or None."""
@@ -72,7 +90,7 @@ async def me(ctx):
     }
 
 
-@query
+@query(args={}, returns=v.nullable(v.object({"email": v.string(), "password": v.string()})))
 @allow(ANYONE)
 async def demo_account(ctx):
     """The demo person and their public password on a server started with ``--demo``
@@ -84,7 +102,21 @@ async def demo_account(ctx):
     return {"email": DEMO_EMAIL, "password": DEMO_PASSWORD}
 
 
-@query
+@query(
+    args={},
+    returns=v.array(
+        v.object(
+            {
+                "_id": v.id("users"),
+                "email": v.string(),
+                "name": v.string(),
+                "isAdmin": v.boolean(),
+                "isActive": v.boolean(),
+                "createdAt": v.number(),
+            }
+        )
+    ),
+)
 @allow(ADMIN)
 async def list_users(ctx):
     """Everyone with an account."""
@@ -94,7 +126,7 @@ async def list_users(ctx):
     ]
 
 
-@mutation(args={"userId": v.id("users"), "isActive": v.boolean()})
+@mutation(args={"userId": v.id("users"), "isActive": v.boolean()}, returns=v.null())
 @allow(ADMIN)
 async def set_active(ctx, userId, isActive):
     """Disable or enable an account (a disabled account and its devices can call nothing)."""
@@ -106,7 +138,17 @@ async def set_active(ctx, userId, isActive):
     await ctx.db.patch(userId, {"isActive": isActive})
 
 
-@mutation(args={"email": v.string(), "isAdmin": v.optional(v.boolean())})
+@mutation(
+    args={"email": v.string(), "isAdmin": v.optional(v.boolean())},
+    returns=v.object(
+        {
+            "inviteId": v.id("invites"),
+            "email": v.string(),
+            "token": v.string(),
+            "expiresAt": v.number(),
+        }
+    ),
+)
 @allow(ADMIN)
 async def invite_user(ctx, email, isAdmin=False):
     """Invite an email; returns the one-time ``token`` of its sign-up link (shown once).
@@ -117,7 +159,20 @@ async def invite_user(ctx, email, isAdmin=False):
     return await invitations.create(ctx, email, admin["_id"], isAdmin=isAdmin)
 
 
-@query
+@query(
+    args={},
+    returns=v.array(
+        v.object(
+            {
+                "_id": v.id("invites"),
+                "email": v.string(),
+                "isAdmin": v.boolean(),
+                "createdAt": v.number(),
+                "expiresAt": v.number(),
+            }
+        )
+    ),
+)
 @allow(ADMIN)
 async def list_invites(ctx):
     """Pending invitations, newest first."""
@@ -127,21 +182,24 @@ async def list_invites(ctx):
     ]
 
 
-@mutation(args={"inviteId": v.id("invites")})
+@mutation(args={"inviteId": v.id("invites")}, returns=v.null())
 @allow(ADMIN)
 async def revoke_invite(ctx, inviteId):
     """Revoke a pending invitation: its link stops working."""
     await invitations.revoke(ctx, inviteId)
 
 
-@query(args={"token": v.string()})
+@query(
+    args={"token": v.string()},
+    returns=v.nullable(v.object({"email": v.string(), "state": INVITE_STATE})),
+)
 @allow(ANYONE)
 async def invite_info(ctx, token):
     """For the holder of an invitation link: its email and whether it can still be used."""
     return await invitations.info(ctx, token)
 
 
-@internal_mutation(args=signup_hook_args())
+@internal_mutation(args=signup_hook_args(), returns=v.boolean())
 async def admit_signup(
     ctx, email, subject, tokenIdentifier, admittedByPolicy, name=None, invite=None
 ):
@@ -158,7 +216,10 @@ async def admit_signup(
     return False
 
 
-@internal_mutation(args={"email": v.string(), "tokenIdentifier": v.optional(v.string())})
+@internal_mutation(
+    args={"email": v.string(), "tokenIdentifier": v.optional(v.string())},
+    returns=v.id("users"),
+)
 async def make_admin(ctx, email, tokenIdentifier=None):
     """Make a person an administrator (``python -m sessiondocs create-admin``)."""
     address = email.lower()
@@ -167,13 +228,13 @@ async def make_admin(ctx, email, tokenIdentifier=None):
     return await _new_user(ctx, address, None, tokenIdentifier, True)
 
 
-@internal_query(args={"email": v.string()})
+@internal_query(args={"email": v.string()}, returns=v.nullable(v.doc("users")))
 async def by_email(ctx, email):
     """The person with this email, or None (for the CLI and the demo)."""
     return await _by_email(ctx, email.lower())
 
 
-@internal_query
+@internal_query(args={}, returns=v.boolean())
 async def any_admin(ctx):
     """Whether some active person administers the deployment."""
     async for user in ctx.db.query("users"):

@@ -13,19 +13,78 @@ import type { Doc, Id } from "./dataModel";
  */
 export declare const api: {
   devices: {
-    createDevice: FunctionReference<"mutation", "public", { name: string }, any>;
-    listDevices: FunctionReference<"query", "public", any, any>;
-    revokeDevice: FunctionReference<"mutation", "public", { deviceId: Id<"devices"> }, any>;
+    createDevice: FunctionReference<
+      "mutation",
+      "public",
+      { name: string },
+      { deviceId: Id<"devices">; token: string }
+    >;
+    listDevices: FunctionReference<
+      "query",
+      "public",
+      Record<string, never>,
+      Array<{ _id: Id<"devices">; name: string; createdAt: number; lastUsedAt: number | null }>
+    >;
+    revokeDevice: FunctionReference<"mutation", "public", { deviceId: Id<"devices"> }, null>;
   };
   docs: {
-    getDocumentation: FunctionReference<"query", "public", { sessionId: string }, any>;
-    regenerate: FunctionReference<"mutation", "public", { sessionId: string }, any>;
+    getDocumentation: FunctionReference<
+      "query",
+      "public",
+      { sessionId: string },
+      Doc<"documentation"> | null
+    >;
+    regenerate: FunctionReference<"mutation", "public", { sessionId: string }, null>;
   };
   screenshots: {
-    discardUpload: FunctionReference<"mutation", "public", { storageId: Id<"_storage"> }, any>;
-    generateUploadUrl: FunctionReference<"mutation", "public", any, any>;
-    getOcr: FunctionReference<"query", "public", { screenshotId: Id<"screenshots"> }, any>;
-    listBySession: FunctionReference<"query", "public", { sessionId: string }, any>;
+    discardUpload: FunctionReference<"mutation", "public", { storageId: Id<"_storage"> }, boolean>;
+    generateUploadUrl: FunctionReference<"mutation", "public", Record<string, never>, string>;
+    getOcr: FunctionReference<
+      "query",
+      "public",
+      { screenshotId: Id<"screenshots"> },
+      Doc<"ocrResults"> | null
+    >;
+    listBySession: FunctionReference<
+      "query",
+      "public",
+      { sessionId: string },
+      Array<{
+        _id: Id<"screenshots">;
+        _creationTime: number;
+        sessionId: string;
+        filename: string;
+        fileId?: Id<"_storage">;
+        uploadedAt: number;
+        capturedAt: number;
+        status: "pending" | "processing" | "done" | "failed";
+        attempts: number;
+        claimedAt?: number;
+        error?: string;
+        redacted?: boolean;
+        redactions?: Array<string>;
+        width?: number;
+        height?: number;
+        event?: {
+          kind: "click" | "key";
+          at: number;
+          x?: number;
+          y?: number;
+          button?: "left" | "right" | "middle";
+          key?: string;
+          window?: string;
+        };
+        secretBoxes?: Array<Array<number>>;
+        url: string | null;
+        ocr: {
+          text: string;
+          engine: string;
+          wordCount: number;
+          seconds: number;
+          processedAt: number;
+        } | null;
+      }>
+    >;
     registerScreenshot: FunctionReference<
       "mutation",
       "public",
@@ -45,61 +104,262 @@ export declare const api: {
         };
         secretBoxes?: Array<Array<number>>;
       },
-      any
+      Id<"screenshots">
     >;
-    retry: FunctionReference<"mutation", "public", { screenshotId: Id<"screenshots"> }, any>;
+    retry: FunctionReference<"mutation", "public", { screenshotId: Id<"screenshots"> }, null>;
   };
   search: {
-    search: FunctionReference<"query", "public", { text: string; limit?: number }, any>;
+    search: FunctionReference<
+      "query",
+      "public",
+      { text: string; limit?: number },
+      Array<{
+        kind: "step";
+        sessionId: string;
+        sessionTitle: string;
+        sessionStart: number;
+        stepNumber: number;
+        title: string;
+        screenshotId: string;
+        filename: string;
+        snippet: { text: string; matches: Array<Array<number>> };
+      } | {
+        kind: "screenshot";
+        sessionId: string;
+        sessionTitle: string;
+        sessionStart: number;
+        stepNumber: number | null;
+        title: string;
+        screenshotId: Id<"screenshots">;
+        filename: string;
+        snippet: { text: string; matches: Array<Array<number>> };
+      }>
+    >;
   };
   sessions: {
-    completeSession: FunctionReference<"mutation", "public", { sessionId: string }, any>;
+    completeSession: FunctionReference<"mutation", "public", { sessionId: string }, null>;
     createSession: FunctionReference<
       "mutation",
       "public",
       { pcName: string; sessionId?: string; title?: string; redact?: boolean },
-      any
+      string
     >;
-    deleteSession: FunctionReference<"mutation", "public", { sessionId: string }, any>;
-    getSession: FunctionReference<"query", "public", { sessionId: string }, any>;
-    listSessions: FunctionReference<"query", "public", { limit?: number }, any>;
-    renameSession: FunctionReference<"mutation", "public", { sessionId: string; title: string }, any>;
+    deleteSession: FunctionReference<"mutation", "public", { sessionId: string }, null>;
+    getSession: FunctionReference<
+      "query",
+      "public",
+      { sessionId: string },
+      {
+        _id: Id<"sessions">;
+        _creationTime: number;
+        sessionId: string;
+        ownerId?: Id<"users">;
+        pcName: string;
+        title?: string;
+        startTime: number;
+        endTime?: number;
+        status: "active" | "completed";
+        redact: boolean;
+        counts: {
+          screenshots: number;
+          pending: number;
+          processing: number;
+          done: number;
+          failed: number;
+        };
+        docStatus: "generating" | "ready" | "failed" | null;
+        access: "owner" | "edit" | "read";
+      }
+    >;
+    listSessions: FunctionReference<
+      "query",
+      "public",
+      { limit?: number },
+      Array<{
+        _id: Id<"sessions">;
+        _creationTime: number;
+        sessionId: string;
+        ownerId?: Id<"users">;
+        pcName: string;
+        title?: string;
+        startTime: number;
+        endTime?: number;
+        status: "active" | "completed";
+        redact: boolean;
+        counts: {
+          screenshots: number;
+          pending: number;
+          processing: number;
+          done: number;
+          failed: number;
+        };
+        docStatus: "generating" | "ready" | "failed" | null;
+        access: "owner" | "edit" | "read";
+      }>
+    >;
+    renameSession: FunctionReference<"mutation", "public", { sessionId: string; title: string }, null>;
   };
   shared: {
-    getDocumentation: FunctionReference<"query", "public", { token: string }, any>;
-    getSession: FunctionReference<"query", "public", { token: string }, any>;
-    listScreenshots: FunctionReference<"query", "public", { token: string }, any>;
+    getDocumentation: FunctionReference<"query", "public", { token: string }, Doc<"documentation"> | null>;
+    getSession: FunctionReference<
+      "query",
+      "public",
+      { token: string },
+      {
+        _id: Id<"sessions">;
+        _creationTime: number;
+        sessionId: string;
+        ownerId?: Id<"users">;
+        pcName: string;
+        title?: string;
+        startTime: number;
+        endTime?: number;
+        status: "active" | "completed";
+        redact: boolean;
+        counts: {
+          screenshots: number;
+          pending: number;
+          processing: number;
+          done: number;
+          failed: number;
+        };
+        docStatus: "generating" | "ready" | "failed" | null;
+        access: "owner" | "edit" | "read";
+      }
+    >;
+    listScreenshots: FunctionReference<
+      "query",
+      "public",
+      { token: string },
+      Array<{
+        _id: Id<"screenshots">;
+        _creationTime: number;
+        sessionId: string;
+        filename: string;
+        fileId?: Id<"_storage">;
+        uploadedAt: number;
+        capturedAt: number;
+        status: "pending" | "processing" | "done" | "failed";
+        attempts: number;
+        claimedAt?: number;
+        error?: string;
+        redacted?: boolean;
+        redactions?: Array<string>;
+        width?: number;
+        height?: number;
+        event?: {
+          kind: "click" | "key";
+          at: number;
+          x?: number;
+          y?: number;
+          button?: "left" | "right" | "middle";
+          key?: string;
+          window?: string;
+        };
+        secretBoxes?: Array<Array<number>>;
+        url: string | null;
+        ocr: {
+          text: string;
+          engine: string;
+          wordCount: number;
+          seconds: number;
+          processedAt: number;
+        } | null;
+      }>
+    >;
   };
   shares: {
-    createLink: FunctionReference<"mutation", "public", { sessionId: string }, any>;
-    listShares: FunctionReference<"query", "public", { sessionId: string }, any>;
+    createLink: FunctionReference<
+      "mutation",
+      "public",
+      { sessionId: string },
+      { linkId: Id<"shareLinks">; token: string }
+    >;
+    listShares: FunctionReference<
+      "query",
+      "public",
+      { sessionId: string },
+      {
+        people: Array<{ email: string; access: "read" | "edit" }>;
+        links: Array<{ _id: Id<"shareLinks">; createdAt: number }>;
+      }
+    >;
     revokeLink: FunctionReference<
       "mutation",
       "public",
       { sessionId: string; linkId: Id<"shareLinks"> },
-      any
+      null
     >;
     shareWith: FunctionReference<
       "mutation",
       "public",
       { sessionId: string; email: string; access: "read" | "edit" },
-      any
+      Id<"shares">
     >;
-    unshare: FunctionReference<"mutation", "public", { sessionId: string; email: string }, any>;
+    unshare: FunctionReference<"mutation", "public", { sessionId: string; email: string }, null>;
   };
   users: {
-    demoAccount: FunctionReference<"query", "public", any, any>;
-    inviteInfo: FunctionReference<"query", "public", { token: string }, any>;
-    inviteUser: FunctionReference<"mutation", "public", { email: string; isAdmin?: boolean }, any>;
-    listInvites: FunctionReference<"query", "public", any, any>;
-    listUsers: FunctionReference<"query", "public", any, any>;
-    me: FunctionReference<"query", "public", any, any>;
-    revokeInvite: FunctionReference<"mutation", "public", { inviteId: Id<"invites"> }, any>;
+    demoAccount: FunctionReference<
+      "query",
+      "public",
+      Record<string, never>,
+      { email: string; password: string } | null
+    >;
+    inviteInfo: FunctionReference<
+      "query",
+      "public",
+      { token: string },
+      { email: string; state: "valid" | "expired" | "used" | "revoked" } | null
+    >;
+    inviteUser: FunctionReference<
+      "mutation",
+      "public",
+      { email: string; isAdmin?: boolean },
+      { inviteId: Id<"invites">; email: string; token: string; expiresAt: number }
+    >;
+    listInvites: FunctionReference<
+      "query",
+      "public",
+      Record<string, never>,
+      Array<{
+        _id: Id<"invites">;
+        email: string;
+        isAdmin: boolean;
+        createdAt: number;
+        expiresAt: number;
+      }>
+    >;
+    listUsers: FunctionReference<
+      "query",
+      "public",
+      Record<string, never>,
+      Array<{
+        _id: Id<"users">;
+        email: string;
+        name: string;
+        isAdmin: boolean;
+        isActive: boolean;
+        createdAt: number;
+      }>
+    >;
+    me: FunctionReference<
+      "query",
+      "public",
+      Record<string, never>,
+      {
+        _id: Id<"users">;
+        email: string;
+        name: string;
+        isAdmin: boolean;
+        device: string | null;
+      } | null
+    >;
+    revokeInvite: FunctionReference<"mutation", "public", { inviteId: Id<"invites"> }, null>;
     setActive: FunctionReference<
       "mutation",
       "public",
       { userId: Id<"users">; isActive: boolean },
-      any
+      null
     >;
   };
 };
@@ -109,22 +369,27 @@ export declare const api: {
  */
 export declare const internal: {
   devices: {
-    byToken: FunctionReference<"query", "internal", { tokenHash: string }, any>;
+    byToken: FunctionReference<
+      "query",
+      "internal",
+      { tokenHash: string },
+      { deviceId: Id<"devices">; name: string } | null
+    >;
   };
   docs: {
     exportSource: FunctionReference<
       "query",
       "internal",
       { sessionId: string; shareToken?: string },
-      any
+      { doc: Doc<"documentation">; files: Record<string, Id<"_storage">> } | null
     >;
     generate: FunctionReference<
       "action",
       "internal",
       { sessionId: string; generation?: number },
-      any
+      null
     >;
-    request: FunctionReference<"mutation", "internal", { sessionId: string }, any>;
+    request: FunctionReference<"mutation", "internal", { sessionId: string }, null>;
     store: FunctionReference<
       "mutation",
       "internal",
@@ -138,20 +403,58 @@ export declare const internal: {
         engine?: string;
         error?: string;
       },
-      any
+      null
     >;
   };
   pipeline: {
-    claim: FunctionReference<"mutation", "internal", { screenshotId: Id<"screenshots"> }, any>;
+    claim: FunctionReference<
+      "mutation",
+      "internal",
+      { screenshotId: Id<"screenshots"> },
+      {
+        fileId: Id<"_storage">;
+        redact: boolean;
+        secretBoxes?: Array<Array<number>>;
+        earlier?: {
+          fileId: Id<"_storage">;
+          result: {
+            text: string;
+            words: Array<{
+              text: string;
+              left: number;
+              top: number;
+              width: number;
+              height: number;
+              conf: number;
+            }>;
+            engine: string;
+            seconds: number;
+            icons?: Array<{
+              text: string;
+              left: number;
+              top: number;
+              width: number;
+              height: number;
+              conf: number;
+            }>;
+          };
+        };
+      } | null
+    >;
     fail: FunctionReference<
       "mutation",
       "internal",
       { screenshotId: Id<"screenshots">; error: string; orphan?: Id<"_storage"> },
-      any
+      null
     >;
-    frames: FunctionReference<"query", "internal", { sessionId: string }, any>;
-    process: FunctionReference<"action", "internal", { screenshotId: Id<"screenshots"> }, any>;
-    requeueStale: FunctionReference<"mutation", "internal", any, any>;
+    frames: FunctionReference<
+      "query",
+      "internal",
+      { sessionId: string },
+      Array<{ shot: Doc<"screenshots">; ocr: Doc<"ocrResults"> }>
+    >;
+    process: FunctionReference<"action", "internal", { screenshotId: Id<"screenshots"> }, null>;
+    requeueStale: FunctionReference<"mutation", "internal", Record<string, never>, number>;
     save: FunctionReference<
       "mutation",
       "internal",
@@ -163,11 +466,16 @@ export declare const internal: {
         redactedFileId?: Id<"_storage">;
         redactions: Array<string>;
       },
-      any
+      null
     >;
   };
   sessions: {
-    record: FunctionReference<"query", "internal", { sessionId: string }, any>;
+    record: FunctionReference<
+      "query",
+      "internal",
+      { sessionId: string },
+      Doc<"sessions"> | null
+    >;
   };
   users: {
     admitSignup: FunctionReference<
@@ -181,15 +489,15 @@ export declare const internal: {
         admittedByPolicy: boolean;
         invite?: string;
       },
-      any
+      boolean
     >;
-    anyAdmin: FunctionReference<"query", "internal", any, any>;
-    byEmail: FunctionReference<"query", "internal", { email: string }, any>;
+    anyAdmin: FunctionReference<"query", "internal", Record<string, never>, boolean>;
+    byEmail: FunctionReference<"query", "internal", { email: string }, Doc<"users"> | null>;
     makeAdmin: FunctionReference<
       "mutation",
       "internal",
       { email: string; tokenIdentifier?: string },
-      any
+      Id<"users">
     >;
   };
 };
