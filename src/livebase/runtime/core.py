@@ -62,6 +62,7 @@ log = logging.getLogger("livebase.runtime")
 
 T = TypeVar("T")
 R = TypeVar("R", bound="BaseRuntime")
+Ran = TypeVar("Ran", "QueryResult", "MutationResult")
 OPTIMISTIC_ATTEMPTS = 4
 # threads running mutations when storage is on another machine (PostgreSQL)
 REMOTE_WRITERS = 8
@@ -325,14 +326,7 @@ class BaseRuntime:
         query keeps the page end it recorded there.
         """
         fn = self.function(path, "query", internal_ok)
-        started = time.perf_counter()
-        try:
-            result = self._run_query(fn, args, identity, journal)
-        except BaseException as exc:
-            self.executions.record(fn.path, "query", started, exc, logs.lines_of(exc))
-            raise
-        self.executions.record(fn.path, "query", started, None, result.log_lines)
-        return result
+        return self._logged(fn, partial(self._run_query, fn, args, identity, journal))
 
     def _run_query(
         self,
@@ -430,13 +424,17 @@ class BaseRuntime:
         runs only if the job is still pending, and marks it done in the same transaction.
         """
         fn = self.function(path, "mutation", internal_ok)
+        return self._logged(fn, partial(self._run_mutation, fn, args, identity, request, job))
+
+    def _logged(self, fn: FunctionDefinition, run: Callable[[], Ran]) -> Ran:
+        """``run()`` a query or mutation, noting it in the execution log."""
         started = time.perf_counter()
         try:
-            result = self._run_mutation(fn, args, identity, request, job)
+            result = run()
         except BaseException as exc:
-            self.executions.record(fn.path, "mutation", started, exc, logs.lines_of(exc))
+            self.executions.record(fn.path, fn.kind, started, exc, logs.lines_of(exc))
             raise
-        self.executions.record(fn.path, "mutation", started, None, result.log_lines)
+        self.executions.record(fn.path, fn.kind, started, None, result.log_lines)
         return result
 
     def _run_mutation(
