@@ -370,6 +370,7 @@ def _logs(opts: argparse.Namespace) -> int:
             if opts.errors and entry["status"] == "success":
                 continue
             _print_run(console, entry)
+        sys.stdout.flush()  # why: piped into another program, each run shows as it happens
         if not opts.follow:
             return 0
         request = {"after": page["cursor"], "wait": True, "limit": 500}

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import queue
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -71,14 +73,24 @@ def test_follow_prints_each_run_as_it_happens(server):
         text=True,
         env=source_env(),
     ) as process:
+        lines: queue.Queue[str] = queue.Queue()
+        assert process.stdout is not None
+        reader = threading.Thread(target=lambda: [lines.put(line) for line in process.stdout])
+        reader.start()
         try:
-            time.sleep(1.5)  # the command is connected and waiting
-            client.mutation("counters:increment", {"name": "followed"})
-            assert process.stdout is not None
-            line = process.stdout.readline()
+            # the command may still be starting: it shows the runs after it connected
+            deadline = time.monotonic() + 60
+            while True:
+                client.mutation("counters:increment", {"name": "followed"})
+                try:
+                    line = lines.get(timeout=1.0)
+                    break
+                except queue.Empty:
+                    assert time.monotonic() < deadline, "livebase logs printed nothing"
             assert "counters:increment" in line and "success" in line
         finally:
             process.kill()
+            reader.join(timeout=10)
 
 
 def test_a_server_that_is_not_there_is_a_clear_error(tmp_path, server):
