@@ -40,6 +40,7 @@ lint: $(STAMP) web
 	$(VENV)/bin/lint-imports
 	cd web/bankchat && npm run --silent lint
 	cd web/sessiondocs && npm run --silent lint
+	cd web/dashboard && npm run --silent lint
 
 format: $(STAMP)
 	$(PY) -m ruff format src tests bench examples scripts

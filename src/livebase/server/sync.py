@@ -379,7 +379,11 @@ class SyncSession:
             self.closed = True
             return
         held = list(self.queries.values())
-        specs = [(e.path, e.args, e.journal) for e in held if e.key[0] != FAILED]
+        specs = [
+            (e.path, e.args, e.journal)
+            for e in held
+            if e.key[0] != FAILED and self._visible(e.path, admin)
+        ]
         prepared = await self.server.live.prepare(specs, identity)
 
         def switch() -> None:
@@ -392,6 +396,14 @@ class SyncSession:
         await self.server.in_live_lane(switch, prepared)
         self.server.mark(self)
 
+    def _visible(self, path: str, admin: bool) -> bool:
+        """Whether a session (an admin or not) may run the query at ``path``."""
+        try:
+            self.server.runtime.function(path, "query", internal_ok=admin)
+        except LivebaseError:
+            return False
+        return True
+
     def _resubscribe_all(self) -> None:
         """On the live lane: the identity changed, so every query runs again as the new one."""
         manager = self.server.subscriptions
@@ -402,9 +414,15 @@ class SyncSession:
             if entry.key[0] == FAILED:
                 self.queries[query_id] = entry
                 continue
-            self.queries[query_id] = manager.acquire(
-                entry.path, entry.args, self.identity, entry.journal, self
-            )
+            try:
+                # why: internal and _system/ queries stay only while the session is an admin
+                self.server.runtime.function(entry.path, "query", internal_ok=self.admin)
+            except LivebaseError as exc:
+                self.queries[query_id] = failed_entry(entry.path, exc.message)
+            else:
+                self.queries[query_id] = manager.acquire(
+                    entry.path, entry.args, self.identity, entry.journal, self
+                )
             manager.release(entry, self, still_used=entry in self.queries.values())
         self.sent_versions.clear()
         self.dirty = True
