@@ -209,6 +209,31 @@ def test_an_unknown_function_fails_that_query_only(srv):
     client.close()
 
 
+def test_an_admin_session_keeps_internal_queries_live_until_it_stops_being_admin(srv):
+    client = Client(srv.ws_url).connect()
+    key = srv.runtime.deployment.admin_key
+    client.send({"type": "Authenticate", "baseVersion": 0, "tokenType": "Admin", "value": key})
+    client.add(0, "notes:secret", {})
+    client.add(1, "_system/env:list", {})
+    first: dict[int, Any] = {}
+    for transition in client.settle():
+        first.update(values_of(transition))
+    assert first == {0: "internal", 1: []}
+    client.mutate(1, "notes:addNote", {"author": "a", "body": "b"})
+    srv.runtime.call("_system/env:set", {"name": "GREETING", "value": "hi"}, internal_ok=True)
+    updates: dict[int, Any] = {}
+    while 1 not in updates:
+        updates.update(values_of(client.recv_type("Transition")))
+    assert updates[1] == [{"name": "GREETING", "value": "hi"}]
+    client.send({"type": "Authenticate", "baseVersion": 1, "tokenType": "None"})
+    mods: dict[int, dict[str, Any]] = {}
+    while len(mods) < 2:
+        mods.update({m["queryId"]: m for m in client.recv_type("Transition")["modifications"]})
+    assert {m["type"] for m in mods.values()} == {"QueryFailed"}
+    assert all("Could not find public function" in m["errorMessage"] for m in mods.values())
+    client.close()
+
+
 def test_a_crashing_query_reports_a_generic_error_without_the_detail(srv):
     client = Client(srv.ws_url).connect()
     client.add(0, "notes:crash", {})
