@@ -121,6 +121,17 @@ def start(module: str, port: int, data_dir: Path, log: Path) -> subprocess.Popen
         )
 
 
+def admin_key(data_dir: Path) -> str:
+    """The admin key of the deployment in ``data_dir`` (``livebase admin-key``)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "livebase", "admin-key", "--data-dir", str(data_dir)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    return done.stdout.strip() or f"(livebase admin-key --data-dir {data_dir})"
+
+
 def port_problem(port: int) -> str | None:
     """Why a server could not listen on ``HOST:port``, or None when it can."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
@@ -303,6 +314,9 @@ def run(opts: argparse.Namespace, processes: list[subprocess.Popen[bytes]]) -> i
     say("      record your own screen: make a device token in the web app (Devices), then")
     say(f"        python -m sessiondocs agent login --url {docs_url}")
     say(f"        python -m sessiondocs agent --url {docs_url}")
+    say("  dashboards (tables, functions, logs, files, environment), each with its admin key:")
+    for name, url in (("bankchat", bank_url), ("sessiondocs", docs_url)):
+        say(f"      {url}/_dashboard   {admin_key(data / name)}")
     say(f"\n  data and logs in {data}/. Press Ctrl-C to stop.")
     if opts.check:
         return 0

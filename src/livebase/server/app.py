@@ -18,8 +18,8 @@ from typing import TypeVar
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.responses import PlainTextResponse, Response
-from starlette.routing import BaseRoute, Mount, WebSocketRoute
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Scope
 from starlette.websockets import WebSocket
@@ -279,6 +279,8 @@ def create_app(
     ]
     if server.password is not None:
         routes.extend(AuthRoutes(server.password).routes())
+    # why: without the slash the path would fall through to an app's own web app at /
+    routes.append(Route("/_dashboard", lambda request: RedirectResponse("/_dashboard/")))
     routes.append(Mount("/_dashboard", app=_dashboard()))
     if static_dir is not None:
         routes.append(Mount("/", app=SinglePageApp(static_dir)))
