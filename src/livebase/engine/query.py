@@ -7,13 +7,14 @@ lower bound (``gt``/``gte``) and one upper bound (``lt``/``lte``) on the next fi
 from __future__ import annotations
 
 import base64
+import math
 from collections.abc import AsyncIterator, Callable, Generator
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from livebase.engine import values
 from livebase.engine.catalog import IndexInfo, SearchIndexInfo, TableInfo
-from livebase.engine.errors import IndexRangeError, ValidationError
+from livebase.engine.errors import IndexRangeError, LimitError, ValidationError
 from livebase.engine.filters import Expr, FilterBuilder, compile_filter, matches
 from livebase.engine.keys import encode_key, encode_value, undefined, values_end
 from livebase.engine.search import SearchFilter, SearchQuery
@@ -269,26 +270,59 @@ class QueryBuilder:
         return found[0] if found else None
 
     async def paginate(self, opts: dict[str, Any]) -> dict[str, Any]:
-        """A page of results: ``{"page", "isDone", "continueCursor"}``.
+        """A page of results, as Convex returns it: ``{"page", "isDone", "continueCursor",
+        "splitCursor", "pageStatus"}``.
 
         ``opts``: ``numItems``, ``cursor`` (None for the first page), and optionally
-        ``endCursor`` and ``maximumRowsRead``. Cursors are key positions, so pages stay stable
-        when documents are inserted concurrently. With ``endCursor`` the page runs exactly up
-        to it, whatever ``numItems`` says: that is how a live query keeps its page's end when
-        it re-runs (the end cursor is recorded in the query's journal and handed back).
+        ``endCursor``, ``maximumRowsRead`` and ``maximumBytesRead``. Cursors are key positions,
+        so pages stay stable when documents are inserted concurrently. With an end cursor (the
+        ``endCursor`` option, or the one in the query's journal when a live query re-runs) the
+        page runs exactly up to it, whatever ``numItems`` says, and the read limits do not
+        apply. Without one, the page ends after ``numItems`` documents, or where a limit stopped
+        the read (``pageStatus: "SplitRequired"``): ``maximumRowsRead`` counts the rows read
+        from the index (before ``filter()``), ``maximumBytesRead`` their bytes (the read stops
+        once they reach it, so it may overshoot by one document).
+
+        ``splitCursor`` cuts the rows read in two, so that the pages ``(cursor, splitCursor]``
+        and ``(splitCursor, continueCursor]`` together are this page; the client splits a
+        page marked ``SplitRecommended`` (close to a limit) or ``SplitRequired`` there.
         """
         if not isinstance(opts, dict):
             raise ValidationError("paginate() takes {'numItems': n, 'cursor': ...}")
-        num = opts.get("numItems")
-        if isinstance(num, bool) or not isinstance(num, int | float) or num < 1:
-            raise ValidationError(f"paginate(): numItems must be a number >= 1, got {num!r}")
+        num = _page_size(opts.get("numItems"))
+        max_rows = _read_limit(opts, "maximumRowsRead")
+        max_bytes = _read_limit(opts, "maximumBytesRead")
         cursor = opts.get("cursor")
         start_key = None if cursor is None else decode_cursor(cursor)
-        if cursor is not None and start_key is None:
-            return self._txn.record_page({"page": [], "isDone": True, "continueCursor": END_CURSOR})
         end_cursor = opts.get("endCursor") or self._txn.journal_end_cursor()
         end_key = None if end_cursor is None else decode_cursor(end_cursor)
-        max_rows = opts.get("maximumRowsRead")
+        read = _PageRead(self, num, end_cursor is None, max_rows, max_bytes)
+        past_end = cursor is not None and start_key is None
+        if not past_end:
+            read.run(*self._page_bounds(start_key, end_key), from_start=cursor is None)
+        if end_cursor is not None:
+            continue_cursor = end_cursor
+        elif past_end or read.reached_end:
+            continue_cursor = END_CURSOR
+        elif read.last_key is not None:
+            continue_cursor = encode_cursor(read.last_key)
+        else:  # a transaction limit stopped it before its first row: it stays where it was
+            assert cursor is not None
+            continue_cursor = cursor
+        return self._txn.record_page(
+            {
+                "page": read.page,
+                "isDone": continue_cursor == END_CURSOR,
+                "continueCursor": continue_cursor,
+                "splitCursor": read.split_cursor(),
+                "pageStatus": read.status(),
+            }
+        )
+
+    def _page_bounds(
+        self, start_key: bytes | None, end_key: bytes | None
+    ) -> tuple[bytes | None, bytes | None]:
+        """The key range ``[lo, hi)`` after the start cursor and up to the end cursor."""
         lo = hi = None
         if start_key is not None:
             if self._desc:
@@ -300,35 +334,7 @@ class QueryBuilder:
                 lo = end_key
             else:
                 hi = end_key + b"\x00"
-        bounded = end_cursor is None
-        page: list[dict[str, Any]] = []
-        last_key: bytes | None = None
-        done = True
-        scanned = 0
-        rows = self._scan(lo, hi)
-        try:
-            for key, doc, matched in rows:
-                scanned += 1
-                last_key = key
-                if matched:
-                    page.append(doc)
-                if bounded and (len(page) >= num or (max_rows is not None and scanned >= max_rows)):
-                    done = False
-                    break
-        finally:
-            rows.close()
-        if end_cursor is not None:
-            result = {
-                "page": page,
-                "isDone": end_cursor == END_CURSOR,
-                "continueCursor": end_cursor,
-            }
-        elif done:
-            result = {"page": page, "isDone": True, "continueCursor": END_CURSOR}
-        else:
-            assert last_key is not None
-            result = {"page": page, "isDone": False, "continueCursor": encode_cursor(last_key)}
-        return self._txn.record_page(result)
+        return lo, hi
 
     def _scan(
         self, lo: bytes | None, hi: bytes | None, wanted: int | None = None
@@ -367,3 +373,145 @@ class QueryBuilder:
                 yield doc
         finally:
             rows.close()  # why: closing records the read set up to the last key handed out
+
+
+# Convex's paging limits (``crates/isolate/src/environment/udf/async_syscall.rs``,
+# ``crates/database/src/query/index_range.rs``): a transaction's read limits, which a page's
+# ``maximumRowsRead``/``maximumBytesRead`` can only lower; the most results a page may ask for;
+# the rows a search reads at most; and the page length past which a split is recommended
+# (3/4 of the longest array a function may return).
+_MAX_READ_ROWS = 32_000
+_MAX_READ_BYTES = 16 * 1024 * 1024
+_MAX_PAGE_ITEMS = 32_000
+_MAX_SEARCH_ROWS = 1024
+_SOFT_MAX_PAGE_LEN = 8192 * 3 // 4
+
+SPLIT_REQUIRED = "SplitRequired"
+SPLIT_RECOMMENDED = "SplitRecommended"
+
+
+def _soft_limit(hard: int) -> int:
+    """Past this share of a limit a page is close to it (Convex's ``soft_data_limit``)."""
+    return hard * 3 // 4
+
+
+def _page_size(num: Any) -> int | float:
+    """``numItems``, checked as Convex checks it."""
+    if num == 0 and not isinstance(num, bool):
+        raise ValidationError("Must request at least 1 document while paginating")
+    if isinstance(num, bool) or not isinstance(num, int | float) or math.isnan(num) or num < 1:
+        raise ValidationError(f"paginate(): numItems must be a number >= 1, got {num!r}")
+    if num > _MAX_PAGE_ITEMS:
+        shown = int(num) if float(num).is_integer() else num
+        raise ValidationError(f"Requested too many items: {shown}")
+    return num
+
+
+def _read_limit(opts: dict[str, Any], name: str) -> int | float | None:
+    """``maximumRowsRead`` or ``maximumBytesRead``: None when unset, else a number > 0."""
+    limit = opts.get(name)
+    if limit is None:
+        return None
+    if isinstance(limit, bool) or not isinstance(limit, int | float) or math.isnan(limit):
+        raise ValidationError(f"paginate(): {name} must be a number, got {limit!r}")
+    if limit == 0:
+        raise ValidationError("maximumRowsRead and maximumBytesRead must be greater than 0")
+    if limit < 0:
+        raise ValidationError(f"paginate(): {name} must be greater than 0, got {limit!r}")
+    return limit
+
+
+class _PageRead:
+    """One page's read: the rows it went through (filtered out or not), what it kept, and
+    where and why it stopped."""
+
+    def __init__(
+        self,
+        query: QueryBuilder,
+        num: int | float,
+        bounded: bool,
+        max_rows: int | float | None,
+        max_bytes: int | float | None,
+    ) -> None:
+        self._query = query
+        self._search = query._search is not None
+        # why: with an end cursor the page must reach it (a live page keeps its bounds), so
+        # neither numItems nor the read limits end it; a search ignores the limits too
+        self._num = num if bounded else math.inf
+        enforce = bounded and not self._search
+        self._max_rows = max_rows if enforce else None
+        self._max_bytes = max_bytes if enforce else None
+        # why: close to a limit means past 3/4 of it, even where the limits are not enforced
+        if self._search:
+            self._soft_rows = _soft_limit(_MAX_SEARCH_ROWS)
+            self._soft_bytes = _soft_limit(_MAX_READ_BYTES)
+        else:
+            self._soft_rows = _soft_limit(int(min(max_rows or _MAX_READ_ROWS, _MAX_READ_ROWS)))
+            self._soft_bytes = _soft_limit(int(min(max_bytes or _MAX_READ_BYTES, _MAX_READ_BYTES)))
+        self.page: list[dict[str, Any]] = []
+        self.keys: list[bytes] = []  # the key of every row read, in order
+        self.bytes_read = 0
+        self.reached_end = False
+        self.split_required = False
+
+    @property
+    def last_key(self) -> bytes | None:
+        return self.keys[-1] if self.keys else None
+
+    def run(self, lo: bytes | None, hi: bytes | None, from_start: bool) -> None:
+        """Read the rows in ``[lo, hi)`` until the page is full, a limit stops it or the range
+        ends. ``from_start``: the page has no start cursor."""
+        rows = self._query._scan(lo, hi)
+        try:
+            while len(self.page) < self._num:
+                if self._at_limit():
+                    self.split_required = True
+                    return
+                try:
+                    row = next(rows, None)
+                except LimitError:
+                    # why: reading rows, that is the transaction's read limit. As in Convex, it
+                    # ends the page where it got to; with no position at all (no start cursor,
+                    # no row read) the error stands
+                    if from_start and not self.keys:
+                        raise
+                    self.split_required = True
+                    return
+                if row is None:
+                    self.reached_end = True
+                    return
+                key, doc, matched = row
+                self.keys.append(key)
+                # why: as Convex's index range counts them, before filter() drops any
+                self.bytes_read += values.encoded_size(doc)
+                if matched:
+                    self.page.append(doc)
+        finally:
+            rows.close()  # why: closing records the read set up to the last row read
+
+    def _at_limit(self) -> bool:
+        """Whether a read limit stops the page before the next row (checked after a row, so
+        a page reads at least one and the bytes may overshoot by one document)."""
+        if self._max_bytes is not None and self.bytes_read >= self._max_bytes:
+            return True
+        return self._max_rows is not None and len(self.keys) >= self._max_rows
+
+    def split_cursor(self) -> str | None:
+        """The cursor after row ``len // 2 + 1`` of those read; None for a search (Convex
+        does not split those) or when at most two rows were read."""
+        if self._search or len(self.keys) <= 2:
+            return None
+        return encode_cursor(self.keys[len(self.keys) // 2])
+
+    def status(self) -> str | None:
+        """``pageStatus``: SplitRequired when a limit cut the page, SplitRecommended when it
+        read past 3/4 of a limit or holds more than 6,144 documents, else None."""
+        if self.split_required:
+            return SPLIT_REQUIRED
+        if (
+            len(self.keys) > self._soft_rows
+            or self.bytes_read > self._soft_bytes
+            or len(self.page) > _SOFT_MAX_PAGE_LEN
+        ):
+            return SPLIT_RECOMMENDED
+        return None

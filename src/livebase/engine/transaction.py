@@ -301,7 +301,10 @@ class Transaction:
     def record_page(self, result: dict[str, Any]) -> dict[str, Any]:
         """Note a page's end in the journal; Convex allows one paginated read per query."""
         if self._paginated:
-            raise ValidationError("A query may call paginate() only once")
+            raise ValidationError(
+                "This query or mutation function ran multiple paginated queries. Convex only "
+                "supports a single paginated query in each function."
+            )
         self._paginated = True
         self.journal_out = json.dumps({"end": result["continueCursor"]})
         return result
