@@ -485,6 +485,7 @@ def _serve(opts: argparse.Namespace) -> int:
                 # why: a process of its own would keep running the code as it was at start
                 query_process=opts.query_process and not dev,
             )
+        runtime.dev = dev
         app = create_app(runtime, static_dir=opts.static)
         reloader = _dev_reloader(app.state.server, opts) if dev else None
     except LivebaseError as exc:

@@ -64,16 +64,14 @@ class App:
             alias = self.aliases.get(canonical)
             found = self.functions.get(alias) if alias else None
         if found is None:
-            module = canonical.split(":")[0]
-            # why: the hint helps a developer with a typo; internal functions stay unnamed.
-            known = sorted(
-                p
-                for p, fn in self.functions.items()
-                if p.split(":")[0] == module and not fn.internal
-            )
-            hint = f" (public functions in {module}: {', '.join(known)})" if known else ""
-            raise FunctionNotFoundError(f"Could not find public function for {path!r}{hint}")
+            raise not_found(canonical)
         return found
+
+
+def not_found(path: str) -> FunctionNotFoundError:
+    """Convex's error for a function a caller may not run: one that does not exist and an
+    internal one called from outside read the same, so the second cannot be told apart."""
+    return FunctionNotFoundError(f"Could not find public function for {canonical_path(path)!r}.")
 
 
 def canonical_path(path: object) -> str:

@@ -12,7 +12,7 @@ import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-from livebase.engine.errors import InvalidIdError, ReadOnlyError, ValidationError
+from livebase.engine.errors import AuthFailed, InvalidIdError, ReadOnlyError, ValidationError
 from livebase.engine.ids import decode_id
 from livebase.engine.query import QueryBuilder
 from livebase.engine.transaction import Transaction
@@ -44,13 +44,18 @@ def make_identity(claims: dict[str, Any] | None) -> Identity | None:
 class Auth:
     """``ctx.auth``: the caller's identity."""
 
-    def __init__(self, identity: Identity | None) -> None:
+    def __init__(self, identity: Identity | None, error: str | None = None) -> None:
         self._identity = identity
+        self._error = error  # why the caller's credentials were refused (HTTP actions)
         self.read = False  # whether the function looked: if not, its result is the same for all
 
     async def get_user_identity(self) -> Identity | None:
-        """The caller's identity (a dict of claims with ``tokenIdentifier``), or None."""
+        """The caller's identity (a dict of claims with ``tokenIdentifier``), or None; in an
+        HTTP action whose Authorization header was refused, AuthFailed saying why (as
+        Convex's ``getUserIdentity`` throws there)."""
         self.read = True
+        if self._error is not None:
+            raise AuthFailed(self._error)
         return None if self._identity is None else dict(self._identity)
 
 
@@ -111,8 +116,15 @@ def _engine_calls(target: Any) -> Any:
     return None if target is None else _EngineCalls(target)
 
 
+# Convex's words for reading a table through the wrong reader, by whether it was ctx.db.system
+_WRONG_READER = {
+    True: "User tables cannot be accessed with db.system.",
+    False: "System tables can only be accessed with db.system.",
+}
+
+
 class DatabaseReader:
-    """``ctx.db`` in queries: reads only."""
+    """``ctx.db`` in queries: reads only; ``ctx.db.system`` reads system tables only."""
 
     def __init__(self, txn: Transaction, system: bool = False) -> None:
         self._txn = txn
@@ -126,18 +138,26 @@ class DatabaseReader:
         """The document with this ID (``get(id)`` or ``get(table, id)``), or None."""
         table, value = self._split(table_or_id, doc_id)
         with engine():
-            if table is None and self._system:
+            if table is None:
                 info = self._txn.db.catalog.table_by_number(decode_id(value))
-                if info is None or not info.name.startswith("_"):
+                if info is not None and info.name.startswith("_") != self._system:
+                    raise InvalidIdError(_WRONG_READER[self._system])
+                if info is None and self._system:
                     raise InvalidIdError(f"{value!r} is not an ID of a system table")
-                table = info.name
+                table = info.name if info is not None else None
+            elif table.startswith("_") != self._system:
+                raise InvalidIdError(_WRONG_READER[self._system])
             return self._txn.get(value, table)
 
     def query(self, table: str) -> QueryBuilder:
         """A query over a table: chain with_index / order / filter, then collect / take..."""
         info = self._txn.table(table)
-        if info.name.startswith("_") and not self._system:
-            raise InvalidIdError(f"{table!r} is a system table: use ctx.db.system.query")
+        if info.name.startswith("_") != self._system:
+            raise InvalidIdError(
+                "System tables can only be accessed from db.system.query()."
+                if not self._system
+                else "User tables can only be accessed from db.query()."
+            )
         return LimitedQuery(self._txn, info)
 
     def normalize_id(self, table: str, doc_id: Any) -> str | None:
@@ -273,8 +293,9 @@ class ActionCtx:
         client: ClientInfo | None = None,
         vector_search: Callable[[str, str, Any], Awaitable[list[dict[str, Any]]]] | None = None,
         env: Environment | None = None,
+        auth_error: str | None = None,
     ) -> None:
-        self.auth = Auth(identity)
+        self.auth = Auth(identity, auth_error)
         self.env = env
         self.storage = storage
         self.scheduler = scheduler

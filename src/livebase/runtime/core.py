@@ -40,7 +40,7 @@ from livebase.engine.transaction import SnapshotMoved, Transaction
 from livebase.persistence import open_persistence
 from livebase.persistence.sqlite import SqlitePersistence
 from livebase.runtime import clock, environment, execution, logs, session_requests
-from livebase.runtime.app import App, canonical_path, load_app
+from livebase.runtime.app import App, canonical_path, load_app, not_found
 from livebase.runtime.context import (
     ActionCtx,
     ClientInfo,
@@ -186,6 +186,9 @@ class BaseRuntime:
         # the dashboard's and the CLI's functions (livebase.services.system), admins only
         self.system_functions: dict[str, FunctionDefinition] = {}
         self.health: Any = None
+        # livebase dev: a bug's message and the app's lines it passed reach the client, as
+        # from a Convex dev deployment (serve sends "Server Error" only, as production does)
+        self.dev = False
         self.origin = origin.rstrip("/")  # where clients reach this deployment (absolute URLs)
         # where its HTTP actions answer: their own port, or /http on the main one
         self.site_origin = (site_origin or f"{self.origin}/http").rstrip("/")
@@ -266,6 +269,10 @@ class BaseRuntime:
         """``ctx.storage`` and ``ctx.scheduler`` of an action."""
         return None, None
 
+    def app_folder(self) -> Path:
+        """The folder the app's files live in."""
+        return Path(next(iter(self.app.package.__path__))).resolve()
+
     # --- lookups -----------------------------------------------------------------------
     def function(
         self, path: Any, kind: str | None = None, internal_ok: bool = False
@@ -276,13 +283,13 @@ class BaseRuntime:
         elif isinstance(path, str) and path.startswith(SYSTEM_PREFIX):
             found = self.system_functions.get(canonical_path(path))
             if found is None or not internal_ok:
-                raise FunctionNotFoundError(f"Could not find public function for {path!r}")
+                raise not_found(path)
             fn = found
         else:
             fn = self.app.resolve(path)
         if fn.internal and not internal_ok:
-            # why: an internal function must look exactly like a missing one from outside.
-            raise FunctionNotFoundError(f"Could not find public function {path!r}")
+            # why: named as asked, exactly as a missing function would be
+            raise not_found(path if isinstance(path, str) else fn.path)
         if kind is not None and fn.kind != kind:
             raise FunctionNotFoundError(
                 f"{fn.path or path} is a {fn.kind}, not a {kind}; call it with {fn.kind}()"
@@ -663,9 +670,14 @@ class BaseRuntime:
         return value
 
     def action_ctx(
-        self, identity: dict[str, Any] | None, client: ClientInfo | None = None
+        self,
+        identity: dict[str, Any] | None,
+        client: ClientInfo | None = None,
+        auth_error: str | None = None,
     ) -> ActionCtx:
-        """The ``ctx`` of an action (or HTTP action) running as ``identity``."""
+        """The ``ctx`` of an action (or HTTP action) running as ``identity``; with
+        ``auth_error`` (an HTTP action whose Authorization header was refused) it runs with
+        no identity, and ``ctx.auth.get_user_identity()`` raises that error."""
 
         async def run_query(target: Any, call_args: dict[str, Any] | None) -> Any:
             result = await self.run_query_async(
@@ -699,6 +711,7 @@ class BaseRuntime:
             client=client,
             vector_search=vector_search,
             env=self._environment(None),
+            auth_error=auth_error,
         )
 
     def _environment(self, txn: Transaction | None) -> Environment:

@@ -95,6 +95,7 @@ class HttpActions:
         length = request.headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > MAX_BODY:
             return too_large
+        auth_error = None
         try:
             claims, _ = await run_in_threadpool(
                 self.server.auth.from_header,
@@ -109,10 +110,13 @@ class HttpActions:
             refusal = {"code": "too_many_attempts", "message": exc.message}
             return JSONResponse(refusal, 429, headers={"Retry-After": wait})
         except (AuthFailed, ValidationError) as exc:
-            return JSONResponse({"code": "Unauthenticated", "message": str(exc)}, 401)
+            # why: as on Convex, a header that is not a valid token (a webhook's own scheme,
+            # say) does not stop the action: it runs with no identity and decides itself
+            identity, auth_error = None, str(exc)
         runtime = self.server.runtime
         peer = request.client.host if request.client else None
-        ctx = runtime.action_ctx(identity, ClientInfo(peer, request.headers.get("user-agent")))
+        client = ClientInfo(peer, request.headers.get("user-agent"))
+        ctx = runtime.action_ctx(identity, client, auth_error=auth_error)
         try:
             result = route.action.handler(ctx, request)
             if inspect.isawaitable(result):
@@ -124,7 +128,7 @@ class HttpActions:
         except Exception as exc:
             if isinstance(exc.__context__, _BodyTooLarge):  # the handler caught and re-raised
                 return too_large
-            error = client_error(exc, f"{request.method} {path}")
+            error = client_error(exc, f"{request.method} {path}", self.server.runtime)
             body: dict[str, Any] = {"code": "HttpActionError", "message": error.message}
             if error.has_data:
                 body["data"] = json.loads(error.data_json() or "null")

@@ -186,7 +186,7 @@ class HttpApi:
                     )
                 log_lines = lines.finish()
         except Exception as exc:
-            error = client_error(exc, str(path))
+            error = client_error(exc, str(path), self.server.runtime)
             out: dict[str, Any] = {
                 "status": "error",
                 "errorMessage": error.message,

@@ -131,7 +131,7 @@ class SubscriptionManager:
         except Exception as exc:
             entry.read_set = None
             entry.ts = self.feed.ts
-            entry.error = client_error(exc, entry.path)
+            entry.error = client_error(exc, entry.path, self.runtime)
             entry.value_json = None
             entry.log_lines = logs.lines_of(exc)
             new_hash = hash(

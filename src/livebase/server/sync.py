@@ -312,7 +312,7 @@ class SyncSession:
                 path, args, identity=mutation.identity, internal_ok=mutation.admin, request=request
             )
         except Exception as exc:
-            error = client_error(exc, str(path))
+            error = client_error(exc, str(path), self.server.runtime)
             self.send(
                 protocol.mutation_failed(
                     request_id, error.message, error.data_json(), logs.lines_of(exc)
@@ -353,7 +353,7 @@ class SyncSession:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            error = client_error(exc, str(path))
+            error = client_error(exc, str(path), self.server.runtime)
             self.send(
                 protocol.action_failed(request_id, error.message, error.data_json(), lines.finish())
             )

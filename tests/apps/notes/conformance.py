@@ -1,0 +1,64 @@
+"""Functions that hold livebase to Convex's behaviour (tests/e2e/test_convex_conformance.py)."""
+
+import asyncio
+
+from livebase import action, internal_action, internal_mutation, mutation, query, v
+
+
+@query(args={})
+async def system_query_of_a_user_table(ctx):
+    return await ctx.db.system.query("notes").collect()
+
+
+@query(args={"id": v.string()})
+async def system_get_of_a_user_document(ctx, id):
+    return await ctx.db.system.get(id)
+
+
+@query(args={"id": v.string()})
+async def user_get_of_a_system_document(ctx, id):
+    return await ctx.db.get(id)
+
+
+@internal_action(args={})
+async def cancel_myself_action(ctx):
+    (me,) = [
+        job
+        for job in await ctx.run_query("conformance:jobs", {})
+        if job["name"] == "conformance:cancel_myself_action"
+    ]
+    await ctx.scheduler.cancel(me["_id"])
+    return "ran to the end"
+
+
+@internal_mutation(args={})
+async def cancel_myself_mutation(ctx):
+    (me,) = [
+        job
+        for job in await ctx.db.system.query("_scheduled_functions").collect()
+        if job["name"] == "conformance:cancel_myself_mutation"
+    ]
+    await ctx.scheduler.cancel(me["_id"])
+
+
+@mutation(args={"which": v.string()})
+async def schedule(ctx, which):
+    return await ctx.scheduler.run_after(0, f"conformance:{which}", {})
+
+
+@query(args={})
+async def jobs(ctx):
+    return await ctx.db.system.query("_scheduled_functions").collect()
+
+
+@action(args={})
+async def never_resolves(ctx):
+    await asyncio.Event().wait()
+
+
+@action(args={})
+async def urls(ctx):
+    return {
+        "cloud": await ctx.env.get("CONVEX_CLOUD_URL"),
+        "site": await ctx.env.get("CONVEX_SITE_URL"),
+    }
