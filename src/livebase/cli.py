@@ -551,7 +551,7 @@ def _serve(opts: argparse.Namespace) -> int:
 
 def _dev_reloader(server: Any, opts: argparse.Namespace) -> Any:
     """``livebase dev``: reload on save, and keep the client code (``--codegen``) current."""
-    from livebase.server.reload import Reloader, app_folder
+    from livebase.server.reload import Reloader
 
     def write_client_code(app: Any) -> None:
         if opts.codegen:
@@ -560,7 +560,7 @@ def _dev_reloader(server: Any, opts: argparse.Namespace) -> Any:
             generate(app).write(opts.codegen)
 
     write_client_code(server.runtime.app)
-    print(f"livebase: watching {app_folder(server.runtime.app)} for changes", flush=True)
+    print(f"livebase: watching {server.runtime.app_folder()} for changes", flush=True)
     return Reloader(server, on_loaded=write_client_code)
 
 

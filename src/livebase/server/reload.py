@@ -31,11 +31,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("livebase.dev")
 
 
-def app_folder(app: App) -> Path:
-    """The folder an app's files live in."""
-    return Path(next(iter(app.package.__path__))).resolve()
-
-
 class Reloader:
     """Loads an app's new code into a running server."""
 
@@ -48,13 +43,12 @@ class Reloader:
         self.server = server
         self.on_loaded = on_loaded or (lambda app: None)
         self.say = say or (lambda text: print(text, file=sys.stderr, flush=True))
-        self.reloads = 0
 
     async def watch(self) -> None:
         """Reload on every change to a Python file of the app, until cancelled."""
         import watchfiles
 
-        folder = app_folder(self.server.runtime.app)
+        folder = self.server.runtime.app_folder()
         async for changes in watchfiles.awatch(
             folder, watch_filter=watchfiles.PythonFilter(), step=50, debounce=400
         ):
@@ -72,7 +66,7 @@ class Reloader:
             if app.schema is not None:
                 await asyncio.to_thread(runtime.db.change_schema, app.schema)
         except Exception as exc:  # why: any failure keeps the running version
-            self.say(_failure(what, exc, app_folder(runtime.app)))
+            self.say(_failure(what, exc, runtime.app_folder()))
             return False
         runtime.app = app
         self._swap_crons()
@@ -81,7 +75,6 @@ class Reloader:
             self.on_loaded(app)
         except Exception as exc:  # why: codegen failing must not stop the server
             self.say(f"livebase: {what} loaded, but client code was not written: {exc}")
-        self.reloads += 1
         took = (time.perf_counter() - started) * 1000
         self.say(
             f"livebase: reloaded {what} in {took:.0f} ms: {len(app.functions)} functions, "
