@@ -9,10 +9,11 @@ a function over its time limit stops there, and is never interrupted inside (exe
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mapping
 from typing import Any
 
 from livebase.engine.errors import AuthFailed, InvalidIdError, ReadOnlyError, ValidationError
+from livebase.engine.filters import compile_filter, matches
 from livebase.engine.ids import decode_id
 from livebase.engine.query import QueryBuilder
 from livebase.engine.transaction import Transaction
@@ -116,6 +117,36 @@ def _engine_calls(target: Any) -> Any:
     return None if target is None else _EngineCalls(target)
 
 
+View = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def _system_views(storage: Any) -> Mapping[str, View]:
+    """How functions see the documents of the system tables ``storage`` shapes (``_storage``:
+    Convex's fields, the sha256 in base64): its ``system_views``."""
+    return getattr(storage, "system_views", None) or {}
+
+
+class _ViewQuery(LimitedQuery):
+    """A query over a system table whose documents functions see through ``view``; its
+    filters test what they see."""
+
+    def __init__(self, txn: Transaction, table: Any, view: View) -> None:
+        super().__init__(txn, table)
+        self._view = view
+        self._view_filters: list[Any] = []
+
+    def filter(self, predicate: Callable[[Any], Any]) -> QueryBuilder:
+        self._view_filters.append(compile_filter(predicate))
+        return self
+
+    def _scan(
+        self, lo: bytes | None, hi: bytes | None, wanted: int | None = None
+    ) -> Generator[tuple[bytes, dict[str, Any], bool], None, None]:
+        for key, doc, _ in super()._scan(lo, hi, wanted):
+            shown = self._view(doc)
+            yield key, shown, all(matches(f, shown) for f in self._view_filters)
+
+
 # Convex's words for reading a table through the wrong reader, by whether it was ctx.db.system
 _WRONG_READER = {
     True: "User tables cannot be accessed with db.system.",
@@ -126,9 +157,12 @@ _WRONG_READER = {
 class DatabaseReader:
     """``ctx.db`` in queries: reads only; ``ctx.db.system`` reads system tables only."""
 
-    def __init__(self, txn: Transaction, system: bool = False) -> None:
+    def __init__(
+        self, txn: Transaction, system: bool = False, views: Mapping[str, View] | None = None
+    ) -> None:
         self._txn = txn
         self._system = system
+        self._views = views or {}  # how ctx.db.system shows some system tables' documents
 
     def _split(self, a: Any, b: Any) -> tuple[str | None, Any]:
         # why: Convex moved from db.get(id) to db.get(table, id); both spellings are accepted.
@@ -147,7 +181,9 @@ class DatabaseReader:
                 table = info.name if info is not None else None
             elif table.startswith("_") != self._system:
                 raise InvalidIdError(_WRONG_READER[self._system])
-            return self._txn.get(value, table)
+            doc = self._txn.get(value, table)
+            view = self._views.get(table) if self._system and table is not None else None
+            return doc if view is None or doc is None else view(doc)
 
     def query(self, table: str) -> QueryBuilder:
         """A query over a table: chain with_index / order / filter, then collect / take..."""
@@ -158,7 +194,8 @@ class DatabaseReader:
                 if not self._system
                 else "User tables can only be accessed from db.query()."
             )
-        return LimitedQuery(self._txn, info)
+        view = self._views.get(info.name) if self._system else None
+        return LimitedQuery(self._txn, info) if view is None else _ViewQuery(self._txn, info, view)
 
     def normalize_id(self, table: str, doc_id: Any) -> str | None:
         """``doc_id`` if it is a valid ID of ``table``, else None."""
@@ -171,7 +208,7 @@ class DatabaseReader:
     @property
     def system(self) -> DatabaseReader:
         """Read access to system tables (``_storage``, ``_scheduled_functions``)."""
-        return DatabaseReader(self._txn, system=True)
+        return DatabaseReader(self._txn, system=True, views=self._views)
 
     async def insert(self, table: str, value: Any) -> str:
         raise ReadOnlyError("ctx.db.insert is not allowed in a query; use a mutation")
@@ -233,7 +270,7 @@ class QueryCtx:
         storage: Any = None,
         env: Environment | None = None,
     ) -> None:
-        self.db: DatabaseReader = DatabaseReader(txn)
+        self.db: DatabaseReader = DatabaseReader(txn, views=_system_views(storage))
         self.auth = Auth(identity)
         self.storage = _engine_calls(storage)
         self.env = env
@@ -251,7 +288,7 @@ class MutationCtx(QueryCtx):
         env: Environment | None = None,
     ) -> None:
         super().__init__(txn, identity, storage, env)
-        self.db = DatabaseWriter(txn)
+        self.db = DatabaseWriter(txn, views=_system_views(storage))
         self.scheduler = _engine_calls(scheduler)
 
 

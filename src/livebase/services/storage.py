@@ -8,6 +8,13 @@ anything but a stored blob. An upload is streamed to a temporary file in
 the size limit (and matching its ``Digest`` header, when sent) goes to the blob store, and
 only once its ``_storage`` document commits does it get an ID.
 
+What functions and clients see is Convex's: an upload URL serves any number of uploads for
+an hour, refusals carry Convex's codes and messages (``StorageTokenInvalid``,
+``StorageTokenExpired``, ``BadHeader``, ``Sha256Mismatch``), ``get_metadata`` gives
+``{storageId, sha256 (hex), size, contentType}`` and a ``_storage`` document read through
+``ctx.db.system`` has its sha256 in base64 (``storage_document``). The documents themselves
+keep the sha256 in hex: blobs are named by it, and export and import read it so.
+
 A blob goes when the last document referring to it is deleted. Two rules keep that from
 removing bytes a new document is about to refer to:
 
@@ -70,14 +77,85 @@ SWEEP_PAGE = 100
 T = TypeVar("T")
 
 
+# Convex's refusals (crates/keybroker/src/broker.rs, crates/local_backend/src/storage.rs,
+# crates/file_storage/src/core.rs): the code and message of the JSON body, and the status
+TOKEN_INVALID = ("StorageTokenInvalid", "Couldn't decode the StoreFileAuthorization token", 401)
+TOKEN_EXPIRED = ("StorageTokenExpired", "Store File Authorization expired", 401)
+TOKEN_MISSING = ("BadQueryArgs", "Failed to deserialize query string: missing field `token`", 400)
+
+
 class UploadError(LivebaseError):
-    """An upload that is refused; ``status`` is the HTTP status to answer with."""
+    """A refused upload (or ``store``); ``status`` is the HTTP status to answer with, ``code``
+    the JSON body's."""
 
     code = "UploadRejected"
 
-    def __init__(self, message: str, status: int = 400) -> None:
+    def __init__(self, message: str, status: int = 400, code: str | None = None) -> None:
         super().__init__(message)
         self.status = status
+        if code is not None:
+            self.code = code
+
+    @classmethod
+    def of(cls, refusal: tuple[str, str, int]) -> UploadError:
+        code, message, status = refusal
+        return cls(message, status, code)
+
+
+def bad_header(name: str) -> UploadError:
+    """Convex's answer to a header it cannot parse (``Digest``, ``Content-Length``)."""
+    return UploadError(f"Bad header for {name}: invalid HTTP header", 400, "BadHeader")
+
+
+def parse_digest(header: str | None) -> bytes | None:
+    """The sha256 a ``Digest: sha-256=<base64>`` header names, None without one; BadHeader
+    for anything else (hex, another algorithm, not 32 bytes), as Convex."""
+    if header is None:
+        return None
+    if not header.startswith("sha-256="):
+        raise bad_header("digest")
+    digest = _base64_sha256(header.removeprefix("sha-256="))
+    if digest is None:
+        raise bad_header("digest")
+    return digest
+
+
+def _base64_sha256(value: str) -> bytes | None:
+    """The 32 bytes ``value`` is the base64 of, or None."""
+    try:
+        digest = base64.b64decode(value, validate=True)
+    except ValueError:
+        return None
+    return digest if len(digest) == 32 else None
+
+
+def check_sha256(expected: bytes | None, actual: bytes) -> None:
+    """Sha256Mismatch unless the bytes hash to ``expected`` (when given); Convex's message."""
+    if expected is not None and expected != actual:
+        raise UploadError(
+            f"Sha256 mismatch. Expected: {_b64(expected)} Actual: {_b64(actual)}",
+            400,
+            "Sha256Mismatch",
+        )
+
+
+def _b64(digest: bytes) -> str:
+    return base64.b64encode(digest).decode("ascii")
+
+
+def storage_document(doc: dict[str, Any]) -> dict[str, Any]:
+    """A ``_storage`` document as functions read it through ``ctx.db.system``: Convex's
+    ``{_id, _creationTime, sha256, size, contentType}``, the sha256 in base64 (what Convex
+    gives functions of npm 1.9 on) and ``contentType`` null when the file has none. The
+    document keeps its sha256 in hex (blobs are named by it; export and import read it);
+    its other fields (``uploadToken``) are livebase's own."""
+    return {
+        "_id": doc["_id"],
+        "_creationTime": doc["_creationTime"],
+        "sha256": _b64(bytes.fromhex(doc["sha256"])),
+        "size": doc["size"],
+        "contentType": doc.get("contentType"),
+    }
 
 
 @dataclass
@@ -149,7 +227,8 @@ class StorageService:
 
     # --- upload URLs -------------------------------------------------------------------
     def generate_upload_url(self) -> str:
-        """An absolute, one-time URL valid for an hour: POST the bytes to it."""
+        """An absolute URL valid for an hour: POST the bytes to it. As Convex's, it serves any
+        number of uploads in that hour, each a new file."""
         payload = json.dumps(
             {
                 "n": secrets.token_urlsafe(12),
@@ -162,30 +241,37 @@ class StorageService:
         return f"{self.transactor.origin}/api/storage/upload?token={token}"
 
     def check_token(self, token: str | None) -> str:
-        """The nonce of a valid, unexpired upload token; UploadError otherwise."""
-        if not token or "." not in token:
-            raise UploadError("The upload URL has no valid token", 403)
+        """The nonce of a valid, unexpired upload token; UploadError otherwise, with Convex's
+        code: StorageTokenInvalid (401) for one that is not ours (malformed, tampered, of
+        another deployment), StorageTokenExpired (401), BadQueryArgs (400) for none."""
+        if token is None:
+            raise UploadError.of(TOKEN_MISSING)
         body, _, signature = token.partition(".")
         try:
             payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+        except ValueError:
+            raise UploadError.of(TOKEN_INVALID) from None
+        # why: hmac.compare_digest raises TypeError on non-ASCII str (a 500, not a 401).
+        if not signature.isascii() or not self.deployment.verify(payload, signature):
+            raise UploadError.of(TOKEN_INVALID)
+        try:
             claims = json.loads(payload)
         except ValueError:
-            raise UploadError("The upload URL has no valid token", 403) from None
-        # why: hmac.compare_digest raises TypeError on non-ASCII str (a 500, not a 403).
-        if not signature.isascii() or not self.deployment.verify(payload, signature):
-            raise UploadError("The upload URL's signature is not valid", 403)
-        if not isinstance(claims, dict) or claims.get("e", 0) < clock.real_time() * 1000:
-            raise UploadError("The upload URL has expired; generate a new one", 403)
-        nonce = claims.get("n")
-        if not isinstance(nonce, str):
-            raise UploadError("The upload URL has no valid token", 403)
+            raise UploadError.of(TOKEN_INVALID) from None
+        nonce = claims.get("n") if isinstance(claims, dict) else None
+        expires = claims.get("e") if isinstance(claims, dict) else None
+        if not isinstance(nonce, str) or not isinstance(expires, int | float):
+            raise UploadError.of(TOKEN_INVALID)
+        if expires < clock.real_time() * 1000:
+            raise UploadError.of(TOKEN_EXPIRED)
         return nonce
 
     # --- writing files -----------------------------------------------------------------
     async def receive(
-        self, chunks: AsyncIterator[bytes], content_length: int | None, digest: str | None
+        self, chunks: AsyncIterator[bytes], content_length: int | None, sha256: bytes | None
     ) -> tuple[Path, StoredFile]:
-        """Stream an upload to a temporary file, checking size, length and digest."""
+        """Stream an upload to a temporary file, checking its size, its length and that it
+        hashes to ``sha256`` (from its ``Digest`` header: ``parse_digest``) when given."""
         if content_length is not None and content_length > self.max_upload:
             raise UploadError(
                 f"The upload is larger than the limit of {self.max_upload} bytes", 413
@@ -208,25 +294,11 @@ class StorageService:
                 raise UploadError(
                     f"The upload was truncated: {size} of {content_length} bytes arrived"
                 )
-            self._check_digest(digest, hasher.digest())
+            check_sha256(sha256, hasher.digest())
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
         return tmp, StoredFile(hasher.hexdigest(), size, None)
-
-    @staticmethod
-    def _check_digest(header: str | None, actual: bytes) -> None:
-        if not header:
-            return
-        algorithm, _, value = header.partition("=")
-        if algorithm.strip().lower() != "sha-256":
-            raise UploadError(f"Unsupported Digest algorithm {algorithm!r}; use sha-256")
-        try:
-            expected = base64.b64decode(value.strip(), validate=True)
-        except ValueError:
-            raise UploadError("The Digest header is not valid base64") from None
-        if expected != actual:
-            raise UploadError("The upload does not match its Digest header")
 
     def commit_upload(self, tmp: Path, stored: StoredFile, nonce: str | None) -> str:
         """Put a received file in the blob store and record its ``_storage`` document;
@@ -257,17 +329,24 @@ class StorageService:
         stored = self._stored_bytes(data, content_type)
         return self._store(stored, None, partial(self.blob_store.put_bytes, data=data))
 
-    async def store_bytes_async(self, data: bytes, content_type: str | None) -> str:
+    async def store_bytes_async(
+        self, data: bytes, content_type: str | None, sha256: bytes | None = None
+    ) -> str:
         """``store_bytes`` from the event loop (actions' ``ctx.storage.store``), as
-        ``commit_upload_async``."""
-        stored = self._stored_bytes(data, content_type)
+        ``commit_upload_async``; Sha256Mismatch, storing nothing, unless the bytes hash to
+        ``sha256`` (when given)."""
+        stored = self._stored_bytes(data, content_type, sha256)
         put = partial(self.blob_store.put_bytes, data=data)
         return await _finish_even_if_cancelled(self._store_async(stored, None, put))
 
-    def _stored_bytes(self, data: bytes, content_type: str | None) -> StoredFile:
+    def _stored_bytes(
+        self, data: bytes, content_type: str | None, sha256: bytes | None = None
+    ) -> StoredFile:
         if len(data) > self.max_upload:
             raise LimitError(f"The file is larger than the limit of {self.max_upload} bytes")
-        return StoredFile(hashlib.sha256(data).hexdigest(), len(data), content_type)
+        digest = hashlib.sha256(data).digest()
+        check_sha256(sha256, digest)
+        return StoredFile(digest.hex(), len(data), content_type)
 
     def _store(self, stored: StoredFile, nonce: str | None, put: Callable[[str], None]) -> str:
         try:
@@ -294,8 +373,8 @@ class StorageService:
         return storage_id
 
     def _insert(self, stored: StoredFile, nonce: str | None, txn: Transaction) -> str:
-        if nonce is not None and self._by_index(txn, "by_upload_token", nonce) is not None:
-            raise UploadError("This upload URL was already used; generate a new one", 409)
+        # why: uploadToken records which upload URL a file came from (several files may share
+        # one); it is not checked, as Convex's upload URLs are not single-use
         doc = {
             "sha256": stored.sha256,
             "size": stored.size,
@@ -322,11 +401,14 @@ class StorageService:
         return txn.first_by_index(TABLE, index_name, value)
 
     def metadata(self, txn: Transaction, storage_id: Any) -> dict[str, Any] | None:
-        """``{_id, _creationTime, sha256, size, contentType}`` of a file, or None."""
+        """``{_id, _creationTime, sha256 (hex), size, contentType}`` of a file, or None."""
         doc = txn.get(self.check_id(storage_id), TABLE)
         if doc is None:
             return None
-        return {k: doc[k] for k in ("_id", "_creationTime", "sha256", "size", "contentType")}
+        return {
+            **{k: doc[k] for k in ("_id", "_creationTime", "sha256", "size")},
+            "contentType": doc.get("contentType"),
+        }
 
     def find(self, storage_id: str) -> dict[str, Any] | None:
         """A file's metadata (a transaction of its own), or None."""
@@ -489,17 +571,34 @@ async def _finish_even_if_cancelled(steps: Coroutine[Any, Any, T]) -> T:
 class StorageReader:
     """``ctx.storage`` in queries."""
 
+    # How functions see system tables' documents through ctx.db.system (the runtime layer
+    # cannot import this one, so it takes them from the ctx's storage)
+    system_views: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {TABLE: storage_document}
+
     def __init__(self, service: StorageService, txn: Transaction | None) -> None:
         self._service = service
         self._txn = txn
 
     async def get_url(self, storage_id: Any) -> str | None:
         """An absolute URL that serves the file, or None if it does not exist."""
-        meta = await self.get_metadata(storage_id)
+        meta = await self._metadata(storage_id)
         return None if meta is None else self._service.url_for(meta["_id"])
 
     async def get_metadata(self, storage_id: Any) -> dict[str, Any] | None:
-        """``{_id, _creationTime, sha256, size, contentType}``, or None."""
+        """``{storageId, sha256, size, contentType}``, or None: Convex's shape, with the
+        sha256 in hex (unlike the ``_storage`` document's) and ``contentType`` None when the
+        file has none."""
+        meta = await self._metadata(storage_id)
+        if meta is None:
+            return None
+        return {
+            "storageId": meta["_id"],
+            "sha256": meta["sha256"],
+            "size": meta["size"],
+            "contentType": meta["contentType"],
+        }
+
+    async def _metadata(self, storage_id: Any) -> dict[str, Any] | None:
         if self._txn is None:  # an action's: a transaction of its own, off the event loop
             result, _ = await self._service.transactor.transact_async(
                 lambda txn: self._service.metadata(txn, storage_id), readonly=True
@@ -512,7 +611,7 @@ class StorageWriter(StorageReader):
     """``ctx.storage`` in mutations."""
 
     async def generate_upload_url(self) -> str:
-        """A one-time upload URL, valid for an hour."""
+        """An upload URL, valid for an hour."""
         return self._service.generate_upload_url()
 
     async def delete(self, storage_id: Any) -> None:
@@ -542,8 +641,28 @@ class ActionStorage(StorageWriter):
         # why: a transaction and blob I/O: on a thread, not on the loop the action runs on
         return await asyncio.to_thread(read)
 
-    async def store(self, data: bytes, content_type: str | None = None) -> str:
-        """Store bytes as a new file; returns its storage ID."""
+    async def store(
+        self, data: bytes, content_type: str | None = None, sha256: str | None = None
+    ) -> str:
+        """Store bytes as a new file; returns its storage ID. ``sha256``: the base64 of the
+        bytes' SHA-256 digest, as Convex's ``store(blob, {sha256})`` takes it; the file is
+        stored only if the bytes match it (else ``Sha256 mismatch. Expected: ... Actual:
+        ...``)."""
         if not isinstance(data, bytes | bytearray | memoryview):
             raise ValidationError("ctx.storage.store() takes bytes")
-        return await self._service.store_bytes_async(bytes(data), content_type)
+        if content_type is not None and not (
+            isinstance(content_type, str) and content_type.isascii() and content_type.isprintable()
+        ):
+            raise ValidationError(
+                f"ctx.storage.store(): content_type must be a MIME type, not {content_type!r}"
+            )
+        expected = None
+        if sha256 is not None:
+            expected = _base64_sha256(sha256) if isinstance(sha256, str) else None
+            if expected is None:
+                raise ValidationError(
+                    "ctx.storage.store(): sha256 must be the base64 of the 32-byte SHA-256 "
+                    f"digest (base64.b64encode(hashlib.sha256(data).digest())), not {sha256!r}"
+                )
+        # why: as Convex, an empty type (a Blob's default) is no type
+        return await self._service.store_bytes_async(bytes(data), content_type or None, expected)

@@ -155,15 +155,16 @@ class Client:
             raise ServerUnavailable(_describe(exc)) from exc
         if response.status_code >= 500:
             raise ServerUnavailable(f"server error (HTTP {response.status_code})")
+        if response.status_code in (401, 403) and "/api/storage/upload" in url:
+            # why: an upload URL expires (401 StorageTokenExpired, as Convex's); after a long
+            # outage the retry asks for a fresh one
+            raise ServerUnavailable(f"the upload URL was refused (HTTP {response.status_code})")
         if response.status_code == 401:
             raise ServerRejected(
                 "the device token was refused (revoked?): make a new one in the web app "
                 "(Devices) and run python -m sessiondocs agent login",
                 "unauthenticated",
             )
-        if response.status_code == 403 and "/api/storage/upload" in url:
-            # why: an upload URL expires; after a long outage the retry asks for a fresh one
-            raise ServerUnavailable("the upload URL was refused (HTTP 403)")
         if response.status_code >= 400 and "/api/storage/upload" in url:
             raise ServerRejected(f"the upload was refused (HTTP {response.status_code})")
         return response
