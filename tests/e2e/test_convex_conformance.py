@@ -17,6 +17,7 @@ import pytest
 from convex import ConvexClient
 
 from tests.e2e.conftest import APPS, free_port, start_process, start_server, stop_process
+from tests.e2e.test_node_client import NODE, NODE_DIR, run_step
 
 
 @pytest.fixture
@@ -137,3 +138,16 @@ def test_a_server_stops_promptly_while_an_action_never_resolves(tmp_path):
     finally:
         served.stop()
     assert time.monotonic() - started < 15  # the grace period, then the forced exit
+
+
+@pytest.mark.skipif(
+    NODE is None or not (NODE_DIR / "node_modules" / "convex").is_dir(),
+    reason="needs node on PATH and tests/e2e/node/node_modules (`npm ci` in tests/e2e/node)",
+)
+def test_consistent_queries_of_one_http_client_read_at_its_first_timestamp(server):
+    obs = run_step(server, "consistent_query.mjs", "consistent_reads")
+    assert obs["before"] == ["first"]
+    assert obs["after"] == ["first"]  # an insert and an edit since: not seen
+    assert obs["afterRemove"] == ["first"]
+    assert obs["latest"] == ["first, edited", "second"]
+    assert obs["newClient"] == ["first, edited", "second"]

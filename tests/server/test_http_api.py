@@ -5,7 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from livebase import Runtime
 from livebase.server.protocol import decode_ts
+from tests.conftest import APPS
 
 
 @pytest.fixture
@@ -97,10 +99,11 @@ def test_query_ts_query_at_ts_and_batch(http):
     ).json()
     assert len(at["value"]) == 1
     call(http, "/api/mutation", "notes:addNote", {"author": "t", "body": "2"})
-    stale = http.post(
-        "/api/query_at_ts", json={"path": "notes:byAuthor", "args": {"author": "t"}, "ts": ts}
-    )
-    assert stale.status_code == 400 and stale.json()["code"] == "TimestampOutOfRetention"
+    then = http.post(
+        "/api/query_at_ts",
+        json={"path": "notes:byAuthor", "args": {"author": "t"}, "ts": ts, "format": "json"},
+    ).json()
+    assert [n["body"] for n in then["value"]] == ["1"]  # as of ts, not the latest
     unaffected = http.post(
         "/api/query_at_ts", json={"path": "notes:byAuthor", "args": {"author": "other"}, "ts": ts}
     )
@@ -116,6 +119,31 @@ def test_query_ts_query_at_ts_and_batch(http):
     ).json()["results"]
     assert len(batch[0]["value"]) == 2 and batch[1]["status"] == "error"
     assert decode_ts(http.post("/api/query_ts").json()["ts"]) > decode_ts(ts)
+
+
+def test_query_at_ts_past_what_the_server_can_undo_is_refused_when_the_data_changed(
+    make_server, tmp_path
+):
+    srv = make_server()
+    with httpx.Client(base_url=srv.url, timeout=10) as http:
+        call(http, "/api/mutation", "notes:addNote", {"author": "t", "body": "1"})
+        ts = http.post("/api/query_ts").json()["ts"]
+        # another process over the same deployment (livebase run, a second worker): this
+        # server cannot undo its commit
+        other = Runtime(APPS / "notes", tmp_path / "data0")
+        try:
+            other.run_mutation("notes:add_note", {"author": "t", "body": "2"})
+        finally:
+            other.close()
+        stale = http.post(
+            "/api/query_at_ts", json={"path": "notes:byAuthor", "args": {"author": "t"}, "ts": ts}
+        )
+        assert stale.status_code == 400 and stale.json()["code"] == "TimestampOutOfRetention"
+        unaffected = http.post(
+            "/api/query_at_ts",
+            json={"path": "notes:byAuthor", "args": {"author": "u"}, "ts": ts, "format": "json"},
+        )
+        assert unaffected.json()["value"] == []
 
 
 def test_version(http):

@@ -32,6 +32,7 @@ import threading
 from collections import deque
 from collections.abc import Callable
 
+from livebase.engine.history import History, Version
 from livebase.engine.readset import LogEntry, ReadSet, WriteLog, WriteSet
 from livebase.engine.store import (
     COMMIT_LOG_RETENTION,
@@ -55,6 +56,7 @@ class CommitFeed:
     def __init__(self, start_ts: int, retention: int = COMMIT_LOG_RETENTION) -> None:
         self.ts = start_ts
         self.write_log = WriteLog(start_ts, retention)
+        self.history = History(start_ts)  # the versions this process's commits replaced
         self._retention = retention
         self._listeners: list[CommitListener] = []
         self._undelivered: deque[tuple[int, WriteSet]] = deque()
@@ -65,8 +67,9 @@ class CommitFeed:
         self.gap_hook: Callable[[], None] | None = None  # after skipping pruned commits
 
     # --- publishing ------------------------------------------------------------------------
-    def publish(self, ts: int, write_set: WriteSet) -> bool:
-        """Record a durable commit; False when it (or a newer one) was published already.
+    def publish(self, ts: int, write_set: WriteSet, replaced: list[Version] | None = None) -> bool:
+        """Record a durable commit, with the document versions it replaced when they are
+        known (``history``); False when it (or a newer one) was published already.
 
         Listeners are called by ``deliver``, which the publisher calls once it holds no lock
         that a listener might need.
@@ -75,6 +78,7 @@ class CommitFeed:
             if ts <= self.ts:
                 return False
             self.write_log.append(ts, write_set)
+            self.history.record(ts, replaced)
             self.ts = ts
             if self._listeners:
                 self._undelivered.append((ts, write_set))
@@ -159,6 +163,7 @@ class CommitFeed:
             # why: a new log whose floor is the commit log's: covers() is False for every
             # older timestamp, which is exactly what could not be checked.
             self.write_log = WriteLog(floor, self._retention)
+            self.history.restart(floor)
             self.ts = floor
 
     # --- reading ---------------------------------------------------------------------------

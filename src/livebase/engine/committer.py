@@ -177,7 +177,7 @@ class LocalCommitter(Committer):
             if commit is None:
                 return None
             self.persistence.commit(commit)
-            feed.publish(commit.ts, commit.write_set)
+            feed.publish(commit.ts, commit.write_set, commit.replaced)
         feed.deliver()
         return commit
 
@@ -317,7 +317,7 @@ class SharedCommitter(Committer):
                 request.commit, request.error, request.done = None, exc, True
         else:
             for commit in written:
-                feed.publish(commit.ts, commit.write_set)
+                feed.publish(commit.ts, commit.write_set, commit.replaced)
             for request in group:
                 request.done = True
 

@@ -13,6 +13,7 @@ import json
 import logging
 import math
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from functools import partial
@@ -35,11 +36,12 @@ from livebase.engine.errors import (
     UnknownTableError,
     ValidationError,
 )
+from livebase.engine.history import HistoryUnavailable
 from livebase.engine.readset import WriteLog
 from livebase.engine.schema import SchemaDefinition
 from livebase.engine.search import entry_of
 from livebase.engine.store import Commit, Persistence
-from livebase.engine.transaction import Transaction
+from livebase.engine.transaction import PendingWrite, Transaction
 from livebase.engine.vectors import VectorCaches, make_query
 from livebase.engine.vectors import entry_of as vector_entry
 
@@ -110,6 +112,35 @@ class Database:
     def begin(self, writable: bool) -> Transaction:
         """A transaction at the latest committed snapshot."""
         return Transaction(self, writable)
+
+    def begin_at(self, ts: int) -> Transaction:
+        """A read-only transaction that reads as of commit ``ts``, earlier than the latest:
+        the latest snapshot with the versions the commits since replaced laid over it
+        (``engine.history``). HistoryUnavailable when this process's history does not reach
+        back to ``ts`` (too old, or another process committed since)."""
+        for attempt in range(4):
+            if attempt == 2:
+                self.catch_up()  # why: the snapshot may hold another process's commit
+            txn = Transaction(self, writable=False)
+            snap = txn.open()
+            versions = self.feed.history.versions_at(ts, snap.ts)
+            if versions is not None:
+                break
+            txn.close()
+            if ts < self.feed.history.floor:
+                raise HistoryUnavailable(ts)
+            # why: a commit of this process is durable but not yet published; it is soon
+            time.sleep(0.001)
+        else:
+            raise HistoryUnavailable(ts)
+        for (number, key), doc in versions.items():
+            table = self.catalog.table_by_number(number)
+            if table is None:
+                txn.close()
+                raise HistoryUnavailable(ts)
+            txn.writes[(number, key)] = PendingWrite(table, key, None, doc, None)
+        txn.begin_ts = ts
+        return txn
 
     def commit(self, txn: Transaction) -> int:
         """Commit a transaction's writes; returns the commit timestamp.

@@ -22,6 +22,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from livebase.engine.history import Version
 from livebase.engine.readset import WriteSet
 from livebase.engine.search import SearchEntry, SearchHit, SearchQuery, Weights
 from livebase.engine.vectors import VectorEntry
@@ -58,6 +59,9 @@ class Commit:
     # the index keys this commit removed or added, per index id (by_id included): what OCC
     # checks and live queries are invalidated by; stored in the commit log
     write_set: WriteSet = field(default_factory=dict)
+    # the versions of the documents it changed before it (``engine.history``), when built
+    # from a transaction; kept in this process's memory only, never stored
+    replaced: list[Version] | None = None
 
 
 class LoggedCommit(NamedTuple):

@@ -28,6 +28,7 @@ from livebase.engine.errors import (
     UnknownTableError,
     ValidationError,
 )
+from livebase.engine.history import Version
 from livebase.engine.ids import decode_id, new_id
 from livebase.engine.keys import undefined
 from livebase.engine.query import IndexRange
@@ -101,6 +102,10 @@ class Transaction:
         if self.moved:
             raise SnapshotMoved
         return self.snapshot
+
+    def open(self) -> Snapshot:
+        """Open the snapshot now (at the latest commit) rather than at the first read."""
+        return self._snap()
 
     def table(self, name: str) -> TableInfo:
         try:
@@ -438,13 +443,15 @@ class Transaction:
     def build_commit(self, ts: int) -> Commit:
         """The storage changes of this transaction's writes, with their write set: every key
         removed or added, per index (``by_id`` included)."""
-        commit = Commit(ts)
+        replaced: list[Version] = []
+        commit = Commit(ts, replaced=replaced)
         write_set = commit.write_set
         for pending in self.writes.values():
             old, new, table = pending.original, pending.new, pending.table
             if old is None and new is None:
                 continue
             commit.documents.append((table.number, pending.key, pending.text))
+            replaced.append((table.number, pending.key, old))
             write_set.setdefault(table.by_id.id, []).append(pending.key)
             old_tail = None if old is None else document_suffix(old)
             new_tail = None if new is None else document_suffix(new)

@@ -335,6 +335,27 @@ class BaseRuntime:
         fn = self.function(path, "query", internal_ok)
         return self._logged(fn, partial(self._run_query, fn, args, identity, journal))
 
+    def run_query_at(
+        self,
+        path: Any,
+        args: dict[str, Any] | None,
+        ts: int,
+        *,
+        identity: dict[str, Any] | None = None,
+    ) -> QueryResult:
+        """Run a public query as of commit ``ts``, earlier than the latest
+        (``/api/query_at_ts``); HistoryUnavailable when this process can no longer read as
+        of it (engine/history.py)."""
+        fn = self.function(path, "query", False)
+
+        def run() -> QueryResult:
+            checked = self._args(fn, args)
+            ident = make_identity(identity)
+            limit = self.limits.query
+            return self._query_once(fn, checked, ident, None, limit, optimistic=False, at=ts)
+
+        return self._logged(fn, run)
+
     def _run_query(
         self,
         fn: FunctionDefinition,
@@ -387,8 +408,9 @@ class BaseRuntime:
         journal: str | None,
         limit: float,
         optimistic: bool,
+        at: int | None = None,
     ) -> QueryResult:
-        txn = self.db.begin(writable=False)
+        txn = self.db.begin(writable=False) if at is None else self.db.begin_at(at)
         txn.journal_in = journal
         txn.optimistic = optimistic
         ctx = QueryCtx(txn, ident, self._query_services(txn), self._environment(txn))
@@ -562,6 +584,12 @@ class BaseRuntime:
             # long, so it goes to the query process
             offload.slow.add(self.function(path, "query", internal_ok).path)
             return await self.readers.run(call)
+
+    async def run_query_at_async(
+        self, path: Any, args: dict[str, Any] | None, ts: int, *, identity: dict[str, Any] | None
+    ) -> QueryResult:
+        """``run_query_at`` on a reader thread."""
+        return await self.readers.run(partial(self.run_query_at, path, args, ts, identity=identity))
 
     async def run_mutation_async(
         self,

@@ -23,6 +23,7 @@ from starlette.routing import Route
 
 from livebase.engine import values
 from livebase.engine.errors import LimitError, LivebaseError
+from livebase.engine.history import HistoryUnavailable
 from livebase.runtime import logs
 from livebase.runtime.context import ClientInfo
 from livebase.server.auth import AuthFailed, TooManyAttempts
@@ -261,27 +262,31 @@ class HttpApi:
             return _error_response(
                 BadRequest("InvalidTimestamp", "That timestamp is in the future")
             )
+        runtime = self.server.runtime
         try:
             identity, _ = await self._caller(request)
-            result = await self.server.runtime.run_query_async(
-                body.get("path"), _args(body.get("args")), identity=identity
-            )
+            path, args = body.get("path"), _args(body.get("args"))
+            try:
+                result = await runtime.run_query_at_async(path, args, ts, identity=identity)
+            except HistoryUnavailable:
+                # why: older than this process's history, or another process committed
+                # since: the latest snapshot answers when nothing the query read changed
+                result = await runtime.run_query_async(path, args, identity=identity)
+                if result.ts > db.latest_ts:
+                    # why: the check below can only see commits the feed has published
+                    await asyncio.to_thread(db.catch_up)
+                if db.feed.conflicts(result.read_set, ts, result.ts):
+                    return _error_response(
+                        BadRequest(
+                            "TimestampOutOfRetention",
+                            "That timestamp is older than the history this server keeps "
+                            "(about 30 seconds) and the data changed since; query the latest",
+                        )
+                    )
         except BadRequest as exc:
             return _error_response(exc)
         except Exception:
             return await self._respond(request, "query", body)
-        if result.ts > db.latest_ts:
-            # why: the check below can only see commits the feed has published
-            await asyncio.to_thread(db.catch_up)
-        # why: only the latest snapshot is kept; it answers for an older ts exactly when no
-        # commit since then touched what the query read.
-        if db.feed.conflicts(result.read_set, ts, result.ts):
-            return _error_response(
-                BadRequest(
-                    "TimestampOutOfRetention",
-                    "The data this query reads changed since that timestamp; query the latest",
-                )
-            )
         encode = _encoder(body.get("format"))
         return JSONResponse(
             {"status": "success", "value": encode(result.value), "logLines": result.log_lines}
