@@ -8,7 +8,7 @@ import {
   type ReactNode,
 } from "react";
 
-import { errorText } from "./format";
+import { errorText, number } from "./format";
 import { takeNavigationFocus } from "./router";
 
 /** A page's h1, which takes the focus after a client-side navigation (for screen readers). */
@@ -164,4 +164,30 @@ export function ConfirmButton({
 /** "Loading…" for a query that has not answered yet (polite, so it is not announced twice). */
 export function Loading({ what }: { what: string }) {
   return <p className="muted">Loading {what}…</p>;
+}
+
+/** The footer of a paginated list: how many rows it shows, and a button for the next page. */
+export function LoadMore({
+  shown,
+  status,
+  loadMore,
+}: {
+  shown: number;
+  status: "LoadingFirstPage" | "CanLoadMore" | "LoadingMore" | "Exhausted";
+  loadMore: () => void;
+}) {
+  return (
+    <div className="toolbar">
+      <span className="muted">
+        Showing {number.format(shown)}
+        {status === "Exhausted" ? "" : " so far"}
+      </span>
+      {status === "CanLoadMore" && (
+        <button type="button" onClick={loadMore}>
+          Load more
+        </button>
+      )}
+      {status === "LoadingMore" && <span className="muted">Loading more…</span>}
+    </div>
+  );
 }

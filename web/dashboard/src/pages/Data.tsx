@@ -2,7 +2,14 @@ import { useMutation, usePaginatedQuery, useQuery } from "convex/react";
 import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from "react";
 
 import { system, type Doc, type Filter, type FilterOp, type TableInfo } from "../api";
-import { ConfirmButton, ErrorBoundary, ErrorNote, Loading, PageHeading } from "../components";
+import {
+  ConfirmButton,
+  ErrorBoundary,
+  ErrorNote,
+  Loading,
+  LoadMore,
+  PageHeading,
+} from "../components";
 import {
   argsTemplate,
   errorText,
@@ -595,18 +602,7 @@ function Documents({
           </tbody>
         </table>
       </div>
-      <div className="toolbar">
-        <span className="muted">
-          Showing {number.format(results.length)}
-          {status === "Exhausted" ? "" : " so far"}
-        </span>
-        {status === "CanLoadMore" && (
-          <button type="button" onClick={() => loadMore(PAGE_SIZE)}>
-            Load more
-          </button>
-        )}
-        {status === "LoadingMore" && <span className="muted">Loading more…</span>}
-      </div>
+      <LoadMore shown={results.length} status={status} loadMore={() => loadMore(PAGE_SIZE)} />
     </>
   );
 }

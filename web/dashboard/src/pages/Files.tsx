@@ -2,7 +2,7 @@ import { useMutation, usePaginatedQuery } from "convex/react";
 import { useState } from "react";
 
 import { system } from "../api";
-import { ConfirmButton, ErrorBoundary, Loading, PageHeading } from "../components";
+import { ConfirmButton, ErrorBoundary, Loading, LoadMore, PageHeading } from "../components";
 import { number, showBytes, showStamp, showTime } from "../format";
 
 const PAGE_SIZE = 25;
@@ -91,14 +91,7 @@ function FileList() {
           </table>
         </div>
       )}
-      <div className="toolbar">
-        <span className="muted">Showing {number.format(results.length)}</span>
-        {status === "CanLoadMore" && (
-          <button type="button" onClick={() => loadMore(PAGE_SIZE)}>
-            Load more
-          </button>
-        )}
-      </div>
+      <LoadMore shown={results.length} status={status} loadMore={() => loadMore(PAGE_SIZE)} />
     </section>
   );
 }

@@ -2,8 +2,8 @@ import { useMutation, usePaginatedQuery, useQuery } from "convex/react";
 import { useId, useState } from "react";
 
 import { system } from "../api";
-import { ConfirmButton, ErrorBoundary, Loading, PageHeading } from "../components";
-import { number, showRelative, showShort, showTime } from "../format";
+import { ConfirmButton, ErrorBoundary, Loading, LoadMore, PageHeading } from "../components";
+import { showRelative, showShort, showTime } from "../format";
 
 const PAGE_SIZE = 25;
 const STATES = ["pending", "inProgress", "success", "failed", "canceled"];
@@ -115,14 +115,7 @@ function Jobs({ state }: { state: string }) {
           </tbody>
         </table>
       </div>
-      <div className="toolbar">
-        <span className="muted">Showing {number.format(results.length)}</span>
-        {status === "CanLoadMore" && (
-          <button type="button" onClick={() => loadMore(PAGE_SIZE)}>
-            Load more
-          </button>
-        )}
-      </div>
+      <LoadMore shown={results.length} status={status} loadMore={() => loadMore(PAGE_SIZE)} />
     </>
   );
 }
