@@ -7,6 +7,7 @@ tests/services/test_http_actions.py."""
 
 from __future__ import annotations
 
+import re
 import signal
 import sys
 import threading
@@ -14,7 +15,7 @@ import time
 
 import httpx
 import pytest
-from convex import ConvexClient
+from convex import ConvexClient, ConvexError
 
 from tests.e2e.conftest import APPS, free_port, start_process, start_server, stop_process
 from tests.e2e.test_node_client import NODE, NODE_DIR, run_step
@@ -36,6 +37,9 @@ def test_an_internal_function_called_from_outside_reads_as_a_missing_one(client)
     missing = error_of(lambda: client.query("notes:nothingHere"))
     assert "Could not find public function for 'notes:secret'." in internal
     assert "Could not find public function for 'notes:nothingHere'." in missing
+    # a module's default export is named without ":default", as Convex names it
+    default = error_of(lambda: client.query("notARegisteredUdf"))
+    assert "Could not find public function for 'notARegisteredUdf'." in default
 
 
 def test_system_reads_of_user_tables_are_refused(client):
@@ -89,9 +93,19 @@ def test_functions_read_where_clients_and_http_actions_reach_the_deployment(tmp_
         served.stop()
 
 
+REQUEST_ID = r"\[Request ID: [0-9a-f]{16}\] Server Error"
+
+
 def test_a_production_deployment_hides_a_bugs_message(client):
     message = error_of(lambda: client.query("notes:crash"))
     assert "Server Error" in message and "internal detail" not in message
+
+
+def test_a_production_deployment_sends_a_convex_errors_data_under_a_request_id(server):
+    body = {"path": "conformance:queryThrowingConvexError", "args": {}, "format": "json"}
+    answer = httpx.post(f"{server.url}/api/query", json=body, timeout=10).json()
+    assert re.fullmatch(REQUEST_ID, answer["errorMessage"])
+    assert answer["errorData"] == "Boom boom bop"
 
 
 def test_a_dev_deployment_sends_a_bugs_message_and_where_it_was_raised(tmp_path):
@@ -108,6 +122,49 @@ def test_a_dev_deployment_sends_a_bugs_message_and_where_it_was_raised(tmp_path)
         body = {"path": "notes:crash", "args": {}, "format": "json"}
         answer = httpx.post(f"{url}/api/query", json=body, timeout=10).json()
         assert "Uncaught RuntimeError" in answer["errorMessage"]
+
+        def error(path: str, kind: str = "query") -> dict:
+            body = {"path": path, "args": {}, "format": "json"}
+            return httpx.post(f"{url}/api/{kind}", json=body, timeout=10).json()
+
+        # ConvexError: "[Request ID: ...] Server Error\nUncaught ConvexError: ...\n    at ..."
+        thrown = error("conformance:queryThrowingConvexError")
+        assert re.fullmatch(
+            REQUEST_ID + r"\nUncaught ConvexError: Boom boom bop\n"
+            r"    at query_throwing_convex_error \(conformance\.py:\d+\)",
+            thrown["errorMessage"],
+        ), thrown
+        assert thrown["errorData"] == "Boom boom bop"
+        subclass = error("conformance:queryThrowingConvexErrorSubclass")
+        assert "\nUncaught FooError: {" in subclass["errorMessage"]
+        assert subclass["errorData"] == {"message": "Boom boom bop", "code": 123}
+        from_action = error("conformance:actionThrowingConvexError", "action")
+        assert "Uncaught ConvexError: Boom boom bop" in from_action["errorMessage"]
+        with pytest.raises(ConvexError) as raised:
+            ConvexClient(url).query("conformance:queryThrowingConvexError")
+        assert raised.value.data == "Boom boom bop"
+    finally:
+        stop_process(process)
+
+
+def test_a_dev_deployment_answers_a_failing_http_action_with_its_code_and_trace(tmp_path):
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "livebase", "dev", str(APPS / "services"), "--port", str(port)]
+    command += ["--data-dir", str(tmp_path / "data")]
+    process = start_process(command, url, tmp_path / "dev.log")
+    try:
+        refused = httpx.post(f"{url}/http/refuse", timeout=10)
+        assert refused.status_code == 500
+        body = refused.json()
+        assert re.fullmatch(REQUEST_ID + r": Uncaught ConvexError: .*refused.*", body["code"])
+        assert body["trace"].startswith("Uncaught ConvexError: ")
+        assert "at refuse (http.py:" in body["trace"]
+        assert body["data"] == {"code": "refused"}
+        crashed = httpx.post(f"{url}/http/echo", content=b"{not json", timeout=10)
+        assert crashed.status_code == 500
+        assert re.fullmatch(REQUEST_ID + r": Uncaught JSONDecodeError: .*", crashed.json()["code"])
+        assert "data" not in crashed.json()
     finally:
         stop_process(process)
 

@@ -40,6 +40,11 @@ async def delete(ctx, id):
     await ctx.storage.delete(id)
 
 
+@mutation(args={"id": v.string()})
+async def delete_unchecked(ctx, id):
+    await ctx.storage.delete(id)
+
+
 @query(args={"id": v.id("_storage")})
 async def metadata(ctx, id):
     return await ctx.storage.get_metadata(id)
@@ -381,6 +386,23 @@ def test_a_malformed_digest_is_a_400_bad_header(served: RunningServer) -> None:
             {"code": "BadHeader", "message": "Bad header for digest: invalid HTTP header"},
         ), header
     assert not blob_exists(served, data)
+
+
+# --- deleting --------------------------------------------------------------------------
+
+
+def test_deleting_a_deleted_file_fails_with_storage_id_not_found(served: RunningServer) -> None:
+    storage_id = convex(served).action("files:store", {"text": "to delete"})
+    assert convex(served).mutation("files:delete", {"id": storage_id}) is None
+    with pytest.raises(Exception, match=rf"storage id {storage_id} not found"):
+        convex(served).mutation("files:delete", {"id": storage_id})
+
+
+def test_deleting_with_something_not_a_storage_id_is_an_invalid_argument(
+    served: RunningServer,
+) -> None:
+    with pytest.raises(Exception, match=r"Invalid argument `storageId` for `storage\.delete`"):
+        convex(served).mutation("files:deleteUnchecked", {"id": "nonsense"})
 
 
 # --- ctx.storage.store(data, sha256=...) in actions ----------------------------------------

@@ -73,15 +73,13 @@ def counter_values(client: Client, query_id: int, timeout: float = 5) -> Any:
 
 
 # --- the limit and its error -------------------------------------------------------------
-def test_a_runaway_query_gets_the_time_limit_error_naming_the_function_and_the_limit(serve):
+def test_a_runaway_query_gets_convexs_time_limit_error_naming_the_limit(serve):
     srv = serve()
     started = time.monotonic()
     reply = call(srv.url, "query", "spin:loop", {"seconds": 5})
     elapsed = time.monotonic() - started
     assert reply["status"] == "error"
-    assert reply["errorMessage"] == (
-        "Query spin:loop timed out: it ran longer than the 1 s limit for queries"
-    )
+    assert reply["errorMessage"] == "Function execution timed out (maximum duration: 1s)"
     assert "Traceback" not in str(reply)
     assert 0.9 < elapsed < 2.5
 
@@ -92,24 +90,22 @@ def test_a_runaway_query_over_the_sync_protocol_fails_with_the_limit(serve):
     client.add(0, "spin:loop", {"seconds": 5})
     failed = client.recv_type("Transition", timeout=5)["modifications"][0]
     assert failed["type"] == "QueryFailed"
-    assert "spin:loop" in failed["errorMessage"] and "1 s limit" in failed["errorMessage"]
+    assert failed["errorMessage"] == "Function execution timed out (maximum duration: 1s)"
     client.close()
 
 
 def test_app_code_catching_exception_cannot_outlast_its_limit(serve):
     srv = serve(query_timeout=0.5)
     reply = call(srv.url, "query", "spin:swallow", {"seconds": 5})
-    assert "0.5 s limit" in reply["errorMessage"]
+    assert "(maximum duration: 500ms)" in reply["errorMessage"]
 
 
 def test_a_mutation_over_its_limit_commits_nothing(serve):
     srv = serve()
     looping = call(srv.url, "mutation", "spin:write_then_loop", {"seconds": 5})
-    assert looping["errorMessage"] == (
-        "Mutation spin:write_then_loop timed out: it ran longer than the 1 s limit for mutations"
-    )
+    assert looping["errorMessage"] == "Function execution timed out (maximum duration: 1s)"
     writing = call(srv.url, "mutation", "spin:write_in_a_loop", {"seconds": 5})
-    assert "spin:write_in_a_loop timed out" in writing["errorMessage"]
+    assert "execution timed out" in writing["errorMessage"]
     for name in ("runaway", "writer"):
         assert call(srv.url, "query", "counters:get", {"name": name})["value"] is None
     assert call(srv.url, "mutation", "counters:bump", {"name": "after"})["value"] == 1
@@ -124,11 +120,9 @@ def test_a_configured_higher_limit_lets_a_slow_query_finish(serve):
 def test_an_action_over_its_limit_fails_and_its_queries_keep_their_own_limit(serve):
     srv = serve(query_timeout=0.5, action_timeout=1)
     waited = call(srv.url, "action", "spin:wait", {"seconds": 5})
-    assert waited["errorMessage"] == (
-        "Action spin:wait timed out: it ran longer than the 1 s limit for actions"
-    )
+    assert waited["errorMessage"] == "Action `wait` execution timed out (maximum duration 1s)"
     inner = call(srv.url, "action", "spin:query_loop", {"seconds": 5})
-    assert "Query spin:loop timed out" in inner["errorMessage"]
+    assert "Function execution timed out (maximum duration: 500ms)" in inner["errorMessage"]
 
 
 def test_a_query_stuck_outside_python_is_answered_and_its_worker_replaced(serve):
@@ -139,7 +133,7 @@ def test_a_query_stuck_outside_python_is_answered_and_its_worker_replaced(serve)
     ]
     for wait in waits:
         box = wait()
-        assert "spin:sleepy timed out" in box["result"]["errorMessage"]
+        assert "execution timed out" in box["result"]["errorMessage"]
         assert box["ended"] - box["started"] < 4  # a second wave waits for the first
     started = time.monotonic()
     assert call(srv.url, "query", "counters:get", {"name": "x"})["status"] == "success"
@@ -148,10 +142,12 @@ def test_a_query_stuck_outside_python_is_answered_and_its_worker_replaced(serve)
 
 def test_the_runtime_holds_functions_to_their_limit_on_any_thread(tmp_path):
     with Runtime(APP, tmp_path, query_timeout=0.3, mutation_timeout=0.3) as runtime:
-        with pytest.raises(TimeLimitError, match="spin:loop"):
+        with pytest.raises(TimeLimitError) as looped:
             runtime.run_query("spin:loop", {"seconds": 5})
-        with pytest.raises(TimeLimitError, match="spin:write_then_loop"):
+        assert looped.value.path == "spin:loop"
+        with pytest.raises(TimeLimitError) as wrote:
             runtime.run_mutation("spin:write_then_loop", {"seconds": 5})
+        assert wrote.value.path == "spin:write_then_loop"
         assert runtime.run_query("counters:get", {"name": "runaway"}).value is None
         assert runtime.run_query("spin:loop", {"seconds": 0.05}).value > 0
 
@@ -265,7 +261,7 @@ def test_serve_takes_the_time_limits_as_options(tmp_path):
     running = start_server(APP, tmp_path / "data", flags=("--query-timeout", "0.5"))
     try:
         reply = call(running.url, "query", "spin:loop", {"seconds": 5})
-        assert "0.5 s limit for queries" in reply["errorMessage"]
+        assert "(maximum duration: 500ms)" in reply["errorMessage"]
     finally:
         running.stop()
 

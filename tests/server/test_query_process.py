@@ -86,8 +86,9 @@ def test_errors_from_the_query_process_reach_the_caller_as_from_here(tmp_path):
         assert refused.value.log_lines == ["[LOG] about to refuse"]
         assert "spin:refuse_later" in rt.offload.slow
         started = time.monotonic()
-        with pytest.raises(TimeLimitError, match=r"spin:loop.* 0\.5 s limit for queries"):
+        with pytest.raises(TimeLimitError, match=r"\(maximum duration: 500ms\)") as looped:
             rt.run_query("spin:loop", {"seconds": 5})
+        assert looped.value.path == "spin:loop"
         assert time.monotonic() - started < 0.5 + GRACE + 1.5
         assert rt.offload.pid is not None  # the process ended the run; it lives on
     finally:
@@ -100,8 +101,9 @@ def test_a_query_stuck_in_c_code_is_given_up_within_its_limit(tmp_path):
     rt = open_runtime(tmp_path / "data", query_timeout=0.5)
     try:
         started = time.monotonic()
-        with pytest.raises(TimeLimitError, match=r"spin:sleepy.* 0\.5 s limit"):
+        with pytest.raises(TimeLimitError, match=r"\(maximum duration: 500ms\)") as slept:
             asyncio.run(rt.run_query_async("spin:sleepy", {"seconds": 8}))
+        assert slept.value.path == "spin:sleepy"
         assert time.monotonic() - started < 6
         assert "spin:sleepy" in rt.offload.slow
     finally:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -155,11 +156,15 @@ def test_an_unknown_path_is_a_404_and_a_known_path_with_another_method_a_405(
 
 
 @BASES
-def test_a_convex_error_is_a_400_with_its_data_and_no_traceback(served: Served, where: str) -> None:
+def test_a_convex_error_is_a_500_with_a_request_id_and_its_data_as_convex_answers(
+    served: Served, where: str
+) -> None:
     reply = httpx.post(f"{base(served, where)}/refuse")
-    assert reply.status_code == 400
+    assert reply.status_code == 500
     body = reply.json()
+    assert re.fullmatch(r"\[Request ID: [0-9a-f]{16}\] Server Error", body["code"])
     assert body["data"] == {"code": "refused"}
+    assert "trace" not in body  # a production deployment (livebase serve) sends no more
     assert "Traceback" not in reply.text
     assert "http.py" not in reply.text
 
@@ -170,12 +175,12 @@ def test_a_crashing_handler_is_a_generic_500(served: Served, where: str) -> None
     reply = httpx.post(f"{base(served, where)}/echo", content=b"{not json")
     assert reply.status_code == 500
     body = reply.json()
-    assert "Server Error" in body["message"]
-    assert "data" not in body
+    assert re.fullmatch(r"\[Request ID: [0-9a-f]{16}\] Server Error", body["code"])
+    assert "data" not in body and "trace" not in body
     for leak in ("Traceback", "JSONDecodeError", "Expecting", "http.py", "not json"):
         assert leak not in reply.text
     # The server log has the detail, under the request id the client got.
-    request_id = body["message"].split("Request ID: ")[1].split("]")[0]
+    request_id = body["code"].split("Request ID: ")[1].split("]")[0]
     deadline = time.monotonic() + 5
     while request_id not in served.server.log.read_text() and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -225,7 +230,7 @@ def test_a_bad_token_or_admin_key_runs_the_action_with_no_identity_as_convex_doe
         assert reply.status_code == 200, (header, reply.text)
         asked = httpx.get(f"{root}/whoami", headers={"Authorization": header})
         assert asked.status_code == 500, header
-        assert asked.json()["code"] == "HttpActionError"
+        assert asked.json()["code"].endswith("] Server Error")
         assert "Traceback" not in asked.text
     assert runs(served, "http").count(f"no identity {where}") == 3
 

@@ -123,7 +123,8 @@ class LimitError(LivebaseError):
 class TimeLimitError(LivebaseError):
     """A function ran longer than the time limit of its kind (a query, a mutation, an action).
 
-    The message names the function and the limit; a mutation that ran over commits nothing.
+    Convex's texts: an action's as its Node actions say it, naming the function; a query's or a
+    mutation's as its V8 runtime says it. A mutation that ran over commits nothing.
     """
 
     code = "FunctionTimeout"
@@ -132,14 +133,14 @@ class TimeLimitError(LivebaseError):
         self.path = path
         self.kind = kind
         self.limit = limit
-        plural = "queries" if kind == "query" else f"{kind}s"
-        super().__init__(
-            f"{kind.capitalize()} {path} timed out: it ran longer than the {_seconds(limit)} "
-            f"limit for {plural}"
-        )
+        if kind == "action":
+            name = path.rpartition(":")[2] or path
+            text = f"Action `{name}` execution timed out (maximum duration {_duration(limit)})"
+        else:
+            text = f"Function execution timed out (maximum duration: {_duration(limit)})"
+        super().__init__(text)
 
 
-def _seconds(limit: float) -> str:
-    if limit >= 120 and limit % 60 == 0:
-        return f"{limit / 60:g} min"
-    return f"{limit:g} s"
+def _duration(limit: float) -> str:
+    """A duration as Convex prints one (Rust's ``Duration`` debug form): ``1s``, ``500ms``."""
+    return f"{limit:g}s" if limit >= 1 else f"{limit * 1000:g}ms"

@@ -71,7 +71,8 @@ class App:
 def not_found(path: str) -> FunctionNotFoundError:
     """Convex's error for a function a caller may not run: one that does not exist and an
     internal one called from outside read the same, so the second cannot be told apart."""
-    return FunctionNotFoundError(f"Could not find public function for {canonical_path(path)!r}.")
+    shown = canonical_path(path).removesuffix(":default")  # why: Convex strips it too
+    return FunctionNotFoundError(f"Could not find public function for {shown!r}.")
 
 
 def canonical_path(path: object) -> str:

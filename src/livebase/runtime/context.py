@@ -210,17 +210,22 @@ class DatabaseReader:
         """Read access to system tables (``_storage``, ``_scheduled_functions``)."""
         return DatabaseReader(self._txn, system=True, views=self._views)
 
+    def _refuse(self, what: str) -> ReadOnlyError:
+        if self._system:  # why: as on Convex, db.system has no writers, in mutations too
+            return ReadOnlyError(f"ctx.db.system has no {what}(): system tables are read-only")
+        return ReadOnlyError(f"ctx.db.{what} is not allowed in a query; use a mutation")
+
     async def insert(self, table: str, value: Any) -> str:
-        raise ReadOnlyError("ctx.db.insert is not allowed in a query; use a mutation")
+        raise self._refuse("insert")
 
     async def patch(self, *args: Any) -> None:
-        raise ReadOnlyError("ctx.db.patch is not allowed in a query; use a mutation")
+        raise self._refuse("patch")
 
     async def replace(self, *args: Any) -> None:
-        raise ReadOnlyError("ctx.db.replace is not allowed in a query; use a mutation")
+        raise self._refuse("replace")
 
     async def delete(self, *args: Any) -> None:
-        raise ReadOnlyError("ctx.db.delete is not allowed in a query; use a mutation")
+        raise self._refuse("delete")
 
 
 class DatabaseWriter(DatabaseReader):

@@ -22,6 +22,8 @@ class ClientError:
     message: str
     data: Any = None
     has_data: bool = False
+    request_id: str | None = None  # a bug's or a ConvexError's, logged with it
+    uncaught: str | None = None  # in dev mode: ``Uncaught Type: message`` and the app's frames
 
     def data_json(self) -> str | None:
         from livebase.server.protocol import dumps
@@ -32,10 +34,21 @@ class ClientError:
 def client_error(exc: BaseException, path: str, runtime: Any = None) -> ClientError:
     """The client's view of an exception raised by a function at ``path``.
 
-    A plain exception (a bug) reaches the client as ``[Request ID: ...] Server Error`` only,
-    as from a Convex production deployment; from a ``runtime`` in dev mode (``livebase dev``) it
-    also carries ``Uncaught Type: message`` and the
-    lines of the app's code it passed through, as from a Convex dev deployment."""
+    A thrown error reaches the client as Convex sends it (``RedactedJsError``):
+    ``[Request ID: ...] Server Error``, and from a ``runtime`` in dev mode (``livebase dev``)
+    also ``Uncaught Type: message`` and the lines of the app's code it passed through, as
+    from a Convex dev deployment; a production deployment (``livebase serve``) sends no more.
+    A ``ConvexError`` carries its data in both. livebase's own refusals (a validation error,
+    a missing function, a limit) keep their message."""
+    if isinstance(exc, LivebaseError) and not isinstance(exc, ConvexError):
+        return ClientError(exc.message)
+    request_id = secrets.token_hex(8)
+    uncaught = None
+    if runtime is not None and runtime.dev:
+        uncaught = _uncaught(exc, runtime.app_folder())
+    message = f"[Request ID: {request_id}] Server Error"
+    if uncaught is not None:
+        message += "\n" + uncaught
     if isinstance(exc, ConvexError):
         try:
             data = values.normalize(exc.data)
@@ -44,16 +57,10 @@ def client_error(exc: BaseException, path: str, runtime: Any = None) -> ClientEr
                 data = str(exc.data)
             except RecursionError:  # why: repr recurses per level; data can nest thousands
                 data = "ConvexError data nested too deeply to send"
-        return ClientError(f"Uncaught {exc.message}", data, True)
-    if isinstance(exc, LivebaseError):
-        return ClientError(exc.message)
-    request_id = secrets.token_hex(8)
+        return ClientError(message, data, True, request_id, uncaught)
     # why: the detail may hold secrets or internals; the client gets an id to quote.
     log.error("[Request ID: %s] %s failed", request_id, path, exc_info=exc)
-    message = f"[Request ID: {request_id}] Server Error"
-    if runtime is not None and runtime.dev:
-        message += "\n" + _uncaught(exc, runtime.app_folder())
-    return ClientError(message)
+    return ClientError(message, request_id=request_id, uncaught=uncaught)
 
 
 def _uncaught(exc: BaseException, folder: Path) -> str:
@@ -63,4 +70,7 @@ def _uncaught(exc: BaseException, folder: Path) -> str:
         for frame in traceback.extract_tb(exc.__traceback__)
         if Path(frame.filename).resolve().is_relative_to(folder)
     ]
-    return "\n".join([f"Uncaught {type(exc).__name__}: {exc}", *reversed(frames)]) + "\n"
+    text = str(exc)
+    if isinstance(exc, ConvexError):
+        text = exc.message.removeprefix("ConvexError: ")
+    return "\n".join([f"Uncaught {type(exc).__name__}: {text}", *reversed(frames)])

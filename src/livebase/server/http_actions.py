@@ -9,6 +9,7 @@ from __future__ import annotations
 import inspect
 import json
 import math
+import secrets
 from typing import TYPE_CHECKING, Any
 
 from starlette.concurrency import run_in_threadpool
@@ -128,8 +129,20 @@ class HttpActions:
         except Exception as exc:
             if isinstance(exc.__context__, _BodyTooLarge):  # the handler caught and re-raised
                 return too_large
-            error = client_error(exc, f"{request.method} {path}", self.server.runtime)
-            body: dict[str, Any] = {"code": "HttpActionError", "message": error.message}
-            if error.has_data:
-                body["data"] = json.loads(error.data_json() or "null")
-            return JSONResponse(body, status_code=500 if not error.has_data else 400)
+            return _failed(exc, f"{request.method} {path}", runtime)
+
+
+def _failed(exc: Exception, name: str, runtime: Any) -> Response:
+    """A thrown error as Convex answers it (``RedactedJsError::to_http_response_parts``):
+    500 with ``{"code": "[Request ID: ...] Server Error"}``, in dev mode (``livebase dev``)
+    ``: Uncaught Type: message`` after it and the ``trace``, and a ConvexError's ``data``."""
+    error = client_error(exc, name, runtime)
+    code = f"[Request ID: {error.request_id or secrets.token_hex(8)}] Server Error"
+    body: dict[str, Any] = {"code": code}
+    if runtime.dev:
+        trace = error.uncaught or f"Uncaught {type(exc).__name__}: {error.message}"
+        body["code"] = f"{code}: {trace.splitlines()[0]}"
+        body["trace"] = trace
+    if error.has_data:
+        body["data"] = json.loads(error.data_json() or "null")
+    return JSONResponse(body, status_code=500)

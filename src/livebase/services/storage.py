@@ -214,13 +214,18 @@ class StorageService:
             )
         return self.blob_store
 
-    def check_id(self, storage_id: Any) -> str:
-        """A storage ID, or InvalidIdError (IDs of other tables, paths, junk)."""
+    def check_id(self, storage_id: Any, operation: str = "storage.get") -> str:
+        """A storage ID, or InvalidIdError (IDs of other tables, paths, junk) in Convex's
+        words: ``Invalid argument `storageId` for `storage.delete`: ...``."""
         from livebase.engine.ids import decode_id
 
-        if decode_id(storage_id) != self.table().number:
-            raise InvalidIdError(f"{storage_id!r} is not a storage ID")
-        return str(storage_id)
+        try:
+            if decode_id(storage_id) == self.table().number:
+                return str(storage_id)
+            why = f"{storage_id!r} is not a storage ID"
+        except InvalidIdError as exc:
+            why = exc.message
+        raise InvalidIdError(f"Invalid argument `storageId` for `{operation}`: {why}")
 
     def url_for(self, storage_id: str) -> str:
         return f"{self.transactor.origin}/api/storage/{storage_id}"
@@ -400,9 +405,11 @@ class StorageService:
     def _by_index(self, txn: Transaction, index_name: str, value: Any) -> dict[str, Any] | None:
         return txn.first_by_index(TABLE, index_name, value)
 
-    def metadata(self, txn: Transaction, storage_id: Any) -> dict[str, Any] | None:
+    def metadata(
+        self, txn: Transaction, storage_id: Any, operation: str = "storage.getMetadata"
+    ) -> dict[str, Any] | None:
         """``{_id, _creationTime, sha256 (hex), size, contentType}`` of a file, or None."""
-        doc = txn.get(self.check_id(storage_id), TABLE)
+        doc = txn.get(self.check_id(storage_id, operation), TABLE)
         if doc is None:
             return None
         return {
@@ -430,9 +437,9 @@ class StorageService:
 
     def delete(self, txn: Transaction, storage_id: Any) -> None:
         """Delete a file's document; its blob goes once the deletion commits."""
-        doc = txn.get(self.check_id(storage_id), TABLE)
+        doc = txn.get(self.check_id(storage_id, "storage.delete"), TABLE)
         if doc is None:
-            raise InvalidIdError(f"Storage file {storage_id!r} does not exist")
+            raise InvalidIdError(f"storage id {storage_id} not found")  # Convex's words
         txn.delete(doc["_id"], TABLE)
         txn.after_commit.append(lambda: self._collect_quietly(doc["sha256"]))
 
@@ -581,14 +588,14 @@ class StorageReader:
 
     async def get_url(self, storage_id: Any) -> str | None:
         """An absolute URL that serves the file, or None if it does not exist."""
-        meta = await self._metadata(storage_id)
+        meta = await self._metadata(storage_id, "storage.getUrl")
         return None if meta is None else self._service.url_for(meta["_id"])
 
     async def get_metadata(self, storage_id: Any) -> dict[str, Any] | None:
         """``{storageId, sha256, size, contentType}``, or None: Convex's shape, with the
         sha256 in hex (unlike the ``_storage`` document's) and ``contentType`` None when the
         file has none."""
-        meta = await self._metadata(storage_id)
+        meta = await self._metadata(storage_id, "storage.getMetadata")
         if meta is None:
             return None
         return {
@@ -598,13 +605,13 @@ class StorageReader:
             "contentType": meta["contentType"],
         }
 
-    async def _metadata(self, storage_id: Any) -> dict[str, Any] | None:
+    async def _metadata(self, storage_id: Any, operation: str) -> dict[str, Any] | None:
         if self._txn is None:  # an action's: a transaction of its own, off the event loop
             result, _ = await self._service.transactor.transact_async(
-                lambda txn: self._service.metadata(txn, storage_id), readonly=True
+                lambda txn: self._service.metadata(txn, storage_id, operation), readonly=True
             )
             return result
-        return self._service.metadata(self._txn, storage_id)
+        return self._service.metadata(self._txn, storage_id, operation)
 
 
 class StorageWriter(StorageReader):

@@ -143,6 +143,8 @@ class Client:
         data = answer.get("errorData")
         if isinstance(data, dict):
             raise ServerRejected(str(data.get("message", message)), data.get("code"))
+        if data is not None:  # a ConvexError's message sits in its data, not the Server Error
+            raise ServerRejected(f"{path}: {data}")
         if "Server Error" in message:
             # why: an internal error (a database busy, a bug being fixed) may pass; keep the frame
             raise ServerUnavailable(f"server error: {message}")

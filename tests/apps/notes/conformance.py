@@ -2,7 +2,7 @@
 
 import asyncio
 
-from livebase import action, internal_action, internal_mutation, mutation, query, v
+from livebase import ConvexError, action, internal_action, internal_mutation, mutation, query, v
 
 
 @query(args={})
@@ -62,3 +62,22 @@ async def urls(ctx):
         "cloud": await ctx.env.get("CONVEX_CLOUD_URL"),
         "site": await ctx.env.get("CONVEX_SITE_URL"),
     }
+
+
+class FooError(ConvexError):
+    """A subclass of ConvexError: Convex names it in the message, as thrown."""
+
+
+@query(args={})
+async def query_throwing_convex_error(ctx):
+    raise ConvexError("Boom boom bop")
+
+
+@query(args={})
+async def query_throwing_convex_error_subclass(ctx):
+    raise FooError({"message": "Boom boom bop", "code": 123})
+
+
+@action(args={})
+async def action_throwing_convex_error(ctx):
+    raise ConvexError("Boom boom bop")

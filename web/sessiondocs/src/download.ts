@@ -19,11 +19,18 @@ export async function downloadExport(sessionId: string, format: ExportFormat): P
     headers: token ? { Authorization: `Bearer ${token}` } : {},
   });
   if (!response.ok) {
-    const data: { message?: unknown } = await response.json().catch(() => ({}));
+    // the export's own refusals are {code, message}; a ConvexError it raised arrives as
+    // Convex sends it, {code: "[Request ID: ...] Server Error", data}
+    const body: { message?: unknown; data?: unknown } = await response.json().catch(() => ({}));
+    const data = body.data;
+    const said =
+      typeof data === "string"
+        ? data
+        : typeof data === "object" && data !== null && "message" in data
+          ? (data as { message: unknown }).message
+          : body.message;
     throw new Error(
-      typeof data.message === "string"
-        ? data.message
-        : `The export failed (HTTP ${response.status})`,
+      typeof said === "string" ? said : `The export failed (HTTP ${response.status})`,
     );
   }
   const name =
