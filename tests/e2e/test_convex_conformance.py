@@ -208,3 +208,11 @@ def test_consistent_queries_of_one_http_client_read_at_its_first_timestamp(serve
     assert obs["afterRemove"] == ["first"]
     assert obs["latest"] == ["first, edited", "second"]
     assert obs["newClient"] == ["first, edited", "second"]
+
+
+def test_a_failed_child_mutation_rolls_back_its_writes_only(client):
+    seen = client.mutation("conformance:partialRollback", {"author": "child"})
+    assert [n["body"] for n in seen] == ["hello buddy"]
+    assert [n["body"] for n in client.query("notes:byAuthor", {"author": "child"})] == [
+        "hello buddy"
+    ]

@@ -439,6 +439,18 @@ class Transaction:
         table, key, _ = self._existing(doc_id, table_name, "delete")
         self._stage(table, key, None)
 
+    # --- nested mutations --------------------------------------------------------------
+    def savepoint(self) -> tuple[dict[tuple[int, bytes], PendingWrite], int]:
+        """The writes as they stand, to go back to if a nested mutation fails."""
+        return {slot: replace(p) for slot, p in self.writes.items()}, len(self.after_commit)
+
+    def rollback_to(self, mark: tuple[dict[tuple[int, bytes], PendingWrite], int]) -> None:
+        """Undo every write (and after-commit hook) since ``savepoint()``; reads stay in the
+        read set: what the failed part read still decided what the rest did."""
+        writes, hooks = mark
+        self.writes = writes
+        del self.after_commit[hooks:]
+
     # --- commit ------------------------------------------------------------------------
     def build_commit(self, ts: int) -> Commit:
         """The storage changes of this transaction's writes, with their write set: every key

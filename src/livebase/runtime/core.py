@@ -29,6 +29,7 @@ from livebase.engine import values
 from livebase.engine.database import Database
 from livebase.engine.errors import (
     FunctionNotFoundError,
+    LimitError,
     LivebaseError,
     OccConflictError,
     TimeLimitError,
@@ -92,6 +93,9 @@ class MutationResult:
     ts: int
     attempts: int
     log_lines: list[str] = field(default_factory=list)
+
+
+MAX_NESTED_CALLS = 64  # ctx.run_query / ctx.run_mutation inside each other
 
 
 def run_to_completion(result: Any, path: str) -> Any:
@@ -414,6 +418,7 @@ class BaseRuntime:
         txn.journal_in = journal
         txn.optimistic = optimistic
         ctx = QueryCtx(txn, ident, self._query_services(txn), self._environment(txn))
+        self._nest(ctx, txn)
         with execution.limited(fn.path, "query", limit) as run, logs.capture(fn.path) as lines:
             try:
                 with clock.frozen(clock.real_time_ns(), txn.begin_ts), run.handler():
@@ -546,11 +551,45 @@ class BaseRuntime:
         self, txn: Transaction, fn: FunctionDefinition, args: dict[str, Any], ident: Identity | None
     ) -> Any:
         ctx = MutationCtx(txn, ident, *self._mutation_services(txn), self._environment(txn))
+        self._nest(ctx, txn)
         run = execution.current()
         handler = run.handler() if run is not None else contextlib.nullcontext()
         with clock.frozen(clock.real_time_ns(), txn.begin_ts), handler:
             value = run_to_completion(fn.handler(ctx, **args), fn.path)
         return self._returns(fn, value)
+
+    def _nest(self, ctx: QueryCtx, txn: Transaction, depth: int = 0) -> None:
+        """Give ``ctx`` Convex's ``runQuery`` (and a mutation's ctx ``runMutation``): the
+        function called runs in the same transaction, for the same caller; a nested mutation
+        that raises leaves none of its writes."""
+        auth = ctx.auth
+
+        async def call(function: Any, args: dict[str, Any] | None, kind: str) -> Any:
+            if depth >= MAX_NESTED_CALLS:
+                raise LimitError(f"Too many nested function calls (limit {MAX_NESTED_CALLS})")
+            fn = self.function(function, kind, internal_ok=True)
+            checked = self._args(fn, args)
+            if kind == "query":
+                child = QueryCtx(txn, None, self._query_services(txn), self._environment(txn))
+            else:
+                services = self._mutation_services(txn)
+                child = MutationCtx(txn, None, *services, self._environment(txn))
+            child.auth = auth  # why: the parent's result depends on the identity if it reads it
+            self._nest(child, txn, depth + 1)
+            mark = txn.savepoint() if kind == "mutation" else None
+            try:
+                value = fn.handler(child, **checked)
+                if inspect.isawaitable(value):
+                    value = await value
+                return self._returns(fn, value)
+            except BaseException:
+                if mark is not None:
+                    txn.rollback_to(mark)
+                raise
+
+        ctx._nested = partial(call, kind="query")
+        if isinstance(ctx, MutationCtx):
+            ctx._nested_mutation = partial(call, kind="mutation")
 
     def call_in_transaction(
         self, txn: Transaction, function: Any, args: dict[str, Any] | None

@@ -1,6 +1,7 @@
 """Functions that hold livebase to Convex's behaviour (tests/e2e/test_convex_conformance.py)."""
 
 import asyncio
+import contextlib
 
 from livebase import ConvexError, action, internal_action, internal_mutation, mutation, query, v
 
@@ -81,3 +82,21 @@ async def query_throwing_convex_error_subclass(ctx):
 @action(args={})
 async def action_throwing_convex_error(ctx):
     raise ConvexError("Boom boom bop")
+
+
+@internal_mutation(args={"author": v.string(), "body": v.string(), "fail": v.boolean()})
+async def send(ctx, author, body, fail):
+    await ctx.db.insert("notes", {"author": author, "body": body})
+    if fail:
+        raise ConvexError(f"refused {body}")
+
+
+@mutation(args={"author": v.string()})
+async def partial_rollback(ctx, author):
+    """Convex's "Failed child mutation rolls back writes", with this app's own functions."""
+    await ctx.run_mutation(
+        "conformance:send", {"author": author, "body": "hello buddy", "fail": False}
+    )
+    with contextlib.suppress(ConvexError):
+        await ctx.run_mutation("conformance:send", {"author": author, "body": "bye", "fail": True})
+    return await ctx.run_query("notes:byAuthor", {"author": author})
