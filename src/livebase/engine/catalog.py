@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import astuple, dataclass, field
 from typing import Any
 
-from livebase.engine.errors import SchemaError, UnknownTableError
+from livebase.engine.errors import IndexRangeError, SchemaError, UnknownTableError
 from livebase.engine.keys import STRING, encode_key, encode_value, escape_key_bytes, field_value
 from livebase.engine.schema import SchemaDefinition
 from livebase.engine.validators import ObjectValidator, id_validators
@@ -137,6 +137,16 @@ class TableInfo:
     validator: ObjectValidator | None = None
     search_indexes: dict[str, SearchIndexInfo] = field(default_factory=dict)
     vector_indexes: dict[str, VectorIndexInfo] = field(default_factory=dict)
+    staged: frozenset[str] = frozenset()  # the schema's staged indexes: not built, refused
+
+    def staged_error(self, name: str) -> IndexRangeError | None:
+        """Convex's refusal of a staged index, or None if ``name`` is not one."""
+        if name not in self.staged:
+            return None
+        return IndexRangeError(
+            f"Index {self.name}.{name} is currently staged and not available to query until "
+            "it is enabled"
+        )
 
     @property
     def by_id(self) -> IndexInfo:
@@ -250,6 +260,7 @@ class Catalog:
                 info.vector_indexes, definition.vector_indexes, VectorIndexInfo, backfill, dropped
             )
             info.validator = definition.document if schema.schema_validation else None
+            info.staged = frozenset(definition.staged)
         self.strict = True
         self.bind_id_validators(schema)
         return backfill, dropped

@@ -155,6 +155,9 @@ class QueryBuilder:
             raise IndexRangeError("A query takes one with_index() or full_table_scan()")
         index = self._table.indexes.get(name)
         if index is None:
+            staged = self._table.staged_error(name)
+            if staged is not None:
+                raise staged
             known = ", ".join(sorted(self._table.indexes))
             raise IndexRangeError(
                 f"Index {name!r} not found on table {self._table.name!r} (indexes: {known})"
@@ -183,6 +186,9 @@ class QueryBuilder:
             raise IndexRangeError("A search query's results come in relevance order: no order()")
         index = self._table.search_indexes.get(name)
         if index is None:
+            staged = self._table.staged_error(name)
+            if staged is not None:
+                raise staged
             known = ", ".join(sorted(self._table.search_indexes)) or "none"
             raise IndexRangeError(
                 f"Search index {name!r} not found on table {self._table.name!r} "

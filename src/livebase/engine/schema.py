@@ -55,6 +55,11 @@ class TableDefinition:
     indexes: list[IndexDefinition] = field(default_factory=list)
     search_indexes: list[SearchIndexDefinition] = field(default_factory=list)
     vector_indexes: list[VectorIndexDefinition] = field(default_factory=list)
+    # Convex's staged indexes (``staged=True``): declared but not built nor queryable until
+    # the flag is removed; by name, the definition each would have
+    staged: dict[str, IndexDefinition | SearchIndexDefinition | VectorIndexDefinition] = field(
+        default_factory=dict
+    )
 
     def _check_name(self, kind: str, name: str) -> None:
         if not isinstance(name, str) or not _NAME.match(name):
@@ -63,12 +68,17 @@ class TableDefinition:
             raise SchemaError(f"Index name {name!r} is reserved")
         taken = [i.name for i in self.indexes]
         taken += [i.name for i in self.search_indexes] + [i.name for i in self.vector_indexes]
-        if name in taken:
+        if name in taken or name in self.staged:
             raise SchemaError(f"Duplicate index name {name!r}")
 
-    def index(self, name: str, fields: Sequence[str] | Mapping[str, Any]) -> TableDefinition:
-        """Add an index; ``fields`` in order, as in Convex's ``.index(name, [fields])``."""
+    def index(
+        self, name: str, fields: Sequence[str] | Mapping[str, Any], *, staged: bool = False
+    ) -> TableDefinition:
+        """Add an index; ``fields`` in order, as in Convex's ``.index(name, [fields])`` or
+        ``.index(name, {"fields": [...], "staged": True})``. A staged index is checked but
+        neither built nor queryable until the flag is removed."""
         if isinstance(fields, Mapping):
+            staged = bool(fields.get("staged", staged))
             fields = list(fields.get("fields", []))
         if isinstance(fields, str):
             raise SchemaError(f"Index {name!r}: fields must be a list of field names")
@@ -88,6 +98,13 @@ class TableDefinition:
         if len(self.indexes) >= MAX_INDEXES:
             raise SchemaError(f"A table has at most {MAX_INDEXES} indexes")
         self.indexes.append(IndexDefinition(name, tuple(fields)))
+        return self._stage_last(self.indexes, staged)
+
+    def _stage_last(self, kind: list[Any], staged: bool) -> TableDefinition:
+        """Move the index just added to ``staged`` when it is staged."""
+        if staged:
+            definition = kind.pop()
+            self.staged[definition.name] = definition
         return self
 
     def search_index(
@@ -97,10 +114,11 @@ class TableDefinition:
         *,
         search_field: str | None = None,
         filter_fields: Sequence[str] = (),
+        staged: bool = False,
     ) -> TableDefinition:
         """Add a full-text search index: ``.search_index("search_body", search_field="body",
         filter_fields=["channel"])``, or Convex's ``{"searchField": ..., "filterFields":
-        [...]}``."""
+        [...], "staged": ...}``."""
         if spec is not None:
             if not isinstance(spec, Mapping):
                 raise SchemaError(
@@ -109,6 +127,7 @@ class TableDefinition:
                 )
             search_field = spec.get("searchField", search_field)
             filter_fields = spec.get("filterFields", filter_fields)
+            staged = bool(spec.get("staged", staged))
         self._check_name("search index", name)
         if not isinstance(search_field, str) or not search_field:
             raise SchemaError(f"Search index {name!r} needs a search field (search_field=...)")
@@ -116,7 +135,7 @@ class TableDefinition:
         if len(self.search_indexes) >= MAX_SEARCH_INDEXES:
             raise SchemaError(f"A table has at most {MAX_SEARCH_INDEXES} search indexes")
         self.search_indexes.append(SearchIndexDefinition(name, search_field, tuple(filter_fields)))
-        return self
+        return self._stage_last(self.search_indexes, staged)
 
     def vector_index(
         self,
@@ -126,6 +145,7 @@ class TableDefinition:
         vector_field: str | None = None,
         dimensions: int | None = None,
         filter_fields: Sequence[str] = (),
+        staged: bool = False,
     ) -> TableDefinition:
         """Add a vector index: ``.vector_index("by_embedding", vector_field="embedding",
         dimensions=1536, filter_fields=["kind"])``, or Convex's ``{"vectorField": ...,
@@ -140,6 +160,7 @@ class TableDefinition:
             vector_field = spec.get("vectorField", vector_field)
             dimensions = spec.get("dimensions", dimensions)
             filter_fields = spec.get("filterFields", filter_fields)
+            staged = bool(spec.get("staged", staged))
         self._check_name("vector index", name)
         if not isinstance(vector_field, str) or not vector_field:
             raise SchemaError(f"Vector index {name!r} needs a vector field (vector_field=...)")
@@ -158,32 +179,42 @@ class TableDefinition:
         self.vector_indexes.append(
             VectorIndexDefinition(name, vector_field, dimensions, tuple(filter_fields))
         )
-        return self
+        return self._stage_last(self.vector_indexes, staged)
 
     def export(self) -> dict[str, Any]:
-        return {
-            "indexes": [
-                {"indexDescriptor": i.name, "fields": list(i.fields)} for i in self.indexes
-            ],
-            "searchIndexes": [
-                {
-                    "indexDescriptor": i.name,
-                    "searchField": i.search_field,
-                    "filterFields": list(i.filter_fields),
-                }
-                for i in self.search_indexes
-            ],
-            "vectorIndexes": [
-                {
-                    "indexDescriptor": i.name,
-                    "vectorField": i.vector_field,
-                    "dimensions": i.dimensions,
-                    "filterFields": list(i.filter_fields),
-                }
-                for i in self.vector_indexes
-            ],
+        staged = list(self.staged.values())
+        exported = {
+            "indexes": [_index_json(i) for i in self.indexes],
+            "searchIndexes": [_index_json(i) for i in self.search_indexes],
+            "vectorIndexes": [_index_json(i) for i in self.vector_indexes],
             "documentType": self.document.to_json() if self.document else {"type": "any"},
         }
+        for key, kind in [
+            ("stagedDbIndexes", IndexDefinition),
+            ("stagedSearchIndexes", SearchIndexDefinition),
+            ("stagedVectorIndexes", VectorIndexDefinition),
+        ]:
+            mine = [_index_json(i) for i in staged if type(i) is kind]
+            if mine:  # why: as Convex's, and a schema without staged ones exports as before
+                exported[key] = mine
+        return exported
+
+
+def _index_json(index: IndexDefinition | SearchIndexDefinition | VectorIndexDefinition) -> Any:
+    if isinstance(index, IndexDefinition):
+        return {"indexDescriptor": index.name, "fields": list(index.fields)}
+    if isinstance(index, SearchIndexDefinition):
+        return {
+            "indexDescriptor": index.name,
+            "searchField": index.search_field,
+            "filterFields": list(index.filter_fields),
+        }
+    return {
+        "indexDescriptor": index.name,
+        "vectorField": index.vector_field,
+        "dimensions": index.dimensions,
+        "filterFields": list(index.filter_fields),
+    }
 
 
 @dataclass
