@@ -42,6 +42,7 @@ from livebase.runtime.functions import (
     mutation,
     query,
 )
+from livebase.runtime.handles import create_function_handle
 from livebase.runtime.http_router import HttpRouter, http_action
 from livebase.services.auth import (
     CustomJwtProvider,
@@ -104,6 +105,7 @@ __all__ = [
     "checked_email",
     "cli_main",
     "create_admin_command",
+    "create_function_handle",
     "cron_jobs",
     "define_schema",
     "define_table",

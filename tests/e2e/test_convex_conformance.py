@@ -216,3 +216,14 @@ def test_a_failed_child_mutation_rolls_back_its_writes_only(client):
     assert [n["body"] for n in client.query("notes:byAuthor", {"author": "child"})] == [
         "hello buddy"
     ]
+
+
+def test_a_function_handle_can_be_scheduled(client):
+    client.mutation("conformance:scheduleByHandle", {"author": "handled"})
+    deadline = time.monotonic() + 20
+    while not client.query("notes:byAuthor", {"author": "handled"}):
+        assert time.monotonic() < deadline, "the job scheduled by handle did not run"
+        time.sleep(0.1)
+    assert [n["body"] for n in client.query("notes:byAuthor", {"author": "handled"})] == [
+        "by handle"
+    ]

@@ -38,6 +38,7 @@ PUBLIC = {
     "checked_email",
     "cli_main",
     "create_admin_command",
+    "create_function_handle",
     "cron_jobs",
     "define_schema",
     "define_table",

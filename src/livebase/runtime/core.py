@@ -40,7 +40,7 @@ from livebase.engine.store import Persistence
 from livebase.engine.transaction import SnapshotMoved, Transaction
 from livebase.persistence import open_persistence
 from livebase.persistence.sqlite import SqlitePersistence
-from livebase.runtime import clock, environment, execution, logs, session_requests
+from livebase.runtime import clock, environment, execution, handles, logs, session_requests
 from livebase.runtime.app import App, canonical_path, load_app, not_found
 from livebase.runtime.context import (
     ActionCtx,
@@ -289,6 +289,8 @@ class BaseRuntime:
             if found is None or not internal_ok:
                 raise not_found(path)
             fn = found
+        elif handles.is_handle(path) and internal_ok:
+            fn = self.app.resolve(handles.resolve(self, path))  # a function's own call
         else:
             fn = self.app.resolve(path)
         if fn.internal and not internal_ok:
@@ -421,7 +423,11 @@ class BaseRuntime:
         self._nest(ctx, txn)
         with execution.limited(fn.path, "query", limit) as run, logs.capture(fn.path) as lines:
             try:
-                with clock.frozen(clock.real_time_ns(), txn.begin_ts), run.handler():
+                with (
+                    clock.frozen(clock.real_time_ns(), txn.begin_ts),
+                    run.handler(),
+                    handles.within(self),
+                ):
                     value = run_to_completion(fn.handler(ctx, **checked), fn.path)
                 value = self._returns(fn, value)
             except BaseException as exc:
@@ -554,7 +560,7 @@ class BaseRuntime:
         self._nest(ctx, txn)
         run = execution.current()
         handler = run.handler() if run is not None else contextlib.nullcontext()
-        with clock.frozen(clock.real_time_ns(), txn.begin_ts), handler:
+        with clock.frozen(clock.real_time_ns(), txn.begin_ts), handler, handles.within(self):
             value = run_to_completion(fn.handler(ctx, **args), fn.path)
         return self._returns(fn, value)
 
@@ -719,7 +725,7 @@ class BaseRuntime:
         started = time.perf_counter()
         lines = logs.LogLines(fn.path)
         try:
-            with logs.capture_into(lines):
+            with logs.capture_into(lines), handles.within(self):
                 checked = self._args(fn, args)
                 ctx = self.action_ctx(identity, client)
                 result = fn.handler(ctx, **checked)

@@ -19,7 +19,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from livebase.engine import values
 from livebase.engine.errors import ValidationError
-from livebase.runtime import execution
+from livebase.runtime import execution, handles
 from livebase.runtime.context import ClientInfo, make_identity
 from livebase.server.auth import AuthFailed, TooManyAttempts
 from livebase.server.errors import client_error
@@ -119,10 +119,12 @@ class HttpActions:
         client = ClientInfo(peer, request.headers.get("user-agent"))
         ctx = runtime.action_ctx(identity, client, auth_error=auth_error)
         try:
-            result = route.action.handler(ctx, request)
-            if inspect.isawaitable(result):
-                name = f"{request.method} {path}"
-                result = await execution.time_limited(result, name, "action", runtime.limits.action)
+            with handles.within(runtime):
+                result = route.action.handler(ctx, request)
+                if inspect.isawaitable(result):
+                    name = f"{request.method} {path}"
+                    limit = runtime.limits.action
+                    result = await execution.time_limited(result, name, "action", limit)
             return to_response(result)
         except _BodyTooLarge:
             return too_large

@@ -3,7 +3,16 @@
 import asyncio
 import contextlib
 
-from livebase import ConvexError, action, internal_action, internal_mutation, mutation, query, v
+from livebase import (
+    ConvexError,
+    action,
+    create_function_handle,
+    internal_action,
+    internal_mutation,
+    mutation,
+    query,
+    v,
+)
 
 
 @query(args={})
@@ -100,3 +109,11 @@ async def partial_rollback(ctx, author):
     with contextlib.suppress(ConvexError):
         await ctx.run_mutation("conformance:send", {"author": author, "body": "bye", "fail": True})
     return await ctx.run_query("notes:byAuthor", {"author": author})
+
+
+@mutation(args={"author": v.string()})
+async def schedule_by_handle(ctx, author):
+    """Convex's "Function handles can be used in scheduling APIs", with this app's function."""
+    handle = await create_function_handle("conformance:send")
+    args = {"author": author, "body": "by handle", "fail": False}
+    return await ctx.scheduler.run_after(0, handle, args)
