@@ -26,7 +26,7 @@ from livebase.engine.errors import LimitError, LivebaseError
 from livebase.engine.history import HistoryUnavailable
 from livebase.runtime import logs
 from livebase.runtime.context import ClientInfo
-from livebase.server.auth import AuthFailed, TooManyAttempts
+from livebase.server.auth import AuthFailed, TooManyAttempts, refusal
 from livebase.server.errors import client_error
 from livebase.server.protocol import ProtocolError, decode_ts, encode_ts
 
@@ -150,7 +150,8 @@ class HttpApi:
                 "too_many_attempts", exc.message, status=429, headers={"Retry-After": wait}
             ) from None
         except AuthFailed as exc:
-            raise BadRequest("Unauthenticated", str(exc), status=401) from None
+            code, message, status = refusal(exc, self.server.runtime.dev)
+            raise BadRequest(code, message, status=status) from None
 
     async def _call(
         self, request: Request, kind: str | None, body: dict[str, Any]

@@ -27,7 +27,7 @@ from livebase.runtime import clock, logs
 from livebase.runtime.app import canonical_path
 from livebase.runtime.context import ClientInfo
 from livebase.server import protocol
-from livebase.server.auth import AuthFailed
+from livebase.server.auth import AuthFailed, refusal
 from livebase.server.errors import ClientError, client_error
 from livebase.server.live import QuerySpec
 from livebase.server.protocol import ProtocolError, StateVersion
@@ -373,8 +373,9 @@ class SyncSession:
                 self.server.auth.from_message, message, client
             )
         except AuthFailed as exc:
+            _, error, _ = refusal(exc, self.server.runtime.dev)  # Convex's text, not its code
             with contextlib.suppress(Exception):
-                await self.ws.send_text(protocol.auth_error(str(exc), base))
+                await self.ws.send_text(protocol.auth_error(error, base))
                 await self.ws.close(code=1000)
             self.closed = True
             return
