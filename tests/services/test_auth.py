@@ -1685,3 +1685,16 @@ def test_a_flood_of_wrong_sign_ins_does_not_hold_up_other_clients_queries(
     # Before the pool, the 200 hashes took Starlette's shared threads, and every query
     # waited behind them for seconds. The machine is noisy: the bound is generous.
     assert p99(under_flood) < 2.0, (p99(baseline), p99(under_flood))
+
+
+def test_an_issuer_with_a_trailing_slash_or_without_its_scheme_matches_as_on_convex(
+    server: RunningServer,
+) -> None:
+    """Convex reads an ``iss`` without a scheme as https:// and ignores a trailing slash
+    (Auth0's tokens carry one, its docs name the domain without)."""
+    for iss in (RSA_ISSUER + "/", RSA_ISSUER.removeprefix("https://")):
+        reply = whoami_over_http(server, rsa_token(iss=iss))
+        assert reply.status_code == 200, (iss, reply.text)
+        assert reply.json()["value"]["subject"] == "user-1"
+    other = whoami_over_http(server, rsa_token(iss="https://issuer.test.evil"))
+    assert other.status_code == 401

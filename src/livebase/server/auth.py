@@ -39,7 +39,7 @@ import httpx
 from livebase.engine import values
 from livebase.engine.errors import AuthFailed, LimitError
 from livebase.engine.wallclock import real_time
-from livebase.services.auth.jwt_providers import CustomJwtProvider, OidcProvider
+from livebase.services.auth.jwt_providers import CustomJwtProvider, OidcProvider, same_issuer
 from livebase.services.auth.password import AUDIENCE as PASSWORD_AUDIENCE
 from livebase.services.auth.password import PasswordProvider
 from livebase.services.auth.throttle import ADDRESS_LIMIT, Throttle, TooManyAttempts
@@ -312,7 +312,7 @@ class ServerAuth:
                     refused.append(f"{type(verifier).__name__} could not check the token")
                 continue
             issuer, application_id = expected
-            if parsed is None or parsed.issuer != issuer:
+            if parsed is None or parsed.issuer is None or not same_issuer(parsed.issuer, issuer):
                 continue
             if application_id is not None and application_id not in parsed.audiences:
                 continue
