@@ -137,7 +137,7 @@ class Transaction:
                 f"ID {doc_id!r} is an ID of table {table.name!r}, not {expected!r}"
             )
         if expected is None and table.name.startswith("_"):
-            raise InvalidIdError(f"ID {doc_id!r} is an ID of the system table {table.name!r}")
+            raise InvalidIdError("System tables can only be accessed with db.system.")  # Convex's
         return table
 
     def get(self, doc_id: str, table: str | None = None) -> dict[str, Any] | None:

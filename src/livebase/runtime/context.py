@@ -234,7 +234,7 @@ class DatabaseWriter(DatabaseReader):
     async def insert(self, table: str, value: Any) -> str:
         """Insert a document; returns its ID."""
         if isinstance(table, str) and table.startswith("_"):
-            raise InvalidIdError(f"{table!r} is a system table; it cannot be written directly")
+            raise InvalidIdError("System tables (prefixed with `_`) are read-only.")  # Convex's
         with engine():
             return self._txn.insert(table, value)
 

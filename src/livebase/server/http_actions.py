@@ -142,7 +142,8 @@ def _failed(exc: Exception, name: str, runtime: Any) -> Response:
     code = f"[Request ID: {error.request_id or secrets.token_hex(8)}] Server Error"
     body: dict[str, Any] = {"code": code}
     if runtime.dev:
-        trace = error.uncaught or f"Uncaught {type(exc).__name__}: {error.message}"
+        # why: livebase's own refusals are Convex's system errors, thrown as plain Errors
+        trace = error.uncaught or f"Uncaught Error: {error.message}"
         body["code"] = f"{code}: {trace.splitlines()[0]}"
         body["trace"] = trace
     if error.has_data:
