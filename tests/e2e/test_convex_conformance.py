@@ -136,8 +136,12 @@ def test_a_dev_deployment_sends_a_bugs_message_and_where_it_was_raised(tmp_path)
         ), thrown
         assert thrown["errorData"] == "Boom boom bop"
         subclass = error("conformance:queryThrowingConvexErrorSubclass")
-        assert "\nUncaught FooError: {" in subclass["errorMessage"]
-        assert subclass["errorData"] == {"message": "Boom boom bop", "code": 123}
+        assert re.fullmatch(
+            REQUEST_ID + r'\nUncaught FooError: {"message":"Boom boom bop","code":"123n"}\n'
+            r"    at query_throwing_convex_error_subclass \(conformance\.py:\d+\)",
+            subclass["errorMessage"],
+        ), subclass
+        assert subclass["errorData"] == {"message": "Boom boom bop", "code": "123"}  # clean JSON
         from_action = error("conformance:actionThrowingConvexError", "action")
         assert "Uncaught ConvexError: Boom boom bop" in from_action["errorMessage"]
         with pytest.raises(ConvexError) as raised:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 import secrets
 import traceback
@@ -73,4 +75,24 @@ def _uncaught(exc: BaseException, folder: Path) -> str:
     text = str(exc)
     if isinstance(exc, ConvexError):
         text = exc.message.removeprefix("ConvexError: ")
+        if not isinstance(exc.data, str):
+            # why: data that cannot be sent keeps the text it was raised with
+            with contextlib.suppress(LivebaseError, RecursionError, TypeError, ValueError):
+                text = json.dumps(_as_js(values.normalize(exc.data)), separators=(",", ":"))
     return "\n".join([f"Uncaught {type(exc).__name__}: {text}", *reversed(frames)])
+
+
+def _as_js(value: Any) -> Any:
+    """A value as JavaScript's ``JSON.stringify`` shows it in Convex's ``Uncaught
+    ConvexError: {...}`` line: an int64 as ``"123n"``, a whole float64 without ``.0``."""
+    if isinstance(value, values.Int64):
+        return f"{int(value)}n"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _as_js(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_js(v) for v in value]
+    if isinstance(value, bytes):
+        return {}
+    return value

@@ -5,6 +5,7 @@ import contextlib
 
 from livebase import (
     ConvexError,
+    Int64,
     action,
     create_function_handle,
     internal_action,
@@ -85,7 +86,7 @@ async def query_throwing_convex_error(ctx):
 
 @query(args={})
 async def query_throwing_convex_error_subclass(ctx):
-    raise FooError({"message": "Boom boom bop", "code": 123})
+    raise FooError({"message": "Boom boom bop", "code": Int64(123)})
 
 
 @action(args={})
