@@ -7,11 +7,13 @@ tests/services/test_http_actions.py."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -108,13 +110,22 @@ def test_a_production_deployment_sends_a_convex_errors_data_under_a_request_id(s
     assert answer["errorData"] == "Boom boom bop"
 
 
-def test_a_dev_deployment_sends_a_bugs_message_and_where_it_was_raised(tmp_path):
+@contextlib.contextmanager
+def dev_server(app: str, tmp_path) -> Iterator[str]:
+    """``livebase dev`` serving a test app; yields its URL."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "livebase", "dev", str(APPS / "notes"), "--port", str(port)]
+    command = [sys.executable, "-m", "livebase", "dev", str(APPS / app), "--port", str(port)]
     command += ["--data-dir", str(tmp_path / "data")]
     process = start_process(command, url, tmp_path / "dev.log")
     try:
+        yield url
+    finally:
+        stop_process(process)
+
+
+def test_a_dev_deployment_sends_a_bugs_message_and_where_it_was_raised(tmp_path):
+    with dev_server("notes", tmp_path) as url:
         message = error_of(lambda: ConvexClient(url).query("notes:crash"))
         assert "Server Error" in message
         assert "Uncaught RuntimeError: internal detail that must not reach clients" in message
@@ -147,17 +158,10 @@ def test_a_dev_deployment_sends_a_bugs_message_and_where_it_was_raised(tmp_path)
         with pytest.raises(ConvexError) as raised:
             ConvexClient(url).query("conformance:queryThrowingConvexError")
         assert raised.value.data == "Boom boom bop"
-    finally:
-        stop_process(process)
 
 
 def test_a_dev_deployment_answers_a_failing_http_action_with_its_code_and_trace(tmp_path):
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "livebase", "dev", str(APPS / "services"), "--port", str(port)]
-    command += ["--data-dir", str(tmp_path / "data")]
-    process = start_process(command, url, tmp_path / "dev.log")
-    try:
+    with dev_server("services", tmp_path) as url:
         refused = httpx.post(f"{url}/http/refuse", timeout=10)
         assert refused.status_code == 500
         body = refused.json()
@@ -169,8 +173,6 @@ def test_a_dev_deployment_answers_a_failing_http_action_with_its_code_and_trace(
         assert crashed.status_code == 500
         assert re.fullmatch(REQUEST_ID + r": Uncaught JSONDecodeError: .*", crashed.json()["code"])
         assert "data" not in crashed.json()
-    finally:
-        stop_process(process)
 
 
 def test_an_action_that_never_resolves_ends_at_its_time_limit(tmp_path):

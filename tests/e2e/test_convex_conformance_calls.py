@@ -527,27 +527,28 @@ def test_actions_generate_an_upload_url_and_get_the_uploaded_files_url(served: S
     assert httpx.get(get_url, timeout=30).text == "helloworld"
 
 
-@pytest.mark.parametrize("old_id", [False, True], ids=["new_id", "old_id"])
-def test_actions_store_and_get_a_file(served: Served, old_id: bool) -> None:
-    client = served.client()
+def stored_by_action(client: Any, old_id: bool) -> str:
+    """A file an action stored; with ``old_id``, named by the ID its metadata gives."""
     storage_id = client.action(
         "conformance_calls:store", {"content": "helloworld", "contentType": "text/plain"}
     )
     if old_id:
         metadata = client.action("conformance_calls:getMetadata", {"storageId": storage_id})
         storage_id = metadata["storageId"]
+    return str(storage_id)
+
+
+@pytest.mark.parametrize("old_id", [False, True], ids=["new_id", "old_id"])
+def test_actions_store_and_get_a_file(served: Served, old_id: bool) -> None:
+    client = served.client()
+    storage_id = stored_by_action(client, old_id)
     assert client.action("conformance_calls:get", {"storageId": storage_id}) == "helloworld"
 
 
 @pytest.mark.parametrize("old_id", [False, True], ids=["new_id", "old_id"])
 def test_actions_delete_a_file_then_get_url_and_get_give_null(served: Served, old_id: bool) -> None:
     client = served.client()
-    storage_id = client.action(
-        "conformance_calls:store", {"content": "helloworld", "contentType": "text/plain"}
-    )
-    if old_id:
-        metadata = client.action("conformance_calls:getMetadata", {"storageId": storage_id})
-        storage_id = metadata["storageId"]
+    storage_id = stored_by_action(client, old_id)
     assert client.action("conformance_calls:deleteById", {"storageId": storage_id}) is None
     assert client.action("conformance_calls:getUrl", {"storageId": storage_id}) is None
     assert client.action("conformance_calls:get", {"storageId": storage_id}) is None
