@@ -279,14 +279,16 @@ class QueryCtx:
         self.auth = Auth(identity)
         self.storage = _engine_calls(storage)
         self.env = env
-        self._nested: Runner | None = None  # set by the runtime: run_query's runner
+        self._txn = txn
+        self._nested: NestedRunner | None = None  # set by the runtime: runs nested calls
+        self._depth = 0  # how many nested calls this one is inside
 
     async def run_query(self, function: Any, args: dict[str, Any] | None = None) -> Any:
         """Run another query (a path like ``"messages:list"``, internal ones too) in this
         transaction, as Convex's ``ctx.runQuery``: the same snapshot, the same caller."""
         if self._nested is None:
             raise RuntimeError("ctx.run_query is not available here")
-        return await self._nested(function, args)
+        return await self._nested(self, function, args, "query")
 
 
 class MutationCtx(QueryCtx):
@@ -303,18 +305,19 @@ class MutationCtx(QueryCtx):
         super().__init__(txn, identity, storage, env)
         self.db = DatabaseWriter(txn, views=_system_views(storage))
         self.scheduler = _engine_calls(scheduler)
-        self._nested_mutation: Runner | None = None  # set by the runtime
 
     async def run_mutation(self, function: Any, args: dict[str, Any] | None = None) -> Any:
         """Run another mutation in this transaction, as Convex's ``ctx.runMutation``: its
         writes commit with this mutation's; if it raises, its writes are undone (and this
         mutation may catch the error and go on)."""
-        if self._nested_mutation is None:
+        if self._nested is None:
             raise RuntimeError("ctx.run_mutation is not available here")
-        return await self._nested_mutation(function, args)
+        return await self._nested(self, function, args, "mutation")
 
 
 Runner = Callable[[Any, dict[str, Any] | None], Awaitable[Any]]
+# (the calling ctx, the function, its arguments, "query" or "mutation")
+NestedRunner = Callable[[Any, Any, dict[str, Any] | None, str], Awaitable[Any]]
 
 
 class ClientInfo:

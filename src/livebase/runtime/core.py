@@ -420,7 +420,7 @@ class BaseRuntime:
         txn.journal_in = journal
         txn.optimistic = optimistic
         ctx = QueryCtx(txn, ident, self._query_services(txn), self._environment(txn))
-        self._nest(ctx, txn)
+        ctx._nested = self._nested_call
         with execution.limited(fn.path, "query", limit) as run, logs.capture(fn.path) as lines:
             try:
                 with (
@@ -557,45 +557,41 @@ class BaseRuntime:
         self, txn: Transaction, fn: FunctionDefinition, args: dict[str, Any], ident: Identity | None
     ) -> Any:
         ctx = MutationCtx(txn, ident, *self._mutation_services(txn), self._environment(txn))
-        self._nest(ctx, txn)
+        ctx._nested = self._nested_call
         run = execution.current()
         handler = run.handler() if run is not None else contextlib.nullcontext()
         with clock.frozen(clock.real_time_ns(), txn.begin_ts), handler, handles.within(self):
             value = run_to_completion(fn.handler(ctx, **args), fn.path)
         return self._returns(fn, value)
 
-    def _nest(self, ctx: QueryCtx, txn: Transaction, depth: int = 0) -> None:
-        """Give ``ctx`` Convex's ``runQuery`` (and a mutation's ctx ``runMutation``): the
+    async def _nested_call(
+        self, ctx: QueryCtx, function: Any, args: dict[str, Any] | None, kind: str
+    ) -> Any:
+        """Convex's ``runQuery`` / ``runMutation`` inside a query or mutation (``ctx``): the
         function called runs in the same transaction, for the same caller; a nested mutation
         that raises leaves none of its writes."""
-        auth = ctx.auth
-
-        async def call(function: Any, args: dict[str, Any] | None, kind: str) -> Any:
-            if depth >= MAX_NESTED_CALLS:
-                raise LimitError(f"Too many nested function calls (limit {MAX_NESTED_CALLS})")
-            fn = self.function(function, kind, internal_ok=True)
-            checked = self._args(fn, args)
-            if kind == "query":
-                child = QueryCtx(txn, None, self._query_services(txn), self._environment(txn))
-            else:
-                services = self._mutation_services(txn)
-                child = MutationCtx(txn, None, *services, self._environment(txn))
-            child.auth = auth  # why: the parent's result depends on the identity if it reads it
-            self._nest(child, txn, depth + 1)
-            mark = txn.savepoint() if kind == "mutation" else None
-            try:
-                value = fn.handler(child, **checked)
-                if inspect.isawaitable(value):
-                    value = await value
-                return self._returns(fn, value)
-            except BaseException:
-                if mark is not None:
-                    txn.rollback_to(mark)
-                raise
-
-        ctx._nested = partial(call, kind="query")
-        if isinstance(ctx, MutationCtx):
-            ctx._nested_mutation = partial(call, kind="mutation")
+        if ctx._depth >= MAX_NESTED_CALLS:
+            raise LimitError(f"Too many nested function calls (limit {MAX_NESTED_CALLS})")
+        txn = ctx._txn
+        fn = self.function(function, kind, internal_ok=True)
+        checked = self._args(fn, args)
+        if kind == "query":
+            child = QueryCtx(txn, None, self._query_services(txn), self._environment(txn))
+        else:
+            services = self._mutation_services(txn)
+            child = MutationCtx(txn, None, *services, self._environment(txn))
+        child.auth = ctx.auth  # why: the caller's result depends on the identity if it reads it
+        child._nested, child._depth = self._nested_call, ctx._depth + 1
+        mark = txn.savepoint() if kind == "mutation" else None
+        try:
+            value = fn.handler(child, **checked)
+            if inspect.isawaitable(value):
+                value = await value
+            return self._returns(fn, value)
+        except BaseException:
+            if mark is not None:
+                txn.rollback_to(mark)
+            raise
 
     def call_in_transaction(
         self, txn: Transaction, function: Any, args: dict[str, Any] | None
