@@ -669,3 +669,26 @@ def test_a_figure_beyond_the_average_reads_in_words(chat: BankChat) -> None:
         result = chat.ask(question, policy)
         assert result.status == "success", result.error
         assert said in " ".join(_texts(result, "filter")).lower(), result.interpretation
+
+
+@pytest.mark.parametrize(
+    ("said", "district"),
+    [
+        ("Brno", "Brno - mesto"),
+        ("Ostrava", "Ostrava - mesto"),
+        ("Pilsen", "Plzen - mesto"),
+        ("Praha", "Hl.m. Praha"),
+        ("Brno - venkov", "Brno - venkov"),
+    ],
+)
+def test_a_city_said_bare_is_its_city_district(chat, bank_sqlite, said, district) -> None:
+    """ "How many clients live in Brno?": the district is stored as "Brno - mesto" (the city)
+    and "Brno - venkov" (the country around it); a bare city name is the city."""
+    result = chat.ask(f"How many clients live in {said}?", _policy("analyst"))
+    assert result.status == "success", result
+    with sqlite3.connect(bank_sqlite) as db:
+        (expected,) = db.execute(
+            "SELECT COUNT(*) FROM client JOIN district USING (district_id) WHERE A2 = ?",
+            (district,),
+        ).fetchone()
+    assert [list(row) for row in result.rows] == [[expected]]

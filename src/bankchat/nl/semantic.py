@@ -102,6 +102,10 @@ class SemanticLayer:
             self._add(phrase, Meaning("region", "district", "A3", (stored,)))
         for name in district_names or []:
             self._add(name, Meaning("district", "district", "A2", (name,)))
+        # a city said bare ("in Brno") is its city district ("Brno - mesto"), not the country
+        # district around it ("Brno - venkov"); the interpretation names the district read
+        for alias, name in data.get("district_aliases", {}).items():
+            self._add(alias, Meaning("district", "district", "A2", (name,)))
         self.hubs = set(data.get("no_pass_through", []))
         # one figure kept per year in its own column: {"crimes": {"1995": "district.A15", ...}}
         self.year_columns: dict[str, dict[str, str]] = data.get("year_columns", {})
