@@ -233,7 +233,7 @@ class QueryBuilder:
     def _docs(self, wanted: int | None = None) -> Generator[dict[str, Any], None, None]:
         rows = self._scan(None, None, wanted)
         try:
-            for _, doc, matched in rows:
+            for _, doc, matched, _ in rows:
                 if matched:
                     yield doc
         finally:
@@ -343,18 +343,19 @@ class QueryBuilder:
         return lo, hi
 
     def _scan(
-        self, lo: bytes | None, hi: bytes | None, wanted: int | None = None
-    ) -> Generator[tuple[bytes, dict[str, Any], bool], None, None]:
-        """Rows of the range clipped to ``[lo, hi)``, each with whether it passes the filters.
-        ``wanted``: how many rows the caller takes at most (a search then asks storage for no
-        more, when no filter may drop some)."""
+        self, lo: bytes | None, hi: bytes | None, wanted: int | None = None, sized: bool = False
+    ) -> Generator[tuple[bytes, dict[str, Any], bool, int], None, None]:
+        """Rows of the range clipped to ``[lo, hi)``, each with whether it passes the filters
+        and, when ``sized``, its size in bytes (else 0). ``wanted``: how many rows the caller
+        takes at most (a search then asks storage for no more, when no filter may drop
+        some)."""
         if self._search is not None:
             index, query = self._search
             if wanted is not None and not self._filters and lo is None and hi is None:
                 query = replace(query, limit=min(query.limit, wanted))
-            for key, doc in self._txn.search(self._table, index, query):
+            for key, doc, size in self._txn.search(self._table, index, query):
                 if (lo is None or key >= lo) and (hi is None or key < hi):
-                    yield key, doc, all(matches(f, doc) for f in self._filters)
+                    yield key, doc, all(matches(f, doc) for f in self._filters), size
             return
         interval = self._interval()
         if interval is None:
@@ -366,8 +367,13 @@ class QueryBuilder:
             end = hi if end is None else min(end, hi)
         if end is not None and end <= start:
             return
-        for key, doc in self._txn.scan(self._table, self._index, start, end, self._desc):
-            yield key, doc, all(matches(f, doc) for f in self._filters)
+        if not sized:
+            for key, doc in self._txn.scan(self._table, self._index, start, end, self._desc):
+                yield key, doc, all(matches(f, doc) for f in self._filters), 0
+            return
+        rows = self._txn.scan(self._table, self._index, start, end, self._desc, sized=True)
+        for key, doc, size in rows:
+            yield key, doc, all(matches(f, doc) for f in self._filters), size
 
     def __aiter__(self) -> AsyncIterator[dict[str, Any]]:
         return self._aiter()
@@ -467,7 +473,7 @@ class _PageRead:
     def run(self, lo: bytes | None, hi: bytes | None, from_start: bool) -> None:
         """Read the rows in ``[lo, hi)`` until the page is full, a limit stops it or the range
         ends. ``from_start``: the page has no start cursor."""
-        rows = self._query._scan(lo, hi)
+        rows = self._query._scan(lo, hi, sized=True)
         try:
             while len(self.page) < self._num:
                 if self._at_limit():
@@ -486,10 +492,9 @@ class _PageRead:
                 if row is None:
                     self.reached_end = True
                     return
-                key, doc, matched = row
+                key, doc, matched, size = row
                 self.keys.append(key)
-                # why: as Convex's index range counts them, before filter() drops any
-                self.bytes_read += values.encoded_size(doc)
+                self.bytes_read += size  # why: as Convex's index range counts them, unfiltered
                 if matched:
                     self.page.append(doc)
         finally:

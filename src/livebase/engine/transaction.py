@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from livebase.engine import values
 from livebase.engine.catalog import (
@@ -162,6 +162,7 @@ class Transaction:
         self._count_read()
         return None if text is None else values.loads(text)
 
+    @overload
     def scan(
         self,
         table: TableInfo,
@@ -169,8 +170,31 @@ class Transaction:
         start: bytes,
         end: bytes | None,
         reverse: bool = False,
-    ) -> Generator[tuple[bytes, dict[str, Any]], None, None]:
-        """Documents with ``start <= key < end`` in an index, merged with pending writes.
+        sized: Literal[False] = False,
+    ) -> Generator[tuple[bytes, dict[str, Any]], None, None]: ...
+
+    @overload
+    def scan(
+        self,
+        table: TableInfo,
+        index: IndexInfo,
+        start: bytes,
+        end: bytes | None,
+        reverse: bool,
+        sized: Literal[True],
+    ) -> Generator[tuple[bytes, dict[str, Any], int], None, None]: ...
+
+    def scan(
+        self,
+        table: TableInfo,
+        index: IndexInfo,
+        start: bytes,
+        end: bytes | None,
+        reverse: bool = False,
+        sized: bool = False,
+    ) -> Generator[tuple[Any, ...], None, None]:
+        """Documents with ``start <= key < end`` in an index, merged with pending writes;
+        ``sized``: each with its size in bytes (its JSON text's, as stored).
 
         The read set grows as the iterator advances: it covers exactly the keys handed out
         (and, once exhausted, the whole range), so stopping early leaves the rest unread.
@@ -178,9 +202,9 @@ class Transaction:
         index_id = index.id
         scanned_to: bytes | None = None
         try:
-            for key, doc in self._merged_rows(table, index, start, end, reverse):
+            for key, doc, text in self._merged_rows(table, index, start, end, reverse):
                 scanned_to = key
-                yield key, doc
+                yield (key, doc, _size(text)) if sized else (key, doc)
             scanned_to = None
             self.read_set.add(index_id, start, end)
         finally:
@@ -192,7 +216,7 @@ class Transaction:
 
     def _merged_rows(
         self, table: TableInfo, index: IndexInfo, start: bytes, end: bytes | None, reverse: bool
-    ) -> Iterator[tuple[bytes, dict[str, Any]]]:
+    ) -> Iterator[tuple[bytes, dict[str, Any], str]]:
         overlay = self._overlay(table, index, start, end, reverse)
         hidden = {k for (n, k) in self.writes if n == table.number}
         stored = self._stored_rows(table, index, start, end, reverse, hidden)
@@ -200,24 +224,24 @@ class Transaction:
             yield from stored
             return
         pos = 0
-        for key, doc in stored:
+        for row in stored:
             while pos < len(overlay) and (
-                overlay[pos][0] > key if reverse else overlay[pos][0] < key
+                overlay[pos][0] > row[0] if reverse else overlay[pos][0] < row[0]
             ):
                 yield overlay[pos]
                 pos += 1
-            yield key, doc
+            yield row
         yield from overlay[pos:]
 
     def _overlay(
         self, table: TableInfo, index: IndexInfo, start: bytes, end: bytes | None, reverse: bool
-    ) -> list[tuple[bytes, dict[str, Any]]]:
+    ) -> list[tuple[bytes, dict[str, Any], str]]:
         rows = []
         for (number, _), pending in self.writes.items():
             if number == table.number and pending.new is not None:
                 key = index.key_of(pending.new)
                 if key >= start and (end is None or key < end):
-                    rows.append((key, _copy(pending.new)))
+                    rows.append((key, _copy(pending.new), pending.text or ""))
         rows.sort(key=lambda row: row[0], reverse=reverse)
         return rows
 
@@ -229,7 +253,7 @@ class Transaction:
         end: bytes | None,
         reverse: bool,
         hidden: set[bytes],
-    ) -> Iterator[tuple[bytes, dict[str, Any]]]:
+    ) -> Iterator[tuple[bytes, dict[str, Any], str]]:
         index_id = None if index.is_by_id else index.id
         lo, hi = start, end
         page = _FIRST_PAGE
@@ -240,7 +264,7 @@ class Transaction:
                 doc = values.loads(text)
                 if hidden and id_key(doc["_id"]) in hidden:
                     continue
-                yield key, doc
+                yield key, doc, text
             if len(rows) < page:
                 return
             last = rows[-1][0]
@@ -252,9 +276,9 @@ class Transaction:
 
     def search(
         self, table: TableInfo, index: SearchIndexInfo, query: SearchQuery
-    ) -> Generator[tuple[bytes, dict[str, Any]], None, None]:
+    ) -> Generator[tuple[bytes, dict[str, Any], int], None, None]:
         """The documents matching a search query, best first, merged with pending writes,
-        each with its sort key (``engine.search.sort_key``).
+        each with its sort key (``engine.search.sort_key``) and its size in bytes.
 
         The read set holds the query's terms (the prefix as a range) in the search index, so a
         commit that adds, changes or removes a document holding one of them invalidates it,
@@ -271,7 +295,7 @@ class Transaction:
         found: list[tuple[int, bytes, str | None]] = [
             (hit.score, hit.doc, hit.text) for hit in hits if hit.doc not in mine
         ]
-        pending: dict[bytes, dict[str, Any]] = {}
+        pending: dict[bytes, PendingWrite] = {}
         for key, write in mine.items():
             if write.new is None:
                 continue
@@ -285,13 +309,18 @@ class Transaction:
                     weights.idf[term] = idf(weights.documents + 1, 1)
             if any(term in entry.terms for term in weights.idf):
                 found.append((weights.score(entry), key, None))
-                pending[key] = write.new
+                pending[key] = write
         found.sort(key=lambda hit: (-hit[0], hit[1]))
         for score, key, text in found[: query.limit]:
             self._count_read()
             self.read_set.add_point(table.by_id.id, key)
-            doc = _copy(pending[key]) if text is None else values.loads(text)
-            yield sort_key(score, key), doc
+            if text is None:
+                write = pending[key]
+                assert write.new is not None
+                doc, text = _copy(write.new), write.text or ""
+            else:
+                doc = values.loads(text)
+            yield sort_key(score, key), doc, _size(text)
 
     def journal_end_cursor(self) -> str | None:
         """The end cursor a re-run of a paginated query must keep, from its journal."""
@@ -508,6 +537,11 @@ class Transaction:
         snap, self.snapshot = self.snapshot, None
         if snap is not None:
             snap.close()
+
+
+def _size(text: str) -> int:
+    """A document's size in bytes: its JSON text's."""
+    return len(text.encode("utf-8"))
 
 
 def _copy(doc: dict[str, Any]) -> dict[str, Any]:

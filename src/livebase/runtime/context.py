@@ -12,6 +12,7 @@ import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mapping
 from typing import Any
 
+from livebase.engine import values
 from livebase.engine.errors import AuthFailed, InvalidIdError, ReadOnlyError, ValidationError
 from livebase.engine.filters import compile_filter, matches
 from livebase.engine.ids import decode_id
@@ -140,11 +141,12 @@ class _ViewQuery(LimitedQuery):
         return self
 
     def _scan(
-        self, lo: bytes | None, hi: bytes | None, wanted: int | None = None
-    ) -> Generator[tuple[bytes, dict[str, Any], bool], None, None]:
-        for key, doc, _ in super()._scan(lo, hi, wanted):
+        self, lo: bytes | None, hi: bytes | None, wanted: int | None = None, sized: bool = False
+    ) -> Generator[tuple[bytes, dict[str, Any], bool, int], None, None]:
+        for key, doc, _, _ in super()._scan(lo, hi, wanted):
             shown = self._view(doc)
-            yield key, shown, all(matches(f, shown) for f in self._view_filters)
+            size = values.encoded_size(shown) if sized else 0  # why: the size of what is seen
+            yield key, shown, all(matches(f, shown) for f in self._view_filters), size
 
 
 # Convex's words for reading a table through the wrong reader, by whether it was ctx.db.system
