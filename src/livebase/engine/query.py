@@ -17,7 +17,7 @@ from livebase.engine.catalog import IndexInfo, SearchIndexInfo, TableInfo
 from livebase.engine.errors import IndexRangeError, LimitError, ValidationError
 from livebase.engine.filters import Expr, FilterBuilder, compile_filter, matches
 from livebase.engine.keys import encode_key, encode_value, undefined, values_end
-from livebase.engine.search import SearchFilter, SearchQuery
+from livebase.engine.search import MAX_RESULTS, SearchFilter, SearchQuery
 
 if TYPE_CHECKING:
     from livebase.engine.transaction import Transaction
@@ -390,12 +390,11 @@ class QueryBuilder:
 # Convex's paging limits (``crates/isolate/src/environment/udf/async_syscall.rs``,
 # ``crates/database/src/query/index_range.rs``): a transaction's read limits, which a page's
 # ``maximumRowsRead``/``maximumBytesRead`` can only lower; the most results a page may ask for;
-# the rows a search reads at most; and the page length past which a split is recommended
-# (3/4 of the longest array a function may return).
-_MAX_READ_ROWS = 32_000
+# and the page length past which a split is recommended (3/4 of the longest array a function
+# may return). A search reads at most ``search.MAX_RESULTS`` rows.
+MAX_ROWS_READ = 32_000  # the transaction's (engine/transaction.py enforces it)
 _MAX_READ_BYTES = 16 * 1024 * 1024
 _MAX_PAGE_ITEMS = 32_000
-_MAX_SEARCH_ROWS = 1024
 _SOFT_MAX_PAGE_LEN = 8192 * 3 // 4
 
 SPLIT_REQUIRED = "SplitRequired"
@@ -455,10 +454,10 @@ class _PageRead:
         self._max_bytes = max_bytes if enforce else None
         # why: close to a limit means past 3/4 of it, even where the limits are not enforced
         if self._search:
-            self._soft_rows = _soft_limit(_MAX_SEARCH_ROWS)
+            self._soft_rows = _soft_limit(MAX_RESULTS)
             self._soft_bytes = _soft_limit(_MAX_READ_BYTES)
         else:
-            self._soft_rows = _soft_limit(int(min(max_rows or _MAX_READ_ROWS, _MAX_READ_ROWS)))
+            self._soft_rows = _soft_limit(int(min(max_rows or MAX_ROWS_READ, MAX_ROWS_READ)))
             self._soft_bytes = _soft_limit(int(min(max_bytes or _MAX_READ_BYTES, _MAX_READ_BYTES)))
         self.page: list[dict[str, Any]] = []
         self.keys: list[bytes] = []  # the key of every row read, in order

@@ -31,7 +31,7 @@ from livebase.engine.errors import (
 from livebase.engine.history import Version
 from livebase.engine.ids import decode_id, new_id
 from livebase.engine.keys import undefined
-from livebase.engine.query import IndexRange
+from livebase.engine.query import MAX_ROWS_READ, IndexRange
 from livebase.engine.readset import ReadSet, key_successor
 from livebase.engine.search import SearchQuery, entry_of, idf, prefix_end, sort_key
 from livebase.engine.store import Commit, Snapshot
@@ -41,7 +41,6 @@ if TYPE_CHECKING:
     from livebase.engine.database import Database
 
 MAX_WRITES = 16_000
-MAX_ROWS_READ = 32_000
 _FIRST_PAGE = 32
 _MAX_PAGE = 1024
 
