@@ -139,14 +139,13 @@ class TableInfo:
     vector_indexes: dict[str, VectorIndexInfo] = field(default_factory=dict)
     staged: frozenset[str] = frozenset()  # the schema's staged indexes: not built, refused
 
-    def staged_error(self, name: str) -> IndexRangeError | None:
-        """Convex's refusal of a staged index, or None if ``name`` is not one."""
-        if name not in self.staged:
-            return None
-        return IndexRangeError(
-            f"Index {self.name}.{name} is currently staged and not available to query until "
-            "it is enabled"
-        )
+    def refuse_staged(self, name: str) -> None:
+        """Convex's refusal (IndexRangeError) when ``name`` is a staged index."""
+        if name in self.staged:
+            raise IndexRangeError(
+                f"Index {self.name}.{name} is currently staged and not available to query "
+                "until it is enabled"
+            )
 
     @property
     def by_id(self) -> IndexInfo:

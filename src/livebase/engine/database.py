@@ -346,9 +346,7 @@ class Database:
         table = self.catalog.table(table_name)
         index = table.vector_indexes.get(index_name)
         if index is None:
-            staged = table.staged_error(index_name)
-            if staged is not None:
-                raise staged
+            table.refuse_staged(index_name)
             known = ", ".join(sorted(table.vector_indexes)) or "none"
             raise IndexRangeError(
                 f"Vector index {index_name!r} not found on table {table.name!r} "

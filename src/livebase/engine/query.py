@@ -155,9 +155,7 @@ class QueryBuilder:
             raise IndexRangeError("A query takes one with_index() or full_table_scan()")
         index = self._table.indexes.get(name)
         if index is None:
-            staged = self._table.staged_error(name)
-            if staged is not None:
-                raise staged
+            self._table.refuse_staged(name)
             known = ", ".join(sorted(self._table.indexes))
             raise IndexRangeError(
                 f"Index {name!r} not found on table {self._table.name!r} (indexes: {known})"
@@ -186,9 +184,7 @@ class QueryBuilder:
             raise IndexRangeError("A search query's results come in relevance order: no order()")
         index = self._table.search_indexes.get(name)
         if index is None:
-            staged = self._table.staged_error(name)
-            if staged is not None:
-                raise staged
+            self._table.refuse_staged(name)
             known = ", ".join(sorted(self._table.search_indexes)) or "none"
             raise IndexRangeError(
                 f"Search index {name!r} not found on table {self._table.name!r} "
