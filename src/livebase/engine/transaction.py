@@ -81,6 +81,7 @@ class Transaction:
         self.after_commit: list[Callable[[], None]] = []  # run once the writes are durable
         self.journal_in: str | None = None  # the journal of this query's previous run
         self.journal_out: str | None = None  # what a re-run must honour (a page's end)
+        self.scheduled_job: str | None = None  # the scheduled job this mutation runs, if any
         self._paginated = False
         # A query's first get may read without a snapshot (Persistence.read_latest); a
         # snapshot opened later must then be at the timestamp that read saw, or the run is

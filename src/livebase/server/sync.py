@@ -383,7 +383,7 @@ class SyncSession:
         specs = [
             (e.path, e.args, e.journal)
             for e in held
-            if e.key[0] != FAILED and self._visible(e.path, admin)
+            if e.key[0] != FAILED and self._refusal(e.path, admin) is None
         ]
         prepared = await self.server.live.prepare(specs, identity)
 
@@ -397,13 +397,13 @@ class SyncSession:
         await self.server.in_live_lane(switch, prepared)
         self.server.mark(self)
 
-    def _visible(self, path: str, admin: bool) -> bool:
-        """Whether a session (an admin or not) may run the query at ``path``."""
+    def _refusal(self, path: str, admin: bool) -> LivebaseError | None:
+        """Why a session (an admin or not) may not run the query at ``path``, or None."""
         try:
             self.server.runtime.function(path, "query", internal_ok=admin)
-        except LivebaseError:
-            return False
-        return True
+        except LivebaseError as exc:
+            return exc
+        return None
 
     def _resubscribe_all(self) -> None:
         """On the live lane: the identity changed, so every query runs again as the new one."""
@@ -415,11 +415,10 @@ class SyncSession:
             if entry.key[0] == FAILED:
                 self.queries[query_id] = entry
                 continue
-            try:
-                # why: internal and _system/ queries stay only while the session is an admin
-                self.server.runtime.function(entry.path, "query", internal_ok=self.admin)
-            except LivebaseError as exc:
-                self.queries[query_id] = failed_entry(entry.path, exc.message)
+            # why: internal and _system/ queries stay only while the session is an admin
+            refused = self._refusal(entry.path, self.admin)
+            if refused is not None:
+                self.queries[query_id] = failed_entry(entry.path, refused.message)
             else:
                 self.queries[query_id] = manager.acquire(
                     entry.path, entry.args, self.identity, entry.journal, self

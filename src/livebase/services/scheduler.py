@@ -175,7 +175,7 @@ class Scheduler:
     async def cancel(self, job_id: str) -> None:
         """Cancel a job that has not run yet (a running action finishes, but is marked canceled)."""
 
-        if self._txn is not None and getattr(self._txn, "scheduled_job", None) == job_id:
+        if self._txn is not None and self._txn.scheduled_job == job_id:
             # why: its own record is being marked done in this very transaction (Convex
             # refuses it the same way since its 1.50 functions)
             raise ValidationError("A mutation cannot cancel itself")
@@ -234,7 +234,7 @@ class PendingJob:
         self.job_id = job_id
 
     def pending(self, txn: Transaction) -> bool:
-        txn.scheduled_job = self.job_id  # type: ignore[attr-defined]  # read by cancel()
+        txn.scheduled_job = self.job_id  # why: read by cancel()
         state = txn.get(self.job_id, TABLE)
         return state is not None and state["state"]["kind"] == "pending"
 
