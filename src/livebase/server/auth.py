@@ -245,16 +245,12 @@ def _discovery_failed(domain: str, cause: BaseException | None) -> TokenRejected
 def _jwks_text(source: Any, cause: BaseException | None) -> str:
     """Convex's text for keys that did not load, for a JWKS URL or file (``source``)."""
     where = str(source) if isinstance(source, str | Path) else "the configured JWKS"
-    if isinstance(cause, httpx.HTTPStatusError):
-        reply = cause.response
-        why = f"HTTP {reply.status_code} {reply.reason_phrase}"
+    if isinstance(cause, httpx.HTTPError):
+        why = str(cause)
+        if isinstance(cause, httpx.HTTPStatusError):
+            why = f"HTTP {cause.response.status_code} {cause.response.reason_phrase}"
         return (
             f"Could not fetch JWKS from URL '{where}': {why}. Check that the URL is correct "
-            "and accessible."
-        )
-    if isinstance(cause, httpx.HTTPError):
-        return (
-            f"Could not fetch JWKS from URL '{where}': {cause}. Check that the URL is correct "
             "and accessible."
         )
     if isinstance(cause, OSError):  # a JWKS file

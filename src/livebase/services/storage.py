@@ -402,9 +402,6 @@ class StorageService:
                     del self._held[sha256]
 
     # --- reading and deleting ------------------------------------------------------------
-    def _by_index(self, txn: Transaction, index_name: str, value: Any) -> dict[str, Any] | None:
-        return txn.first_by_index(TABLE, index_name, value)
-
     def metadata(
         self, txn: Transaction, storage_id: Any, operation: str = "storage.getMetadata"
     ) -> dict[str, Any] | None:
@@ -483,7 +480,9 @@ class StorageService:
 
         def check(txn: Transaction) -> tuple[set[str], bool]:
             on_hold = any(doc["until"] > _now_ms() for doc in _holds(txn))
-            found = {sha for sha in digests if self._by_index(txn, "by_sha256", sha) is not None}
+            found = {
+                sha for sha in digests if txn.first_by_index(TABLE, "by_sha256", sha) is not None
+            }
             return found, on_hold
 
         result, _ = self.transactor.transact(check, readonly=True)
