@@ -191,3 +191,13 @@ export function LoadMore({
     </div>
   );
 }
+
+/** A table that scrolls sideways on a narrow screen: a labelled region keyboard users can
+ *  focus to scroll. */
+export function ScrollRegion({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div className="table-scroll" tabIndex={0} role="region" aria-label={label}>
+      {children}
+    </div>
+  );
+}

@@ -9,6 +9,7 @@ import {
   Loading,
   LoadMore,
   PageHeading,
+  ScrollRegion,
 } from "../components";
 import {
   argsTemplate,
@@ -532,12 +533,7 @@ function Documents({
   }
   return (
     <>
-      <div
-        className="table-scroll"
-        tabIndex={0}
-        role="region"
-        aria-label={`Documents of ${table.name}`}
-      >
+      <ScrollRegion label={`Documents of ${table.name}`}>
         <table className="docs">
           <thead>
             <tr>
@@ -601,7 +597,7 @@ function Documents({
             ))}
           </tbody>
         </table>
-      </div>
+      </ScrollRegion>
       <LoadMore shown={results.length} status={status} loadMore={() => loadMore(PAGE_SIZE)} />
     </>
   );

@@ -2,7 +2,14 @@ import { useMutation, usePaginatedQuery } from "convex/react";
 import { useState } from "react";
 
 import { system } from "../api";
-import { ConfirmButton, ErrorBoundary, Loading, LoadMore, PageHeading } from "../components";
+import {
+  ConfirmButton,
+  ErrorBoundary,
+  Loading,
+  LoadMore,
+  PageHeading,
+  ScrollRegion,
+} from "../components";
 import { number, showBytes, showStamp, showTime } from "../format";
 
 const PAGE_SIZE = 25;
@@ -39,7 +46,7 @@ function FileList() {
       {results.length === 0 ? (
         <p className="empty">No files are stored.</p>
       ) : (
-        <div className="table-scroll" tabIndex={0} role="region" aria-label="Table of stored files">
+        <ScrollRegion label="Table of stored files">
           <table>
             <thead>
               <tr>
@@ -89,7 +96,7 @@ function FileList() {
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollRegion>
       )}
       <LoadMore shown={results.length} status={status} loadMore={() => loadMore(PAGE_SIZE)} />
     </section>

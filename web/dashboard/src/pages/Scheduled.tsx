@@ -2,7 +2,14 @@ import { useMutation, usePaginatedQuery, useQuery } from "convex/react";
 import { useId, useState } from "react";
 
 import { system } from "../api";
-import { ConfirmButton, ErrorBoundary, Loading, LoadMore, PageHeading } from "../components";
+import {
+  ConfirmButton,
+  ErrorBoundary,
+  Loading,
+  LoadMore,
+  PageHeading,
+  ScrollRegion,
+} from "../components";
 import { showRelative, showShort, showTime } from "../format";
 
 const PAGE_SIZE = 25;
@@ -56,12 +63,7 @@ function Jobs({ state }: { state: string }) {
   }
   return (
     <>
-      <div
-        className="table-scroll"
-        tabIndex={0}
-        role="region"
-        aria-label="Table of scheduled functions"
-      >
+      <ScrollRegion label="Table of scheduled functions">
         <table>
           <thead>
             <tr>
@@ -114,7 +116,7 @@ function Jobs({ state }: { state: string }) {
             ))}
           </tbody>
         </table>
-      </div>
+      </ScrollRegion>
       <LoadMore shown={results.length} status={status} loadMore={() => loadMore(PAGE_SIZE)} />
     </>
   );
@@ -125,7 +127,7 @@ function Crons() {
   if (crons === undefined) return <Loading what="cron jobs" />;
   if (crons.length === 0) return <p className="empty">This app defines no cron jobs.</p>;
   return (
-    <div className="table-scroll" tabIndex={0} role="region" aria-label="Table of cron jobs">
+    <ScrollRegion label="Table of cron jobs">
       <table>
         <thead>
           <tr>
@@ -155,6 +157,6 @@ function Crons() {
           ))}
         </tbody>
       </table>
-    </div>
+    </ScrollRegion>
   );
 }
